@@ -1,0 +1,88 @@
+package dev.lectern.http;
+
+import dev.lectern.core.auth.InvalidTokenException;
+import dev.lectern.core.auth.Principal;
+import dev.lectern.core.auth.TokenVerifier;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Enforces each route's {@link Access}: a bearer token checked by the one {@link TokenVerifier} every entry point
+ * uses; 401 when it is missing or invalid, 403 when the role is too low. On a public route a valid token still
+ * identifies the caller, and an invalid one is ignored.
+ */
+public final class AuthDecorator implements HttpDecorator {
+    private final TokenVerifier verifier;
+
+    public AuthDecorator(TokenVerifier verifier) {
+        this.verifier = verifier;
+    }
+
+    public static String bearerToken(ApiRequest request) {
+        String header = request.header("authorization");
+        if (header == null) {
+            return null;
+        }
+        String h = header.trim();
+        if (h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String token = h.substring(7).trim();
+            return token.isEmpty() ? null : token;
+        }
+        return null;
+    }
+
+    @Override
+    public CompletionStage<ApiResponse> apply(ApiRequest request, Route route, ApiHandler next) throws Exception {
+        String token = bearerToken(request);
+        Access access = route.access();
+        if (!access.authenticated()) {
+            if (token == null) {
+                return next.handle(request);
+            }
+            return verifier.verify(token)
+                    .handle((p, err) -> err == null ? request.withPrincipal(p) : request)
+                    .thenCompose(r -> {
+                        try {
+                            return next.handle(r);
+                        } catch (Exception e) {
+                            return CompletableFuture.failedFuture(e);
+                        }
+                    });
+        }
+        if (token == null) {
+            throw ApiException.unauthorized("missing bearer token");
+        }
+        return verifier.verify(token)
+                .exceptionally(err -> {
+                    Throwable t = ErrorMapper.unwrap(err);
+                    if (t instanceof InvalidTokenException e) {
+                        throw ApiException.unauthorized(e.getMessage());
+                    }
+                    if (t instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new java.util.concurrent.CompletionException(t);
+                })
+                .thenCompose(p -> {
+                    if (!p.has(access.minimumRole())) {
+                        throw ApiException.forbidden("requires role " + access.minimumRole().wireName());
+                    }
+                    try {
+                        return next.handle(request.withPrincipal(p));
+                    } catch (Exception e) {
+                        return CompletableFuture.<ApiResponse>failedFuture(e);
+                    }
+                });
+    }
+
+    /** A verifier that refuses every token, for a server started without an account store. */
+    public static TokenVerifier refuseAll() {
+        return token -> CompletableFuture.failedFuture(new InvalidTokenException("token authentication is not configured"));
+    }
+
+    /** For tests: accept a principal directly. */
+    public static TokenVerifier fixed(String token, Principal principal) {
+        return t -> t.equals(token) ? CompletableFuture.completedFuture(principal)
+                : CompletableFuture.failedFuture(new InvalidTokenException("invalid token"));
+    }
+}

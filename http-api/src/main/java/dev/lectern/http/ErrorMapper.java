@@ -1,0 +1,55 @@
+package dev.lectern.http;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns any failure into {@code {"error","message","requestId"}} (Armeria's {@code ServerErrorHandler}). Stack traces
+ * never reach clients; a 5xx is logged here, once.
+ */
+public final class ErrorMapper {
+    private static final Logger logger = LoggerFactory.getLogger(ErrorMapper.class);
+
+    private ErrorMapper() {}
+
+    public static ApiResponse toResponse(Throwable cause, String requestId) {
+        Throwable t = unwrap(cause);
+        if (t instanceof ApiException e) {
+            if (e.status() >= 500) {
+                logger.warn("request failed: {} {}", e.status(), e.getMessage());
+            }
+            ApiResponse r = error(e.status(), e.code(), e.getMessage(), requestId);
+            for (Map.Entry<String, String> h : e.headers().entrySet()) {
+                r = r.withHeader(h.getKey(), h.getValue());
+            }
+            return r;
+        }
+        if (t instanceof RejectedExecutionException) {
+            logger.warn("blocking executor saturated; refusing request");
+            return error(503, "service_unavailable", "server is busy, try again shortly", requestId)
+                    .withHeader("Retry-After", "1");
+        }
+        logger.error("unhandled error", t);
+        return error(500, "internal_error", "internal server error", requestId);
+    }
+
+    public static ApiResponse error(int status, String code, String message, String requestId) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", code);
+        body.put("message", message);
+        body.put("requestId", requestId);
+        return ApiResponse.json(status, body);
+    }
+
+    public static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

@@ -1,0 +1,119 @@
+package dev.lectern.http;
+
+import dev.lectern.core.config.HttpConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every HTTP connection shares: the router, the decorators, CORS, the blocking executor, metrics, and the
+ * server-wide counters used by graceful shutdown. Thread-safe; one per server.
+ */
+public final class HttpApp {
+    /** Returned through the decorator chain for a streaming route that may go ahead. */
+    static final ApiResponse TAKEOVER = new ApiResponse(0, null, new byte[0], java.util.Map.of());
+
+    private final HttpConfig config;
+    private final Router router;
+    private final List<HttpDecorator> decorators;
+    private final CorsPolicy cors;
+    private final BlockingExecutor blocking;
+    private final MeterRegistry meters;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    public HttpApp(HttpConfig config, Router router, List<HttpDecorator> decorators, BlockingExecutor blocking,
+                   MeterRegistry meters) {
+        this.config = config;
+        this.router = router;
+        this.decorators = List.copyOf(decorators);
+        this.cors = new CorsPolicy(config.cors());
+        this.blocking = blocking;
+        this.meters = meters;
+        meters.gauge("lectern.http.requests.inflight", inFlight);
+    }
+
+    public HttpConfig config() {
+        return config;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    public CorsPolicy cors() {
+        return cors;
+    }
+
+    public BlockingExecutor blocking() {
+        return blocking;
+    }
+
+    public MeterRegistry meters() {
+        return meters;
+    }
+
+    /** Requests (including open streams) that have started and not yet sent their last byte. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    AtomicInteger inFlightCounter() {
+        return inFlight;
+    }
+
+    public boolean draining() {
+        return draining.get();
+    }
+
+    /** From now on every response says {@code Connection: close}. */
+    public void startDraining() {
+        draining.set(true);
+    }
+
+    /** Runs the decorators and then the route's handler (on the blocking executor when the route blocks). */
+    CompletionStage<ApiResponse> invoke(Route route, ApiRequest request) {
+        ApiHandler terminal;
+        if (route.isStreaming()) {
+            terminal = r -> CompletableFuture.completedFuture(TAKEOVER);
+        } else if (route.blocking()) {
+            terminal = r -> CompletableFuture.supplyAsync(() -> call(route.handler(), r), blocking)
+                    .thenCompose(s -> s);
+        } else {
+            terminal = route.handler();
+        }
+        ApiHandler chain = terminal;
+        for (int i = decorators.size() - 1; i >= 0; i--) {
+            HttpDecorator d = decorators.get(i);
+            ApiHandler next = chain;
+            chain = r -> d.apply(r, route, next);
+        }
+        return call(chain, request);
+    }
+
+    private static CompletionStage<ApiResponse> call(ApiHandler handler, ApiRequest request) {
+        try {
+            CompletionStage<ApiResponse> result = handler.handle(request);
+            return result != null ? result : CompletableFuture.failedFuture(
+                    new IllegalStateException("handler returned null"));
+        } catch (Throwable t) {
+            return CompletableFuture.failedFuture(t);
+        }
+    }
+
+    void record(String method, String template, int status, long nanos) {
+        Timer.builder("http.server.requests")
+                .description("HTTP requests by route and status")
+                .tag("method", method)
+                .tag("uri", template)
+                .tag("status", Integer.toString(status))
+                .publishPercentileHistogram(false)
+                .register(meters)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+}

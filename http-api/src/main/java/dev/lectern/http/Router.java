@@ -1,0 +1,257 @@
+package dev.lectern.http;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/** Method + path-template routing. Literal segments win over parameters, so {@code /rooms/new} beats {@code /rooms/{id}}. */
+public final class Router {
+    private final List<Route> routes;
+    private final List<CompiledTemplate> compiled;
+
+    private Router(List<Route> routes) {
+        List<Route> sorted = new ArrayList<>(routes);
+        sorted.sort((a, b) -> CompiledTemplate.compare(a.template(), b.template()));
+        this.routes = Collections.unmodifiableList(sorted);
+        List<CompiledTemplate> c = new ArrayList<>();
+        for (Route r : sorted) {
+            c.add(CompiledTemplate.of(r.template()));
+        }
+        this.compiled = c;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public List<Route> routes() {
+        return routes;
+    }
+
+    /** The outcome of routing: a match, a path that exists for other methods (405), or nothing (404). */
+    public sealed interface Match permits Found, MethodNotAllowed, NotFound {}
+
+    public record Found(Route route, Map<String, String> pathParams) implements Match {}
+
+    public record MethodNotAllowed(List<String> allowed) implements Match {}
+
+    public record NotFound() implements Match {}
+
+    public Match match(String method, String path) {
+        TreeSet<String> allowed = new TreeSet<>();
+        String[] segments = CompiledTemplate.split(path);
+        if (segments == null) {
+            return new NotFound();
+        }
+        for (int i = 0; i < routes.size(); i++) {
+            Map<String, String> params = compiled.get(i).match(segments);
+            if (params == null) {
+                continue;
+            }
+            Route r = routes.get(i);
+            if (r.method().equals(method) || (method.equals("HEAD") && r.method().equals("GET"))) {
+                return new Found(r, params);
+            }
+            allowed.add(r.method());
+        }
+        if (allowed.isEmpty()) {
+            return new NotFound();
+        }
+        if (allowed.contains("GET")) {
+            allowed.add("HEAD");
+        }
+        List<String> list = new ArrayList<>(allowed);
+        list.add("OPTIONS");
+        return new MethodNotAllowed(List.copyOf(list));
+    }
+
+    /** A path template split into literal and {@code {param}} segments. */
+    record CompiledTemplate(String[] segments) {
+        static CompiledTemplate of(String template) {
+            String[] s = split(template);
+            if (s == null) {
+                throw new IllegalArgumentException("bad template " + template);
+            }
+            return new CompiledTemplate(s);
+        }
+
+        /** Splits a path on '/', rejecting empty inner segments, dot segments and encoded slashes. */
+        static String[] split(String path) {
+            if (path.isEmpty() || path.charAt(0) != '/') {
+                return null;
+            }
+            if (path.equals("/")) {
+                return new String[0];
+            }
+            String trimmed = path.endsWith("/") ? path.substring(1, path.length() - 1) : path.substring(1);
+            String[] parts = trimmed.split("/", -1);
+            for (String p : parts) {
+                if (p.isEmpty() || p.equals(".") || p.equals("..")) {
+                    return null;
+                }
+            }
+            return parts;
+        }
+
+        Map<String, String> match(String[] path) {
+            if (path.length != segments.length) {
+                return null;
+            }
+            Map<String, String> params = null;
+            for (int i = 0; i < segments.length; i++) {
+                String t = segments[i];
+                if (isParam(t)) {
+                    if (params == null) {
+                        params = new LinkedHashMap<>(4);
+                    }
+                    params.put(t.substring(1, t.length() - 1), path[i]);
+                } else if (!t.equals(path[i])) {
+                    return null;
+                }
+            }
+            return params == null ? Map.of() : params;
+        }
+
+        static boolean isParam(String segment) {
+            return segment.length() > 2 && segment.charAt(0) == '{' && segment.charAt(segment.length() - 1) == '}';
+        }
+
+        /** Orders templates so that more literal ones are tried first. */
+        static int compare(String a, String b) {
+            String[] sa = split(a);
+            String[] sb = split(b);
+            int n = Math.min(sa.length, sb.length);
+            for (int i = 0; i < n; i++) {
+                boolean pa = isParam(sa[i]);
+                boolean pb = isParam(sb[i]);
+                if (pa != pb) {
+                    return pa ? 1 : -1;
+                }
+            }
+            return Integer.compare(sa.length, sb.length);
+        }
+    }
+
+    /** Collects routes; {@link #build()} rejects two routes with the same method and template. */
+    public static final class Builder {
+        private final List<Route> routes = new ArrayList<>();
+
+        public RouteBuilder get(String template) {
+            return new RouteBuilder(this, "GET", template);
+        }
+
+        public RouteBuilder post(String template) {
+            return new RouteBuilder(this, "POST", template);
+        }
+
+        public RouteBuilder put(String template) {
+            return new RouteBuilder(this, "PUT", template);
+        }
+
+        public RouteBuilder delete(String template) {
+            return new RouteBuilder(this, "DELETE", template);
+        }
+
+        public RouteBuilder patch(String template) {
+            return new RouteBuilder(this, "PATCH", template);
+        }
+
+        public Builder add(Route route) {
+            routes.add(route);
+            return this;
+        }
+
+        public Router build() {
+            Map<String, Route> seen = new LinkedHashMap<>();
+            for (Route r : routes) {
+                String key = r.method() + " " + r.template().replaceAll("\\{[^}]+}", "{}");
+                if (seen.put(key, r) != null) {
+                    throw new IllegalStateException("duplicate route " + key);
+                }
+            }
+            return new Router(routes);
+        }
+    }
+
+    /** Fluent description of one route. */
+    public static final class RouteBuilder {
+        private final Builder parent;
+        private final String method;
+        private final String template;
+        private Access access = Access.PUBLIC;
+        private boolean blocking;
+        private List<String> consumes = List.of();
+        private String summary = "";
+        private String tag = "misc";
+        private final List<Route.Param> queryParams = new ArrayList<>();
+        private Object requestExample;
+        private final List<Integer> errors = new ArrayList<>();
+
+        RouteBuilder(Builder parent, String method, String template) {
+            this.parent = parent;
+            this.method = method;
+            this.template = Objects.requireNonNull(template);
+            CompiledTemplate.of(template);
+        }
+
+        public RouteBuilder access(Access a) {
+            this.access = a;
+            return this;
+        }
+
+        /** The handler may block (JDBC, Jedis, files): it runs on the bounded blocking executor. */
+        public RouteBuilder blocking() {
+            this.blocking = true;
+            return this;
+        }
+
+        /** Accepted request content types, e.g. {@code application/json}; anything else is a 415. */
+        public RouteBuilder consumes(String... types) {
+            this.consumes = List.of(types);
+            return this;
+        }
+
+        public RouteBuilder json() {
+            return consumes("application/json");
+        }
+
+        public RouteBuilder summary(String s) {
+            this.summary = s;
+            return this;
+        }
+
+        public RouteBuilder tag(String t) {
+            this.tag = t;
+            return this;
+        }
+
+        public RouteBuilder query(String name, String type, boolean required, String description) {
+            queryParams.add(new Route.Param(name, type, required, description));
+            return this;
+        }
+
+        public RouteBuilder example(Object requestExample) {
+            this.requestExample = requestExample;
+            return this;
+        }
+
+        public RouteBuilder errors(Integer... statuses) {
+            errors.addAll(List.of(statuses));
+            return this;
+        }
+
+        public Builder handle(ApiHandler handler) {
+            return parent.add(new Route(method, template, access, blocking, handler, null, consumes, summary, tag,
+                    queryParams, requestExample, errors));
+        }
+
+        public Builder stream(StreamingRoute streaming) {
+            return parent.add(new Route(method, template, access, blocking, null, streaming, consumes, summary, tag,
+                    queryParams, requestExample, errors));
+        }
+    }
+}

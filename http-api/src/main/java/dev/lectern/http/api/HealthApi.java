@@ -1,0 +1,74 @@
+package dev.lectern.http.api;
+
+import dev.lectern.core.health.HealthCheck;
+import dev.lectern.http.ApiResponse;
+import dev.lectern.http.Router;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /health} and {@code GET /api/health}: the status of each configured component and the build version.
+ * 200 when everything is up, 503 (with the same body) when something is down, so a load balancer can act on it.
+ * Each check runs on the blocking executor with a time limit: a hung store reads as down, not as a hung request.
+ */
+public final class HealthApi {
+    private static final long CHECK_TIMEOUT_MILLIS = 2000;
+
+    private final List<HealthCheck> checks;
+    private final Executor blocking;
+    private final String version;
+    private final long startedMillis = System.currentTimeMillis();
+
+    public HealthApi(List<HealthCheck> checks, Executor blocking, String version) {
+        this.checks = checks;
+        this.blocking = blocking;
+        this.version = version;
+    }
+
+    public void register(Router.Builder routes) {
+        routes.get("/health").tag("system").summary("Liveness and the status of each store").errors(503)
+                .handle(r -> health());
+        routes.get("/api/health").tag("system").summary("Liveness and the status of each store").errors(503)
+                .handle(r -> health());
+    }
+
+    private CompletableFuture<ApiResponse> health() {
+        List<CompletableFuture<Map.Entry<String, HealthCheck.HealthStatus>>> futures = new ArrayList<>();
+        for (HealthCheck check : checks) {
+            futures.add(CompletableFuture.supplyAsync(() -> safeCheck(check), blocking)
+                    .completeOnTimeout(HealthCheck.HealthStatus.down("no answer within " + CHECK_TIMEOUT_MILLIS + " ms"),
+                            CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                    .exceptionally(t -> HealthCheck.HealthStatus.down("check failed: " + t.getClass().getSimpleName()))
+                    .thenApply(s -> Map.entry(check.name(), s)));
+        }
+        return CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).thenApply(v -> {
+            Map<String, Object> components = new LinkedHashMap<>();
+            boolean up = true;
+            for (var f : futures) {
+                var e = f.join();
+                up &= e.getValue().up();
+                components.put(e.getKey(), Map.of("status", e.getValue().up() ? "up" : "down",
+                        "detail", e.getValue().detail()));
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", up ? "ok" : "degraded");
+            body.put("version", version);
+            body.put("uptimeSeconds", (System.currentTimeMillis() - startedMillis) / 1000);
+            body.put("components", components);
+            return ApiResponse.json(up ? 200 : 503, body);
+        });
+    }
+
+    private static HealthCheck.HealthStatus safeCheck(HealthCheck check) {
+        try {
+            return check.check();
+        } catch (RuntimeException e) {
+            return HealthCheck.HealthStatus.down(e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+}

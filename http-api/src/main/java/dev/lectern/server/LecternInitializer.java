@@ -1,0 +1,47 @@
+package dev.lectern.server;
+
+import dev.lectern.core.config.HttpConfig;
+import dev.lectern.core.netty.PipelineNames;
+import dev.lectern.http.HttpApp;
+import dev.lectern.http.HttpDispatchHandler;
+import dev.lectern.http.HttpTimeoutHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import java.util.function.Supplier;
+
+/**
+ * Builds the pipeline of one accepted connection and nothing else: HTTP codec, timeouts, keep-alive, the signaling
+ * endpoints (when this port serves them), then REST dispatch.
+ */
+final class LecternInitializer extends ChannelInitializer<SocketChannel> {
+    private final HttpConfig http;
+    private final HttpApp app;
+    private final Supplier<ChannelHandler> signaling;
+    private final ChannelGroup channels;
+
+    LecternInitializer(HttpConfig http, HttpApp app, Supplier<ChannelHandler> signaling, ChannelGroup channels) {
+        this.http = http;
+        this.app = app;
+        this.signaling = signaling;
+        this.channels = channels;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        channels.add(ch);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.HTTP_CODEC,
+                new HttpServerCodec(http.maxInitialLineBytes(), http.maxHeaderBytes(), 8192));
+        p.addLast(PipelineNames.HTTP_TIMEOUT, new HttpTimeoutHandler(http.idleTimeoutMillis(), http.requestTimeoutMillis()));
+        p.addLast(PipelineNames.HTTP_KEEP_ALIVE, new HttpServerKeepAliveHandler());
+        if (signaling != null) {
+            p.addLast(PipelineNames.SIGNALING, signaling.get());
+        }
+        p.addLast(PipelineNames.HTTP_DISPATCH, new HttpDispatchHandler(app));
+    }
+}

@@ -1,0 +1,219 @@
+package dev.lectern.server;
+
+import dev.lectern.core.config.ConfigLoader;
+import dev.lectern.core.config.HttpConfig;
+import dev.lectern.core.config.Secrets;
+import dev.lectern.core.config.ServerConfig;
+import dev.lectern.core.health.HealthCheck;
+import dev.lectern.core.netty.EventLoops;
+import dev.lectern.http.AuthDecorator;
+import dev.lectern.http.BlockingExecutor;
+import dev.lectern.http.HttpApp;
+import dev.lectern.http.HttpDecorator;
+import dev.lectern.http.Router;
+import dev.lectern.http.api.HealthApi;
+import dev.lectern.http.api.MetricsApi;
+import dev.lectern.http.api.OpenApiApi;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds every service from the config, binds the HTTP port and the signaling port (one
+ * listener when both numbers are equal), and shuts down gracefully.
+ */
+public final class LecternServer implements AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(LecternServer.class);
+
+    private final ServerConfig config;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final ChannelGroup channels = new DefaultChannelGroup("lectern", GlobalEventExecutor.INSTANCE);
+    private final List<Channel> listeners = new ArrayList<>();
+    private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+    private final List<Runnable> drainHooks = new ArrayList<>();
+    private final HttpApp app;
+    private final PrometheusMeterRegistry meters;
+    private volatile boolean closed;
+
+    private LecternServer(ServerConfig config, Secrets secrets) {
+        this.config = config;
+        HttpConfig http = config.http();
+        this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ClassLoaderMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(meters);
+        closeables.push(gc);
+        meters.gauge("lectern.connections.open", channels, ChannelGroup::size);
+
+        BlockingExecutor blocking = new BlockingExecutor(http.blockingThreads(), http.blockingQueueSize());
+        closeables.push(blocking);
+
+        List<HealthCheck> health = new ArrayList<>();
+        List<HttpDecorator> decorators = new ArrayList<>();
+        decorators.add(new AuthDecorator(AuthDecorator.refuseAll()));
+
+        Router.Builder routes = Router.builder();
+        new HealthApi(health, blocking, BuildInfo.version()).register(routes);
+        new MetricsApi(meters).register(routes);
+        OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
+        openApi.register(routes);
+        Router router = routes.build();
+        openApi.document(router);
+
+        this.app = new HttpApp(http, router, decorators, blocking, meters);
+        this.bossGroup = EventLoops.newGroup(1, "lectern-accept");
+        this.workerGroup = EventLoops.newGroup(http.ioThreads(), "lectern-io");
+        logger.atInfo()
+                .addKeyValue("config", ConfigLoader.describe(config))
+                .addKeyValue("secrets", secrets.describe())
+                .addKeyValue("transport", EventLoops.transportName())
+                .addKeyValue("version", BuildInfo.version())
+                .log("effective configuration");
+    }
+
+    /** Builds and binds everything; on failure releases what was built and throws {@link StartupException}. */
+    public static LecternServer start(ServerConfig config, Map<String, String> env) {
+        LecternServer server = new LecternServer(config, new Secrets(env));
+        try {
+            server.bind();
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void bind() {
+        HttpConfig http = config.http();
+        int apiPort = http.port();
+        int sigPort = config.signaling().port();
+        Supplier<ChannelHandler> signaling = null; // the signaling endpoints plug in here
+        if (apiPort == sigPort && apiPort != 0) {
+            listeners.add(bindPort("http.port/signaling.port", apiPort, signaling));
+        } else {
+            listeners.add(bindPort("http.port", apiPort, signaling));
+            listeners.add(bindPort("signaling.port", sigPort, signaling));
+        }
+        logger.atInfo().addKeyValue("httpPort", httpPort()).addKeyValue("signalingPort", signalingPort())
+                .log("Lectern {} listening on http {} and signaling {}", BuildInfo.version(), httpPort(), signalingPort());
+    }
+
+    private Channel bindPort(String key, int port, Supplier<ChannelHandler> signaling) {
+        HttpConfig http = config.http();
+        ServerBootstrap b = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(EventLoops.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        http.writeBufferLowWaterMarkBytes(), http.writeBufferHighWaterMarkBytes()))
+                .childHandler(new LecternInitializer(http, app, signaling, channels));
+        try {
+            return b.bind(new InetSocketAddress(http.host(), port)).sync().channel();
+        } catch (Exception e) {
+            Throwable cause = e;
+            if (cause instanceof BindException || (cause.getMessage() != null
+                    && cause.getMessage().toLowerCase().contains("address already in use"))) {
+                throw new StartupException(key + ": port " + port + " on " + http.host() + " is already in use", e);
+            }
+            throw new StartupException(key + ": cannot listen on " + http.host() + ":" + port + ": " + e, e);
+        }
+    }
+
+    public int httpPort() {
+        return ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
+    }
+
+    public int signalingPort() {
+        return ((InetSocketAddress) listeners.get(listeners.size() - 1).localAddress()).getPort();
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public HttpApp app() {
+        return app;
+    }
+
+    /**
+     * Graceful shutdown: stop accepting, let in-flight requests and streams finish within
+     * {@code http.shutdownGraceMillis}, close long-lived connections properly, then stop the event loops.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long graceMillis = config.http().shutdownGraceMillis();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        for (Channel l : listeners) {
+            l.close().awaitUninterruptibly();
+        }
+        if (app != null) {
+            app.startDraining();
+        }
+        for (Runnable hook : drainHooks) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                logger.warn("shutdown hook failed", e);
+            }
+        }
+        while (app != null && app.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (app != null && app.inFlight() > 0) {
+            logger.warn("shutdown grace period over with {} requests still in flight", app.inFlight());
+        }
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workerGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        while (!closeables.isEmpty()) {
+            try {
+                closeables.pop().close();
+            } catch (Exception e) {
+                logger.warn("close failed", e);
+            }
+        }
+        meters.close();
+        logger.info("Lectern stopped");
+    }
+}

@@ -1,0 +1,22 @@
+package dev.lectern.core.netty;
+
+/** Every pipeline handler name, in pipeline order (Reactor Netty's {@code NettyPipeline} style). */
+public final class PipelineNames {
+    /** Connection counting and the channel group used for graceful shutdown. */
+    public static final String CONNECTIONS = "connections";
+    public static final String HTTP_CODEC = "httpCodec";
+    /** Idle keep-alive connections and slow (slowloris) requests are cut off here. */
+    public static final String HTTP_TIMEOUT = "httpTimeout";
+    public static final String HTTP_KEEP_ALIVE = "httpKeepAlive";
+    /** Engine.IO / Socket.IO / JSON WebSocket endpoints claim their paths here; everything else passes on. */
+    public static final String SIGNALING = "signaling";
+    public static final String WS_PROTOCOL = "wsProtocol";
+    public static final String EIO_TRANSPORT = "eioTransport";
+    /** REST routing, body limits, CORS, request ids, access log. */
+    public static final String HTTP_DISPATCH = "httpDispatch";
+    /** A route that streams its body (uploads, proxy, SSE) installs its handler under this name for one request. */
+    public static final String HTTP_STREAM = "httpStream";
+    public static final String PROXY_FRONTEND = "proxyFrontend";
+
+    private PipelineNames() {}
+}
