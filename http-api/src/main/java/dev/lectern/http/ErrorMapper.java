@@ -1,5 +1,6 @@
 package dev.lectern.http;
 
+import dev.lectern.core.store.StoreUnavailableException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -28,6 +29,11 @@ public final class ErrorMapper {
                 r = r.withHeader(h.getKey(), h.getValue());
             }
             return r;
+        }
+        if (t instanceof StoreUnavailableException e) {
+            logger.warn("store unavailable: {}", e.getMessage());
+            return error(503, "store_unavailable", e.store() + " is unavailable, try again shortly", requestId)
+                    .withHeader("Retry-After", "1");
         }
         if (t instanceof RejectedExecutionException) {
             logger.warn("blocking executor saturated; refusing request");

@@ -1,12 +1,13 @@
 package dev.lectern.server;
 
+import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.netty.EventLoops;
-import dev.lectern.http.AuthDecorator;
+import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpDecorator;
@@ -58,6 +59,7 @@ public final class LecternServer implements AutoCloseable {
     private final List<Runnable> drainHooks = new ArrayList<>();
     private final HttpApp app;
     private final PrometheusMeterRegistry meters;
+    private final AccountsModule accounts;
     private volatile boolean closed;
 
     private LecternServer(ServerConfig config, Secrets secrets) {
@@ -78,9 +80,17 @@ public final class LecternServer implements AutoCloseable {
 
         List<HealthCheck> health = new ArrayList<>();
         List<HttpDecorator> decorators = new ArrayList<>();
-        decorators.add(new AuthDecorator(AuthDecorator.refuseAll()));
+        try {
+            this.accounts = new AccountsModule(config, secrets, blocking, closeables);
+        } catch (RuntimeException e) {
+            closeAll();
+            throw e;
+        }
+        health.addAll(accounts.healthChecks());
+        decorators.addAll(accounts.decorators());
 
         Router.Builder routes = Router.builder();
+        accounts.registerRoutes(routes);
         new HealthApi(health, blocking, BuildInfo.version()).register(routes);
         new MetricsApi(meters).register(routes);
         OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
@@ -165,6 +175,26 @@ public final class LecternServer implements AutoCloseable {
         return app;
     }
 
+    /** The one token check every entry point (REST, SSE, Socket.IO, /ws, the avatar proxy) uses. */
+    public TokenVerifier tokenVerifier() {
+        return accounts.verifier;
+    }
+
+    /** Ephemeral state shared by the components (in-process or Redis). */
+    public EphemeralStore ephemeralStore() {
+        return accounts.ephemeral;
+    }
+
+    private void closeAll() {
+        while (!closeables.isEmpty()) {
+            try {
+                closeables.pop().close();
+            } catch (Exception e) {
+                logger.warn("close failed", e);
+            }
+        }
+    }
+
     /**
      * Graceful shutdown: stop accepting, let in-flight requests and streams finish within
      * {@code http.shutdownGraceMillis}, close long-lived connections properly, then stop the event loops.
@@ -206,13 +236,7 @@ public final class LecternServer implements AutoCloseable {
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         workerGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        while (!closeables.isEmpty()) {
-            try {
-                closeables.pop().close();
-            } catch (Exception e) {
-                logger.warn("close failed", e);
-            }
-        }
+        closeAll();
         meters.close();
         logger.info("Lectern stopped");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lectern.core.config.StorageConfig;
+import dev.lectern.testing.RedisServerProcess;
 import dev.lectern.testing.TestServices;
 import java.time.Duration;
 import java.util.Set;
@@ -72,5 +73,38 @@ class RedisEphemeralStoreIntegrationTest extends EphemeralStoreContract {
     void closedStoreRefusesCalls() {
         store.close();
         assertThatThrownBy(() -> store.get("x")).isInstanceOf(StoreUnavailableException.class);
+    }
+
+    @Test
+    void redisDyingFailsCallsFastAndRecoveryNeedsNoRestart() {
+        try (RedisServerProcess redis = new RedisServerProcess().start();
+             RedisEphemeralStore own = new RedisEphemeralStore(config(redis.url(), prefix), null)) {
+            java.util.List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (EphemeralStore.Subscription sub = own.subscribe("events", got::add)) {
+                own.set("k", "v", Duration.ofMinutes(1));
+                own.publish("events", "before");
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("before"));
+
+                redis.kill();
+                assertThatThrownBy(() -> own.get("k")).isInstanceOf(StoreUnavailableException.class);
+                assertThatThrownBy(() -> own.publish("events", "lost")).isInstanceOf(StoreUnavailableException.class);
+                assertThatThrownBy(own::ping).isInstanceOf(StoreUnavailableException.class);
+
+                redis.start();
+                Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+                    own.ping();
+                    return true;
+                });
+                assertThat(own.get("k")).isEmpty(); // a fresh server without persistence
+                own.set("k", "again", Duration.ofMinutes(1));
+                assertThat(own.get("k")).contains("again");
+                // the subscription is renewed on the new connection
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    own.publish("events", "after");
+                    return got.contains("after");
+                });
+                assertThat(got).doesNotContain("lost");
+            }
+        }
     }
 }
