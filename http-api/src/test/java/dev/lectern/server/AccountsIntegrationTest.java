@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Accounts over real HTTP on the production wiring (SQLite + in-process store): the sign-up → login → call → logout
  * flow, every kind of bad token refused with 401 everywhere, roles, admin actions, throttles and rate limits.
+ * {@link AccountsOnRedisAndPostgresIntegrationTest} runs the same tests on Redis and PostgreSQL.
  */
 class AccountsIntegrationTest {
     static final String SECRET = "an-integration-test-secret-of-more-than-32-bytes";
@@ -33,11 +34,31 @@ class AccountsIntegrationTest {
     private LecternServer server;
     private HttpJson http;
 
+    /** Store settings; the embedded defaults here, Redis and PostgreSQL in the subclass. */
+    protected Map<String, String> storeOverrides() {
+        return Map.of();
+    }
+
+    protected String expectedEphemeralKind() {
+        return "memory";
+    }
+
+    protected String expectedSqlKind() {
+        return "sqlite";
+    }
+
+    private Map<String, String> stores() {
+        Map<String, String> o = new HashMap<>(storeOverrides());
+        o.put("LECTERN_STORAGE__DATA_DIR", data.toString());
+        return o;
+    }
+
     private void start(Map<String, String> overrides) {
         Map<String, String> o = new HashMap<>(Map.of(
                 "LECTERN_STORAGE__DATA_DIR", data.toString(),
                 "LECTERN_ACCOUNTS__BCRYPT_COST", "4",
                 "LECTERN_ACCOUNTS__ADMIN_EMAILS", "boss@example.com"));
+        o.putAll(storeOverrides());
         o.putAll(overrides);
         server = LecternServer.start(TestConfigs.defaults(o), Map.of("LECTERN_JWT_SECRET", SECRET));
         http = new HttpJson(server.httpPort());
@@ -48,9 +69,10 @@ class AccountsIntegrationTest {
     }
 
     @AfterEach
-    void stop() {
+    void stopServer() {
         if (server != null) {
             server.close();
+            server = null;
         }
     }
 
@@ -318,14 +340,14 @@ class AccountsIntegrationTest {
         HttpJson.Reply h = http.get("/api/health", null);
         assertThat(h.status()).isEqualTo(200);
         assertThat(h.body().at("/components/ephemeralStore/status").asText()).isEqualTo("up");
-        assertThat(h.body().at("/components/ephemeralStore/detail").asText()).isEqualTo("memory");
-        assertThat(h.body().at("/components/sqlStore/detail").asText()).isEqualTo("sqlite");
+        assertThat(h.body().at("/components/ephemeralStore/detail").asText()).isEqualTo(expectedEphemeralKind());
+        assertThat(h.body().at("/components/sqlStore/detail").asText()).isEqualTo(expectedSqlKind());
     }
 
     @Test
     void shortConfiguredSecretRefusesStartUp() {
-        assertThatThrownBy(() -> LecternServer.start(TestConfigs.defaults(Map.of(
-                "LECTERN_STORAGE__DATA_DIR", data.toString())), Map.of("LECTERN_JWT_SECRET", "too-short")))
+        assertThatThrownBy(() -> LecternServer.start(TestConfigs.defaults(stores()),
+                Map.of("LECTERN_JWT_SECRET", "too-short")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("LECTERN_JWT_SECRET")
                 .hasMessageContaining("at least 32");
@@ -333,15 +355,13 @@ class AccountsIntegrationTest {
 
     @Test
     void generatedSecretIsOwnerOnlyAndKeptAcrossRestarts() throws Exception {
-        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString())),
-                Map.of());
+        server = LecternServer.start(TestConfigs.defaults(stores()), Map.of());
         Path file = data.resolve("jwt-secret");
         assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         String secret = Files.readString(file);
         assertThat(secret.length()).isGreaterThanOrEqualTo(32);
         server.close();
-        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString())),
-                Map.of());
+        server = LecternServer.start(TestConfigs.defaults(stores()), Map.of());
         assertThat(Files.readString(file)).isEqualTo(secret);
     }
 }
