@@ -1,0 +1,108 @@
+package dev.lectern.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP relay in front of a real service (PostgreSQL) that a test can cut — every connection reset and the port
+ * closed, as if the database host went away — and later resume on the same port. Test code only; one thread per
+ * direction is fine at this scale.
+ */
+final class TcpProxy implements AutoCloseable {
+    private final String targetHost;
+    private final int targetPort;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile ServerSocket listener;
+    private int port;
+
+    TcpProxy(String targetHost, int targetPort) {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+    }
+
+    int port() {
+        return port;
+    }
+
+    synchronized TcpProxy start() throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress("127.0.0.1", port));
+        port = s.getLocalPort();
+        listener = s;
+        Thread accept = new Thread(() -> acceptLoop(s), "tcp-proxy-accept");
+        accept.setDaemon(true);
+        accept.start();
+        return this;
+    }
+
+    private void acceptLoop(ServerSocket s) {
+        while (!s.isClosed()) {
+            try {
+                Socket client = s.accept();
+                Socket upstream = new Socket(targetHost, targetPort);
+                sockets.add(client);
+                sockets.add(upstream);
+                pipe(client, upstream);
+                pipe(upstream, client);
+            } catch (IOException e) {
+                return; // listener closed by cut()
+            }
+        }
+    }
+
+    private void pipe(Socket from, Socket to) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[8192];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // one side went away: close both below
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }, "tcp-proxy-pipe");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Resets every relayed connection and stops listening. */
+    synchronized void cut() {
+        closeQuietly(listener);
+        for (Socket s : sockets) {
+            try {
+                s.setSoLinger(true, 0); // RST, like a host that vanished
+            } catch (IOException ignored) {
+                // already closed
+            }
+            closeQuietly(s);
+        }
+        sockets.clear();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        cut();
+    }
+}
