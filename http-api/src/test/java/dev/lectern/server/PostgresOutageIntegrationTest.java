@@ -88,4 +88,17 @@ class PostgresOutageIntegrationTest {
         assertThat(http.post("/api/login", Map.of("email", "sql@example.com", "password", PASSWORD), null).status())
                 .isEqualTo(200);
     }
+
+    @Test
+    void unreachableDatabaseAtStartUpRefusesToStartWithAMessage() {
+        proxy.cut();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LecternServer.start(TestConfigs.defaults(Map.of(
+                        "LECTERN_STORAGE__DATA_DIR", data.toString(),
+                        "LECTERN_STORAGE__SQL__URL", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + pg.name(),
+                        "LECTERN_STORAGE__SQL__USER", PostgresTestDatabase.USER,
+                        "LECTERN_STORAGE__SQL__CONNECT_TIMEOUT_MILLIS", "500")), Map.of()))
+                .isInstanceOf(StartupException.class)
+                .hasMessageContaining("storage.sql.url")
+                .hasMessageContaining("postgresql unavailable");
+    }
 }
