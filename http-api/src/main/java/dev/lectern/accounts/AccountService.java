@@ -171,17 +171,18 @@ public final class AccountService {
         User user;
         if (caller != null) {
             user = requireUser(caller);
+            policy.check(newPassword, user.email());
         } else {
             if (rawEmail == null) {
                 throw ApiException.badRequest("email is required when not signed in");
             }
             String email = email(rawEmail);
+            policy.check(newPassword, email); // before the look-up, so the answer does not tell who has an account
             user = users.byEmail(email).filter(u -> !u.disabled()).orElse(null);
             if (user == null) {
                 throw new ApiException(400, "invalid_code", "no valid code for this address; request a new one");
             }
         }
-        policy.check(newPassword, user.email());
         consumeCode("reset_password", user.email(), code);
         users.updatePassword(user.id(), hash(newPassword));
         tokens.revokeAll(Long.toString(user.id()));

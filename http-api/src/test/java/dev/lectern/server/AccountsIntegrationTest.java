@@ -261,6 +261,14 @@ class AccountsIntegrationTest {
                 .isEqualTo(401);
         assertThat(http.post("/api/login", Map.of("email", "pat@example.com", "password", newPassword), null)
                 .status()).isEqualTo(200);
+        // without a token the answer does not tell whether the address has an account
+        HttpJson.Reply unknownWeak = http.post("/api/update_password", Map.of("code", "123456",
+                "new_password", "weak", "email", "nobody@example.com"), null);
+        HttpJson.Reply knownWeak = http.post("/api/update_password", Map.of("code", "123456",
+                "new_password", "weak", "email", "pat@example.com"), null);
+        assertThat(unknownWeak.text("error")).isEqualTo(knownWeak.text("error")).isEqualTo("weak_password");
+        assertThat(http.post("/api/update_password", Map.of("code", "123456", "new_password", "Fourth-horse-45",
+                "email", "nobody@example.com"), null).text("error")).isEqualTo("invalid_code");
         // the code is used up
         assertThat(http.post("/api/update_password", Map.of("code", code, "new_password", "Third-horse-44",
                 "email", "pat@example.com"), null).status()).isEqualTo(400);

@@ -66,11 +66,7 @@ public final class RedisEphemeralStore implements EphemeralStore {
         int database = 0;
         String path = uri.getPath();
         if (path != null && path.length() > 1) {
-            try {
-                database = Integer.parseInt(path.substring(1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("storage.redis.url: database must be a number: " + path);
-            }
+            database = Integer.parseInt(path.substring(1)); // checked by StorageConfig.Redis
         }
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(config.connectTimeoutMillis())
