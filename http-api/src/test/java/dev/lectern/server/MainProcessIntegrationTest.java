@@ -97,6 +97,16 @@ class MainProcessIntegrationTest {
         }
     }
 
+    @Test
+    void shortJwtSecretExitsTwoWithoutShowingTheSecret() throws Exception {
+        Process p = launch(Map.of("LECTERN_JWT_SECRET", "only-twenty-one-bytes", "LECTERN_HTTP__PORT", "0",
+                "LECTERN_SIGNALING__PORT", "0"));
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(log()).contains("ERROR").contains("LECTERN_JWT_SECRET").contains("at least 32")
+                .doesNotContain("only-twenty-one-bytes");
+    }
+
     private String log() throws Exception {
         File f = data.resolve("out.log").toFile();
         return f.exists() ? Files.readString(f.toPath()) : "";
