@@ -27,6 +27,7 @@ import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.params.SetParams;
 
 /**
@@ -50,6 +51,8 @@ public final class RedisEphemeralStore implements EphemeralStore {
     private final JedisClientConfig clientConfig;
     private final JedisPool pool;
     private final long confirmTimeoutMillis;
+    /** SHA-1 of {@link #INCREMENT} once loaded, so that each increment sends 40 bytes instead of the script. */
+    private volatile String incrementSha;
 
     // pub/sub
     private final Map<String, List<Consumer<String>>> listeners = new ConcurrentHashMap<>();
@@ -177,7 +180,20 @@ public final class RedisEphemeralStore implements EphemeralStore {
     @Override
     public long increment(String key, long delta, Duration ttlIfNew) {
         long ms = ttlIfNew == null ? 0 : millis(ttlIfNew);
-        Object result = call(j -> j.eval(INCREMENT, List.of(k(key)), List.of(Long.toString(delta), Long.toString(ms))));
+        List<String> keys = List.of(k(key));
+        List<String> args = List.of(Long.toString(delta), Long.toString(ms));
+        Object result = call(j -> {
+            String sha = incrementSha;
+            if (sha != null) {
+                try {
+                    return j.evalsha(sha, keys, args);
+                } catch (JedisNoScriptException e) {
+                    // a restarted or flushed Redis forgot the script: load it again
+                }
+            }
+            incrementSha = j.scriptLoad(INCREMENT);
+            return j.evalsha(incrementSha, keys, args);
+        });
         return (Long) result;
     }
 

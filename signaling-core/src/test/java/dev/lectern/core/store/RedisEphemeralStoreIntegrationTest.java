@@ -82,6 +82,7 @@ class RedisEphemeralStoreIntegrationTest extends EphemeralStoreContract {
             java.util.List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
             try (EphemeralStore.Subscription sub = own.subscribe("events", got::add)) {
                 own.set("k", "v", Duration.ofMinutes(1));
+                assertThat(own.increment("n", 1, Duration.ofMinutes(1))).isEqualTo(1); // loads the script
                 own.publish("events", "before");
                 Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("before"));
 
@@ -98,6 +99,9 @@ class RedisEphemeralStoreIntegrationTest extends EphemeralStoreContract {
                 assertThat(own.get("k")).isEmpty(); // a fresh server without persistence
                 own.set("k", "again", Duration.ofMinutes(1));
                 assertThat(own.get("k")).contains("again");
+                // the new server does not know the counter script: it is loaded again transparently
+                assertThat(own.increment("n", 1, Duration.ofMinutes(1))).isEqualTo(1);
+                assertThat(own.increment("n", 1, Duration.ofMinutes(1))).isEqualTo(2);
                 // the subscription is renewed on the new connection
                 Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
                     own.publish("events", "after");
