@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lectern.core.config.StorageConfig;
 import dev.lectern.testing.RedisServerProcess;
+import dev.lectern.testing.TcpProxy;
 import dev.lectern.testing.TestServices;
 import java.time.Duration;
 import java.util.Set;
@@ -108,6 +109,29 @@ class RedisEphemeralStoreIntegrationTest extends EphemeralStoreContract {
                     return got.contains("after");
                 });
                 assertThat(got).doesNotContain("lost");
+            }
+        }
+    }
+
+    @Test
+    void aSilentlyDeadSubscriptionIsNoticedAndReplaced() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(TestServices.REDIS_HOST, TestServices.REDIS_PORT).start();
+             RedisEphemeralStore viaProxy = new RedisEphemeralStore(
+                     config("redis://127.0.0.1:" + proxy.port(), prefix), null)) {
+            java.util.List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (EphemeralStore.Subscription sub = viaProxy.subscribe("events", got::add)) {
+                Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    store.publish("events", "before"); // straight to Redis, same prefix
+                    return got.contains("before");
+                });
+
+                proxy.blackholeOpenConnections(); // no reset, no close: the bytes just stop arriving
+
+                java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+                Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    store.publish("events", "after-" + n.incrementAndGet());
+                    return got.stream().anyMatch(m -> m.startsWith("after-"));
+                });
             }
         }
     }

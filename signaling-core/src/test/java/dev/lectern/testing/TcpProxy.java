@@ -1,4 +1,4 @@
-package dev.lectern.server;
+package dev.lectern.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,29 +8,32 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A TCP relay in front of a real service (PostgreSQL) that a test can cut — every connection reset and the port
- * closed, as if the database host went away — and later resume on the same port. Test code only; one thread per
+ * A TCP relay in front of a real service (PostgreSQL, Redis) that a test can cut — every connection reset and the
+ * port closed, as if the host went away — and later resume on the same port, or whose open connections it can turn
+ * into black holes that swallow bytes without closing (a silent network partition). Test code only; one thread per
  * direction is fine at this scale.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final List<AtomicBoolean> blackholes = new CopyOnWriteArrayList<>();
     private volatile ServerSocket listener;
     private int port;
 
-    TcpProxy(String targetHost, int targetPort) {
+    public TcpProxy(String targetHost, int targetPort) {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    synchronized TcpProxy start() throws IOException {
+    public synchronized TcpProxy start() throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
         s.bind(new InetSocketAddress("127.0.0.1", port));
@@ -49,22 +52,26 @@ final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket(targetHost, targetPort);
                 sockets.add(client);
                 sockets.add(upstream);
-                pipe(client, upstream);
-                pipe(upstream, client);
+                AtomicBoolean swallow = new AtomicBoolean();
+                blackholes.add(swallow);
+                pipe(client, upstream, swallow);
+                pipe(upstream, client, swallow);
             } catch (IOException e) {
                 return; // listener closed by cut()
             }
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to, AtomicBoolean swallow) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[8192];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    out.write(buf, 0, n);
-                    out.flush();
+                    if (!swallow.get()) {
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
                 }
             } catch (IOException e) {
                 // one side went away: close both below
@@ -77,8 +84,16 @@ final class TcpProxy implements AutoCloseable {
         t.start();
     }
 
+    /** Every connection open now silently drops what it carries, in both directions; new ones work normally. */
+    public void blackholeOpenConnections() {
+        for (AtomicBoolean b : blackholes) {
+            b.set(true);
+        }
+        blackholes.clear();
+    }
+
     /** Resets every relayed connection and stops listening. */
-    synchronized void cut() {
+    public synchronized void cut() {
         closeQuietly(listener);
         for (Socket s : sockets) {
             try {
