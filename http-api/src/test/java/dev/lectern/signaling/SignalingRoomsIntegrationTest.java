@@ -33,6 +33,7 @@ class SignalingRoomsIntegrationTest {
     void start() {
         server = LecternServer.start(TestConfigs.defaults(Map.of(
                 "LECTERN_SIGNALING__DEV_MODE", "true",
+                "LECTERN_SIGNALING__RECOVERY_WINDOW_MILLIS", "0",
                 "LECTERN_HTTP__CORS__ALLOWED_ORIGINS", "https://app.example.com")), Map.of());
     }
 

@@ -47,7 +47,9 @@ public final class SignalingService implements JsonWsEndpoint {
         this.config = config;
         this.verifier = verifier;
         this.rooms = rooms;
-        SocketIoServer sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis());
+        SocketIoServer sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis(),
+                config.recoveryWindowMillis(), config.pingIntervalMillis() + config.pingTimeoutMillis(),
+                config.outboundQueueLimit());
         this.socketIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
                 config.upgradeTimeoutMillis(), config.maxPayloadBytes(), config.outboundQueueLimit(), slowConsumers,
                 sio::attach);
@@ -130,6 +132,11 @@ public final class SignalingService implements JsonWsEndpoint {
         @Override
         public void onDisconnect(SocketIoSocket socket, String reason) {
             rooms.disconnected(new SocketPeer(socket));
+        }
+
+        @Override
+        public boolean canResume(Object before, Object now) {
+            return before instanceof Principal b && now instanceof Principal n && b.userId().equals(n.userId());
         }
     }
 

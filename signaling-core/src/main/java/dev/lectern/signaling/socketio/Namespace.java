@@ -22,6 +22,14 @@ public interface Namespace {
 
     void onDisconnect(SocketIoSocket socket, String reason);
 
+    /**
+     * Whether a client that authorized as {@code now} may resume a dropped socket that authorized as {@code before}
+     * (connection state recovery). Namespaces that do not override this never recover.
+     */
+    default boolean canResume(Object before, Object now) {
+        return false;
+    }
+
     /** Replies to a client's ack request, at most once. */
     interface Ack {
         void send(ArrayNode args, List<byte[]> attachments);

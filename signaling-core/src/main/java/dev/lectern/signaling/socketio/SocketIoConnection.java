@@ -128,16 +128,54 @@ final class SocketIoConnection implements EngineIoSession.Listener {
                 send(connectError(nsp, message));
                 return;
             }
-            SocketIoSocket socket = new SocketIoSocket(this, nsp, EngineIoServer.newId(), principal);
-            sockets.put(nsp, socket);
             if (connectTimeout != null) {
                 connectTimeout.cancel(false);
                 connectTimeout = null;
             }
-            ObjectNode reply = Json.MAPPER.createObjectNode().put("sid", socket.id());
-            send(new SocketIoPacket(Type.CONNECT, nsp, -1, reply));
+            if (resume(ns, nsp, auth, principal)) {
+                return;
+            }
+            String pid = server.recovers() && ns.canResume(principal, principal) ? EngineIoServer.newId() : null;
+            SocketIoSocket socket = new SocketIoSocket(this, nsp, EngineIoServer.newId(), pid, principal,
+                    server.replayMillis(), server.replayLimit());
+            sockets.put(nsp, socket);
+            send(connectReply(socket));
             ns.onConnect(socket, auth);
         }));
+    }
+
+    /** Connection state recovery: {@code {pid, offset}} in the auth payload of a client that dropped. */
+    private boolean resume(Namespace ns, String nsp, JsonNode auth, Object principal) {
+        JsonNode pid = auth.get("pid");
+        JsonNode offset = auth.get("offset");
+        if (!server.recovers() || pid == null || !pid.isTextual() || offset == null || !offset.isTextual()) {
+            return false;
+        }
+        SocketIoSocket socket = server.unpark(pid.asText());
+        if (socket == null) {
+            return false;
+        }
+        List<SocketIoPacket> missed = socket.nsp().equals(nsp) && ns.canResume(socket.principal(), principal)
+                ? socket.resume(this, offset.asText()) : null;
+        if (missed == null) {
+            server.expireNow(socket, "recovery failed");
+            return false;
+        }
+        sockets.put(nsp, socket);
+        send(connectReply(socket));
+        for (SocketIoPacket p : missed) {
+            send(p);
+        }
+        logger.debug("session {}: socket {} recovered, {} packets replayed", session.sid(), socket.id(), missed.size());
+        return true;
+    }
+
+    private static SocketIoPacket connectReply(SocketIoSocket socket) {
+        ObjectNode reply = Json.MAPPER.createObjectNode().put("sid", socket.id());
+        if (socket.pid() != null) {
+            reply.put("pid", socket.pid());
+        }
+        return new SocketIoPacket(Type.CONNECT, socket.nsp(), -1, reply);
     }
 
     private static SocketIoPacket connectError(String nsp, String message) {
@@ -208,11 +246,16 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
         }
+        boolean recoverable = server.recovers() && ("transport close".equals(reason) || "ping timeout".equals(reason));
         List<SocketIoSocket> all = new ArrayList<>(sockets.values());
         sockets.clear();
         for (SocketIoSocket socket : all) {
-            socket.markDisconnected();
-            server.namespace(socket.nsp()).onDisconnect(socket, reason);
+            if (recoverable && socket.pid() != null) {
+                server.park(socket, session.executor(), reason);
+            } else {
+                socket.markDisconnected();
+                server.namespace(socket.nsp()).onDisconnect(socket, reason);
+            }
         }
     }
 }
