@@ -155,7 +155,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         if (socket == null) {
             return false;
         }
-        List<SocketIoPacket> missed = socket.nsp().equals(nsp) && ns.canResume(socket.principal(), principal)
+        List<SocketIoSocket.Sent> missed = socket.nsp().equals(nsp) && ns.canResume(socket.principal(), principal)
                 ? socket.resume(this, offset.asText()) : null;
         if (missed == null) {
             server.expireNow(socket, "recovery failed");
@@ -163,8 +163,8 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         }
         sockets.put(nsp, socket);
         send(connectReply(socket));
-        for (SocketIoPacket p : missed) {
-            send(p);
+        for (SocketIoSocket.Sent sent : missed) {
+            sendEncoded(sent.text(), sent.attachments());
         }
         logger.debug("session {}: socket {} recovered, {} packets replayed", session.sid(), socket.id(), missed.size());
         return true;
@@ -208,14 +208,17 @@ final class SocketIoConnection implements EngineIoSession.Listener {
     }
 
     void send(SocketIoPacket p) {
-        String text = SocketIoPacketCodec.encode(p);
-        if (p.attachments().isEmpty()) {
+        sendEncoded(SocketIoPacketCodec.encode(p), p.attachments());
+    }
+
+    private void sendEncoded(String text, List<byte[]> attachments) {
+        if (attachments.isEmpty()) {
             session.send(EngineIoPacket.message(text));
             return;
         }
-        List<EngineIoPacket> packets = new ArrayList<>(1 + p.attachments().size());
+        List<EngineIoPacket> packets = new ArrayList<>(1 + attachments.size());
         packets.add(EngineIoPacket.message(text));
-        for (byte[] part : p.attachments()) {
+        for (byte[] part : attachments) {
             packets.add(EngineIoPacket.binary(part));
         }
         session.send(packets);
@@ -239,6 +242,13 @@ final class SocketIoConnection implements EngineIoSession.Listener {
 
     void close(String reason) {
         session.close(reason, false);
+    }
+
+    @Override
+    public void onHeartbeat(EngineIoSession s) {
+        for (SocketIoSocket socket : sockets.values()) {
+            socket.trimReplay();
+        }
     }
 
     @Override

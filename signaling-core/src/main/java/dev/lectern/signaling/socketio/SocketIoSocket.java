@@ -29,7 +29,8 @@ public final class SocketIoSocket {
     private long nextOffset;
     private ArrayDeque<Sent> recent;
 
-    private record Sent(long offset, long atNanos, SocketIoPacket packet) {}
+    /** A sent event kept for replay, already encoded (a few hundred bytes rather than a JSON tree). */
+    record Sent(long offset, long atNanos, String text, List<byte[]> attachments) {}
 
     SocketIoSocket(SocketIoConnection connection, String nsp, String id, String pid, Object principal,
             long replayMillis, int replayLimit) {
@@ -111,20 +112,32 @@ public final class SocketIoSocket {
     }
 
     private void remember(long offset, SocketIoPacket packet) {
+        long now = System.nanoTime();
+        trim(now);
         if (recent == null) {
             recent = new ArrayDeque<>(4);
         }
-        long now = System.nanoTime();
-        while (!recent.isEmpty() && !detached && now - recent.peekFirst().atNanos > replayNanos) {
-            recent.pollFirst();
-        }
-        recent.addLast(new Sent(offset, now, packet));
+        recent.addLast(new Sent(offset, now, SocketIoPacketCodec.encode(packet), packet.attachments()));
         if (recent.size() > replayLimit) {
             recent.pollFirst();
             if (detached) {
                 lost = true; // the client will not be able to catch up: recovery is refused
             }
         }
+    }
+
+    private void trim(long now) {
+        while (recent != null && !recent.isEmpty() && !detached && now - recent.peekFirst().atNanos > replayNanos) {
+            recent.pollFirst();
+        }
+        if (recent != null && recent.isEmpty()) {
+            recent = null;
+        }
+    }
+
+    /** Drops kept events that are too old to matter (called on each heartbeat so idle sockets keep nothing). */
+    synchronized void trimReplay() {
+        trim(System.nanoTime());
     }
 
     /** The transport dropped: keep the socket (and its rooms) and buffer events until it resumes or expires. */
@@ -136,7 +149,7 @@ public final class SocketIoSocket {
      * Attaches a new connection if nothing the client missed was lost; returns the packets after {@code offset} to
      * replay, or null when recovery is impossible.
      */
-    synchronized List<SocketIoPacket> resume(SocketIoConnection newConnection, String offset) {
+    synchronized List<Sent> resume(SocketIoConnection newConnection, String offset) {
         if (!connected || !detached || lost) {
             return null;
         }
@@ -146,14 +159,14 @@ public final class SocketIoSocket {
         } catch (NumberFormatException e) {
             return null;
         }
-        List<SocketIoPacket> missed = new ArrayList<>();
+        List<Sent> missed = new ArrayList<>();
         if (recent != null) {
             if (!recent.isEmpty() && recent.peekFirst().offset > last + 1) {
                 return null; // some of what the client missed is no longer kept
             }
             for (Sent s : recent) {
                 if (s.offset > last) {
-                    missed.add(s.packet);
+                    missed.add(s);
                 }
             }
         }
