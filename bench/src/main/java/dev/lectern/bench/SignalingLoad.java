@@ -135,6 +135,10 @@ public final class SignalingLoad {
             System.out.printf(Locale.ROOT, "highest sustained relay rate: %s (>= 95%% delivered with p99 < 50 ms)%n",
                     best > 0 ? String.format(Locale.ROOT, "%.0f msg/s", best) : "none (the steady phase missed it)");
             sending = false;
+            String metrics = scrape(port);
+            System.out.printf(Locale.ROOT, "server: %s open signaling sessions, %s slow consumers disconnected;"
+                    + " client-side failures %d%n", metric(metrics, "lectern_signaling_sessions"),
+                    metric(metrics, "lectern_signaling_slow_consumers_total"), failures.get());
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             server.destroy();
@@ -229,6 +233,20 @@ public final class SignalingLoad {
         throw new IllegalStateException("server did not listen on " + port);
     }
 
+    private static String scrape(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static String metric(String metrics, String name) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return line.substring(line.lastIndexOf(' ') + 1);
+            }
+        }
+        return "?";
+    }
+
     /** Heap in use (sum of the heap pools from /metrics) right after a full GC requested with jcmd. */
     private static long serverHeapAfterGc(long pid, int port) throws Exception {
         for (int i = 0; i < 2; i++) {
@@ -236,8 +254,7 @@ public final class SignalingLoad {
                     .redirectOutput(new File("/dev/null")).start();
             gc.waitFor(60, TimeUnit.SECONDS);
         }
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = scrape(port);
         double sum = 0;
         for (String line : metrics.split("\n")) {
             if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
