@@ -37,6 +37,7 @@ public final class Signaling {
         SignalingService service = new SignalingService(sc, tokens, new RoomService(sc, sink, ice, Clock.systemUTC()));
         meters.gauge("lectern.signaling.sessions", service, SignalingService::connections);
         meters.gauge("lectern.signaling.rooms", service.rooms(), RoomService::roomCount);
+        meters.gauge("lectern.signaling.recoverable", service, SignalingService::recoverableSockets);
         meters.more().counter("lectern.signaling.slow_consumers", List.of(), service.slowConsumers(), AtomicLong::get);
         SignalingEndpoints endpoints = new SignalingEndpoints(Map.of("/socket.io/", service.socketIo()), service,
                 new OriginPolicy(config.http().cors().allowedOrigins()), sc.maxPayloadBytes(),

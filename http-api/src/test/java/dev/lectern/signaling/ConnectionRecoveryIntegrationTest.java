@@ -105,6 +105,7 @@ class ConnectionRecoveryIntegrationTest {
         bob.send("42[\"join\",{\"room_id\":\"r\"}]");
         event(bob);
         alice.abort();
+        awaitParked(1); // only a parked socket can be claimed; a live one is never taken over by another user
 
         WsClient mallory = open();
         JsonNode m = connect(mallory, "{\"user_id\":\"mallory\",\"pid\":\"" + a.get("pid").asText()
@@ -113,6 +114,69 @@ class ConnectionRecoveryIntegrationTest {
         JsonNode left = event(bob);
         assertThat(left.get(0).asText()).isEqualTo("peer-left");
         assertThat(left.get(1).get("peer_id").asText()).isEqualTo(a.get("sid").asText());
+    }
+
+    @Test
+    void socketIoClientRecoversByItselfAndMissesNothing() throws Exception {
+        NodePeer.assumeAvailable();
+        String url = "http://127.0.0.1:" + server.signalingPort();
+        try (NodePeer alice = new NodePeer(url, "{\"user_id\":\"alice\"}", "websocket", "reconnect");
+                NodePeer bob = new NodePeer(url, "{\"user_id\":\"bob\"}", "websocket")) {
+            String aliceId = alice.awaitKey("connect").asText();
+            bob.awaitKey("connect");
+            alice.emit("join", "{\"room_id\":\"r\"}", 1);
+            alice.awaitAck(1);
+            bob.emit("join", "{\"room_id\":\"r\"}", 1);
+            bob.awaitAck(1);
+            alice.awaitEvent("peer-joined");
+
+            alice.command("{\"sever\":true}");
+            alice.awaitKey("disconnect");
+            bob.emit("offer", "{\"room_id\":\"r\",\"sdp\":\"" + SDP + "\"}", 2);
+            assertThat(bob.awaitAck(2).get("ok").asBoolean()).isTrue();
+
+            JsonNode back = alice.awaitLine("connect");
+            assertThat(back.get("connect").asText()).isEqualTo(aliceId);
+            assertThat(back.get("recovered").asBoolean()).isTrue();
+            assertThat(alice.awaitEvent("offer").get("sdp").asText()).startsWith("v=0");
+            alice.emit("message", "{\"room_id\":\"r\",\"message\":\"still here\"}", 3);
+            JsonNode chat = bob.await(n -> n.has("event") && !"peer-joined".equals(n.get("event").asText()), "next event");
+            assertThat(chat.get("event").asText()).as("no peer-left in between").isEqualTo("message");
+        }
+    }
+
+    @Test
+    void aClientBackBeforeItsDropIsNoticedTakesItsSocketOver() throws Exception {
+        WsClient alice = open();
+        JsonNode a = connect(alice, "{\"user_id\":\"alice\"}");
+        alice.send("42[\"join\",{\"room_id\":\"r\"}]");
+        String offset = event(alice).get(2).asText();
+        WsClient bob = open();
+        connect(bob, "{\"user_id\":\"bob\"}");
+        bob.send("42[\"join\",{\"room_id\":\"r\"}]");
+        event(bob);
+        event(alice); // peer-joined, not acknowledged by the resume below: it is replayed
+
+        // the old transport is still open: the server has not seen any drop
+        WsClient back = open();
+        JsonNode resumed = connect(back, "{\"user_id\":\"alice\",\"pid\":\"" + a.get("pid").asText()
+                + "\",\"offset\":\"" + offset + "\"}");
+        assertThat(resumed.get("sid").asText()).isEqualTo(a.get("sid").asText());
+        assertThat(event(back).get(0).asText()).isEqualTo("peer-joined");
+        alice.awaitClose(); // the superseded transport is closed
+        bob.send("42[\"message\",{\"room_id\":\"r\",\"message\":\"hi\"}]");
+        assertThat(event(back).get(1).get("message").asText()).isEqualTo("hi");
+        assertThat(event(bob).get(0).asText()).as("no peer-left").isEqualTo("message");
+    }
+
+    private void awaitParked(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (server.signaling().service().recoverableSockets() != n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the dropped socket was not parked within 10 s");
+            }
+            Thread.sleep(5);
+        }
     }
 
     @Test

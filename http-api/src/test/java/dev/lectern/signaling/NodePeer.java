@@ -44,8 +44,13 @@ final class NodePeer implements AutoCloseable {
     }
 
     NodePeer(String url, String authJson, String transports) throws IOException {
+        this(url, authJson, transports, "once");
+    }
+
+    /** @param mode "reconnect" lets the client reconnect (and recover its state) after a drop */
+    NodePeer(String url, String authJson, String transports, String mode) throws IOException {
         Path dir = TestConfigs.home().resolve("tests/js");
-        process = new ProcessBuilder("node", "peer.mjs", url, authJson, transports)
+        process = new ProcessBuilder("node", "peer.mjs", url, authJson, transports, mode)
                 .directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -97,6 +102,11 @@ final class NodePeer implements AutoCloseable {
 
     JsonNode awaitKey(String key) throws InterruptedException {
         return await(n -> n.has(key), key).get(key);
+    }
+
+    /** The whole next line that has this key. */
+    JsonNode awaitLine(String key) throws InterruptedException {
+        return await(n -> n.has(key), key);
     }
 
     @Override

@@ -42,12 +42,13 @@ public final class SignalingService implements JsonWsEndpoint {
     private final AtomicLong slowConsumers = new AtomicLong();
     private final AtomicInteger jsonConnections = new AtomicInteger();
     private final EngineIoServer socketIo;
+    private final SocketIoServer sio;
 
     public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
         this.config = config;
         this.verifier = verifier;
         this.rooms = rooms;
-        SocketIoServer sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis(),
+        this.sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis(),
                 config.recoveryWindowMillis(), config.pingIntervalMillis() + config.pingTimeoutMillis(),
                 config.outboundQueueLimit());
         this.socketIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
@@ -71,6 +72,11 @@ public final class SignalingService implements JsonWsEndpoint {
     /** Sessions disconnected because their outbound queue overflowed. */
     public AtomicLong slowConsumers() {
         return slowConsumers;
+    }
+
+    /** Sockets whose transport dropped, waiting (within the recovery window) for their client to resume. */
+    public int recoverableSockets() {
+        return sio.parkedCount();
     }
 
     public int connections() {

@@ -90,7 +90,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
             case CONNECT -> onConnect(p);
             case DISCONNECT -> {
                 SocketIoSocket socket = sockets.remove(p.nsp());
-                if (socket != null) {
+                if (socket != null && socket.connection() == this) {
                     socket.markDisconnected();
                     server.namespace(p.nsp()).onDisconnect(socket, "client namespace disconnect");
                 }
@@ -136,8 +136,11 @@ final class SocketIoConnection implements EngineIoSession.Listener {
                 return;
             }
             String pid = server.recovers() && ns.canResume(principal, principal) ? EngineIoServer.newId() : null;
-            SocketIoSocket socket = new SocketIoSocket(this, nsp, EngineIoServer.newId(), pid, principal,
+            SocketIoSocket socket = new SocketIoSocket(server, this, nsp, EngineIoServer.newId(), pid, principal,
                     server.replayMillis(), server.replayLimit());
+            if (pid != null) {
+                server.register(socket);
+            }
             sockets.put(nsp, socket);
             send(connectReply(socket));
             ns.onConnect(socket, auth);
@@ -152,14 +155,25 @@ final class SocketIoConnection implements EngineIoSession.Listener {
             return false;
         }
         SocketIoSocket socket = server.unpark(pid.asText());
-        if (socket == null) {
+        boolean parked = socket != null;
+        if (!parked) {
+            socket = server.attached(pid.asText()); // back before the drop was noticed: take the socket over
+            if (socket == null || socket.connection() == this) {
+                return false;
+            }
+        }
+        boolean sameClient = socket.nsp().equals(nsp) && ns.canResume(socket.principal(), principal);
+        SocketIoConnection previous = socket.connection();
+        List<SocketIoSocket.Sent> missed = sameClient ? socket.resume(this, offset.asText()) : null;
+        if (missed == null) {
+            if (parked) {
+                server.expireNow(socket, "recovery failed");
+            }
             return false;
         }
-        List<SocketIoSocket.Sent> missed = socket.nsp().equals(nsp) && ns.canResume(socket.principal(), principal)
-                ? socket.resume(this, offset.asText()) : null;
-        if (missed == null) {
-            server.expireNow(socket, "recovery failed");
-            return false;
+        if (!parked) {
+            SocketIoSocket taken = socket;
+            previous.executor().execute(() -> previous.release(taken));
         }
         sockets.put(nsp, socket);
         send(connectReply(socket));
@@ -240,6 +254,14 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         }
     }
 
+    /** A socket resumed on another connection: this one lets go of it, and closes if nothing else is left. */
+    void release(SocketIoSocket socket) {
+        sockets.remove(socket.nsp(), socket);
+        if (sockets.isEmpty()) {
+            close("transport taken over");
+        }
+    }
+
     void close(String reason) {
         session.close(reason, false);
     }
@@ -260,6 +282,9 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         List<SocketIoSocket> all = new ArrayList<>(sockets.values());
         sockets.clear();
         for (SocketIoSocket socket : all) {
+            if (socket.connection() != this) {
+                continue; // resumed elsewhere in the meantime
+            }
             if (recoverable && socket.pid() != null) {
                 server.park(socket, session.executor(), reason);
             } else {

@@ -18,6 +18,8 @@ public final class SocketIoServer {
     private final long replayMillis;
     private final int replayLimit;
     private final Map<String, Parked> parked = new ConcurrentHashMap<>();
+    /** Recoverable sockets that are still attached, by private id: a client may be back before its drop is noticed. */
+    private final Map<String, SocketIoSocket> live = new ConcurrentHashMap<>();
 
     private static final class Parked {
         final SocketIoSocket socket;
@@ -94,6 +96,24 @@ public final class SocketIoServer {
             expiry.cancel(false);
         }
         return p.socket;
+    }
+
+    void register(SocketIoSocket socket) {
+        live.put(socket.pid(), socket);
+    }
+
+    void forget(SocketIoSocket socket) {
+        live.remove(socket.pid(), socket);
+    }
+
+    /** A recoverable socket that is still attached to a transport (which the client says is gone). */
+    SocketIoSocket attached(String pid) {
+        return live.get(pid);
+    }
+
+    /** Sockets waiting for their client to resume. */
+    public int parkedCount() {
+        return parked.size();
     }
 
     /** Ends a parked socket: the recovery window passed, or a resume failed (identity or offset mismatch). */

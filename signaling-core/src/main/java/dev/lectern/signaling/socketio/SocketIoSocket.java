@@ -16,6 +16,7 @@ import java.util.concurrent.Executor;
  * {@code {pid, offset}} within the recovery window gets, on its new connection and under the same id, what it missed.
  */
 public final class SocketIoSocket {
+    private final SocketIoServer server;
     private final String nsp;
     private final String id;
     private final String pid;
@@ -32,8 +33,9 @@ public final class SocketIoSocket {
     /** A sent event kept for replay, already encoded (a few hundred bytes rather than a JSON tree). */
     record Sent(long offset, long atNanos, String text, List<byte[]> attachments) {}
 
-    SocketIoSocket(SocketIoConnection connection, String nsp, String id, String pid, Object principal,
-            long replayMillis, int replayLimit) {
+    SocketIoSocket(SocketIoServer server, SocketIoConnection connection, String nsp, String id, String pid,
+            Object principal, long replayMillis, int replayLimit) {
+        this.server = server;
         this.connection = connection;
         this.nsp = nsp;
         this.id = id;
@@ -68,6 +70,9 @@ public final class SocketIoSocket {
     synchronized void markDisconnected() {
         connected = false;
         recent = null;
+        if (pid != null) {
+            server.forget(this);
+        }
     }
 
     synchronized SocketIoConnection connection() {
@@ -150,9 +155,22 @@ public final class SocketIoSocket {
      * replay, or null when recovery is impossible.
      */
     synchronized List<Sent> resume(SocketIoConnection newConnection, String offset) {
-        if (!connected || !detached || lost) {
+        if (!connected || lost) {
             return null;
         }
+        boolean takeOver = !detached;
+        detached = true;
+        List<Sent> missed = missedSince(offset);
+        if (missed == null) {
+            detached = !takeOver;
+            return null;
+        }
+        connection = newConnection;
+        detached = false;
+        return missed;
+    }
+
+    private List<Sent> missedSince(String offset) {
         long last;
         try {
             last = Long.parseLong(offset, 36);
@@ -170,8 +188,6 @@ public final class SocketIoSocket {
                 }
             }
         }
-        connection = newConnection;
-        detached = false;
         return missed;
     }
 
