@@ -96,14 +96,11 @@ class ConnectionRecoveryIntegrationTest {
 
     @Test
     void aResumeUnderAnotherIdentityIsRefusedAndTheRoomSeesTheDropperLeave() throws Exception {
-        WsClient alice = open();
-        JsonNode a = connect(alice, "{\"user_id\":\"alice\"}");
-        alice.send("42[\"join\",{\"room_id\":\"r\"}]");
-        String offset = event(alice).get(2).asText();
-        WsClient bob = open();
-        connect(bob, "{\"user_id\":\"bob\"}");
-        bob.send("42[\"join\",{\"room_id\":\"r\"}]");
-        event(bob);
+        Room room = aliceThenBob();
+        WsClient alice = room.alice();
+        JsonNode a = room.aliceConnect();
+        String offset = room.aliceOffset();
+        WsClient bob = room.bob();
         alice.abort();
         awaitParked(1); // only a parked socket can be claimed; a live one is never taken over by another user
 
@@ -147,14 +144,11 @@ class ConnectionRecoveryIntegrationTest {
 
     @Test
     void aClientBackBeforeItsDropIsNoticedTakesItsSocketOver() throws Exception {
-        WsClient alice = open();
-        JsonNode a = connect(alice, "{\"user_id\":\"alice\"}");
-        alice.send("42[\"join\",{\"room_id\":\"r\"}]");
-        String offset = event(alice).get(2).asText();
-        WsClient bob = open();
-        connect(bob, "{\"user_id\":\"bob\"}");
-        bob.send("42[\"join\",{\"room_id\":\"r\"}]");
-        event(bob);
+        Room room = aliceThenBob();
+        WsClient alice = room.alice();
+        JsonNode a = room.aliceConnect();
+        String offset = room.aliceOffset();
+        WsClient bob = room.bob();
         event(alice); // peer-joined, not acknowledged by the resume below: it is replayed
 
         // the old transport is still open: the server has not seen any drop
@@ -167,6 +161,21 @@ class ConnectionRecoveryIntegrationTest {
         bob.send("42[\"message\",{\"room_id\":\"r\",\"message\":\"hi\"}]");
         assertThat(event(back).get(1).get("message").asText()).isEqualTo("hi");
         assertThat(event(bob).get(0).asText()).as("no peer-left").isEqualTo("message");
+    }
+
+    /** Alice joins room r (her first event's offset kept), then Bob; Bob has seen his joined. */
+    private record Room(WsClient alice, JsonNode aliceConnect, String aliceOffset, WsClient bob) {}
+
+    private Room aliceThenBob() throws Exception {
+        WsClient alice = open();
+        JsonNode a = connect(alice, "{\"user_id\":\"alice\"}");
+        alice.send("42[\"join\",{\"room_id\":\"r\"}]");
+        String offset = event(alice).get(2).asText();
+        WsClient bob = open();
+        connect(bob, "{\"user_id\":\"bob\"}");
+        bob.send("42[\"join\",{\"room_id\":\"r\"}]");
+        event(bob);
+        return new Room(alice, a, offset, bob);
     }
 
     private void awaitParked(int n) throws InterruptedException {
