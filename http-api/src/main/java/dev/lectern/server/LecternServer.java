@@ -15,6 +15,8 @@ import dev.lectern.http.Router;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
+import dev.lectern.signaling.room.IceServers;
+import dev.lectern.signaling.room.RoomEventSink;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -60,9 +62,10 @@ public final class LecternServer implements AutoCloseable {
     private final HttpApp app;
     private final PrometheusMeterRegistry meters;
     private final AccountsModule accounts;
+    private final Signaling signaling;
     private volatile boolean closed;
 
-    private LecternServer(ServerConfig config, Secrets secrets) {
+    private LecternServer(ServerConfig config, Secrets secrets, boolean conformance) {
         this.config = config;
         HttpConfig http = config.http();
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -99,6 +102,9 @@ public final class LecternServer implements AutoCloseable {
         openApi.document(router);
 
         this.app = new HttpApp(http, router, decorators, blocking, meters);
+        this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config, accounts.verifier,
+                RoomEventSink.NONE, IceServers.stun(config.signaling().stunUrls()), meters);
+        drainHooks.add(signaling::closeAll);
         this.bossGroup = EventLoops.newGroup(1, "lectern-accept");
         this.workerGroup = EventLoops.newGroup(http.ioThreads(), "lectern-io");
         logger.atInfo()
@@ -111,7 +117,12 @@ public final class LecternServer implements AutoCloseable {
 
     /** Builds and binds everything; on failure releases what was built and throws {@link StartupException}. */
     public static LecternServer start(ServerConfig config, Map<String, String> env) {
-        LecternServer server = new LecternServer(config, new Secrets(env));
+        return start(config, env, false);
+    }
+
+    /** With {@code conformance}: the fixture the official Socket.IO / Engine.IO suites expect, instead of rooms. */
+    static LecternServer start(ServerConfig config, Map<String, String> env, boolean conformance) {
+        LecternServer server = new LecternServer(config, new Secrets(env), conformance);
         try {
             server.bind();
             return server;
@@ -125,12 +136,13 @@ public final class LecternServer implements AutoCloseable {
         HttpConfig http = config.http();
         int apiPort = http.port();
         int sigPort = config.signaling().port();
-        Supplier<ChannelHandler> signaling = null; // the signaling endpoints plug in here
+        Supplier<ChannelHandler> signalingHandler = signaling.handlers();
         if (apiPort == sigPort && apiPort != 0) {
-            listeners.add(bindPort("http.port/signaling.port", apiPort, signaling));
+            listeners.add(bindPort("http.port/signaling.port", apiPort, signalingHandler));
         } else {
-            listeners.add(bindPort("http.port", apiPort, signaling));
-            listeners.add(bindPort("signaling.port", sigPort, signaling));
+            listeners.add(bindPort("http.port", apiPort,
+                    config.signaling().serveOnHttpPort() ? signalingHandler : null));
+            listeners.add(bindPort("signaling.port", sigPort, signalingHandler));
         }
         logger.atInfo().addKeyValue("httpPort", httpPort()).addKeyValue("signalingPort", signalingPort())
                 .log("Lectern {} listening on http {} and signaling {}", BuildInfo.version(), httpPort(), signalingPort());
@@ -173,6 +185,11 @@ public final class LecternServer implements AutoCloseable {
 
     public HttpApp app() {
         return app;
+    }
+
+    /** The signaling side (rooms, counters), for tests and benchmarks. */
+    public Signaling signaling() {
+        return signaling;
     }
 
     /** The one token check every entry point (REST, SSE, Socket.IO, /ws, the avatar proxy) uses. */
