@@ -37,7 +37,7 @@ public final class AccountService {
     private final AccountsConfig config;
     private final SecureRandom random = new SecureRandom();
     /** Compared against when the account does not exist, so that a wrong address costs as long as a wrong password. */
-    private final String dummyHash;
+    private volatile String dummyHash;
 
     public AccountService(UserRepository users, AuditLog audit, TokenService tokens, EphemeralStore store,
                           CodeSender codes, AccountsConfig config) {
@@ -49,7 +49,6 @@ public final class AccountService {
         this.config = config;
         this.throttle = new LoginThrottle(store, config.loginThrottle());
         this.policy = new PasswordPolicy(config.minPasswordLength());
-        this.dummyHash = hash("not a password of anybody " + random.nextLong());
     }
 
     /** What login and register answer: the token and the account. */
@@ -146,7 +145,8 @@ public final class AccountService {
         String email = email(rawEmail);
         throttle.checkAllowed(email, address);
         Optional<User> found = users.byEmail(email);
-        boolean ok = verify(password, found.map(User::passwordHash).orElse(dummyHash)) && found.isPresent();
+        boolean ok = verify(password, found.isPresent() ? found.get().passwordHash() : dummyHash())
+                && found.isPresent();
         if (!ok) {
             throttle.failed(email, address);
             throw ApiException.unauthorized("wrong e-mail address or password");
@@ -257,6 +257,16 @@ public final class AccountService {
             throw ApiException.badRequest("email is not a valid address");
         }
         return e;
+    }
+
+    /** Made on first use, not at start-up: one bcrypt hash at the configured cost takes a noticeable moment. */
+    private String dummyHash() {
+        String h = dummyHash;
+        if (h == null) {
+            h = hash("not a password of anybody " + random.nextLong());
+            dummyHash = h;
+        }
+        return h;
     }
 
     private String hash(String password) {

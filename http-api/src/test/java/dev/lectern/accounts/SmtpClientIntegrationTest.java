@@ -220,6 +220,33 @@ class SmtpClientIntegrationTest {
         server.get(10, TimeUnit.SECONDS);
     }
 
+    @Test
+    void aConfiguredServerMailsTheCodeInsteadOfLoggingIt() throws Exception {
+        CompletableFuture<Session> smtp = serve(List.of(), "250 ok");
+        try (dev.lectern.server.LecternServer server = dev.lectern.server.LecternServer.start(
+                dev.lectern.testing.TestConfigs.defaults(java.util.Map.of(
+                        "LECTERN_STORAGE__DATA_DIR", dir.resolve("server").toString(),
+                        "LECTERN_ACCOUNTS__BCRYPT_COST", "4",
+                        "LECTERN_ACCOUNTS__SMTP__HOST", "127.0.0.1",
+                        "LECTERN_ACCOUNTS__SMTP__PORT", Integer.toString(listener.getLocalPort()),
+                        "LECTERN_ACCOUNTS__SMTP__SECURITY", "none",
+                        "LECTERN_ACCOUNTS__SMTP__FROM", "Lectern <codes@example.com>")), java.util.Map.of())) {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                    "http://127.0.0.1:" + server.httpPort() + "/api/send_verification"))
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                    "{\"email\":\"mail@example.com\",\"purpose\":\"register\"}"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(202);
+            Session s = smtp.get(10, TimeUnit.SECONDS);
+            String code = server.ephemeralStore().get("code:register:mail@example.com").orElseThrow();
+            assertThat(s.commands()).contains("MAIL FROM:<codes@example.com>", "RCPT TO:<mail@example.com>");
+            assertThat(s.data()).contains(code);
+            assertThat(r.body()).doesNotContain(code);
+        }
+    }
+
     private static int indexStartingWith(List<String> list, String prefix) {
         for (int i = 0; i < list.size(); i++) {
             if (list.get(i).startsWith(prefix)) {
