@@ -1,10 +1,79 @@
 package dev.lectern.core.config;
 
 import static dev.lectern.core.config.Checks.checkNotBlank;
+import static dev.lectern.core.config.Checks.checkRange;
 
-/** Where state lives: the data directory (embedded defaults) and, later, the production stores. */
-public record StorageConfig(String dataDir) {
+import java.net.URI;
+import java.net.URISyntaxException;
+
+/** Where state lives: the data directory (embedded defaults), Redis for ephemeral state, the SQL database. */
+public record StorageConfig(String dataDir, Redis redis, Sql sql) {
     public StorageConfig {
         checkNotBlank(dataDir, "storage.dataDir");
+        if (redis == null || sql == null) {
+            throw new ConfigException("storage: sections redis and sql are required");
+        }
+    }
+
+    /**
+     * Ephemeral state (token allow-list, rate limits, codes, pub/sub). An empty {@code url} keeps it in this process;
+     * {@code redis://host:port[/db]} or {@code rediss://…} uses Redis. The password comes from
+     * {@code LECTERN_REDIS_PASSWORD}, never from the URL.
+     */
+    public record Redis(String url, String keyPrefix, int poolSize, int connectTimeoutMillis, int socketTimeoutMillis) {
+        public Redis {
+            url = url == null ? "" : url.trim();
+            if (!url.isEmpty()) {
+                try {
+                    URI u = new URI(url);
+                    if (!"redis".equals(u.getScheme()) && !"rediss".equals(u.getScheme()) || u.getHost() == null) {
+                        throw new ConfigException("storage.redis.url: " + url
+                                + " (expected: empty, redis://host:port[/db] or rediss://host:port[/db])");
+                    }
+                    if (u.getUserInfo() != null) {
+                        throw new ConfigException("storage.redis.url: must not hold credentials;"
+                                + " set LECTERN_REDIS_PASSWORD instead");
+                    }
+                } catch (URISyntaxException e) {
+                    throw new ConfigException("storage.redis.url: not a URI: " + e.getMessage());
+                }
+            }
+            if (keyPrefix == null) {
+                throw new ConfigException("storage.redis.keyPrefix: missing (use \"\" for none)");
+            }
+            checkRange(poolSize, 1, 1024, "storage.redis.poolSize");
+            checkRange(connectTimeoutMillis, 1, 60_000, "storage.redis.connectTimeoutMillis");
+            checkRange(socketTimeoutMillis, 1, 60_000, "storage.redis.socketTimeoutMillis");
+        }
+
+        public boolean enabled() {
+            return !url.isEmpty();
+        }
+    }
+
+    /**
+     * Durable records. An empty {@code url} uses the SQLite file {@code lectern.db} under the data directory;
+     * {@code jdbc:postgresql://host:port/db} uses PostgreSQL (password from {@code LECTERN_SQL_PASSWORD}).
+     */
+    public record Sql(String url, String user, int poolSize, int connectTimeoutMillis) {
+        public Sql {
+            url = url == null ? "" : url.trim();
+            if (!url.isEmpty() && !url.startsWith("jdbc:postgresql:") && !url.startsWith("jdbc:sqlite:")) {
+                throw new ConfigException("storage.sql.url: " + url
+                        + " (expected: empty for SQLite under storage.dataDir, jdbc:postgresql://… or jdbc:sqlite:…)");
+            }
+            if (url.contains("password=")) {
+                throw new ConfigException("storage.sql.url: must not hold a password; set LECTERN_SQL_PASSWORD instead");
+            }
+            if (user == null) {
+                throw new ConfigException("storage.sql.user: missing (use \"\" for none)");
+            }
+            checkRange(poolSize, 1, 512, "storage.sql.poolSize");
+            checkRange(connectTimeoutMillis, 250, 60_000, "storage.sql.connectTimeoutMillis");
+        }
+
+        public boolean postgres() {
+            return url.startsWith("jdbc:postgresql:");
+        }
     }
 }

@@ -211,15 +211,18 @@ public final class InMemoryEphemeralStore implements EphemeralStore {
         if (list == null || list.isEmpty()) {
             return;
         }
-        delivery.execute(() -> {
-            for (Consumer<String> listener : list) {
-                try {
-                    listener.accept(message);
-                } catch (RuntimeException e) {
-                    logger.warn("subscriber of {} failed", channel, e);
-                }
+        delivery.execute(() -> deliver(list, channel, message));
+    }
+
+    /** Hands a message to each listener in turn; one failing listener does not keep it from the others. */
+    static void deliver(List<Consumer<String>> listeners, String channel, String message) {
+        for (Consumer<String> listener : listeners) {
+            try {
+                listener.accept(message);
+            } catch (RuntimeException e) {
+                logger.warn("subscriber of {} failed", channel, e);
             }
-        });
+        }
     }
 
     @Override

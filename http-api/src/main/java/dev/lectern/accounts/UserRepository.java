@@ -1,0 +1,124 @@
+package dev.lectern.accounts;
+
+import dev.lectern.core.auth.Role;
+import dev.lectern.store.sql.SqlDatabase;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Users in the SQL store. Blocking: call from the blocking executor. E-mail addresses are stored lower-case. */
+public final class UserRepository {
+    private static final String COLUMNS =
+            "id, email, password_hash, role, display_name, disabled, created_at, updated_at";
+
+    private final SqlDatabase db;
+    private final Clock clock;
+
+    public UserRepository(SqlDatabase db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    /** Inserts a user; a taken address is a {@link dev.lectern.store.sql.DuplicateKeyException}. */
+    public User create(String email, String passwordHash, Role role, String displayName) {
+        long now = clock.millis();
+        return db.query(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (email, password_hash, role, display_name,"
+                    + " disabled, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING " + COLUMNS)) {
+                ps.setString(1, email);
+                ps.setString(2, passwordHash);
+                ps.setString(3, role.wireName());
+                ps.setString(4, displayName);
+                ps.setLong(5, now);
+                ps.setLong(6, now);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return read(rs);
+                }
+            }
+        });
+    }
+
+    public Optional<User> byEmail(String email) {
+        return one("SELECT " + COLUMNS + " FROM users WHERE email = ?", email);
+    }
+
+    public Optional<User> byId(long id) {
+        return one("SELECT " + COLUMNS + " FROM users WHERE id = ?", id);
+    }
+
+    public boolean updatePassword(long id, String passwordHash) {
+        return update("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", passwordHash, id);
+    }
+
+    public boolean updateDisplayName(long id, String displayName) {
+        return update("UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?", displayName, id);
+    }
+
+    public boolean setDisabled(long id, boolean disabled) {
+        return update("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", disabled ? 1 : 0, id);
+    }
+
+    /** A page of users, oldest first. */
+    public List<User> list(int offset, int limit) {
+        return db.query(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM users ORDER BY id LIMIT ? OFFSET ?")) {
+                ps.setInt(1, limit);
+                ps.setInt(2, offset);
+                List<User> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(read(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    public long count() {
+        return db.query(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM users");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    private boolean update(String sql, Object value, long id) {
+        long now = clock.millis();
+        return db.query(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setObject(1, value);
+                ps.setLong(2, now);
+                ps.setLong(3, id);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    private Optional<User> one(String sql, Object key) {
+        return db.query(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setObject(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(read(rs)) : Optional.<User>empty();
+                }
+            }
+        });
+    }
+
+    private static User read(ResultSet rs) throws SQLException {
+        Role role = Role.parse(rs.getString("role"))
+                .orElseThrow(() -> new SQLException("unknown role in users row"));
+        return new User(rs.getLong("id"), rs.getString("email"), rs.getString("password_hash"), role,
+                rs.getString("display_name"), rs.getInt("disabled") != 0, rs.getLong("created_at"),
+                rs.getLong("updated_at"));
+    }
+}

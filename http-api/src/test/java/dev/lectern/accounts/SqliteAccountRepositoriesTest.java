@@ -1,0 +1,24 @@
+package dev.lectern.accounts;
+
+import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.testing.TestConfigs;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The repository contract on the embedded default: a SQLite file in a fresh data directory. */
+class SqliteAccountRepositoriesTest extends AccountRepositoriesContract {
+    @TempDir
+    Path data;
+
+    @Override
+    protected SqlDatabase newDatabase() {
+        return new SqlDatabase(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString())).storage(),
+                null);
+    }
+
+    @Override
+    protected String expectedKind() {
+        return "sqlite";
+    }
+}
