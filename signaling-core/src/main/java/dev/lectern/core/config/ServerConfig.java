@@ -10,5 +10,6 @@ public record ServerConfig(
         SignalingConfig signaling,
         StorageConfig storage,
         AccountsConfig accounts,
-        IceConfig ice) {
+        IceConfig ice,
+        HistoryConfig history) {
 }
