@@ -1,5 +1,6 @@
 package dev.lectern.http;
 
+import dev.lectern.core.store.StoreUnavailableException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -15,6 +16,9 @@ import org.slf4j.LoggerFactory;
 public final class ErrorMapper {
     private static final Logger logger = LoggerFactory.getLogger(ErrorMapper.class);
 
+    private static final long OUTAGE_WARNING_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    private static final Map<String, Long> LAST_OUTAGE_WARNING = new java.util.concurrent.ConcurrentHashMap<>();
+
     private ErrorMapper() {}
 
     public static ApiResponse toResponse(Throwable cause, String requestId) {
@@ -29,6 +33,11 @@ public final class ErrorMapper {
             }
             return r;
         }
+        if (t instanceof StoreUnavailableException e) {
+            logOutage(e);
+            return error(503, "store_unavailable", e.store() + " is unavailable, try again shortly", requestId)
+                    .withHeader("Retry-After", "1");
+        }
         if (t instanceof RejectedExecutionException) {
             logger.warn("blocking executor saturated; refusing request");
             return error(503, "service_unavailable", "server is busy, try again shortly", requestId)
@@ -36,6 +45,18 @@ public final class ErrorMapper {
         }
         logger.error("unhandled error", t);
         return error(500, "internal_error", "internal server error", requestId);
+    }
+
+    /** An outage fails every request that needs the store: WARN once per store per 10 s, the rest at DEBUG. */
+    private static void logOutage(StoreUnavailableException e) {
+        long now = System.nanoTime();
+        Long last = LAST_OUTAGE_WARNING.get(e.store());
+        if (last == null || now - last > OUTAGE_WARNING_INTERVAL_NANOS) {
+            LAST_OUTAGE_WARNING.put(e.store(), now);
+            logger.warn("store unavailable, answering 503: {}", e.getMessage());
+        } else {
+            logger.debug("store unavailable, answering 503: {}", e.getMessage());
+        }
     }
 
     public static ApiResponse error(int status, String code, String message, String requestId) {

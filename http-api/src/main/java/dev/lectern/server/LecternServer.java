@@ -1,22 +1,33 @@
 package dev.lectern.server;
 
+import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.netty.EventLoops;
-import dev.lectern.http.AuthDecorator;
+import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpDecorator;
 import dev.lectern.http.Router;
+import dev.lectern.chat.ChatRepository;
+import dev.lectern.companions.CompanionCatalogFile;
+import dev.lectern.companions.CompanionRepository;
+import dev.lectern.http.api.ChatHistoryApi;
+import dev.lectern.http.api.CompanionsApi;
 import dev.lectern.http.api.DocsApi;
+import dev.lectern.http.api.VideoRoomsApi;
+import dev.lectern.rooms.RetentionPurger;
+import dev.lectern.rooms.RoomRepository;
+import dev.lectern.rooms.SqlRoomEventSink;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
 import dev.lectern.http.api.WebRtcConfigApi;
 import dev.lectern.signaling.ice.IceServersService;
+import dev.lectern.signaling.room.IceServers;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -35,7 +46,9 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -62,9 +75,11 @@ public final class LecternServer implements AutoCloseable {
     private final List<Runnable> drainHooks = new ArrayList<>();
     private final HttpApp app;
     private final PrometheusMeterRegistry meters;
+    private final AccountsModule accounts;
+    private final Signaling signaling;
     private volatile boolean closed;
 
-    private LecternServer(ServerConfig config, Secrets secrets) {
+    private LecternServer(ServerConfig config, Secrets secrets, boolean conformance) {
         this.config = config;
         HttpConfig http = config.http();
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -82,20 +97,46 @@ public final class LecternServer implements AutoCloseable {
 
         List<HealthCheck> health = new ArrayList<>();
         List<HttpDecorator> decorators = new ArrayList<>();
-        decorators.add(new AuthDecorator(AuthDecorator.refuseAll()));
+        Clock clock = Clock.systemUTC();
+        try {
+            this.accounts = new AccountsModule(config, secrets, blocking, closeables);
+            health.addAll(accounts.healthChecks());
+            decorators.addAll(accounts.decorators());
 
-        Router.Builder routes = Router.builder();
-        new HealthApi(health, blocking, BuildInfo.version()).register(routes);
-        new MetricsApi(meters).register(routes);
-        IceServersService ice = new IceServersService(config.ice(), secrets, Clock.systemUTC());
-        new WebRtcConfigApi(ice).register(routes);
-        new DocsApi().register(routes);
-        OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
-        openApi.register(routes);
-        Router router = routes.build();
-        openApi.document(router);
+            IceServersService ice = new IceServersService(config.ice(), secrets, clock);
+            CompanionRepository companions = new CompanionRepository(accounts.sql, clock);
+            int seeded = companions.seed(CompanionCatalogFile.load(Path.of(config.history().companionsFile())));
+            logger.info("companion catalogue {}: {} entries added or updated", config.history().companionsFile(), seeded);
+            RoomRepository rooms = new RoomRepository(accounts.sql);
+            SqlRoomEventSink transcripts = new SqlRoomEventSink(rooms, 10_000, meters);
+            closeables.push(transcripts);
+            closeables.push(new RetentionPurger(rooms, Duration.ofDays(config.history().retentionDays()),
+                    Duration.ofMinutes(config.history().purgeIntervalMinutes()), blocking, clock));
 
-        this.app = new HttpApp(http, router, decorators, blocking, meters);
+            Router.Builder routes = Router.builder();
+            accounts.registerRoutes(routes);
+            new HealthApi(health, blocking, BuildInfo.version()).register(routes);
+            new MetricsApi(meters).register(routes);
+            new WebRtcConfigApi(ice).register(routes);
+            new CompanionsApi(companions).register(routes);
+            new VideoRoomsApi(rooms, companions, accounts.ephemeral, ice, config.history(), this::signalingPort,
+                    this::onlineUsers, clock).register(routes);
+            new ChatHistoryApi(new ChatRepository(accounts.sql, clock), companions, accounts.ephemeral,
+                    Duration.ofSeconds(config.history().roomLiveTtlSeconds())).register(routes);
+            new DocsApi().register(routes);
+            OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
+            openApi.register(routes);
+            Router router = routes.build();
+            openApi.document(router);
+
+            this.app = new HttpApp(http, router, decorators, blocking, meters);
+            this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config,
+                    accounts.verifier, transcripts, IceServers.of(ice), meters);
+        } catch (RuntimeException e) {
+            closeAll();
+            throw e;
+        }
+        drainHooks.add(signaling::closeAll);
         this.bossGroup = EventLoops.newGroup(1, "lectern-accept");
         this.workerGroup = EventLoops.newGroup(http.ioThreads(), "lectern-io");
         logger.atInfo()
@@ -108,7 +149,12 @@ public final class LecternServer implements AutoCloseable {
 
     /** Builds and binds everything; on failure releases what was built and throws {@link StartupException}. */
     public static LecternServer start(ServerConfig config, Map<String, String> env) {
-        LecternServer server = new LecternServer(config, new Secrets(env));
+        return start(config, env, false);
+    }
+
+    /** With {@code conformance}: the fixture the official Socket.IO / Engine.IO suites expect, instead of rooms. */
+    static LecternServer start(ServerConfig config, Map<String, String> env, boolean conformance) {
+        LecternServer server = new LecternServer(config, new Secrets(env), conformance);
         try {
             server.bind();
             return server;
@@ -122,12 +168,13 @@ public final class LecternServer implements AutoCloseable {
         HttpConfig http = config.http();
         int apiPort = http.port();
         int sigPort = config.signaling().port();
-        Supplier<ChannelHandler> signaling = null; // the signaling endpoints plug in here
+        Supplier<ChannelHandler> signalingHandler = signaling.handlers();
         if (apiPort == sigPort && apiPort != 0) {
-            listeners.add(bindPort("http.port/signaling.port", apiPort, signaling));
+            listeners.add(bindPort("http.port/signaling.port", apiPort, signalingHandler));
         } else {
-            listeners.add(bindPort("http.port", apiPort, signaling));
-            listeners.add(bindPort("signaling.port", sigPort, signaling));
+            listeners.add(bindPort("http.port", apiPort,
+                    config.signaling().serveOnHttpPort() ? signalingHandler : null));
+            listeners.add(bindPort("signaling.port", sigPort, signalingHandler));
         }
         logger.atInfo().addKeyValue("httpPort", httpPort()).addKeyValue("signalingPort", signalingPort())
                 .log("Lectern {} listening on http {} and signaling {}", BuildInfo.version(), httpPort(), signalingPort());
@@ -172,6 +219,36 @@ public final class LecternServer implements AutoCloseable {
         return app;
     }
 
+    /** Who is connected to a room now, as signaling sees it. */
+    private List<String> onlineUsers(String roomId) {
+        return signaling == null || signaling.service() == null ? List.of() : signaling.service().rooms().usersIn(roomId);
+    }
+
+    /** The signaling side (rooms, counters), for tests and benchmarks. */
+    public Signaling signaling() {
+        return signaling;
+    }
+
+    /** The one token check every entry point (REST, SSE, Socket.IO, /ws, the avatar proxy) uses. */
+    public TokenVerifier tokenVerifier() {
+        return accounts.verifier;
+    }
+
+    /** Ephemeral state shared by the components (in-process or Redis). */
+    public EphemeralStore ephemeralStore() {
+        return accounts.ephemeral;
+    }
+
+    private void closeAll() {
+        while (!closeables.isEmpty()) {
+            try {
+                closeables.pop().close();
+            } catch (Exception e) {
+                logger.warn("close failed", e);
+            }
+        }
+    }
+
     /**
      * Graceful shutdown: stop accepting, let in-flight requests and streams finish within
      * {@code http.shutdownGraceMillis}, close long-lived connections properly, then stop the event loops.
@@ -213,13 +290,7 @@ public final class LecternServer implements AutoCloseable {
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         workerGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        while (!closeables.isEmpty()) {
-            try {
-                closeables.pop().close();
-            } catch (Exception e) {
-                logger.warn("close failed", e);
-            }
-        }
+        closeAll();
         meters.close();
         logger.info("Lectern stopped");
     }

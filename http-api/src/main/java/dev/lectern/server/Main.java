@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * {@code lectern [--config FILE]}: starts the server in the foreground. SIGTERM or SIGINT shut it down gracefully
+ * {@code lectern [conformance] [--config FILE]}: starts the server in the foreground ({@code conformance}: the
+ * fixture of the official Socket.IO v5 / Engine.IO v4 test suites on port 3000 instead of the rooms). SIGTERM or SIGINT shut it down gracefully
  * and exit 0; an unusable config or a busy port logs one ERROR line and exits 2.
  */
 public final class Main {
@@ -22,6 +23,16 @@ public final class Main {
 
     public static void main(String[] args) {
         Map<String, String> env = System.getenv();
+        boolean conformance = args.length > 0 && args[0].equals("conformance");
+        if (conformance) {
+            // the official Socket.IO / Engine.IO suites expect exactly this on localhost:3000
+            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+            Map<String, String> fixed = new java.util.HashMap<>(env);
+            fixed.put("LECTERN_HTTP__HOST", env.getOrDefault("LECTERN_CONFORMANCE_HOST", "127.0.0.1"));
+            fixed.put("LECTERN_HTTP__PORT", "3000");
+            fixed.put("LECTERN_SIGNALING__PORT", "3000");
+            env = Map.copyOf(fixed);
+        }
         Path configFile;
         try {
             configFile = configPath(args, env);
@@ -34,7 +45,7 @@ public final class Main {
         LecternServer server;
         try {
             ServerConfig config = ConfigLoader.load(configFile, env);
-            server = LecternServer.start(config, env);
+            server = LecternServer.start(config, env, conformance);
         } catch (ConfigException e) {
             logger.error("invalid configuration: {}", e.getMessage());
             System.exit(2);

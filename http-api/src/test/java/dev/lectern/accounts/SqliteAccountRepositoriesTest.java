@@ -21,4 +21,23 @@ class SqliteAccountRepositoriesTest extends AccountRepositoriesContract {
     protected String expectedKind() {
         return "sqlite";
     }
+
+    @org.junit.jupiter.api.Test
+    void sqliteRunsInWalModeWithABusyTimeoutUnderTheDataDirectory() {
+        String mode = db.query(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("PRAGMA journal_mode")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+        int busy = db.query(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("PRAGMA busy_timeout")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+        org.assertj.core.api.Assertions.assertThat(mode).isEqualToIgnoringCase("wal");
+        org.assertj.core.api.Assertions.assertThat(busy).isEqualTo(5000);
+        org.assertj.core.api.Assertions.assertThat(data.resolve("lectern.db")).exists();
+    }
 }

@@ -30,6 +30,7 @@ class MainProcessIntegrationTest {
                 Main.class.getName(), "--config", TestConfigs.defaultFile().toString()));
         pb.environment().keySet().removeIf(k -> k.startsWith("LECTERN_"));
         pb.environment().put("LECTERN_STORAGE__DATA_DIR", data.toString());
+        pb.environment().put("LECTERN_HISTORY__COMPANIONS_FILE", TestConfigs.home().resolve("config/companions.yaml").toString());
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(data.resolve("out.log").toFile());
@@ -95,6 +96,16 @@ class MainProcessIntegrationTest {
             assertThat(p.exitValue()).isNotZero();
             assertThat(log()).contains("already in use");
         }
+    }
+
+    @Test
+    void shortJwtSecretExitsTwoWithoutShowingTheSecret() throws Exception {
+        Process p = launch(Map.of("LECTERN_JWT_SECRET", "only-twenty-one-bytes", "LECTERN_HTTP__PORT", "0",
+                "LECTERN_SIGNALING__PORT", "0"));
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(log()).contains("ERROR").contains("LECTERN_JWT_SECRET").contains("at least 32")
+                .doesNotContain("only-twenty-one-bytes");
     }
 
     private String log() throws Exception {

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 class ServerIntegrationTest {
     /** A POST route taking JSON; until one exists the request must still be refused without reading the body. */
-    private static final String JSON_ROUTE = "/health";
-    private static final boolean JSON_ROUTE_EXISTS = false;
+    private static final String JSON_ROUTE = "/api/login";
+    private static final boolean JSON_ROUTE_EXISTS = true;
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private LecternServer server;

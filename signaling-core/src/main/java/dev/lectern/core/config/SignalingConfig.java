@@ -1,10 +1,41 @@
 package dev.lectern.core.config;
 
 import static dev.lectern.core.config.Checks.checkPort;
+import static dev.lectern.core.config.Checks.checkPositive;
+import static dev.lectern.core.config.Checks.checkRange;
 
-/** The signaling port: Socket.IO / Engine.IO and the plain JSON WebSocket dialect. */
-public record SignalingConfig(int port) {
+
+/** The signaling port: Socket.IO / Engine.IO and the plain JSON WebSocket dialect, rooms and relay limits. */
+public record SignalingConfig(
+        int port,
+        boolean serveOnHttpPort,
+        boolean devMode,
+        long pingIntervalMillis,
+        long pingTimeoutMillis,
+        long upgradeTimeoutMillis,
+        long connectTimeoutMillis,
+        long recoveryWindowMillis,
+        int maxPayloadBytes,
+        int outboundQueueLimit,
+        int roomCapacity,
+        int maxRoomIdChars,
+        int maxSdpBytes,
+        int maxCandidateChars,
+        int maxMessageChars) {
+
     public SignalingConfig {
         checkPort(port, "signaling.port");
+        checkRange(pingIntervalMillis, 100, 3_600_000, "signaling.pingIntervalMillis");
+        checkRange(pingTimeoutMillis, 100, 3_600_000, "signaling.pingTimeoutMillis");
+        checkRange(upgradeTimeoutMillis, 100, 600_000, "signaling.upgradeTimeoutMillis");
+        checkRange(connectTimeoutMillis, 100, 600_000, "signaling.connectTimeoutMillis");
+        checkRange(recoveryWindowMillis, 0, 600_000, "signaling.recoveryWindowMillis");
+        checkRange(maxPayloadBytes, 1024, 100 * 1024 * 1024, "signaling.maxPayloadBytes");
+        checkRange(outboundQueueLimit, 1, 1_000_000, "signaling.outboundQueueLimit");
+        checkRange(roomCapacity, 2, 1000, "signaling.roomCapacity");
+        checkRange(maxRoomIdChars, 1, 1024, "signaling.maxRoomIdChars");
+        checkPositive(maxSdpBytes, "signaling.maxSdpBytes");
+        checkPositive(maxCandidateChars, "signaling.maxCandidateChars");
+        checkPositive(maxMessageChars, "signaling.maxMessageChars");
     }
 }

@@ -30,6 +30,10 @@ public record StorageConfig(String dataDir, Redis redis, Sql sql) {
                         throw new ConfigException("storage.redis.url: " + url
                                 + " (expected: empty, redis://host:port[/db] or rediss://host:port[/db])");
                     }
+                    String path = u.getPath() == null ? "" : u.getPath();
+                    if (!path.isEmpty() && !path.matches("/\\d{0,2}")) {
+                        throw new ConfigException("storage.redis.url: database must be a number, e.g. redis://host:6379/0");
+                    }
                     if (u.getUserInfo() != null) {
                         throw new ConfigException("storage.redis.url: must not hold credentials;"
                                 + " set LECTERN_REDIS_PASSWORD instead");

@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -27,6 +29,7 @@ import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.params.SetParams;
 
 /**
@@ -50,12 +53,16 @@ public final class RedisEphemeralStore implements EphemeralStore {
     private final JedisClientConfig clientConfig;
     private final JedisPool pool;
     private final long confirmTimeoutMillis;
+    /** SHA-1 of {@link #INCREMENT} once loaded, so that each increment sends 40 bytes instead of the script. */
+    private volatile String incrementSha;
 
     // pub/sub
     private final Map<String, List<Consumer<String>>> listeners = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> confirmations = new ConcurrentHashMap<>();
     private final Object subscriberLock = new Object();
     private final Thread subscriberThread;
+    private final ScheduledExecutorService pinger;
+    private final int pubSubReadTimeoutMillis;
     private volatile Subscriber subscriber;
     private volatile boolean closed;
 
@@ -66,11 +73,7 @@ public final class RedisEphemeralStore implements EphemeralStore {
         int database = 0;
         String path = uri.getPath();
         if (path != null && path.length() > 1) {
-            try {
-                database = Integer.parseInt(path.substring(1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("storage.redis.url: database must be a number: " + path);
-            }
+            database = Integer.parseInt(path.substring(1)); // checked by StorageConfig.Redis
         }
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(config.connectTimeoutMillis())
@@ -92,6 +95,17 @@ public final class RedisEphemeralStore implements EphemeralStore {
         poolConfig.setJmxEnabled(false);
         this.pool = new JedisPool(poolConfig, address, clientConfig);
         this.confirmTimeoutMillis = (long) config.connectTimeoutMillis() + config.socketTimeoutMillis();
+        // A silently dead subscription connection (a partition without a reset) would never be noticed: the
+        // subscriber pings, and a read that sees nothing, not even the pong, for three intervals reconnects.
+        int pingIntervalMillis = Math.max(1000, config.socketTimeoutMillis());
+        this.pubSubReadTimeoutMillis = 3 * pingIntervalMillis;
+        this.pinger = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lectern-redis-pubsub-ping");
+            t.setDaemon(true);
+            return t;
+        });
+        pinger.scheduleWithFixedDelay(this::pingSubscription, pingIntervalMillis, pingIntervalMillis,
+                TimeUnit.MILLISECONDS);
         this.subscriberThread = new Thread(this::subscribeLoop, "lectern-redis-pubsub");
         subscriberThread.setDaemon(true);
         subscriberThread.start();
@@ -181,7 +195,20 @@ public final class RedisEphemeralStore implements EphemeralStore {
     @Override
     public long increment(String key, long delta, Duration ttlIfNew) {
         long ms = ttlIfNew == null ? 0 : millis(ttlIfNew);
-        Object result = call(j -> j.eval(INCREMENT, List.of(k(key)), List.of(Long.toString(delta), Long.toString(ms))));
+        List<String> keys = List.of(k(key));
+        List<String> args = List.of(Long.toString(delta), Long.toString(ms));
+        Object result = call(j -> {
+            String sha = incrementSha;
+            if (sha != null) {
+                try {
+                    return j.evalsha(sha, keys, args);
+                } catch (JedisNoScriptException e) {
+                    // a restarted or flushed Redis forgot the script: load it again
+                }
+            }
+            incrementSha = j.scriptLoad(INCREMENT);
+            return j.evalsha(incrementSha, keys, args);
+        });
         return (Long) result;
     }
 
@@ -233,16 +260,21 @@ public final class RedisEphemeralStore implements EphemeralStore {
         }
         String full = k(channel);
         CompletableFuture<Void> confirmed;
+        boolean connected;
         synchronized (subscriberLock) {
             confirmed = confirmations.computeIfAbsent(full, c -> new CompletableFuture<>());
             listeners.computeIfAbsent(full, c -> new CopyOnWriteArrayList<>()).add(listener);
             Subscriber s = subscriber;
-            if (s != null && s.isSubscribed()) {
+            connected = s != null && s.isSubscribed();
+            if (connected) {
                 s.subscribe(full);
             }
         }
         try {
-            confirmed.get(confirmTimeoutMillis, TimeUnit.MILLISECONDS);
+            // on a live connection the confirmation is one round trip, so a busy Redis gets longer; otherwise wait
+            // about one connection attempt (the subscriber may be connecting right now) and no more
+            long wait = connected ? Math.max(5000, confirmTimeoutMillis) : confirmTimeoutMillis;
+            confirmed.get(wait, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             logger.debug("subscription to {} not yet confirmed; it is made when redis is reachable", channel);
         } catch (InterruptedException e) {
@@ -272,14 +304,28 @@ public final class RedisEphemeralStore implements EphemeralStore {
         }
     }
 
+    private void pingSubscription() {
+        synchronized (subscriberLock) {
+            Subscriber s = subscriber;
+            if (s != null && s.isSubscribed()) {
+                try {
+                    s.ping();
+                } catch (JedisException e) {
+                    logger.debug("pub/sub ping failed; the subscriber thread reconnects", e);
+                }
+            }
+        }
+    }
+
     /** The subscriber thread: (re)connects, subscribes a control channel plus every wanted channel, delivers. */
     private void subscribeLoop() {
         long backoff = 50;
         boolean reportedDown = false;
         String control = k("__lectern_pubsub_control");
         while (!closed) {
-            Subscriber s = new Subscriber(control);
+            Subscriber s = null;
             try (Jedis jedis = new Jedis(address, clientConfig)) {
+                s = new Subscriber(control, jedis);
                 synchronized (subscriberLock) {
                     if (closed) {
                         return;
@@ -304,7 +350,7 @@ public final class RedisEphemeralStore implements EphemeralStore {
                 logger.warn("redis pub/sub loop failed; retrying", e);
             } finally {
                 synchronized (subscriberLock) {
-                    if (subscriber == s) {
+                    if (s != null && subscriber == s) {
                         subscriber = null;
                     }
                     // confirmations are redone on the next connection
@@ -322,14 +368,18 @@ public final class RedisEphemeralStore implements EphemeralStore {
 
     private final class Subscriber extends JedisPubSub {
         private final String control;
+        private final Jedis jedis;
 
-        Subscriber(String control) {
+        Subscriber(String control, Jedis jedis) {
             this.control = control;
+            this.jedis = jedis;
         }
 
         @Override
         public void onSubscribe(String channel, int subscribedChannels) {
             if (channel.equals(control)) {
+                // subscribe() made reads wait forever; the pings keep a healthy connection talking within this
+                jedis.getConnection().setSoTimeout(pubSubReadTimeoutMillis);
                 synchronized (subscriberLock) {
                     Set<String> wanted = listeners.keySet();
                     if (!wanted.isEmpty()) {
@@ -369,6 +419,7 @@ public final class RedisEphemeralStore implements EphemeralStore {
                 }
             }
         }
+        pinger.shutdownNow();
         subscriberThread.interrupt();
         try {
             subscriberThread.join(confirmTimeoutMillis + 1000);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lectern.core.config.StorageConfig;
+import dev.lectern.testing.RedisServerProcess;
+import dev.lectern.testing.TcpProxy;
 import dev.lectern.testing.TestServices;
 import java.time.Duration;
 import java.util.Set;
@@ -72,5 +74,65 @@ class RedisEphemeralStoreIntegrationTest extends EphemeralStoreContract {
     void closedStoreRefusesCalls() {
         store.close();
         assertThatThrownBy(() -> store.get("x")).isInstanceOf(StoreUnavailableException.class);
+    }
+
+    @Test
+    void redisDyingFailsCallsFastAndRecoveryNeedsNoRestart() {
+        try (RedisServerProcess redis = new RedisServerProcess().start();
+             RedisEphemeralStore own = new RedisEphemeralStore(config(redis.url(), prefix), null)) {
+            java.util.List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (EphemeralStore.Subscription sub = own.subscribe("events", got::add)) {
+                own.set("k", "v", Duration.ofMinutes(1));
+                assertThat(own.increment("n", 1, Duration.ofMinutes(1))).isEqualTo(1); // loads the script
+                own.publish("events", "before");
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("before"));
+
+                redis.kill();
+                assertThatThrownBy(() -> own.get("k")).isInstanceOf(StoreUnavailableException.class);
+                assertThatThrownBy(() -> own.publish("events", "lost")).isInstanceOf(StoreUnavailableException.class);
+                assertThatThrownBy(own::ping).isInstanceOf(StoreUnavailableException.class);
+
+                redis.start();
+                Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+                    own.ping();
+                    return true;
+                });
+                assertThat(own.get("k")).isEmpty(); // a fresh server without persistence
+                own.set("k", "again", Duration.ofMinutes(1));
+                assertThat(own.get("k")).contains("again");
+                // the new server does not know the counter script: it is loaded again transparently
+                assertThat(own.increment("n", 1, Duration.ofMinutes(1))).isEqualTo(1);
+                assertThat(own.increment("n", 1, Duration.ofMinutes(1))).isEqualTo(2);
+                // the subscription is renewed on the new connection
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    own.publish("events", "after");
+                    return got.contains("after");
+                });
+                assertThat(got).doesNotContain("lost");
+            }
+        }
+    }
+
+    @Test
+    void aSilentlyDeadSubscriptionIsNoticedAndReplaced() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(TestServices.REDIS_HOST, TestServices.REDIS_PORT).start();
+             RedisEphemeralStore viaProxy = new RedisEphemeralStore(
+                     config("redis://127.0.0.1:" + proxy.port(), prefix), null)) {
+            java.util.List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (EphemeralStore.Subscription sub = viaProxy.subscribe("events", got::add)) {
+                Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    store.publish("events", "before"); // straight to Redis, same prefix
+                    return got.contains("before");
+                });
+
+                proxy.blackholeOpenConnections(); // no reset, no close: the bytes just stop arriving
+
+                java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+                Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    store.publish("events", "after-" + n.incrementAndGet());
+                    return got.stream().anyMatch(m -> m.startsWith("after-"));
+                });
+            }
+        }
     }
 }

@@ -1,0 +1,363 @@
+package dev.lectern.bench;
+
+import dev.lectern.core.netty.EventLoops;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Signaling load: N Socket.IO clients (WebSocket transport, Netty client) in rooms of two, each relaying an
+ * {@code offer} to its partner at a fixed rate. Starts Lectern as a child JVM on loopback (so the heap figures are the
+ * server's alone), then reports retained heap per idle connection, p50/p99/max relay latency at 1 msg/s per client,
+ * and the highest sustained relay rate from a stepped ramp. Bounded in time; stops everything by itself.
+ *
+ * <pre>bin/bench SignalingLoad [--clients 10000] [--seconds 20] [--server-heap 1g]</pre>
+ */
+public final class SignalingLoad {
+    private static final long LATENCY_BUCKETS = 200_000; // 1 µs buckets up to 200 ms; beyond counts as overflow
+
+    private final int clients;
+    private final int seconds;
+    private final String serverHeap;
+    private final AtomicLongArray histogram = new AtomicLongArray((int) LATENCY_BUCKETS + 1);
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong maxLatencyNanos = new AtomicLong();
+    private volatile long periodNanos = TimeUnit.SECONDS.toNanos(1);
+    private volatile boolean sending;
+    private final CountDownLatch joined;
+    private final AtomicLong failures = new AtomicLong();
+
+    private SignalingLoad(int clients, int seconds, String serverHeap) {
+        this.clients = clients;
+        this.seconds = seconds;
+        this.serverHeap = serverHeap;
+        this.joined = new CountDownLatch(clients);
+    }
+
+    public static void main(String[] args) throws Exception {
+        int clients = 10_000;
+        int seconds = 20;
+        String heap = "1g";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--clients" -> clients = Integer.parseInt(args[++i]);
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--server-heap" -> heap = args[++i];
+                default -> {
+                    System.err.println("usage: SignalingLoad [--clients N] [--seconds S] [--server-heap SIZE]");
+                    System.exit(64);
+                }
+            }
+        }
+        if (clients % 2 != 0 || clients < 2) {
+            throw new IllegalArgumentException("--clients must be even and >= 2");
+        }
+        new SignalingLoad(clients, seconds, heap).run();
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = Files.createTempFile("lectern-bench-server", ".log");
+        Process server = startServer(port, log);
+        EventLoopGroup group = EventLoops.newGroup(1, "bench-client");
+        try {
+            awaitPort(port, server, log);
+            long baseline = serverHeapAfterGc(server.pid(), port);
+            long t0 = System.nanoTime();
+            connectAll(group, port);
+            if (!joined.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("only " + (clients - joined.getCount()) + " of " + clients
+                        + " clients joined within 120 s (failures: " + failures.get() + ")");
+            }
+            double connectSeconds = (System.nanoTime() - t0) / 1e9;
+            long idle = serverHeapAfterGc(server.pid(), port);
+            System.out.printf(Locale.ROOT, "clients: %d connected and joined in %.1f s (%d rooms of two)%n",
+                    clients, connectSeconds, clients / 2);
+            System.out.printf(Locale.ROOT, "server heap after GC: baseline %.1f MB, with %d idle clients %.1f MB"
+                    + " -> %.2f KB per idle connection%n", baseline / 1e6, clients, idle / 1e6,
+                    (idle - baseline) / 1024.0 / clients);
+
+            // steady phase: every client relays one offer per second to its partner
+            sending = true;
+            measure(TimeUnit.SECONDS.toNanos(1), 3, false);
+            Result steady = measure(TimeUnit.SECONDS.toNanos(1), seconds, true);
+            System.out.printf(Locale.ROOT, "steady: %d clients x 1 msg/s for %d s: relayed %.0f msg/s,"
+                    + " latency p50 %s, p99 %s, p99.9 %s, max %.3f ms%n", clients, seconds,
+                    steady.rate, ms(steady.p50), ms(steady.p99), ms(steady.p999), steady.max);
+
+            // ramp: raise the per-client rate until the server falls behind
+            double best = sustained(steady, clients) ? steady.rate : 0;
+            for (double perClient : new double[] {2, 4, 8, 16, 32}) {
+                Result r = measure((long) (1e9 / perClient), 5, true);
+                double target = clients * perClient;
+                boolean kept = sustained(r, target);
+                System.out.printf(Locale.ROOT, "ramp: target %.0f msg/s -> relayed %.0f msg/s, p50 %s, p99 %s%s%n",
+                        target, r.rate, ms(r.p50), ms(r.p99), kept ? "" : "  (not sustained)");
+                if (!kept || best == 0) {
+                    break;
+                }
+                best = r.rate;
+            }
+            System.out.printf(Locale.ROOT, "highest sustained relay rate: %s (>= 95%% delivered with p99 < 50 ms)%n",
+                    best > 0 ? String.format(Locale.ROOT, "%.0f msg/s", best) : "none (the steady phase missed it)");
+            sending = false;
+            String metrics = scrape(port);
+            System.out.printf(Locale.ROOT, "server: %s open signaling sessions, %s slow consumers disconnected;"
+                    + " client-side failures %d%n", metric(metrics, "lectern_signaling_sessions"),
+                    metric(metrics, "lectern_signaling_slow_consumers_total"), failures.get());
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            server.destroy();
+            if (!server.waitFor(15, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private static boolean sustained(Result r, double target) {
+        return r.rate >= 0.95 * target && r.p99 < 50;
+    }
+
+    private static String ms(double value) {
+        return value >= LATENCY_BUCKETS / 1000.0 ? ">" + (LATENCY_BUCKETS / 1000) + " ms"
+                : String.format(Locale.ROOT, "%.3f ms", value);
+    }
+
+    private record Result(double rate, double p50, double p99, double p999, double max) {}
+
+    private Result measure(long period, int secs, boolean report) throws InterruptedException {
+        periodNanos = period;
+        Thread.sleep(1000); // let the new rate settle
+        for (int i = 0; i < histogram.length(); i++) {
+            histogram.set(i, 0);
+        }
+        maxLatencyNanos.set(0);
+        long r0 = received.get();
+        long t0 = System.nanoTime();
+        Thread.sleep(secs * 1000L);
+        long n = received.get() - r0;
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        long[] counts = new long[histogram.length()];
+        long total = 0;
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = histogram.get(i);
+            total += counts[i];
+        }
+        return new Result(n / elapsed, percentile(counts, total, 0.50), percentile(counts, total, 0.99),
+                percentile(counts, total, 0.999), maxLatencyNanos.get() / 1e6);
+    }
+
+    private static double percentile(long[] counts, long total, double q) {
+        long rank = (long) Math.ceil(q * total);
+        long seen = 0;
+        for (int i = 0; i < counts.length; i++) {
+            seen += counts[i];
+            if (seen >= rank && rank > 0) {
+                return i / 1000.0;
+            }
+        }
+        return Double.NaN;
+    }
+
+    private void record(long nanos) {
+        received.incrementAndGet();
+        long micros = nanos / 1000;
+        histogram.incrementAndGet((int) Math.min(micros, LATENCY_BUCKETS));
+        maxLatencyNanos.accumulateAndGet(nanos, Math::max);
+    }
+
+    // ---- the server process
+
+    private Process startServer(int port, Path log) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xms" + serverHeap, "-Xmx" + serverHeap, "-XX:+UseG1GC",
+                "-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
+                "-cp", System.getProperty("java.class.path"), "dev.lectern.server.Main",
+                "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString());
+        pb.environment().put("LECTERN_HTTP__HOST", "127.0.0.1");
+        pb.environment().put("LECTERN_HTTP__PORT", Integer.toString(port));
+        pb.environment().put("LECTERN_SIGNALING__PORT", Integer.toString(port));
+        pb.environment().put("LECTERN_SIGNALING__DEV_MODE", "true");
+        pb.environment().put("LECTERN_STORAGE__DATA_DIR", Files.createTempDirectory("lectern-bench-data").toString());
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb.start();
+    }
+
+    private static void awaitPort(int port, Process server, Path log) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            if (!server.isAlive()) {
+                throw new IllegalStateException("server exited: " + Files.readString(log));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("server did not listen on " + port);
+    }
+
+    private static String scrape(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static String metric(String metrics, String name) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return line.substring(line.lastIndexOf(' ') + 1);
+            }
+        }
+        return "?";
+    }
+
+    /** Heap in use (sum of the heap pools from /metrics) right after a full GC requested with jcmd. */
+    private static long serverHeapAfterGc(long pid, int port) throws Exception {
+        for (int i = 0; i < 2; i++) {
+            Process gc = new ProcessBuilder("jcmd", Long.toString(pid), "GC.run").redirectErrorStream(true)
+                    .redirectOutput(new File("/dev/null")).start();
+            gc.waitFor(60, TimeUnit.SECONDS);
+        }
+        String metrics = scrape(port);
+        double sum = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return (long) sum;
+    }
+
+    // ---- the clients
+
+    private void connectAll(EventLoopGroup group, int port) throws Exception {
+        Semaphore inFlight = new Semaphore(256);
+        URI uri = URI.create("ws://127.0.0.1:" + port + "/socket.io/?EIO=4&transport=websocket");
+        Bootstrap b = new Bootstrap().group(group).channel(EventLoops.clientChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
+        for (int i = 0; i < clients; i++) {
+            inFlight.acquire();
+            int index = i;
+            Client client = new Client(index, inFlight);
+            b.handler(new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
+                            new WebSocketClientProtocolHandler(WebSocketClientHandshakerFactory.newHandshaker(
+                                    uri, WebSocketVersion.V13, null, false, new DefaultHttpHeaders(), 65536)),
+                            client);
+                }
+            });
+            b.connect("127.0.0.1", port).addListener(f -> {
+                if (!f.isSuccess()) {
+                    failures.incrementAndGet();
+                    inFlight.release();
+                }
+            });
+        }
+    }
+
+    /** One Socket.IO client: open → CONNECT with a dev user id → join its room → relay offers to its partner. */
+    private final class Client extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final int index;
+        private final Semaphore inFlight;
+        private final String room;
+        private boolean ready;
+
+        Client(int index, Semaphore inFlight) {
+            this.index = index;
+            this.inFlight = inFlight;
+            this.room = "room-" + (index / 2);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (!(frame instanceof TextWebSocketFrame text)) {
+                return;
+            }
+            String s = text.text();
+            if (s.equals("2")) {
+                ctx.writeAndFlush(new TextWebSocketFrame("3"));
+            } else if (s.startsWith("0{")) {
+                ctx.writeAndFlush(new TextWebSocketFrame("40{\"user_id\":\"u" + index + "\"}"));
+            } else if (s.startsWith("40{")) {
+                ctx.writeAndFlush(new TextWebSocketFrame("42[\"join\",{\"room_id\":\"" + room + "\"}]"));
+            } else if (s.startsWith("42[\"joined\"")) {
+                if (!ready) {
+                    ready = true;
+                    inFlight.release();
+                    joined.countDown();
+                    long first = ThreadLocalRandom.current().nextLong(TimeUnit.SECONDS.toNanos(1));
+                    ctx.executor().schedule(() -> tick(ctx), first, TimeUnit.NANOSECONDS);
+                }
+            } else if (s.startsWith("42[\"offer\"")) {
+                int at = s.indexOf("v=0 ");
+                if (at > 0) {
+                    int end = at + 4;
+                    while (end < s.length() && Character.isDigit(s.charAt(end))) {
+                        end++;
+                    }
+                    record(System.nanoTime() - Long.parseLong(s, at + 4, end, 10));
+                }
+            } else if (s.startsWith("44") || s.startsWith("42[\"error\"")) {
+                failures.incrementAndGet();
+            }
+        }
+
+        private void tick(ChannelHandlerContext ctx) {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            long period = periodNanos;
+            if (sending) {
+                ctx.writeAndFlush(new TextWebSocketFrame("42[\"offer\",{\"room_id\":\"" + room + "\",\"sdp\":\"v=0 "
+                        + System.nanoTime() + "\"}]"));
+                sent.incrementAndGet();
+            }
+            ctx.executor().schedule(() -> tick(ctx), period, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            failures.incrementAndGet();
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.lectern.signaling;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.core.json.Json;
+import dev.lectern.testing.TestConfigs;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Assumptions;
+
+/** A real socket.io-client (npm) in a node process, driven by JSON lines (see tests/js/peer.mjs). */
+final class NodePeer implements AutoCloseable {
+    private static final long WAIT_SECONDS = 15;
+
+    private final Process process;
+    private final BlockingQueue<JsonNode> lines = new LinkedBlockingQueue<>();
+    private final List<JsonNode> seen = new ArrayList<>();
+
+    /** Skips (or fails under CI=true) when node or the installed client is missing. */
+    static void assumeAvailable() {
+        Path modules = TestConfigs.home().resolve("tests/js/node_modules/socket.io-client");
+        boolean node;
+        try {
+            node = new ProcessBuilder("node", "--version").redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            node = false;
+        }
+        String reason = !node ? "node is not installed" : !Files.isDirectory(modules)
+                ? "tests/js/node_modules is missing (run bin/test-deps)" : null;
+        if (reason != null && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("socket.io-client tests need node and tests/js: " + reason);
+        }
+        Assumptions.assumeTrue(reason == null, reason);
+    }
+
+    NodePeer(String url, String authJson, String transports) throws IOException {
+        this(url, authJson, transports, "once");
+    }
+
+    /** @param mode "reconnect" lets the client reconnect (and recover its state) after a drop */
+    NodePeer(String url, String authJson, String transports, String mode) throws IOException {
+        Path dir = TestConfigs.home().resolve("tests/js");
+        process = new ProcessBuilder("node", "peer.mjs", url, authJson, transports, mode)
+                .directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(Json.MAPPER.readTree(line));
+                }
+            } catch (IOException e) {
+                // process ended
+            }
+        }, "node-peer-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    void command(String json) throws IOException {
+        OutputStream in = process.getOutputStream();
+        in.write((json + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+    }
+
+    void emit(String event, String dataJson, int ack) throws IOException {
+        command("{\"emit\":\"" + event + "\",\"data\":" + dataJson + ",\"ack\":" + ack + "}");
+    }
+
+    /** The next line matching, skipping others (kept for the failure message). */
+    JsonNode await(Predicate<JsonNode> match, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (true) {
+            JsonNode n = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (n == null) {
+                throw new AssertionError("no " + what + " within " + WAIT_SECONDS + " s; saw " + seen);
+            }
+            seen.add(n);
+            if (match.test(n)) {
+                return n;
+            }
+        }
+    }
+
+    JsonNode awaitEvent(String event) throws InterruptedException {
+        return await(n -> event.equals(n.path("event").asText(null)), "event " + event).get("data");
+    }
+
+    JsonNode awaitAck(int id) throws InterruptedException {
+        return await(n -> n.has("ack") && n.get("ack").asInt() == id, "ack " + id).get("data");
+    }
+
+    JsonNode awaitKey(String key) throws InterruptedException {
+        return await(n -> n.has(key), key).get(key);
+    }
+
+    /** The whole next line that has this key. */
+    JsonNode awaitLine(String key) throws InterruptedException {
+        return await(n -> n.has(key), key);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package dev.lectern.signaling;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.core.auth.InvalidTokenException;
+import dev.lectern.core.auth.Principal;
+import dev.lectern.core.auth.Role;
+import dev.lectern.core.auth.TokenVerifier;
+import dev.lectern.core.config.SignalingConfig;
+import dev.lectern.core.json.Json;
+import dev.lectern.signaling.engineio.EngineIoServer;
+import dev.lectern.signaling.room.Peer;
+import dev.lectern.signaling.room.RoomService;
+import dev.lectern.signaling.room.SignalingError;
+import dev.lectern.signaling.socketio.ConnectRefusedException;
+import dev.lectern.signaling.socketio.Namespace;
+import dev.lectern.signaling.socketio.SocketIoServer;
+import dev.lectern.signaling.socketio.SocketIoSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The signaling endpoints' business side: identity for Socket.IO CONNECT and {@code /ws}, the tutoring-room events over
+ * both, acks and errors. Plain Java; the Netty transports call it.
+ */
+public final class SignalingService implements JsonWsEndpoint {
+    private static final Logger logger = LoggerFactory.getLogger(SignalingService.class);
+    private static final Pattern DEV_USER_ID = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
+
+    private final SignalingConfig config;
+    private final TokenVerifier verifier;
+    private final RoomService rooms;
+    private final AtomicLong slowConsumers = new AtomicLong();
+    private final AtomicInteger jsonConnections = new AtomicInteger();
+    private final EngineIoServer socketIo;
+    private final SocketIoServer sio;
+
+    public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
+        this.config = config;
+        this.verifier = verifier;
+        this.rooms = rooms;
+        this.sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis(),
+                config.recoveryWindowMillis(), config.pingIntervalMillis() + config.pingTimeoutMillis(),
+                config.outboundQueueLimit());
+        this.socketIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
+                config.upgradeTimeoutMillis(), config.maxPayloadBytes(), config.outboundQueueLimit(), slowConsumers,
+                sio::attach);
+        if (config.devMode()) {
+            logger.warn("signaling.devMode is ON: clients without a token may name themselves with user_id."
+                    + " Never enable this in production.");
+        }
+    }
+
+    /** The Engine.IO endpoint behind {@code /socket.io/}. */
+    public EngineIoServer socketIo() {
+        return socketIo;
+    }
+
+    public RoomService rooms() {
+        return rooms;
+    }
+
+    /** Sessions disconnected because their outbound queue overflowed. */
+    public AtomicLong slowConsumers() {
+        return slowConsumers;
+    }
+
+    /** Sockets whose transport dropped, waiting (within the recovery window) for their client to resume. */
+    public int recoverableSockets() {
+        return sio.parkedCount();
+    }
+
+    public int connections() {
+        return socketIo.size() + jsonConnections.get();
+    }
+
+    // ---- identity
+
+    private CompletionStage<Principal> identify(String token, String devUserId) {
+        if (token != null && !token.isEmpty()) {
+            try {
+                return verifier.verify(token);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        if (config.devMode() && devUserId != null && DEV_USER_ID.matcher(devUserId).matches()) {
+            return CompletableFuture.completedFuture(new Principal(devUserId, Role.STUDENT, null));
+        }
+        return CompletableFuture.failedFuture(new InvalidTokenException("a token is required"));
+    }
+
+    @Override
+    public CompletionStage<Principal> authenticate(String token, String devUserId) {
+        return identify(token, devUserId);
+    }
+
+    // ---- Socket.IO
+
+    private final class RoomNamespace implements Namespace {
+        @Override
+        public CompletionStage<Object> authorize(JsonNode auth) {
+            String token = text(auth, "token");
+            String userId = text(auth, "user_id");
+            return identify(token, userId).handle((p, e) -> {
+                if (e != null) {
+                    throw new ConnectRefusedException("unauthorized");
+                }
+                return (Object) p;
+            });
+        }
+
+        @Override
+        public void onConnect(SocketIoSocket socket, JsonNode auth) {
+            // nothing until the client joins a room
+        }
+
+        @Override
+        public void onEvent(SocketIoSocket socket, String event, ArrayNode args, List<byte[]> attachments, Ack ack) {
+            Peer peer = new SocketPeer(socket);
+            JsonNode data = args.isEmpty() ? null : args.get(0);
+            handle(peer, event, data, result -> {
+                if (ack != null) {
+                    ack.send(Json.MAPPER.createArrayNode().add(result), List.of());
+                }
+            });
+        }
+
+        @Override
+        public void onDisconnect(SocketIoSocket socket, String reason) {
+            rooms.disconnected(new SocketPeer(socket));
+        }
+
+        @Override
+        public boolean canResume(Object before, Object now) {
+            return before instanceof Principal b && now instanceof Principal n && b.userId().equals(n.userId());
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node == null ? null : node.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    /** A Socket.IO socket as a room peer; equal peers for the same socket. */
+    private record SocketPeer(SocketIoSocket socket) implements Peer {
+        @Override
+        public String peerId() {
+            return socket.id();
+        }
+
+        @Override
+        public String userId() {
+            return ((Principal) socket.principal()).userId();
+        }
+
+        @Override
+        public void send(String event, JsonNode data) {
+            socket.emit(event, data);
+        }
+    }
+
+    private void handle(Peer peer, String event, JsonNode data, java.util.function.Consumer<JsonNode> reply) {
+        JsonNode result;
+        try {
+            result = rooms.handle(peer, event, data);
+        } catch (SignalingError e) {
+            ObjectNode error = Json.MAPPER.createObjectNode().put("code", e.code()).put("message", e.getMessage());
+            if (data != null && data.isObject() && data.get("room_id") != null && data.get("room_id").isTextual()
+                    && data.get("room_id").asText().length() <= config.maxRoomIdChars()) {
+                error.put("room_id", data.get("room_id").asText());
+            }
+            error.put("event", event.length() <= 32 ? event : event.substring(0, 32));
+            peer.send("error", error);
+            reply.accept(Json.MAPPER.createObjectNode().put("ok", false).put("code", e.code())
+                    .put("message", e.getMessage()));
+            return;
+        }
+        reply.accept(result);
+    }
+
+    // ---- the JSON dialect
+
+    @Override
+    public JsonWsConnection open(Principal principal, JsonWsSink sink) {
+        jsonConnections.incrementAndGet();
+        JsonPeer peer = new JsonPeer(EngineIoServer.newId(), principal.userId(), sink);
+        return new JsonWsConnection() {
+            @Override
+            public void onText(String frame) {
+                JsonNode msg;
+                try {
+                    msg = Json.MAPPER.readTree(frame);
+                } catch (JsonProcessingException e) {
+                    msg = null;
+                }
+                if (msg == null || !msg.isObject() || !msg.path("event").isTextual()
+                        || (msg.has("id") && !(msg.get("id").isIntegralNumber() || msg.get("id").isTextual()))) {
+                    sink.close(1007, "expected {\"event\",\"data\",\"id\"}");
+                    return;
+                }
+                JsonNode id = msg.get("id");
+                handle(peer, msg.get("event").asText(), msg.get("data"), result -> {
+                    if (id != null && !id.isNull()) {
+                        ObjectNode ack = Json.MAPPER.createObjectNode();
+                        ack.set("ack", id);
+                        ack.set("data", result);
+                        peer.write(Json.write(ack));
+                    }
+                });
+            }
+
+            @Override
+            public void onClose() {
+                jsonConnections.decrementAndGet();
+                peer.closed = true;
+                rooms.disconnected(peer);
+            }
+        };
+    }
+
+    private final class JsonPeer implements Peer {
+        private final String peerId;
+        private final String userId;
+        private final JsonWsSink sink;
+        private final AtomicInteger unwritable = new AtomicInteger();
+        volatile boolean closed;
+
+        JsonPeer(String peerId, String userId, JsonWsSink sink) {
+            this.peerId = peerId;
+            this.userId = userId;
+            this.sink = sink;
+        }
+
+        @Override
+        public String peerId() {
+            return peerId;
+        }
+
+        @Override
+        public String userId() {
+            return userId;
+        }
+
+        @Override
+        public void send(String event, JsonNode data) {
+            ObjectNode frame = Json.MAPPER.createObjectNode();
+            frame.put("event", event);
+            frame.set("data", data);
+            write(Json.write(frame));
+        }
+
+        void write(String json) {
+            if (closed) {
+                return;
+            }
+            if (sink.send(json)) {
+                unwritable.set(0);
+            } else if (unwritable.incrementAndGet() > config.outboundQueueLimit()) {
+                closed = true;
+                slowConsumers.incrementAndGet();
+                sink.close(1008, "slow consumer");
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.lectern.signaling.engineio;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.core.json.Json;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/** The Engine.IO v4 sessions of one endpoint: creation (handshake), lookup by sid, timings and limits. */
+public final class EngineIoServer {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final long pingIntervalMillis;
+    private final long pingTimeoutMillis;
+    private final long upgradeTimeoutMillis;
+    private final int maxPayloadBytes;
+    private final int outboundQueueLimit;
+    private final Consumer<EngineIoSession> onOpen;
+    private final Map<String, EngineIoSession> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong slowConsumers;
+
+    /**
+     * @param onOpen called on the session's executor right after the handshake, to attach the layer above
+     * @param slowConsumers counter shared by all endpoints (a metric)
+     */
+    public EngineIoServer(long pingIntervalMillis, long pingTimeoutMillis, long upgradeTimeoutMillis,
+            int maxPayloadBytes, int outboundQueueLimit, AtomicLong slowConsumers, Consumer<EngineIoSession> onOpen) {
+        this.pingIntervalMillis = pingIntervalMillis;
+        this.pingTimeoutMillis = pingTimeoutMillis;
+        this.upgradeTimeoutMillis = upgradeTimeoutMillis;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.outboundQueueLimit = outboundQueueLimit;
+        this.slowConsumers = slowConsumers;
+        this.onOpen = onOpen;
+    }
+
+    /** A 20-character URL-safe base64 id from 15 random bytes. */
+    public static String newId() {
+        byte[] b = new byte[15];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /**
+     * Opens a session (must run on {@code executor}): polling when {@code websocket} is null. Returns the session
+     * and its open packet, which the caller sends first (the polling response body, or the first WebSocket frame).
+     */
+    public Opened open(ScheduledExecutorService executor, EngineIoTransport websocket) {
+        String sid = newId();
+        EngineIoSession session = new EngineIoSession(sid, executor, this, websocket);
+        sessions.put(sid, session);
+        ObjectNode handshake = Json.MAPPER.createObjectNode();
+        handshake.put("sid", sid);
+        handshake.putArray("upgrades");
+        if (websocket == null) {
+            handshake.withArray("upgrades").add("websocket");
+        }
+        handshake.put("pingInterval", pingIntervalMillis);
+        handshake.put("pingTimeout", pingTimeoutMillis);
+        handshake.put("maxPayload", maxPayloadBytes);
+        EngineIoPacket open = new EngineIoPacket(EngineIoPacket.Type.OPEN, Json.write(handshake), null);
+        session.start();
+        return new Opened(session, open);
+    }
+
+    /** Attaches the layer above; call after the open packet has been written. */
+    public void opened(EngineIoSession session) {
+        onOpen.accept(session);
+    }
+
+    public EngineIoSession get(String sid) {
+        return sid == null ? null : sessions.get(sid);
+    }
+
+    void remove(EngineIoSession session) {
+        sessions.remove(session.sid(), session);
+    }
+
+    void countSlowConsumer() {
+        slowConsumers.incrementAndGet();
+    }
+
+    public int size() {
+        return sessions.size();
+    }
+
+    /** Closes every session (server shutdown); each close runs on its session's executor. */
+    public void closeAll() {
+        for (EngineIoSession s : sessions.values()) {
+            s.executor().execute(() -> s.close("server shutting down", true));
+        }
+    }
+
+    public long pingIntervalMillis() {
+        return pingIntervalMillis;
+    }
+
+    public long pingTimeoutMillis() {
+        return pingTimeoutMillis;
+    }
+
+    public long upgradeTimeoutMillis() {
+        return upgradeTimeoutMillis;
+    }
+
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
+    public int outboundQueueLimit() {
+        return outboundQueueLimit;
+    }
+
+    public record Opened(EngineIoSession session, EngineIoPacket openPacket) {}
+}

@@ -1,0 +1,296 @@
+package dev.lectern.signaling.socketio;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.core.json.Json;
+import dev.lectern.signaling.engineio.EngineIoPacket;
+import dev.lectern.signaling.engineio.EngineIoServer;
+import dev.lectern.signaling.engineio.EngineIoSession;
+import dev.lectern.signaling.socketio.SocketIoPacket.Type;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Socket.IO v5 layer over one Engine.IO session: namespace CONNECT / CONNECT_ERROR, binary reassembly, events,
+ * acks, DISCONNECT and the connect timeout. Runs on the session's executor; a malformed packet closes the session.
+ */
+final class SocketIoConnection implements EngineIoSession.Listener {
+    private static final Logger logger = LoggerFactory.getLogger(SocketIoConnection.class);
+
+    private final SocketIoServer server;
+    private final EngineIoSession session;
+    private final Map<String, SocketIoSocket> sockets = new HashMap<>(2);
+    private final Map<String, Boolean> connecting = new HashMap<>(2);
+    private ScheduledFuture<?> connectTimeout;
+    private SocketIoPacket partial;
+    private int partialExpected;
+    private List<byte[]> partialParts;
+    /** The executor's thread (an event loop is one thread); the constructor runs on it. */
+    private final Thread owner = Thread.currentThread();
+
+    SocketIoConnection(SocketIoServer server, EngineIoSession session) {
+        this.server = server;
+        this.session = session;
+        this.connectTimeout = session.executor().schedule(() -> {
+            if (sockets.isEmpty()) {
+                close("connect timeout");
+            }
+        }, server.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    Executor executor() {
+        return session.executor();
+    }
+
+    @Override
+    public void onMessage(EngineIoSession s, EngineIoPacket packet) {
+        try {
+            if (packet.isBinary()) {
+                if (partial == null) {
+                    throw new SocketIoException("unexpected binary attachment");
+                }
+                partialParts.add(packet.binary());
+                if (partialParts.size() == partialExpected) {
+                    SocketIoPacket complete = partial.withAttachments(partialParts);
+                    partial = null;
+                    partialParts = null;
+                    dispatch(complete);
+                }
+                return;
+            }
+            if (partial != null) {
+                throw new SocketIoException("text packet while awaiting binary attachments");
+            }
+            SocketIoPacketCodec.Decoded decoded = SocketIoPacketCodec.decode(packet.text());
+            if (decoded.attachmentCount() > 0) {
+                partial = decoded.packet();
+                partialExpected = decoded.attachmentCount();
+                partialParts = new ArrayList<>(partialExpected);
+                return;
+            }
+            dispatch(decoded.packet());
+        } catch (SocketIoException e) {
+            logger.debug("session {}: malformed packet: {}", session.sid(), e.getMessage());
+            close("parse error");
+        }
+    }
+
+    private void dispatch(SocketIoPacket p) {
+        switch (p.type()) {
+            case CONNECT -> onConnect(p);
+            case DISCONNECT -> {
+                SocketIoSocket socket = sockets.remove(p.nsp());
+                if (socket != null && socket.connection() == this) {
+                    socket.markDisconnected();
+                    server.namespace(p.nsp()).onDisconnect(socket, "client namespace disconnect");
+                }
+            }
+            case EVENT, BINARY_EVENT -> onEvent(p);
+            case ACK, BINARY_ACK -> { } // the server emits no events that expect acks
+            case CONNECT_ERROR -> throw new SocketIoException("CONNECT_ERROR from a client");
+        }
+    }
+
+    private void onConnect(SocketIoPacket p) {
+        String nsp = p.nsp();
+        Namespace ns = server.namespace(nsp);
+        if (ns == null) {
+            send(connectError(nsp, "Invalid namespace"));
+            return;
+        }
+        if (sockets.containsKey(nsp) || connecting.containsKey(nsp)) {
+            return;
+        }
+        JsonNode auth = p.data() == null ? Json.MAPPER.createObjectNode() : p.data();
+        connecting.put(nsp, Boolean.TRUE);
+        ns.authorize(auth).whenComplete((principal, error) -> session.executor().execute(() -> {
+            connecting.remove(nsp);
+            if (!session.isOpen()) {
+                return;
+            }
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                String message = cause instanceof ConnectRefusedException ? cause.getMessage() : "unauthorized";
+                if (!(cause instanceof ConnectRefusedException)) {
+                    logger.debug("session {}: connect to {} refused", session.sid(), nsp, cause);
+                }
+                send(connectError(nsp, message));
+                return;
+            }
+            if (connectTimeout != null) {
+                connectTimeout.cancel(false);
+                connectTimeout = null;
+            }
+            if (resume(ns, nsp, auth, principal)) {
+                return;
+            }
+            String pid = server.recovers() && ns.canResume(principal, principal) ? EngineIoServer.newId() : null;
+            SocketIoSocket socket = new SocketIoSocket(server, this, nsp, EngineIoServer.newId(), pid, principal,
+                    server.replayMillis(), server.replayLimit());
+            if (pid != null) {
+                server.register(socket);
+            }
+            sockets.put(nsp, socket);
+            send(connectReply(socket));
+            ns.onConnect(socket, auth);
+        }));
+    }
+
+    /** Connection state recovery: {@code {pid, offset}} in the auth payload of a client that dropped. */
+    private boolean resume(Namespace ns, String nsp, JsonNode auth, Object principal) {
+        JsonNode pid = auth.get("pid");
+        JsonNode offset = auth.get("offset");
+        if (!server.recovers() || pid == null || !pid.isTextual() || offset == null || !offset.isTextual()) {
+            return false;
+        }
+        SocketIoSocket socket = server.unpark(pid.asText());
+        boolean parked = socket != null;
+        if (!parked) {
+            socket = server.attached(pid.asText()); // back before the drop was noticed: take the socket over
+            if (socket == null || socket.connection() == this) {
+                return false;
+            }
+        }
+        boolean sameClient = socket.nsp().equals(nsp) && ns.canResume(socket.principal(), principal);
+        SocketIoConnection previous = socket.connection();
+        List<SocketIoSocket.Sent> missed = sameClient ? socket.resume(this, offset.asText()) : null;
+        if (missed == null) {
+            if (parked) {
+                server.expireNow(socket, "recovery failed");
+            }
+            return false;
+        }
+        if (!parked) {
+            SocketIoSocket taken = socket;
+            previous.executor().execute(() -> previous.release(taken));
+        }
+        sockets.put(nsp, socket);
+        send(connectReply(socket));
+        for (SocketIoSocket.Sent sent : missed) {
+            sendEncoded(sent.text(), sent.attachments());
+        }
+        logger.debug("session {}: socket {} recovered, {} packets replayed", session.sid(), socket.id(), missed.size());
+        return true;
+    }
+
+    private static SocketIoPacket connectReply(SocketIoSocket socket) {
+        ObjectNode reply = Json.MAPPER.createObjectNode().put("sid", socket.id());
+        if (socket.pid() != null) {
+            reply.put("pid", socket.pid());
+        }
+        return new SocketIoPacket(Type.CONNECT, socket.nsp(), -1, reply);
+    }
+
+    private static SocketIoPacket connectError(String nsp, String message) {
+        return new SocketIoPacket(Type.CONNECT_ERROR, nsp, -1, Json.MAPPER.createObjectNode().put("message", message));
+    }
+
+    private void onEvent(SocketIoPacket p) {
+        SocketIoSocket socket = sockets.get(p.nsp());
+        if (socket == null) {
+            return; // not connected to that namespace: dropped, as the reference server does
+        }
+        ArrayNode data = (ArrayNode) p.data();
+        JsonNode name = data.get(0);
+        ArrayNode args = Json.MAPPER.createArrayNode();
+        for (int i = 1; i < data.size(); i++) {
+            args.add(data.get(i));
+        }
+        Namespace.Ack ack = null;
+        if (p.hasAck()) {
+            AtomicBoolean sent = new AtomicBoolean();
+            long id = p.id();
+            String nsp = p.nsp();
+            ack = (ackArgs, attachments) -> {
+                if (sent.compareAndSet(false, true)) {
+                    sendFromAnyThread(new SocketIoPacket(Type.ACK, nsp, id, ackArgs, attachments));
+                }
+            };
+        }
+        server.namespace(p.nsp()).onEvent(socket, name.asText(), args, p.attachments(), ack);
+    }
+
+    void send(SocketIoPacket p) {
+        sendEncoded(SocketIoPacketCodec.encode(p), p.attachments());
+    }
+
+    private void sendEncoded(String text, List<byte[]> attachments) {
+        if (attachments.isEmpty()) {
+            session.send(EngineIoPacket.message(text));
+            return;
+        }
+        List<EngineIoPacket> packets = new ArrayList<>(1 + attachments.size());
+        packets.add(EngineIoPacket.message(text));
+        for (byte[] part : attachments) {
+            packets.add(EngineIoPacket.binary(part));
+        }
+        session.send(packets);
+    }
+
+    void sendFromAnyThread(SocketIoPacket p) {
+        if (Thread.currentThread() == owner) {
+            send(p);
+        } else {
+            session.executor().execute(() -> send(p));
+        }
+    }
+
+    void disconnectFromServer(SocketIoSocket socket) {
+        if (sockets.remove(socket.nsp(), socket)) {
+            socket.markDisconnected();
+            send(new SocketIoPacket(Type.DISCONNECT, socket.nsp(), -1, null));
+            server.namespace(socket.nsp()).onDisconnect(socket, "server namespace disconnect");
+        }
+    }
+
+    /** A socket resumed on another connection: this one lets go of it, and closes if nothing else is left. */
+    void release(SocketIoSocket socket) {
+        sockets.remove(socket.nsp(), socket);
+        if (sockets.isEmpty()) {
+            close("transport taken over");
+        }
+    }
+
+    void close(String reason) {
+        session.close(reason, false);
+    }
+
+    @Override
+    public void onHeartbeat(EngineIoSession s) {
+        for (SocketIoSocket socket : sockets.values()) {
+            socket.trimReplay();
+        }
+    }
+
+    @Override
+    public void onClose(EngineIoSession s, String reason) {
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+        boolean recoverable = server.recovers() && ("transport close".equals(reason) || "ping timeout".equals(reason));
+        List<SocketIoSocket> all = new ArrayList<>(sockets.values());
+        sockets.clear();
+        for (SocketIoSocket socket : all) {
+            if (socket.connection() != this) {
+                continue; // resumed elsewhere in the meantime
+            }
+            if (recoverable && socket.pid() != null) {
+                server.park(socket, session.executor(), reason);
+            } else {
+                socket.markDisconnected();
+                server.namespace(socket.nsp()).onDisconnect(socket, reason);
+            }
+        }
+    }
+}

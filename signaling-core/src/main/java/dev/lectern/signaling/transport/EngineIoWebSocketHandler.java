@@ -1,0 +1,147 @@
+package dev.lectern.signaling.transport;
+
+import dev.lectern.core.netty.ChannelAttrs;
+import dev.lectern.core.netty.ExpectedExceptions;
+import dev.lectern.signaling.engineio.EngineIoException;
+import dev.lectern.signaling.engineio.EngineIoPacket;
+import dev.lectern.signaling.engineio.EngineIoPacketCodec;
+import dev.lectern.signaling.engineio.EngineIoServer;
+import dev.lectern.signaling.engineio.EngineIoSession;
+import dev.lectern.signaling.engineio.EngineIoTransport;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Engine.IO WebSocket transport: one packet per frame, text or binary. Opens a WebSocket-only session, or offers
+ * itself to an existing polling session for the upgrade. Frames are copied into packets here; the session is plain Java.
+ */
+final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implements EngineIoTransport {
+    private static final Logger logger = LoggerFactory.getLogger(EngineIoWebSocketHandler.class);
+
+    private final EngineIoServer server;
+    private final String sid;
+    private ChannelHandlerContext ctx;
+    private EngineIoSession session;
+
+    EngineIoWebSocketHandler(EngineIoServer server, String sid) {
+        this.server = server;
+        this.sid = sid;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** The 101 has been written: open the session (WebSocket-only) or ask the polling session to upgrade. */
+    void handshakeComplete() {
+        if (sid == null) {
+            EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this);
+            session = opened.session();
+            ctx.channel().attr(ChannelAttrs.SESSION_ID).set(session.sid());
+            ctx.writeAndFlush(new TextWebSocketFrame(EngineIoPacketCodec.encode(opened.openPacket())));
+            server.opened(session);
+            return;
+        }
+        EngineIoSession existing = server.get(sid);
+        if (existing == null) {
+            close();
+            return;
+        }
+        session = existing;
+        ctx.channel().attr(ChannelAttrs.SESSION_ID).set(sid);
+        existing.executor().execute(() -> {
+            if (!existing.onUpgradeRequest(this)) {
+                close();
+            }
+        });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (session == null) {
+                return;
+            }
+            EngineIoPacket packet;
+            if (msg instanceof TextWebSocketFrame text) {
+                try {
+                    packet = EngineIoPacketCodec.decode(text.text());
+                } catch (EngineIoException e) {
+                    logger.debug("{} malformed Engine.IO packet: {}", ctx.channel(), e.getMessage());
+                    EngineIoSession s = session;
+                    onSession(() -> s.onWebSocketError(this, "parse error"));
+                    return;
+                }
+            } else if (msg instanceof BinaryWebSocketFrame binary) {
+                packet = EngineIoPacket.binary(ByteBufUtil.getBytes(binary.content()));
+            } else if (msg instanceof PingWebSocketFrame ping) {
+                ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+                return;
+            } else if (msg instanceof CloseWebSocketFrame) {
+                ctx.writeAndFlush(new CloseWebSocketFrame()).addListener(ChannelFutureListener.CLOSE);
+                return;
+            } else {
+                return; // pong frames, the empty last content of the upgrade request
+            }
+            EngineIoSession s = session;
+            onSession(() -> s.onWebSocketPacket(this, packet));
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onSession(Runnable task) {
+        if (session.executor() == ctx.channel().eventLoop() && ctx.channel().eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            session.executor().execute(task);
+        }
+    }
+
+    @Override
+    public boolean send(List<EngineIoPacket> packets) {
+        for (EngineIoPacket p : packets) {
+            if (p.isBinary()) {
+                ctx.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(p.binary())), ctx.voidPromise());
+            } else {
+                ctx.write(new TextWebSocketFrame(EngineIoPacketCodec.encode(p)), ctx.voidPromise());
+            }
+        }
+        ctx.flush();
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void close() {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new CloseWebSocketFrame()).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        EngineIoSession s = session;
+        if (s != null) {
+            onSession(() -> s.onWebSocketClosed(this));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ExpectedExceptions.logAndClose(logger, ctx, cause);
+    }
+}
