@@ -12,11 +12,22 @@ import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpDecorator;
 import dev.lectern.http.Router;
+import dev.lectern.chat.ChatRepository;
+import dev.lectern.companions.CompanionCatalogFile;
+import dev.lectern.companions.CompanionRepository;
+import dev.lectern.http.api.ChatHistoryApi;
+import dev.lectern.http.api.CompanionsApi;
+import dev.lectern.http.api.DocsApi;
+import dev.lectern.http.api.VideoRoomsApi;
+import dev.lectern.rooms.RetentionPurger;
+import dev.lectern.rooms.RoomRepository;
+import dev.lectern.rooms.SqlRoomEventSink;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
+import dev.lectern.http.api.WebRtcConfigApi;
+import dev.lectern.signaling.ice.IceServersService;
 import dev.lectern.signaling.room.IceServers;
-import dev.lectern.signaling.room.RoomEventSink;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -35,6 +46,9 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -83,27 +97,45 @@ public final class LecternServer implements AutoCloseable {
 
         List<HealthCheck> health = new ArrayList<>();
         List<HttpDecorator> decorators = new ArrayList<>();
+        Clock clock = Clock.systemUTC();
         try {
             this.accounts = new AccountsModule(config, secrets, blocking, closeables);
+            health.addAll(accounts.healthChecks());
+            decorators.addAll(accounts.decorators());
+
+            IceServersService ice = new IceServersService(config.ice(), secrets, clock);
+            CompanionRepository companions = new CompanionRepository(accounts.sql, clock);
+            int seeded = companions.seed(CompanionCatalogFile.load(Path.of(config.history().companionsFile())));
+            logger.info("companion catalogue {}: {} entries added or updated", config.history().companionsFile(), seeded);
+            RoomRepository rooms = new RoomRepository(accounts.sql);
+            SqlRoomEventSink transcripts = new SqlRoomEventSink(rooms, 10_000, meters);
+            closeables.push(transcripts);
+            closeables.push(new RetentionPurger(rooms, Duration.ofDays(config.history().retentionDays()),
+                    Duration.ofMinutes(config.history().purgeIntervalMinutes()), blocking, clock));
+
+            Router.Builder routes = Router.builder();
+            accounts.registerRoutes(routes);
+            new HealthApi(health, blocking, BuildInfo.version()).register(routes);
+            new MetricsApi(meters).register(routes);
+            new WebRtcConfigApi(ice).register(routes);
+            new CompanionsApi(companions).register(routes);
+            new VideoRoomsApi(rooms, companions, accounts.ephemeral, ice, config.history(), this::signalingPort,
+                    this::onlineUsers, clock).register(routes);
+            new ChatHistoryApi(new ChatRepository(accounts.sql, clock), companions, accounts.ephemeral,
+                    Duration.ofSeconds(config.history().roomLiveTtlSeconds())).register(routes);
+            new DocsApi().register(routes);
+            OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
+            openApi.register(routes);
+            Router router = routes.build();
+            openApi.document(router);
+
+            this.app = new HttpApp(http, router, decorators, blocking, meters);
+            this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config,
+                    accounts.verifier, transcripts, IceServers.of(ice), meters);
         } catch (RuntimeException e) {
             closeAll();
             throw e;
         }
-        health.addAll(accounts.healthChecks());
-        decorators.addAll(accounts.decorators());
-
-        Router.Builder routes = Router.builder();
-        accounts.registerRoutes(routes);
-        new HealthApi(health, blocking, BuildInfo.version()).register(routes);
-        new MetricsApi(meters).register(routes);
-        OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
-        openApi.register(routes);
-        Router router = routes.build();
-        openApi.document(router);
-
-        this.app = new HttpApp(http, router, decorators, blocking, meters);
-        this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config, accounts.verifier,
-                RoomEventSink.NONE, IceServers.stun(config.signaling().stunUrls()), meters);
         drainHooks.add(signaling::closeAll);
         this.bossGroup = EventLoops.newGroup(1, "lectern-accept");
         this.workerGroup = EventLoops.newGroup(http.ioThreads(), "lectern-io");
@@ -185,6 +217,11 @@ public final class LecternServer implements AutoCloseable {
 
     public HttpApp app() {
         return app;
+    }
+
+    /** Who is connected to a room now, as signaling sees it. */
+    private List<String> onlineUsers(String roomId) {
+        return signaling == null || signaling.service() == null ? List.of() : signaling.service().rooms().usersIn(roomId);
     }
 
     /** The signaling side (rooms, counters), for tests and benchmarks. */

@@ -30,6 +30,7 @@ class MainProcessIntegrationTest {
                 Main.class.getName(), "--config", TestConfigs.defaultFile().toString()));
         pb.environment().keySet().removeIf(k -> k.startsWith("LECTERN_"));
         pb.environment().put("LECTERN_STORAGE__DATA_DIR", data.toString());
+        pb.environment().put("LECTERN_HISTORY__COMPANIONS_FILE", TestConfigs.home().resolve("config/companions.yaml").toString());
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(data.resolve("out.log").toFile());

@@ -188,6 +188,17 @@ class ServerIntegrationTest {
     }
 
     @Test
+    void webrtcConfigNeedsATokenAndDocsPageIsServed() throws Exception {
+        HttpResponse<String> anonymous = send(HttpRequest.newBuilder(uri("/api/webrtc/config")));
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(Json.MAPPER.readTree(anonymous.body()).get("error").asText()).isEqualTo("unauthorized");
+        HttpResponse<String> docs = send(HttpRequest.newBuilder(uri("/docs")));
+        assertThat(docs.statusCode()).isEqualTo(200);
+        assertThat(docs.headers().firstValue("content-type")).get().asString().startsWith("text/html");
+        assertThat(docs.body()).contains("/openapi.json");
+    }
+
+    @Test
     void samePortServesBoth() {
         server.close();
         server = LecternServer.start(TestConfigs.defaults(Map.of()), Map.of());

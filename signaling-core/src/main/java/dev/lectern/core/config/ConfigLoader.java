@@ -62,8 +62,9 @@ public final class ConfigLoader {
 
     /** Binds a tree that has already been read; used by tests that tweak the default file. */
     public static ServerConfig bind(ObjectNode tree) {
+        ServerConfig config;
         try {
-            return YAML.treeToValue(tree, ServerConfig.class);
+            config = YAML.treeToValue(tree, ServerConfig.class);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException("unknown config key " + path(e) + " '" + e.getPropertyName() + "'"
                     + " (known: " + e.getKnownPropertyIds() + ")");
@@ -75,6 +76,21 @@ public final class ConfigLoader {
             throw new ConfigException("invalid config at " + path(e) + ": " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw new ConfigException("invalid config: " + e.getOriginalMessage());
+        }
+        requireSections(config);
+        return config;
+    }
+
+    /** A section written as {@code section: ~} binds to null; refuse it like a missing one. */
+    private static void requireSections(Record config) {
+        for (var component : config.getClass().getRecordComponents()) {
+            try {
+                if (component.getAccessor().invoke(config) == null) {
+                    throw new ConfigException("config: section " + component.getName() + " is missing");
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 

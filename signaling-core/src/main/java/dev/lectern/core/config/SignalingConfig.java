@@ -4,7 +4,6 @@ import static dev.lectern.core.config.Checks.checkPort;
 import static dev.lectern.core.config.Checks.checkPositive;
 import static dev.lectern.core.config.Checks.checkRange;
 
-import java.util.List;
 
 /** The signaling port: Socket.IO / Engine.IO and the plain JSON WebSocket dialect, rooms and relay limits. */
 public record SignalingConfig(
@@ -22,8 +21,7 @@ public record SignalingConfig(
         int maxRoomIdChars,
         int maxSdpBytes,
         int maxCandidateChars,
-        int maxMessageChars,
-        List<String> stunUrls) {
+        int maxMessageChars) {
 
     public SignalingConfig {
         checkPort(port, "signaling.port");
@@ -39,11 +37,5 @@ public record SignalingConfig(
         checkPositive(maxSdpBytes, "signaling.maxSdpBytes");
         checkPositive(maxCandidateChars, "signaling.maxCandidateChars");
         checkPositive(maxMessageChars, "signaling.maxMessageChars");
-        stunUrls = Checks.copyOf(stunUrls, "signaling.stunUrls");
-        for (String url : stunUrls) {
-            if (url == null || !(url.startsWith("stun:") || url.startsWith("stuns:"))) {
-                throw new ConfigException("signaling.stunUrls: " + url + " (expected: stun:host[:port] or stuns:...)");
-            }
-        }
     }
 }

@@ -245,6 +245,17 @@ public final class RoomService {
         return Json.MAPPER.createObjectNode().put("ok", true).put("room_id", roomId);
     }
 
+    /** User ids of the peers in a room right now, in join order; empty when nobody is there. */
+    public List<String> usersIn(String roomId) {
+        Room room = rooms.get(roomId);
+        if (room == null) {
+            return List.of();
+        }
+        synchronized (room) {
+            return room.members.values().stream().map(m -> m.peer().userId()).distinct().toList();
+        }
+    }
+
     /** Live rooms (for metrics and tests). */
     public int roomCount() {
         return rooms.size();

@@ -1,0 +1,127 @@
+package dev.lectern.http.api;
+
+import dev.lectern.companions.Companion;
+import dev.lectern.companions.CompanionRepository;
+import dev.lectern.core.auth.Principal;
+import dev.lectern.http.Access;
+import dev.lectern.http.ApiException;
+import dev.lectern.http.ApiRequest;
+import dev.lectern.http.ApiResponse;
+import dev.lectern.http.Paging;
+import dev.lectern.http.Router;
+import dev.lectern.store.sql.DuplicateKeyException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The tutor catalogue: anyone signed in lists and reads it; tutors add entries and edit or retire their own; admins
+ * edit or retire any.
+ */
+public final class CompanionsApi {
+    private final CompanionRepository companions;
+
+    public CompanionsApi(CompanionRepository companions) {
+        this.companions = companions;
+    }
+
+    /** The body of POST and PUT. */
+    record CompanionBody(String id, String name, String subject, String persona, String voice, String avatar,
+                         String greeting) {}
+
+    public void register(Router.Builder routes) {
+        routes.get("/api/companions").access(Access.USER).blocking().tag("companions")
+                .summary("List tutors, optionally of one subject")
+                .query("subject", "string", false, "only tutors of this subject")
+                .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
+                .handle(this::list);
+        routes.get("/api/companions/{id}").access(Access.USER).blocking().tag("companions").errors(404)
+                .summary("One tutor").handle(r -> ApiResponse.json(view(found(r.pathParam("id")).companion())).async());
+        routes.post("/api/companions").access(Access.TUTOR).blocking().json().tag("companions").errors(409)
+                .summary("Add a tutor (tutors and admins)")
+                .example(Map.of("id", "kim-chemistry", "name", "Kim", "subject", "chemistry",
+                        "persona", "You are Kim, a chemistry tutor…", "voice", "", "avatar", "", "greeting", "Hi!"))
+                .handle(this::create);
+        routes.put("/api/companions/{id}").access(Access.TUTOR).blocking().json().tag("companions").errors(404)
+                .summary("Edit a tutor (its creator or an admin)").handle(this::update);
+        routes.delete("/api/companions/{id}").access(Access.TUTOR).blocking().tag("companions").errors(404)
+                .summary("Retire a tutor (its creator or an admin); history keeps referring to it")
+                .handle(this::retire);
+    }
+
+    private java.util.concurrent.CompletionStage<ApiResponse> list(ApiRequest r) {
+        Paging paging = Paging.of(r);
+        String subject = r.queryParam("subject").filter(s -> !s.isBlank())
+                .map(s -> s.strip().toLowerCase(Locale.ROOT)).orElse(null);
+        var items = companions.list(subject, paging.offset(), paging.pageSize()).stream().map(CompanionsApi::view).toList();
+        return ApiResponse.json(paging.envelope("companions", items, companions.count(subject))).async();
+    }
+
+    private java.util.concurrent.CompletionStage<ApiResponse> create(ApiRequest r) {
+        CompanionBody b = r.json(CompanionBody.class);
+        Companion c = build(b.id(), b);
+        try {
+            companions.create(c, r.requirePrincipal().userId());
+        } catch (DuplicateKeyException e) {
+            throw ApiException.conflict("a tutor with id " + c.id() + " already exists");
+        }
+        return ApiResponse.json(201, view(c)).async();
+    }
+
+    private java.util.concurrent.CompletionStage<ApiResponse> update(ApiRequest r) {
+        CompanionRepository.Stored existing = editable(r);
+        CompanionBody b = r.json(CompanionBody.class);
+        if (b.id() != null && !b.id().equals(existing.companion().id())) {
+            throw ApiException.badRequest("id cannot be changed");
+        }
+        Companion c = build(existing.companion().id(), b);
+        if (!companions.update(c)) {
+            throw ApiException.notFound("no such tutor");
+        }
+        return ApiResponse.json(view(c)).async();
+    }
+
+    private java.util.concurrent.CompletionStage<ApiResponse> retire(ApiRequest r) {
+        CompanionRepository.Stored existing = editable(r);
+        companions.retire(existing.companion().id());
+        return ApiResponse.noContent().async();
+    }
+
+    /** Found, not retired, and the caller may change it (creator or admin); otherwise 404 or 403. */
+    private CompanionRepository.Stored editable(ApiRequest r) {
+        CompanionRepository.Stored stored = found(r.pathParam("id"));
+        if (stored.companion().retired()) {
+            throw ApiException.notFound("no such tutor");
+        }
+        Principal p = r.requirePrincipal();
+        if (!p.isAdmin() && !p.userId().equals(stored.createdBy())) {
+            throw ApiException.forbidden("only the tutor who added this entry, or an admin, may change it");
+        }
+        return stored;
+    }
+
+    private CompanionRepository.Stored found(String id) {
+        return companions.find(id).orElseThrow(() -> ApiException.notFound("no such tutor"));
+    }
+
+    private static Companion build(String id, CompanionBody b) {
+        try {
+            return new Companion(id, b.name(), b.subject(), b.persona(), b.voice(), b.avatar(), b.greeting(), false);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    static Map<String, Object> view(Companion c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("name", c.name());
+        m.put("subject", c.subject());
+        m.put("persona", c.persona());
+        m.put("voice", c.voice());
+        m.put("avatar", c.avatar());
+        m.put("greeting", c.greeting());
+        m.put("retired", c.retired());
+        return m;
+    }
+}
