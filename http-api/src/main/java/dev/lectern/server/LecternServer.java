@@ -11,7 +11,13 @@ import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpDecorator;
 import dev.lectern.http.Router;
+import dev.lectern.core.store.EphemeralStore;
+import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.HealthApi;
+import dev.lectern.media.AvatarService;
+import dev.lectern.media.LocalAvatarManager;
+import dev.lectern.media.netty.BackendPool;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -32,6 +38,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -80,7 +87,16 @@ public final class LecternServer implements AutoCloseable {
         List<HttpDecorator> decorators = new ArrayList<>();
         decorators.add(new AuthDecorator(AuthDecorator.refuseAll()));
 
+        EphemeralStore store = new InMemoryEphemeralStore();
+        closeables.push(store);
+        AvatarService avatars = new LocalAvatarManager(config.avatars(), Path.of(config.storage().dataDir()), store);
+        closeables.push(avatars);
+        BackendPool avatarBackends = new BackendPool(config.avatars().maxIdleBackendConnections(),
+                config.avatars().connectTimeoutMillis());
+        closeables.push(avatarBackends);
+
         Router.Builder routes = Router.builder();
+        new AvatarApi(config.avatars(), avatars, avatarBackends).register(routes);
         new HealthApi(health, blocking, BuildInfo.version()).register(routes);
         new MetricsApi(meters).register(routes);
         OpenApiApi openApi = new OpenApiApi(BuildInfo.version());

@@ -237,6 +237,7 @@ public final class FakeLiveTalking {
         ObjectNode out = JSON.createObjectNode();
         ex.getRequestHeaders().forEach((k, v) -> out.put(k.toLowerCase(), String.join(",", v)));
         out.put("uri", ex.getRequestURI().toString());
+        out.put("remote_port", ex.getRemoteAddress().getPort());
         sendJson(ex, out);
     }
 

@@ -1,0 +1,134 @@
+package dev.lectern.media.netty;
+
+import dev.lectern.core.netty.EventLoops;
+import dev.lectern.core.netty.PipelineNames;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive connections to avatar instances, kept per event loop and port so that a proxied request's two legs
+ * always share one event loop (no locks, no hand-offs). Connections go only to 127.0.0.1. Every method except
+ * {@link #close()} must be called on the event loop it names.
+ */
+public final class BackendPool implements AutoCloseable {
+    /** An idle pooled connection is closed after this long; avatar servers (aiohttp) keep theirs for 75 s. */
+    static final long IDLE_MILLIS = 15_000;
+
+    private static final InetAddress LOOPBACK;
+
+    static {
+        try {
+            LOOPBACK = InetAddress.getByAddress("127.0.0.1", new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int maxIdlePerPort;
+    private final int connectTimeoutMillis;
+    private final Map<EventLoop, Map<Integer, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
+    private final ChannelGroup all = new DefaultChannelGroup("avatar-backends", GlobalEventExecutor.INSTANCE);
+    private volatile boolean closed;
+
+    public BackendPool(int maxIdlePerPort, long connectTimeoutMillis) {
+        this.maxIdlePerPort = maxIdlePerPort;
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis);
+    }
+
+    /** An idle connection to 127.0.0.1:port on this loop, or a new one; always completes in a later task. */
+    public Future<Channel> acquire(EventLoop loop, int port) {
+        Promise<Channel> promise = loop.newPromise();
+        ArrayDeque<Channel> deque = deque(loop, port);
+        Channel ch;
+        while ((ch = deque.pollFirst()) != null) {
+            ProxyBackendHandler h = handler(ch);
+            if (ch.isActive() && h != null && h.takeFromPool()) {
+                // completes after the caller's current task, like a fresh connect, so callers see one order of events
+                Channel reused = ch;
+                loop.execute(() -> promise.trySuccess(reused));
+                return promise;
+            }
+            ch.close();
+        }
+        if (closed) {
+            return promise.setFailure(new IllegalStateException("proxy is shut down"));
+        }
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(EventLoops.clientChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(PipelineNames.PROXY_BACKEND_CODEC, new HttpClientCodec());
+                        c.pipeline().addLast(PipelineNames.PROXY_BACKEND, new ProxyBackendHandler());
+                    }
+                });
+        ChannelFuture f = b.connect(new InetSocketAddress(LOOPBACK, port));
+        all.add(f.channel());
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                promise.trySuccess(f.channel());
+            } else {
+                promise.tryFailure(done.cause());
+            }
+        });
+        return promise;
+    }
+
+    /** Puts a connection whose exchange ended cleanly back for reuse, or closes it when the pool is full. */
+    public void release(Channel ch, int port) {
+        ProxyBackendHandler h = handler(ch);
+        ArrayDeque<Channel> deque = deque(ch.eventLoop(), port);
+        if (closed || h == null || !ch.isActive() || deque.size() >= maxIdlePerPort) {
+            ch.close();
+            return;
+        }
+        deque.addFirst(ch);
+        h.parkInPool(ch.eventLoop().schedule(() -> {
+            deque.remove(ch);
+            ch.close();
+        }, IDLE_MILLIS, TimeUnit.MILLISECONDS));
+        ch.closeFuture().addListener(f -> deque.remove(ch));
+    }
+
+    /** Idle connections on this loop to that port, for tests. */
+    int idleCount(EventLoop loop, int port) {
+        return deque(loop, port).size();
+    }
+
+    private ArrayDeque<Channel> deque(EventLoop loop, int port) {
+        return idle.computeIfAbsent(loop, l -> new HashMap<>()).computeIfAbsent(port, p -> new ArrayDeque<>());
+    }
+
+    private static ProxyBackendHandler handler(Channel ch) {
+        return (ProxyBackendHandler) ch.pipeline().get(PipelineNames.PROXY_BACKEND);
+    }
+
+    /** Closes every backend connection, idle or busy. */
+    @Override
+    public void close() {
+        closed = true;
+        all.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}
