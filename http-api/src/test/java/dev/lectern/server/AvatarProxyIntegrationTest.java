@@ -66,6 +66,7 @@ class AvatarProxyIntegrationTest {
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel listener;
+    private ChannelGroup channels;
     private LecternServer server;
 
     /** Tokens are "t-" + user id. */
@@ -85,7 +86,7 @@ class AvatarProxyIntegrationTest {
                 new SimpleMeterRegistry());
         boss = EventLoops.newGroup(1, "test-accept");
         workers = EventLoops.newGroup(1, "test-io");
-        ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         listener = new ServerBootstrap().group(boss, workers).channel(EventLoops.serverChannel())
                 .childHandler(new LecternInitializer(cfg.http(), app, null, channels))
                 .bind("127.0.0.1", 0).syncUninterruptibly().channel();
@@ -266,6 +267,47 @@ class AvatarProxyIntegrationTest {
         assertThat(echoed.statusCode()).isEqualTo(200);
         assertThat(MessageDigest.getInstance("SHA-256").digest(echoed.body()))
                 .isEqualTo(MessageDigest.getInstance("SHA-256").digest(upload));
+    }
+
+    @Test
+    void aClientThatStopsReadingStopsTheAvatarReadsInsteadOfFillingMemory() throws Exception {
+        start(a -> { });
+        startAvatar("u1", FakeAvatars.ANNA);
+        int port = ((InetSocketAddress) listener.localAddress()).getPort();
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(16 * 1024);
+            s.connect(new InetSocketAddress("127.0.0.1", port));
+            s.getOutputStream().write(("GET /api/webrtc/bytes?n=" + (512L * 1024 * 1024) + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Authorization: Bearer t-u1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            // the browser leg fills up and turns unwritable; from then on the avatar leg is not read
+            await().atMost(WAIT).until(() -> channels.stream().anyMatch(c -> !c.isWritable()));
+            Channel front = channels.stream().filter(c -> !c.isWritable()).findFirst().orElseThrow();
+            long bound = 65536 + 2 * 65536; // high water mark + one read of the avatar leg + one HTTP chunk
+            await().during(Duration.ofMillis(500)).atMost(WAIT)
+                    .until(() -> front.unsafe().outboundBuffer() == null
+                            || front.unsafe().outboundBuffer().totalPendingWriteBytes() <= bound);
+            // reading again drains it all: nothing was dropped
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[1 << 16];
+            long body = 0;
+            String head = null;
+            StringBuilder headBuf = new StringBuilder();
+            while (head == null) {
+                int b = in.read();
+                headBuf.append((char) b);
+                if (headBuf.toString().endsWith("\r\n\r\n")) {
+                    head = headBuf.toString();
+                }
+            }
+            assertThat(head).startsWith("HTTP/1.1 200");
+            long target = 16L * 1024 * 1024;
+            while (body < target) {
+                int r = in.read(buf);
+                assertThat(r).isPositive();
+                body += r;
+            }
+        }
     }
 
     @Test
