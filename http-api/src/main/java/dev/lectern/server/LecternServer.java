@@ -16,7 +16,6 @@ import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.media.AvatarService;
-import dev.lectern.media.LocalAvatarManager;
 import dev.lectern.media.netty.BackendPool;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
@@ -89,7 +88,8 @@ public final class LecternServer implements AutoCloseable {
 
         EphemeralStore store = new InMemoryEphemeralStore();
         closeables.push(store);
-        AvatarService avatars = new LocalAvatarManager(config.avatars(), Path.of(config.storage().dataDir()), store);
+        AvatarService avatars = AvatarService.create(config.avatars(), Path.of(config.storage().dataDir()), store,
+                blocking);
         closeables.push(avatars);
         BackendPool avatarBackends = new BackendPool(config.avatars().maxIdleBackendConnections(),
                 config.avatars().connectTimeoutMillis());

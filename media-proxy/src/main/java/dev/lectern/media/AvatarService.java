@@ -1,8 +1,11 @@
 package dev.lectern.media;
 
 import dev.lectern.core.config.AvatarsConfig;
+import dev.lectern.core.store.EphemeralStore;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -34,6 +37,12 @@ public interface AvatarService extends AutoCloseable {
 
     /** Registers a listener for crashes and idle stops; it runs on a service thread and must not block for long. */
     void addListener(Consumer<AvatarEvent> listener);
+
+    /** The service the config asks for: {@code local} processes or an {@code external} manager. */
+    static AvatarService create(AvatarsConfig config, Path dataDir, EphemeralStore store, Executor blocking) {
+        return config.mode().equals("external") ? new ExternalAvatarManager(config, store, blocking)
+                : new LocalAvatarManager(config, dataDir, store);
+    }
 
     /** Stops every instance this service started and waits for the processes to exit. */
     @Override
