@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.core.config.AvatarsConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.EphemeralStore;
+import dev.lectern.media.livetalking.LiveTalkingClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -67,15 +68,11 @@ public final class ExternalAvatarManager implements AvatarService {
 
     @Override
     public CompletionStage<AvatarAssignment> start(String userId, String avatarName) {
-        AvatarsConfig.Avatar avatar = config.catalogue().stream().filter(a -> a.name().equals(avatarName))
-                .findFirst().orElse(null);
-        if (avatar == null) {
-            return CompletableFuture.failedFuture(new AvatarException(AvatarException.Kind.UNKNOWN_AVATAR,
-                    "no avatar named '" + avatarName + "'"));
-        }
-        if (!avatar.active()) {
-            return CompletableFuture.failedFuture(new AvatarException(AvatarException.Kind.INACTIVE,
-                    "avatar '" + avatarName + "' is not available"));
+        AvatarsConfig.Avatar avatar;
+        try {
+            avatar = Catalogue.require(config, avatarName);
+        } catch (AvatarException e) {
+            return CompletableFuture.failedFuture(e);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("user_id", userId);
@@ -146,9 +143,10 @@ public final class ExternalAvatarManager implements AvatarService {
             if (json == null || !json.isObject()) {
                 throw upstream("the avatar manager sent an unreadable answer");
             }
-            JsonNode code = json.get("code");
-            if (code != null && !(code.isIntegralNumber() && code.intValue() == 0)) {
-                throw upstream("the avatar manager refused: " + text(json, "msg", "no reason given"));
+            String refusal = LiveTalkingClient.refusal(json);
+            if (refusal != null) {
+                throw upstream("the avatar manager refused: "
+                        + (refusal.isEmpty() ? "no reason given" : refusal.substring(0, Math.min(200, refusal.length()))));
             }
             return json;
         });

@@ -153,15 +153,11 @@ public final class LocalAvatarManager implements AvatarService {
 
     @Override
     public CompletionStage<AvatarAssignment> start(String userId, String avatarName) {
-        AvatarsConfig.Avatar avatar = config.catalogue().stream().filter(a -> a.name().equals(avatarName))
-                .findFirst().orElse(null);
-        if (avatar == null) {
-            return CompletableFuture.failedFuture(new AvatarException(AvatarException.Kind.UNKNOWN_AVATAR,
-                    "no avatar named '" + avatarName + "'"));
-        }
-        if (!avatar.active()) {
-            return CompletableFuture.failedFuture(new AvatarException(AvatarException.Kind.INACTIVE,
-                    "avatar '" + avatarName + "' is not available"));
+        AvatarsConfig.Avatar avatar;
+        try {
+            avatar = Catalogue.require(config, avatarName);
+        } catch (AvatarException e) {
+            return CompletableFuture.failedFuture(e);
         }
         Instance chosen;
         boolean isNew = false;

@@ -126,14 +126,25 @@ public final class LiveTalkingClient {
             throw new LiveTalkingException(LiveTalkingException.Reason.MALFORMED, status,
                     "the avatar sent an unreadable answer to " + path, abbreviate(r.getResponseBody()), null);
         }
-        JsonNode code = json.get("code");
-        if (code != null && !(code.isIntegralNumber() && code.intValue() == 0)) {
-            JsonNode msg = json.get("msg");
-            String avatarMsg = msg == null ? "" : msg.asText();
+        String refusal = refusal(json);
+        if (refusal != null) {
             throw new LiveTalkingException(LiveTalkingException.Reason.REFUSED, status,
-                    "the avatar refused " + path + ": " + abbreviate(avatarMsg), avatarMsg, null);
+                    "the avatar refused " + path + ": " + abbreviate(refusal), refusal, null);
         }
         return json;
+    }
+
+    /**
+     * The {@code msg} of LiveTalking's error envelope ({@code {"code":-1,"msg"}}, sent with HTTP 200), or null when
+     * the answer is not a refusal. Any {@code code} other than 0 counts as one.
+     */
+    public static String refusal(JsonNode json) {
+        JsonNode code = json.get("code");
+        if (code == null || (code.isIntegralNumber() && code.intValue() == 0)) {
+            return null;
+        }
+        JsonNode msg = json.get("msg");
+        return msg == null || msg.isNull() ? "" : msg.asText();
     }
 
     private static String abbreviate(String s) {
