@@ -18,8 +18,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -44,7 +49,10 @@ public final class BackendPool implements AutoCloseable {
 
     private final int maxIdlePerPort;
     private final int connectTimeoutMillis;
-    private final Map<EventLoop, Map<Integer, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
+    /** How often each loop's sweeper looks for timed-out exchanges and idle connections. */
+    static final long SWEEP_MILLIS = 50;
+
+    private final Map<EventLoop, LoopState> loops = new ConcurrentHashMap<>();
     private final ChannelGroup all = new DefaultChannelGroup("avatar-backends", GlobalEventExecutor.INSTANCE);
     private volatile boolean closed;
 
@@ -60,7 +68,7 @@ public final class BackendPool implements AutoCloseable {
         Channel ch;
         while ((ch = deque.pollFirst()) != null) {
             ProxyBackendHandler h = handler(ch);
-            if (ch.isActive() && h != null && h.takeFromPool()) {
+            if (ch.isActive() && h != null) {
                 // completes after the caller's current task, like a fresh connect, so callers see one order of events
                 Channel reused = ch;
                 loop.execute(() -> promise.trySuccess(reused));
@@ -86,6 +94,8 @@ public final class BackendPool implements AutoCloseable {
                 });
         ChannelFuture f = b.connect(new InetSocketAddress(LOOPBACK, port));
         all.add(f.channel());
+        // once per connection: a pooled connection that the avatar closes leaves the pool
+        f.channel().closeFuture().addListener(closed -> deque(loop, port).remove(f.channel()));
         f.addListener(done -> {
             if (done.isSuccess()) {
                 promise.trySuccess(f.channel());
@@ -105,11 +115,49 @@ public final class BackendPool implements AutoCloseable {
             return;
         }
         deque.addFirst(ch);
-        h.parkInPool(ch.eventLoop().schedule(() -> {
-            deque.remove(ch);
-            ch.close();
-        }, IDLE_MILLIS, TimeUnit.MILLISECONDS));
-        ch.closeFuture().addListener(f -> deque.remove(ch));
+        h.parkInPool(System.nanoTime());
+    }
+
+    /**
+     * Fails the exchange with {@code timedOut()} once {@code deadlineNanos} has passed, unless {@link #unwatch} came
+     * first. One sweeper task per loop does this for every exchange: a timer per request, scheduled and cancelled
+     * tens of thousands of times a second, costs the event loop far more than a scan of the few in flight.
+     */
+    void watch(EventLoop loop, ProxyFrontendHandler exchange) {
+        state(loop).exchanges.add(exchange);
+    }
+
+    void unwatch(EventLoop loop, ProxyFrontendHandler exchange) {
+        state(loop).exchanges.remove(exchange);
+    }
+
+    private void sweep(LoopState state) {
+        long now = System.nanoTime();
+        List<ProxyFrontendHandler> late = null;
+        for (ProxyFrontendHandler e : state.exchanges) {
+            if (now - e.deadlineNanos() >= 0) {
+                late = late == null ? new ArrayList<>() : late;
+                late.add(e);
+            }
+        }
+        if (late != null) {
+            for (ProxyFrontendHandler e : late) {
+                state.exchanges.remove(e);
+                e.timedOut();
+            }
+        }
+        long idleNanos = TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
+        for (ArrayDeque<Channel> deque : state.idle.values()) {
+            Channel oldest;
+            while ((oldest = deque.peekLast()) != null) {
+                ProxyBackendHandler h = handler(oldest);
+                if (h != null && now - h.parkedAtNanos() < idleNanos) {
+                    break;
+                }
+                deque.pollLast();
+                oldest.close();
+            }
+        }
     }
 
     /** Idle connections on this loop to that port, for tests. */
@@ -118,7 +166,26 @@ public final class BackendPool implements AutoCloseable {
     }
 
     private ArrayDeque<Channel> deque(EventLoop loop, int port) {
-        return idle.computeIfAbsent(loop, l -> new HashMap<>()).computeIfAbsent(port, p -> new ArrayDeque<>());
+        return state(loop).idle.computeIfAbsent(port, p -> new ArrayDeque<>());
+    }
+
+    private LoopState state(EventLoop loop) {
+        LoopState s = loops.get(loop);
+        if (s == null) {
+            s = new LoopState();
+            loops.put(loop, s);
+            LoopState created = s;
+            s.sweeper = loop.scheduleWithFixedDelay(() -> sweep(created), SWEEP_MILLIS, SWEEP_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
+        return s;
+    }
+
+    /** What one event loop owns; touched only on that loop. */
+    private static final class LoopState {
+        final Map<Integer, ArrayDeque<Channel>> idle = new HashMap<>();
+        final Set<ProxyFrontendHandler> exchanges = new HashSet<>();
+        ScheduledFuture<?> sweeper;
     }
 
     private static ProxyBackendHandler handler(Channel ch) {
@@ -129,6 +196,9 @@ public final class BackendPool implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        for (LoopState s : loops.values()) {
+            s.sweeper.cancel(false);
+        }
         all.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

@@ -3,7 +3,6 @@ package dev.lectern.media.netty;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +15,7 @@ final class ProxyBackendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(ProxyBackendHandler.class);
 
     private ProxyFrontendHandler exchange;
-    private ScheduledFuture<?> idleTimer;
+    private long parkedAtNanos;
 
     void attach(ProxyFrontendHandler e) {
         exchange = e;
@@ -26,18 +25,13 @@ final class ProxyBackendHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
     }
 
-    void parkInPool(ScheduledFuture<?> timer) {
+    void parkInPool(long nanoTime) {
         exchange = null;
-        idleTimer = timer;
+        parkedAtNanos = nanoTime;
     }
 
-    /** Takes the connection out of the pool; false when its idle timer already fired. */
-    boolean takeFromPool() {
-        if (idleTimer != null && !idleTimer.cancel(false)) {
-            return false;
-        }
-        idleTimer = null;
-        return true;
+    long parkedAtNanos() {
+        return parkedAtNanos;
     }
 
     @Override
@@ -70,9 +64,6 @@ final class ProxyBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-        }
         ProxyFrontendHandler e = exchange;
         exchange = null;
         if (e != null) {

@@ -28,7 +28,6 @@ import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -69,7 +68,8 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private HttpRequest backendRequest;
     private Channel backend;
     private ProxyBackendHandler backendHandler;
-    private ScheduledFuture<?> timeout;
+    private long deadlineNanos;
+    private boolean watched;
     private boolean requestDone;
     private boolean responseStarted;
     private boolean responseDone;
@@ -197,7 +197,9 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             backend.write(c).addListener(CLOSE_BACKEND_ON_FAILURE);
         }
         backend.flush();
-        timeout = ctx.executor().schedule(this::timedOut, headerTimeoutMillis, TimeUnit.MILLISECONDS);
+        deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
+        watched = true;
+        pool.watch(ctx.channel().eventLoop(), this);
         readFrontendIfRoom();
         backend.read();
     }
@@ -329,8 +331,13 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void timedOut() {
-        timeout = null;
+    long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /** Called by the pool's sweeper once the response headers are later than the route's timeout. */
+    void timedOut() {
+        watched = false;
         if (responseStarted || failed) {
             return;
         }
@@ -381,9 +388,9 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void cancelTimeout() {
-        if (timeout != null) {
-            timeout.cancel(false);
-            timeout = null;
+        if (watched) {
+            watched = false;
+            pool.unwatch(ctx.channel().eventLoop(), this);
         }
     }
 
