@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The backend ({@link BenchBackend}) is started by the real avatar manager from the command template, like an
  * avatar; Lectern proxies to it through its production HTTP pipeline and {@code /api/webrtc/{path}} route; nginx (a
  * private config in a temp dir on a loopback port, one worker, upstream keep-alive) proxies to the same port. Load is
- * closed-loop keep-alive HTTP/1.1 from blocking sockets: a throughput phase with N connections and a latency phase
+ * closed-loop keep-alive HTTP/1.1 from blocking sockets in a JVM of its own: a throughput phase with N connections and a latency phase
  * with one. Printed: requests/s, p50/p99/p99.9, Lectern's throughput as a fraction of nginx's, and the p99 each proxy
  * adds to the direct path.
  */
@@ -42,21 +42,39 @@ public final class AvatarProxyBench {
 
     private AvatarProxyBench() {}
 
-    record Result(String name, long requests, double seconds, long[] micros) {
-        double rps() {
-            return requests / seconds;
+    /** One phase's figures: requests per second and latency percentiles in milliseconds. */
+    record Result(String name, double rps, double p50, double p99, double p999) {
+        static Result of(String name, long requests, double seconds, long[] sortedMicros) {
+            return new Result(name, requests / seconds, pct(sortedMicros, 50), pct(sortedMicros, 99),
+                    pct(sortedMicros, 99.9));
         }
 
-        double pct(double p) {
+        private static double pct(long[] micros, double p) {
             if (micros.length == 0) {
                 return Double.NaN;
             }
             int i = (int) Math.min(micros.length - 1, Math.ceil(p / 100.0 * micros.length) - 1);
             return micros[Math.max(0, i)] / 1000.0;
         }
+
+        String line() {
+            return String.format(Locale.ROOT, "RESULT %s %.3f %.4f %.4f %.4f", name, rps, p50, p99, p999);
+        }
+
+        static Result parse(String line) {
+            String[] f = line.split(" ");
+            return new Result(f[1], Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
+                    Double.parseDouble(f[5]));
+        }
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 6 && args[0].equals("--load")) {
+            // the load generator's own JVM: prints one RESULT line, so it never shares a heap or GC with a target
+            System.out.println(run(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5])).line());
+            return;
+        }
         int connections = 16;
         int seconds = 10;
         int bodyBytes = 1024;
@@ -208,10 +226,25 @@ public final class AvatarProxyBench {
 
     private static Result[] measure(String name, int port, String path, int connections, int seconds)
             throws Exception {
-        run(name, port, path, connections, Math.max(2, seconds / 3)); // warm-up (JIT, pools)
-        Result throughput = run(name, port, path, connections, seconds);
-        Result latency = run(name, port, path, 1, seconds);
+        load(name, port, path, connections, Math.max(2, seconds / 3)); // warm-up (JIT, pools)
+        Result throughput = load(name, port, path, connections, seconds);
+        Result latency = load(name, port, path, 1, seconds);
         return new Result[] {throughput, latency};
+    }
+
+    /** Runs one phase in a separate JVM. */
+    private static Result load(String name, int port, String path, int connections, int seconds) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), AvatarProxyBench.class.getName(), "--load",
+                name, Integer.toString(port), path, Integer.toString(connections), Integer.toString(seconds))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(name + ": load generator failed: " + out);
+        }
+        return out.lines().filter(l -> l.startsWith("RESULT ")).findFirst().map(Result::parse)
+                .orElseThrow(() -> new IllegalStateException(name + ": no result: " + out));
     }
 
     private static Result run(String name, int port, String path, int connections, int seconds) throws Exception {
@@ -270,7 +303,7 @@ public final class AvatarProxyBench {
             k += m;
         }
         Arrays.sort(all);
-        return new Result(name, total, elapsed, all);
+        return Result.of(name, total, elapsed, all);
     }
 
     /** Reads one response (Content-Length or chunked) and checks its status. */
@@ -338,8 +371,8 @@ public final class AvatarProxyBench {
                 "p50 ms", "p99 ms", "p99.9 ms", "req/s (1)", "p50 ms", "p99 ms", "p99.9 ms");
         for (Result[] r : results) {
             System.out.printf(Locale.ROOT, "%-8s %12.0f %9.3f %9.3f %9.3f | %10.0f %9.3f %9.3f %9.3f%n",
-                    r[0].name(), r[0].rps(), r[0].pct(50), r[0].pct(99), r[0].pct(99.9),
-                    r[1].rps(), r[1].pct(50), r[1].pct(99), r[1].pct(99.9));
+                    r[0].name(), r[0].rps(), r[0].p50(), r[0].p99(), r[0].p999(),
+                    r[1].rps(), r[1].p50(), r[1].p99(), r[1].p999());
         }
         Map<String, Result[]> by = new java.util.HashMap<>();
         for (Result[] r : results) {
@@ -350,10 +383,10 @@ public final class AvatarProxyBench {
         Result[] nginx = by.get("nginx");
         System.out.println();
         System.out.printf(Locale.ROOT, "lectern adds p99 %.3f ms at 1 connection, %.3f ms at N connections (vs direct)%n",
-                lectern[1].pct(99) - direct[1].pct(99), lectern[0].pct(99) - direct[0].pct(99));
+                lectern[1].p99() - direct[1].p99(), lectern[0].p99() - direct[0].p99());
         if (nginx != null) {
             System.out.printf(Locale.ROOT, "nginx   adds p99 %.3f ms at 1 connection, %.3f ms at N connections (vs direct)%n",
-                    nginx[1].pct(99) - direct[1].pct(99), nginx[0].pct(99) - direct[0].pct(99));
+                    nginx[1].p99() - direct[1].p99(), nginx[0].p99() - direct[0].p99());
             System.out.printf(Locale.ROOT, "lectern/nginx throughput: %.2fx at N connections, %.2fx at 1 connection"
                     + " (target >= 0.9x)%n", lectern[0].rps() / nginx[0].rps(), lectern[1].rps() / nginx[1].rps());
         }
