@@ -93,11 +93,11 @@ public final class BackendPool implements AutoCloseable {
                     }
                 });
         ChannelFuture f = b.connect(new InetSocketAddress(LOOPBACK, port));
-        all.add(f.channel());
-        // once per connection: a pooled connection that the avatar closes leaves the pool
-        f.channel().closeFuture().addListener(closed -> deque(loop, port).remove(f.channel()));
         f.addListener(done -> {
             if (done.isSuccess()) {
+                all.add(f.channel());
+                // once per connection: a pooled connection that the avatar closes leaves the pool
+                f.channel().closeFuture().addListener(closed -> deque(loop, port).remove(f.channel()));
                 promise.trySuccess(f.channel());
             } else {
                 promise.tryFailure(done.cause());
