@@ -91,6 +91,7 @@ public final class LecternServer implements AutoCloseable {
         AvatarService avatars = AvatarService.create(config.avatars(), Path.of(config.storage().dataDir()), store,
                 blocking);
         closeables.push(avatars);
+        health.add(avatars);
         BackendPool avatarBackends = new BackendPool(config.avatars().maxIdleBackendConnections(),
                 config.avatars().connectTimeoutMillis());
         closeables.push(avatarBackends);

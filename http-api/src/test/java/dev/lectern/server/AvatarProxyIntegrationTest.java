@@ -398,6 +398,10 @@ class AvatarProxyIntegrationTest {
         assertThat(avatar.get("tts_model").asText()).isEqualTo("edgetts");
         assertThat(avatar.get("avatar_model").asText()).isEqualTo("wav2lip");
         assertThat(avatar.get("support_clone").asBoolean()).isFalse();
+        JsonNode health = json(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort()
+                + "/api/health")).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString()));
+        assertThat(health.at("/components/avatars/status").asText()).isEqualTo("up");
+        assertThat(health.at("/components/avatars/detail").asText()).isEqualTo("0 ready, 0 starting, capacity 2");
         HttpResponse<String> proxy = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + server.httpPort() + "/api/webrtc/offer")).timeout(WAIT).POST(HttpRequest.BodyPublishers.ofString("{}"))
                 .build(), HttpResponse.BodyHandlers.ofString());

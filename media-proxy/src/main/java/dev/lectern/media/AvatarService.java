@@ -1,6 +1,7 @@
 package dev.lectern.media;
 
 import dev.lectern.core.config.AvatarsConfig;
+import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.store.EphemeralStore;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.function.Consumer;
  * ({@link ExternalAvatarManager}). Every method returns at once; process control and network calls run on the
  * service's own threads, never on the caller's (event-loop) thread.
  */
-public interface AvatarService extends AutoCloseable {
+public interface AvatarService extends AutoCloseable, HealthCheck {
     /** The ephemeral-store hash holding user id → instance (JSON), readable from every node. */
     String USERS_KEY = "avatar:users";
     /** The ephemeral-store pub/sub channel carrying {@link AvatarEvent}s as JSON. */
@@ -37,6 +38,12 @@ public interface AvatarService extends AutoCloseable {
 
     /** Registers a listener for crashes and idle stops; it runs on a service thread and must not block for long. */
     void addListener(Consumer<AvatarEvent> listener);
+
+    /** For {@code /api/health}. */
+    @Override
+    default String name() {
+        return "avatars";
+    }
 
     /** The service the config asks for: {@code local} processes or an {@code external} manager. */
     static AvatarService create(AvatarsConfig config, Path dataDir, EphemeralStore store, Executor blocking) {

@@ -175,6 +175,21 @@ public final class ExternalAvatarManager implements AvatarService {
         });
     }
 
+    /** Up when the external manager answers HTTP at all (blocking; {@code /api/health} runs it off the event loop). */
+    @Override
+    public HealthStatus check() {
+        try {
+            Response r = http.prepareGet(baseUrl + "/").setRequestTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
+                    .execute().get();
+            return HealthStatus.up("external manager answers (HTTP " + r.getStatusCode() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return HealthStatus.down("interrupted");
+        } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+            return HealthStatus.down("external manager not reachable");
+        }
+    }
+
     /** Closes the HTTP client; the external manager keeps its instances. */
     @Override
     public void close() {

@@ -560,6 +560,23 @@ public final class LocalAvatarManager implements AvatarService {
         return instances().stream().filter(v -> v.id().equals(id)).findFirst();
     }
 
+    /** Up unless shut down; the detail counts instances against the capacity. */
+    @Override
+    public HealthStatus check() {
+        int ready = 0;
+        int starting = 0;
+        synchronized (this) {
+            if (closed) {
+                return HealthStatus.down("shut down");
+            }
+            for (Instance i : instances.values()) {
+                ready += i.state == State.READY ? 1 : 0;
+                starting += i.state == State.STARTING ? 1 : 0;
+            }
+        }
+        return HealthStatus.up(ready + " ready, " + starting + " starting, capacity " + config.capacity());
+    }
+
     // ---------------------------------------------------------------- shutdown
 
     private static AvatarException shuttingDown() {

@@ -116,7 +116,9 @@ class ExternalAvatarManagerIntegrationTest {
         startAnswer.set("not json");
         assertThat(failure(manager.start("u1", FakeAvatars.ANNA)).kind()).isEqualTo(AvatarException.Kind.UPSTREAM);
         assertThat(failure(manager.start("u1", "nobody")).kind()).isEqualTo(AvatarException.Kind.UNKNOWN_AVATAR);
+        assertThat(manager.check().up()).isTrue();
         upstream.stop(0);
         assertThat(failure(manager.start("u1", FakeAvatars.ANNA)).getMessage()).contains("not reachable");
+        assertThat(manager.check().up()).isFalse();
     }
 }
