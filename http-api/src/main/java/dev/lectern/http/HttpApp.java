@@ -78,9 +78,20 @@ public final class HttpApp {
 
     /** Runs the decorators and then the route's handler (on the blocking executor when the route blocks). */
     CompletionStage<ApiResponse> invoke(Route route, ApiRequest request) {
+        return invoke(route, request, r -> { });
+    }
+
+    /**
+     * As {@link #invoke(Route, ApiRequest)}; for a streaming route that may go ahead, {@code accepted} receives the
+     * request as the decorators passed it on (with the caller's principal).
+     */
+    CompletionStage<ApiResponse> invoke(Route route, ApiRequest request, java.util.function.Consumer<ApiRequest> accepted) {
         ApiHandler terminal;
         if (route.isStreaming()) {
-            terminal = r -> CompletableFuture.completedFuture(TAKEOVER);
+            terminal = r -> {
+                accepted.accept(r);
+                return CompletableFuture.completedFuture(TAKEOVER);
+            };
         } else if (route.blocking()) {
             terminal = r -> CompletableFuture.supplyAsync(() -> call(route.handler(), r), blocking)
                     .thenCompose(s -> s);

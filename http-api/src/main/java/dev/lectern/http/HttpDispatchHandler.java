@@ -195,8 +195,12 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         if (route.isStreaming()) {
             mode = Mode.STREAM_PENDING;
             ctx.channel().config().setAutoRead(false);
-            CompletionStage<ApiResponse> decision = app.invoke(route, apiRequest);
-            decision.whenComplete((resp, err) -> onEventLoop(ctx, () -> startStream(ctx, route, apiRequest, resp, err)));
+            // the handler gets the request as the decorators passed it on: with the caller's principal
+            java.util.concurrent.atomic.AtomicReference<ApiRequest> accepted =
+                    new java.util.concurrent.atomic.AtomicReference<>(apiRequest);
+            CompletionStage<ApiResponse> decision = app.invoke(route, apiRequest, accepted::set);
+            decision.whenComplete((resp, err) -> onEventLoop(ctx,
+                    () -> startStream(ctx, route, accepted.get(), resp, err)));
             return;
         }
         long length = HttpUtil.getContentLength(r, -1L);

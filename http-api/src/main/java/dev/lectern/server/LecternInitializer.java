@@ -18,13 +18,13 @@ import java.util.function.Supplier;
  * Builds the pipeline of one accepted connection and nothing else: HTTP codec, timeouts, keep-alive, the signaling
  * endpoints (when this port serves them), then REST dispatch.
  */
-final class LecternInitializer extends ChannelInitializer<SocketChannel> {
+public final class LecternInitializer extends ChannelInitializer<SocketChannel> {
     private final HttpConfig http;
     private final HttpApp app;
     private final Supplier<ChannelHandler> signaling;
     private final ChannelGroup channels;
 
-    LecternInitializer(HttpConfig http, HttpApp app, Supplier<ChannelHandler> signaling, ChannelGroup channels) {
+    public LecternInitializer(HttpConfig http, HttpApp app, Supplier<ChannelHandler> signaling, ChannelGroup channels) {
         this.http = http;
         this.app = app;
         this.signaling = signaling;

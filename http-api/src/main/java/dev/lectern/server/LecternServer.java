@@ -22,7 +22,10 @@ import dev.lectern.http.api.VideoRoomsApi;
 import dev.lectern.rooms.RetentionPurger;
 import dev.lectern.rooms.RoomRepository;
 import dev.lectern.rooms.SqlRoomEventSink;
+import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.HealthApi;
+import dev.lectern.media.AvatarService;
+import dev.lectern.media.netty.BackendPool;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
 import dev.lectern.http.api.WebRtcConfigApi;
@@ -112,6 +115,13 @@ public final class LecternServer implements AutoCloseable {
             closeables.push(transcripts);
             closeables.push(new RetentionPurger(rooms, Duration.ofDays(config.history().retentionDays()),
                     Duration.ofMinutes(config.history().purgeIntervalMinutes()), blocking, clock));
+            AvatarService avatars = AvatarService.create(config.avatars(), Path.of(config.storage().dataDir()),
+                    accounts.ephemeral, blocking);
+            closeables.push(avatars);
+            health.add(avatars);
+            BackendPool avatarBackends = new BackendPool(config.avatars().maxIdleBackendConnections(),
+                    config.avatars().connectTimeoutMillis());
+            closeables.push(avatarBackends);
 
             Router.Builder routes = Router.builder();
             accounts.registerRoutes(routes);
@@ -123,6 +133,7 @@ public final class LecternServer implements AutoCloseable {
                     this::onlineUsers, clock).register(routes);
             new ChatHistoryApi(new ChatRepository(accounts.sql, clock), companions, accounts.ephemeral,
                     Duration.ofSeconds(config.history().roomLiveTtlSeconds())).register(routes);
+            new AvatarApi(config.avatars(), avatars, avatarBackends).register(routes);
             new DocsApi().register(routes);
             OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
             openApi.register(routes);

@@ -11,5 +11,6 @@ public record ServerConfig(
         StorageConfig storage,
         AccountsConfig accounts,
         IceConfig ice,
-        HistoryConfig history) {
+        HistoryConfig history,
+        AvatarsConfig avatars) {
 }

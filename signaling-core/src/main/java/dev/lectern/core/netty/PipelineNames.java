@@ -17,6 +17,9 @@ public final class PipelineNames {
     /** A route that streams its body (uploads, proxy, SSE) installs its handler under this name for one request. */
     public static final String HTTP_STREAM = "httpStream";
     public static final String PROXY_FRONTEND = "proxyFrontend";
+    /** The avatar proxy's backend leg (a client connection to an avatar instance): its HTTP codec, then the handler. */
+    public static final String PROXY_BACKEND_CODEC = "proxyBackendCodec";
+    public static final String PROXY_BACKEND = "proxyBackend";
 
     private PipelineNames() {}
 }

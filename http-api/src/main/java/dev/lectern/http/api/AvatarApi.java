@@ -1,0 +1,151 @@
+package dev.lectern.http.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.core.config.AvatarsConfig;
+import dev.lectern.http.Access;
+import dev.lectern.http.ApiException;
+import dev.lectern.http.ApiRequest;
+import dev.lectern.http.ApiResponse;
+import dev.lectern.http.ErrorMapper;
+import dev.lectern.http.Router;
+import dev.lectern.media.AvatarAssignment;
+import dev.lectern.media.AvatarException;
+import dev.lectern.media.AvatarService;
+import dev.lectern.media.ProxyTarget;
+import dev.lectern.media.netty.BackendPool;
+import dev.lectern.media.netty.ProxyFrontendHandler;
+import io.netty.channel.ChannelHandler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Avatars: the catalogue, starting and releasing a user's instance, and the proxy {@code /api/webrtc/{path}} to it.
+ * The proxy reaches only 127.0.0.1 at the port of the caller's own ready instance, inside the configured range.
+ */
+public final class AvatarApi {
+    public static final String WEBRTC_PREFIX = "/api/webrtc/";
+
+    private final AvatarsConfig config;
+    private final AvatarService avatars;
+    private final BackendPool pool;
+
+    public AvatarApi(AvatarsConfig config, AvatarService avatars, BackendPool pool) {
+        this.config = config;
+        this.avatars = avatars;
+        this.pool = pool;
+    }
+
+    public void register(Router.Builder routes) {
+        routes.get("/api/avatar/list").tag("avatars")
+                .summary("The avatars users can pick: name, description, status, voice, TTS model, avatar model, cloning")
+                .handle(r -> ApiResponse.json(Map.of("avatars", list())).async());
+        routes.post("/api/avatar/start").access(Access.USER).json().blocking().tag("avatars")
+                .summary("Start (or join) the caller's avatar instance; answers once it is ready")
+                .example(Map.of("avatar_name", "tutor-anna"))
+                .errors(400, 401, 404, 409, 502, 503, 504)
+                .handle(this::start);
+        routes.post("/api/avatar/disconnect").access(Access.USER).blocking().tag("avatars")
+                .summary("Release the caller's avatar instance")
+                .handle(r -> avatars.disconnect(r.requirePrincipal().userId()).thenApply(had ->
+                        ApiResponse.json(Map.of("status", had ? "disconnected" : "not_connected"))));
+        for (String method : List.of("GET", "POST")) {
+            Router.RouteBuilder b = method.equals("GET") ? routes.get(WEBRTC_PREFIX + "{path}")
+                    : routes.post(WEBRTC_PREFIX + "{path}");
+            b.access(Access.USER).tag("avatars")
+                    .summary("Proxy to the caller's avatar instance (LiveTalking API: offer, human, interrupt_talk,"
+                            + " is_speaking, …); 502/504 when it is down or slow")
+                    .errors(401, 404, 409, 502, 503, 504)
+                    .stream(this::proxy);
+        }
+    }
+
+    private List<Map<String, Object>> list() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (AvatarsConfig.Avatar a : avatars.catalogue()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", a.name());
+            m.put("description", a.description());
+            m.put("status", a.status());
+            m.put("voice", a.voice());
+            m.put("timbre", a.voice());
+            m.put("tts_model", a.ttsModel());
+            m.put("avatar_model", a.avatarModel());
+            m.put("support_clone", a.supportsClone());
+            out.add(m);
+        }
+        return out;
+    }
+
+    private CompletionStage<ApiResponse> start(ApiRequest r) {
+        String user = r.requirePrincipal().userId();
+        JsonNode body = r.jsonObject();
+        JsonNode name = body.get("avatar_name");
+        if (name == null || !name.isTextual() || name.asText().isBlank()) {
+            throw ApiException.badRequest("field 'avatar_name' is missing or not a string");
+        }
+        if (name.asText().length() > 64) {
+            throw ApiException.notFound("no avatar named that");
+        }
+        return avatars.start(user, name.asText()).handle((a, err) -> {
+            if (err != null) {
+                throw toApi(err);
+            }
+            return ApiResponse.json(assignment(a));
+        });
+    }
+
+    static Map<String, Object> assignment(AvatarAssignment a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", "ready");
+        m.put("avatar_id", a.avatarName());
+        m.put("instance_id", a.instanceId());
+        m.put("port", a.port());
+        m.put("webrtc_url", WEBRTC_PREFIX + "offer");
+        m.put("gpu", a.gpu());
+        m.put("connections", a.connections());
+        m.put("is_new_instance", a.newInstance());
+        return m;
+    }
+
+    private static RuntimeException toApi(Throwable err) {
+        Throwable t = ErrorMapper.unwrap(err);
+        if (t instanceof AvatarException e) {
+            String code = switch (e.kind()) {
+                case UNKNOWN_AVATAR -> "not_found";
+                case INACTIVE -> "conflict";
+                case NO_CAPACITY, SHUTTING_DOWN -> "service_unavailable";
+                case START_FAILED, UPSTREAM -> "bad_gateway";
+                case NOT_READY -> "gateway_timeout";
+            };
+            return new ApiException(e.kind().httpStatus(), code, e.getMessage());
+        }
+        return t instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(t);
+    }
+
+    private ChannelHandler proxy(ApiRequest r) {
+        String path = r.pathParam("path");
+        if (!ProxyFrontendHandler.isValidPath(path)) {
+            throw ApiException.notFound("no such avatar endpoint");
+        }
+        ProxyTarget target = avatars.target(r.requirePrincipal().userId());
+        if (target instanceof ProxyTarget.Ready ready) {
+            if (ready.port() < config.portRangeStart() || ready.port() > config.portRangeEnd()) {
+                throw new ApiException(502, "bad_gateway", "the avatar instance is not usable");
+            }
+            long timeout = path.equals("offer") ? config.offerTimeoutMillis() : config.requestTimeoutMillis();
+            return new ProxyFrontendHandler(pool, ready.port(), path, timeout);
+        }
+        if (target instanceof ProxyTarget.Starting) {
+            throw new ApiException(503, "service_unavailable", "the avatar is still starting; try again shortly",
+                    Map.of("Retry-After", "1"));
+        }
+        if (target instanceof ProxyTarget.Crashed) {
+            throw new ApiException(502, "bad_gateway",
+                    "the avatar instance stopped unexpectedly; POST /api/avatar/start to restart it");
+        }
+        throw ApiException.conflict("no avatar started; POST /api/avatar/start first");
+    }
+}

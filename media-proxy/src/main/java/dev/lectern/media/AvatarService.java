@@ -1,0 +1,57 @@
+package dev.lectern.media;
+
+import dev.lectern.core.config.AvatarsConfig;
+import dev.lectern.core.health.HealthCheck;
+import dev.lectern.core.store.EphemeralStore;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * Avatar instances for users: started here ({@link LocalAvatarManager}) or by an avatar manager that already runs
+ * ({@link ExternalAvatarManager}). Every method returns at once; process control and network calls run on the
+ * service's own threads, never on the caller's (event-loop) thread.
+ */
+public interface AvatarService extends AutoCloseable, HealthCheck {
+    /** The ephemeral-store hash holding user id → instance (JSON), readable from every node. */
+    String USERS_KEY = "avatar:users";
+    /** The ephemeral-store pub/sub channel carrying {@link AvatarEvent}s as JSON. */
+    String EVENTS_CHANNEL = "avatar.events";
+
+    /** The configured catalogue. */
+    List<AvatarsConfig.Avatar> catalogue();
+
+    /**
+     * Gives the user an instance of the avatar: their current one when it is the same avatar, a shared one with room,
+     * or a new process once it is ready. Switching avatar releases the previous one. Fails with
+     * {@link AvatarException}.
+     */
+    CompletionStage<AvatarAssignment> start(String userId, String avatarName);
+
+    /** Releases the user's instance; completes with false when they had none. */
+    CompletionStage<Boolean> disconnect(String userId);
+
+    /** Where the proxy may forward this user's requests. Never blocks. */
+    ProxyTarget target(String userId);
+
+    /** Registers a listener for crashes and idle stops; it runs on a service thread and must not block for long. */
+    void addListener(Consumer<AvatarEvent> listener);
+
+    /** For {@code /api/health}. */
+    @Override
+    default String name() {
+        return "avatars";
+    }
+
+    /** The service the config asks for: {@code local} processes or an {@code external} manager. */
+    static AvatarService create(AvatarsConfig config, Path dataDir, EphemeralStore store, Executor blocking) {
+        return config.mode().equals("external") ? new ExternalAvatarManager(config, store, blocking)
+                : new LocalAvatarManager(config, dataDir, store);
+    }
+
+    /** Stops every instance this service started and waits for the processes to exit. */
+    @Override
+    void close();
+}

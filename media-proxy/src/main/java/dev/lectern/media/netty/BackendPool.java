@@ -1,0 +1,204 @@
+package dev.lectern.media.netty;
+
+import dev.lectern.core.netty.EventLoops;
+import dev.lectern.core.netty.PipelineNames;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive connections to avatar instances, kept per event loop and port so that a proxied request's two legs
+ * always share one event loop (no locks, no hand-offs). Connections go only to 127.0.0.1. Every method except
+ * {@link #close()} must be called on the event loop it names.
+ */
+public final class BackendPool implements AutoCloseable {
+    /** An idle pooled connection is closed after this long; avatar servers (aiohttp) keep theirs for 75 s. */
+    static final long IDLE_MILLIS = 15_000;
+
+    private static final InetAddress LOOPBACK;
+
+    static {
+        try {
+            LOOPBACK = InetAddress.getByAddress("127.0.0.1", new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int maxIdlePerPort;
+    private final int connectTimeoutMillis;
+    /** How often each loop's sweeper looks for timed-out exchanges and idle connections. */
+    static final long SWEEP_MILLIS = 50;
+
+    private final Map<EventLoop, LoopState> loops = new ConcurrentHashMap<>();
+    private final ChannelGroup all = new DefaultChannelGroup("avatar-backends", GlobalEventExecutor.INSTANCE);
+    private volatile boolean closed;
+
+    public BackendPool(int maxIdlePerPort, long connectTimeoutMillis) {
+        this.maxIdlePerPort = maxIdlePerPort;
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis);
+    }
+
+    /** An idle connection to 127.0.0.1:port on this loop, or a new one; always completes in a later task. */
+    public Future<Channel> acquire(EventLoop loop, int port) {
+        Promise<Channel> promise = loop.newPromise();
+        ArrayDeque<Channel> deque = deque(loop, port);
+        Channel ch;
+        while ((ch = deque.pollFirst()) != null) {
+            ProxyBackendHandler h = handler(ch);
+            if (ch.isActive() && h != null) {
+                // completes after the caller's current task, like a fresh connect, so callers see one order of events
+                Channel reused = ch;
+                loop.execute(() -> promise.trySuccess(reused));
+                return promise;
+            }
+            ch.close();
+        }
+        if (closed) {
+            return promise.setFailure(new IllegalStateException("proxy is shut down"));
+        }
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(EventLoops.clientChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(PipelineNames.PROXY_BACKEND_CODEC, new HttpClientCodec());
+                        c.pipeline().addLast(PipelineNames.PROXY_BACKEND, new ProxyBackendHandler());
+                    }
+                });
+        ChannelFuture f = b.connect(new InetSocketAddress(LOOPBACK, port));
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                all.add(f.channel());
+                // once per connection: a pooled connection that the avatar closes leaves the pool
+                f.channel().closeFuture().addListener(closed -> deque(loop, port).remove(f.channel()));
+                promise.trySuccess(f.channel());
+            } else {
+                promise.tryFailure(done.cause());
+            }
+        });
+        return promise;
+    }
+
+    /** Puts a connection whose exchange ended cleanly back for reuse, or closes it when the pool is full. */
+    public void release(Channel ch, int port) {
+        ProxyBackendHandler h = handler(ch);
+        ArrayDeque<Channel> deque = deque(ch.eventLoop(), port);
+        if (closed || h == null || !ch.isActive() || deque.size() >= maxIdlePerPort) {
+            ch.close();
+            return;
+        }
+        deque.addFirst(ch);
+        h.parkInPool(System.nanoTime());
+    }
+
+    /**
+     * Fails the exchange with {@code timedOut()} once {@code deadlineNanos} has passed, unless {@link #unwatch} came
+     * first. One sweeper task per loop does this for every exchange: a timer per request, scheduled and cancelled
+     * tens of thousands of times a second, costs the event loop far more than a scan of the few in flight.
+     */
+    void watch(EventLoop loop, ProxyFrontendHandler exchange) {
+        state(loop).exchanges.add(exchange);
+    }
+
+    void unwatch(EventLoop loop, ProxyFrontendHandler exchange) {
+        state(loop).exchanges.remove(exchange);
+    }
+
+    private void sweep(LoopState state) {
+        long now = System.nanoTime();
+        List<ProxyFrontendHandler> late = null;
+        for (ProxyFrontendHandler e : state.exchanges) {
+            if (now - e.deadlineNanos() >= 0) {
+                late = late == null ? new ArrayList<>() : late;
+                late.add(e);
+            }
+        }
+        if (late != null) {
+            for (ProxyFrontendHandler e : late) {
+                state.exchanges.remove(e);
+                e.timedOut();
+            }
+        }
+        long idleNanos = TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
+        for (ArrayDeque<Channel> deque : state.idle.values()) {
+            Channel oldest;
+            while ((oldest = deque.peekLast()) != null) {
+                ProxyBackendHandler h = handler(oldest);
+                if (h != null && now - h.parkedAtNanos() < idleNanos) {
+                    break;
+                }
+                deque.pollLast();
+                oldest.close();
+            }
+        }
+    }
+
+    /** Idle connections on this loop to that port, for tests. */
+    int idleCount(EventLoop loop, int port) {
+        return deque(loop, port).size();
+    }
+
+    private ArrayDeque<Channel> deque(EventLoop loop, int port) {
+        return state(loop).idle.computeIfAbsent(port, p -> new ArrayDeque<>());
+    }
+
+    private LoopState state(EventLoop loop) {
+        LoopState s = loops.get(loop);
+        if (s == null) {
+            s = new LoopState();
+            loops.put(loop, s);
+            LoopState created = s;
+            s.sweeper = loop.scheduleWithFixedDelay(() -> sweep(created), SWEEP_MILLIS, SWEEP_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
+        return s;
+    }
+
+    /** What one event loop owns; touched only on that loop. */
+    private static final class LoopState {
+        final Map<Integer, ArrayDeque<Channel>> idle = new HashMap<>();
+        final Set<ProxyFrontendHandler> exchanges = new HashSet<>();
+        ScheduledFuture<?> sweeper;
+    }
+
+    private static ProxyBackendHandler handler(Channel ch) {
+        return (ProxyBackendHandler) ch.pipeline().get(PipelineNames.PROXY_BACKEND);
+    }
+
+    /** Closes every backend connection, idle or busy. */
+    @Override
+    public void close() {
+        closed = true;
+        for (LoopState s : loops.values()) {
+            s.sweeper.cancel(false);
+        }
+        all.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}
