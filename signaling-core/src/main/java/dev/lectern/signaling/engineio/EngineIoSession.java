@@ -271,7 +271,12 @@ public final class EngineIoSession {
                     listener.onMessage(this, packet);
                 }
             }
-            case CLOSE -> close("client close", false);
+            case CLOSE -> {
+                if (mode == Mode.POLLING && pendingPoll == null) {
+                    server.closedByClientWithoutPoll(this);
+                }
+                close("client close", false);
+            }
             case PING -> {
                 // v3 clients ping; v4 clients never do, but answering is harmless.
                 send(new EngineIoPacket(EngineIoPacket.Type.PONG, packet.text(), null));
