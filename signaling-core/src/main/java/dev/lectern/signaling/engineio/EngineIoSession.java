@@ -126,6 +126,10 @@ public final class EngineIoSession {
 
     /** A GET with this sid. */
     public void onPoll(PollRequest poll) {
+        if (mode == Mode.CLOSED && server.takeLatePollOfClosed(sid)) {
+            poll.respond(EngineIoPacketCodec.encodePayload(List.of(EngineIoPacket.NOOP)));
+            return;
+        }
         if (mode != Mode.POLLING) {
             poll.reject(400, "Bad request");
             return;

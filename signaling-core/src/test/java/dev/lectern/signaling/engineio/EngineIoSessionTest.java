@@ -184,8 +184,13 @@ class EngineIoSessionTest {
         EngineIoSession s = open(null);
         assertThat(s.onPost("1")).isEqualTo(200);
         assertThat(server.get(s.sid())).isNull();
-        assertThat(server.takeLatePollOfClosed(s.sid())).isTrue();
-        assertThat(server.takeLatePollOfClosed(s.sid())).as("only once").isFalse();
+        FakePoll late = new FakePoll(); // looked the session up before the close, reached it after
+        s.onPoll(late);
+        assertThat(late.body).isEqualTo("6");
+        FakePoll later = new FakePoll();
+        s.onPoll(later);
+        assertThat(later.status).as("only once").isEqualTo(400);
+        assertThat(server.takeLatePollOfClosed(s.sid())).isFalse();
         assertThat(server.takeLatePollOfClosed("unknown")).isFalse();
         EngineIoSession other = open(null);
         other.onPost("1");
