@@ -5,6 +5,8 @@ import dev.lectern.core.json.Json;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +23,13 @@ public final class EngineIoServer {
     private final int outboundQueueLimit;
     private final Consumer<EngineIoSession> onOpen;
     private final Map<String, EngineIoSession> sessions = new ConcurrentHashMap<>();
+    /**
+     * Sids of sessions the client closed with a {@code 1} posted while no poll was pending: a GET sent together with
+     * that POST on another connection may be read after it, and gets the noop it would have had. Kept for one ping
+     * interval + timeout (the longest a poll can be in flight), on the session's own timer.
+     */
+    private final Set<String> closedByClient = ConcurrentHashMap.newKeySet();
+    private static final int MAX_CLOSED_REMEMBERED = 10_000;
     private final AtomicLong slowConsumers;
 
     /**
@@ -78,6 +87,20 @@ public final class EngineIoServer {
 
     void remove(EngineIoSession session) {
         sessions.remove(session.sid(), session);
+    }
+
+    /** Remembers for a while that the client closed this session while no poll was pending. */
+    void closedByClientWithoutPoll(EngineIoSession session) {
+        String sid = session.sid();
+        if (closedByClient.size() < MAX_CLOSED_REMEMBERED && closedByClient.add(sid)) {
+            session.executor().schedule(() -> closedByClient.remove(sid), pingIntervalMillis + pingTimeoutMillis,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** True once for a poll with the sid of a session its client has just closed (see {@link #closedByClient}). */
+    public boolean takeLatePollOfClosed(String sid) {
+        return sid != null && closedByClient.remove(sid);
     }
 
     void countSlowConsumer() {

@@ -126,6 +126,10 @@ public final class EngineIoSession {
 
     /** A GET with this sid. */
     public void onPoll(PollRequest poll) {
+        if (mode == Mode.CLOSED && server.takeLatePollOfClosed(sid)) {
+            poll.respond(EngineIoPacketCodec.encodePayload(List.of(EngineIoPacket.NOOP)));
+            return;
+        }
         if (mode != Mode.POLLING) {
             poll.reject(400, "Bad request");
             return;
@@ -271,7 +275,12 @@ public final class EngineIoSession {
                     listener.onMessage(this, packet);
                 }
             }
-            case CLOSE -> close("client close", false);
+            case CLOSE -> {
+                if (mode == Mode.POLLING && pendingPoll == null) {
+                    server.closedByClientWithoutPoll(this);
+                }
+                close("client close", false);
+            }
             case PING -> {
                 // v3 clients ping; v4 clients never do, but answering is harmless.
                 send(new EngineIoPacket(EngineIoPacket.Type.PONG, packet.text(), null));

@@ -175,7 +175,11 @@ public final class SignalingHandler extends ChannelInboundHandlerAdapter {
         }
         EngineIoSession session = eio.get(sid);
         if (session == null) {
-            badRequest(ctx, req, 1, "Session ID unknown");
+            if (req.method() == HttpMethod.GET && eio.takeLatePollOfClosed(sid)) {
+                respond(ctx, req, HttpResponseStatus.OK, "6", "text/plain; charset=UTF-8");
+            } else {
+                badRequest(ctx, req, 1, "Session ID unknown");
+            }
             return;
         }
         if (req.method() == HttpMethod.GET) {

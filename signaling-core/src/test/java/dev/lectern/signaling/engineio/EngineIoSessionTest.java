@@ -180,6 +180,25 @@ class EngineIoSessionTest {
     }
 
     @Test
+    void aPollReadAfterTheClientsCloseGetsOneNoop() {
+        EngineIoSession s = open(null);
+        assertThat(s.onPost("1")).isEqualTo(200);
+        assertThat(server.get(s.sid())).isNull();
+        FakePoll late = new FakePoll(); // looked the session up before the close, reached it after
+        s.onPoll(late);
+        assertThat(late.body).isEqualTo("6");
+        FakePoll later = new FakePoll();
+        s.onPoll(later);
+        assertThat(later.status).as("only once").isEqualTo(400);
+        assertThat(server.takeLatePollOfClosed(s.sid())).isFalse();
+        assertThat(server.takeLatePollOfClosed("unknown")).isFalse();
+        EngineIoSession other = open(null);
+        other.onPost("1");
+        advance(500);
+        assertThat(server.takeLatePollOfClosed(other.sid())).as("forgotten after ping interval + timeout").isFalse();
+    }
+
+    @Test
     void clientCloseAnswersThePendingPollWithNoop() {
         EngineIoSession s = open(null);
         FakePoll pending = new FakePoll();
@@ -187,6 +206,7 @@ class EngineIoSessionTest {
         assertThat(s.onPost("1")).isEqualTo(200);
         assertThat(pending.body).isEqualTo("6");
         assertThat(events).containsExactly("close client close");
+        assertThat(server.takeLatePollOfClosed(s.sid())).as("the pending poll already had its noop").isFalse();
         assertThat(s.onPost("4x")).isEqualTo(400);
     }
 }
