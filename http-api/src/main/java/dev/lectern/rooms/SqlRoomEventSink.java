@@ -67,6 +67,25 @@ public final class SqlRoomEventSink implements RoomEventSink, AutoCloseable {
         }
     }
 
+    /**
+     * Waits (blocking, at most {@code timeout}) until every write queued before this call is in the store, so that a
+     * room ended right after its last message counts that message. False when the time ran out.
+     */
+    public boolean awaitWritten(java.time.Duration timeout) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        try {
+            writer.execute(() -> done.complete(null));
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     @Override
     public void close() {
         writer.shutdown();

@@ -130,7 +130,7 @@ public final class LecternServer implements AutoCloseable {
             new WebRtcConfigApi(ice).register(routes);
             new CompanionsApi(companions).register(routes);
             new VideoRoomsApi(rooms, companions, accounts.ephemeral, ice, config.history(), this::signalingPort,
-                    this::onlineUsers, clock).register(routes);
+                    this::onlineUsers, () -> transcripts.awaitWritten(Duration.ofSeconds(5)), clock).register(routes);
             new ChatHistoryApi(new ChatRepository(accounts.sql, clock), companions, accounts.ephemeral,
                     Duration.ofSeconds(config.history().roomLiveTtlSeconds())).register(routes);
             new AvatarApi(config.avatars(), avatars, avatarBackends).register(routes);

@@ -10,38 +10,38 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A JDK HttpClient speaking JSON to a running server, for integration tests. */
-final class HttpJson {
+public final class HttpJson {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final int port;
 
-    HttpJson(int port) {
+    public HttpJson(int port) {
         this.port = port;
     }
 
     /** A response with its body parsed (null when not JSON). */
-    record Reply(int status, JsonNode body, HttpResponse<String> raw) {
-        String text(String field) {
+    public record Reply(int status, JsonNode body, HttpResponse<String> raw) {
+        public String text(String field) {
             return body == null || body.get(field) == null ? null : body.get(field).asText();
         }
 
-        String header(String name) {
+        public String header(String name) {
             return raw.headers().firstValue(name).orElse(null);
         }
     }
 
-    Reply get(String path, String token) throws Exception {
+    public Reply get(String path, String token) throws Exception {
         return send("GET", path, null, token);
     }
 
-    Reply post(String path, Object body, String token) throws Exception {
+    public Reply post(String path, Object body, String token) throws Exception {
         return send("POST", path, body, token);
     }
 
-    Reply put(String path, Object body, String token) throws Exception {
+    public Reply put(String path, Object body, String token) throws Exception {
         return send("PUT", path, body, token);
     }
 
-    Reply send(String method, String path, Object body, String token) throws Exception {
+    public Reply send(String method, String path, Object body, String token) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()

@@ -41,11 +41,12 @@ public final class VideoRoomsApi {
     private final HistoryConfig config;
     private final IntSupplier signalingPort;
     private final RoomPresence presence;
+    private final Runnable transcriptBarrier;
     private final Clock clock;
 
     public VideoRoomsApi(RoomRepository rooms, CompanionRepository companions, EphemeralStore ephemeral,
                          IceServersService ice, HistoryConfig config, IntSupplier signalingPort, RoomPresence presence,
-                         Clock clock) {
+                         Runnable transcriptBarrier, Clock clock) {
         this.rooms = rooms;
         this.companions = companions;
         this.ephemeral = ephemeral;
@@ -53,6 +54,7 @@ public final class VideoRoomsApi {
         this.config = config;
         this.signalingPort = signalingPort;
         this.presence = presence;
+        this.transcriptBarrier = transcriptBarrier;
         this.clock = clock;
     }
 
@@ -110,7 +112,9 @@ public final class VideoRoomsApi {
         if (!p.isAdmin() && !p.userId().equals(room.ownerId())) {
             throw ApiException.forbidden("only the room's owner or an admin can end it");
         }
-        List<RoomRepository.Session> written = rooms.endRoom(room.roomId(), clock.millis());
+        long endedAt = clock.millis();
+        transcriptBarrier.run(); // messages sent before the end are counted in the session record
+        List<RoomRepository.Session> written = rooms.endRoom(room.roomId(), endedAt);
         if (written.isEmpty()) {
             throw ApiException.conflict("room already ended");
         }

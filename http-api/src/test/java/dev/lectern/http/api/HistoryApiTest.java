@@ -77,7 +77,7 @@ class HistoryApiTest {
         Router.Builder routes = Router.builder();
         new CompanionsApi(companions).register(routes);
         new VideoRoomsApi(rooms, companions, ephemeral, new IceServersService(config.ice(), new Secrets(Map.of()), clock),
-                config.history(), () -> 8081, RoomPresence.NONE, clock).register(routes);
+                config.history(), () -> 8081, RoomPresence.NONE, () -> { }, clock).register(routes);
         new ChatHistoryApi(new ChatRepository(db, clock), companions, ephemeral, Duration.ofHours(2)).register(routes);
         HttpApp app = new HttpApp(config.http(), routes.build(), List.of(new AuthDecorator(token -> {
             Principal p = TOKENS.get(token);
