@@ -143,6 +143,9 @@ public final class LecternServer implements AutoCloseable {
             this.app = new HttpApp(http, router, decorators, blocking, meters);
             this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config,
                     accounts.verifier, transcripts, IceServers.of(ice), meters);
+            if (signaling.service() != null) {
+                closeables.push(new AvatarCrashNotifier(accounts.ephemeral, signaling.service()));
+            }
         } catch (RuntimeException e) {
             closeAll();
             throw e;

@@ -73,6 +73,7 @@ public final class FakeAvatars {
             env.put("LECTERN_SIGNALING__PORT", "0");
             env.put("LECTERN_HTTP__HOST", "127.0.0.1");
             env.put("LECTERN_STORAGE__DATA_DIR", data.toString());
+            env.put("LECTERN_HISTORY__COMPANIONS_FILE", TestConfigs.home().resolve("config/companions.yaml").toString());
             env.putAll(overrides);
             return ConfigLoader.load(file, env);
         } catch (IOException e) {

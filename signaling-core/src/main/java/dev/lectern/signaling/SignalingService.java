@@ -20,8 +20,10 @@ import dev.lectern.signaling.socketio.SocketIoServer;
 import dev.lectern.signaling.socketio.SocketIoSocket;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -43,6 +45,8 @@ public final class SignalingService implements JsonWsEndpoint {
     private final AtomicInteger jsonConnections = new AtomicInteger();
     private final EngineIoServer socketIo;
     private final SocketIoServer sio;
+    /** Every connected peer by user, so that server-side events (an avatar crash) reach all of a user's sockets. */
+    private final Map<String, Set<Peer>> peersByUser = new ConcurrentHashMap<>();
 
     public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
         this.config = config;
@@ -121,7 +125,7 @@ public final class SignalingService implements JsonWsEndpoint {
 
         @Override
         public void onConnect(SocketIoSocket socket, JsonNode auth) {
-            // nothing until the client joins a room
+            register(new SocketPeer(socket)); // rooms wait until the client joins one
         }
 
         @Override
@@ -137,13 +141,38 @@ public final class SignalingService implements JsonWsEndpoint {
 
         @Override
         public void onDisconnect(SocketIoSocket socket, String reason) {
-            rooms.disconnected(new SocketPeer(socket));
+            SocketPeer peer = new SocketPeer(socket);
+            unregister(peer);
+            rooms.disconnected(peer);
         }
 
         @Override
         public boolean canResume(Object before, Object now) {
             return before instanceof Principal b && now instanceof Principal n && b.userId().equals(n.userId());
         }
+    }
+
+    private void register(Peer peer) {
+        peersByUser.computeIfAbsent(peer.userId(), u -> ConcurrentHashMap.newKeySet()).add(peer);
+    }
+
+    private void unregister(Peer peer) {
+        peersByUser.computeIfPresent(peer.userId(), (u, set) -> {
+            set.remove(peer);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** Sends an event to every socket of a user on this node (Socket.IO and /ws); returns how many got it. */
+    public int sendToUser(String userId, String event, JsonNode data) {
+        Set<Peer> peers = peersByUser.get(userId);
+        if (peers == null) {
+            return 0;
+        }
+        for (Peer p : peers) {
+            p.send(event, data);
+        }
+        return peers.size();
     }
 
     private static String text(JsonNode node, String field) {
@@ -194,6 +223,7 @@ public final class SignalingService implements JsonWsEndpoint {
     public JsonWsConnection open(Principal principal, JsonWsSink sink) {
         jsonConnections.incrementAndGet();
         JsonPeer peer = new JsonPeer(EngineIoServer.newId(), principal.userId(), sink);
+        register(peer);
         return new JsonWsConnection() {
             @Override
             public void onText(String frame) {
@@ -223,6 +253,7 @@ public final class SignalingService implements JsonWsEndpoint {
             public void onClose() {
                 jsonConnections.decrementAndGet();
                 peer.closed = true;
+                unregister(peer);
                 rooms.disconnected(peer);
             }
         };
