@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * What every HTTP connection shares: the router, the decorators, CORS, the blocking executor, metrics, and the
@@ -78,9 +79,20 @@ public final class HttpApp {
 
     /** Runs the decorators and then the route's handler (on the blocking executor when the route blocks). */
     CompletionStage<ApiResponse> invoke(Route route, ApiRequest request) {
+        return invoke(route, request, r -> { });
+    }
+
+    /**
+     * As {@link #invoke(Route, ApiRequest)}; for a streaming route {@code admitted} receives the request as the
+     * decorators passed it on (with the authenticated principal) before {@link #TAKEOVER} is returned.
+     */
+    CompletionStage<ApiResponse> invoke(Route route, ApiRequest request, Consumer<ApiRequest> admitted) {
         ApiHandler terminal;
         if (route.isStreaming()) {
-            terminal = r -> CompletableFuture.completedFuture(TAKEOVER);
+            terminal = r -> {
+                admitted.accept(r);
+                return CompletableFuture.completedFuture(TAKEOVER);
+            };
         } else if (route.blocking()) {
             terminal = r -> CompletableFuture.supplyAsync(() -> call(route.handler(), r), blocking)
                     .thenCompose(s -> s);

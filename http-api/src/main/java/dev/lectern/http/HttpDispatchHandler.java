@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -195,8 +196,10 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         if (route.isStreaming()) {
             mode = Mode.STREAM_PENDING;
             ctx.channel().config().setAutoRead(false);
-            CompletionStage<ApiResponse> decision = app.invoke(route, apiRequest);
-            decision.whenComplete((resp, err) -> onEventLoop(ctx, () -> startStream(ctx, route, apiRequest, resp, err)));
+            AtomicReference<ApiRequest> admitted = new AtomicReference<>(apiRequest);
+            CompletionStage<ApiResponse> decision = app.invoke(route, apiRequest, admitted::set);
+            decision.whenComplete((resp, err) -> onEventLoop(ctx,
+                    () -> startStream(ctx, route, admitted.get(), resp, err)));
             return;
         }
         long length = HttpUtil.getContentLength(r, -1L);

@@ -1,16 +1,24 @@
 package dev.lectern.server;
 
+import dev.lectern.ai.AiPipeline;
+import dev.lectern.ai.chat.InMemoryChatStore;
+import dev.lectern.ai.chat.PersonaLookup;
+import dev.lectern.ai.chat.SentenceSink;
+import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.netty.EventLoops;
+import dev.lectern.core.store.EphemeralStore;
+import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpDecorator;
 import dev.lectern.http.Router;
+import dev.lectern.http.chat.ChatApi;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
@@ -60,7 +68,7 @@ public final class LecternServer implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private volatile boolean closed;
 
-    private LecternServer(ServerConfig config, Secrets secrets) {
+    private LecternServer(ServerConfig config, Secrets secrets, TokenVerifier tokens) {
         this.config = config;
         HttpConfig http = config.http();
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -78,11 +86,17 @@ public final class LecternServer implements AutoCloseable {
 
         List<HealthCheck> health = new ArrayList<>();
         List<HttpDecorator> decorators = new ArrayList<>();
-        decorators.add(new AuthDecorator(AuthDecorator.refuseAll()));
+        decorators.add(new AuthDecorator(tokens));
 
         Router.Builder routes = Router.builder();
         new HealthApi(health, blocking, BuildInfo.version()).register(routes);
         new MetricsApi(meters).register(routes);
+        EphemeralStore ephemeral = new InMemoryEphemeralStore();
+        closeables.push(ephemeral);
+        AiPipeline ai = new AiPipeline(config.ai(), secrets, ephemeral, new InMemoryChatStore(),
+                PersonaLookup.defaultOnly(config.ai().persona()), SentenceSink.NONE, blocking);
+        closeables.push(ai);
+        new ChatApi(ai, blocking, http.maxContentBytes(), config.ai().sseKeepAliveMillis(), meters).register(routes);
         OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
         openApi.register(routes);
         Router router = routes.build();
@@ -101,7 +115,12 @@ public final class LecternServer implements AutoCloseable {
 
     /** Builds and binds everything; on failure releases what was built and throws {@link StartupException}. */
     public static LecternServer start(ServerConfig config, Map<String, String> env) {
-        LecternServer server = new LecternServer(config, new Secrets(env));
+        return start(config, env, AuthDecorator.refuseAll());
+    }
+
+    /** As {@link #start(ServerConfig, Map)} with the given token verifier (tests pass {@code AuthDecorator.fixed}). */
+    public static LecternServer start(ServerConfig config, Map<String, String> env, TokenVerifier tokens) {
+        LecternServer server = new LecternServer(config, new Secrets(env), tokens);
         try {
             server.bind();
             return server;
