@@ -42,6 +42,13 @@ public final class InMemoryChatStore implements ChatStore {
         return m;
     }
 
+    /** Every session id, oldest first (for tests and diagnostics). */
+    public List<String> findSessionIds() {
+        List<ChatSession> all = new ArrayList<>(sessions.values());
+        all.sort(java.util.Comparator.comparingLong(ChatSession::createdAtMillis));
+        return all.stream().map(ChatSession::id).toList();
+    }
+
     @Override
     public List<StoredMessage> lastMessages(String sessionId, int limit) {
         List<StoredMessage> list = messages.get(sessionId);
