@@ -4,9 +4,12 @@ import dev.lectern.ai.AiPipeline;
 import dev.lectern.ai.chat.InMemoryChatStore;
 import dev.lectern.ai.chat.PersonaLookup;
 import dev.lectern.ai.chat.SentenceSink;
+import dev.lectern.ai.objects.LocalObjectStore;
+import dev.lectern.ai.objects.UrlSigner;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.HttpConfig;
+import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.health.HealthCheck;
@@ -21,6 +24,7 @@ import dev.lectern.http.Router;
 import dev.lectern.http.chat.ChatApi;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.http.api.MetricsApi;
+import dev.lectern.http.api.ObjectsApi;
 import dev.lectern.http.api.OpenApiApi;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -40,6 +44,9 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -66,6 +73,7 @@ public final class LecternServer implements AutoCloseable {
     private final List<Runnable> drainHooks = new ArrayList<>();
     private final HttpApp app;
     private final PrometheusMeterRegistry meters;
+    private final LocalObjectStore objects;
     private volatile boolean closed;
 
     private LecternServer(ServerConfig config, Secrets secrets, TokenVerifier tokens) {
@@ -97,6 +105,10 @@ public final class LecternServer implements AutoCloseable {
                 PersonaLookup.defaultOnly(config.ai().persona()), SentenceSink.NONE, blocking);
         closeables.push(ai);
         new ChatApi(ai, blocking, http.maxContentBytes(), config.ai().sseKeepAliveMillis(), meters).register(routes);
+        this.objects = new LocalObjectStore(Path.of(config.storage().dataDir()).resolve("objects"),
+                new UrlSigner(objectSigningKey(secrets, config.storage().objects().signingKeyEnv())), ObjectsApi.PREFIX,
+                Clock.systemUTC());
+        new ObjectsApi(objects, Clock.systemUTC()).register(routes);
         OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
         openApi.register(routes);
         Router router = routes.build();
@@ -166,6 +178,20 @@ public final class LecternServer implements AutoCloseable {
             }
             throw new StartupException(key + ": cannot listen on " + http.host() + ":" + port + ": " + e, e);
         }
+    }
+
+    /** The URL-signing key from the environment, or a random one for this process. */
+    private static byte[] objectSigningKey(Secrets secrets, String env) {
+        return secrets.get(env).map(Secret::bytes).orElseGet(() -> {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            return random;
+        });
+    }
+
+    /** The object store (TTS audio), for components and tests that put objects. */
+    public LocalObjectStore objects() {
+        return objects;
     }
 
     public int httpPort() {
