@@ -141,7 +141,8 @@ public final class ChatGatewayBench {
         AiConfig ai = new AiConfig(List.of(new AiConfig.Provider("bench", base, "", List.of("bench-model"), "", "")),
                 "", a.connectTimeoutMillis(), a.firstTokenTimeoutMillis(), a.idleTimeoutMillis(), a.maxRetries(),
                 a.retryBackoffMillis(), a.temperature(), a.maxTokens(), a.contextTokenBudget(), a.maxMessageChars(),
-                a.persona(), a.sseKeepAliveMillis(), a.chunker(), a.usage());
+                a.persona(), a.sseKeepAliveMillis(), a.chunker(), a.usage(),
+                new AiConfig.Tts("none", "", "", "", "", 1000, 1000));
         return new ServerConfig(d.http(), d.signaling(), d.storage(), ai);
     }
 

@@ -47,6 +47,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -101,14 +102,15 @@ public final class LecternServer implements AutoCloseable {
         new MetricsApi(meters).register(routes);
         EphemeralStore ephemeral = new InMemoryEphemeralStore();
         closeables.push(ephemeral);
-        AiPipeline ai = new AiPipeline(config.ai(), secrets, ephemeral, new InMemoryChatStore(),
-                PersonaLookup.defaultOnly(config.ai().persona()), SentenceSink.NONE, blocking);
-        closeables.push(ai);
-        new ChatApi(ai, blocking, http.maxContentBytes(), config.ai().sseKeepAliveMillis(), meters).register(routes);
         this.objects = new LocalObjectStore(Path.of(config.storage().dataDir()).resolve("objects"),
                 new UrlSigner(objectSigningKey(secrets, config.storage().objects().signingKeyEnv())), ObjectsApi.PREFIX,
                 Clock.systemUTC());
         new ObjectsApi(objects, Clock.systemUTC()).register(routes);
+        AiPipeline ai = new AiPipeline(config.ai(), secrets, ephemeral, new InMemoryChatStore(),
+                PersonaLookup.defaultOnly(config.ai().persona()), SentenceSink.NONE, blocking, objects,
+                Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
+        closeables.push(ai);
+        new ChatApi(ai, blocking, http.maxContentBytes(), config.ai().sseKeepAliveMillis(), meters).register(routes);
         OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
         openApi.register(routes);
         Router router = routes.build();

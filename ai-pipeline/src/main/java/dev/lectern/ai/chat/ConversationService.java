@@ -4,6 +4,7 @@ import dev.lectern.ai.llm.ChatMessage;
 import dev.lectern.ai.llm.ChatRequest;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.ai.llm.Usage;
+import dev.lectern.ai.tts.SpeechService;
 import dev.lectern.ai.voice.SentenceChunker;
 import dev.lectern.core.config.AiConfig;
 import java.util.ArrayList;
@@ -30,11 +31,12 @@ public final class ConversationService {
     private final UsageMeter usage;
     private final SentenceSink sink;
     private final Executor blocking;
+    private final SpeechService speech;
     private final Map<String, Turn> active = new ConcurrentHashMap<>();
     private final AtomicLong turnIds = new AtomicLong();
 
     public ConversationService(AiConfig config, ChatStore store, PersonaLookup personas, ModelCatalog models,
-                               UsageMeter usage, SentenceSink sink, Executor blocking) {
+                               UsageMeter usage, SentenceSink sink, Executor blocking, SpeechService speech) {
         this.config = config;
         this.store = store;
         this.personas = personas;
@@ -42,6 +44,7 @@ public final class ConversationService {
         this.usage = usage;
         this.sink = sink;
         this.blocking = blocking;
+        this.speech = speech;
     }
 
     public ModelCatalog models() {
@@ -84,7 +87,7 @@ public final class ConversationService {
         AiConfig.Chunker c = config.chunker();
         List<ChatMessage> context = new ArrayList<>();
         Turn turn = new Turn(this, info, model, listener,
-                new SentenceChunker(c.minChars(), c.maxChars(), c.firstClauseMinChars()), sink, blocking);
+                new SentenceChunker(c.minChars(), c.maxChars(), c.firstClauseMinChars()), sink, blocking, speech);
         Turn previous = active.put(userId, turn);
         if (previous != null) {
             previous.bargeIn(); // stores its partial answer before the new message

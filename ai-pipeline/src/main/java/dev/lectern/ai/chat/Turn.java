@@ -4,7 +4,11 @@ import dev.lectern.ai.llm.ChatStream;
 import dev.lectern.ai.llm.ChatStreamListener;
 import dev.lectern.ai.llm.LlmException;
 import dev.lectern.ai.llm.Usage;
+import dev.lectern.ai.tts.SpeechService;
 import dev.lectern.ai.voice.SentenceChunker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,6 +31,9 @@ public final class Turn implements ChatStreamListener {
     private final SentenceChunker chunker;
     private final SentenceSink sink;
     private final Executor blocking;
+    private final SpeechService speech;
+    private final List<CompletableFuture<Void>> speaking = new ArrayList<>();
+    private volatile boolean speechOverBudget;
     private final StringBuilder answer = new StringBuilder();
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile ChatStream stream;
@@ -34,7 +41,7 @@ public final class Turn implements ChatStreamListener {
     private int sentences;
 
     Turn(ConversationService service, SentenceSink.TurnInfo info, String model,
-         TurnListener listener, SentenceChunker chunker, SentenceSink sink, Executor blocking) {
+         TurnListener listener, SentenceChunker chunker, SentenceSink sink, Executor blocking, SpeechService speech) {
         this.service = service;
         this.info = info;
         this.model = model;
@@ -42,6 +49,7 @@ public final class Turn implements ChatStreamListener {
         this.chunker = chunker;
         this.sink = sink;
         this.blocking = blocking;
+        this.speech = speech;
     }
 
     public String sessionId() {
@@ -123,7 +131,7 @@ public final class Turn implements ChatStreamListener {
         }
         listener.onText(text, receivedNanos);
         for (String sentence : chunker.feed(text)) {
-            sink.accept(info, sentences++, sentence);
+            release(sentence);
         }
     }
 
@@ -133,18 +141,22 @@ public final class Turn implements ChatStreamListener {
             return;
         }
         for (String sentence : chunker.flush()) {
-            sink.accept(info, sentences++, sentence);
+            release(sentence);
         }
         String text;
         synchronized (answer) {
             text = answer.toString();
         }
         Usage u = usage != null ? usage : Usage.estimate(promptChars, text);
-        runBlocking(() -> {
-            String notice = service.storeAnswer(this, text, ChatStore.Status.COMPLETE, u);
+        // the complete event goes out after every sentence's audio URL
+        CompletableFuture.allOf(speaking.toArray(new CompletableFuture[0])).whenComplete((v, e) -> runBlocking(() -> {
+            service.storeAnswer(this, text, ChatStore.Status.COMPLETE, u);
+            String notice = speechOverBudget
+                    ? "Text only: your text-to-speech budget is used up for now, so this answer has no audio."
+                    : null;
             listener.onComplete(new TurnListener.Result(info.sessionId(), info.turnId(), model, text, u, offline,
                     notice));
-        });
+        }));
     }
 
     @Override
@@ -161,6 +173,19 @@ public final class Turn implements ChatStreamListener {
             service.storeAnswer(this, partial, ChatStore.Status.INTERRUPTED, null);
             listener.onError(error.code(), error.getMessage());
         });
+    }
+
+    /** A sentence is complete: to the sink (avatar hand-off) and to text-to-speech. */
+    private void release(String sentence) {
+        int index = sentences++;
+        sink.accept(info, index, sentence);
+        if (speech == null || !speech.enabled() || offline) {
+            return;
+        }
+        speaking.add(speech.speak(info.userId(), sentence).thenAccept(o -> {
+            speechOverBudget |= o.overBudget();
+            o.url().ifPresent(url -> listener.onAudio(index, url));
+        }));
     }
 
     SentenceSink.TurnInfo info() {

@@ -11,7 +11,7 @@ public interface TurnListener {
     /** A piece of answer text; {@code receivedNanos} is when it arrived from the model ({@link System#nanoTime()}). */
     void onText(String text, long receivedNanos);
 
-    /** A sentence's audio is stored and can be fetched at {@code url}. */
+    /** A sentence's audio is stored and can be fetched at {@code url}; may come from any thread, before completion. */
     default void onAudio(int sentenceIndex, String url) {}
 
     /** The answer is complete and stored. */

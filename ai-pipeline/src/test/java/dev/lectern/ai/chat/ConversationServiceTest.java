@@ -11,6 +11,11 @@ import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.ai.objects.LocalObjectStore;
+import dev.lectern.ai.objects.UrlSigner;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +27,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Conversation orchestration against a fake upstream, with the in-memory chat store. */
 class ConversationServiceTest {
     private final InMemoryChatStore store = new InMemoryChatStore();
     private final InMemoryEphemeralStore ephemeral = new InMemoryEphemeralStore();
     private final ExecutorService blocking = Executors.newFixedThreadPool(2);
+    @TempDir
+    Path dir;
+    private LocalObjectStore objects;
     private final List<String> sentences = new CopyOnWriteArrayList<>();
     private FakeModelServer upstream;
     private AiPipeline ai;
@@ -35,6 +44,8 @@ class ConversationServiceTest {
     @BeforeEach
     void setUp() throws Exception {
         upstream = new FakeModelServer();
+        objects = new LocalObjectStore(dir.resolve("objects"), new UrlSigner(new byte[32]), "/api/objects/",
+                Clock.systemUTC());
     }
 
     @AfterEach
@@ -49,7 +60,8 @@ class ConversationServiceTest {
 
     private ConversationService service(AiConfig config) {
         ai = new AiPipeline(config, new Secrets(Map.of()), ephemeral, store, PersonaLookup.defaultOnly("Be a tutor."),
-                (turn, index, sentence) -> sentences.add(index + ":" + sentence), blocking);
+                (turn, index, sentence) -> sentences.add(index + ":" + sentence), blocking, objects,
+                Duration.ofMinutes(5));
         return ai.conversations();
     }
 

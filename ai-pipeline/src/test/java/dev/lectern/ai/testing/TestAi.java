@@ -19,7 +19,17 @@ public final class TestAi {
         AiConfig d = TestConfigs.defaults(Map.of()).ai();
         return new AiConfig(providers, "", d.connectTimeoutMillis(), firstTokenMillis, idleMillis, retries, 10,
                 d.temperature(), d.maxTokens(), d.contextTokenBudget(), d.maxMessageChars(), d.persona(),
-                d.sseKeepAliveMillis(), d.chunker(), usage == null ? d.usage() : usage);
+                d.sseKeepAliveMillis(), d.chunker(), usage == null ? d.usage() : usage, TTS_OFF);
+    }
+
+    public static final AiConfig.Tts TTS_OFF = new AiConfig.Tts("none", "", "", "", "", 15_000, 1000);
+
+    /** The same config with another text-to-speech section. */
+    public static AiConfig withTts(AiConfig a, AiConfig.Tts tts) {
+        return new AiConfig(a.providers(), a.defaultModel(), a.connectTimeoutMillis(), a.firstTokenTimeoutMillis(),
+                a.idleTimeoutMillis(), a.maxRetries(), a.retryBackoffMillis(), a.temperature(), a.maxTokens(),
+                a.contextTokenBudget(), a.maxMessageChars(), a.persona(), a.sseKeepAliveMillis(), a.chunker(),
+                a.usage(), tts);
     }
 
     public static AiConfig config(String baseUrl) {

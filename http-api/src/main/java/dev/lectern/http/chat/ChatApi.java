@@ -53,6 +53,9 @@ public final class ChatApi {
         routes.get("/api/llm/models").access(Access.USER).tag("chat").blocking()
                 .summary("The configured models, the default, and the caller's active model")
                 .handle(this::models);
+        routes.get("/api/tts/models").access(Access.USER).tag("chat")
+                .summary("The text-to-speech provider in use (or text only) and which providers are available")
+                .handle(r -> ApiResponse.json(ai.ttsDescription()).async());
         routes.post("/api/llm/activate").access(Access.USER).tag("chat").blocking().json()
                 .summary("Choose the caller's model from the configured list")
                 .example(Map.of("model", "google/gemini-2.5-flash"))

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.ai.testing.FakeModelServer;
+import dev.lectern.ai.testing.FakeTtsServer;
 import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
@@ -267,6 +268,34 @@ class ChatStreamIntegrationTest {
         assertThat(over.headers().firstValue("retry-after")).isPresent();
         assertThat(Json.MAPPER.readTree(over.body()).get("error").asText()).isEqualTo("model_budget_exceeded");
         assertThat(upstream.requests()).hasSize(1);
+    }
+
+    @Test
+    void eachSentenceGetsAnAudioUrlUntilTheTtsBudgetRunsOutAndTheAnswerSaysSo() throws Exception {
+        try (FakeTtsServer tts = new FakeTtsServer()) {
+            AiConfig base = TestAi.config(List.of(TestAi.provider(upstream.baseUrl())), 10_000, 10_000, 0,
+                    new AiConfig.Usage(3600, 0, 30));
+            start(TestAi.withTts(base, new AiConfig.Tts("openai", tts.baseUrl() + "/v1", "", "tts-1", "alloy",
+                    10_000, 1000)));
+            upstream.enqueue(FakeModelServer.answer("First sentence here.", " Second sentence is here too.",
+                    " Third one."));
+            SseEvents s = chat(message("Talk to me"));
+            assertThat(s.last().status()).isEqualTo("complete");
+            List<SseEvents.Event> audio = s.events.stream().filter(e -> e.status().equals("audio")).toList();
+            assertThat(audio).extracting(e -> e.data().get("index").asInt()).containsExactlyInAnyOrder(0, 2);
+            for (SseEvents.Event e : audio) {
+                HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + server.httpPort() + e.data().get("audio_url").asText())).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo(FakeTtsServer.AUDIO);
+            }
+            assertThat(s.last().data().get("notice").asText()).startsWith("Text only");
+            HttpResponse<String> models = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + server.httpPort() + "/api/tts/models")).header("Authorization", "Bearer " + TOKEN).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(Json.MAPPER.readTree(models.body()).get("active").asText()).isEqualTo("openai");
+        }
     }
 
     @Test

@@ -26,7 +26,8 @@ public record AiConfig(
         String persona,
         long sseKeepAliveMillis,
         Chunker chunker,
-        Usage usage) {
+        Usage usage,
+        Tts tts) {
 
     public AiConfig {
         providers = Checks.copyOf(providers, "ai.providers");
@@ -46,8 +47,8 @@ public record AiConfig(
         checkRange(maxMessageChars, 1, 1_000_000, "ai.maxMessageChars");
         checkNotBlank(persona, "ai.persona");
         checkPositive(sseKeepAliveMillis, "ai.sseKeepAliveMillis");
-        if (chunker == null || usage == null) {
-            throw new ConfigException("ai: sections chunker and usage are required");
+        if (chunker == null || usage == null || tts == null) {
+            throw new ConfigException("ai: sections chunker, usage and tts are required");
         }
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Provider p : providers) {
@@ -86,6 +87,28 @@ public record AiConfig(
             if (maxChars < minChars) {
                 throw new ConfigException("ai.chunker.maxChars: " + maxChars + " (expected: >= minChars " + minChars + ")");
             }
+        }
+    }
+
+    /** Text-to-speech for each released sentence. */
+    public record Tts(String provider, String baseUrl, String apiKeyEnv, String model, String voice,
+                      long timeoutMillis, int maxChars) {
+        public static final java.util.Set<String> PROVIDERS = java.util.Set.of("auto", "none", "espeak", "openai",
+                "elevenlabs");
+
+        public Tts {
+            if (provider == null || !PROVIDERS.contains(provider)) {
+                throw new ConfigException("ai.tts.provider: " + provider + " (expected one of " + PROVIDERS + ")");
+            }
+            baseUrl = baseUrl == null ? "" : baseUrl;
+            apiKeyEnv = apiKeyEnv == null ? "" : apiKeyEnv;
+            model = model == null ? "" : model;
+            voice = voice == null ? "" : voice;
+            if ((provider.equals("openai") || provider.equals("elevenlabs")) && !baseUrl.startsWith("http")) {
+                throw new ConfigException("ai.tts.baseUrl: " + baseUrl + " (expected an http(s) URL for " + provider + ")");
+            }
+            checkPositive(timeoutMillis, "ai.tts.timeoutMillis");
+            checkRange(maxChars, 1, 40_000, "ai.tts.maxChars");
         }
     }
 
