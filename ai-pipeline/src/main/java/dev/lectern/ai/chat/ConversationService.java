@@ -92,11 +92,16 @@ public final class ConversationService {
         if (previous != null) {
             previous.bargeIn(); // stores its partial answer before the new message
         }
-        store.append(session.id(), ChatStore.Role.USER, text, ChatStore.Status.COMPLETE);
-        context.addAll(context(persona, session.id()));
-        ChatRequest request = new ChatRequest(model, context, config.temperature(), config.maxTokens());
-        turn.attach(models.provider(model).stream(request, turn), request.promptChars());
-        return turn;
+        try {
+            store.append(session.id(), ChatStore.Role.USER, text, ChatStore.Status.COMPLETE);
+            context.addAll(context(persona, session.id()));
+            ChatRequest request = new ChatRequest(model, context, config.temperature(), config.maxTokens());
+            turn.attach(models.provider(model).stream(request, turn), request.promptChars());
+            return turn;
+        } catch (RuntimeException e) {
+            active.remove(userId, turn); // nothing was asked: the turn never started
+            throw e;
+        }
     }
 
     /** The persona prompt, then the newest turns (oldest first) that fit in the context token budget. */

@@ -34,6 +34,7 @@ public final class Turn implements ChatStreamListener {
     private final SpeechService speech;
     private final List<CompletableFuture<Void>> speaking = new ArrayList<>();
     private volatile boolean speechOverBudget;
+    private CompletableFuture<?> lastReservation = CompletableFuture.completedFuture(null);
     private final StringBuilder answer = new StringBuilder();
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile ChatStream stream;
@@ -182,7 +183,9 @@ public final class Turn implements ChatStreamListener {
         if (speech == null || !speech.enabled() || offline) {
             return;
         }
-        speaking.add(speech.speak(info.userId(), sentence).thenAccept(o -> {
+        SpeechService.Speech s = speech.speak(info.userId(), sentence, lastReservation);
+        lastReservation = s.reserved();
+        speaking.add(s.outcome().thenAccept(o -> {
             speechOverBudget |= o.overBudget();
             o.url().ifPresent(url -> listener.onAudio(index, url));
         }));

@@ -47,11 +47,25 @@ public final class SpeechService {
     }
 
     public CompletableFuture<Outcome> speak(String userId, String sentence) {
+        return speak(userId, sentence, CompletableFuture.completedFuture(null)).outcome();
+    }
+
+    /** A sentence being spoken: its budget reservation (in sentence order) and its outcome. */
+    public record Speech(CompletableFuture<Boolean> reserved, CompletableFuture<Outcome> outcome) {}
+
+    /**
+     * Speaks a sentence whose budget is reserved only after {@code after} (the previous sentence's reservation) is
+     * done, so that an answer's sentences use the budget in order; synthesis runs in parallel.
+     */
+    public Speech speak(String userId, String sentence, CompletableFuture<?> after) {
         if (provider == null) {
-            return CompletableFuture.completedFuture(new Outcome(Optional.empty(), false));
+            return new Speech(CompletableFuture.completedFuture(false),
+                    CompletableFuture.completedFuture(new Outcome(Optional.empty(), false)));
         }
         String text = sentence.length() > maxChars ? sentence.substring(0, maxChars) : sentence;
-        return CompletableFuture.supplyAsync(() -> usage.tryReserveSpeech(userId, text.length()), blocking)
+        CompletableFuture<Boolean> reserved = after.handle((v, e) -> null)
+                .thenApplyAsync(v -> usage.tryReserveSpeech(userId, text.length()), blocking);
+        CompletableFuture<Outcome> outcome = reserved
                 .thenCompose(allowed -> {
                     if (!allowed) {
                         return CompletableFuture.completedFuture(new Outcome(Optional.empty(), true));
@@ -66,5 +80,6 @@ public final class SpeechService {
                     logger.warn("text-to-speech failed; the sentence stays text only: {}", t.getMessage());
                     return new Outcome(Optional.empty(), false);
                 });
+        return new Speech(reserved, outcome);
     }
 }
