@@ -5,6 +5,8 @@ import dev.lectern.ai.chat.InMemoryChatStore;
 import dev.lectern.ai.chat.PersonaLookup;
 import dev.lectern.ai.chat.SentenceSink;
 import dev.lectern.ai.objects.LocalObjectStore;
+import dev.lectern.ai.objects.ObjectStore;
+import dev.lectern.ai.objects.S3ObjectStore;
 import dev.lectern.ai.objects.UrlSigner;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ConfigLoader;
@@ -12,6 +14,7 @@ import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
+import dev.lectern.core.config.StorageConfig;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.store.EphemeralStore;
@@ -44,6 +47,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -74,7 +78,7 @@ public final class LecternServer implements AutoCloseable {
     private final List<Runnable> drainHooks = new ArrayList<>();
     private final HttpApp app;
     private final PrometheusMeterRegistry meters;
-    private final LocalObjectStore objects;
+    private final ObjectStore objects;
     private volatile boolean closed;
 
     private LecternServer(ServerConfig config, Secrets secrets, TokenVerifier tokens) {
@@ -102,10 +106,12 @@ public final class LecternServer implements AutoCloseable {
         new MetricsApi(meters).register(routes);
         EphemeralStore ephemeral = new InMemoryEphemeralStore();
         closeables.push(ephemeral);
-        this.objects = new LocalObjectStore(Path.of(config.storage().dataDir()).resolve("objects"),
+        LocalObjectStore localObjects = new LocalObjectStore(Path.of(config.storage().dataDir()).resolve("objects"),
                 new UrlSigner(objectSigningKey(secrets, config.storage().objects().signingKeyEnv())), ObjectsApi.PREFIX,
                 Clock.systemUTC());
-        new ObjectsApi(objects, Clock.systemUTC()).register(routes);
+        new ObjectsApi(localObjects, Clock.systemUTC()).register(routes);
+        this.objects = objectStore(config.storage().objects().s3(), secrets, localObjects);
+        closeables.push(objects);
         AiPipeline ai = new AiPipeline(config.ai(), secrets, ephemeral, new InMemoryChatStore(),
                 PersonaLookup.defaultOnly(config.ai().persona()), SentenceSink.NONE, blocking, objects,
                 Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
@@ -191,8 +197,27 @@ public final class LecternServer implements AutoCloseable {
         });
     }
 
+    /** The local directory, or an S3-compatible store when {@code storage.objects.s3.bucket} is set. */
+    private static ObjectStore objectStore(StorageConfig.S3 s3, Secrets secrets, LocalObjectStore local) {
+        if (!s3.enabled()) {
+            return local;
+        }
+        String id = secrets.get(s3.accessKeyEnv()).map(Secret::reveal).orElseThrow(() -> new StartupException(
+                "storage.objects.s3: environment variable " + s3.accessKeyEnv() + " is not set", null));
+        String key = secrets.get(s3.secretKeyEnv()).map(Secret::reveal).orElseThrow(() -> new StartupException(
+                "storage.objects.s3: environment variable " + s3.secretKeyEnv() + " is not set", null));
+        S3ObjectStore store = new S3ObjectStore(s3.endpoint().isEmpty() ? null : URI.create(s3.endpoint()),
+                s3.region(), s3.bucket(), s3.pathStyle(), id, key, s3.maxAttempts(), Clock.systemUTC());
+        try {
+            store.ensureBucket();
+        } catch (RuntimeException e) {
+            logger.warn("object store bucket {} is not reachable yet: {}", s3.bucket(), e.getMessage());
+        }
+        return store;
+    }
+
     /** The object store (TTS audio), for components and tests that put objects. */
-    public LocalObjectStore objects() {
+    public ObjectStore objects() {
         return objects;
     }
 
