@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * What every HTTP connection shares: the router, the decorators, CORS, the blocking executor, metrics, and the
@@ -82,14 +83,14 @@ public final class HttpApp {
     }
 
     /**
-     * As {@link #invoke(Route, ApiRequest)}; for a streaming route that may go ahead, {@code accepted} receives the
-     * request as the decorators passed it on (with the caller's principal).
+     * As {@link #invoke(Route, ApiRequest)}; for a streaming route {@code admitted} receives the request as the
+     * decorators passed it on (with the authenticated principal) before {@link #TAKEOVER} is returned.
      */
-    CompletionStage<ApiResponse> invoke(Route route, ApiRequest request, java.util.function.Consumer<ApiRequest> accepted) {
+    CompletionStage<ApiResponse> invoke(Route route, ApiRequest request, Consumer<ApiRequest> admitted) {
         ApiHandler terminal;
         if (route.isStreaming()) {
             terminal = r -> {
-                accepted.accept(r);
+                admitted.accept(r);
                 return CompletableFuture.completedFuture(TAKEOVER);
             };
         } else if (route.blocking()) {

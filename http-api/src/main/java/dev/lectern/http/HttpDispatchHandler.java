@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -195,12 +196,10 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         if (route.isStreaming()) {
             mode = Mode.STREAM_PENDING;
             ctx.channel().config().setAutoRead(false);
-            // the handler gets the request as the decorators passed it on: with the caller's principal
-            java.util.concurrent.atomic.AtomicReference<ApiRequest> accepted =
-                    new java.util.concurrent.atomic.AtomicReference<>(apiRequest);
-            CompletionStage<ApiResponse> decision = app.invoke(route, apiRequest, accepted::set);
+            AtomicReference<ApiRequest> admitted = new AtomicReference<>(apiRequest);
+            CompletionStage<ApiResponse> decision = app.invoke(route, apiRequest, admitted::set);
             decision.whenComplete((resp, err) -> onEventLoop(ctx,
-                    () -> startStream(ctx, route, accepted.get(), resp, err)));
+                    () -> startStream(ctx, route, admitted.get(), resp, err)));
             return;
         }
         long length = HttpUtil.getContentLength(r, -1L);

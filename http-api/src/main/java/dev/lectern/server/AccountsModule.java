@@ -49,7 +49,9 @@ final class AccountsModule {
     private final Executor blocking;
     private final Clock clock = Clock.systemUTC();
 
-    AccountsModule(ServerConfig config, Secrets secrets, Executor blocking, Deque<AutoCloseable> closeables) {
+    /** {@code verifierOverride}: null in production; tests may pass a fixed verifier instead of the JWT one. */
+    AccountsModule(ServerConfig config, Secrets secrets, Executor blocking, Deque<AutoCloseable> closeables,
+                   TokenVerifier verifierOverride) {
         this.config = config;
         this.blocking = blocking;
         StorageConfig storage = config.storage();
@@ -67,7 +69,7 @@ final class AccountsModule {
         }
         closeables.push(sql);
         this.tokens = new TokenService(secret, ephemeral, Duration.ofSeconds(ac.tokenTtlSeconds()), clock);
-        this.verifier = new JwtTokenVerifier(tokens, blocking);
+        this.verifier = verifierOverride != null ? verifierOverride : new JwtTokenVerifier(tokens, blocking);
         CodeSender sender = ac.smtp().enabled()
                 ? new SmtpCodeSender(ac.smtp(), secrets.get("LECTERN_SMTP_PASSWORD").map(Secret::reveal).orElse(null))
                 : CodeSender.log();

@@ -1,10 +1,20 @@
 package dev.lectern.server;
 
+import dev.lectern.ai.AiPipeline;
+import dev.lectern.ai.chat.InMemoryChatStore;
+import dev.lectern.ai.chat.PersonaLookup;
+import dev.lectern.ai.chat.SentenceSink;
+import dev.lectern.ai.objects.LocalObjectStore;
+import dev.lectern.ai.objects.ObjectStore;
+import dev.lectern.ai.objects.S3ObjectStore;
+import dev.lectern.ai.objects.UrlSigner;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.HttpConfig;
+import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
+import dev.lectern.core.config.StorageConfig;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.store.EphemeralStore;
@@ -23,10 +33,12 @@ import dev.lectern.rooms.RetentionPurger;
 import dev.lectern.rooms.RoomRepository;
 import dev.lectern.rooms.SqlRoomEventSink;
 import dev.lectern.http.api.AvatarApi;
+import dev.lectern.http.chat.ChatApi;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.netty.BackendPool;
 import dev.lectern.http.api.MetricsApi;
+import dev.lectern.http.api.ObjectsApi;
 import dev.lectern.http.api.OpenApiApi;
 import dev.lectern.http.api.WebRtcConfigApi;
 import dev.lectern.signaling.ice.IceServersService;
@@ -49,7 +61,9 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -80,9 +94,10 @@ public final class LecternServer implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final AccountsModule accounts;
     private final Signaling signaling;
+    private final ObjectStore objects;
     private volatile boolean closed;
 
-    private LecternServer(ServerConfig config, Secrets secrets, boolean conformance) {
+    private LecternServer(ServerConfig config, Secrets secrets, boolean conformance, TokenVerifier tokensOverride) {
         this.config = config;
         HttpConfig http = config.http();
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -102,7 +117,7 @@ public final class LecternServer implements AutoCloseable {
         List<HttpDecorator> decorators = new ArrayList<>();
         Clock clock = Clock.systemUTC();
         try {
-            this.accounts = new AccountsModule(config, secrets, blocking, closeables);
+            this.accounts = new AccountsModule(config, secrets, blocking, closeables, tokensOverride);
             health.addAll(accounts.healthChecks());
             decorators.addAll(accounts.decorators());
 
@@ -123,8 +138,20 @@ public final class LecternServer implements AutoCloseable {
                     config.avatars().connectTimeoutMillis());
             closeables.push(avatarBackends);
 
+            LocalObjectStore localObjects = new LocalObjectStore(Path.of(config.storage().dataDir()).resolve("objects"),
+                    new UrlSigner(objectSigningKey(secrets, config.storage().objects().signingKeyEnv())),
+                    ObjectsApi.PREFIX, clock);
+            this.objects = objectStore(config.storage().objects().s3(), secrets, localObjects);
+            closeables.push(objects);
+            AiPipeline ai = new AiPipeline(config.ai(), secrets, accounts.ephemeral, new InMemoryChatStore(),
+                    PersonaLookup.defaultOnly(config.ai().persona()), SentenceSink.NONE, blocking, objects,
+                    Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
+            closeables.push(ai);
+
             Router.Builder routes = Router.builder();
             accounts.registerRoutes(routes);
+            new ObjectsApi(localObjects, clock).register(routes);
+            new ChatApi(ai, blocking, http.maxContentBytes(), config.ai().sseKeepAliveMillis(), meters).register(routes);
             new HealthApi(health, blocking, BuildInfo.version()).register(routes);
             new MetricsApi(meters).register(routes);
             new WebRtcConfigApi(ice).register(routes);
@@ -163,12 +190,22 @@ public final class LecternServer implements AutoCloseable {
 
     /** Builds and binds everything; on failure releases what was built and throws {@link StartupException}. */
     public static LecternServer start(ServerConfig config, Map<String, String> env) {
-        return start(config, env, false);
+        return start(config, env, false, null);
+    }
+
+    /** As {@link #start(ServerConfig, Map)} with the given token verifier instead of the JWT one (for tests). */
+    public static LecternServer start(ServerConfig config, Map<String, String> env, TokenVerifier tokens) {
+        return start(config, env, false, tokens);
     }
 
     /** With {@code conformance}: the fixture the official Socket.IO / Engine.IO suites expect, instead of rooms. */
     static LecternServer start(ServerConfig config, Map<String, String> env, boolean conformance) {
-        LecternServer server = new LecternServer(config, new Secrets(env), conformance);
+        return start(config, env, conformance, null);
+    }
+
+    private static LecternServer start(ServerConfig config, Map<String, String> env, boolean conformance,
+                                       TokenVerifier tokensOverride) {
+        LecternServer server = new LecternServer(config, new Secrets(env), conformance, tokensOverride);
         try {
             server.bind();
             return server;
@@ -215,6 +252,39 @@ public final class LecternServer implements AutoCloseable {
             }
             throw new StartupException(key + ": cannot listen on " + http.host() + ":" + port + ": " + e, e);
         }
+    }
+
+    /** The URL-signing key from the environment, or a random one for this process. */
+    private static byte[] objectSigningKey(Secrets secrets, String env) {
+        return secrets.get(env).map(Secret::bytes).orElseGet(() -> {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            return random;
+        });
+    }
+
+    /** The local directory, or an S3-compatible store when {@code storage.objects.s3.bucket} is set. */
+    private static ObjectStore objectStore(StorageConfig.S3 s3, Secrets secrets, LocalObjectStore local) {
+        if (!s3.enabled()) {
+            return local;
+        }
+        String id = secrets.get(s3.accessKeyEnv()).map(Secret::reveal).orElseThrow(() -> new StartupException(
+                "storage.objects.s3: environment variable " + s3.accessKeyEnv() + " is not set", null));
+        String key = secrets.get(s3.secretKeyEnv()).map(Secret::reveal).orElseThrow(() -> new StartupException(
+                "storage.objects.s3: environment variable " + s3.secretKeyEnv() + " is not set", null));
+        S3ObjectStore store = new S3ObjectStore(s3.endpoint().isEmpty() ? null : URI.create(s3.endpoint()),
+                s3.region(), s3.bucket(), s3.pathStyle(), id, key, s3.maxAttempts(), Clock.systemUTC());
+        try {
+            store.ensureBucket();
+        } catch (RuntimeException e) {
+            logger.warn("object store bucket {} is not reachable yet: {}", s3.bucket(), e.getMessage());
+        }
+        return store;
+    }
+
+    /** The object store (TTS audio), for components and tests that put objects. */
+    public ObjectStore objects() {
+        return objects;
     }
 
     public int httpPort() {

@@ -12,5 +12,6 @@ public record ServerConfig(
         AccountsConfig accounts,
         IceConfig ice,
         HistoryConfig history,
-        AvatarsConfig avatars) {
+        AvatarsConfig avatars,
+        AiConfig ai) {
 }

@@ -1,0 +1,158 @@
+package dev.lectern.ai;
+
+import dev.lectern.ai.chat.ChatStore;
+import dev.lectern.ai.chat.ConversationService;
+import dev.lectern.ai.chat.PersonaLookup;
+import dev.lectern.ai.chat.SentenceSink;
+import dev.lectern.ai.chat.UsageMeter;
+import dev.lectern.ai.llm.ModelCatalog;
+import dev.lectern.ai.llm.ModelProvider;
+import dev.lectern.ai.llm.OpenAiCompatibleProvider;
+import dev.lectern.ai.objects.ObjectStore;
+import dev.lectern.ai.tts.EspeakTts;
+import dev.lectern.ai.tts.HttpTts;
+import dev.lectern.ai.tts.SpeechService;
+import dev.lectern.ai.tts.TtsProvider;
+import dev.lectern.core.config.AiConfig;
+import dev.lectern.core.config.Secret;
+import dev.lectern.core.config.Secrets;
+import dev.lectern.core.store.EphemeralStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.asynchttpclient.AsyncHttpClient;
+import org.asynchttpclient.Dsl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the AI tutor from its config: one HTTP client and timer thread shared by every model provider, the model
+ * catalogue (the offline provider when none is configured), usage budgets and the conversation service.
+ */
+public final class AiPipeline implements AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(AiPipeline.class);
+
+    private final AsyncHttpClient http;
+    private final ScheduledExecutorService timers;
+    private final ModelCatalog models;
+    private final UsageMeter usage;
+    private final ConversationService conversations;
+    private final TtsProvider tts;
+    private final SpeechService speech;
+    private final String ttsConfigured;
+    private final boolean espeakInstalled;
+
+    public AiPipeline(AiConfig config, Secrets secrets, EphemeralStore ephemeral, ChatStore chats,
+                      PersonaLookup personas, SentenceSink sink, Executor blocking, ObjectStore objects,
+                      Duration objectUrlTtl) {
+        this.ttsConfigured = config.tts().provider();
+        this.espeakInstalled = EspeakTts.available(ESPEAK);
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lectern-llm-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = Dsl.asyncHttpClient(Dsl.config()
+                .setThreadPoolName("lectern-llm")
+                .setIoThreadsCount(Math.max(2, Runtime.getRuntime().availableProcessors()))
+                .setConnectTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
+                // -1 = off: streams are bounded by our own first-token and idle timeouts, which know about backpressure
+                .setRequestTimeout(Duration.ofMillis(-1))
+                .setReadTimeout(Duration.ofMillis(-1))
+                .setMaxRequestRetry(0)
+                .setFollowRedirect(false)
+                // A fresh connection per answer: its channel is what backpressure pauses and cancellation closes.
+                .setKeepAlive(false));
+        Map<String, ModelProvider> byModel = new LinkedHashMap<>();
+        for (AiConfig.Provider p : config.providers()) {
+            Optional<Secret> key = p.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(p.apiKeyEnv());
+            if (!p.apiKeyEnv().isEmpty() && key.isEmpty()) {
+                logger.warn("ai.providers[{}]: environment variable {} is not set; requests go without a key",
+                        p.name(), p.apiKeyEnv());
+            }
+            OpenAiCompatibleProvider provider = new OpenAiCompatibleProvider(p, key, config, http, timers);
+            for (String m : p.models()) {
+                byModel.putIfAbsent(m, provider);
+            }
+        }
+        this.models = new ModelCatalog(byModel, config.defaultModel(), ephemeral);
+        this.usage = new UsageMeter(ephemeral, config.usage());
+        this.tts = tts(config.tts(), secrets, http, blocking);
+        this.speech = new SpeechService(tts, objects, usage, blocking, objectUrlTtl, config.tts().maxChars());
+        this.conversations = new ConversationService(config, chats, personas, models, usage, sink, blocking, speech);
+        if (config.providers().isEmpty()) {
+            logger.info("no model provider configured: the chat answers offline, saying how to configure one");
+        }
+    }
+
+    private static final String ESPEAK = "espeak-ng";
+
+    /** The configured text-to-speech provider, or null for text only. */
+    private TtsProvider tts(AiConfig.Tts c, Secrets secrets, AsyncHttpClient http, Executor blocking) {
+        Optional<Secret> key = c.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(c.apiKeyEnv());
+        Duration timeout = Duration.ofMillis(c.timeoutMillis());
+        switch (c.provider()) {
+            case "openai":
+                return HttpTts.openAi(c.baseUrl(), c.model(), c.voice(), key, http, timeout);
+            case "elevenlabs":
+                return HttpTts.elevenLabs(c.baseUrl(), c.model(), c.voice(), key, http, timeout);
+            case "espeak":
+            case "auto":
+                if (espeakInstalled) {
+                    return new EspeakTts(ESPEAK, c.voice(), blocking, c.timeoutMillis());
+                }
+                if (c.provider().equals("espeak")) {
+                    logger.warn("ai.tts.provider is espeak but espeak-ng is not installed: answers are text only");
+                } else {
+                    logger.info("espeak-ng is not installed and no TTS provider is configured: answers are text only");
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /** What {@code GET /api/tts/models} shows. */
+    public Map<String, Object> ttsDescription() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("configured", ttsConfigured);
+        out.put("active", tts == null ? null : tts.name());
+        out.put("text_only", tts == null);
+        out.put("format", tts == null ? null : tts.extension());
+        out.put("available", Map.of("espeak", espeakInstalled, "openai", "openai".equals(ttsConfigured),
+                "elevenlabs", "elevenlabs".equals(ttsConfigured)));
+        return out;
+    }
+
+    public SpeechService speech() {
+        return speech;
+    }
+
+    public ConversationService conversations() {
+        return conversations;
+    }
+
+    public ModelCatalog models() {
+        return models;
+    }
+
+    public UsageMeter usage() {
+        return usage;
+    }
+
+    @Override
+    public void close() {
+        models.close();
+        timers.shutdownNow();
+        try {
+            http.close();
+        } catch (IOException e) {
+            logger.warn("closing the model HTTP client failed", e);
+        }
+    }
+}

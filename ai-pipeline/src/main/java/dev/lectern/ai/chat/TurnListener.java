@@ -1,0 +1,29 @@
+package dev.lectern.ai.chat;
+
+import dev.lectern.ai.llm.Usage;
+
+/**
+ * What the SSE adapter (or a signaling room) hears about one answer. Calls never overlap but come on provider or
+ * blocking-executor threads: hop to your event loop. {@link #onText} only as often as {@link Turn#request} allowed;
+ * then exactly one of {@link #onComplete}, {@link #onError}, {@link #onInterrupted} (none after {@link Turn#cancel}).
+ */
+public interface TurnListener {
+    /** A piece of answer text; {@code receivedNanos} is when it arrived from the model ({@link System#nanoTime()}). */
+    void onText(String text, long receivedNanos);
+
+    /** A sentence's audio is stored and can be fetched at {@code url}; may come from any thread, before completion. */
+    default void onAudio(int sentenceIndex, String url) {}
+
+    /** The answer is complete and stored. */
+    void onComplete(Result result);
+
+    /** The model failed; what had arrived is stored as interrupted. */
+    void onError(String code, String message);
+
+    /** A newer message from the same user took over (barge-in); the partial answer is stored as interrupted. */
+    void onInterrupted(String reason);
+
+    /** A complete answer. {@code notice} tells the user something about it (e.g. text only), or is null. */
+    record Result(String sessionId, long turnId, String model, String text, Usage usage, boolean offline,
+                  String notice) {}
+}

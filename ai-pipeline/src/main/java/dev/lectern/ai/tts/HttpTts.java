@@ -1,0 +1,87 @@
+package dev.lectern.ai.tts;
+
+import dev.lectern.core.config.Secret;
+import dev.lectern.core.json.Json;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.asynchttpclient.AsyncHttpClient;
+import org.asynchttpclient.BoundRequestBuilder;
+
+/**
+ * The two HTTP text-to-speech APIs: any OpenAI-compatible {@code POST {base}/audio/speech} and ElevenLabs
+ * {@code POST {base}/v1/text-to-speech/{voice}/stream} with {@code xi-api-key}. Both answer MP3 bytes.
+ */
+public final class HttpTts implements TtsProvider {
+    private final String name;
+    private final String url;
+    private final Map<String, Object> bodyTemplate;
+    private final String textField;
+    private final String keyHeader;
+    private final Optional<Secret> key;
+    private final AsyncHttpClient http;
+    private final Duration timeout;
+
+    private HttpTts(String name, String url, Map<String, Object> bodyTemplate, String textField, String keyHeader,
+                    Optional<Secret> key, AsyncHttpClient http, Duration timeout) {
+        this.name = name;
+        this.url = url;
+        this.bodyTemplate = bodyTemplate;
+        this.textField = textField;
+        this.keyHeader = keyHeader;
+        this.key = key;
+        this.http = http;
+        this.timeout = timeout;
+    }
+
+    public static HttpTts openAi(String baseUrl, String model, String voice, Optional<Secret> key,
+                                 AsyncHttpClient http, Duration timeout) {
+        return new HttpTts("openai", trim(baseUrl) + "/audio/speech", Map.of("model", model.isEmpty() ? "tts-1" : model,
+                "voice", voice.isEmpty() ? "alloy" : voice, "response_format", "mp3"), "input", "Authorization", key,
+                http, timeout);
+    }
+
+    public static HttpTts elevenLabs(String baseUrl, String model, String voice, Optional<Secret> key,
+                                     AsyncHttpClient http, Duration timeout) {
+        String v = URLEncoder.encode(voice.isEmpty() ? "21m00Tcm4TlvDq8ikWAM" : voice, StandardCharsets.UTF_8);
+        return new HttpTts("elevenlabs", trim(baseUrl) + "/v1/text-to-speech/" + v + "/stream?output_format=mp3_44100_128",
+                Map.of("model_id", model.isEmpty() ? "eleven_flash_v2_5" : model), "text", "xi-api-key", key, http,
+                timeout);
+    }
+
+    private static String trim(String base) {
+        return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String extension() {
+        return "mp3";
+    }
+
+    @Override
+    public CompletableFuture<byte[]> synthesize(String text) {
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(bodyTemplate);
+        body.put(textField, text);
+        BoundRequestBuilder b = http.preparePost(url).setHeader("Content-Type", "application/json")
+                .setBody(Json.writeBytes(body)).setRequestTimeout(timeout);
+        key.ifPresent(k -> b.setHeader(keyHeader, keyHeader.equals("Authorization") ? "Bearer " + k.reveal() : k.reveal()));
+        return b.execute().toCompletableFuture().thenApply(r -> {
+            if (r.getStatusCode() != 200) {
+                throw new TtsException(name + " text-to-speech answered HTTP " + r.getStatusCode());
+            }
+            byte[] audio = r.getResponseBodyAsBytes();
+            if (audio.length == 0) {
+                throw new TtsException(name + " text-to-speech sent no audio");
+            }
+            return audio;
+        });
+    }
+}

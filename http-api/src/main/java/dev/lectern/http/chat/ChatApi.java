@@ -1,0 +1,96 @@
+package dev.lectern.http.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.ai.AiPipeline;
+import dev.lectern.ai.chat.ChatException;
+import dev.lectern.ai.llm.ModelCatalog;
+import dev.lectern.http.Access;
+import dev.lectern.http.ApiException;
+import dev.lectern.http.ApiRequest;
+import dev.lectern.http.ApiResponse;
+import dev.lectern.http.Router;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/** The AI tutor's routes: the chat stream (SSE), the model list and the per-user model choice. */
+public final class ChatApi {
+    private final AiPipeline ai;
+    private final Executor blocking;
+    private final int maxBodyBytes;
+    private final long keepAliveMillis;
+    private final Timer gatewayLatency;
+
+    public ChatApi(AiPipeline ai, Executor blocking, int maxBodyBytes, long keepAliveMillis, MeterRegistry meters) {
+        this.ai = ai;
+        this.blocking = blocking;
+        this.maxBodyBytes = maxBodyBytes;
+        this.keepAliveMillis = keepAliveMillis;
+        this.gatewayLatency = Timer.builder("lectern.chat.gateway.latency")
+                .description("time from a model chunk arriving to its SSE event being written to the client")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters);
+    }
+
+    public Timer gatewayLatency() {
+        return gatewayLatency;
+    }
+
+    public void register(Router.Builder routes) {
+        routes.post("/api/chat/stream").access(Access.USER).tag("chat")
+                .consumes("application/json", "application/x-www-form-urlencoded")
+                .summary("Ask the tutor; the answer streams as text/event-stream: {status:started}, "
+                        + "{status:streaming,chunk} per piece, then {status:complete,session_id,text,usage} or "
+                        + "{status:error,code,message} or {status:interrupted,reason}")
+                .example(Map.of("message", "What is a derivative?", "session_id", "optional", "companion_id", "optional"))
+                .errors(400, 401, 404, 413, 415, 429, 503)
+                .stream(r -> new ChatStreamHandler(ai.conversations(), blocking, r, maxBodyBytes, keepAliveMillis,
+                        gatewayLatency));
+        routes.get("/api/llm/models").access(Access.USER).tag("chat").blocking()
+                .summary("The configured models, the default, and the caller's active model")
+                .handle(this::models);
+        routes.get("/api/tts/models").access(Access.USER).tag("chat")
+                .summary("The text-to-speech provider in use (or text only) and which providers are available")
+                .handle(r -> ApiResponse.json(ai.ttsDescription()).async());
+        routes.post("/api/llm/activate").access(Access.USER).tag("chat").blocking().json()
+                .summary("Choose the caller's model from the configured list")
+                .example(Map.of("model", "google/gemini-2.5-flash"))
+                .errors(400, 401)
+                .handle(this::activate);
+    }
+
+    private java.util.concurrent.CompletionStage<ApiResponse> models(ApiRequest r) {
+        ModelCatalog catalog = ai.models();
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (ModelCatalog.Model m : catalog.models()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("id", m.id());
+            e.put("provider", m.provider());
+            e.put("offline", m.offline());
+            list.add(e);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("models", list);
+        body.put("default", catalog.defaultModel());
+        body.put("active", catalog.activeModel(r.requirePrincipal().userId()));
+        return ApiResponse.json(body).async();
+    }
+
+    private java.util.concurrent.CompletionStage<ApiResponse> activate(ApiRequest r) {
+        JsonNode body = r.jsonObject();
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.textValue().isBlank()) {
+            throw ApiException.badRequest("field 'model' is required and must be a string");
+        }
+        try {
+            ai.models().activate(r.requirePrincipal().userId(), model.textValue());
+        } catch (ChatException e) {
+            throw new ApiException(e.status(), e.code(), e.getMessage());
+        }
+        return ApiResponse.json(Map.of("active", model.textValue())).async();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.lectern.core.config;
+
+import static dev.lectern.core.config.Checks.checkNonNegative;
+import static dev.lectern.core.config.Checks.checkNotBlank;
+import static dev.lectern.core.config.Checks.checkPositive;
+import static dev.lectern.core.config.Checks.checkRange;
+
+import java.util.List;
+
+/**
+ * The AI tutor: model providers (OpenAI-compatible), timeouts, conversation context, the SSE stream, sentence chunking
+ * and usage budgets. API keys are never here: each provider names the environment variable that holds its key.
+ */
+public record AiConfig(
+        List<Provider> providers,
+        String defaultModel,
+        long connectTimeoutMillis,
+        long firstTokenTimeoutMillis,
+        long idleTimeoutMillis,
+        int maxRetries,
+        long retryBackoffMillis,
+        double temperature,
+        int maxTokens,
+        int contextTokenBudget,
+        int maxMessageChars,
+        String persona,
+        long sseKeepAliveMillis,
+        Chunker chunker,
+        Usage usage,
+        Tts tts) {
+
+    public AiConfig {
+        providers = Checks.copyOf(providers, "ai.providers");
+        if (defaultModel == null) {
+            throw new ConfigException("ai.defaultModel: must be a string (\"\" = the first configured model)");
+        }
+        checkPositive(connectTimeoutMillis, "ai.connectTimeoutMillis");
+        checkPositive(firstTokenTimeoutMillis, "ai.firstTokenTimeoutMillis");
+        checkPositive(idleTimeoutMillis, "ai.idleTimeoutMillis");
+        checkRange(maxRetries, 0, 5, "ai.maxRetries");
+        checkNonNegative(retryBackoffMillis, "ai.retryBackoffMillis");
+        if (!(temperature >= 0 && temperature <= 2)) {
+            throw new ConfigException("ai.temperature: " + temperature + " (expected: 0-2)");
+        }
+        checkRange(maxTokens, 1, 1_000_000, "ai.maxTokens");
+        checkRange(contextTokenBudget, 100, 10_000_000, "ai.contextTokenBudget");
+        checkRange(maxMessageChars, 1, 1_000_000, "ai.maxMessageChars");
+        checkNotBlank(persona, "ai.persona");
+        checkPositive(sseKeepAliveMillis, "ai.sseKeepAliveMillis");
+        if (chunker == null || usage == null || tts == null) {
+            throw new ConfigException("ai: sections chunker, usage and tts are required");
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Provider p : providers) {
+            if (!names.add(p.name())) {
+                throw new ConfigException("ai.providers: duplicate provider name '" + p.name() + "'");
+            }
+        }
+    }
+
+    /** One OpenAI-compatible endpoint (OpenRouter, OpenAI, Ollama, vLLM, llama.cpp) and the models it serves. */
+    public record Provider(String name, String baseUrl, String apiKeyEnv, List<String> models, String referer,
+                           String title) {
+        public Provider {
+            checkNotBlank(name, "ai.providers[].name");
+            checkNotBlank(baseUrl, "ai.providers[" + name + "].baseUrl");
+            if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+                throw new ConfigException("ai.providers[" + name + "].baseUrl: " + baseUrl
+                        + " (expected: an http:// or https:// URL)");
+            }
+            apiKeyEnv = apiKeyEnv == null ? "" : apiKeyEnv;
+            models = Checks.copyOf(models, "ai.providers[" + name + "].models");
+            if (models.isEmpty()) {
+                throw new ConfigException("ai.providers[" + name + "].models: list at least one model");
+            }
+            referer = referer == null ? "" : referer;
+            title = title == null ? "" : title;
+        }
+    }
+
+    /** Sentence chunking between the model and the voice. */
+    public record Chunker(int minChars, int maxChars, int firstClauseMinChars) {
+        public Chunker {
+            checkRange(minChars, 1, 10_000, "ai.chunker.minChars");
+            checkRange(maxChars, 2, 10_000, "ai.chunker.maxChars");
+            checkNonNegative(firstClauseMinChars, "ai.chunker.firstClauseMinChars");
+            if (maxChars < minChars) {
+                throw new ConfigException("ai.chunker.maxChars: " + maxChars + " (expected: >= minChars " + minChars + ")");
+            }
+        }
+    }
+
+    /** Text-to-speech for each released sentence. */
+    public record Tts(String provider, String baseUrl, String apiKeyEnv, String model, String voice,
+                      long timeoutMillis, int maxChars) {
+        public static final java.util.Set<String> PROVIDERS = java.util.Set.of("auto", "none", "espeak", "openai",
+                "elevenlabs");
+
+        public Tts {
+            if (provider == null || !PROVIDERS.contains(provider)) {
+                throw new ConfigException("ai.tts.provider: " + provider + " (expected one of " + PROVIDERS + ")");
+            }
+            baseUrl = baseUrl == null ? "" : baseUrl;
+            apiKeyEnv = apiKeyEnv == null ? "" : apiKeyEnv;
+            model = model == null ? "" : model;
+            voice = voice == null ? "" : voice;
+            if ((provider.equals("openai") || provider.equals("elevenlabs")) && !baseUrl.startsWith("http")) {
+                throw new ConfigException("ai.tts.baseUrl: " + baseUrl + " (expected an http(s) URL for " + provider + ")");
+            }
+            checkPositive(timeoutMillis, "ai.tts.timeoutMillis");
+            checkRange(maxChars, 1, 40_000, "ai.tts.maxChars");
+        }
+    }
+
+    /** Per-user budgets over a rolling window; 0 = unlimited. */
+    public record Usage(long windowSeconds, long modelTokens, long ttsChars) {
+        public Usage {
+            checkPositive(windowSeconds, "ai.usage.windowSeconds");
+            checkNonNegative(modelTokens, "ai.usage.modelTokens");
+            checkNonNegative(ttsChars, "ai.usage.ttsChars");
+        }
+    }
+}
