@@ -9,11 +9,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -38,6 +39,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -56,6 +58,7 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
     private static final Logger logger = LoggerFactory.getLogger(HttpDispatchHandler.class);
     private static final Logger access = LoggerFactory.getLogger("dev.lectern.access");
     private static final int MAX_QUEUED_MESSAGES = 64;
+    private static final long LINGER_MILLIS = 2000;
 
     private enum Mode { NONE, AGGREGATE, DISCARD, STREAM_PENDING, STREAMING }
 
@@ -77,6 +80,7 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
     private boolean responseDone;
     private boolean accounted;
     private boolean closeAfterResponse;
+    private boolean lingering;
     private Route pendingRoute;
     private ApiRequest pendingRequest;
     private int streamStatus = 200;
@@ -87,6 +91,10 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (lingering) {
+            ReferenceCountUtil.release(msg); // the rest of a body already answered; the connection is closing
+            return;
+        }
         if (!(msg instanceof HttpRequest) && !(msg instanceof HttpContent)) {
             ctx.fireChannelRead(msg);
             return;
@@ -402,11 +410,31 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
             return;
         }
         if (close) {
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(r).addListener(f -> lingerThenClose(ctx));
         } else {
             ctx.writeAndFlush(r);
             maybeReset(ctx);
         }
+    }
+
+    /**
+     * Closes after an answer sent before the request body was read (413, a refused upload). Closing at once while the
+     * client is still sending makes the kernel reset the connection, and the client may never read the answer; so,
+     * like nginx's lingering close, the output is shut, the rest of the body is read and dropped for a short while,
+     * and only then is the connection closed.
+     */
+    private void lingerThenClose(ChannelHandlerContext ctx) {
+        Channel ch = ctx.channel();
+        if (bodyDone || !ch.isActive() || !(ch instanceof DuplexChannel duplex)) {
+            ctx.close();
+            return;
+        }
+        lingering = true;
+        duplex.shutdownOutput();
+        ch.config().setAutoRead(true);
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void finishAccounting(int status) {

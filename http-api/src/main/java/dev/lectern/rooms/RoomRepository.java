@@ -74,7 +74,7 @@ public final class RoomRepository {
     /** Messages of a room between two instants (inclusive), oldest first, at most {@code limit}. */
     public List<Message> messages(String roomId, long fromMillis, long toMillis, int limit) {
         return db.query(c -> Jdbc.list(c, "SELECT id, room_id, user_id, sender, message, created_at FROM room_messages"
-                + " WHERE room_id = ? AND created_at >= ? AND created_at <= ? ORDER BY id LIMIT ?",
+                + " WHERE room_id = ? AND created_at >= ? AND created_at <= ? ORDER BY created_at, id LIMIT ?",
                 RoomRepository::readMessage, roomId, fromMillis, toMillis, limit));
     }
 
@@ -114,7 +114,7 @@ public final class RoomRepository {
     private static String preview(Connection c, String roomId, long from, long to) throws SQLException {
         StringBuilder sb = new StringBuilder();
         for (Message m : Jdbc.list(c, "SELECT id, room_id, user_id, sender, message, created_at FROM room_messages"
-                + " WHERE room_id = ? AND created_at >= ? AND created_at <= ? ORDER BY id LIMIT 10",
+                + " WHERE room_id = ? AND created_at >= ? AND created_at <= ? ORDER BY created_at, id LIMIT 10",
                 RoomRepository::readMessage, roomId, from, to)) {
             if (sb.length() > 0) {
                 sb.append('\n');

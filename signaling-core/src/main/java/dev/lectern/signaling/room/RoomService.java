@@ -206,9 +206,24 @@ public final class RoomService {
         out.put("user_id", peer.userId());
         out.put("from", peer.peerId());
         out.put("timestamp", now);
-        relay(peer, roomId, null, "message", out, true);
+        // Stored before anyone can read it and answer: the transcript keeps the order of the conversation.
+        requireMember(peer, roomId);
         sink.messageStored(roomId, peer.userId(), sender, message, now);
+        relay(peer, roomId, null, "message", out, true);
         return ok(roomId);
+    }
+
+    private void requireMember(Peer peer, String roomId) {
+        Room room = rooms.get(roomId);
+        if (room == null) {
+            throw new SignalingError("not_in_room", "not a member of this room");
+        }
+        synchronized (room) {
+            Member self = room.members.get(peer.peerId());
+            if (self == null || !self.peer.equals(peer)) {
+                throw new SignalingError("not_in_room", "not a member of this room");
+            }
+        }
     }
 
     private void relay(Peer from, String roomId, String to, String event, JsonNode out, boolean includeSender) {
