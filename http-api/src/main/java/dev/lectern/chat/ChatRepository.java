@@ -65,6 +65,14 @@ public final class ChatRepository {
                 + " AND user_id = ?", title, clock.millis(), sessionId, userId) == 1);
     }
 
+    /** Gives a chat still called {@code placeholder} its real title (the first question); other titles stay. */
+    public void retitleIfNew(long sessionId, String placeholder, String title) {
+        if (!title.isEmpty()) {
+            db.query(c -> Jdbc.update(c, "UPDATE chat_sessions SET title = ? WHERE id = ? AND title = ?",
+                    title, sessionId, placeholder));
+        }
+    }
+
     /** Deletes a chat and its messages. */
     public boolean delete(String userId, long sessionId) {
         return db.transaction(c -> {
@@ -89,6 +97,28 @@ public final class ChatRepository {
                     .orElseThrow();
             return Optional.of(new ChatMessage(id, sessionId, role, content, status, now));
         });
+    }
+
+    /** Appends to a chat whose owner the caller has already checked (the conversation service); touches the chat. */
+    public ChatMessage appendChecked(long sessionId, String role, String content, String status) {
+        long now = clock.millis();
+        return db.transaction(c -> {
+            Jdbc.update(c, "UPDATE chat_sessions SET updated_at = ? WHERE id = ?", now, sessionId);
+            long id = Jdbc.one(c, "INSERT INTO chat_messages (session_id, role, content, status, created_at)"
+                    + " VALUES (?, ?, ?, ?, ?) RETURNING id", rs -> rs.getLong(1), sessionId, role, content, status, now)
+                    .orElseThrow();
+            return new ChatMessage(id, sessionId, role, content, status, now);
+        });
+    }
+
+    /** The last {@code n} messages of a chat whose owner the caller has already checked, oldest first. */
+    public List<ChatMessage> lastMessagesChecked(long sessionId, int n) {
+        List<ChatMessage> newestFirst = db.query(c -> Jdbc.list(c, "SELECT id, session_id, role, content, status,"
+                + " created_at FROM chat_messages WHERE session_id = ? ORDER BY id DESC LIMIT ?",
+                ChatRepository::readMessage, sessionId, n));
+        List<ChatMessage> oldestFirst = new java.util.ArrayList<>(newestFirst);
+        java.util.Collections.reverse(oldestFirst);
+        return oldestFirst;
     }
 
     /** Messages of a chat the user owns, oldest first, after {@code afterId}, at most {@code limit}. */

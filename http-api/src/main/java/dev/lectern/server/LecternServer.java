@@ -1,9 +1,6 @@
 package dev.lectern.server;
 
 import dev.lectern.ai.AiPipeline;
-import dev.lectern.ai.chat.InMemoryChatStore;
-import dev.lectern.ai.chat.PersonaLookup;
-import dev.lectern.ai.chat.SentenceSink;
 import dev.lectern.ai.objects.LocalObjectStore;
 import dev.lectern.ai.objects.ObjectStore;
 import dev.lectern.ai.objects.S3ObjectStore;
@@ -23,6 +20,12 @@ import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpDecorator;
 import dev.lectern.http.Router;
 import dev.lectern.chat.ChatRepository;
+import dev.lectern.chat.SqlChatStore;
+import dev.lectern.companions.CompanionPersonas;
+import dev.lectern.media.livetalking.LiveTalkingClient;
+import dev.lectern.voice.AvatarVoice;
+import org.asynchttpclient.AsyncHttpClient;
+import org.asynchttpclient.Dsl;
 import dev.lectern.companions.CompanionCatalogFile;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.http.api.ChatHistoryApi;
@@ -143,9 +146,17 @@ public final class LecternServer implements AutoCloseable {
                     ObjectsApi.PREFIX, clock);
             this.objects = objectStore(config.storage().objects().s3(), secrets, localObjects);
             closeables.push(objects);
-            AiPipeline ai = new AiPipeline(config.ai(), secrets, accounts.ephemeral, new InMemoryChatStore(),
-                    PersonaLookup.defaultOnly(config.ai().persona()), SentenceSink.NONE, blocking, objects,
-                    Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
+            AsyncHttpClient avatarHttp = Dsl.asyncHttpClient(Dsl.config().setThreadPoolName("lectern-livetalking")
+                    .setConnectTimeout(Duration.ofMillis(config.avatars().connectTimeoutMillis())));
+            closeables.push(avatarHttp);
+            LiveTalkingClient liveTalking = new LiveTalkingClient(avatarHttp,
+                    Duration.ofMillis(config.avatars().offerTimeoutMillis()),
+                    Duration.ofMillis(config.avatars().requestTimeoutMillis()));
+            ChatRepository chats = new ChatRepository(accounts.sql, clock);
+            AiPipeline ai = new AiPipeline(config.ai(), secrets, accounts.ephemeral, new SqlChatStore(chats),
+                    new CompanionPersonas(companions, config.ai().persona()),
+                    new AvatarVoice(avatars, liveTalking, accounts.ephemeral, ChatHistoryApi::avatarSessionKey, blocking),
+                    blocking, objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
             closeables.push(ai);
 
             Router.Builder routes = Router.builder();
@@ -158,7 +169,7 @@ public final class LecternServer implements AutoCloseable {
             new CompanionsApi(companions).register(routes);
             new VideoRoomsApi(rooms, companions, accounts.ephemeral, ice, config.history(), this::signalingPort,
                     this::onlineUsers, () -> transcripts.awaitWritten(Duration.ofSeconds(5)), clock).register(routes);
-            new ChatHistoryApi(new ChatRepository(accounts.sql, clock), companions, accounts.ephemeral,
+            new ChatHistoryApi(chats, companions, accounts.ephemeral,
                     Duration.ofSeconds(config.history().roomLiveTtlSeconds())).register(routes);
             new AvatarApi(config.avatars(), avatars, avatarBackends).register(routes);
             new DocsApi().register(routes);

@@ -1,0 +1,27 @@
+package dev.lectern.companions;
+
+import dev.lectern.ai.chat.Persona;
+import dev.lectern.ai.chat.PersonaLookup;
+import java.util.Optional;
+
+/** The AI tutor's personas come from the companion catalogue; retired companions no longer answer. Blocking. */
+public final class CompanionPersonas implements PersonaLookup {
+    private final CompanionRepository companions;
+    private final Persona defaultPersona;
+
+    public CompanionPersonas(CompanionRepository companions, String defaultPrompt) {
+        this.companions = companions;
+        this.defaultPersona = new Persona(null, "Lectern", defaultPrompt);
+    }
+
+    @Override
+    public Persona defaultPersona() {
+        return defaultPersona;
+    }
+
+    @Override
+    public Optional<Persona> find(String companionId) {
+        return companions.find(companionId).map(CompanionRepository.Stored::companion).filter(c -> !c.retired())
+                .map(c -> new Persona(c.id(), c.name(), c.persona()));
+    }
+}
