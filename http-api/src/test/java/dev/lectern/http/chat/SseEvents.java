@@ -1,7 +1,6 @@
 package dev.lectern.http.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.core.json.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +11,12 @@ import java.util.List;
 
 /** Reads a chat stream's events the way a browser's EventSource parser would: id and data lines, blank line ends. */
 final class SseEvents {
+    /** Like the server's mapper, but for test answers larger than its 16 MB string limit. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper LARGE = new com.fasterxml.jackson.databind.ObjectMapper(
+            com.fasterxml.jackson.core.JsonFactory.builder().streamReadConstraints(
+                    com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(256 * 1024 * 1024).build())
+                    .build());
+
     record Event(long id, JsonNode data) {
         String status() {
             return data.get("status").asText();
@@ -31,7 +36,7 @@ final class SseEvents {
         while ((line = r.readLine()) != null) {
             if (line.isEmpty()) {
                 if (data.length() > 0) {
-                    Event e = new Event(id, Json.MAPPER.readTree(data.toString()));
+                    Event e = new Event(id, LARGE.readTree(data.toString()));
                     out.events.add(e);
                     data.setLength(0);
                     if (e.status().equals("complete") || e.status().equals("error")
