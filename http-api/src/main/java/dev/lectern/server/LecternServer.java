@@ -116,6 +116,7 @@ public final class LecternServer implements AutoCloseable {
                 PersonaLookup.defaultOnly(config.ai().persona()), SentenceSink.NONE, blocking, objects,
                 Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
         closeables.push(ai);
+        ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
         new ChatApi(ai, blocking, http.maxContentBytes(), config.ai().sseKeepAliveMillis(), meters).register(routes);
         OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
         openApi.register(routes);
