@@ -43,6 +43,8 @@ public final class AiPipeline implements AutoCloseable {
     private final UsageMeter usage;
     private final ConversationService conversations;
     private final TtsProvider tts;
+    private final ObjectStore objects;
+    private final Executor blocking;
     private final SpeechService speech;
     private final String ttsConfigured;
     private final boolean espeakInstalled;
@@ -50,6 +52,8 @@ public final class AiPipeline implements AutoCloseable {
     public AiPipeline(AiConfig config, Secrets secrets, EphemeralStore ephemeral, ChatStore chats,
                       PersonaLookup personas, SentenceSink sink, Executor blocking, ObjectStore objects,
                       Duration objectUrlTtl) {
+        this.objects = objects;
+        this.blocking = blocking;
         this.ttsConfigured = config.tts().provider();
         this.espeakInstalled = EspeakTts.available(ESPEAK);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -127,6 +131,26 @@ public final class AiPipeline implements AutoCloseable {
         out.put("available", Map.of("espeak", espeakInstalled, "openai", "openai".equals(ttsConfigured),
                 "elevenlabs", "elevenlabs".equals(ttsConfigured)));
         return out;
+    }
+
+    /** Deletes objects older than {@code maxAge} every {@code period}, on the blocking executor. */
+    public void purgeObjectsEvery(Duration period, Duration maxAge) {
+        timers.scheduleAtFixedRate(() -> {
+            try {
+                blocking.execute(() -> {
+                    try {
+                        int n = objects.purgeOlderThan(maxAge);
+                        if (n > 0) {
+                            logger.info("purged {} expired objects", n);
+                        }
+                    } catch (RuntimeException e) {
+                        logger.warn("object purge failed: {}", e.getMessage());
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                logger.warn("object purge skipped: blocking executor saturated");
+            }
+        }, period.toMillis(), period.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     public SpeechService speech() {

@@ -35,8 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Gateway overhead of the chat stream: the time from a model chunk arriving at Lectern to its SSE event being written
  * to the client's socket ({@code lectern.chat.gateway.latency}), at N concurrent streams. A fake OpenAI-compatible
- * upstream on loopback streams each answer as CHUNKS pieces, one every INTERVAL ms; N clients (the JDK HttpClient)
- * read the SSE streams concurrently. One warm-up round, then a measured round on a fresh server in the same JVM.
+ * upstream on loopback streams each answer as CHUNKS pieces, one every INTERVAL ms from a random phase (streams are
+ * not in lock-step); N clients (the JDK HttpClient), the upstream and the server all share this one JVM and
+ * machine. The clients read the SSE streams concurrently. One warm-up round, then a measured round on a fresh server
+ * in the same JVM.
  *
  * <p>{@code bin/bench ChatGatewayBench [streams=1000] [chunks=50] [intervalMillis=20]}
  */
@@ -58,6 +60,8 @@ public final class ChatGatewayBench {
                 ex.getResponseHeaders().set("Content-Type", "text/event-stream");
                 ex.sendResponseHeaders(200, 0);
                 OutputStream out = ex.getResponseBody();
+                // real streams are not in lock-step: each starts at a random point of the chunk interval
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(1, intervalMillis)));
                 for (int i = 0; i < chunks; i++) {
                     out.write(("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"token" + i
                             + " \"},\"finish_reason\":null}]}\n\n").getBytes(StandardCharsets.UTF_8));

@@ -158,6 +158,7 @@ public final class LecternServer implements AutoCloseable {
                     new AvatarVoice(avatars, liveTalking, accounts.ephemeral, ChatHistoryApi::avatarSessionKey, blocking),
                     blocking, objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
             closeables.push(ai);
+            ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
 
             Router.Builder routes = Router.builder();
             accounts.registerRoutes(routes);

@@ -192,6 +192,18 @@ class ConversationServiceTest {
     }
 
     @Test
+    void expiredObjectsArePurgedPeriodically() throws Exception {
+        service();
+        objects.put("tts/old.wav", new byte[1]);
+        objects.put("tts/new.wav", new byte[1]);
+        java.nio.file.Files.setLastModifiedTime(objects.path("tts/old.wav"),
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(Duration.ofDays(2))));
+        ai.purgeObjectsEvery(Duration.ofMillis(20), Duration.ofDays(1));
+        await().until(() -> objects.get("tts/old.wav").isEmpty());
+        assertThat(objects.get("tts/new.wav")).isPresent();
+    }
+
+    @Test
     void theOfflineProviderSaysNoModelIsConfiguredAndCostsNothing() throws Exception {
         ConversationService svc = service(TestAi.config(List.of(), 1000, 1000, 0, new AiConfig.Usage(60, 1, 0)));
         for (int i = 0; i < 2; i++) {
