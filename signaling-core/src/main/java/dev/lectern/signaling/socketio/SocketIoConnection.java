@@ -214,7 +214,8 @@ final class SocketIoConnection implements EngineIoSession.Listener {
             String nsp = p.nsp();
             ack = (ackArgs, attachments) -> {
                 if (sent.compareAndSet(false, true)) {
-                    sendFromAnyThread(new SocketIoPacket(Type.ACK, nsp, id, ackArgs, attachments));
+                    sendEncodedFromAnyThread(SocketIoPacketCodec.encode(
+                            new SocketIoPacket(Type.ACK, nsp, id, ackArgs, attachments)), attachments);
                 }
             };
         }
@@ -223,6 +224,14 @@ final class SocketIoConnection implements EngineIoSession.Listener {
 
     void send(SocketIoPacket p) {
         sendEncoded(SocketIoPacketCodec.encode(p), p.attachments());
+    }
+
+    void sendEncodedFromAnyThread(String text, List<byte[]> attachments) {
+        if (Thread.currentThread() == owner) {
+            sendEncoded(text, attachments);
+        } else {
+            session.executor().execute(() -> sendEncoded(text, attachments));
+        }
     }
 
     private void sendEncoded(String text, List<byte[]> attachments) {
@@ -238,13 +247,6 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         session.send(packets);
     }
 
-    void sendFromAnyThread(SocketIoPacket p) {
-        if (Thread.currentThread() == owner) {
-            send(p);
-        } else {
-            session.executor().execute(() -> send(p));
-        }
-    }
 
     void disconnectFromServer(SocketIoSocket socket) {
         if (sockets.remove(socket.nsp(), socket)) {

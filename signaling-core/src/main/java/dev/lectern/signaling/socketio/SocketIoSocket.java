@@ -95,7 +95,7 @@ public final class SocketIoSocket {
     /** Emits an event whose array (name first) may hold placeholders for {@code attachments}. */
     public void emitRaw(ArrayNode data, List<byte[]> attachments) {
         SocketIoConnection target;
-        SocketIoPacket packet;
+        String text;
         synchronized (this) {
             if (!connected) {
                 return;
@@ -103,26 +103,26 @@ public final class SocketIoSocket {
             if (pid != null) {
                 long offset = nextOffset++;
                 data.add(Long.toString(offset, 36));
-                packet = new SocketIoPacket(SocketIoPacket.Type.EVENT, nsp, -1, data, attachments);
-                remember(offset, packet);
-            } else {
-                packet = new SocketIoPacket(SocketIoPacket.Type.EVENT, nsp, -1, data, attachments);
+            }
+            text = SocketIoPacketCodec.encode(new SocketIoPacket(SocketIoPacket.Type.EVENT, nsp, -1, data, attachments));
+            if (pid != null) {
+                remember(nextOffset - 1, text, attachments);
             }
             if (detached) {
                 return;
             }
             target = connection;
         }
-        target.sendFromAnyThread(packet);
+        target.sendEncodedFromAnyThread(text, attachments);
     }
 
-    private void remember(long offset, SocketIoPacket packet) {
+    private void remember(long offset, String text, List<byte[]> attachments) {
         long now = System.nanoTime();
         trim(now);
         if (recent == null) {
             recent = new ArrayDeque<>(4);
         }
-        recent.addLast(new Sent(offset, now, SocketIoPacketCodec.encode(packet), packet.attachments()));
+        recent.addLast(new Sent(offset, now, text, attachments));
         if (recent.size() > replayLimit) {
             recent.pollFirst();
             if (detached) {
