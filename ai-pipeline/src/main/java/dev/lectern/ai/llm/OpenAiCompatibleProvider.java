@@ -153,7 +153,7 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
         protected void pauseProducer() {
             Attempt a = current;
             if (a != null) {
-                a.gate.pause();
+                a.gate.update();
             }
         }
 
@@ -162,7 +162,7 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
             Attempt a = current;
             if (a != null) {
                 a.touch();
-                a.gate.resume();
+                a.gate.update();
             }
         }
 
@@ -178,7 +178,7 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
     /** One HTTP request to the provider, with its own timers and parser. */
     private final class Attempt implements AsyncHandler<Void> {
         private final UpstreamStream stream;
-        private final UpstreamReadGate gate = new UpstreamReadGate();
+        private final UpstreamReadGate gate;
         private final SseEventParser parser;
         private final ByteArrayOutputStream errorBody = new ByteArrayOutputStream();
         private volatile ListenableFuture<Void> future;
@@ -194,6 +194,7 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
 
         Attempt(UpstreamStream stream) {
             this.stream = stream;
+            this.gate = new UpstreamReadGate(stream::isPaused);
             this.parser = new SseEventParser(this::onData, MAX_LINE_BYTES);
         }
 

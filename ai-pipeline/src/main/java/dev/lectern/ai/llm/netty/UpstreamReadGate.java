@@ -1,34 +1,37 @@
 package dev.lectern.ai.llm.netty;
 
 import io.netty.channel.Channel;
+import java.util.function.BooleanSupplier;
 
 /**
  * Switches reading of one upstream (model provider) connection on and off: the TCP backpressure behind
  * {@code ChatStream.request}. The async-http-client owns the channel; this only toggles its auto-read, on its own
  * event loop.
+ *
+ * <p>Pause and resume are asked for from different threads (the provider's and the consumer's), so the order in which
+ * their tasks reach the event loop says nothing about which came last. Each task therefore applies the stream's
+ * <em>current</em> wish ({@code shouldPause}) when it runs, never the one it was submitted with: whatever the
+ * interleaving, the last task leaves the connection reading exactly when the stream is not paused.
  */
 public final class UpstreamReadGate {
+    private final BooleanSupplier shouldPause;
     private volatile Channel channel;
-    private volatile boolean paused;
 
-    /** Remembers the connection the request went out on; applies a pause that was asked for before it existed. */
+    public UpstreamReadGate(BooleanSupplier shouldPause) {
+        this.shouldPause = shouldPause;
+    }
+
+    /** Remembers the connection the request went out on and applies the current wish to it. */
     public void attach(Object nettyChannel) {
         if (nettyChannel instanceof Channel ch) {
             channel = ch;
-            if (paused) {
-                apply(false);
-            }
+            apply();
         }
     }
 
-    public void pause() {
-        paused = true;
-        apply(false);
-    }
-
-    public void resume() {
-        paused = false;
-        apply(true);
+    /** The stream's wish changed (paused or resumed): bring the connection in line on its event loop. */
+    public void update() {
+        apply();
     }
 
     /** Closes the connection at once (cancellation); the provider sees the stream end. */
@@ -39,13 +42,16 @@ public final class UpstreamReadGate {
         }
     }
 
-    private void apply(boolean read) {
+    private void apply() {
         Channel ch = channel;
         if (ch == null) {
             return;
         }
         ch.eventLoop().execute(() -> {
-            ch.config().setAutoRead(read);
+            boolean read = !shouldPause.getAsBoolean();
+            if (ch.config().isAutoRead() != read) {
+                ch.config().setAutoRead(read);
+            }
             if (read) {
                 ch.read();
             }
