@@ -140,6 +140,9 @@ public final class ChatGatewayBench {
         env.put("LECTERN_SIGNALING__PORT", "0");
         env.put("LECTERN_HTTP__HOST", "127.0.0.1");
         env.put("LECTERN_STORAGE__DATA_DIR", data.toString());
+        // every benchmark stream comes from one address and one user: the request rate limits would refuse them
+        env.put("LECTERN_ACCOUNTS__RATE_LIMIT__PER_ADDRESS_PER_MINUTE", "0");
+        env.put("LECTERN_ACCOUNTS__RATE_LIMIT__PER_USER_PER_MINUTE", "0");
         ServerConfig d = ConfigLoader.load(Path.of("config/lectern.yaml"), env);
         AiConfig a = d.ai();
         AiConfig ai = new AiConfig(List.of(new AiConfig.Provider("bench", base, "", List.of("bench-model"), "", "")),
