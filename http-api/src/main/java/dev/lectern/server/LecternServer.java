@@ -34,6 +34,7 @@ import dev.lectern.http.api.DocsApi;
 import dev.lectern.http.api.VideoRoomsApi;
 import dev.lectern.rooms.RetentionPurger;
 import dev.lectern.rooms.RoomRepository;
+import dev.lectern.rooms.RoomTutor;
 import dev.lectern.rooms.SqlRoomEventSink;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.chat.ChatApi;
@@ -180,8 +181,13 @@ public final class LecternServer implements AutoCloseable {
             openApi.document(router);
 
             this.app = new HttpApp(http, router, decorators, blocking, meters);
+            RoomTutor tutor = new RoomTutor(transcripts, rooms, ai.conversations(), accounts.ephemeral, blocking,
+                    Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
             this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config,
-                    accounts.verifier, transcripts, IceServers.of(ice), meters);
+                    accounts.verifier, tutor, IceServers.of(ice), meters);
+            if (signaling.service() != null) {
+                tutor.attach(signaling.service().rooms()::broadcast);
+            }
             if (signaling.service() != null) {
                 closeables.push(new AvatarCrashNotifier(accounts.ephemeral, signaling.service()));
             }

@@ -260,6 +260,22 @@ public final class RoomService {
         return Json.MAPPER.createObjectNode().put("ok", true).put("room_id", roomId);
     }
 
+    /** Sends a server-side event (the AI tutor's reply) to everyone in a room; returns how many got it. */
+    public int broadcast(String roomId, String event, JsonNode data) {
+        Room room = rooms.get(roomId);
+        if (room == null) {
+            return 0;
+        }
+        List<Peer> targets;
+        synchronized (room) {
+            targets = room.members.values().stream().map(Member::peer).toList();
+        }
+        for (Peer p : targets) {
+            p.send(event, data);
+        }
+        return targets.size();
+    }
+
     /** User ids of the peers in a room right now, in join order; empty when nobody is there. */
     public List<String> usersIn(String roomId) {
         Room room = rooms.get(roomId);
