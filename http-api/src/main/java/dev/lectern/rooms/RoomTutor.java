@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * room created with a companion, the companion answers into the room: {@code message-delta} events while it thinks,
  * then {@code message {sender:"ai", message, audio_url, audio_urls}} to everyone, stored in the transcript as well.
  * Each user has their own conversation with the companion in a room (kept for the room's live lifetime), so context,
- * budgets and barge-in are per user. Model and database work runs on the blocking executor, never an event loop.
+ * budgets and barge-in are per user. With no model configured (only the offline provider) the companion stays quiet
+ * in rooms. Model and database work runs on the blocking executor, never an event loop.
  */
 public final class RoomTutor implements RoomEventSink {
     public static final String AI_USER = "ai";
@@ -91,6 +92,9 @@ public final class RoomTutor implements RoomEventSink {
         }
         if (room.isEmpty() || room.get().companionId() == null || room.get().ended()) {
             return; // ad-hoc rooms and rooms without a companion have no tutor
+        }
+        if (conversations.models().models().stream().allMatch(m -> m.offline())) {
+            return; // no model configured: the text chat explains that; a live room is not the place to repeat it
         }
         String companionId = room.get().companionId();
         String key = "room:" + roomId + ":ai_session:" + userId;
