@@ -40,13 +40,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * server's alone), then reports retained heap per idle connection, p50/p99/max relay latency at 1 msg/s per client,
  * and the highest sustained relay rate from a stepped ramp. Bounded in time; stops everything by itself.
  *
- * <pre>bin/bench SignalingLoad [--clients 10000] [--seconds 20] [--server-heap 1g]</pre>
+ * <pre>bin/bench SignalingLoad [--clients 10000] [--seconds 20] [--server-heap 1g] [--settle-seconds 46]</pre>
  */
 public final class SignalingLoad {
     private static final long LATENCY_BUCKETS = 200_000; // 1 µs buckets up to 200 ms; beyond counts as overflow
 
     private final int clients;
     private final int seconds;
+    private final int settleSeconds;
     private final String serverHeap;
     private final AtomicLongArray histogram = new AtomicLongArray((int) LATENCY_BUCKETS + 1);
     private final AtomicLong received = new AtomicLong();
@@ -57,7 +58,8 @@ public final class SignalingLoad {
     private final CountDownLatch joined;
     private final AtomicLong failures = new AtomicLong();
 
-    private SignalingLoad(int clients, int seconds, String serverHeap) {
+    private SignalingLoad(int clients, int seconds, String serverHeap, int settleSeconds) {
+        this.settleSeconds = settleSeconds;
         this.clients = clients;
         this.seconds = seconds;
         this.serverHeap = serverHeap;
@@ -68,13 +70,15 @@ public final class SignalingLoad {
         int clients = 10_000;
         int seconds = 20;
         String heap = "1g";
+        int settle = 46; // default ping interval + ping timeout, plus a second
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--clients" -> clients = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--server-heap" -> heap = args[++i];
+                case "--settle-seconds" -> settle = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: SignalingLoad [--clients N] [--seconds S] [--server-heap SIZE]");
+                    System.err.println("usage: SignalingLoad [--clients N] [--seconds S] [--server-heap SIZE] [--settle-seconds S]");
                     System.exit(64);
                 }
             }
@@ -82,7 +86,7 @@ public final class SignalingLoad {
         if (clients % 2 != 0 || clients < 2) {
             throw new IllegalArgumentException("--clients must be even and >= 2");
         }
-        new SignalingLoad(clients, seconds, heap).run();
+        new SignalingLoad(clients, seconds, heap, settle).run();
         System.exit(0);
     }
 
@@ -108,8 +112,16 @@ public final class SignalingLoad {
             System.out.printf(Locale.ROOT, "clients: %d connected and joined in %.1f s (%d rooms of two)%n",
                     clients, connectSeconds, clients / 2);
             System.out.printf(Locale.ROOT, "server heap after GC: baseline %.1f MB, with %d idle clients %.1f MB"
-                    + " -> %.2f KB per idle connection%n", baseline / 1e6, clients, idle / 1e6,
+                    + " -> %.2f KB per connection just after joining%n", baseline / 1e6, clients, idle / 1e6,
                     (idle - baseline) / 1024.0 / clients);
+            if (settleSeconds > 0) {
+                // Connection state recovery keeps each socket's recent events (joined, peer-joined) for ping interval
+                // + ping timeout; what an idle connection really costs is measured once they have aged out.
+                Thread.sleep(TimeUnit.SECONDS.toMillis(settleSeconds));
+                long settled = serverHeapAfterGc(server.pid(), port);
+                System.out.printf(Locale.ROOT, "server heap after GC, %d s later: %.1f MB -> %.2f KB per idle"
+                        + " connection%n", settleSeconds, settled / 1e6, (settled - baseline) / 1024.0 / clients);
+            }
 
             // steady phase: every client relays one offer per second to its partner
             sending = true;
