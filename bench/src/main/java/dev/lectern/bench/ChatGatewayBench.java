@@ -150,7 +150,7 @@ public final class ChatGatewayBench {
                 a.retryBackoffMillis(), a.temperature(), a.maxTokens(), a.contextTokenBudget(), a.maxMessageChars(),
                 a.persona(), a.sseKeepAliveMillis(), a.chunker(), a.usage(),
                 new AiConfig.Tts("none", "", "", "", "", 1000, 1000));
-        return new ServerConfig(d.http(), d.signaling(), d.storage(), d.accounts(), d.ice(), d.history(), d.avatars(), ai);
+        return d.withAi(ai);
     }
 
     /** Counts SSE data lines and completed streams without a thread per stream. */

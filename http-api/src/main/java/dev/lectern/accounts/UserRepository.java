@@ -1,12 +1,11 @@
 package dev.lectern.accounts;
 
 import dev.lectern.core.auth.Role;
+import dev.lectern.store.sql.Jdbc;
 import dev.lectern.store.sql.SqlDatabase;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,29 +25,18 @@ public final class UserRepository {
     /** Inserts a user; a taken address is a {@link dev.lectern.store.sql.DuplicateKeyException}. */
     public User create(String email, String passwordHash, Role role, String displayName) {
         long now = clock.millis();
-        return db.query(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (email, password_hash, role, display_name,"
-                    + " disabled, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING " + COLUMNS)) {
-                ps.setString(1, email);
-                ps.setString(2, passwordHash);
-                ps.setString(3, role.wireName());
-                ps.setString(4, displayName);
-                ps.setLong(5, now);
-                ps.setLong(6, now);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return read(rs);
-                }
-            }
-        });
+        return db.query(c -> Jdbc.one(c, "INSERT INTO users (email, password_hash, role, display_name, disabled,"
+                + " created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING " + COLUMNS, UserRepository::read,
+                email, passwordHash, role.wireName(), displayName, now, now).orElseThrow());
     }
 
     public Optional<User> byEmail(String email) {
-        return one("SELECT " + COLUMNS + " FROM users WHERE email = ?", email);
+        return db.query(c -> Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE email = ?", UserRepository::read,
+                email));
     }
 
     public Optional<User> byId(long id) {
-        return one("SELECT " + COLUMNS + " FROM users WHERE id = ?", id);
+        return db.query(c -> Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ?", UserRepository::read, id));
     }
 
     public boolean updatePassword(long id, String passwordHash) {
@@ -65,53 +53,17 @@ public final class UserRepository {
 
     /** A page of users, oldest first. */
     public List<User> list(int offset, int limit) {
-        return db.query(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM users ORDER BY id LIMIT ? OFFSET ?")) {
-                ps.setInt(1, limit);
-                ps.setInt(2, offset);
-                List<User> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(read(rs));
-                    }
-                }
-                return out;
-            }
-        });
+        return db.query(c -> Jdbc.list(c, "SELECT " + COLUMNS + " FROM users ORDER BY id LIMIT ? OFFSET ?",
+                UserRepository::read, limit, offset));
     }
 
     public long count() {
-        return db.query(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM users");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return db.query(c -> Jdbc.count(c, "SELECT COUNT(*) FROM users"));
     }
 
     private boolean update(String sql, Object value, long id) {
         long now = clock.millis();
-        return db.query(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setObject(1, value);
-                ps.setLong(2, now);
-                ps.setLong(3, id);
-                return ps.executeUpdate() == 1;
-            }
-        });
-    }
-
-    private Optional<User> one(String sql, Object key) {
-        return db.query(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setObject(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(read(rs)) : Optional.<User>empty();
-                }
-            }
-        });
+        return db.query(c -> Jdbc.update(c, sql, value, now, id) == 1);
     }
 
     private static User read(ResultSet rs) throws SQLException {

@@ -18,8 +18,7 @@ class PostgresAccountRepositoriesIntegrationTest extends AccountRepositoriesCont
     @Override
     protected SqlDatabase newDatabase() {
         pg = PostgresTestDatabase.create();
-        return new SqlDatabase(TestConfigs.defaults(Map.of("LECTERN_STORAGE__SQL__URL", pg.url(),
-                "LECTERN_STORAGE__SQL__USER", PostgresTestDatabase.USER)).storage(), null);
+        return pg.open();
     }
 
     @Override

@@ -68,8 +68,7 @@ class RoomTutorIntegrationTest {
     void theCompanionAnswersIntoTheRoomAndTheTranscript() throws Exception {
         upstream = new FakeModelServer();
         ServerConfig d = TestConfigs.defaults(Map.of("LECTERN_SIGNALING__RECOVERY_WINDOW_MILLIS", "0"));
-        ServerConfig config = new ServerConfig(d.http(), d.signaling(), d.storage(), d.accounts(), d.ice(),
-                d.history(), d.avatars(), TestAi.config(upstream.baseUrl()));
+        ServerConfig config = d.withAi(TestAi.config(upstream.baseUrl()));
         server = LecternServer.start(config, Map.of("FAKE_API_KEY", "sk-test"), TOKENS);
         HttpJson http = new HttpJson(server.httpPort());
 

@@ -61,8 +61,7 @@ class AvatarVoiceIntegrationTest {
     void eachSentenceOfTheAnswerIsSpokenByTheStudentsAvatarInOrder() throws Exception {
         upstream = new FakeModelServer();
         ServerConfig base = FakeAvatars.config(Map.of(), tree -> { });
-        ServerConfig config = new ServerConfig(base.http(), base.signaling(), base.storage(), base.accounts(),
-                base.ice(), base.history(), base.avatars(), TestAi.withTts(TestAi.config(upstream.baseUrl()), TestAi.TTS_OFF));
+        ServerConfig config = base.withAi(TestAi.withTts(TestAi.config(upstream.baseUrl()), TestAi.TTS_OFF));
         server = LecternServer.start(config, Map.of("FAKE_API_KEY", "sk-test"),
                 AuthDecorator.fixed(TOKEN, new Principal("u1", Role.STUDENT, "t1")));
 

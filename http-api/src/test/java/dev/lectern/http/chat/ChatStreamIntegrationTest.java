@@ -56,7 +56,7 @@ class ChatStreamIntegrationTest {
 
     private void start(AiConfig ai) {
         ServerConfig d = TestConfigs.defaults(Map.of());
-        server = LecternServer.start(new ServerConfig(d.http(), d.signaling(), d.storage(), d.accounts(), d.ice(), d.history(), d.avatars(), ai),
+        server = LecternServer.start(d.withAi(ai),
                 Map.of("FAKE_API_KEY", "sk-test"),
                 AuthDecorator.fixed(TOKEN, new Principal("u1", Role.STUDENT, "t1")));
     }

@@ -34,6 +34,12 @@ public final class PostgresTestDatabase implements AutoCloseable {
         return "jdbc:postgresql://" + TestServices.POSTGRES_HOST + ":" + TestServices.POSTGRES_PORT + "/" + name;
     }
 
+    /** A migrated {@link SqlDatabase} on this database, configured like production but for the URL and user. */
+    public SqlDatabase open() {
+        return new SqlDatabase(dev.lectern.testing.TestConfigs.defaults(java.util.Map.of(
+                "LECTERN_STORAGE__SQL__URL", url(), "LECTERN_STORAGE__SQL__USER", USER)).storage(), null);
+    }
+
     public String name() {
         return name;
     }

@@ -14,4 +14,9 @@ public record ServerConfig(
         HistoryConfig history,
         AvatarsConfig avatars,
         AiConfig ai) {
+
+    /** The same configuration with another AI section (tests and benchmarks point it at their own upstream). */
+    public ServerConfig withAi(AiConfig newAi) {
+        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi);
+    }
 }
