@@ -157,7 +157,8 @@ public final class LecternServer implements AutoCloseable {
             AiPipeline ai = new AiPipeline(config.ai(), secrets, accounts.ephemeral, new SqlChatStore(chats),
                     new CompanionPersonas(companions, config.ai().persona()),
                     new AvatarVoice(avatars, liveTalking, accounts.ephemeral, ChatHistoryApi::avatarSessionKey, blocking),
-                    blocking, objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
+                    blocking, objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()),
+                    Path.of(config.storage().dataDir()), null);
             closeables.push(ai);
             ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
 
