@@ -145,6 +145,23 @@ class MultipartUploadHandlerTest {
     }
 
     @Test
+    void aHugeTextFieldIsRefusedRatherThanReadIntoMemory() throws Exception {
+        EmbeddedChannel ch = channel(1_000_000, (r, form) -> {
+            throw new AssertionError("must not be called");
+        });
+        ch.writeInbound(request("multipart/form-data; boundary=BB"));
+        send(ch, ("--BB\r\nContent-Disposition: form-data; name=\"session_id\"\r\n\r\n" + "9".repeat(100_000)
+                + "\r\n--BB--\r\n").getBytes(StandardCharsets.US_ASCII), 8192);
+        FullHttpResponse r = response(ch);
+        assertThat(r.status().code()).isEqualTo(400);
+        assertThat(r.content().toString(StandardCharsets.UTF_8)).contains("form field is longer");
+        r.release();
+        ch.runPendingTasks();
+        assertThat(spooled()).isEmpty();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void aClientThatGoesAwayMidUploadLeavesNothingBehind() throws Exception {
         EmbeddedChannel ch = channel(1_000_000, (r, form) -> {
             throw new AssertionError("must not be called");
