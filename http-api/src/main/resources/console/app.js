@@ -232,10 +232,12 @@ async function loadModels() {
   $('model-notice').hidden = !offline;
 }
 
-function addMessage(list, who, text, extra = {}) {
-  const item = el('li', { class: `msg ${who}`, ...extra });
-  const body = el('p', { class: 'text', text });
-  item.append(el('span', { class: 'who', text: who === 'me' ? 'You' : who === 'tutor' ? 'Tutor' : who }), body);
+const ROLE_LABELS = { me: 'You', tutor: 'Tutor', system: 'Lectern' };
+
+/** A chat line; role is me, tutor, peer or system (a class), label the name shown (text only). */
+function addMessage(list, role, text, extra = {}, label = ROLE_LABELS[role]) {
+  const item = el('li', { class: `msg ${role}`, ...extra });
+  item.append(el('span', { class: 'who', text: label || '' }), el('p', { class: 'text', text }));
   list.append(item);
   item.scrollIntoView({ block: 'end' });
   return item;
@@ -622,9 +624,8 @@ function remoteCaption(userId) {
 function addRoomMessage(data) {
   const live = $('room-messages').querySelector('li[data-live]');
   if (live && data.sender === 'ai') live.remove();
-  const mine = data.from === room.peerId;
-  const who = mine ? 'me' : data.sender === 'ai' ? 'tutor' : data.sender || `User ${data.user_id}`;
-  const item = addMessage($('room-messages'), who, data.message);
+  const role = data.from === room.peerId ? 'me' : data.sender === 'ai' ? 'tutor' : 'peer';
+  const item = addMessage($('room-messages'), role, data.message, {}, role === 'peer' ? String(data.sender || `User ${data.user_id}`) : undefined);
   if (data.audio_url) audio.enqueue(undefined, data.audio_url);
   return item;
 }
