@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.config.AiConfig;
+import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.server.HttpJson;
 import dev.lectern.server.LecternServer;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -55,14 +57,18 @@ class ConsoleE2eTest {
     }
 
     @BeforeEach
-    void start() throws Exception {
+    void checkBrowser() {
         assumeBrowser();
-        upstream = new FakeModelServer();
-        server = LecternServer.start(TestConfigs.defaults(Map.of(
-                        "LECTERN_ACCOUNTS__BCRYPT_COST", "4",
-                        "LECTERN_ICE__STUN_URLS", "")) // loopback host candidates only; no lookups outside
-                .withAi(TestAi.withTts(TestAi.config(upstream.baseUrl()), SHIPPED_TTS)),
-                Map.of("FAKE_API_KEY", "sk-test"));
+    }
+
+    /** Lectern with the shipped config (no outside lookups for ICE), these overrides and this AI section. */
+    private void start(Map<String, String> overrides, AiConfig ai) {
+        Map<String, String> o = new HashMap<>(Map.of(
+                "LECTERN_ACCOUNTS__BCRYPT_COST", "4",
+                "LECTERN_ICE__STUN_URLS", "")); // loopback host candidates only
+        o.putAll(overrides);
+        ServerConfig config = TestConfigs.defaults(o);
+        server = LecternServer.start(ai == null ? config : config.withAi(ai), Map.of("FAKE_API_KEY", "sk-test"));
         http = new HttpJson(server.httpPort(), Duration.ofSeconds(60));
     }
 
@@ -91,6 +97,8 @@ class ConsoleE2eTest {
 
     @Test
     void signUpChatAndAVideoRoomBetweenTwoBrowsers() throws Exception {
+        upstream = new FakeModelServer();
+        start(Map.of(), TestAi.withTts(TestAi.config(upstream.baseUrl()), SHIPPED_TTS));
         // The answer comes a word at a time with pauses, so the page can be seen half-way through it.
         upstream.enqueue(ex -> {
             for (String w : WORDS) {
@@ -166,6 +174,26 @@ class ConsoleE2eTest {
         for (String shot : List.of("login.png", "chat.png", "room.png")) {
             assertThat(shots.resolve(shot)).isNotEmptyFile();
         }
+    }
+
+    @Test
+    void withoutAModelOrAnAvatarThePageSaysSo() throws Exception {
+        start(Map.of("LECTERN_AVATARS__CATALOGUE", ""), null); // the shipped AI section: no provider
+        existingUser("cy@example.com");
+        JsonNode result = runBrowser(Map.of(
+                "E2E_MODE", "unconfigured",
+                "LECTERN_URL", "http://127.0.0.1:" + server.httpPort(),
+                "E2E_SHOTS", TestConfigs.home().resolve("http-api/target/screenshots").toString(),
+                "E2E_PASSWORD", PASSWORD,
+                "E2E_EXISTING_EMAIL", "cy@example.com",
+                "E2E_QUESTION", QUESTION));
+
+        assertThat(result.get("modelNotice").asText()).contains("No language model is configured", "ai.providers");
+        assertThat(result.get("offlineAnswer").asText()).as("the offline provider's own answer").isNotBlank();
+        assertThat(result.get("offlineNote").asText()).contains("Offline provider");
+        assertThat(result.get("avatarNone").asText()).contains("No avatar is configured", "config/lectern.yaml");
+        assertThat(result.get("avatarFormVisible").asBoolean()).isFalse();
+        assertThat(result.get("errors")).as("page errors").isEmpty();
     }
 
     /** Runs the script, answers its code requests, and returns its result line; fails with its error otherwise. */
