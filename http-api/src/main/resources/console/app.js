@@ -514,14 +514,18 @@ async function joinRoom(id) {
   const link = `${location.origin}/#room=${encodeURIComponent(id)}`;
   $('room-link').replaceChildren('Share this room: ', el('a', { href: link, text: link }));
   roomStatus('Starting the camera…');
+  let local = null;
   try {
-    room.local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-    $('local-video').srcObject = room.local;
+    local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
   } catch (err) {
-    room.local = null;
     addMessage($('room-messages'), 'system', `No camera or microphone (${err.message}); you can still watch and chat.`);
   }
-  if (room.id !== id) return; // left meanwhile
+  if (room.id !== id) { // left, or went to another room, while the camera started
+    if (local) local.getTracks().forEach((t) => t.stop());
+    return;
+  }
+  room.local = local;
+  $('local-video').srcObject = local;
   roomStatus('Connecting to the signaling server…');
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const ws = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(state.token)}`);
@@ -542,7 +546,7 @@ async function joinRoom(id) {
   ws.addEventListener('close', (e) => {
     if (room.ws !== ws) return;
     roomStatus(e.code === 1006 && !room.peerId
-      ? 'Could not reach the signaling server (is signaling.serveOnHttpPort on?).'
+      ? 'Could not connect to signaling (signed out, or signaling.serveOnHttpPort is off on this server).'
       : `Signaling closed${e.reason ? ': ' + e.reason : ''}.`);
     closePeer();
     room.ws = null;
