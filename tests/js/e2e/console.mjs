@@ -3,7 +3,7 @@
 //
 // Environment: LECTERN_URL (the server), E2E_SHOTS (directory for screenshots), E2E_PASSWORD, E2E_NEW_EMAIL (signs up
 // through the page), E2E_EXISTING_EMAIL (created by the test; signs in through the page), E2E_QUESTION, E2E_ANSWER,
-// E2E_SPOKEN_SENTENCES; E2E_MODE=unconfigured instead checks what the page says on a server with no model and no
+// E2E_SPOKEN_SENTENCES, E2E_FOLLOW_UP; E2E_MODE=unconfigured instead checks what the page says on a server with no model and no
 // avatar (only E2E_EXISTING_EMAIL, E2E_PASSWORD and E2E_QUESTION are used then).
 // Protocol on stdio, one JSON object a line: this script writes {"need_code": email} and reads {"code": "..."} back;
 // progress lines {"step": ...}; and last {"result": {...}} or {"error": "..."}.
@@ -183,6 +183,15 @@ try {
     result.avatarNoneVisible = await pageA.locator('#avatar-none').isVisible();
     await pageA.screenshot({ path: join(shots, 'chat.png') });
     if (result.answer !== expectedAnswer) throw new Error(`answer was ${JSON.stringify(result.answer)}`);
+
+    step('chat-error');
+    // A follow-up in the same conversation whose model fails half-way: the page keeps the text and shows the error.
+    await pageA.getByLabel('Your question').fill(process.env.E2E_FOLLOW_UP || 'And then?');
+    await pageA.getByRole('button', { name: 'Ask' }).click();
+    const failedAnswer = pageA.locator('#messages li.tutor[data-state="error"]');
+    await failedAnswer.waitFor();
+    result.errorAnswerText = await failedAnswer.locator('.text').textContent();
+    result.errorShown = await failedAnswer.locator('.error').textContent();
 
     step('room');
     await pageA.getByRole('tab', { name: 'Video room' }).click();

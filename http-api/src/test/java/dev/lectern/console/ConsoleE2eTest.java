@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
 class ConsoleE2eTest {
     private static final String PASSWORD = "Correct-horse-42";
     private static final String QUESTION = "What is a derivative?";
+    private static final String FOLLOW_UP = "And an integral?";
     private static final List<String> WORDS = List.of("A", " derivative", " measures", " how", " fast", " a",
             " function", " changes", " at", " a", " point.", " It", " is", " a", " slope.");
     private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
@@ -106,6 +107,8 @@ class ConsoleE2eTest {
             }
             ex.finish("stop").usage(12, WORDS.size()).done();
         });
+        upstream.enqueue(ex -> ex.text("Then the").pause(100)
+                .raw("data: {\"error\":{\"message\":\"The model fell over\",\"type\":\"server_error\"}}\n\n"));
         existingUser("bea@example.com");
         Path shots = TestConfigs.home().resolve("http-api/target/screenshots");
         String token = http.post("/api/login", Map.of("email", "bea@example.com", "password", PASSWORD), null)
@@ -120,7 +123,8 @@ class ConsoleE2eTest {
                 "E2E_EXISTING_EMAIL", "bea@example.com",
                 "E2E_QUESTION", QUESTION,
                 "E2E_ANSWER", String.join("", WORDS),
-                "E2E_SPOKEN_SENTENCES", spoken ? "2" : "0"));
+                "E2E_SPOKEN_SENTENCES", spoken ? "2" : "0",
+                "E2E_FOLLOW_UP", FOLLOW_UP));
         System.out.println("console e2e (speech " + (spoken ? "on" : "off: espeak-ng missing") + "): " + result);
 
         assertThat(result.get("whoA").asText()).contains("ada@example.com", "student");
@@ -154,6 +158,13 @@ class ConsoleE2eTest {
         assertThat(sent.get(sent.size() - 1).get("content").asText()).isEqualTo(QUESTION);
         assertThat(sent.get(0).get("content").asText()).as("the chosen tutor's persona")
                 .isNotBlank();
+
+        // The follow-up went out in the same conversation (the page kept the session id); its failure is shown.
+        JsonNode followUp = upstream.requests().get(1).get("messages");
+        assertThat(followUp).extracting(m -> m.get("role").asText() + ":" + m.get("content").asText())
+                .endsWith("user:" + QUESTION, "assistant:" + answer, "user:" + FOLLOW_UP);
+        assertThat(result.get("errorAnswerText").asText()).isEqualTo("Then the");
+        assertThat(result.get("errorShown").asText()).contains("The model fell over", "upstream_error");
 
         for (String side : List.of("stateA", "stateB")) {
             assertThat(result.get(side).get("connection").asText()).as(side).isEqualTo("connected");
