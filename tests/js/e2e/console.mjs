@@ -133,11 +133,6 @@ try {
     await signUp(pageA, newEmail);
     result.whoA = await pageA.locator('#who').textContent();
 
-    step('sign-in');
-    await pageB.goto('/');
-    await signIn(pageB, existingEmail);
-    result.whoB = await pageB.locator('#who').textContent();
-
     step('chat');
     await pageA.locator('#tutor option:not([value=""])').first().waitFor({ state: 'attached' });
     const tutors = await pageA.locator('#tutor option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
@@ -200,8 +195,13 @@ try {
     result.roomId = await pageA.locator('#room-id').inputValue();
     result.roomLink = await pageA.locator('#room-link a').getAttribute('href');
 
-    await pageB.getByRole('tab', { name: 'Video room' }).click();
-    await pageB.getByLabel('Room id').fill(result.roomId);
+    // B opens the shared link, signs in, and lands on the room with its id filled in.
+    step('sign-in');
+    await pageB.goto(result.roomLink);
+    await signIn(pageB, existingEmail);
+    result.whoB = await pageB.locator('#who').textContent();
+    result.linkOpensRoomTab = await pageB.getByRole('tab', { name: 'Video room' }).getAttribute('aria-selected');
+    result.linkFillsRoomId = await pageB.getByLabel('Room id').inputValue();
     await pageB.locator('#room-join-form').getByRole('button', { name: 'Join' }).click();
     step('ice');
     result.stateA = await connected(pageA);

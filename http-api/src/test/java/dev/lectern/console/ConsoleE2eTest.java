@@ -29,10 +29,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The web console in a real headless Chromium (tests/js/e2e/console.mjs, playwright-core): one user signs up through
- * the page (the verification code handed over on stdin), another signs in, a tutor answer streams into the page word by
- * word from a fake model upstream, two browser contexts with fake cameras meet in a video room and reach ICE
- * {@code connected} through Lectern's /ws signaling, chat in the room, and one leaves. Screenshots go to
- * {@code http-api/target/screenshots} (the README shows copies in {@code docs/screenshots}).
+ * the page (the verification code handed over on stdin), a tutor answer streams into it word by word from a fake model
+ * upstream and its sentences play, a follow-up fails mid-answer visibly; a second browser context signs in from the
+ * shared room link, both with fake cameras reach ICE {@code connected} through Lectern's /ws signaling, chat in the
+ * room, and one leaves. A second run checks what the page says on a server without a model or an avatar. Screenshots
+ * go to {@code http-api/target/screenshots} (the README shows copies in {@code docs/screenshots}).
  */
 class ConsoleE2eTest {
     private static final String PASSWORD = "Correct-horse-42";
@@ -171,6 +172,8 @@ class ConsoleE2eTest {
             assertThat(result.get(side).get("ice").asText()).as(side).isIn("connected", "completed");
         }
         assertThat(result.get("roomLink").asText()).endsWith("/#room=" + result.get("roomId").asText());
+        assertThat(result.get("linkOpensRoomTab").asText()).isEqualTo("true");
+        assertThat(result.get("linkFillsRoomId").asText()).isEqualTo(result.get("roomId").asText());
         assertThat(Json.MAPPER.convertValue(result.get("roomChatA"), List.class)).contains("Hello from B", "Hi B, A here");
         assertThat(Json.MAPPER.convertValue(result.get("roomChatB"), List.class)).contains("Hello from B", "Hi B, A here");
         assertThat(result.get("afterLeave").asText()).contains("left");
