@@ -30,6 +30,7 @@ import dev.lectern.companions.CompanionCatalogFile;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.http.api.ChatHistoryApi;
 import dev.lectern.http.api.CompanionsApi;
+import dev.lectern.http.api.ConsoleApi;
 import dev.lectern.http.api.DocsApi;
 import dev.lectern.http.api.VideoRoomsApi;
 import dev.lectern.rooms.RetentionPurger;
@@ -186,6 +187,7 @@ public final class LecternServer implements AutoCloseable {
                     Duration.ofSeconds(config.history().roomLiveTtlSeconds())).register(routes);
             new AvatarApi(config.avatars(), avatars, avatarBackends).register(routes);
             new DocsApi().register(routes);
+            new ConsoleApi(config.storage().objects().s3()).register(routes);
             OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
             openApi.register(routes);
             Router router = routes.build();
