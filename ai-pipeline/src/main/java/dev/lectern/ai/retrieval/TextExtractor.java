@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.io.IOUtils;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
 import org.apache.pdfbox.text.PDFTextStripper;
@@ -24,6 +25,12 @@ import org.apache.poi.xwpf.usermodel.XWPFDocument;
  * executor.
  */
 public final class TextExtractor {
+    /**
+     * Wall-clock budget for one PDF, checked between pages: a crafted document with a huge number of pages (or pages
+     * that are each slow to decode) fails rather than holding a blocking thread indefinitely.
+     */
+    static final long PDF_BUDGET_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+
     private final long maxChars;
 
     /**
@@ -52,7 +59,9 @@ public final class TextExtractor {
     }
 
     private List<PageText> pdf(Path file) throws ExtractionException {
-        try (PDDocument doc = Loader.loadPDF(file.toFile())) {
+        long deadline = System.nanoTime() + PDF_BUDGET_NANOS;
+        // streams are cached in a temporary file, not on the heap: a large PDF costs disk, not memory
+        try (PDDocument doc = Loader.loadPDF(file.toFile(), IOUtils.createTempFileOnlyStreamCache())) {
             if (doc.isEncrypted() && !doc.getCurrentAccessPermission().canExtractContent()) {
                 throw new ExtractionException("the PDF does not permit text extraction");
             }
@@ -60,6 +69,10 @@ public final class TextExtractor {
             PDFTextStripper stripper = new PDFTextStripper();
             long total = 0;
             for (int p = 1; p <= doc.getNumberOfPages() && total < maxChars; p++) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new ExtractionException("the PDF took too long to read (stopped at page " + p + " of "
+                            + doc.getNumberOfPages() + ")");
+                }
                 stripper.setStartPage(p);
                 stripper.setEndPage(p);
                 String text = stripper.getText(doc);
