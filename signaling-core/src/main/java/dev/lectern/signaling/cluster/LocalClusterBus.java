@@ -1,0 +1,41 @@
+package dev.lectern.signaling.cluster;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** One node: every member of a room is in this process, so there is nothing to register or publish. */
+public final class LocalClusterBus implements ClusterBus {
+    private final String nodeId;
+
+    public LocalClusterBus(String nodeId) {
+        this.nodeId = nodeId;
+    }
+
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public boolean clustered() {
+        return false;
+    }
+
+    @Override
+    public void start(Handler handler) { }
+
+    @Override
+    public CompletionStage<List<Member>> join(String roomId, Member member, int capacity) {
+        return CompletableFuture.completedFuture(List.of());
+    }
+
+    @Override
+    public void leave(String roomId, String peerId) { }
+
+    @Override
+    public void publish(String roomId, RoomEvent event) { }
+
+    @Override
+    public void close() { }
+}
