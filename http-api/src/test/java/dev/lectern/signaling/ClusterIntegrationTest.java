@@ -88,7 +88,12 @@ class ClusterIntegrationTest {
     }
 
     private LecternServer node(String nodeId, String redisUrl, int roomCapacity) {
+        return node(nodeId, redisUrl, roomCapacity, Map.of());
+    }
+
+    private LecternServer node(String nodeId, String redisUrl, int roomCapacity, Map<String, String> more) {
         Map<String, String> env = nodeEnv(nodeId, redisUrl, roomCapacity);
+        env.putAll(more);
         env.put("LECTERN_STORAGE__DATA_DIR", data.resolve(nodeId).toString());
         LecternServer server = LecternServer.start(TestConfigs.defaults(env), Map.of());
         cleanup.add(server);
@@ -375,6 +380,103 @@ class ClusterIntegrationTest {
         send(bob, "split", "back to alice");
         while (!event(alice, "message").get("message").asText().equals("back to alice")) {
             // skip alice's own copies of her retries
+        }
+    }
+
+    @Test
+    void aSocketIoClientResumesOnAnotherNodeWithWhatItMissedWhileAway() throws Exception {
+        Map<String, String> ping = Map.of("LECTERN_SIGNALING__PING_INTERVAL_MILLIS", "25000",
+                "LECTERN_SIGNALING__PING_TIMEOUT_MILLIS", "20000");
+        LecternServer a = node("a", TestServices.redisUrl(), 2, ping);
+        LecternServer b = node("b", TestServices.redisUrl(), 2, ping);
+        WsClient alice = client(a, "alice");
+        String aliceId = join(alice, "resume").get("peer_id").asText();
+
+        WsClient sam = socketIo(a);
+        sam.send("40{\"user_id\":\"sam\"}");
+        JsonNode connected = sioConnected(sam);
+        String sid = connected.get("sid").asText();
+        String pid = connected.get("pid").asText();
+        assertThat(pid).startsWith("a:");
+        sam.send("42[\"join\",{\"room_id\":\"resume\"}]");
+        JsonNode joined = sioEvent(sam, "joined");
+        String offset = joined.get(joined.size() - 1).asText();
+        assertThat(event(alice, "peer-joined").get("peer_id").asText()).isEqualTo(sid);
+
+        sam.abort(); // the transport drops; the socket waits on node a for its client
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> a.signaling().service().recoverableSockets() == 1);
+        send(alice, "resume", "while away");
+
+        WsClient back = socketIo(b); // the load balancer sends it to node b
+        back.send("40{\"user_id\":\"sam\",\"pid\":\"" + pid + "\",\"offset\":\"" + offset + "\"}");
+        JsonNode resumed = sioConnected(back);
+        assertThat(resumed.get("sid").asText()).isEqualTo(sid);
+        assertThat(resumed.get("pid").asText()).isEqualTo(pid);
+        assertThat(sioEvent(back, "message").get(1).get("message").asText()).isEqualTo("while away");
+        assertThat(a.signaling().service().recoverableSockets()).isZero();
+
+        // b now serves sam in the room: both directions work, and alice never saw sam leave
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> subscribers("resume") == 2
+                && b.signaling().service().rooms().usersIn("resume").contains("alice"));
+        send(alice, "resume", "live");
+        JsonNode live = sioEvent(back, "message");
+        assertThat(live.get(1).get("message").asText()).isEqualTo("live");
+        String liveOffset = live.get(live.size() - 1).asText();
+        back.send("42[\"offer\",{\"room_id\":\"resume\",\"to\":\"" + aliceId + "\",\"sdp\":\"" + SDP + "\"}]");
+        while (true) {
+            JsonNode f = Json.MAPPER.readTree(alice.nextText());
+            assertThat(f.path("event").asText()).isNotEqualTo("peer-left");
+            if ("offer".equals(f.path("event").asText())) {
+                assertThat(f.at("/data/from").asText()).isEqualTo(sid);
+                break;
+            }
+        }
+        // dropped again, it comes back on the node its private id names: that node knows where the socket went
+        back.abort();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.signaling().service().recoverableSockets() == 1);
+        send(alice, "resume", "away again");
+        WsClient third = socketIo(a);
+        third.send("40{\"user_id\":\"sam\",\"pid\":\"" + pid + "\",\"offset\":\"" + liveOffset + "\"}");
+        assertThat(sioConnected(third).get("sid").asText()).isEqualTo(sid);
+        assertThat(sioEvent(third, "message").get(1).get("message").asText()).isEqualTo("away again");
+
+        // a resume with someone else's identity is refused: a new socket, not sam's, and sam's is over
+        third.abort();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> a.signaling().service().recoverableSockets() == 1);
+        WsClient mallory = socketIo(b);
+        mallory.send("40{\"user_id\":\"mallory\",\"pid\":\"" + pid + "\",\"offset\":\"0\"}");
+        assertThat(sioConnected(mallory).get("sid").asText()).isNotEqualTo(sid);
+        assertThat(event(alice, "peer-left").get("peer_id").asText()).isEqualTo(sid);
+    }
+
+    private WsClient socketIo(LecternServer node) throws Exception {
+        WsClient c = WsClient.connect(http, "ws://127.0.0.1:" + node.signalingPort()
+                + "/socket.io/?EIO=4&transport=websocket");
+        cleanup.add(c::abort);
+        assertThat(c.nextText()).startsWith("0{");
+        return c;
+    }
+
+    /** The CONNECT reply's payload. */
+    private static JsonNode sioConnected(WsClient c) throws Exception {
+        while (true) {
+            String f = c.nextText();
+            if (f.startsWith("40")) {
+                return Json.MAPPER.readTree(f.substring(2));
+            }
+        }
+    }
+
+    /** The next EVENT with this name, as its whole array (name, data, offset). */
+    private static JsonNode sioEvent(WsClient c, String name) throws Exception {
+        while (true) {
+            String f = c.nextText();
+            if (f.startsWith("42")) {
+                JsonNode array = Json.MAPPER.readTree(f.substring(2));
+                if (name.equals(array.get(0).asText())) {
+                    return array;
+                }
+            }
         }
     }
 

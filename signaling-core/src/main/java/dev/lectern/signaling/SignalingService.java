@@ -56,6 +56,7 @@ public final class SignalingService implements JsonWsEndpoint {
         this.sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis(),
                 config.recoveryWindowMillis(), config.pingIntervalMillis() + config.pingTimeoutMillis(),
                 config.outboundQueueLimit());
+        sio.cluster(rooms.bus());
         this.socketIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
                 config.upgradeTimeoutMillis(), config.maxPayloadBytes(), config.outboundQueueLimit(), slowConsumers,
                 sio::attach);
@@ -150,6 +151,27 @@ public final class SignalingService implements JsonWsEndpoint {
         @Override
         public boolean canResume(Object before, Object now) {
             return before instanceof Principal b && now instanceof Principal n && b.userId().equals(n.userId());
+        }
+
+        @Override
+        public String resumeKey(Object principal) {
+            return principal instanceof Principal p ? p.userId() : null;
+        }
+
+        @Override
+        public JsonNode handOff(SocketIoSocket socket) {
+            SocketPeer peer = new SocketPeer(socket);
+            unregister(peer);
+            return rooms.handOff(peer);
+        }
+
+        @Override
+        public void takeOver(SocketIoSocket socket, JsonNode state) {
+            SocketPeer peer = new SocketPeer(socket);
+            register(peer);
+            if (state != null) {
+                rooms.adopt(peer, state);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * How the rooms of several nodes become one: cluster-wide room membership (with the room capacity enforced across
@@ -40,6 +41,27 @@ public interface ClusterBus extends AutoCloseable {
      * delivered in the order of these calls.
      */
     void publish(String roomId, RoomEvent event);
+
+    /**
+     * A local member leaves this node without leaving the room (its client resumed on another node): the room's
+     * channel is let go of with the last local member, the cluster-wide entry stays for the node that adopts it.
+     */
+    void handOff(String roomId, String peerId);
+
+    /**
+     * A member that another node handed off is now here: registered as this node's (no capacity check: it held its
+     * place all along). Completes with the room's members on other nodes.
+     */
+    CompletionStage<List<Member>> adopt(String roomId, Member member);
+
+    /**
+     * Sends {@code body} to another node's {@link #serveRequests responder} and completes with its answer, or
+     * exceptionally when there is none within the time limit (the node is gone, or the store is down).
+     */
+    CompletionStage<String> request(String node, String body, long timeoutMillis);
+
+    /** Answers other nodes' {@link #request}s; the responder is called on a bus thread and must not block. */
+    void serveRequests(Function<String, CompletionStage<String>> responder);
 
     @Override
     void close();

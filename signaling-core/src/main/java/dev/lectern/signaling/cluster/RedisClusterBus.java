@@ -24,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Pipeline;
@@ -104,6 +105,10 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private final Map<String, EphemeralStore.Subscription> subscriptions = new HashMap<>();
     /** Last sequence seen per room and origin (subscriber thread; cleared by the worker on unsubscribe). */
     private final Map<String, Map<String, Long>> lastSeen = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<String>> pendingRequests = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    private volatile Function<String, CompletionStage<String>> responder;
+    private EphemeralStore.Subscription nodeChannel;
     private volatile Handler handler;
     private volatile boolean up = true;
     private volatile String lastFailure = "";
@@ -146,6 +151,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     public void start(Handler handler) {
         this.handler = handler;
         publisher.start();
+        worker.execute(() -> nodeChannel = store.subscribe(nodeChannel(nodeId), this::onNodeMessage, up));
         worker.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMillis, TimeUnit.MILLISECONDS);
         logger.info("cluster node {} on redis (heartbeat every {} ms, ttl {} ms)", nodeId, heartbeatIntervalMillis,
                 heartbeatTtlMillis);
@@ -157,6 +163,10 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
 
     private static String channel(String roomId) {
         return "room:" + roomId;
+    }
+
+    private static String nodeChannel(String node) {
+        return "node:" + node;
     }
 
     private static String roomsKey(String node) {
@@ -236,6 +246,85 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
                 release(roomId);
             }
         }, () -> { });
+    }
+
+    @Override
+    public void handOff(String roomId, String peerId) {
+        submit(() -> release(roomId), () -> { });
+    }
+
+    @Override
+    public CompletionStage<List<Member>> adopt(String roomId, Member member) {
+        CompletableFuture<List<Member>> result = new CompletableFuture<>();
+        submit(() -> {
+            acquire(roomId);
+            try {
+                String key = store.key(membersKey(roomId));
+                Map<String, String> all = store.withConnection(j -> {
+                    j.hset(key, member.peerId(), value(member));
+                    j.sadd(store.key(roomsKey(nodeId)), roomId);
+                    return j.hgetAll(key);
+                });
+                markUp();
+                List<Object> flat = new ArrayList<>();
+                all.forEach((peer, v) -> {
+                    flat.add(peer);
+                    flat.add(v);
+                });
+                result.complete(othersIn(flat));
+            } catch (StoreUnavailableException e) {
+                markDown(e);
+                result.complete(List.of());
+            }
+        }, () -> result.completeExceptionally(new IllegalStateException("cluster bus is closed")));
+        return result;
+    }
+
+    // ---- requests between nodes, on each node's own channel
+
+    @Override
+    public CompletionStage<String> request(String node, String body, long timeoutMillis) {
+        long id = requestIds.incrementAndGet();
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        pendingRequests.put(id, answer);
+        ObjectNode q = Json.MAPPER.createObjectNode().put("q", id).put("f", nodeId).put("b", body);
+        if (!outgoing.offer(new Outgoing(nodeChannel(node), Json.write(q)))) {
+            answer.completeExceptionally(new IllegalStateException("cluster publish queue full"));
+        }
+        return answer.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                .whenComplete((a, e) -> pendingRequests.remove(id));
+    }
+
+    @Override
+    public void serveRequests(Function<String, CompletionStage<String>> responder) {
+        this.responder = responder;
+    }
+
+    private void onNodeMessage(String message) {
+        JsonNode m;
+        try {
+            m = Json.MAPPER.readTree(message);
+        } catch (IOException e) {
+            logger.warn("ignoring a malformed message on this node's channel");
+            return;
+        }
+        if (m.has("r")) {
+            CompletableFuture<String> answer = pendingRequests.remove(m.get("r").asLong());
+            if (answer != null) {
+                answer.complete(m.path("b").asText());
+            }
+            return;
+        }
+        Function<String, CompletionStage<String>> r = responder;
+        String from = m.path("f").asText();
+        if (r == null || !m.has("q") || from.isEmpty()) {
+            return;
+        }
+        long id = m.get("q").asLong();
+        r.apply(m.path("b").asText()).whenComplete((body, e) -> {
+            ObjectNode reply = Json.MAPPER.createObjectNode().put("r", id).put("b", e == null ? body : "");
+            outgoing.offer(new Outgoing(nodeChannel(from), Json.write(reply)));
+        });
     }
 
     private void submit(Runnable task, Runnable whenClosed) {
@@ -505,6 +594,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             }
             for (EphemeralStore.Subscription s : subscriptions.values()) {
                 s.close();
+            }
+            if (nodeChannel != null) {
+                nodeChannel.close();
             }
             subscriptions.clear();
             interest.clear();

@@ -468,6 +468,72 @@ public final class RoomService implements ClusterBus.Handler {
         }
     }
 
+    /**
+     * The peer's client resumed on another node: it leaves this node's rooms without a {@code peer-left} (it is still
+     * in them, elsewhere) and the rooms it was in are returned as {@code [{room_id, is_host}]} for {@link #adopt}.
+     */
+    public ArrayNode handOff(Peer peer) {
+        ArrayNode state = Json.MAPPER.createArrayNode();
+        Set<String> in = memberships.remove(peer.peerId());
+        if (in == null) {
+            return state;
+        }
+        for (String roomId : in) {
+            Room room = rooms.get(roomId);
+            if (room == null) {
+                continue;
+            }
+            synchronized (room) {
+                Member gone = room.members.get(peer.peerId());
+                if (gone == null || !gone.peer.equals(peer)) {
+                    continue;
+                }
+                room.members.remove(peer.peerId());
+                state.addObject().put("room_id", roomId).put("is_host", gone.host);
+                if (room.members.isEmpty()) {
+                    room.closed = true;
+                    rooms.remove(roomId, room);
+                } else {
+                    room.remote.put(peer.peerId(), new ClusterBus.Member(peer.peerId(), peer.userId(), gone.host));
+                }
+            }
+            bus.handOff(roomId, peer.peerId());
+        }
+        return state;
+    }
+
+    /** A peer handed off by another node ({@link #handOff}) is in these rooms here now, without a {@code peer-joined}. */
+    public void adopt(Peer peer, JsonNode state) {
+        for (JsonNode entry : state) {
+            String roomId = entry.path("room_id").asText();
+            boolean host = entry.path("is_host").asBoolean(false);
+            while (true) {
+                Room room = rooms.computeIfAbsent(roomId, Room::new);
+                synchronized (room) {
+                    if (room.closed) {
+                        continue;
+                    }
+                    room.remote.remove(peer.peerId());
+                    room.members.put(peer.peerId(), new Member(peer, host));
+                    memberships.computeIfAbsent(peer.peerId(), k -> ConcurrentHashMap.newKeySet()).add(roomId);
+                    break;
+                }
+            }
+            bus.adopt(roomId, new ClusterBus.Member(peer.peerId(), peer.userId(), host)).thenAccept(others -> {
+                Room room = rooms.get(roomId);
+                if (room != null) {
+                    synchronized (room) {
+                        for (ClusterBus.Member m : others) {
+                            if (!room.members.containsKey(m.peerId())) {
+                                room.remote.put(m.peerId(), m);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+
     @Override
     public Map<String, List<ClusterBus.Member>> localMembers() {
         Map<String, List<ClusterBus.Member>> out = new java.util.HashMap<>();
