@@ -301,6 +301,29 @@ class ClusterIntegrationTest {
         join(client(a, "erin"), "doomed");
     }
 
+    @Test
+    void aNodeThatStopsOrComesBackUnderItsOldNameLeavesNoGhostsBehind() throws Exception {
+        LecternServer b = node("b", 3);
+        try (Jedis jedis = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
+            // what node "a" left in Redis when it was killed in an earlier life
+            jedis.hset(prefix + "room:ghosts:members", "ghost-peer", "{\"n\":\"a\",\"u\":\"ghost\",\"h\":false}");
+            jedis.sadd(prefix + "node:a:rooms", "ghosts");
+        }
+        WsClient bob = client(b, "bob");
+        assertThat(join(bob, "ghosts").at("/peers/0/user_id").asText()).isEqualTo("ghost");
+
+        LecternServer a = node("a", 3); // restarted under the same name: its old members are removed and announced
+        JsonNode left = event(bob, "peer-left");
+        assertThat(left.get("peer_id").asText()).isEqualTo("ghost-peer");
+        WsClient alice = client(a, "alice");
+        join(alice, "ghosts");
+        assertThat(event(bob, "peer-joined").get("user_id").asText()).isEqualTo("alice");
+
+        a.close(); // a graceful stop: its peers leave at once
+        assertThat(event(bob, "peer-left").get("user_id").asText()).isEqualTo("alice");
+        assertThat(b.signaling().service().rooms().usersIn("ghosts")).containsExactly("bob");
+    }
+
     private Process launchNode(String nodeId, int port) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),

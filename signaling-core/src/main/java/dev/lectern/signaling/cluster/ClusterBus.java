@@ -33,8 +33,11 @@ public interface ClusterBus extends AutoCloseable {
      */
     CompletionStage<List<Member>> join(String roomId, Member member, int capacity);
 
-    /** Removes a local member from the cluster-wide membership (after the room has been told). */
-    void leave(String roomId, String peerId);
+    /**
+     * Removes a local member from the cluster-wide membership, then publishes {@code announce} (when not null: the
+     * {@code peer-left}), so that a node that hears of the departure finds the place already free.
+     */
+    void leave(String roomId, String peerId, RoomEvent announce);
 
     /**
      * Sends a room event to the other nodes with members in the room. Never blocks; the events of one room are

@@ -32,7 +32,7 @@ public final class LocalClusterBus implements ClusterBus {
     }
 
     @Override
-    public void leave(String roomId, String peerId) { }
+    public void leave(String roomId, String peerId, RoomEvent announce) { }
 
     @Override
     public void publish(String roomId, RoomEvent event) { }

@@ -111,7 +111,6 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private EphemeralStore.Subscription nodeChannel;
     private volatile Handler handler;
     private volatile boolean up = true;
-    private volatile String lastFailure = "";
     private volatile boolean closed;
 
     private record Outgoing(String channel, String payload) {}
@@ -152,6 +151,13 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         this.handler = handler;
         publisher.start();
         worker.execute(() -> nodeChannel = store.subscribe(nodeChannel(nodeId), this::onNodeMessage, up));
+        worker.execute(() -> {
+            try {
+                reapNode(handler, nodeId, store.key(aliveKey(nodeId) + ":restarted")); // an earlier life's members
+            } catch (StoreUnavailableException e) {
+                markDown(e);
+            }
+        });
         worker.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMillis, TimeUnit.MILLISECONDS);
         logger.info("cluster node {} on redis (heartbeat every {} ms, ttl {} ms)", nodeId, heartbeatIntervalMillis,
                 heartbeatTtlMillis);
@@ -235,7 +241,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     }
 
     @Override
-    public void leave(String roomId, String peerId) {
+    public void leave(String roomId, String peerId, RoomEvent announce) {
         submit(() -> {
             try {
                 store.withConnection(j -> j.hdel(store.key(membersKey(roomId)), peerId));
@@ -244,6 +250,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
                 markDown(e); // the entry goes when its hash expires; a live node no longer re-asserts it
             } finally {
                 release(roomId);
+            }
+            if (announce != null) {
+                publish(roomId, announce);
             }
         }, () -> { });
     }
@@ -414,22 +423,27 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             if (node.equals(nodeId) || store.withConnection(j -> j.exists(store.key(aliveKey(node))))) {
                 continue;
             }
-            Object reply = store.withConnection(j -> j.eval(REAP,
-                    List.of(store.key(roomsKey(node)), store.key(NODES), store.key(aliveKey(node))),
-                    List.of(node, store.key("room:"), MEMBERS_SUFFIX)));
-            List<?> flat = (List<?>) reply;
-            if (!flat.isEmpty()) {
-                logger.warn("node {} stopped beating: {} of its room members removed", node, flat.size() / 3);
-            }
-            for (int i = 0; i + 2 < flat.size(); i += 3) {
-                String roomId = String.valueOf(flat.get(i));
-                String peer = String.valueOf(flat.get(i + 1));
-                ObjectNode notice = Json.MAPPER.createObjectNode().put("room_id", roomId).put("peer_id", peer)
-                        .put("user_id", String.valueOf(flat.get(i + 2)));
-                RoomEvent left = new RoomEvent("peer-left", null, peer, notice);
-                publish(roomId, left);
-                h.onRemote(roomId, left); // our own members of the room hear it too (our echo is dropped)
-            }
+            reapNode(h, node, store.key(aliveKey(node)));
+        }
+    }
+
+    /** Removes a node's members unless {@code aliveKey} exists, and tells their rooms. */
+    private void reapNode(Handler h, String node, String aliveKey) {
+        Object reply = store.withConnection(j -> j.eval(REAP,
+                List.of(store.key(roomsKey(node)), store.key(NODES), aliveKey),
+                List.of(node, store.key("room:"), MEMBERS_SUFFIX)));
+        List<?> flat = (List<?>) reply;
+        if (!flat.isEmpty()) {
+            logger.warn("node {} stopped beating: {} of its room members removed", node, flat.size() / 3);
+        }
+        for (int i = 0; i + 2 < flat.size(); i += 3) {
+            String roomId = String.valueOf(flat.get(i));
+            String peer = String.valueOf(flat.get(i + 1));
+            ObjectNode notice = Json.MAPPER.createObjectNode().put("room_id", roomId).put("peer_id", peer)
+                    .put("user_id", String.valueOf(flat.get(i + 2)));
+            RoomEvent left = new RoomEvent("peer-left", null, peer, notice);
+            publish(roomId, left);
+            h.onRemote(roomId, left); // our own members of the room hear it too (our echo is dropped)
         }
     }
 
@@ -441,7 +455,6 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     }
 
     private void markDown(StoreUnavailableException e) {
-        lastFailure = e.getMessage();
         if (up) {
             up = false;
             logger.warn("cluster node {}: redis unavailable ({}); rooms go on locally", nodeId, e.getMessage());
@@ -585,10 +598,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         }
         worker.execute(() -> {
             try {
-                store.withConnection(j -> {
-                    j.srem(store.key(NODES), nodeId);
-                    return j.del(store.key(aliveKey(nodeId)));
-                });
+                // no heartbeat any more: the next beat of another node reaps what is left here (sockets waiting
+                // for their clients to resume), and tells the rooms
+                store.withConnection(j -> j.del(store.key(aliveKey(nodeId))));
             } catch (StoreUnavailableException e) {
                 logger.debug("could not sign off from redis", e);
             }

@@ -133,7 +133,7 @@ public final class RoomService implements ClusterBus.Handler {
                     try {
                         return commitJoin(peer, roomId, host, remote);
                     } catch (RuntimeException e) {
-                        bus.leave(roomId, peer.peerId()); // registered, but not added here
+                        bus.leave(roomId, peer.peerId(), null); // registered, but not added here
                         throw e;
                     }
                 });
@@ -183,7 +183,7 @@ public final class RoomService implements ClusterBus.Handler {
                     }
                 } else {
                     if (registered) {
-                        bus.leave(roomId, peer.peerId()); // a second registration of the same member
+                        bus.leave(roomId, peer.peerId(), null); // a second registration of the same member
                     }
                     others = null;
                 }
@@ -275,15 +275,12 @@ public final class RoomService implements ClusterBus.Handler {
                 m.peer.send("peer-left", notice);
             }
             if (bus.clustered()) {
-                bus.publish(roomId, new RoomEvent("peer-left", null, peer.peerId(), notice));
+                bus.leave(roomId, peer.peerId(), new RoomEvent("peer-left", null, peer.peerId(), notice));
             }
             if (room.members.isEmpty()) {
                 room.closed = true;
                 rooms.remove(roomId, room);
             }
-        }
-        if (bus.clustered()) {
-            bus.leave(roomId, peer.peerId());
         }
         sink.left(roomId, peer.userId(), peer.peerId());
         return true;
