@@ -183,7 +183,7 @@ public final class RoomService implements ClusterBus.Handler {
                     }
                 } else {
                     if (registered) {
-                        bus.leave(roomId, peer.peerId(), null); // a second registration of the same member
+                        bus.handOff(roomId, peer.peerId()); // a second join of a member: let go of its extra hold
                     }
                     others = null;
                 }

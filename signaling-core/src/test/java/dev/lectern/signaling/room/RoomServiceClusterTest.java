@@ -27,6 +27,8 @@ class RoomServiceClusterTest {
         final List<String> published = new ArrayList<>();
         List<Member> remote = List.of();
         boolean full;
+        /** Joins wait here until the test completes them (when not null). */
+        List<CompletableFuture<List<Member>>> held;
 
         @Override
         public String nodeId() {
@@ -44,6 +46,11 @@ class RoomServiceClusterTest {
         @Override
         public CompletionStage<List<Member>> join(String roomId, Member member, int capacity) {
             calls.add("join " + roomId + " " + member.peerId());
+            if (held != null) {
+                CompletableFuture<List<Member>> f = new CompletableFuture<>();
+                held.add(f);
+                return f;
+            }
             return full ? CompletableFuture.failedFuture(new RoomFullException())
                     : CompletableFuture.completedFuture(remote);
         }
@@ -184,6 +191,19 @@ class RoomServiceClusterTest {
                 .isInstanceOfSatisfying(SignalingError.class, e -> assertThat(e.code()).isEqualTo("disconnected"));
         assertThat(bus.calls).containsExactly("join r pg", "leave r pg");
         assertThat(rooms.roomCount()).isZero();
+    }
+
+    @Test
+    void aJoinSentTwiceBeforeTheFirstCompletesKeepsTheMemberRegistered() throws Exception {
+        bus.held = new ArrayList<>();
+        RoomServiceTest.Recorder a = new RoomServiceTest.Recorder("pa", "alice");
+        CompletionStage<JsonNode> first = rooms.handleAsync(a, "join", obj("{\"room_id\":\"r\"}"));
+        CompletionStage<JsonNode> second = rooms.handleAsync(a, "join", obj("{\"room_id\":\"r\"}"));
+        bus.held.forEach(f -> f.complete(List.of()));
+        assertThat(first.toCompletableFuture().join().get("peer_id").asText()).isEqualTo("pa");
+        assertThat(second.toCompletableFuture().join().get("peer_id").asText()).isEqualTo("pa");
+        assertThat(bus.calls).containsExactly("join r pa", "join r pa", "handOff r pa"); // no leave: still a member
+        assertThat(bus.published).containsExactly("r peer-joined to=null from=pa");
     }
 
     @Test
