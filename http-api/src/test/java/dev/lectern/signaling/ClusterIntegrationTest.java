@@ -202,6 +202,38 @@ class ClusterIntegrationTest {
     }
 
     @Test
+    void socketIoClientsOnTwoNodesCompleteTheExchange() throws Exception {
+        NodePeer.assumeAvailable();
+        LecternServer a = node("a", 2);
+        LecternServer b = node("b", 2);
+        try (NodePeer alice = new NodePeer("http://127.0.0.1:" + a.signalingPort(), "{\"user_id\":\"alice\"}",
+                "websocket");
+                NodePeer bob = new NodePeer("http://127.0.0.1:" + b.signalingPort(), "{\"user_id\":\"bob\"}",
+                        "websocket")) {
+            String aliceId = alice.awaitKey("connect").asText();
+            String bobId = bob.awaitKey("connect").asText();
+            alice.emit("join", "{\"room_id\":\"sio\",\"is_host\":true}", 1);
+            assertThat(alice.awaitAck(1).get("peers")).isEmpty();
+            bob.emit("join", "{\"room_id\":\"sio\"}", 1);
+            assertThat(bob.awaitAck(1).at("/peers/0/peer_id").asText()).isEqualTo(aliceId);
+            assertThat(alice.awaitEvent("peer-joined").get("peer_id").asText()).isEqualTo(bobId);
+
+            alice.emit("offer", "{\"room_id\":\"sio\",\"to\":\"" + bobId + "\",\"sdp\":\"" + SDP + "\"}", 2);
+            assertThat(alice.awaitAck(2).get("ok").asBoolean()).isTrue();
+            assertThat(bob.awaitEvent("offer").get("from").asText()).isEqualTo(aliceId);
+            bob.emit("answer", "{\"room_id\":\"sio\",\"sdp\":\"" + SDP + "\"}", 2);
+            assertThat(alice.awaitEvent("answer").get("from").asText()).isEqualTo(bobId);
+            bob.emit("candidate", "{\"room_id\":\"sio\",\"candidate\":" + CANDIDATE + "}", 3);
+            assertThat(alice.awaitEvent("candidate").at("/candidate/sdpMLineIndex").asInt()).isZero();
+            alice.emit("message", "{\"room_id\":\"sio\",\"message\":\"hi bob\",\"sender\":\"Alice\"}", 3);
+            assertThat(bob.awaitEvent("message").get("message").asText()).isEqualTo("hi bob");
+            bob.emit("leave", "{\"room_id\":\"sio\"}", 4);
+            assertThat(bob.awaitAck(4).get("ok").asBoolean()).isTrue();
+            assertThat(alice.awaitEvent("peer-left").get("peer_id").asText()).isEqualTo(bobId);
+        }
+    }
+
+    @Test
     void capacityCountsEveryNodeAndOnlyNodesWithMembersSubscribe() throws Exception {
         LecternServer a = node("a", 2);
         LecternServer b = node("b", 2);
