@@ -194,6 +194,10 @@ public final class LecternServer implements AutoCloseable {
             if (bus instanceof HealthCheck check) {
                 health.add(check);
             }
+            if (bus instanceof RedisClusterBus redisBus) {
+                meters.more().counter("lectern.cluster.publish_dropped", List.of(), redisBus, RedisClusterBus::dropped);
+                meters.more().counter("lectern.cluster.out_of_order", List.of(), redisBus, RedisClusterBus::outOfOrder);
+            }
             this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config,
                     accounts.verifier, tutor, IceServers.of(ice), bus, meters);
             if (signaling.service() != null) {

@@ -415,11 +415,14 @@ class ClusterIntegrationTest {
                 "down".equals(httpA.get("/api/health", null).body().at("/components/cluster/status").asText()));
         JsonNode health = httpA.get("/api/health", null).body();
         assertThat(health.at("/components/cluster/detail").asText()).contains("redis unavailable");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() ->
+                httpA.get("/metrics", null).raw().body().contains("lectern_cluster_publish_dropped_total 1.0"));
 
         proxy.start();
         Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() ->
                 httpA.get("/api/health", null).status() == 200);
         // cross-node delivery resumes: the subscription is back and publishing works again
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> subscribers("split") == 2);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         String got = null;
         for (int i = 0; got == null && System.nanoTime() < deadline; i++) {

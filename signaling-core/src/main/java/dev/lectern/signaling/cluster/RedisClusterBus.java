@@ -495,18 +495,11 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
                 }
                 batch.add(first);
                 outgoing.drainTo(batch, 255);
-                store.withConnection(j -> {
-                    if (batch.size() == 1) {
-                        j.publish(store.key(first.channel()), first.payload());
-                        return null;
-                    }
-                    Pipeline p = j.pipelined();
-                    for (Outgoing o : batch) {
-                        p.publish(store.key(o.channel()), o.payload());
-                    }
-                    p.sync();
-                    return null;
-                });
+                try {
+                    publishBatch(batch);
+                } catch (StoreUnavailableException e) {
+                    publishBatch(batch); // the pool dropped its dead connections: once more on a fresh one
+                }
             } catch (StoreUnavailableException e) {
                 markDown(e);
                 dropped.addAndGet(batch.size());
@@ -520,6 +513,21 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
                 batch.clear();
             }
         }
+    }
+
+    private void publishBatch(List<Outgoing> batch) {
+        store.withConnection(j -> {
+            if (batch.size() == 1) {
+                j.publish(store.key(batch.get(0).channel()), batch.get(0).payload());
+                return null;
+            }
+            Pipeline p = j.pipelined();
+            for (Outgoing o : batch) {
+                p.publish(store.key(o.channel()), o.payload());
+            }
+            p.sync();
+            return null;
+        });
     }
 
     private static void pause(long millis) {

@@ -154,6 +154,14 @@ class RoomServiceClusterTest {
         rooms.handle(a, "message", obj("{\"room_id\":\"r\",\"message\":\"alone\",\"sender\":\"Alice\"}"));
         assertThat(bus.published).hasSize(1); // no remote member left: nothing published
         rooms.onRemote("elsewhere", new ClusterBus.RoomEvent("offer", null, "x", offer)); // a room we left: ignored
+
+        // a sender whose peer-joined was lost (Redis outage) becomes known by what it sends
+        ObjectNode chat = Json.MAPPER.createObjectNode().put("room_id", "r").put("message", "back")
+                .put("user_id", "dave").put("from", "rd");
+        rooms.onRemote("r", new ClusterBus.RoomEvent("message", null, "rd", chat));
+        assertThat(rooms.usersIn("r")).containsExactly("alice", "carol", "dave");
+        rooms.handle(a, "offer", obj("{\"room_id\":\"r\",\"to\":\"rd\"}").put("sdp", SDP));
+        assertThat(bus.published).endsWith("r offer to=rd from=pa");
     }
 
     @Test
