@@ -1,21 +1,11 @@
 package dev.lectern.bench;
 
 import dev.lectern.core.netty.EventLoops;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -214,7 +204,7 @@ public final class SignalingLoad {
         return pb.start();
     }
 
-    private static void awaitPort(int port, Process server, Path log) throws Exception {
+    static void awaitPort(int port, Process server, Path log) throws Exception {
         for (int i = 0; i < 600; i++) {
             if (!server.isAlive()) {
                 throw new IllegalStateException("server exited: " + Files.readString(log));
@@ -229,12 +219,12 @@ public final class SignalingLoad {
         throw new IllegalStateException("server did not listen on " + port);
     }
 
-    private static String scrape(int port) throws Exception {
+    static String scrape(int port) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    private static String metric(String metrics, String name) {
+    static String metric(String metrics, String name) {
         for (String line : metrics.split("\n")) {
             if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
                 return line.substring(line.lastIndexOf(' ') + 1);
@@ -263,31 +253,7 @@ public final class SignalingLoad {
     // ---- the clients
 
     private void connectAll(EventLoopGroup group, int port) throws Exception {
-        Semaphore inFlight = new Semaphore(256);
-        URI uri = URI.create("ws://127.0.0.1:" + port + "/socket.io/?EIO=4&transport=websocket");
-        Bootstrap b = new Bootstrap().group(group).channel(EventLoops.clientChannel())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
-        for (int i = 0; i < clients; i++) {
-            inFlight.acquire();
-            int index = i;
-            Client client = new Client(index, inFlight);
-            b.handler(new ChannelInitializer<>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
-                            new WebSocketClientProtocolHandler(WebSocketClientHandshakerFactory.newHandshaker(
-                                    uri, WebSocketVersion.V13, null, false, new DefaultHttpHeaders(), 65536)),
-                            client);
-                }
-            });
-            b.connect("127.0.0.1", port).addListener(f -> {
-                if (!f.isSuccess()) {
-                    failures.incrementAndGet();
-                    inFlight.release();
-                }
-            });
-        }
+        SocketIoClients.connectAll(group, clients, i -> port, Client::new, failures);
     }
 
     /** One Socket.IO client: open → CONNECT with a dev user id → join its room → relay offers to its partner. */
@@ -309,13 +275,10 @@ public final class SignalingLoad {
                 return;
             }
             String s = text.text();
-            if (s.equals("2")) {
-                ctx.writeAndFlush(new TextWebSocketFrame("3"));
-            } else if (s.startsWith("0{")) {
-                ctx.writeAndFlush(new TextWebSocketFrame("40{\"user_id\":\"u" + index + "\"}"));
-            } else if (s.startsWith("40{")) {
-                ctx.writeAndFlush(new TextWebSocketFrame("42[\"join\",{\"room_id\":\"" + room + "\"}]"));
-            } else if (s.startsWith("42[\"joined\"")) {
+            if (SocketIoClients.handshake(ctx, s, "u" + index, room)) {
+                return;
+            }
+            if (s.startsWith("42[\"joined\"")) {
                 if (!ready) {
                     ready = true;
                     inFlight.release();
@@ -324,13 +287,9 @@ public final class SignalingLoad {
                     ctx.executor().schedule(() -> tick(ctx), first, TimeUnit.NANOSECONDS);
                 }
             } else if (s.startsWith("42[\"offer\"")) {
-                int at = s.indexOf("v=0 ");
-                if (at > 0) {
-                    int end = at + 4;
-                    while (end < s.length() && Character.isDigit(s.charAt(end))) {
-                        end++;
-                    }
-                    record(System.nanoTime() - Long.parseLong(s, at + 4, end, 10));
+                long age = SocketIoClients.offerAgeNanos(s);
+                if (age >= 0) {
+                    record(age);
                 }
             } else if (s.startsWith("44") || s.startsWith("42[\"error\"")) {
                 failures.incrementAndGet();
@@ -343,8 +302,7 @@ public final class SignalingLoad {
             }
             long period = periodNanos;
             if (sending) {
-                ctx.writeAndFlush(new TextWebSocketFrame("42[\"offer\",{\"room_id\":\"" + room + "\",\"sdp\":\"v=0 "
-                        + System.nanoTime() + "\"}]"));
+                ctx.writeAndFlush(new TextWebSocketFrame(SocketIoClients.offer(room)));
                 sent.incrementAndGet();
             }
             ctx.executor().schedule(() -> tick(ctx), period, TimeUnit.NANOSECONDS);

@@ -6,6 +6,7 @@ import dev.lectern.ai.objects.ObjectStore;
 import dev.lectern.ai.objects.S3ObjectStore;
 import dev.lectern.ai.objects.UrlSigner;
 import dev.lectern.core.auth.TokenVerifier;
+import dev.lectern.core.config.ClusterConfig;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.config.Secret;
@@ -15,6 +16,11 @@ import dev.lectern.core.config.StorageConfig;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.store.EphemeralStore;
+import dev.lectern.core.store.RedisEphemeralStore;
+import dev.lectern.signaling.cluster.ClusterBus;
+import dev.lectern.signaling.cluster.LocalClusterBus;
+import dev.lectern.signaling.cluster.RedisClusterBus;
+import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpDecorator;
@@ -196,8 +202,17 @@ public final class LecternServer implements AutoCloseable {
             this.app = new HttpApp(http, router, decorators, blocking, meters);
             RoomTutor tutor = new RoomTutor(transcripts, rooms, ai.conversations(), accounts.ephemeral, blocking,
                     Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
+            ClusterBus bus = clusterBus(config, accounts.ephemeral);
+            closeables.push(bus);
+            if (bus instanceof HealthCheck check) {
+                health.add(check);
+            }
+            if (bus instanceof RedisClusterBus redisBus) {
+                meters.more().counter("lectern.cluster.publish_dropped", List.of(), redisBus, RedisClusterBus::dropped);
+                meters.more().counter("lectern.cluster.out_of_order", List.of(), redisBus, RedisClusterBus::outOfOrder);
+            }
             this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config,
-                    accounts.verifier, tutor, IceServers.of(ice), meters);
+                    accounts.verifier, tutor, IceServers.of(ice), bus, meters);
             if (signaling.service() != null) {
                 tutor.attach(signaling.service().rooms()::broadcast);
             }
@@ -283,6 +298,20 @@ public final class LecternServer implements AutoCloseable {
             }
             throw new StartupException(key + ": cannot listen on " + http.host() + ":" + port + ": " + e, e);
         }
+    }
+
+    /** The single-node bus, or rooms across nodes over the ephemeral store's Redis ({@code cluster.mode: redis}). */
+    private static ClusterBus clusterBus(ServerConfig config, EphemeralStore ephemeral) {
+        ClusterConfig cc = config.cluster();
+        String nodeId = cc.nodeId().isEmpty() ? EngineIoServer.newId() : cc.nodeId();
+        if (!cc.redis()) {
+            return new LocalClusterBus(nodeId);
+        }
+        if (!(ephemeral instanceof RedisEphemeralStore redis)) {
+            throw new StartupException("cluster.mode: redis needs storage.redis.url (the Redis the nodes share)", null);
+        }
+        return new RedisClusterBus(redis, nodeId, cc.heartbeatIntervalMillis(), cc.heartbeatTtlMillis(),
+                cc.publishQueueLimit());
     }
 
     /** The URL-signing key from the environment, or a random one for this process. */

@@ -5,6 +5,7 @@ import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.config.SignalingConfig;
 import dev.lectern.signaling.OriginPolicy;
 import dev.lectern.signaling.SignalingService;
+import dev.lectern.signaling.cluster.ClusterBus;
 import dev.lectern.signaling.conformance.ConformanceFixture;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.room.IceServers;
@@ -32,9 +33,10 @@ public final class Signaling {
     }
 
     static Signaling production(ServerConfig config, TokenVerifier tokens, RoomEventSink sink, IceServers ice,
-            MeterRegistry meters) {
+            ClusterBus bus, MeterRegistry meters) {
         SignalingConfig sc = config.signaling();
-        SignalingService service = new SignalingService(sc, tokens, new RoomService(sc, sink, ice, Clock.systemUTC()));
+        SignalingService service = new SignalingService(sc, tokens,
+                new RoomService(sc, sink, ice, Clock.systemUTC(), bus));
         meters.gauge("lectern.signaling.sessions", service, SignalingService::connections);
         meters.gauge("lectern.signaling.rooms", service.rooms(), RoomService::roomCount);
         meters.gauge("lectern.signaling.recoverable", service, SignalingService::recoverableSockets);

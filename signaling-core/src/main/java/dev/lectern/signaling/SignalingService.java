@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,6 +57,7 @@ public final class SignalingService implements JsonWsEndpoint {
         this.sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis(),
                 config.recoveryWindowMillis(), config.pingIntervalMillis() + config.pingTimeoutMillis(),
                 config.outboundQueueLimit());
+        sio.cluster(rooms.bus());
         this.socketIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
                 config.upgradeTimeoutMillis(), config.maxPayloadBytes(), config.outboundQueueLimit(), slowConsumers,
                 sio::attach);
@@ -151,6 +153,27 @@ public final class SignalingService implements JsonWsEndpoint {
         public boolean canResume(Object before, Object now) {
             return before instanceof Principal b && now instanceof Principal n && b.userId().equals(n.userId());
         }
+
+        @Override
+        public String resumeKey(Object principal) {
+            return principal instanceof Principal p ? p.userId() : null;
+        }
+
+        @Override
+        public JsonNode handOff(SocketIoSocket socket) {
+            SocketPeer peer = new SocketPeer(socket);
+            unregister(peer);
+            return rooms.handOff(peer);
+        }
+
+        @Override
+        public void takeOver(SocketIoSocket socket, JsonNode state) {
+            SocketPeer peer = new SocketPeer(socket);
+            register(peer);
+            if (state != null) {
+                rooms.adopt(peer, state);
+            }
+        }
     }
 
     private void register(Peer peer) {
@@ -194,13 +217,28 @@ public final class SignalingService implements JsonWsEndpoint {
         public void send(String event, JsonNode data) {
             socket.emit(event, data);
         }
+
+        @Override
+        public boolean isOpen() {
+            return socket.isConnected();
+        }
     }
 
     private void handle(Peer peer, String event, JsonNode data, java.util.function.Consumer<JsonNode> reply) {
-        JsonNode result;
-        try {
-            result = rooms.handle(peer, event, data);
-        } catch (SignalingError e) {
+        rooms.handleAsync(peer, event, data).whenComplete((result, failure) -> {
+            if (failure == null) {
+                reply.accept(result);
+                return;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            SignalingError e;
+            if (cause instanceof SignalingError se) {
+                e = se;
+            } else {
+                logger.warn("signaling event {} failed", event.length() <= 32 ? event : event.substring(0, 32), cause);
+                e = new SignalingError("internal", "the server could not handle this event");
+            }
             ObjectNode error = Json.MAPPER.createObjectNode().put("code", e.code()).put("message", e.getMessage());
             if (data != null && data.isObject() && data.get("room_id") != null && data.get("room_id").isTextual()
                     && data.get("room_id").asText().length() <= config.maxRoomIdChars()) {
@@ -210,9 +248,7 @@ public final class SignalingService implements JsonWsEndpoint {
             peer.send("error", error);
             reply.accept(Json.MAPPER.createObjectNode().put("ok", false).put("code", e.code())
                     .put("message", e.getMessage()));
-            return;
-        }
-        reply.accept(result);
+        });
     }
 
     // ---- the JSON dialect
@@ -278,6 +314,11 @@ public final class SignalingService implements JsonWsEndpoint {
         @Override
         public String userId() {
             return userId;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return !closed;
         }
 
         @Override

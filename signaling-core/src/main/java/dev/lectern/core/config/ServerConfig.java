@@ -14,10 +14,11 @@ public record ServerConfig(
         HistoryConfig history,
         AvatarsConfig avatars,
         AiConfig ai,
-        UploadsConfig uploads) {
+        UploadsConfig uploads,
+        ClusterConfig cluster) {
 
     /** The same configuration with another AI section (tests and benchmarks point it at their own upstream). */
     public ServerConfig withAi(AiConfig newAi) {
-        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads);
+        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads, cluster);
     }
 }

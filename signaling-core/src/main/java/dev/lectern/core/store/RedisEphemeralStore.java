@@ -115,6 +115,19 @@ public final class RedisEphemeralStore implements EphemeralStore {
         return prefix + key;
     }
 
+    /** The full Redis name of a key or channel (with the configured prefix), for scripts and pipelines. */
+    public String key(String key) {
+        return k(key);
+    }
+
+    /**
+     * Runs commands on a pooled connection (pipelines, scripts) for components built on this store, with the same
+     * outage handling as every other call: connection trouble throws {@link StoreUnavailableException}. Blocking.
+     */
+    public <T> T withConnection(Function<Jedis, T> commands) {
+        return call(commands);
+    }
+
     /** Runs one command on a pooled connection, turning connection trouble into {@link StoreUnavailableException}. */
     private <T> T call(Function<Jedis, T> command) {
         if (closed) {
@@ -255,6 +268,14 @@ public final class RedisEphemeralStore implements EphemeralStore {
      */
     @Override
     public Subscription subscribe(String channel, Consumer<String> listener) {
+        return subscribe(channel, listener, true);
+    }
+
+    /**
+     * As {@link #subscribe(String, Consumer)}; with {@code awaitConfirmation} false it returns at once (the
+     * subscription is made on the pub/sub connection as soon as it can be).
+     */
+    public Subscription subscribe(String channel, Consumer<String> listener, boolean awaitConfirmation) {
         if (closed) {
             throw new StoreUnavailableException(STORE, "store is closed", null);
         }
@@ -269,6 +290,9 @@ public final class RedisEphemeralStore implements EphemeralStore {
             if (connected) {
                 s.subscribe(full);
             }
+        }
+        if (!awaitConfirmation) {
+            return () -> unsubscribe(full, listener);
         }
         try {
             // on a live connection the confirmation is one round trip, so a busy Redis gets longer; otherwise wait

@@ -11,4 +11,9 @@ public interface Peer {
     String userId();
 
     void send(String event, JsonNode data);
+
+    /** False once the connection is gone for good (a join that completes later must not add it). */
+    default boolean isOpen() {
+        return true;
+    }
 }

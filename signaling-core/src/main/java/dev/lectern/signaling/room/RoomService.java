@@ -6,40 +6,64 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.config.SignalingConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.util.CowSets;
+import dev.lectern.signaling.cluster.ClusterBus;
+import dev.lectern.signaling.cluster.ClusterBus.RoomEvent;
+import dev.lectern.signaling.cluster.LocalClusterBus;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Tutoring rooms and the WebRTC relay: {@code join}, {@code leave}, {@code offer}, {@code answer}, {@code candidate},
  * {@code message}. Only members may send into a room; a relay goes to one peer ({@code to}) or the rest of the room.
  * Thread-safe (peers live on different event loops): each room is guarded by its own monitor.
+ *
+ * <p>With a clustered {@link ClusterBus} a room spans nodes: a join is registered cluster-wide first (capacity
+ * counted across nodes; the join completes asynchronously), each room knows its members on other nodes, and events
+ * for them are published on the bus while local members are served directly, so local delivery never waits for (or
+ * depends on) the bus. Remote events arrive through {@link ClusterBus.Handler}.
  */
-public final class RoomService {
+public final class RoomService implements ClusterBus.Handler {
     private final SignalingConfig config;
     private final RelayValidator validator;
     private final RoomEventSink sink;
     private final IceServers iceServers;
     private final Clock clock;
+    private final ClusterBus bus;
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     /** Rooms each peer is in, to clean up on disconnect. */
     private final Map<String, Set<String>> memberships = new ConcurrentHashMap<>();
 
     public RoomService(SignalingConfig config, RoomEventSink sink, IceServers iceServers, Clock clock) {
+        this(config, sink, iceServers, clock, new LocalClusterBus("local"));
+    }
+
+    public RoomService(SignalingConfig config, RoomEventSink sink, IceServers iceServers, Clock clock, ClusterBus bus) {
         this.config = config;
         this.validator = new RelayValidator(config);
         this.sink = sink;
         this.iceServers = iceServers;
         this.clock = clock;
+        this.bus = bus;
+        bus.start(this);
+    }
+
+    public ClusterBus bus() {
+        return bus;
     }
 
     private static final class Room {
         final String id;
         final Map<String, Member> members = new LinkedHashMap<>(4);
+        /** Members on other nodes, as the bus told us. */
+        final Map<String, ClusterBus.Member> remote = new LinkedHashMap<>(4);
         boolean closed;
 
         Room(String id) {
@@ -49,25 +73,82 @@ public final class RoomService {
 
     private record Member(Peer peer, boolean host) {}
 
-    /** Handles one client event; returns the ack payload, or throws {@link SignalingError}. */
+    /**
+     * Handles one client event; returns the ack payload, or throws {@link SignalingError}. Waits for a clustered
+     * join: use {@link #handleAsync} on an event loop.
+     */
     public JsonNode handle(Peer peer, String event, JsonNode data) {
-        return switch (event) {
-            case "join" -> join(peer, data);
-            case "leave" -> leave(peer, data);
-            case "offer", "answer" -> relaySdp(peer, event, data);
-            case "candidate" -> relayCandidate(peer, data);
-            case "message" -> chat(peer, data);
-            default -> throw new SignalingError("unknown_event", "unknown event");
-        };
+        try {
+            return handleAsync(peer, event, data).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
-    private JsonNode join(Peer peer, JsonNode data) {
+    /** Handles one client event; the stage completes with the ack payload, or with a {@link SignalingError}. */
+    public CompletionStage<JsonNode> handleAsync(Peer peer, String event, JsonNode data) {
+        try {
+            return switch (event) {
+                case "join" -> join(peer, data);
+                case "leave" -> CompletableFuture.completedFuture(leave(peer, data));
+                case "offer", "answer" -> CompletableFuture.completedFuture(relaySdp(peer, event, data));
+                case "candidate" -> CompletableFuture.completedFuture(relayCandidate(peer, data));
+                case "message" -> CompletableFuture.completedFuture(chat(peer, data));
+                default -> throw new SignalingError("unknown_event", "unknown event");
+            };
+        } catch (SignalingError e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletionStage<JsonNode> join(Peer peer, JsonNode data) {
         String roomId = validator.roomId(data);
         JsonNode hostFlag = data.get("is_host");
         if (hostFlag != null && !hostFlag.isNull() && !hostFlag.isBoolean()) {
             throw new SignalingError("bad_request", "is_host must be a boolean");
         }
         boolean host = hostFlag != null && hostFlag.asBoolean(false);
+        if (!bus.clustered()) {
+            return CompletableFuture.completedFuture(commitJoin(peer, roomId, host, null));
+        }
+        Room existing = rooms.get(roomId);
+        if (existing != null) {
+            synchronized (existing) {
+                Member self = existing.members.get(peer.peerId());
+                if (!existing.closed && self != null && self.peer.equals(peer)) {
+                    return CompletableFuture.completedFuture(commitJoin(peer, roomId, host, null)); // joined again
+                }
+                if (!existing.closed && existing.members.size() >= config.roomCapacity()) {
+                    throw full();
+                }
+            }
+        }
+        return bus.join(roomId, new ClusterBus.Member(peer.peerId(), peer.userId(), host), config.roomCapacity())
+                .handle((remote, error) -> {
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        throw cause instanceof ClusterBus.RoomFullException ? full()
+                                : new CompletionException(cause);
+                    }
+                    try {
+                        return commitJoin(peer, roomId, host, remote);
+                    } catch (RuntimeException e) {
+                        bus.leave(roomId, peer.peerId(), null); // registered, but not added here
+                        throw e;
+                    }
+                });
+    }
+
+    private SignalingError full() {
+        return new SignalingError("room_full", "room is full (" + config.roomCapacity() + " peers)");
+    }
+
+    /**
+     * Adds the peer to the room here and tells everyone. {@code remote}: the members on other nodes (clustered, the
+     * peer is registered with the bus), or null (single node, or already a member).
+     */
+    private JsonNode commitJoin(Peer peer, String roomId, boolean host, List<ClusterBus.Member> remote) {
         while (true) {
             Room room = rooms.computeIfAbsent(roomId, Room::new);
             List<Member> others;
@@ -75,9 +156,23 @@ public final class RoomService {
                 if (room.closed) {
                     continue; // emptied and removed meanwhile: take the new one
                 }
+                boolean registered = remote != null && bus.clustered();
                 if (!room.members.containsKey(peer.peerId())) {
-                    if (room.members.size() >= config.roomCapacity()) {
-                        throw new SignalingError("room_full", "room is full (" + config.roomCapacity() + " peers)");
+                    // local members are never more than the cluster-wide count: this holds in an outage too
+                    SignalingError refused = room.members.size() >= config.roomCapacity() ? full()
+                            : !peer.isOpen() ? new SignalingError("disconnected", "the connection closed while joining")
+                            : null;
+                    if (refused != null) {
+                        if (room.members.isEmpty()) {
+                            room.closed = true;
+                            rooms.remove(roomId, room);
+                        }
+                        throw refused;
+                    }
+                    if (remote != null) {
+                        for (ClusterBus.Member m : remote) {
+                            room.remote.put(m.peerId(), m);
+                        }
                     }
                     room.members.put(peer.peerId(), new Member(peer, host));
                     memberships.compute(peer.peerId(), (k, in) -> CowSets.plus(in, roomId));
@@ -88,6 +183,9 @@ public final class RoomService {
                         }
                     }
                 } else {
+                    if (registered) {
+                        bus.handOff(roomId, peer.peerId()); // a second join of a member: let go of its extra hold
+                    }
                     others = null;
                 }
                 ObjectNode joined = Json.MAPPER.createObjectNode();
@@ -100,6 +198,9 @@ public final class RoomService {
                         peers.add(describe(m));
                     }
                 }
+                for (ClusterBus.Member m : room.remote.values()) {
+                    peers.add(describe(m));
+                }
                 joined.set("ice_servers", iceServers.forUser(peer.userId()));
                 peer.send("joined", joined);
                 if (others != null) {
@@ -108,11 +209,22 @@ public final class RoomService {
                     for (Member m : others) {
                         m.peer.send("peer-joined", notice);
                     }
+                    if (bus.clustered()) {
+                        bus.publish(roomId, new RoomEvent("peer-joined", null, peer.peerId(), notice));
+                    }
                     sink.joined(roomId, peer.userId(), peer.peerId());
                 }
                 return joined;
             }
         }
+    }
+
+    private static ObjectNode describe(ClusterBus.Member m) {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("peer_id", m.peerId());
+        n.put("user_id", m.userId());
+        n.put("is_host", m.host());
+        return n;
     }
 
     private static ObjectNode describe(Member m) {
@@ -159,6 +271,9 @@ public final class RoomService {
             notice.put("user_id", peer.userId());
             for (Member m : room.members.values()) {
                 m.peer.send("peer-left", notice);
+            }
+            if (bus.clustered()) {
+                bus.leave(roomId, peer.peerId(), new RoomEvent("peer-left", null, peer.peerId(), notice));
             }
             if (room.members.isEmpty()) {
                 room.closed = true;
@@ -237,15 +352,21 @@ public final class RoomService {
             }
             if (to != null) {
                 Member target = room.members.get(to);
-                if (target == null || target.peer.equals(from)) {
+                if (target != null && !target.peer.equals(from)) {
+                    targets.add(target.peer);
+                } else if (target == null && room.remote.containsKey(to)) {
+                    bus.publish(roomId, new RoomEvent(event, to, from.peerId(), out));
+                } else {
                     throw new SignalingError("unknown_peer", "no such peer in this room");
                 }
-                targets.add(target.peer);
             } else {
                 for (Member m : room.members.values()) {
                     if (includeSender || !m.peer.equals(from)) {
                         targets.add(m.peer);
                     }
+                }
+                if (!room.remote.isEmpty()) {
+                    bus.publish(roomId, new RoomEvent(event, null, from.peerId(), out));
                 }
             }
         }
@@ -265,13 +386,18 @@ public final class RoomService {
             return 0;
         }
         List<Peer> targets;
+        int remote;
         synchronized (room) {
             targets = room.members.values().stream().map(Member::peer).toList();
+            remote = room.remote.size();
+            if (remote > 0) {
+                bus.publish(roomId, new RoomEvent(event, null, null, data));
+            }
         }
         for (Peer p : targets) {
             p.send(event, data);
         }
-        return targets.size();
+        return targets.size() + remote;
     }
 
     /** User ids of the peers in a room right now, in join order; empty when nobody is there. */
@@ -281,8 +407,146 @@ public final class RoomService {
             return List.of();
         }
         synchronized (room) {
-            return room.members.values().stream().map(m -> m.peer().userId()).distinct().toList();
+            List<String> users = new ArrayList<>();
+            room.members.values().forEach(m -> users.add(m.peer().userId()));
+            room.remote.values().forEach(m -> users.add(m.userId()));
+            return users.stream().distinct().toList();
         }
+    }
+
+    // ---- the cluster side
+
+    /** An event from another node: membership news update the room's remote members; relays go to local peers. */
+    @Override
+    public void onRemote(String roomId, RoomEvent event) {
+        Room room = rooms.get(roomId);
+        if (room == null) {
+            return;
+        }
+        JsonNode data = event.data();
+        List<Peer> targets = new ArrayList<>(2);
+        synchronized (room) {
+            switch (event.event()) {
+                case "peer-joined" -> {
+                    String peerId = data.path("peer_id").asText();
+                    if (room.members.containsKey(peerId) || room.remote.containsKey(peerId)) {
+                        return; // already known (joined-list or a re-announcement)
+                    }
+                    room.remote.put(peerId, new ClusterBus.Member(peerId, data.path("user_id").asText(),
+                            data.path("is_host").asBoolean(false)));
+                    room.members.values().forEach(m -> targets.add(m.peer));
+                }
+                case "peer-left" -> {
+                    if (room.remote.remove(data.path("peer_id").asText()) == null) {
+                        return; // told twice (its node, and a reaper), or never known
+                    }
+                    room.members.values().forEach(m -> targets.add(m.peer));
+                }
+                default -> {
+                    String from = event.from();
+                    if (from != null && data.path("user_id").isTextual() && !room.members.containsKey(from)
+                            && !room.remote.containsKey(from)) {
+                        // a sender we had not heard of (its peer-joined was lost in an outage): a member after all
+                        room.remote.put(from, new ClusterBus.Member(from, data.get("user_id").asText(), false));
+                    }
+                    if (event.to() != null) {
+                        Member target = room.members.get(event.to());
+                        if (target != null) {
+                            targets.add(target.peer);
+                        }
+                    } else {
+                        for (Member m : room.members.values()) {
+                            if (!m.peer.peerId().equals(event.from())) {
+                                targets.add(m.peer);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (Peer p : targets) {
+            p.send(event.event(), data);
+        }
+    }
+
+    /**
+     * The peer's client resumed on another node: it leaves this node's rooms without a {@code peer-left} (it is still
+     * in them, elsewhere) and the rooms it was in are returned as {@code [{room_id, is_host}]} for {@link #adopt}.
+     */
+    public ArrayNode handOff(Peer peer) {
+        ArrayNode state = Json.MAPPER.createArrayNode();
+        Set<String> in = memberships.remove(peer.peerId());
+        if (in == null) {
+            return state;
+        }
+        for (String roomId : in) {
+            Room room = rooms.get(roomId);
+            if (room == null) {
+                continue;
+            }
+            synchronized (room) {
+                Member gone = room.members.get(peer.peerId());
+                if (gone == null || !gone.peer.equals(peer)) {
+                    continue;
+                }
+                room.members.remove(peer.peerId());
+                state.addObject().put("room_id", roomId).put("is_host", gone.host);
+                if (room.members.isEmpty()) {
+                    room.closed = true;
+                    rooms.remove(roomId, room);
+                } else {
+                    room.remote.put(peer.peerId(), new ClusterBus.Member(peer.peerId(), peer.userId(), gone.host));
+                }
+            }
+            bus.handOff(roomId, peer.peerId());
+        }
+        return state;
+    }
+
+    /** A peer handed off by another node ({@link #handOff}) is in these rooms here now, without a {@code peer-joined}. */
+    public void adopt(Peer peer, JsonNode state) {
+        for (JsonNode entry : state) {
+            String roomId = entry.path("room_id").asText();
+            boolean host = entry.path("is_host").asBoolean(false);
+            while (true) {
+                Room room = rooms.computeIfAbsent(roomId, Room::new);
+                synchronized (room) {
+                    if (room.closed) {
+                        continue;
+                    }
+                    room.remote.remove(peer.peerId());
+                    room.members.put(peer.peerId(), new Member(peer, host));
+                    memberships.compute(peer.peerId(), (k, in) -> CowSets.plus(in, roomId));
+                    break;
+                }
+            }
+            bus.adopt(roomId, new ClusterBus.Member(peer.peerId(), peer.userId(), host)).thenAccept(others -> {
+                Room room = rooms.get(roomId);
+                if (room != null) {
+                    synchronized (room) {
+                        for (ClusterBus.Member m : others) {
+                            if (!room.members.containsKey(m.peerId())) {
+                                room.remote.put(m.peerId(), m);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    @Override
+    public Map<String, List<ClusterBus.Member>> localMembers() {
+        Map<String, List<ClusterBus.Member>> out = new java.util.HashMap<>();
+        for (Room room : rooms.values()) {
+            synchronized (room) {
+                if (!room.closed && !room.members.isEmpty()) {
+                    out.put(room.id, room.members.values().stream()
+                            .map(m -> new ClusterBus.Member(m.peer.peerId(), m.peer.userId(), m.host)).toList());
+                }
+            }
+        }
+        return out;
     }
 
     /** Live rooms (for metrics and tests). */

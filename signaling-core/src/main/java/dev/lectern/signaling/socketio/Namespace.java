@@ -30,6 +30,25 @@ public interface Namespace {
         return false;
     }
 
+    /**
+     * Who a principal is, for a resume on another node (where the old principal is not at hand): a client may take
+     * over a socket of another node only when both keys are equal. Null (the default) never recovers across nodes.
+     */
+    default String resumeKey(Object principal) {
+        return null;
+    }
+
+    /**
+     * The socket's client resumed on another node: let go of it here without telling anyone it left, and return the
+     * state ({@link #takeOver}) the other node needs.
+     */
+    default JsonNode handOff(SocketIoSocket socket) {
+        return null;
+    }
+
+    /** A socket handed off by another node ({@link #handOff}) is served here now; its client is connected. */
+    default void takeOver(SocketIoSocket socket, JsonNode state) { }
+
     /** Replies to a client's ack request, at most once. */
     interface Ack {
         void send(ArrayNode args, List<byte[]> attachments);

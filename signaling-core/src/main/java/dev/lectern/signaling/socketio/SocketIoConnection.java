@@ -135,19 +135,69 @@ final class SocketIoConnection implements EngineIoSession.Listener {
                 connectTimeout.cancel(false);
                 connectTimeout = null;
             }
-            if (resume(ns, nsp, auth, principal)) {
+            if (resume(ns, nsp, auth, principal) || resumeFromAnotherNode(ns, nsp, auth, principal)) {
                 return;
             }
-            String pid = server.recovers() && ns.canResume(principal, principal) ? EngineIoServer.newId() : null;
-            SocketIoSocket socket = new SocketIoSocket(server, this, nsp, EngineIoServer.newId(), pid, principal,
-                    server.replayMillis(), server.replayLimit());
-            if (pid != null) {
-                server.register(socket);
-            }
-            sockets[server.slot(nsp)] = socket;
-            send(connectReply(socket));
-            ns.onConnect(socket, auth);
+            connectNew(ns, nsp, auth, principal);
         }));
+    }
+
+    private void connectNew(Namespace ns, String nsp, JsonNode auth, Object principal) {
+        String pid = server.recovers() && ns.canResume(principal, principal) ? server.newPid() : null;
+        SocketIoSocket socket = new SocketIoSocket(server, this, nsp, EngineIoServer.newId(), pid, principal,
+                server.replayMillis(), server.replayLimit());
+        if (pid != null) {
+            server.register(socket);
+        }
+        sockets[server.slot(nsp)] = socket;
+        send(connectReply(socket));
+        ns.onConnect(socket, auth);
+    }
+
+    /**
+     * Connection state recovery across nodes: the private id names another node, which is asked to hand the socket
+     * over. Meanwhile the CONNECT waits; when the holder refuses or does not answer, the client gets a new socket.
+     */
+    private boolean resumeFromAnotherNode(Namespace ns, String nsp, JsonNode auth, Object principal) {
+        JsonNode pid = auth.get("pid");
+        JsonNode offset = auth.get("offset");
+        if (!server.recovers() || pid == null || !pid.isTextual() || offset == null || !offset.isTextual()) {
+            return false;
+        }
+        String holder = server.holderOf(pid.asText());
+        String key = ns.resumeKey(principal);
+        if (holder == null || key == null) {
+            return false;
+        }
+        long bit = 1L << server.slot(nsp);
+        connecting |= bit;
+        server.claim(holder, pid.asText(), offset.asText(), key).whenComplete((claim, e) ->
+                session.executor().execute(() -> {
+                    connecting &= ~bit;
+                    if (claim == null) {
+                        if (session.isOpen()) {
+                            connectNew(ns, nsp, auth, principal);
+                        }
+                        return;
+                    }
+                    SocketIoSocket socket = new SocketIoSocket(server, this, nsp, claim.id(), pid.asText(), principal,
+                            server.replayMillis(), server.replayLimit());
+                    socket.continueAt(claim.nextOffset());
+                    server.adopted(pid.asText());
+                    server.register(socket);
+                    sockets[server.slot(nsp)] = socket;
+                    send(connectReply(socket));
+                    for (String missed : claim.missed()) {
+                        sendEncoded(missed, List.of());
+                    }
+                    ns.takeOver(socket, claim.state());
+                    logger.debug("session {}: socket {} recovered from node {}, {} packets replayed", session.sid(),
+                            socket.id(), holder, claim.missed().size());
+                    if (!session.isOpen()) { // gone while the holder answered: an ordinary disconnect now
+                        onClose(session, "transport close");
+                    }
+                }));
+        return true;
     }
 
     /** Connection state recovery: {@code {pid, offset}} in the auth payload of a client that dropped. */

@@ -1,7 +1,18 @@
 package dev.lectern.signaling.socketio;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.core.json.Json;
+import dev.lectern.signaling.cluster.ClusterBus;
+import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.engineio.EngineIoSession;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -10,6 +21,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The namespaces served on one Engine.IO endpoint, the connect timeout and connection state recovery: sockets whose
  * transport dropped are parked here by private id for {@code recoveryWindowMillis} (0 disables recovery).
+ *
+ * <p>On a {@link #cluster clustered} node a private id names the node that holds the socket ({@code node:random}); a
+ * client that resumes on another node has that node ask the holder, over the cluster bus, to hand the socket over:
+ * the holder answers with what the client missed (from its replay buffer, which also kept filling while the client
+ * was away), the socket's id and offset, and the namespace's state (its rooms), and forgets it without a disconnect.
  */
 public final class SocketIoServer {
     private final Map<String, Namespace> namespaces;
@@ -22,6 +38,24 @@ public final class SocketIoServer {
     private final Map<String, Parked> parked = new ConcurrentHashMap<>();
     /** Recoverable sockets that are still attached, by private id: a client may be back before its drop is noticed. */
     private final Map<String, SocketIoSocket> live = new ConcurrentHashMap<>();
+    private volatile ClusterBus bus;
+    static final long CLAIM_TIMEOUT_MILLIS = 3000;
+    private static final int MOVED_LIMIT = 100_000;
+    private static final int MAX_HOPS = 4;
+    /**
+     * Where sockets handed over by this node went, by private id (whose prefix still names this node), so that a
+     * client that drops again and comes back anywhere can be found; the oldest entries go beyond the limit.
+     */
+    private final Map<String, String> movedTo = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    return size() > MOVED_LIMIT;
+                }
+            });
+
+    /** What the holding node sent for a socket resumed here. */
+    record Claim(String id, long nextOffset, List<String> missed, JsonNode state) {}
 
     private static final class Parked {
         final SocketIoSocket socket;
@@ -56,6 +90,109 @@ public final class SocketIoServer {
         this.recoveryWindowMillis = recoveryWindowMillis;
         this.replayMillis = replayMillis;
         this.replayLimit = replayLimit;
+    }
+
+    /** Joins a cluster: private ids name this node, and other nodes may claim sockets parked here. */
+    public void cluster(ClusterBus clusterBus) {
+        if (clusterBus.clustered()) {
+            this.bus = clusterBus;
+            clusterBus.serveRequests(this::handOver);
+        }
+    }
+
+    String newPid() {
+        ClusterBus b = bus;
+        return b == null ? EngineIoServer.newId() : b.nodeId() + ":" + EngineIoServer.newId();
+    }
+
+    /** The other node holding this private id; null when it is ours or recovery does not span nodes. */
+    String holderOf(String pid) {
+        ClusterBus b = bus;
+        int colon = pid.indexOf(':');
+        if (b == null || colon <= 0) {
+            return null;
+        }
+        String node = movedTo.getOrDefault(pid, pid.substring(0, colon));
+        return node.equals(b.nodeId()) ? null : node;
+    }
+
+    /** A socket handed over by another node is ours now. */
+    void adopted(String pid) {
+        movedTo.remove(pid);
+    }
+
+    /** Asks the holder for a socket; completes with null when it cannot be resumed. */
+    CompletionStage<Claim> claim(String node, String pid, String offset, String resumeKey) {
+        ObjectNode q = Json.MAPPER.createObjectNode().put("pid", pid).put("offset", offset).put("key", resumeKey)
+                .put("node", bus.nodeId()).put("hops", 0);
+        return bus.request(node, Json.write(q), CLAIM_TIMEOUT_MILLIS).handle((answer, error) -> {
+            if (error != null || answer == null || answer.isEmpty()) {
+                return null;
+            }
+            try {
+                JsonNode a = Json.MAPPER.readTree(answer);
+                if (!a.path("ok").asBoolean(false)) {
+                    return null;
+                }
+                List<String> missed = new ArrayList<>();
+                a.path("missed").forEach(m -> missed.add(m.asText()));
+                return new Claim(a.path("id").asText(), a.path("next").asLong(), missed, a.get("state"));
+            } catch (IOException e) {
+                return null;
+            }
+        });
+    }
+
+    /** Another node claims a socket of ours whose client came back there. */
+    private CompletionStage<String> handOver(String request) {
+        JsonNode q;
+        try {
+            q = Json.MAPPER.readTree(request);
+        } catch (IOException e) {
+            return CompletableFuture.completedFuture("");
+        }
+        String pid = q.path("pid").asText();
+        String refused = Json.write(Json.MAPPER.createObjectNode().put("ok", false));
+        SocketIoSocket found = unpark(pid);
+        boolean parked = found != null;
+        SocketIoSocket socket = parked ? found : attached(pid);
+        if (socket == null) {
+            String next = movedTo.get(pid);
+            int hops = q.path("hops").asInt();
+            if (next == null || hops >= MAX_HOPS || next.equals(q.path("node").asText())) {
+                return CompletableFuture.completedFuture(refused);
+            }
+            ((ObjectNode) q).put("hops", hops + 1); // it moved on from here: ask where it went
+            return bus.request(next, Json.write(q), CLAIM_TIMEOUT_MILLIS).handle((a, e) -> e == null ? a : refused);
+        }
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        SocketIoConnection previous = socket.connection();
+        previous.executor().execute(() -> {
+            Namespace ns = namespaces.get(socket.nsp());
+            String key = ns.resumeKey(socket.principal());
+            List<SocketIoSocket.Sent> missed = key != null && key.equals(q.path("key").asText(null))
+                    && socket.pid() != null ? socket.handOver(q.path("offset").asText()) : null;
+            if (missed == null) {
+                if (parked) {
+                    expireNow(socket, "recovery failed");
+                }
+                answer.complete(refused);
+                return;
+            }
+            if (!parked) {
+                previous.release(socket);
+            }
+            movedTo.put(pid, q.path("node").asText());
+            ObjectNode a = Json.MAPPER.createObjectNode().put("ok", true).put("id", socket.id())
+                    .put("next", socket.nextOffset());
+            ArrayNode texts = a.putArray("missed");
+            for (SocketIoSocket.Sent sent : missed) {
+                texts.add(sent.text());
+            }
+            a.set("state", ns.handOff(socket));
+            answer.complete(Json.write(a));
+        });
+        return answer;
     }
 
     Namespace namespace(String nsp) {

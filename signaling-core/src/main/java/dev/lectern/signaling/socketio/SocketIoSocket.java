@@ -191,6 +191,32 @@ public final class SocketIoSocket {
         return missed;
     }
 
+    /** Continues the offsets of a socket handed over by another node. */
+    synchronized void continueAt(long offset) {
+        nextOffset = offset;
+    }
+
+    synchronized long nextOffset() {
+        return nextOffset;
+    }
+
+    /**
+     * Hands this socket over to another node: returns what the client missed after {@code offset}, or null when that
+     * is no longer complete; on success this copy is done (no more emits, no disconnect callback).
+     */
+    synchronized List<Sent> handOver(String offset) {
+        if (!connected || lost) {
+            return null;
+        }
+        List<Sent> missed = missedSince(offset);
+        if (missed != null) {
+            connected = false;
+            recent = null;
+            server.forget(this);
+        }
+        return missed;
+    }
+
     /** Disconnects this namespace (server side): the client gets a DISCONNECT packet. */
     public void disconnect() {
         SocketIoConnection c = connection();

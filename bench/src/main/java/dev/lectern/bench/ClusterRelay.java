@@ -1,0 +1,264 @@
+package dev.lectern.bench;
+
+import dev.lectern.core.netty.EventLoops;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Cross-node relay latency: two Lectern nodes as child JVMs in {@code cluster.mode: redis} on one Redis (a key prefix
+ * of their own), N Socket.IO WebSocket clients in rooms of two with the two members of each room on different
+ * nodes, so that every {@code offer} crosses Redis pub/sub. The clients together send {@code --rate} offers per
+ * second; reported: achieved relay rate and p50/p99/p99.9/max latency from send to receipt, per rate step.
+ *
+ * <pre>bin/bench ClusterRelay [--clients 1000] [--rates 5000,10000] [--seconds 20] [--redis redis://127.0.0.1:6379]</pre>
+ */
+public final class ClusterRelay {
+    private static final int LATENCY_BUCKETS = 200_000; // 1 µs buckets up to 200 ms
+
+    private final int clients;
+    private final AtomicLongArray histogram = new AtomicLongArray(LATENCY_BUCKETS + 1);
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong maxNanos = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final CountDownLatch joined;
+    private volatile long periodNanos = TimeUnit.SECONDS.toNanos(1);
+    private volatile boolean sending;
+
+    private ClusterRelay(int clients) {
+        this.clients = clients;
+        this.joined = new CountDownLatch(clients);
+    }
+
+    public static void main(String[] args) throws Exception {
+        int clients = 1000;
+        List<Integer> rates = new ArrayList<>(List.of(5000));
+        int seconds = 20;
+        String redis = "redis://127.0.0.1:6379";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--clients" -> clients = Integer.parseInt(args[++i]);
+                case "--rates" -> {
+                    rates.clear();
+                    for (String r : args[++i].split(",")) {
+                        rates.add(Integer.parseInt(r.trim()));
+                    }
+                }
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--redis" -> redis = args[++i];
+                default -> {
+                    System.err.println("usage: ClusterRelay [--clients N] [--rates R1,R2] [--seconds S] [--redis URL]");
+                    System.exit(64);
+                }
+            }
+        }
+        if (clients % 2 != 0 || clients < 2) {
+            throw new IllegalArgumentException("--clients must be even and >= 2");
+        }
+        new ClusterRelay(clients).run(rates, seconds, redis);
+        System.exit(0);
+    }
+
+    private void run(List<Integer> rates, int seconds, String redis) throws Exception {
+        String prefix = "lectern-bench-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+        int[] ports = {freePort(), freePort()};
+        List<Process> nodes = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        EventLoopGroup group = EventLoops.newGroup(1, "bench-client");
+        try {
+            for (int n = 0; n < 2; n++) {
+                Path log = Files.createTempFile("lectern-bench-node" + n, ".log");
+                logs.add(log);
+                nodes.add(startNode("node" + n, ports[n], redis, prefix, log));
+            }
+            for (int n = 0; n < 2; n++) {
+                SignalingLoad.awaitPort(ports[n], nodes.get(n), logs.get(n));
+            }
+            long t0 = System.nanoTime();
+            connectAll(group, ports);
+            if (!joined.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("only " + (clients - joined.getCount()) + " of " + clients
+                        + " clients joined within 120 s (failures: " + failures.get() + ")");
+            }
+            System.out.printf(Locale.ROOT, "clients: %d joined in %.1f s, %d rooms of two, each split across two"
+                    + " nodes (every relay crosses Redis)%n", clients, (System.nanoTime() - t0) / 1e9, clients / 2);
+            sending = true;
+            for (int rate : rates) {
+                periodNanos = (long) (1e9 * clients / rate);
+                measure(3); // warm up at this rate
+                double[] r = measure(seconds);
+                System.out.printf(Locale.ROOT, "target %d msg/s for %d s: relayed %.0f msg/s across nodes,"
+                        + " latency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms%n",
+                        rate, seconds, r[0], r[1], r[2], r[3], r[4]);
+            }
+            sending = false;
+            for (int n = 0; n < 2; n++) {
+                String metrics = SignalingLoad.scrape(ports[n]);
+                System.out.printf(Locale.ROOT, "node%d: %s signaling sessions, %s slow consumers;%n", n,
+                        SignalingLoad.metric(metrics, "lectern_signaling_sessions"),
+                        SignalingLoad.metric(metrics, "lectern_signaling_slow_consumers_total"));
+            }
+            System.out.printf(Locale.ROOT, "client-side failures: %d%n", failures.get());
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            for (Process p : nodes) {
+                p.destroy();
+            }
+            for (Process p : nodes) {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+            for (Path log : logs) {
+                Files.deleteIfExists(log);
+            }
+            URI u = URI.create(redis);
+            try (Jedis jedis = new Jedis(u.getHost(), u.getPort() > 0 ? u.getPort() : 6379)) {
+                for (String key : jedis.keys(prefix + "*")) {
+                    jedis.del(key);
+                }
+            }
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Process startNode(String nodeId, int port, String redis, String prefix, Path log) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xms512m", "-Xmx512m", "-XX:+UseG1GC",
+                "-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
+                "-cp", System.getProperty("java.class.path"), "dev.lectern.server.Main",
+                "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString());
+        pb.environment().keySet().removeIf(k -> k.startsWith("LECTERN_"));
+        pb.environment().put("LECTERN_HTTP__HOST", "127.0.0.1");
+        pb.environment().put("LECTERN_HTTP__PORT", Integer.toString(port));
+        pb.environment().put("LECTERN_SIGNALING__PORT", Integer.toString(port));
+        pb.environment().put("LECTERN_SIGNALING__DEV_MODE", "true");
+        pb.environment().put("LECTERN_STORAGE__REDIS__URL", redis);
+        pb.environment().put("LECTERN_STORAGE__REDIS__KEY_PREFIX", prefix);
+        pb.environment().put("LECTERN_CLUSTER__MODE", "redis");
+        pb.environment().put("LECTERN_CLUSTER__NODE_ID", nodeId);
+        pb.environment().put("LECTERN_STORAGE__DATA_DIR", Files.createTempDirectory("lectern-bench-data").toString());
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb.start();
+    }
+
+    /** Rate, p50, p99, p99.9 and max (ms) over a window of {@code secs} seconds. */
+    private double[] measure(int secs) throws InterruptedException {
+        for (int i = 0; i < histogram.length(); i++) {
+            histogram.set(i, 0);
+        }
+        maxNanos.set(0);
+        long r0 = received.get();
+        long t0 = System.nanoTime();
+        Thread.sleep(secs * 1000L);
+        double rate = (received.get() - r0) / ((System.nanoTime() - t0) / 1e9);
+        long[] counts = new long[histogram.length()];
+        long total = 0;
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = histogram.get(i);
+            total += counts[i];
+        }
+        return new double[] {rate, percentile(counts, total, 0.50), percentile(counts, total, 0.99),
+                percentile(counts, total, 0.999), maxNanos.get() / 1e6};
+    }
+
+    private static double percentile(long[] counts, long total, double q) {
+        long rank = Math.max(1, (long) Math.ceil(q * total));
+        long seen = 0;
+        for (int i = 0; i < counts.length; i++) {
+            seen += counts[i];
+            if (seen >= rank) {
+                return i / 1000.0;
+            }
+        }
+        return Double.NaN;
+    }
+
+    private void connectAll(EventLoopGroup group, int[] ports) throws Exception {
+        // the two members of room i/2 land on different nodes
+        SocketIoClients.connectAll(group, clients, i -> ports[i % 2], RelayClient::new, failures);
+    }
+
+    /** One Socket.IO client: CONNECT, join, wait for its partner on the other node, then relay offers to it. */
+    private final class RelayClient extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final int index;
+        private final Semaphore inFlight;
+        private final String room;
+        private boolean ready;
+
+        RelayClient(int index, Semaphore inFlight) {
+            this.index = index;
+            this.inFlight = inFlight;
+            this.room = "room-" + (index / 2);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (!(frame instanceof TextWebSocketFrame text)) {
+                return;
+            }
+            String s = text.text();
+            if (SocketIoClients.handshake(ctx, s, "u" + index, room)) {
+                return;
+            }
+            if (s.startsWith("42[\"joined\"") || s.startsWith("42[\"peer-joined\"")) {
+                if (s.startsWith("42[\"joined\"")) {
+                    inFlight.release();
+                }
+                if (!ready && (s.startsWith("42[\"peer-joined\"") || !s.contains("\"peers\":[]"))) {
+                    ready = true; // the partner is in the room (on the other node): start relaying
+                    joined.countDown();
+                    long first = ThreadLocalRandom.current().nextLong(periodNanos);
+                    ctx.executor().schedule(() -> tick(ctx), first, TimeUnit.NANOSECONDS);
+                }
+            } else if (s.startsWith("42[\"offer\"")) {
+                long nanos = SocketIoClients.offerAgeNanos(s);
+                if (nanos >= 0) {
+                    received.incrementAndGet();
+                    histogram.incrementAndGet((int) Math.min(nanos / 1000, LATENCY_BUCKETS));
+                    maxNanos.accumulateAndGet(nanos, Math::max);
+                }
+            } else if (s.startsWith("44") || s.startsWith("42[\"error\"")) {
+                failures.incrementAndGet();
+            }
+        }
+
+        private void tick(ChannelHandlerContext ctx) {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (sending) {
+                ctx.writeAndFlush(new TextWebSocketFrame(SocketIoClients.offer(room)));
+            }
+            ctx.executor().schedule(() -> tick(ctx), periodNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            failures.incrementAndGet();
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,634 @@
+package dev.lectern.signaling.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.core.health.HealthCheck;
+import dev.lectern.core.json.Json;
+import dev.lectern.core.store.EphemeralStore;
+import dev.lectern.core.store.RedisEphemeralStore;
+import dev.lectern.core.store.StoreUnavailableException;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.params.SetParams;
+
+/**
+ * Rooms across nodes over one Redis.
+ *
+ * <ul>
+ *   <li>Membership: a hash {@code room:<id>:members} of peer id → {@code {n: node, u: user, h: host}}; joining runs a
+ *       Lua script that checks the capacity and adds the member atomically. Each node lists its rooms in
+ *       {@code node:<id>:rooms} and keeps {@code node:<id>:alive} (TTL {@code heartbeatTtlMillis}) fresh.</li>
+ *   <li>Liveness: on every heartbeat a node re-asserts its members (a member that joined while Redis was away, or
+ *       that a restarted Redis forgot, is registered again and announced) and reaps the members of nodes whose
+ *       heartbeat expired, in one script so that only one node reaps them, then publishes their {@code peer-left}.</li>
+ *   <li>Fan-out: one channel {@code room:<id>} per room, subscribed by a node while it has members in the room (the
+ *       store's pub/sub connection resubscribes after an outage). A relay to one peer travels on the room channel
+ *       with its target id: the nodes that can hold the target are exactly the subscribers, so no node needs to know
+ *       where a peer lives, and one channel keeps one order per room. Each message carries its origin (node id and
+ *       start incarnation) and a sequence number: a node drops its own echoes and anything out of order.</li>
+ *   <li>Threads: membership, subscriptions and heartbeats run on one worker thread (in submission order);
+ *       publishing goes through a bounded queue drained by one publisher thread that pipelines {@code PUBLISH}es;
+ *       remote events arrive on the store's subscriber thread. Nothing here blocks an event loop.</li>
+ * </ul>
+ */
+public final class RedisClusterBus implements ClusterBus, HealthCheck {
+    private static final Logger logger = LoggerFactory.getLogger(RedisClusterBus.class);
+    /** KEYS: members hash, node rooms set. ARGV: peer, value, capacity, room id, hash ttl ms. Nil when full. */
+    private static final String JOIN = """
+            if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+              if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return false end
+              redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+            end
+            redis.call('PEXPIRE', KEYS[1], ARGV[5])
+            redis.call('SADD', KEYS[2], ARGV[4])
+            redis.call('PEXPIRE', KEYS[2], ARGV[5])
+            return redis.call('HGETALL', KEYS[1])
+            """;
+    /**
+     * KEYS: the dead node's rooms set, the nodes set, its alive key. ARGV: node id, members key prefix, suffix.
+     * Returns {room, peer, user, …} of the members removed; nothing when the node is alive again.
+     */
+    private static final String REAP = """
+            if redis.call('EXISTS', KEYS[3]) == 1 then return {} end
+            local out = {}
+            for _, room in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+              local key = ARGV[2] .. room .. ARGV[3]
+              local all = redis.call('HGETALL', key)
+              for i = 1, #all, 2 do
+                local ok, v = pcall(cjson.decode, all[i + 1])
+                if ok and v.n == ARGV[1] then
+                  redis.call('HDEL', key, all[i])
+                  table.insert(out, room); table.insert(out, all[i]); table.insert(out, tostring(v.u))
+                end
+              end
+            end
+            redis.call('DEL', KEYS[1])
+            redis.call('SREM', KEYS[2], ARGV[1])
+            return out
+            """;
+    private static final String MEMBERS_SUFFIX = ":members";
+
+    private final RedisEphemeralStore store;
+    private final String nodeId;
+    private final String incarnation;
+    private final long heartbeatIntervalMillis;
+    private final long heartbeatTtlMillis;
+    private final long roomTtlMillis;
+    private final ScheduledExecutorService worker;
+    private final Thread publisher;
+    private final BlockingQueue<Outgoing> outgoing;
+    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong outOfOrder = new AtomicLong();
+    /** Rooms with local members (worker thread only): how many, and the channel subscription. */
+    private final Map<String, Integer> interest = new HashMap<>();
+    private final Map<String, EphemeralStore.Subscription> subscriptions = new HashMap<>();
+    /** Last sequence seen per room and origin (subscriber thread; cleared by the worker on unsubscribe). */
+    private final Map<String, Map<String, Long>> lastSeen = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<String>> pendingRequests = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    private volatile Function<String, CompletionStage<String>> responder;
+    private EphemeralStore.Subscription nodeChannel;
+    private volatile Handler handler;
+    private volatile boolean up = true;
+    private volatile boolean closed;
+
+    private record Outgoing(String channel, String payload) {}
+
+    public RedisClusterBus(RedisEphemeralStore store, String nodeId, long heartbeatIntervalMillis,
+            long heartbeatTtlMillis, int publishQueueLimit) {
+        this.store = store;
+        this.nodeId = nodeId;
+        byte[] random = new byte[6];
+        new SecureRandom().nextBytes(random);
+        this.incarnation = java.util.HexFormat.of().formatHex(random);
+        this.heartbeatIntervalMillis = heartbeatIntervalMillis;
+        this.heartbeatTtlMillis = heartbeatTtlMillis;
+        this.roomTtlMillis = Math.max(2 * heartbeatTtlMillis, 60_000);
+        this.outgoing = new ArrayBlockingQueue<>(publishQueueLimit);
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lectern-cluster"));
+        this.publisher = daemon(this::publishLoop, "lectern-cluster-publish");
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public boolean clustered() {
+        return true;
+    }
+
+    @Override
+    public void start(Handler handler) {
+        this.handler = handler;
+        publisher.start();
+        worker.execute(() -> nodeChannel = store.subscribe(nodeChannel(nodeId), this::onNodeMessage, up));
+        worker.execute(() -> {
+            try {
+                reapNode(handler, nodeId, store.key(aliveKey(nodeId) + ":restarted")); // an earlier life's members
+            } catch (StoreUnavailableException e) {
+                markDown(e);
+            }
+        });
+        worker.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMillis, TimeUnit.MILLISECONDS);
+        logger.info("cluster node {} on redis (heartbeat every {} ms, ttl {} ms)", nodeId, heartbeatIntervalMillis,
+                heartbeatTtlMillis);
+    }
+
+    private static String membersKey(String roomId) {
+        return "room:" + roomId + MEMBERS_SUFFIX;
+    }
+
+    private static String channel(String roomId) {
+        return "room:" + roomId;
+    }
+
+    private static String nodeChannel(String node) {
+        return "node:" + node;
+    }
+
+    private static String roomsKey(String node) {
+        return "node:" + node + ":rooms";
+    }
+
+    private static String aliveKey(String node) {
+        return "node:" + node + ":alive";
+    }
+
+    private static final String NODES = "nodes";
+
+    private String value(Member m) {
+        ObjectNode v = Json.MAPPER.createObjectNode().put("n", nodeId).put("u", m.userId()).put("h", m.host());
+        return Json.write(v);
+    }
+
+    // ---- membership (worker thread)
+
+    @Override
+    public CompletionStage<List<Member>> join(String roomId, Member member, int capacity) {
+        CompletableFuture<List<Member>> result = new CompletableFuture<>();
+        submit(() -> {
+            acquire(roomId);
+            Object reply;
+            try {
+                reply = store.withConnection(j -> j.eval(JOIN,
+                        List.of(store.key(membersKey(roomId)), store.key(roomsKey(nodeId))),
+                        List.of(member.peerId(), value(member), Integer.toString(capacity), roomId,
+                                Long.toString(roomTtlMillis))));
+                markUp();
+            } catch (StoreUnavailableException e) {
+                markDown(e);
+                result.complete(List.of()); // joins locally; the next heartbeat after the outage registers it
+                return;
+            } catch (RuntimeException e) {
+                release(roomId);
+                result.completeExceptionally(e);
+                return;
+            }
+            if (reply == null) {
+                release(roomId);
+                result.completeExceptionally(new RoomFullException());
+                return;
+            }
+            result.complete(othersIn((List<?>) reply));
+        }, () -> result.completeExceptionally(new IllegalStateException("cluster bus is closed")));
+        return result;
+    }
+
+    /** The members on other nodes, from a flat HGETALL reply. */
+    private List<Member> othersIn(List<?> flat) {
+        List<Member> others = new ArrayList<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            String peer = String.valueOf(flat.get(i));
+            try {
+                JsonNode v = Json.MAPPER.readTree(String.valueOf(flat.get(i + 1)));
+                if (!nodeId.equals(v.path("n").asText())) {
+                    others.add(new Member(peer, v.path("u").asText(), v.path("h").asBoolean(false)));
+                }
+            } catch (IOException e) {
+                logger.warn("ignoring a malformed member entry in a room hash");
+            }
+        }
+        return others;
+    }
+
+    @Override
+    public void leave(String roomId, String peerId, RoomEvent announce) {
+        submit(() -> {
+            try {
+                store.withConnection(j -> j.hdel(store.key(membersKey(roomId)), peerId));
+                markUp();
+            } catch (StoreUnavailableException e) {
+                markDown(e); // the entry goes when its hash expires; a live node no longer re-asserts it
+            } finally {
+                release(roomId);
+            }
+            if (announce != null) {
+                publish(roomId, announce);
+            }
+        }, () -> { });
+    }
+
+    @Override
+    public void handOff(String roomId, String peerId) {
+        submit(() -> release(roomId), () -> { });
+    }
+
+    @Override
+    public CompletionStage<List<Member>> adopt(String roomId, Member member) {
+        CompletableFuture<List<Member>> result = new CompletableFuture<>();
+        submit(() -> {
+            acquire(roomId);
+            try {
+                String key = store.key(membersKey(roomId));
+                Map<String, String> all = store.withConnection(j -> {
+                    j.hset(key, member.peerId(), value(member));
+                    j.sadd(store.key(roomsKey(nodeId)), roomId);
+                    return j.hgetAll(key);
+                });
+                markUp();
+                List<Object> flat = new ArrayList<>();
+                all.forEach((peer, v) -> {
+                    flat.add(peer);
+                    flat.add(v);
+                });
+                result.complete(othersIn(flat));
+            } catch (StoreUnavailableException e) {
+                markDown(e);
+                result.complete(List.of());
+            }
+        }, () -> result.completeExceptionally(new IllegalStateException("cluster bus is closed")));
+        return result;
+    }
+
+    // ---- requests between nodes, on each node's own channel
+
+    @Override
+    public CompletionStage<String> request(String node, String body, long timeoutMillis) {
+        long id = requestIds.incrementAndGet();
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        pendingRequests.put(id, answer);
+        ObjectNode q = Json.MAPPER.createObjectNode().put("q", id).put("f", nodeId).put("b", body);
+        if (!outgoing.offer(new Outgoing(nodeChannel(node), Json.write(q)))) {
+            answer.completeExceptionally(new IllegalStateException("cluster publish queue full"));
+        }
+        return answer.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                .whenComplete((a, e) -> pendingRequests.remove(id));
+    }
+
+    @Override
+    public void serveRequests(Function<String, CompletionStage<String>> responder) {
+        this.responder = responder;
+    }
+
+    private void onNodeMessage(String message) {
+        JsonNode m;
+        try {
+            m = Json.MAPPER.readTree(message);
+        } catch (IOException e) {
+            logger.warn("ignoring a malformed message on this node's channel");
+            return;
+        }
+        if (m.has("r")) {
+            CompletableFuture<String> answer = pendingRequests.remove(m.get("r").asLong());
+            if (answer != null) {
+                answer.complete(m.path("b").asText());
+            }
+            return;
+        }
+        Function<String, CompletionStage<String>> r = responder;
+        String from = m.path("f").asText();
+        if (r == null || !m.has("q") || from.isEmpty()) {
+            return;
+        }
+        long id = m.get("q").asLong();
+        r.apply(m.path("b").asText()).whenComplete((body, e) -> {
+            ObjectNode reply = Json.MAPPER.createObjectNode().put("r", id).put("b", e == null ? body : "");
+            outgoing.offer(new Outgoing(nodeChannel(from), Json.write(reply)));
+        });
+    }
+
+    private void submit(Runnable task, Runnable whenClosed) {
+        try {
+            worker.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    logger.warn("cluster task failed", e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            whenClosed.run();
+        }
+    }
+
+    /** One more local member in a room: subscribe to its channel with the first (confirmed while Redis is up). */
+    private void acquire(String roomId) {
+        int n = interest.merge(roomId, 1, Integer::sum);
+        if (n == 1) {
+            lastSeen.remove(roomId);
+            subscriptions.put(roomId, store.subscribe(channel(roomId), message -> onMessage(roomId, message), up));
+        }
+    }
+
+    /** One local member fewer: unsubscribe with the last, so that nodes only hear rooms they have members in. */
+    private void release(String roomId) {
+        Integer n = interest.computeIfPresent(roomId, (k, v) -> v == 1 ? null : v - 1);
+        if (n == null) {
+            EphemeralStore.Subscription s = subscriptions.remove(roomId);
+            if (s != null) {
+                s.close();
+            }
+            lastSeen.remove(roomId);
+        }
+    }
+
+    // ---- heartbeat, re-assertion, reaping (worker thread)
+
+    private void heartbeat() {
+        Handler h = handler;
+        if (closed || h == null) {
+            return;
+        }
+        try {
+            List<Response<Long>> added = new ArrayList<>();
+            List<String[]> addedWho = new ArrayList<>();
+            Map<String, List<Member>> local = h.localMembers();
+            store.withConnection(j -> {
+                Pipeline p = j.pipelined();
+                p.set(store.key(aliveKey(nodeId)), incarnation, new SetParams().px(heartbeatTtlMillis));
+                p.sadd(store.key(NODES), nodeId);
+                String rooms = store.key(roomsKey(nodeId));
+                local.forEach((roomId, members) -> {
+                    String key = store.key(membersKey(roomId));
+                    for (Member m : members) {
+                        added.add(p.hset(key, m.peerId(), value(m)));
+                        addedWho.add(new String[] {roomId, m.peerId(), m.userId(), Boolean.toString(m.host())});
+                    }
+                    p.pexpire(key, roomTtlMillis);
+                    p.sadd(rooms, roomId);
+                });
+                p.pexpire(rooms, roomTtlMillis);
+                p.sync();
+                return null;
+            });
+            for (int i = 0; i < added.size(); i++) {
+                if (added.get(i).get() == 1) { // Redis did not know it: joined during an outage, or Redis restarted
+                    String[] w = addedWho.get(i);
+                    ObjectNode notice = Json.MAPPER.createObjectNode().put("peer_id", w[1]).put("user_id", w[2])
+                            .put("is_host", Boolean.parseBoolean(w[3])).put("room_id", w[0]);
+                    publish(w[0], new RoomEvent("peer-joined", null, w[1], notice));
+                }
+            }
+            reap(h);
+            markUp();
+        } catch (StoreUnavailableException e) {
+            markDown(e);
+        } catch (RuntimeException e) {
+            logger.warn("cluster heartbeat failed", e);
+        }
+    }
+
+    private void reap(Handler h) {
+        Set<String> nodes = store.withConnection(j -> j.smembers(store.key(NODES)));
+        for (String node : nodes) {
+            if (node.equals(nodeId) || store.withConnection(j -> j.exists(store.key(aliveKey(node))))) {
+                continue;
+            }
+            reapNode(h, node, store.key(aliveKey(node)));
+        }
+    }
+
+    /** Removes a node's members unless {@code aliveKey} exists, and tells their rooms. */
+    private void reapNode(Handler h, String node, String aliveKey) {
+        Object reply = store.withConnection(j -> j.eval(REAP,
+                List.of(store.key(roomsKey(node)), store.key(NODES), aliveKey),
+                List.of(node, store.key("room:"), MEMBERS_SUFFIX)));
+        List<?> flat = (List<?>) reply;
+        if (!flat.isEmpty()) {
+            logger.warn("node {} stopped beating: {} of its room members removed", node, flat.size() / 3);
+        }
+        for (int i = 0; i + 2 < flat.size(); i += 3) {
+            String roomId = String.valueOf(flat.get(i));
+            String peer = String.valueOf(flat.get(i + 1));
+            ObjectNode notice = Json.MAPPER.createObjectNode().put("room_id", roomId).put("peer_id", peer)
+                    .put("user_id", String.valueOf(flat.get(i + 2)));
+            RoomEvent left = new RoomEvent("peer-left", null, peer, notice);
+            publish(roomId, left);
+            h.onRemote(roomId, left); // our own members of the room hear it too (our echo is dropped)
+        }
+    }
+
+    private void markUp() {
+        if (!up) {
+            up = true;
+            logger.info("cluster node {}: redis is back; cross-node delivery resumes", nodeId);
+        }
+    }
+
+    private void markDown(StoreUnavailableException e) {
+        if (up) {
+            up = false;
+            logger.warn("cluster node {}: redis unavailable ({}); rooms go on locally", nodeId, e.getMessage());
+        }
+    }
+
+    // ---- fan-out
+
+    @Override
+    public void publish(String roomId, RoomEvent event) {
+        ObjectNode envelope = Json.MAPPER.createObjectNode();
+        envelope.put("o", nodeId);
+        envelope.put("i", incarnation);
+        envelope.put("s", sequence.incrementAndGet());
+        envelope.put("e", event.event());
+        if (event.to() != null) {
+            envelope.put("t", event.to());
+        }
+        if (event.from() != null) {
+            envelope.put("f", event.from());
+        }
+        envelope.set("d", event.data());
+        if (!outgoing.offer(new Outgoing(channel(roomId), Json.write(envelope)))) {
+            long n = dropped.incrementAndGet();
+            if (n == 1 || n % 10_000 == 0) {
+                logger.warn("cluster publish queue full: {} room events not sent to other nodes so far", n);
+            }
+        }
+    }
+
+    private void publishLoop() {
+        List<Outgoing> batch = new ArrayList<>(256);
+        while (!closed || !outgoing.isEmpty()) {
+            try {
+                Outgoing first = outgoing.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                outgoing.drainTo(batch, 255);
+                try {
+                    publishBatch(batch);
+                } catch (StoreUnavailableException e) {
+                    publishBatch(batch); // the pool dropped its dead connections: once more on a fresh one
+                }
+            } catch (StoreUnavailableException e) {
+                markDown(e);
+                dropped.addAndGet(batch.size());
+                pause(100);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                logger.warn("cluster publish failed", e);
+                dropped.addAndGet(batch.size());
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void publishBatch(List<Outgoing> batch) {
+        store.withConnection(j -> {
+            if (batch.size() == 1) {
+                j.publish(store.key(batch.get(0).channel()), batch.get(0).payload());
+                return null;
+            }
+            Pipeline p = j.pipelined();
+            for (Outgoing o : batch) {
+                p.publish(store.key(o.channel()), o.payload());
+            }
+            p.sync();
+            return null;
+        });
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** On the store's subscriber thread: our own echoes and stale messages are dropped, the rest go to the rooms. */
+    private void onMessage(String roomId, String message) {
+        JsonNode m;
+        try {
+            m = Json.MAPPER.readTree(message);
+        } catch (IOException e) {
+            logger.warn("ignoring a malformed cluster message on room {}", roomId);
+            return;
+        }
+        String origin = m.path("o").asText() + "/" + m.path("i").asText();
+        if (m.path("o").asText().equals(nodeId) && m.path("i").asText().equals(incarnation)) {
+            return;
+        }
+        long seq = m.path("s").asLong();
+        Map<String, Long> seen = lastSeen.computeIfAbsent(roomId, r -> new ConcurrentHashMap<>());
+        Long last = seen.get(origin);
+        if (last != null && seq <= last) {
+            outOfOrder.incrementAndGet();
+            return;
+        }
+        seen.put(origin, seq);
+        Handler h = handler;
+        if (h != null && m.path("e").isTextual()) {
+            h.onRemote(roomId, new RoomEvent(m.get("e").asText(), text(m, "t"), text(m, "f"), m.get("d")));
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    /** Room events that could not be sent to other nodes (queue full or Redis down). */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Remote events dropped as duplicates or out of order. */
+    public long outOfOrder() {
+        return outOfOrder.get();
+    }
+
+    // ---- health
+
+    @Override
+    public String name() {
+        return "cluster";
+    }
+
+    @Override
+    public HealthStatus check() {
+        try {
+            store.ping();
+            long nodes = store.withConnection(j -> j.scard(store.key(NODES)));
+            return HealthStatus.up("redis, node " + nodeId + ", " + nodes + " nodes");
+        } catch (StoreUnavailableException e) {
+            return HealthStatus.down("redis unavailable, node " + nodeId + " delivers locally only: "
+                    + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        worker.execute(() -> {
+            try {
+                // no heartbeat any more: the next beat of another node reaps what is left here (sockets waiting
+                // for their clients to resume), and tells the rooms
+                store.withConnection(j -> j.del(store.key(aliveKey(nodeId))));
+            } catch (StoreUnavailableException e) {
+                logger.debug("could not sign off from redis", e);
+            }
+            for (EphemeralStore.Subscription s : subscriptions.values()) {
+                s.close();
+            }
+            if (nodeChannel != null) {
+                nodeChannel.close();
+            }
+            subscriptions.clear();
+            interest.clear();
+        });
+        closed = true;
+        worker.shutdown();
+        try {
+            worker.awaitTermination(5, TimeUnit.SECONDS);
+            publisher.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        publisher.interrupt();
+    }
+}
