@@ -84,6 +84,7 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
     private Route pendingRoute;
     private ApiRequest pendingRequest;
     private int streamStatus = 200;
+    private String remoteAddress;
 
     public HttpDispatchHandler(HttpApp app) {
         this.app = app;
@@ -199,7 +200,7 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         Route route = found.route();
         template = route.template();
         ApiRequest apiRequest = new ApiRequest(method, path, qs.parameters(), found.pathParams(),
-                Headers.of(r.headers()), null, remote(ctx.channel().remoteAddress()), requestId, null);
+                Headers.of(r.headers()), null, remoteAddress(ctx), requestId, null);
 
         if (route.isStreaming()) {
             mode = Mode.STREAM_PENDING;
@@ -494,6 +495,14 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         } else {
             ctx.executor().execute(wrapped);
         }
+    }
+
+    /** The client's address, worked out once per connection rather than per request. */
+    private String remoteAddress(ChannelHandlerContext ctx) {
+        if (remoteAddress == null) {
+            remoteAddress = remote(ctx.channel().remoteAddress());
+        }
+        return remoteAddress;
     }
 
     private static String remote(SocketAddress address) {
