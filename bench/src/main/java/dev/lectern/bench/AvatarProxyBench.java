@@ -175,7 +175,7 @@ public final class AvatarProxyBench {
         ArrayNode catalogue = avatars.putArray("catalogue");
         catalogue.addObject().put("name", "bench").put("description", "benchmark backend").put("status", "active")
                 .put("voice", "").put("ttsModel", "").put("avatarModel", "bench").put("avatarId", "bench")
-                .put("supportsClone", false);
+                .put("supportsClone", false).put("previewImage", "");
         ((ObjectNode) tree.get("http")).put("ioThreads", ioThreads).put("host", "127.0.0.1").put("port", 0);
         ((ObjectNode) tree.get("storage")).put("dataDir", tmp.toString());
         return ConfigLoader.bind(tree);

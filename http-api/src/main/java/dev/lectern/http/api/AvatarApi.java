@@ -1,6 +1,7 @@
 package dev.lectern.http.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.config.AvatarsConfig;
 import dev.lectern.http.Access;
 import dev.lectern.http.ApiException;
@@ -30,18 +31,32 @@ public final class AvatarApi {
 
     private final AvatarsConfig config;
     private final AvatarService avatars;
+    private final AvatarCatalogue catalogue;
     private final BackendPool pool;
 
-    public AvatarApi(AvatarsConfig config, AvatarService avatars, BackendPool pool) {
+    public AvatarApi(AvatarsConfig config, AvatarService avatars, AvatarCatalogue catalogue, BackendPool pool) {
         this.config = config;
         this.avatars = avatars;
+        this.catalogue = catalogue;
         this.pool = pool;
     }
 
     public void register(Router.Builder routes) {
-        routes.get("/api/avatar/list").tag("avatars")
-                .summary("The avatars users can pick: name, description, status, voice, TTS model, avatar model, cloning")
+        routes.get("/api/avatar/list").blocking().tag("avatars")
+                .summary("The avatars users can pick: name, description, status, voice, TTS model, avatar model,"
+                        + " cloning, and whether it is configured or was added through the API")
                 .handle(r -> ApiResponse.json(Map.of("avatars", list())).async());
+        routes.post("/api/avatar/preview").access(Access.USER).json().blocking().tag("avatars")
+                .summary("The avatar's face: its PNG or JPEG image")
+                .example(Map.of("avatar_name", "tutor-anna"))
+                .errors(400, 401, 404)
+                .handle(this::preview);
+        routes.post("/api/avatar/delete").access(Access.TUTOR).json().blocking().tag("avatars")
+                .summary("Delete an avatar added through the API (the tutor who added it, or an admin); configured"
+                        + " avatars and avatars in use cannot be deleted")
+                .example(Map.of("avatar_name", "my-avatar"))
+                .errors(400, 401, 403, 404, 409)
+                .handle(this::delete);
         routes.post("/api/avatar/start").access(Access.USER).json().blocking().tag("avatars")
                 .summary("Start (or join) the caller's avatar instance; answers once it is ready")
                 .example(Map.of("avatar_name", "tutor-anna"))
@@ -64,7 +79,8 @@ public final class AvatarApi {
 
     private List<Map<String, Object>> list() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (AvatarsConfig.Avatar a : avatars.catalogue()) {
+        for (AvatarCatalogue.Entry e : catalogue.list()) {
+            AvatarsConfig.Avatar a = e.avatar();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", a.name());
             m.put("description", a.description());
@@ -74,22 +90,45 @@ public final class AvatarApi {
             m.put("tts_model", a.ttsModel());
             m.put("avatar_model", a.avatarModel());
             m.put("support_clone", a.supportsClone());
+            m.put("source", e.configured() ? "configured" : "added");
             out.add(m);
         }
         return out;
     }
 
-    private CompletionStage<ApiResponse> start(ApiRequest r) {
-        String user = r.requirePrincipal().userId();
-        JsonNode body = r.jsonObject();
-        JsonNode name = body.get("avatar_name");
+    /** The {@code avatar_name} field of a JSON body: a non-blank string. */
+    private static String avatarName(ApiRequest r) {
+        JsonNode name = r.jsonObject().get("avatar_name");
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
             throw ApiException.badRequest("field 'avatar_name' is missing or not a string");
         }
         if (name.asText().length() > 64) {
             throw ApiException.notFound("no avatar named that");
         }
-        return avatars.start(user, name.asText()).handle((a, err) -> {
+        return name.asText();
+    }
+
+    private CompletionStage<ApiResponse> preview(ApiRequest r) {
+        AvatarCatalogue.Image image = catalogue.preview(avatarName(r));
+        return ApiResponse.bytes(200, image.contentType(), image.bytes())
+                .withHeader("Cache-Control", "private, max-age=300").async();
+    }
+
+    private CompletionStage<ApiResponse> delete(ApiRequest r) {
+        String name = avatarName(r);
+        catalogue.delete(name, r.requirePrincipal());
+        return ApiResponse.json(Map.of("status", "deleted", "avatar_name", name)).async();
+    }
+
+    private CompletionStage<ApiResponse> start(ApiRequest r) {
+        String user = r.requirePrincipal().userId();
+        String name = avatarName(r);
+        // a configured name goes by name (so a switched-off one is refused); an added one is looked up here
+        CompletionStage<AvatarAssignment> started = catalogue.find(name)
+                .filter(e -> !e.configured())
+                .map(e -> avatars.start(user, e.avatar()))
+                .orElseGet(() -> avatars.start(user, name));
+        return started.handle((a, err) -> {
             if (err != null) {
                 throw toApi(err);
             }
