@@ -17,7 +17,11 @@ import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.store.EphemeralStore;
+import dev.lectern.ai.retrieval.DocumentCatalog;
+import dev.lectern.ai.retrieval.RetrievalService;
+import dev.lectern.ai.retrieval.Transcriber;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,12 +50,13 @@ public final class AiPipeline implements AutoCloseable {
     private final ObjectStore objects;
     private final Executor blocking;
     private final SpeechService speech;
+    private final RetrievalService retrieval;
     private final String ttsConfigured;
     private final boolean espeakInstalled;
 
     public AiPipeline(AiConfig config, Secrets secrets, EphemeralStore ephemeral, ChatStore chats,
                       PersonaLookup personas, SentenceSink sink, Executor blocking, ObjectStore objects,
-                      Duration objectUrlTtl) {
+                      Duration objectUrlTtl, Path dataDir, DocumentCatalog documents) {
         this.objects = objects;
         this.blocking = blocking;
         this.ttsConfigured = config.tts().provider();
@@ -88,13 +93,29 @@ public final class AiPipeline implements AutoCloseable {
         this.usage = new UsageMeter(ephemeral, config.usage());
         this.tts = tts(config.tts(), secrets, http, blocking);
         this.speech = new SpeechService(tts, objects, usage, blocking, objectUrlTtl, config.tts().maxChars());
-        this.conversations = new ConversationService(config, chats, personas, models, usage, sink, blocking, speech);
+        this.retrieval = documents == null ? null : retrieval(config, secrets, dataDir, objects, documents);
+        this.conversations = new ConversationService(config, chats, personas, models, usage, sink, blocking, speech,
+                retrieval);
         if (config.providers().isEmpty()) {
             logger.info("no model provider configured: the chat answers offline, saying how to configure one");
         }
     }
 
     private static final String ESPEAK = "espeak-ng";
+
+    /** The user-documents index under {@code ai.retrieval.indexDir} (default {@code <dataDir>/index}). */
+    private static RetrievalService retrieval(AiConfig config, Secrets secrets, Path dataDir, ObjectStore objects,
+                                              DocumentCatalog documents) {
+        AiConfig.Retrieval r = config.retrieval();
+        AiConfig.Transcription t = config.transcription();
+        Optional<Secret> key = t.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(t.apiKeyEnv());
+        if (t.enabled() && !t.apiKeyEnv().isEmpty() && key.isEmpty()) {
+            logger.warn("ai.transcription: environment variable {} is not set; requests go without a key",
+                    t.apiKeyEnv());
+        }
+        Path indexDir = r.indexDir().isEmpty() ? dataDir.resolve("index") : Path.of(r.indexDir());
+        return new RetrievalService(r, indexDir, dataDir.resolve("tmp"), new Transcriber(t, key), objects, documents);
+    }
 
     /** The configured text-to-speech provider, or null for text only. */
     private TtsProvider tts(AiConfig.Tts c, Secrets secrets, AsyncHttpClient http, Executor blocking) {
@@ -157,6 +178,11 @@ public final class AiPipeline implements AutoCloseable {
         return speech;
     }
 
+    /** Retrieval over users' documents, or null when the server was built without a document catalogue. */
+    public RetrievalService retrieval() {
+        return retrieval;
+    }
+
     public ConversationService conversations() {
         return conversations;
     }
@@ -172,6 +198,9 @@ public final class AiPipeline implements AutoCloseable {
     @Override
     public void close() {
         models.close();
+        if (retrieval != null) {
+            retrieval.close();
+        }
         timers.shutdownNow();
         try {
             http.close();

@@ -149,7 +149,7 @@ public final class ChatGatewayBench {
                 "", a.connectTimeoutMillis(), a.firstTokenTimeoutMillis(), a.idleTimeoutMillis(), a.maxRetries(),
                 a.retryBackoffMillis(), a.temperature(), a.maxTokens(), a.contextTokenBudget(), a.maxMessageChars(),
                 a.persona(), a.sseKeepAliveMillis(), a.chunker(), a.usage(),
-                new AiConfig.Tts("none", "", "", "", "", 1000, 1000));
+                new AiConfig.Tts("none", "", "", "", "", 1000, 1000), a.retrieval(), a.transcription());
         return d.withAi(ai);
     }
 

@@ -46,7 +46,11 @@ import dev.lectern.media.netty.BackendPool;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.ObjectsApi;
 import dev.lectern.http.api.OpenApiApi;
+import dev.lectern.http.api.UserFilesApi;
 import dev.lectern.http.api.WebRtcConfigApi;
+import dev.lectern.http.multipart.MultipartLimits;
+import dev.lectern.files.UploadService;
+import dev.lectern.files.UserFileRepository;
 import dev.lectern.signaling.ice.IceServersService;
 import dev.lectern.signaling.room.IceServers;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -156,10 +160,12 @@ public final class LecternServer implements AutoCloseable {
                     Duration.ofMillis(config.avatars().offerTimeoutMillis()),
                     Duration.ofMillis(config.avatars().requestTimeoutMillis()));
             ChatRepository chats = new ChatRepository(accounts.sql, clock);
+            UserFileRepository userFiles = new UserFileRepository(accounts.sql, clock);
             AiPipeline ai = new AiPipeline(config.ai(), secrets, accounts.ephemeral, new SqlChatStore(chats),
                     new CompanionPersonas(companions, config.ai().persona()),
                     new AvatarVoice(avatars, liveTalking, accounts.ephemeral, ChatHistoryApi::avatarSessionKey, blocking),
-                    blocking, objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
+                    blocking, objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()),
+                    Path.of(config.storage().dataDir()), userFiles);
             closeables.push(ai);
             ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
 
@@ -167,6 +173,11 @@ public final class LecternServer implements AutoCloseable {
             accounts.registerRoutes(routes);
             new ObjectsApi(localObjects, clock).register(routes);
             new ChatApi(ai, blocking, http.maxContentBytes(), config.ai().sseKeepAliveMillis(), meters).register(routes);
+            Path spool = Path.of(config.storage().dataDir()).resolve("tmp").resolve("uploads");
+            UploadService.sweepSpool(spool);
+            new UserFilesApi(new UploadService(userFiles, chats, objects, ai.retrieval()), userFiles,
+                    MultipartLimits.oneFile(config.uploads().maxFileBytes(), config.uploads().maxParts(), spool),
+                    blocking).register(routes);
             new HealthApi(health, blocking, BuildInfo.version()).register(routes);
             new MetricsApi(meters).register(routes);
             new WebRtcConfigApi(ice).register(routes);

@@ -4,6 +4,8 @@ import dev.lectern.ai.llm.ChatMessage;
 import dev.lectern.ai.llm.ChatRequest;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.ai.llm.Usage;
+import dev.lectern.ai.retrieval.Passage;
+import dev.lectern.ai.retrieval.RetrievalService;
 import dev.lectern.ai.tts.SpeechService;
 import dev.lectern.ai.voice.SentenceChunker;
 import dev.lectern.core.config.AiConfig;
@@ -14,6 +16,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Orchestrates a chat turn: checks the message and budget, interrupts the user's answer still streaming (barge-in),
@@ -22,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * executor.
  */
 public final class ConversationService {
+    private static final Logger logger = LoggerFactory.getLogger(ConversationService.class);
     private static final int HISTORY_LIMIT = 100;
 
     private final AiConfig config;
@@ -32,11 +37,13 @@ public final class ConversationService {
     private final SentenceSink sink;
     private final Executor blocking;
     private final SpeechService speech;
+    private final RetrievalService retrieval;
     private final Map<String, Turn> active = new ConcurrentHashMap<>();
     private final AtomicLong turnIds = new AtomicLong();
 
     public ConversationService(AiConfig config, ChatStore store, PersonaLookup personas, ModelCatalog models,
-                               UsageMeter usage, SentenceSink sink, Executor blocking, SpeechService speech) {
+                               UsageMeter usage, SentenceSink sink, Executor blocking, SpeechService speech,
+                               RetrievalService retrieval) {
         this.config = config;
         this.store = store;
         this.personas = personas;
@@ -45,6 +52,7 @@ public final class ConversationService {
         this.sink = sink;
         this.blocking = blocking;
         this.speech = speech;
+        this.retrieval = retrieval;
     }
 
     public ModelCatalog models() {
@@ -94,9 +102,10 @@ public final class ConversationService {
         }
         try {
             store.append(session.id(), ChatStore.Role.USER, text, ChatStore.Status.COMPLETE);
-            context.addAll(context(persona, session.id()));
+            List<Passage> sources = retrieve(userId, text);
+            context.addAll(context(persona, session.id(), sources));
             ChatRequest request = new ChatRequest(model, context, config.temperature(), config.maxTokens());
-            turn.attach(models.provider(model).stream(request, turn), request.promptChars());
+            turn.attach(models.provider(model).stream(request, sources, turn), request.promptChars(), sources);
             return turn;
         } catch (RuntimeException e) {
             active.remove(userId, turn); // nothing was asked: the turn never started
@@ -104,9 +113,47 @@ public final class ConversationService {
         }
     }
 
-    /** The persona prompt, then the newest turns (oldest first) that fit in the context token budget. */
+    /** The passages of the user's documents relevant to the question; none when retrieval fails (logged). */
+    private List<Passage> retrieve(String userId, String question) {
+        if (retrieval == null) {
+            return List.of();
+        }
+        try {
+            return retrieval.retrieve(userId, question);
+        } catch (RuntimeException e) {
+            logger.warn("retrieval failed; answering without the user's documents: {}", e.toString());
+            return List.of();
+        }
+    }
+
+    /** The system message that hands the model the retrieved passages and asks it to cite them. */
+    static String documentsPrompt(List<Passage> passages) {
+        StringBuilder b = new StringBuilder("Passages from the student's own uploaded documents that match the"
+                + " question. Use them when they help, and say which document and page an answer comes from,"
+                + " e.g. (notes.pdf, page 2). Do not invent sources.");
+        int i = 1;
+        for (Passage p : passages) {
+            b.append("\n\n[").append(i++).append("] ").append(p.filename());
+            if (p.page() > 0) {
+                b.append(", page ").append(p.page());
+            }
+            b.append(":\n").append(p.text());
+        }
+        return b.toString();
+    }
+
     List<ChatMessage> context(Persona persona, String sessionId) {
-        long budget = config.contextTokenBudget() - Usage.estimateTokens(persona.prompt());
+        return context(persona, sessionId, List.of());
+    }
+
+    /**
+     * The persona prompt, the retrieved passages (if any), then the newest turns (oldest first) that fit in the
+     * context token budget.
+     */
+    List<ChatMessage> context(Persona persona, String sessionId, List<Passage> passages) {
+        String documents = passages.isEmpty() ? null : documentsPrompt(passages);
+        long budget = config.contextTokenBudget() - Usage.estimateTokens(persona.prompt())
+                - (documents == null ? 0 : Usage.estimateTokens(documents));
         List<ChatMessage> recent = new ArrayList<>();
         List<ChatStore.StoredMessage> history = store.lastMessages(sessionId, HISTORY_LIMIT);
         for (int i = history.size() - 1; i >= 0; i--) {
@@ -124,6 +171,9 @@ public final class ConversationService {
         Collections.reverse(recent);
         List<ChatMessage> out = new ArrayList<>(recent.size() + 1);
         out.add(new ChatMessage("system", persona.prompt()));
+        if (documents != null) {
+            out.add(new ChatMessage("system", documents));
+        }
         out.addAll(recent);
         return out;
     }

@@ -4,6 +4,7 @@ import dev.lectern.ai.llm.ChatStream;
 import dev.lectern.ai.llm.ChatStreamListener;
 import dev.lectern.ai.llm.LlmException;
 import dev.lectern.ai.llm.Usage;
+import dev.lectern.ai.retrieval.Passage;
 import dev.lectern.ai.tts.SpeechService;
 import dev.lectern.ai.voice.SentenceChunker;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ public final class Turn implements ChatStreamListener {
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile ChatStream stream;
     private volatile boolean offline;
+    private volatile List<Passage> sources = List.of();
     private int sentences;
 
     Turn(ConversationService service, SentenceSink.TurnInfo info, String model,
@@ -69,8 +71,9 @@ public final class Turn implements ChatStreamListener {
         return offline;
     }
 
-    void attach(ChatStream s, long promptChars) {
+    void attach(ChatStream s, long promptChars, List<Passage> sources) {
         this.promptChars = promptChars;
+        this.sources = sources;
         this.offline = s.offline();
         this.stream = s;
         if (finished.get()) {
@@ -156,7 +159,7 @@ public final class Turn implements ChatStreamListener {
                     ? "Text only: your text-to-speech budget is used up for now, so this answer has no audio."
                     : null;
             listener.onComplete(new TurnListener.Result(info.sessionId(), info.turnId(), model, text, u, offline,
-                    notice));
+                    notice, sources));
         }));
     }
 

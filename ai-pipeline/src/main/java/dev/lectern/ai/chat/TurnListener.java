@@ -1,6 +1,8 @@
 package dev.lectern.ai.chat;
 
 import dev.lectern.ai.llm.Usage;
+import dev.lectern.ai.retrieval.Passage;
+import java.util.List;
 
 /**
  * What the SSE adapter (or a signaling room) hears about one answer. Calls never overlap but come on provider or
@@ -23,7 +25,14 @@ public interface TurnListener {
     /** A newer message from the same user took over (barge-in); the partial answer is stored as interrupted. */
     void onInterrupted(String reason);
 
-    /** A complete answer. {@code notice} tells the user something about it (e.g. text only), or is null. */
+    /**
+     * A complete answer. {@code notice} tells the user something about it (e.g. text only), or is null; {@code sources}
+     * are the passages of the user's documents that were in the prompt (empty when none was relevant).
+     */
     record Result(String sessionId, long turnId, String model, String text, Usage usage, boolean offline,
-                  String notice) {}
+                  String notice, List<Passage> sources) {
+        public Result {
+            sources = sources == null ? List.of() : List.copyOf(sources);
+        }
+    }
 }

@@ -63,6 +63,35 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     @Override
+    public void put(String key, Path file) {
+        Path target = path(key);
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = target.resolveSibling(".tmp-" + UUID.randomUUID());
+            try {
+                Files.copy(file, tmp);
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store object " + key, e);
+        }
+    }
+
+    @Override
+    public boolean copyTo(String key, Path target) {
+        try {
+            Files.copy(path(key), target, StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read object " + key, e);
+        }
+    }
+
+    @Override
     public Optional<byte[]> get(String key) {
         try {
             return Optional.of(Files.readAllBytes(path(key)));
@@ -95,7 +124,7 @@ public final class LocalObjectStore implements ObjectStore {
         int removed = 0;
         try (DirectoryStream<Path> buckets = Files.newDirectoryStream(root)) {
             for (Path bucket : buckets) {
-                if (!Files.isDirectory(bucket)) {
+                if (!Files.isDirectory(bucket) || bucket.getFileName().toString().equals(UPLOADS)) {
                     continue;
                 }
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(bucket)) {

@@ -1,5 +1,6 @@
 package dev.lectern.ai.objects;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -12,16 +13,25 @@ import java.util.regex.Pattern;
 public interface ObjectStore extends AutoCloseable {
     Pattern PART = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
 
+    /** The bucket of users' uploads: kept until the user deletes them, never purged by age. */
+    String UPLOADS = "uploads";
+
     void put(String key, byte[] bytes);
 
+    /** Stores the file's content under {@code key}, streaming it (never whole in memory). */
+    void put(String key, Path file);
+
     Optional<byte[]> get(String key);
+
+    /** Copies the object into {@code target} (streaming); false when there is no such object. */
+    boolean copyTo(String key, Path target);
 
     boolean delete(String key);
 
     /** A URL the browser can GET the object from until {@code ttl} has passed. */
     String signedUrl(String key, Duration ttl);
 
-    /** Removes objects older than {@code age}; returns how many. */
+    /** Removes objects older than {@code age}, except uploads (bucket {@link #UPLOADS}); returns how many. */
     int purgeOlderThan(Duration age);
 
     @Override
@@ -51,6 +61,24 @@ public interface ObjectStore extends AutoCloseable {
         }
         if (k.endsWith(".ogg") || k.endsWith(".opus")) {
             return "audio/ogg";
+        }
+        if (k.endsWith(".pdf")) {
+            return "application/pdf";
+        }
+        if (k.endsWith(".docx")) {
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        }
+        if (k.endsWith(".png")) {
+            return "image/png";
+        }
+        if (k.endsWith(".jpg") || k.endsWith(".jpeg")) {
+            return "image/jpeg";
+        }
+        if (k.endsWith(".m4a")) {
+            return "audio/mp4";
+        }
+        if (k.endsWith(".txt") || k.endsWith(".md")) {
+            return "text/plain; charset=utf-8";
         }
         return "application/octet-stream";
     }

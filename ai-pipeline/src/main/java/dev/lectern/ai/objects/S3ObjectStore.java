@@ -1,6 +1,11 @@
 package dev.lectern.ai.objects;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,6 +13,7 @@ import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -84,6 +90,27 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public void put(String key, Path file) {
+        ObjectStore.checkKey(key);
+        // fromFile sends the length first and streams the file; it is re-read from disk on a retry
+        s3.putObject(b -> b.bucket(bucket).key(key).contentType(ObjectStore.contentType(key)),
+                RequestBody.fromFile(file));
+    }
+
+    @Override
+    public boolean copyTo(String key, Path target) {
+        ObjectStore.checkKey(key);
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key))) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read object " + key, e);
+        }
+    }
+
+    @Override
     public Optional<byte[]> get(String key) {
         ObjectStore.checkKey(key);
         try {
@@ -97,8 +124,15 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public boolean delete(String key) {
         ObjectStore.checkKey(key);
-        if (get(key).isEmpty()) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(key));
+        } catch (NoSuchKeyException e) {
             return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
         }
         s3.deleteObject(b -> b.bucket(bucket).key(key));
         return true;
@@ -116,7 +150,7 @@ public final class S3ObjectStore implements ObjectStore {
         Instant cutoff = clock.instant().minus(age);
         int removed = 0;
         for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-            if (o.lastModified().isBefore(cutoff)) {
+            if (o.lastModified().isBefore(cutoff) && !o.key().startsWith(UPLOADS + "/")) {
                 s3.deleteObject(b -> b.bucket(bucket).key(o.key()));
                 removed++;
             }

@@ -61,7 +61,7 @@ class ConversationServiceTest {
     private ConversationService service(AiConfig config) {
         ai = new AiPipeline(config, new Secrets(Map.of()), ephemeral, store, PersonaLookup.defaultOnly("Be a tutor."),
                 (turn, index, sentence) -> sentences.add(index + ":" + sentence), blocking, objects,
-                Duration.ofMinutes(5));
+                Duration.ofMinutes(5), dir, null);
         return ai.conversations();
     }
 

@@ -65,10 +65,28 @@ class LocalObjectStoreTest {
         LocalObjectStore s = store();
         s.put("tts/old.mp3", new byte[1]);
         s.put("tts/new.mp3", new byte[1]);
+        s.put("uploads/u1.notes.pdf", new byte[1]);
+        Files.setLastModifiedTime(s.path("uploads/u1.notes.pdf"), FileTime.from(NOW.minus(Duration.ofDays(200))));
         Files.setLastModifiedTime(s.path("tts/old.mp3"), FileTime.from(NOW.minus(Duration.ofDays(2))));
         Files.setLastModifiedTime(s.path("tts/new.mp3"), FileTime.from(NOW.minus(Duration.ofMinutes(5))));
         assertThat(s.purgeOlderThan(Duration.ofDays(1))).isEqualTo(1);
         assertThat(s.get("tts/old.mp3")).isEmpty();
         assertThat(s.get("tts/new.mp3")).isPresent();
+        assertThat(s.get("uploads/u1.notes.pdf")).as("uploads stay until deleted").isPresent();
+    }
+
+    @Test
+    void aFileIsCopiedInAndOutWithoutLeavingTemporaryFiles() throws Exception {
+        LocalObjectStore s = store();
+        Path src = dir.resolve("src.bin");
+        Files.write(src, new byte[] {9, 8, 7});
+        s.put("uploads/u1.f.bin", src);
+        Path back = dir.resolve("back.bin");
+        assertThat(s.copyTo("uploads/u1.f.bin", back)).isTrue();
+        assertThat(Files.readAllBytes(back)).containsExactly(9, 8, 7);
+        assertThat(s.copyTo("uploads/none.bin", back)).isFalse();
+        try (var files = Files.list(s.path("uploads/u1.f.bin").getParent())) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("u1.f.bin");
+        }
     }
 }

@@ -106,6 +106,27 @@ class S3ObjectStoreIntegrationTest {
     }
 
     @Test
+    void aFileStreamsInAndOutAndUploadsAreNeverPurgedByAge() throws Exception {
+        Path dir = Files.createTempDirectory("s3-stream");
+        Path big = dir.resolve("big.bin");
+        byte[] block = new byte[64 * 1024];
+        new java.util.Random(7).nextBytes(block);
+        try (var out = Files.newOutputStream(big)) {
+            for (int i = 0; i < 96; i++) { // 6 MiB: more than one buffer of the SDK's streaming body
+                out.write(block);
+            }
+        }
+        store.put("uploads/u1.f1.bin", big);
+        Path back = dir.resolve("back.bin");
+        assertThat(store.copyTo("uploads/u1.f1.bin", back)).isTrue();
+        assertThat(Files.mismatch(big, back)).isEqualTo(-1L);
+        assertThat(store.copyTo("uploads/missing.bin", dir.resolve("none"))).isFalse();
+        assertThat(store.purgeOlderThan(Duration.ofDays(-1))).isZero();
+        assertThat(store.delete("uploads/u1.f1.bin")).isTrue();
+        assertThat(store.delete("uploads/u1.f1.bin")).isFalse();
+    }
+
+    @Test
     void presignedUrlsServeTheObjectAndTamperedOnesAreRefused() throws Exception {
         store.put("tts/hello.mp3", new byte[] {73, 68, 51});
         String url = store.signedUrl("tts/hello.mp3", Duration.ofMinutes(5));

@@ -19,7 +19,8 @@ public final class TestAi {
         AiConfig d = TestConfigs.defaults(Map.of()).ai();
         return new AiConfig(providers, "", d.connectTimeoutMillis(), firstTokenMillis, idleMillis, retries, 10,
                 d.temperature(), d.maxTokens(), d.contextTokenBudget(), d.maxMessageChars(), d.persona(),
-                d.sseKeepAliveMillis(), d.chunker(), usage == null ? d.usage() : usage, TTS_OFF);
+                d.sseKeepAliveMillis(), d.chunker(), usage == null ? d.usage() : usage, TTS_OFF, d.retrieval(),
+                d.transcription());
     }
 
     public static final AiConfig.Tts TTS_OFF = new AiConfig.Tts("none", "", "", "", "", 15_000, 1000);
@@ -29,7 +30,15 @@ public final class TestAi {
         return new AiConfig(a.providers(), a.defaultModel(), a.connectTimeoutMillis(), a.firstTokenTimeoutMillis(),
                 a.idleTimeoutMillis(), a.maxRetries(), a.retryBackoffMillis(), a.temperature(), a.maxTokens(),
                 a.contextTokenBudget(), a.maxMessageChars(), a.persona(), a.sseKeepAliveMillis(), a.chunker(),
-                a.usage(), tts);
+                a.usage(), tts, a.retrieval(), a.transcription());
+    }
+
+    /** The same config with another speech-to-text section. */
+    public static AiConfig withTranscription(AiConfig a, AiConfig.Transcription t) {
+        return new AiConfig(a.providers(), a.defaultModel(), a.connectTimeoutMillis(), a.firstTokenTimeoutMillis(),
+                a.idleTimeoutMillis(), a.maxRetries(), a.retryBackoffMillis(), a.temperature(), a.maxTokens(),
+                a.contextTokenBudget(), a.maxMessageChars(), a.persona(), a.sseKeepAliveMillis(), a.chunker(),
+                a.usage(), a.tts(), a.retrieval(), t);
     }
 
     public static AiConfig config(String baseUrl) {

@@ -6,6 +6,7 @@ import dev.lectern.ai.chat.ConversationService;
 import dev.lectern.ai.chat.Turn;
 import dev.lectern.ai.chat.TurnListener;
 import dev.lectern.ai.llm.Usage;
+import dev.lectern.ai.retrieval.Passage;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.log.LogContext;
 import dev.lectern.core.netty.ExpectedExceptions;
@@ -257,6 +258,17 @@ public final class ChatStreamHandler extends ChannelInboundHandlerAdapter {
         usage.put("estimated", u.estimated());
         e.put("usage", usage);
         e.put("offline", r.offline());
+        List<Map<String, Object>> sources = new ArrayList<>(r.sources().size());
+        for (Passage p : r.sources()) {
+            Map<String, Object> src = new LinkedHashMap<>();
+            src.put("file_id", p.fileId().chars().allMatch(Character::isDigit) && !p.fileId().isEmpty()
+                    ? (Object) Long.valueOf(p.fileId()) : p.fileId());
+            src.put("filename", p.filename());
+            src.put("page", p.page() > 0 ? p.page() : null);
+            src.put("passage", p.text());
+            sources.add(src);
+        }
+        e.put("sources", sources);
         if (r.notice() != null) {
             e.put("notice", r.notice());
         }

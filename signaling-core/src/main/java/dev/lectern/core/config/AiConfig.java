@@ -27,7 +27,9 @@ public record AiConfig(
         long sseKeepAliveMillis,
         Chunker chunker,
         Usage usage,
-        Tts tts) {
+        Tts tts,
+        Retrieval retrieval,
+        Transcription transcription) {
 
     public AiConfig {
         providers = Checks.copyOf(providers, "ai.providers");
@@ -47,8 +49,8 @@ public record AiConfig(
         checkRange(maxMessageChars, 1, 1_000_000, "ai.maxMessageChars");
         checkNotBlank(persona, "ai.persona");
         checkPositive(sseKeepAliveMillis, "ai.sseKeepAliveMillis");
-        if (chunker == null || usage == null || tts == null) {
-            throw new ConfigException("ai: sections chunker, usage and tts are required");
+        if (chunker == null || usage == null || tts == null || retrieval == null || transcription == null) {
+            throw new ConfigException("ai: sections chunker, usage, tts, retrieval and transcription are required");
         }
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Provider p : providers) {
@@ -118,6 +120,50 @@ public record AiConfig(
             checkPositive(windowSeconds, "ai.usage.windowSeconds");
             checkNonNegative(modelTokens, "ai.usage.modelTokens");
             checkNonNegative(ttsChars, "ai.usage.ttsChars");
+        }
+    }
+
+    /**
+     * Retrieval over each user's uploaded documents: a Lucene (BM25) index per user under {@code indexDir}
+     * ({@code ""} = {@code <dataDir>/index}), passages of about {@code passageChars} characters overlapping by
+     * {@code overlapChars}; each answer gets at most {@code topPassages} passages whose share of the question's terms
+     * is at least {@code minTermCoverage}. A document yields at most {@code maxExtractedChars} characters of text;
+     * a DOCX whose parts inflate more than {@code maxInflateRatio} times is refused as a zip bomb.
+     */
+    public record Retrieval(String indexDir, int passageChars, int overlapChars, int topPassages,
+                            double minTermCoverage, long maxExtractedChars, double maxInflateRatio) {
+        public Retrieval {
+            indexDir = indexDir == null ? "" : indexDir;
+            checkRange(passageChars, 100, 20_000, "ai.retrieval.passageChars");
+            checkRange(overlapChars, 0, passageChars / 2, "ai.retrieval.overlapChars");
+            checkRange(topPassages, 0, 50, "ai.retrieval.topPassages");
+            if (!(minTermCoverage > 0 && minTermCoverage <= 1)) {
+                throw new ConfigException("ai.retrieval.minTermCoverage: " + minTermCoverage + " (expected: >0-1)");
+            }
+            checkRange(maxExtractedChars, 1000, 1_000_000_000L, "ai.retrieval.maxExtractedChars");
+            if (!(maxInflateRatio >= 1 && maxInflateRatio <= 10_000)) {
+                throw new ConfigException("ai.retrieval.maxInflateRatio: " + maxInflateRatio + " (expected: 1-10000)");
+            }
+        }
+    }
+
+    /**
+     * Speech-to-text for uploaded audio: an OpenAI-compatible {@code POST {baseUrl}/audio/transcriptions}; {@code ""}
+     * = none (audio is stored and listed, not indexed).
+     */
+    public record Transcription(String baseUrl, String model, String apiKeyEnv, long timeoutMillis) {
+        public Transcription {
+            baseUrl = baseUrl == null ? "" : baseUrl;
+            model = model == null ? "" : model;
+            apiKeyEnv = apiKeyEnv == null ? "" : apiKeyEnv;
+            if (!baseUrl.isEmpty() && !baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+                throw new ConfigException("ai.transcription.baseUrl: " + baseUrl + " (expected an http(s) URL or \"\")");
+            }
+            checkPositive(timeoutMillis, "ai.transcription.timeoutMillis");
+        }
+
+        public boolean enabled() {
+            return !baseUrl.isEmpty();
         }
     }
 }

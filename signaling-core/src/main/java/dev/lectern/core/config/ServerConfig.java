@@ -13,10 +13,11 @@ public record ServerConfig(
         IceConfig ice,
         HistoryConfig history,
         AvatarsConfig avatars,
-        AiConfig ai) {
+        AiConfig ai,
+        UploadsConfig uploads) {
 
     /** The same configuration with another AI section (tests and benchmarks point it at their own upstream). */
     public ServerConfig withAi(AiConfig newAi) {
-        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi);
+        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads);
     }
 }
