@@ -9,14 +9,19 @@ import dev.lectern.core.json.Json;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.ApiException;
 import dev.lectern.media.AvatarService;
+import dev.lectern.store.sql.DuplicateKeyException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,6 +132,71 @@ public final class AvatarCatalogue {
             throw ApiException.notFound("the preview image of avatar '" + a.name() + "' is not usable");
         }
         return new Image(kind.mediaType(), bytes);
+    }
+
+    /**
+     * Adds an avatar from a face image (PNG or JPEG) and a voice sample (WAV, MP3 or M4A), told apart by their first
+     * bytes, not by names or types the client chose: both go to the object store (streamed from the given files),
+     * then a row makes the avatar exist on every node. 400 for a bad name or an empty file, 415 for a file of the
+     * wrong kind, 409 for a name that is taken (configured or added).
+     */
+    public Entry add(String name, String description, Path face, Path voice, Principal caller) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw ApiException.badRequest("field 'avatar_name' must be 1-64 letters, digits, '_' or '-'");
+        }
+        String desc = description == null ? "" : description.strip();
+        if (desc.length() > 500) {
+            throw ApiException.badRequest("field 'description' is longer than 500 characters");
+        }
+        if (configured(name).isPresent() || added.find(name).isPresent()) {
+            throw new ApiException(409, "avatar_exists", "an avatar named '" + name + "' already exists");
+        }
+        MagicBytes.Kind faceKind = kind(face, "prompt_face", MagicBytes::image, "a PNG or JPEG image");
+        MagicBytes.Kind voiceKind = kind(voice, "prompt_voice", MagicBytes::audio, "WAV, MP3 or M4A audio");
+        // a key of its own per add: a racing add of the same name can never overwrite this one's objects
+        String stem = BUCKET + "/" + name + "-" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+        String faceKey = stem + "-face." + faceKind.extension();
+        String voiceKey = stem + "-voice." + voiceKind.extension();
+        objects.put(faceKey, face);
+        try {
+            objects.put(voiceKey, voice);
+            AddedAvatar a = added.create(name, desc, faceKey, faceKind.mediaType(), voiceKey, voiceKind.mediaType(),
+                    caller.userId());
+            logger.info("avatar {} added by {}", name, caller.userId());
+            return new Entry(avatar(a), false, a.createdBy());
+        } catch (RuntimeException e) {
+            for (String key : List.of(faceKey, voiceKey)) {
+                try {
+                    objects.delete(key);
+                } catch (RuntimeException cleanup) {
+                    logger.warn("avatar {} not added; its object {} could not be removed: {}", name, key,
+                            cleanup.toString());
+                }
+            }
+            if (e instanceof DuplicateKeyException) {
+                throw new ApiException(409, "avatar_exists", "an avatar named '" + name + "' already exists");
+            }
+            throw e;
+        }
+    }
+
+    private static MagicBytes.Kind kind(Path file, String field, Function<byte[], MagicBytes.Kind> sniff,
+                                        String expected) {
+        byte[] head = new byte[16];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (n == 0) {
+            throw ApiException.badRequest("file '" + field + "' is empty");
+        }
+        MagicBytes.Kind kind = sniff.apply(Arrays.copyOf(head, n));
+        if (kind == null) {
+            throw new ApiException(415, "unsupported_media_type", "file '" + field + "' must be " + expected);
+        }
+        return kind;
     }
 
     /**

@@ -188,7 +188,9 @@ public final class LecternServer implements AutoCloseable {
                     Duration.ofSeconds(config.history().roomLiveTtlSeconds())).register(routes);
             AvatarCatalogue avatarCatalogue = new AvatarCatalogue(config.avatars(),
                     new AddedAvatarRepository(accounts.sql, clock), objects, accounts.ephemeral);
-            new AvatarApi(config.avatars(), avatars, avatarCatalogue, avatarBackends).register(routes);
+            new AvatarApi(config.avatars(), avatars, avatarCatalogue, avatarBackends, new MultipartLimits(
+                    config.uploads().maxFileBytes(), 2 * config.uploads().maxFileBytes() + 1024 * 1024,
+                    config.uploads().maxParts(), spool), blocking).register(routes);
             new DocsApi().register(routes);
             OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
             openApi.register(routes);

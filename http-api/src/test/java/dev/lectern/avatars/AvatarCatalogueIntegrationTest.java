@@ -10,7 +10,7 @@ import dev.lectern.core.json.Json;
 import dev.lectern.media.FakeAvatars;
 import dev.lectern.server.HttpJson;
 import dev.lectern.server.LecternServer;
-import dev.lectern.store.sql.SqlDatabase;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The avatar catalogue's admin endpoints on the production wiring (SQLite, in-process store, local object store, real
- * avatar processes), with real tokens of a tutor, another tutor and a student: preview of configured and added
- * avatars, delete and each of its refusals.
+ * avatar processes), with real tokens of a tutor, another tutor and a student: add (multipart, type by magic bytes),
+ * preview of configured and added avatars, delete, and each refusal of each.
  */
 class AvatarCatalogueIntegrationTest {
     private static final String SECRET = "avatar-catalogue-test-secret-0123456789abcdef";
@@ -42,6 +41,9 @@ class AvatarCatalogueIntegrationTest {
             "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
     private static final byte[] JPEG = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F',
             0, 1, (byte) 0xFF, (byte) 0xD9};
+
+    private static final byte[] WAV = "RIFF\0\0\0\0WAVEfmt ".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] MP3 = {'I', 'D', '3', 4, 0, 0, 0, 0, 0, 0};
 
     @TempDir
     Path dir;
@@ -118,20 +120,44 @@ class AvatarCatalogueIntegrationTest {
         assertThat(r.text("requestId")).isNotBlank();
     }
 
-    /** An added avatar as POST /api/avatar/add leaves it: its objects in the store, its row in the SQL store. */
-    private void added(String name, String createdBy) {
-        server.objects().put(AvatarCatalogue.BUCKET + "/" + name + "-face.jpg", JPEG);
-        server.objects().put(AvatarCatalogue.BUCKET + "/" + name + "-voice.wav", "RIFF\0\0\0\0WAVEfmt ".getBytes(
-                StandardCharsets.US_ASCII));
-        try (SqlDatabase sql = new SqlDatabase(server.config().storage(), null)) {
-            new AddedAvatarRepository(sql, Clock.systemUTC()).create(name, "added in a test",
-                    AvatarCatalogue.BUCKET + "/" + name + "-face.jpg", "image/jpeg",
-                    AvatarCatalogue.BUCKET + "/" + name + "-voice.wav", "audio/wav", createdBy);
+    /** One part of a multipart body: a field when {@code filename} is null, else a file. */
+    private record Part(String field, String filename, String type, byte[] bytes) {
+        static Part text(String field, String value) {
+            return new Part(field, null, null, value.getBytes(StandardCharsets.UTF_8));
         }
     }
 
-    private String userId(String token) throws Exception {
-        return http.get("/api/user/profile", token).text("id");
+    private HttpJson.Reply add(String token, Part... parts) throws Exception {
+        String boundary = "avatar-" + System.nanoTime();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Part p : parts) {
+            StringBuilder head = new StringBuilder("--").append(boundary)
+                    .append("\r\nContent-Disposition: form-data; name=\"").append(p.field()).append('"');
+            if (p.filename() != null) {
+                head.append("; filename=\"").append(p.filename()).append("\"\r\nContent-Type: ").append(p.type());
+            }
+            body.writeBytes(head.append("\r\n\r\n").toString().getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(p.bytes());
+            body.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort()
+                        + "/api/avatar/add")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new HttpJson.Reply(r.statusCode(), Json.MAPPER.readTree(r.body()), r);
+    }
+
+    private static Part face(byte[] bytes) {
+        return new Part("prompt_face", "face.bin", "application/octet-stream", bytes);
+    }
+
+    private static Part voice(byte[] bytes) {
+        return new Part("prompt_voice", "voice.bin", "application/octet-stream", bytes);
     }
 
     private List<String> listed() throws Exception {
@@ -160,8 +186,45 @@ class AvatarCatalogueIntegrationTest {
     }
 
     @Test
+    void addIsForTutorsWithAValidNameAFaceImageAndAVoiceSample() throws Exception {
+        Part name = Part.text("avatar_name", "new-face");
+        assertError(add(student, name, face(PNG), voice(WAV)), 403, "forbidden");
+        assertError(add(null, name, face(PNG), voice(WAV)), 401, "unauthorized");
+        assertError(add(tutor, Part.text("avatar_name", "no spaces/allowed"), face(PNG), voice(WAV)), 400,
+                "bad_request");
+        assertError(add(tutor, face(PNG), voice(WAV)), 400, "bad_request");
+        assertError(add(tutor, name, voice(WAV)), 400, "bad_request");
+        assertError(add(tutor, name, face(PNG)), 400, "bad_request");
+        assertError(add(tutor, name, face(WAV), voice(WAV)), 415, "unsupported_media_type");
+        assertError(add(tutor, name, face(PNG), voice(PNG)), 415, "unsupported_media_type");
+        assertError(add(tutor, name, face(new byte[0]), voice(WAV)), 400, "bad_request");
+        assertError(add(tutor, Part.text("avatar_name", FakeAvatars.ANNA), face(PNG), voice(WAV)), 409,
+                "avatar_exists");
+        assertThat(listed()).doesNotContain("new-face");
+
+        HttpJson.Reply ok = add(tutor, name, face(PNG), voice(MP3));
+        assertThat(ok.status()).as(ok.raw().body()).isEqualTo(201);
+        assertError(add(otherTutor, name, face(JPEG), voice(WAV)), 409, "avatar_exists");
+        HttpResponse<byte[]> image = preview("new-face", student);
+        assertThat(image.headers().firstValue("content-type")).hasValue("image/png");
+        assertThat(image.body()).isEqualTo(PNG);
+        assertThat(listed()).contains("new-face");
+    }
+
+    @Test
     void anAddedAvatarIsListedPreviewedStartedAndDeletedOnlyByItsTutorWhenNobodyUsesIt() throws Exception {
-        added("my-face", userId(tutor));
+        HttpJson.Reply created = add(tutor, Part.text("avatar_name", "my-face"),
+                Part.text("description", "added in a test"), face(JPEG), voice(WAV));
+        assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+        assertThat(created.body().at("/avatar/name").asText()).isEqualTo("my-face");
+        assertThat(created.body().at("/avatar/source").asText()).isEqualTo("added");
+        List<String> stored = new ArrayList<>();
+        try (var files = Files.walk(Path.of(server.config().storage().dataDir()).resolve("objects")
+                .resolve(AvatarCatalogue.BUCKET))) {
+            files.filter(Files::isRegularFile).forEach(f -> stored.add(f.getFileName().toString()));
+        }
+        assertThat(stored).hasSize(2).anyMatch(n -> n.startsWith("my-face-") && n.endsWith("-face.jpg"))
+                .anyMatch(n -> n.startsWith("my-face-") && n.endsWith("-voice.wav"));
         assertThat(listed()).contains(FakeAvatars.ANNA, "my-face");
         HttpResponse<byte[]> face = preview("my-face", student);
         assertThat(face.statusCode()).isEqualTo(200);
@@ -195,8 +258,9 @@ class AvatarCatalogueIntegrationTest {
 
         assertThat(listed()).doesNotContain("my-face").contains(FakeAvatars.ANNA);
         assertThat(preview("my-face", student).statusCode()).isEqualTo(404);
-        assertThat(server.objects().get(AvatarCatalogue.BUCKET + "/my-face-face.jpg")).isEmpty();
-        assertThat(server.objects().get(AvatarCatalogue.BUCKET + "/my-face-voice.wav")).isEmpty();
+        for (String name : stored) {
+            assertThat(server.objects().get(AvatarCatalogue.BUCKET + "/" + name)).as(name).isEmpty();
+        }
         assertError(http.post("/api/avatar/start", Map.of("avatar_name", "my-face"), student), 404, "not_found");
         assertError(http.post("/api/avatar/delete", Map.of("avatar_name", "my-face"), tutor), 404, "not_found");
         assertThat(http.get("/api/avatar/list", student).status()).isEqualTo(200); // still serving

@@ -16,6 +16,7 @@ import dev.lectern.core.json.Json;
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
@@ -86,9 +87,11 @@ class AvatarProxyIntegrationTest {
         pool = new BackendPool(cfg.avatars().maxIdleBackendConnections(), cfg.avatars().connectTimeoutMillis());
         Router.Builder routes = Router.builder();
         sql = new SqlDatabase(cfg.storage(), null);
-        new AvatarApi(cfg.avatars(), manager, new AvatarCatalogue(cfg.avatars(),
-                new AddedAvatarRepository(sql, Clock.systemUTC()), null, store), pool).register(routes);
         blocking = new BlockingExecutor(4, 100);
+        new AvatarApi(cfg.avatars(), manager, new AvatarCatalogue(cfg.avatars(),
+                new AddedAvatarRepository(sql, Clock.systemUTC()), null, store), pool,
+                MultipartLimits.oneFile(1024, 4, Path.of(cfg.storage().dataDir()).resolve("tmp")), blocking)
+                .register(routes);
         HttpApp app = new HttpApp(cfg.http(), routes.build(), List.of(new AuthDecorator(VERIFIER)), blocking,
                 new SimpleMeterRegistry());
         boss = EventLoops.newGroup(1, "test-accept");

@@ -15,6 +15,7 @@ import dev.lectern.http.HttpApp;
 import dev.lectern.http.Router;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.ObjectsApi;
+import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.netty.BackendPool;
 import dev.lectern.store.sql.SqlDatabase;
@@ -56,7 +57,8 @@ public final class ProxyBenchServer implements AutoCloseable {
                 new UrlSigner(new byte[32]), ObjectsApi.PREFIX, Clock.systemUTC());
         AvatarCatalogue catalogue = new AvatarCatalogue(config.avatars(),
                 new AddedAvatarRepository(sql, Clock.systemUTC()), objects, new InMemoryEphemeralStore());
-        new AvatarApi(config.avatars(), avatars, catalogue, pool).register(routes);
+        new AvatarApi(config.avatars(), avatars, catalogue, pool, MultipartLimits.oneFile(1024 * 1024, 8,
+                Path.of(config.storage().dataDir()).resolve("tmp")), blocking).register(routes);
         HttpApp app = new HttpApp(config.http(), routes.build(),
                 List.of(new AuthDecorator(AuthDecorator.fixed(token, new Principal(userId, Role.STUDENT, null)))),
                 blocking, new SimpleMeterRegistry());
