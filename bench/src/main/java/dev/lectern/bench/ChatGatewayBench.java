@@ -1,187 +1,211 @@
 package dev.lectern.bench;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.lectern.core.auth.Principal;
-import dev.lectern.core.auth.Role;
-import dev.lectern.core.auth.TokenVerifier;
-import dev.lectern.core.config.AiConfig;
-import dev.lectern.core.config.ConfigLoader;
-import dev.lectern.core.config.ServerConfig;
-import dev.lectern.server.LecternServer;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.distribution.HistogramSnapshot;
-import io.micrometer.core.instrument.distribution.ValueAtPercentile;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import dev.lectern.bench.netty.FakeModelUpstream;
+import dev.lectern.bench.netty.SseStreamClientHandler;
+import dev.lectern.core.netty.EventLoops;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpClientCodec;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
+import java.util.Locale;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Gateway overhead of the chat stream: the time from a model chunk arriving at Lectern to its SSE event being written
- * to the client's socket ({@code lectern.chat.gateway.latency}), at N concurrent streams. A fake OpenAI-compatible
- * upstream on loopback streams each answer as CHUNKS pieces, one every INTERVAL ms from a random phase (streams are
- * not in lock-step); N clients (the JDK HttpClient), the upstream and the server all share this one JVM and
- * machine. The clients read the SSE streams concurrently. One warm-up round, then a measured round on a fresh server
- * in the same JVM.
+ * Gateway overhead of the chat stream at N concurrent streams, with the server in its own JVM
+ * ({@link ChatGatewayNode}) and the load (a fake OpenAI-compatible upstream and N SSE clients, each on one Netty event
+ * loop) in this one, so that the figures are the gateway's and not the load generator's. Two figures per round:
+ * <ul>
+ *   <li><b>gateway</b>: the server's own {@code lectern.chat.gateway.latency}, from a model chunk arriving at Lectern to
+ *   its SSE event being written to the client's socket (the issue's definition), read as the difference of its
+ *   Prometheus histogram before and after the round (bucket upper bounds: conservative);</li>
+ *   <li><b>end to end</b>: from the upstream writing a chunk to the client reading its event (two loopback hops and
+ *   both load generators' queues included), measured exactly with the shared monotonic clock.</li>
+ * </ul>
+ * One warm-up round, then the measured round, on the same server.
  *
- * <p>{@code bin/bench ChatGatewayBench [streams=1000] [chunks=50] [intervalMillis=20]}
+ * <p>{@code bin/bench ChatGatewayBench [streams=1000] [chunks=50] [intervalMillis=20]}; server JVM options from
+ * {@code BENCH_SERVER_OPTS}.
  */
 public final class ChatGatewayBench {
+    private static final Pattern BUCKET =
+            Pattern.compile("^lectern_chat_gateway_latency_seconds_bucket\\{.*le=\"([^\"]+)\".*\\}\\s+(\\S+)$");
+
     public static void main(String[] args) throws Exception {
         int streams = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int chunks = args.length > 1 ? Integer.parseInt(args[1]) : 50;
         int intervalMillis = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        ExecutorService upstreamThreads = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "fake-upstream");
-            t.setDaemon(true);
-            return t;
-        });
-        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4096);
-        upstream.setExecutor(upstreamThreads);
-        upstream.createContext("/v1/chat/completions", ex -> {
-            try (ex) {
-                ex.getRequestBody().readAllBytes();
-                ex.getResponseHeaders().set("Content-Type", "text/event-stream");
-                ex.sendResponseHeaders(200, 0);
-                OutputStream out = ex.getResponseBody();
-                // real streams are not in lock-step: each starts at a random point of the chunk interval
-                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.max(1, intervalMillis)));
-                for (int i = 0; i < chunks; i++) {
-                    out.write(("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"token" + i
-                            + " \"},\"finish_reason\":null}]}\n\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                    Thread.sleep(intervalMillis);
-                }
-                out.write(("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
-                        + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":" + chunks
-                        + ",\"total_tokens\":" + (10 + chunks) + "}}\n\ndata: [DONE]\n\n")
-                        .getBytes(StandardCharsets.UTF_8));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        upstream.start();
-        String base = "http://127.0.0.1:" + upstream.getAddress().getPort() + "/v1";
-        try {
-            System.out.printf("chat gateway overhead: %d concurrent streams x %d chunks every %d ms%n",
-                    streams, chunks, intervalMillis);
-            round("warm-up", base, Math.min(streams, 200), chunks);
-            round("measured", base, streams, chunks);
-        } finally {
-            upstream.stop(0);
-            upstreamThreads.shutdownNow();
-        }
-    }
-
-    private static void round(String name, String base, int streams, int chunks) throws Exception {
-        // every token names its own user, so that no stream barges in on another
-        TokenVerifier users = token -> CompletableFuture.completedFuture(new Principal(token, Role.STUDENT, token));
-        try (LecternServer server = LecternServer.start(config(base), Map.of(), users)) {
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(10)).build();
-            URI uri = URI.create("http://127.0.0.1:" + server.httpPort() + "/api/chat/stream");
-            AtomicLong events = new AtomicLong();
-            AtomicLong completes = new AtomicLong();
-            AtomicLong failures = new AtomicLong();
-            long start = System.nanoTime();
-            List<CompletableFuture<?>> all = new ArrayList<>();
-            for (int i = 0; i < streams; i++) {
-                HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(2))
-                        .header("Authorization", "Bearer user-" + i)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"go " + i + "\"}")).build();
-                all.add(client.sendAsync(req, HttpResponse.BodyHandlers.fromLineSubscriber(
-                                new Counter(events, completes)))
-                        .whenComplete((r, e) -> {
-                            if (e != null || r.statusCode() != 200) {
-                                failures.incrementAndGet();
-                            }
-                        }));
-            }
-            CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).handle((v, e) -> null)
-                    .get(5, TimeUnit.MINUTES);
-            long wallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            Timer t = server.app().meters().find("lectern.chat.gateway.latency").timer();
-            HistogramSnapshot snap = t.takeSnapshot();
-            StringBuilder pct = new StringBuilder();
-            for (ValueAtPercentile v : snap.percentileValues()) {
-                pct.append(String.format(" p%s=%.3f ms", trim(v.percentile() * 100), v.value(TimeUnit.MILLISECONDS)));
-            }
-            System.out.printf("%-8s streams=%d complete=%d failed=%d events=%d samples=%d%s mean=%.3f ms max=%.3f ms "
-                            + "wall=%d ms%n", name, streams, completes.get(), failures.get(), events.get(), snap.count(),
-                    pct, snap.mean(TimeUnit.MILLISECONDS), snap.max(TimeUnit.MILLISECONDS), wallMillis);
-        }
-    }
-
-    private static String trim(double d) {
-        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-    }
-
-    private static ServerConfig config(String base) throws Exception {
-        Path data = Files.createTempDirectory("lectern-bench");
-        Map<String, String> env = new HashMap<>();
-        env.put("LECTERN_HTTP__PORT", "0");
-        env.put("LECTERN_SIGNALING__PORT", "0");
-        env.put("LECTERN_HTTP__HOST", "127.0.0.1");
-        env.put("LECTERN_STORAGE__DATA_DIR", data.toString());
-        // every benchmark stream comes from one address and one user: the request rate limits would refuse them
-        env.put("LECTERN_ACCOUNTS__RATE_LIMIT__PER_ADDRESS_PER_MINUTE", "0");
-        env.put("LECTERN_ACCOUNTS__RATE_LIMIT__PER_USER_PER_MINUTE", "0");
-        ServerConfig d = ConfigLoader.load(Path.of("config/lectern.yaml"), env);
-        AiConfig a = d.ai();
-        AiConfig ai = new AiConfig(List.of(new AiConfig.Provider("bench", base, "", List.of("bench-model"), "", "")),
-                "", a.connectTimeoutMillis(), a.firstTokenTimeoutMillis(), a.idleTimeoutMillis(), a.maxRetries(),
-                a.retryBackoffMillis(), a.temperature(), a.maxTokens(), a.contextTokenBudget(), a.maxMessageChars(),
-                a.persona(), a.sseKeepAliveMillis(), a.chunker(), a.usage(),
-                new AiConfig.Tts("none", "", "", "", "", 1000, 1000), a.retrieval(), a.transcription());
-        return d.withAi(ai);
-    }
-
-    /** Counts SSE data lines and completed streams without a thread per stream. */
-    private static final class Counter implements Flow.Subscriber<String> {
-        private final AtomicLong events;
-        private final AtomicLong completes;
-
-        Counter(AtomicLong events, AtomicLong completes) {
-            this.events = events;
-            this.completes = completes;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(String line) {
-            if (line.startsWith("data: ")) {
-                events.incrementAndGet();
-                if (line.contains("\"status\":\"complete\"")) {
-                    completes.incrementAndGet();
+        try (FakeModelUpstream upstream = new FakeModelUpstream(chunks, intervalMillis)) {
+            Process node = startNode("http://127.0.0.1:" + upstream.port() + "/v1");
+            EventLoopGroup clients = EventLoops.newGroup(1, "bench-sse-client");
+            try {
+                int port = awaitPort(node);
+                System.out.printf(Locale.ROOT, "chat gateway: %d concurrent streams x %d chunks, one every %d ms"
+                        + " (%.0f chunks/s in all); server in its own JVM%n", streams, chunks, intervalMillis,
+                        streams * 1000.0 / intervalMillis);
+                round("warm-up", clients, port, Math.min(streams, 200));
+                round("measured", clients, port, streams);
+            } finally {
+                clients.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                node.getOutputStream().close();
+                if (!node.waitFor(20, TimeUnit.SECONDS)) {
+                    node.destroyForcibly();
                 }
             }
         }
+        System.exit(0);
+    }
 
-        @Override
-        public void onError(Throwable t) {}
+    private static void round(String name, EventLoopGroup group, int port, int streams) throws Exception {
+        TreeMap<Double, Double> before = gatewayBuckets(port);
+        LatencyHistogram histogram = new LatencyHistogram();
+        AtomicLong completed = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        CountDownLatch ended = new CountDownLatch(streams);
+        Semaphore connecting = new Semaphore(128);
+        long start = System.nanoTime();
+        Bootstrap b = new Bootstrap().group(group).channel(EventLoops.clientChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
+        for (int i = 0; i < streams; i++) {
+            connecting.acquire();
+            String token = name + "-" + i;
+            SseStreamClientHandler.Listener listener = new SseStreamClientHandler.Listener() {
+                @Override
+                public void status(int code) {
+                    connecting.release();
+                    if (code != 200) {
+                        failed.incrementAndGet();
+                    }
+                }
 
-        @Override
-        public void onComplete() {}
+                @Override
+                public void completed() {
+                    completed.incrementAndGet();
+                }
+
+                @Override
+                public void ended() {
+                    ended.countDown();
+                }
+            };
+            b.handler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new HttpClientCodec(),
+                            new SseStreamClientHandler(token, histogram::record, listener));
+                }
+            }).connect("127.0.0.1", port).addListener(f -> {
+                if (!f.isSuccess()) {
+                    connecting.release();
+                    failed.incrementAndGet();
+                    ended.countDown();
+                }
+            });
+        }
+        if (!ended.await(10, TimeUnit.MINUTES)) {
+            throw new IllegalStateException(ended.getCount() + " streams did not end");
+        }
+        long wallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        TreeMap<Double, Double> after = gatewayBuckets(port);
+        LatencyHistogram.Snapshot snap = histogram.snapshot();
+        TreeMap<Double, Double> delta = new TreeMap<>();
+        after.forEach((le, c) -> delta.put(le, c - before.getOrDefault(le, 0.0)));
+        double samples = delta.isEmpty() ? 0 : delta.lastEntry().getValue();
+        Double underMilli = delta.get(0.001);
+        System.out.printf(Locale.ROOT, "%-8s streams=%d completed=%d failed=%d events=%d wall=%d ms%n", name, streams,
+                completed.get(), failed.get(), snap.total(), wallMillis);
+        System.out.printf(Locale.ROOT, "  gateway (server, chunk in -> event written): %.0f samples, p50 <= %s,"
+                + " p99 <= %s, %.2f%% within 1 ms%n", samples, ms(quantile(delta, 0.50)), ms(quantile(delta, 0.99)),
+                underMilli == null || samples == 0 ? Double.NaN : 100.0 * underMilli / samples);
+        System.out.printf(Locale.ROOT, "  end to end (upstream write -> client read): p50 %s, p99 %s, p99.9 %s,"
+                + " max %.3f ms%n", snap.format(0.50), snap.format(0.99), snap.format(0.999), snap.maxMillis());
+    }
+
+    private static String ms(double seconds) {
+        return Double.isNaN(seconds) ? "?" : String.format(Locale.ROOT, "%.3f ms", seconds * 1000);
+    }
+
+    /** The upper bound of the cumulative bucket that holds quantile {@code q}. */
+    private static double quantile(TreeMap<Double, Double> cumulative, double q) {
+        if (cumulative.isEmpty()) {
+            return Double.NaN;
+        }
+        double rank = q * cumulative.lastEntry().getValue();
+        for (var e : cumulative.entrySet()) {
+            if (e.getValue() >= rank) {
+                return e.getKey();
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static TreeMap<Double, Double> gatewayBuckets(int port) throws Exception {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        TreeMap<Double, Double> buckets = new TreeMap<>();
+        for (String line : metrics.split("\n")) {
+            Matcher m = BUCKET.matcher(line);
+            if (m.matches()) {
+                double le = m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1));
+                buckets.put(le, Double.parseDouble(m.group(2)));
+            }
+        }
+        return buckets;
+    }
+
+    private static Process startNode(String upstreamBase) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-Xms1g", "-Xmx1g"));
+        String extra = System.getenv("BENCH_SERVER_OPTS");
+        if (extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
+            command.add("-XX:+UseG1GC");
+        }
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
+                "-cp", System.getProperty("java.class.path"), ChatGatewayNode.class.getName(), upstreamBase));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static int awaitPort(Process node) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("PORT ")) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (out.readLine() != null) {
+                            // keep the pipe from filling up
+                        }
+                    } catch (java.io.IOException ignored) {
+                        // the node exited
+                    }
+                }, "bench-node-output");
+                drain.setDaemon(true);
+                drain.start();
+                return Integer.parseInt(line.substring(5).trim());
+            }
+        }
+        throw new IllegalStateException("the server node exited before listening (exit " + node.waitFor() + ")");
     }
 }

@@ -26,13 +26,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Signaling load: N Socket.IO clients (WebSocket transport, Netty client) in rooms of two, each relaying an
@@ -41,18 +42,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * and the highest sustained relay rate from a stepped ramp. Bounded in time; stops everything by itself.
  *
  * <pre>bin/bench SignalingLoad [--clients 10000] [--seconds 20] [--server-heap 1g] [--settle-seconds 46]</pre>
+ * Extra JVM options for the server come from {@code BENCH_SERVER_OPTS} (e.g. {@code -Xlog:gc:file=/tmp/gc.log}).
  */
 public final class SignalingLoad {
-    private static final long LATENCY_BUCKETS = 200_000; // 1 µs buckets up to 200 ms; beyond counts as overflow
 
     private final int clients;
     private final int seconds;
     private final int settleSeconds;
     private final String serverHeap;
-    private final AtomicLongArray histogram = new AtomicLongArray((int) LATENCY_BUCKETS + 1);
+    private final LatencyHistogram histogram = new LatencyHistogram();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong maxLatencyNanos = new AtomicLong();
     private volatile long periodNanos = TimeUnit.SECONDS.toNanos(1);
     private volatile boolean sending;
     private final CountDownLatch joined;
@@ -166,8 +166,7 @@ public final class SignalingLoad {
     }
 
     private static String ms(double value) {
-        return value >= LATENCY_BUCKETS / 1000.0 ? ">" + (LATENCY_BUCKETS / 1000) + " ms"
-                : String.format(Locale.ROOT, "%.3f ms", value);
+        return LatencyHistogram.format(value);
     }
 
     private record Result(double rate, double p50, double p99, double p999, double max) {}
@@ -175,52 +174,37 @@ public final class SignalingLoad {
     private Result measure(long period, int secs, boolean report) throws InterruptedException {
         periodNanos = period;
         Thread.sleep(1000); // let the new rate settle
-        for (int i = 0; i < histogram.length(); i++) {
-            histogram.set(i, 0);
-        }
-        maxLatencyNanos.set(0);
+        histogram.reset();
         long r0 = received.get();
         long t0 = System.nanoTime();
         Thread.sleep(secs * 1000L);
         long n = received.get() - r0;
         double elapsed = (System.nanoTime() - t0) / 1e9;
-        long[] counts = new long[histogram.length()];
-        long total = 0;
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = histogram.get(i);
-            total += counts[i];
-        }
-        return new Result(n / elapsed, percentile(counts, total, 0.50), percentile(counts, total, 0.99),
-                percentile(counts, total, 0.999), maxLatencyNanos.get() / 1e6);
-    }
-
-    private static double percentile(long[] counts, long total, double q) {
-        long rank = (long) Math.ceil(q * total);
-        long seen = 0;
-        for (int i = 0; i < counts.length; i++) {
-            seen += counts[i];
-            if (seen >= rank && rank > 0) {
-                return i / 1000.0;
-            }
-        }
-        return Double.NaN;
+        LatencyHistogram.Snapshot snap = histogram.snapshot();
+        return new Result(n / elapsed, snap.millis(0.50), snap.millis(0.99), snap.millis(0.999), snap.maxMillis());
     }
 
     private void record(long nanos) {
         received.incrementAndGet();
-        long micros = nanos / 1000;
-        histogram.incrementAndGet((int) Math.min(micros, LATENCY_BUCKETS));
-        maxLatencyNanos.accumulateAndGet(nanos, Math::max);
+        histogram.record(nanos);
     }
 
     // ---- the server process
 
     private Process startServer(int port, Path log) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xms" + serverHeap, "-Xmx" + serverHeap, "-XX:+UseG1GC",
-                "-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
+        List<String> command = new ArrayList<>(List.of(java, "-Xms" + serverHeap, "-Xmx" + serverHeap));
+        String extra = System.getenv("BENCH_SERVER_OPTS"); // e.g. -Xlog:gc:file=/tmp/gc.log or -XX:+UseZGC
+        if (extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
+            command.add("-XX:+UseG1GC");
+        }
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
                 "-cp", System.getProperty("java.class.path"), "dev.lectern.server.Main",
-                "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString());
+                "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("LECTERN_HTTP__HOST", "127.0.0.1");
         pb.environment().put("LECTERN_HTTP__PORT", Integer.toString(port));
         pb.environment().put("LECTERN_SIGNALING__PORT", Integer.toString(port));

@@ -32,6 +32,7 @@ import dev.lectern.companions.CompanionCatalogFile;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.http.api.ChatHistoryApi;
 import dev.lectern.http.api.CompanionsApi;
+import dev.lectern.http.api.ConsoleApi;
 import dev.lectern.http.api.DocsApi;
 import dev.lectern.http.api.VideoRoomsApi;
 import dev.lectern.rooms.RetentionPurger;
@@ -192,6 +193,7 @@ public final class LecternServer implements AutoCloseable {
                     config.uploads().maxFileBytes(), 2 * config.uploads().maxFileBytes() + 1024 * 1024,
                     config.uploads().maxParts(), spool), blocking).register(routes);
             new DocsApi().register(routes);
+            new ConsoleApi(config.storage().objects().s3()).register(routes);
             OpenApiApi openApi = new OpenApiApi(BuildInfo.version());
             openApi.register(routes);
             Router router = routes.build();

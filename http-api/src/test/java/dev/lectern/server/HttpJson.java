@@ -13,9 +13,16 @@ import java.time.Duration;
 public final class HttpJson {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final int port;
+    private final Duration timeout;
 
     public HttpJson(int port) {
+        this(port, Duration.ofSeconds(10));
+    }
+
+    /** @param timeout per request (longer for tests that share a loaded machine with a browser) */
+    public HttpJson(int port, Duration timeout) {
         this.port = port;
+        this.timeout = timeout;
     }
 
     /** A response with its body parsed (null when not JSON). */
@@ -43,7 +50,7 @@ public final class HttpJson {
 
     public Reply send(String method, String path, Object body, String token) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10))
+                .timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(Json.write(body)));
         if (body != null) {

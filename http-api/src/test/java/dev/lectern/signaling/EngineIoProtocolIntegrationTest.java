@@ -148,6 +148,26 @@ class EngineIoProtocolIntegrationTest {
     }
 
     @Test
+    void fragmentedWebSocketMessagesAreReassembledWithinTheLimit() throws Exception {
+        WsClient c = WsClient.connect(http, ws("/engine.io/?EIO=4&transport=websocket"));
+        c.next(); // open
+        c.sendFragmented("4hel", "lo ", "world");
+        assertThat(c.next()).isEqualTo("4hello world");
+        c.sendFragmented("4again", "!");
+        assertThat(c.next()).isEqualTo("4again!");
+        c.send("4whole");
+        assertThat(c.next()).isEqualTo("4whole");
+        // a message over maxPayload (1,000,000 in the conformance wiring) in fragments that are each under it
+        String half = "x".repeat(600_000);
+        try {
+            c.sendFragmented("4" + half, half);
+        } catch (java.util.concurrent.ExecutionException closedWhileSending) {
+            // the server may close before the last fragment is written
+        }
+        c.awaitClose();
+    }
+
+    @Test
     void webSocketWithBadParametersIsRefused() throws Exception {
         for (String q : new String[] {"?transport=websocket", "?EIO=abc&transport=websocket", "?EIO=4&transport=abc",
                 "?EIO=4&transport=websocket&sid=unknown"}) {

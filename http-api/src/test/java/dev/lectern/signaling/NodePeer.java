@@ -2,13 +2,13 @@ package dev.lectern.signaling;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.core.json.Json;
+import dev.lectern.server.NodeTools;
 import dev.lectern.testing.TestConfigs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.Assumptions;
 
 /** A real socket.io-client (npm) in a node process, driven by JSON lines (see tests/js/peer.mjs). */
 final class NodePeer implements AutoCloseable {
@@ -28,19 +27,8 @@ final class NodePeer implements AutoCloseable {
 
     /** Skips (or fails under CI=true) when node or the installed client is missing. */
     static void assumeAvailable() {
-        Path modules = TestConfigs.home().resolve("tests/js/node_modules/socket.io-client");
-        boolean node;
-        try {
-            node = new ProcessBuilder("node", "--version").redirectErrorStream(true).start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            node = false;
-        }
-        String reason = !node ? "node is not installed" : !Files.isDirectory(modules)
-                ? "tests/js/node_modules is missing (run bin/test-deps)" : null;
-        if (reason != null && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("socket.io-client tests need node and tests/js: " + reason);
-        }
-        Assumptions.assumeTrue(reason == null, reason);
+        NodeTools.assumeInstalled("socket.io-client tests", new NodeTools.Needed(
+                TestConfigs.home().resolve("tests/js/node_modules/socket.io-client"), "run bin/test-deps"));
     }
 
     NodePeer(String url, String authJson, String transports) throws IOException {

@@ -70,6 +70,13 @@ final class WsClient implements WebSocket.Listener {
         ws.sendText(s, true).get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
+    /** One text message sent as several WebSocket frames (a first frame and continuations). */
+    void sendFragmented(String... parts) throws Exception {
+        for (int i = 0; i < parts.length; i++) {
+            ws.sendText(parts[i], i == parts.length - 1).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
     void sendBinary(byte[] b) throws Exception {
         ws.sendBinary(ByteBuffer.wrap(b), true).get(WAIT_SECONDS, TimeUnit.SECONDS);
     }

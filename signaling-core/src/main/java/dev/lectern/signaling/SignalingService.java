@@ -10,6 +10,7 @@ import dev.lectern.core.auth.Role;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.SignalingConfig;
 import dev.lectern.core.json.Json;
+import dev.lectern.core.util.CowSets;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.room.Peer;
 import dev.lectern.signaling.room.RoomService;
@@ -153,14 +154,11 @@ public final class SignalingService implements JsonWsEndpoint {
     }
 
     private void register(Peer peer) {
-        peersByUser.computeIfAbsent(peer.userId(), u -> ConcurrentHashMap.newKeySet()).add(peer);
+        peersByUser.compute(peer.userId(), (u, set) -> CowSets.plus(set, peer));
     }
 
     private void unregister(Peer peer) {
-        peersByUser.computeIfPresent(peer.userId(), (u, set) -> {
-            set.remove(peer);
-            return set.isEmpty() ? null : set;
-        });
+        peersByUser.computeIfPresent(peer.userId(), (u, set) -> CowSets.minus(set, peer));
     }
 
     /** Sends an event to every socket of a user on this node (Socket.IO and /ws); returns how many got it. */

@@ -23,6 +23,7 @@ import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
@@ -30,6 +31,9 @@ import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TermVectors;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
@@ -38,6 +42,7 @@ import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * One Lucene index per user under {@code root/<user>}: passages with their file id, file name and page, searched with
@@ -66,6 +71,14 @@ public final class DocumentIndex implements AutoCloseable {
                 "any", "all", "so", "than", "too", "very", "just", "also", "again", "here", "up", "down", "out",
                 "over", "under", "between", "because", "while", "during", "before", "after", "above", "below"));
         STOP_WORDS = CharArraySet.unmodifiableSet(s);
+    }
+
+    /** Passage text: analysed, stored, with term vectors so the relevance threshold needs no re-analysis. */
+    private static final FieldType TEXT = new FieldType(TextField.TYPE_STORED);
+
+    static {
+        TEXT.setStoreTermVectors(true);
+        TEXT.freeze();
     }
 
     private final Analyzer analyzer = new EnglishAnalyzer(STOP_WORDS);
@@ -109,6 +122,12 @@ public final class DocumentIndex implements AutoCloseable {
             closeUser(userId);
             return true;
         }
+        synchronized (this) {
+            UserIndex open = this.open.get(userId);
+            if (open != null && open.committed) {
+                return false;
+            }
+        }
         try (FSDirectory d = FSDirectory.open(dir)) {
             return !DirectoryReader.indexExists(d);
         } catch (IOException e) {
@@ -116,8 +135,16 @@ public final class DocumentIndex implements AutoCloseable {
         }
     }
 
-    /** Adds one file's passages (commits; visible to the next search). */
+    /** Adds one file's passages and commits (durable, visible to the next search). */
     public void add(String userId, String fileId, String filename, List<Passages.Chunk> chunks) {
+        add(userId, fileId, filename, chunks, true);
+    }
+
+    /**
+     * Adds one file's passages; without {@code commit} they become durable with the next commit (a rebuild adds many
+     * files and commits once: a commit syncs to disk).
+     */
+    public void add(String userId, String fileId, String filename, List<Passages.Chunk> chunks, boolean commit) {
         UserIndex u = user(userId);
         List<Document> docs = new ArrayList<>(chunks.size());
         for (Passages.Chunk c : chunks) {
@@ -125,18 +152,20 @@ public final class DocumentIndex implements AutoCloseable {
             d.add(new StringField("file_id", fileId, Field.Store.YES));
             d.add(new StoredField("filename", filename));
             d.add(new StoredField("page", c.page()));
-            d.add(new TextField("text", c.text(), Field.Store.YES));
+            d.add(new Field("text", c.text(), TEXT));
             docs.add(d);
         }
         try {
             u.writer.addDocuments(docs);
-            u.commit();
+            if (commit) {
+                u.commit();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot index file " + fileId, e);
         }
     }
 
-    /** Creates the user's (empty) index, so that it no longer counts as missing. */
+    /** Commits what was added without a commit (and creates the user's index if it has none yet). */
     public void create(String userId) {
         try {
             user(userId).commit();
@@ -177,14 +206,13 @@ public final class DocumentIndex implements AutoCloseable {
             IndexSearcher s = u.searchers.acquire();
             try {
                 TopDocs top = s.search(q.build(), limit * 4);
+                TermVectors vectors = s.getIndexReader().termVectors();
                 for (ScoreDoc sd : top.scoreDocs) {
-                    Document d = s.storedFields().document(sd.doc);
-                    String text = d.get("text");
-                    Set<String> found = terms(text);
-                    long matched = terms.stream().filter(found::contains).count();
-                    if ((double) matched / terms.size() + 1e-9 < minCoverage) {
+                    if ((double) matched(vectors.get(sd.doc, "text"), terms) / terms.size() + 1e-9 < minCoverage) {
                         continue;
                     }
+                    Document d = s.storedFields().document(sd.doc);
+                    String text = d.get("text");
                     out.add(new Passage(d.get("file_id"), d.get("filename"),
                             d.getField("page").numericValue().intValue(), text, sd.score));
                     if (out.size() == limit) {
@@ -198,6 +226,21 @@ public final class DocumentIndex implements AutoCloseable {
             throw new UncheckedIOException("index search failed", e);
         }
         return out;
+    }
+
+    /** How many of the terms the passage's term vector holds. */
+    private static long matched(Terms vector, Set<String> terms) throws IOException {
+        if (vector == null) {
+            return 0;
+        }
+        TermsEnum te = vector.iterator();
+        long n = 0;
+        for (String t : terms) {
+            if (te.seekExact(new BytesRef(t))) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Passages in the user's index (for tests and the benchmark). */
@@ -271,6 +314,7 @@ public final class DocumentIndex implements AutoCloseable {
             try {
                 Files.createDirectories(dir);
                 this.directory = FSDirectory.open(dir);
+                this.committed = DirectoryReader.indexExists(directory);
                 this.writer = new IndexWriter(directory, new IndexWriterConfig(analyzer)
                         .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
                 this.searchers = new SearcherManager(writer, null);
@@ -279,8 +323,11 @@ public final class DocumentIndex implements AutoCloseable {
             }
         }
 
+        volatile boolean committed;
+
         void commit() throws IOException {
             writer.commit();
+            committed = true;
             searchers.maybeRefreshBlocking();
         }
 

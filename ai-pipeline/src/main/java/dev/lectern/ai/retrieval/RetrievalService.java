@@ -103,7 +103,6 @@ public final class RetrievalService implements AutoCloseable {
         if (!index.missing(userId)) {
             return 0;
         }
-        index.create(userId);
         int n = 0;
         for (DocumentCatalog.Entry e : catalog.indexedFiles(userId)) {
             Path tmp = null;
@@ -115,7 +114,7 @@ public final class RetrievalService implements AutoCloseable {
                 }
                 List<PageText> pages = text(e.kind(), tmp, e.filename());
                 index.add(userId, e.fileId(), e.filename(),
-                        Passages.split(pages, config.passageChars(), config.overlapChars()));
+                        Passages.split(pages, config.passageChars(), config.overlapChars()), false);
                 n++;
             } catch (ExtractionException | NotIndexed | IOException | RuntimeException ex) {
                 logger.warn("rebuilding the index of user {}: file {} skipped: {}", userId, e.fileId(), ex.toString());
@@ -123,6 +122,7 @@ public final class RetrievalService implements AutoCloseable {
                 deleteQuietly(tmp);
             }
         }
+        index.create(userId); // one commit for the whole rebuild: from here on the index is no longer missing
         if (n > 0) {
             logger.info("rebuilt the index of user {} from the object store: {} files", userId, n);
         }

@@ -33,6 +33,11 @@ public final class ChatApi {
         this.gatewayLatency = Timer.builder("lectern.chat.gateway.latency")
                 .description("time from a model chunk arriving to its SSE event being written to the client")
                 .publishPercentiles(0.5, 0.99)
+                // a histogram with a bucket at the 1 ms objective, so that a scrape tells how many events met it
+                .publishPercentileHistogram()
+                .serviceLevelObjectives(java.time.Duration.ofMillis(1))
+                .minimumExpectedValue(java.time.Duration.ofNanos(10_000))
+                .maximumExpectedValue(java.time.Duration.ofSeconds(10))
                 .register(meters);
     }
 

@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(MultipartUploadHandler.class);
     private static final int MAX_BUFFERED_BYTES = 1024 * 1024;
+    /** Text fields are read into memory: only files may be large. */
+    private static final int MAX_FIELD_BYTES = 64 * 1024;
     private static final long LINGER_MILLIS = 2000;
     private static final java.util.regex.Pattern BOUNDARY =
             java.util.regex.Pattern.compile(";\\s*boundary=(\"[^\"]{1,70}\"|[^\\s;\"]{1,70})(\\s*;|\\s*$)");
@@ -203,6 +205,9 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
                     form.addFile(new MultipartForm.FilePart(f.getName(), f.getFilename(), f.getContentType(), dest,
                             f.length()));
                 } else if (data instanceof Attribute a) {
+                    if (a.length() > MAX_FIELD_BYTES) {
+                        throw new HttpPostRequestDecoder.TooLongFormFieldException();
+                    }
                     form.addField(a.getName(), a.getValue());
                 }
             } finally {
@@ -224,8 +229,9 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
                 fail(413, "payload_too_large", "a file exceeds " + limits.maxFileBytes() + " bytes");
             } else if (error instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
                 fail(400, "bad_request", "too many form parts (at most " + limits.maxParts() + ")");
-            } else if (error instanceof HttpPostRequestDecoder.ErrorDataDecoderException
-                    || error instanceof HttpPostRequestDecoder.TooLongFormFieldException) {
+            } else if (error instanceof HttpPostRequestDecoder.TooLongFormFieldException) {
+                fail(400, "bad_request", "a form field is longer than " + MAX_FIELD_BYTES + " bytes");
+            } else if (error instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
                 fail(400, "bad_request", "malformed multipart request: " + m);
             } else {
                 logger.warn("multipart decoding failed", error);

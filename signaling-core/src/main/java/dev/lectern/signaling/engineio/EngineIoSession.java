@@ -34,9 +34,11 @@ public final class EngineIoSession {
     private EngineIoTransport probe;
     private boolean probed;
     private PollRequest pendingPoll;
-    private final ArrayDeque<EngineIoPacket> outbox = new ArrayDeque<>(4);
-    private ScheduledFuture<?> pingTask;
-    private ScheduledFuture<?> pingTimeoutTask;
+    /** Packets waiting for the next poll; created on first use (WebSocket-only sessions never need it). */
+    private ArrayDeque<EngineIoPacket> outbox;
+    /** The one pending heartbeat timer: the next ping, or, while {@link #awaitingPong}, the pong deadline. */
+    private ScheduledFuture<?> heartbeat;
+    private boolean awaitingPong;
     private ScheduledFuture<?> upgradeTimeoutTask;
     private int unwritableSends;
 
@@ -73,14 +75,25 @@ public final class EngineIoSession {
     }
 
     private void schedulePing() {
-        pingTask = executor.schedule(() -> {
-            if (mode == Mode.CLOSED) {
-                return;
-            }
-            send(EngineIoPacket.PING);
-            pingTimeoutTask = executor.schedule(() -> close("ping timeout", false),
-                    server.pingTimeoutMillis(), TimeUnit.MILLISECONDS);
-        }, server.pingIntervalMillis(), TimeUnit.MILLISECONDS);
+        awaitingPong = false;
+        heartbeat = executor.schedule(this::onHeartbeatTimer, server.pingIntervalMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Time to ping, or the ping went unanswered. One timer per session, re-armed rather than paired. */
+    private void onHeartbeatTimer() {
+        heartbeat = null;
+        if (mode == Mode.CLOSED) {
+            return;
+        }
+        if (awaitingPong) {
+            close("ping timeout", false);
+            return;
+        }
+        send(EngineIoPacket.PING);
+        if (mode != Mode.CLOSED) {
+            awaitingPong = true;
+            heartbeat = executor.schedule(this::onHeartbeatTimer, server.pingTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     // ---- outbound
@@ -103,6 +116,9 @@ public final class EngineIoSession {
             }
             return;
         }
+        if (outbox == null) {
+            outbox = new ArrayDeque<>(4);
+        }
         outbox.addAll(packets);
         if (outbox.size() > server.outboundQueueLimit()) {
             server.countSlowConsumer();
@@ -113,7 +129,7 @@ public final class EngineIoSession {
     }
 
     private void flushPoll() {
-        if (pendingPoll != null && !outbox.isEmpty()) {
+        if (pendingPoll != null && !outboxEmpty()) {
             PollRequest poll = pendingPoll;
             pendingPoll = null;
             List<EngineIoPacket> batch = new ArrayList<>(outbox);
@@ -140,7 +156,7 @@ public final class EngineIoSession {
             return;
         }
         pendingPoll = poll;
-        if (outbox.isEmpty() && probed) {
+        if (outboxEmpty() && probed) {
             pendingPoll = null;
             poll.respond(EngineIoPacketCodec.encodePayload(List.of(EngineIoPacket.NOOP)));
             return;
@@ -230,18 +246,19 @@ public final class EngineIoSession {
         if (packet.type() == EngineIoPacket.Type.PING && "probe".equals(packet.text()) && !packet.isBinary()) {
             socket.send(List.of(EngineIoPacket.PROBE_PONG));
             probed = true;
-            if (pendingPoll != null && outbox.isEmpty()) {
+            if (pendingPoll != null && outboxEmpty()) {
                 PollRequest poll = pendingPoll;
                 pendingPoll = null;
                 poll.respond(EngineIoPacketCodec.encodePayload(List.of(EngineIoPacket.NOOP)));
             }
         } else if (packet.type() == EngineIoPacket.Type.UPGRADE && probed) {
             cancel(upgradeTimeoutTask);
+            upgradeTimeoutTask = null;
             probe = null;
             ws = socket;
             mode = Mode.WEBSOCKET;
-            List<EngineIoPacket> rest = new ArrayList<>(outbox);
-            outbox.clear();
+            List<EngineIoPacket> rest = outbox == null ? List.of() : new ArrayList<>(outbox);
+            outbox = null;
             if (pendingPoll != null) {
                 PollRequest poll = pendingPoll;
                 pendingPoll = null;
@@ -263,8 +280,7 @@ public final class EngineIoSession {
     private void onPacket(EngineIoPacket packet, EngineIoTransport socket) {
         switch (packet.type()) {
             case PONG -> {
-                cancel(pingTimeoutTask);
-                cancel(pingTask);
+                cancel(heartbeat);
                 schedulePing();
                 if (listener != null) {
                     listener.onHeartbeat(this);
@@ -299,9 +315,10 @@ public final class EngineIoSession {
         }
         Mode was = mode;
         mode = Mode.CLOSED;
-        cancel(pingTask);
-        cancel(pingTimeoutTask);
+        cancel(heartbeat);
+        heartbeat = null;
         cancel(upgradeTimeoutTask);
+        upgradeTimeoutTask = null;
         if (probe != null) {
             probe.close();
             probe = null;
@@ -316,11 +333,15 @@ public final class EngineIoSession {
             pendingPoll = null;
             poll.respond(EngineIoPacketCodec.encodePayload(List.of(notify ? EngineIoPacket.CLOSE : EngineIoPacket.NOOP)));
         }
-        outbox.clear();
+        outbox = null;
         server.remove(this);
         if (listener != null) {
             listener.onClose(this, reason);
         }
+    }
+
+    private boolean outboxEmpty() {
+        return outbox == null || outbox.isEmpty();
     }
 
     private static void cancel(ScheduledFuture<?> f) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.config.SignalingConfig;
 import dev.lectern.core.json.Json;
+import dev.lectern.core.util.CowSets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,7 +80,7 @@ public final class RoomService {
                         throw new SignalingError("room_full", "room is full (" + config.roomCapacity() + " peers)");
                     }
                     room.members.put(peer.peerId(), new Member(peer, host));
-                    memberships.computeIfAbsent(peer.peerId(), k -> ConcurrentHashMap.newKeySet()).add(roomId);
+                    memberships.compute(peer.peerId(), (k, in) -> CowSets.plus(in, roomId));
                     others = new ArrayList<>();
                     for (Member m : room.members.values()) {
                         if (!m.peer.equals(peer)) {
@@ -151,10 +152,7 @@ public final class RoomService {
                 return false;
             }
             room.members.remove(peer.peerId());
-            Set<String> in = memberships.get(peer.peerId());
-            if (in != null) {
-                in.remove(roomId);
-            }
+            memberships.computeIfPresent(peer.peerId(), (k, in) -> CowSets.minus(in, roomId));
             ObjectNode notice = Json.MAPPER.createObjectNode();
             notice.put("room_id", roomId);
             notice.put("peer_id", peer.peerId());

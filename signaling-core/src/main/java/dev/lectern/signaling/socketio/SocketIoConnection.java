@@ -9,9 +9,8 @@ import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.engineio.EngineIoSession;
 import dev.lectern.signaling.socketio.SocketIoPacket.Type;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -29,8 +28,10 @@ final class SocketIoConnection implements EngineIoSession.Listener {
 
     private final SocketIoServer server;
     private final EngineIoSession session;
-    private final Map<String, SocketIoSocket> sockets = new HashMap<>(2);
-    private final Map<String, Boolean> connecting = new HashMap<>(2);
+    /** The connected socket of each namespace, by {@link SocketIoServer#slot}: an array, not a map (memory). */
+    private final SocketIoSocket[] sockets;
+    /** Namespaces whose CONNECT is being authorised, one bit per slot. */
+    private long connecting;
     private ScheduledFuture<?> connectTimeout;
     private SocketIoPacket partial;
     private int partialExpected;
@@ -41,8 +42,9 @@ final class SocketIoConnection implements EngineIoSession.Listener {
     SocketIoConnection(SocketIoServer server, EngineIoSession session) {
         this.server = server;
         this.session = session;
+        this.sockets = new SocketIoSocket[server.namespaceCount()];
         this.connectTimeout = session.executor().schedule(() -> {
-            if (sockets.isEmpty()) {
+            if (noSockets()) {
                 close("connect timeout");
             }
         }, server.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -89,7 +91,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         switch (p.type()) {
             case CONNECT -> onConnect(p);
             case DISCONNECT -> {
-                SocketIoSocket socket = sockets.remove(p.nsp());
+                SocketIoSocket socket = removeSocket(p.nsp(), null);
                 if (socket != null && socket.connection() == this) {
                     socket.markDisconnected();
                     server.namespace(p.nsp()).onDisconnect(socket, "client namespace disconnect");
@@ -108,13 +110,14 @@ final class SocketIoConnection implements EngineIoSession.Listener {
             send(connectError(nsp, "Invalid namespace"));
             return;
         }
-        if (sockets.containsKey(nsp) || connecting.containsKey(nsp)) {
+        long bit = 1L << server.slot(nsp);
+        if (socket(nsp) != null || (connecting & bit) != 0) {
             return;
         }
         JsonNode auth = p.data() == null ? Json.MAPPER.createObjectNode() : p.data();
-        connecting.put(nsp, Boolean.TRUE);
+        connecting |= bit;
         ns.authorize(auth).whenComplete((principal, error) -> session.executor().execute(() -> {
-            connecting.remove(nsp);
+            connecting &= ~bit;
             if (!session.isOpen()) {
                 return;
             }
@@ -141,7 +144,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
             if (pid != null) {
                 server.register(socket);
             }
-            sockets.put(nsp, socket);
+            sockets[server.slot(nsp)] = socket;
             send(connectReply(socket));
             ns.onConnect(socket, auth);
         }));
@@ -175,7 +178,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
             SocketIoSocket taken = socket;
             previous.executor().execute(() -> previous.release(taken));
         }
-        sockets.put(nsp, socket);
+        sockets[server.slot(nsp)] = socket;
         send(connectReply(socket));
         for (SocketIoSocket.Sent sent : missed) {
             sendEncoded(sent.text(), sent.attachments());
@@ -197,7 +200,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
     }
 
     private void onEvent(SocketIoPacket p) {
-        SocketIoSocket socket = sockets.get(p.nsp());
+        SocketIoSocket socket = socket(p.nsp());
         if (socket == null) {
             return; // not connected to that namespace: dropped, as the reference server does
         }
@@ -249,7 +252,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
 
 
     void disconnectFromServer(SocketIoSocket socket) {
-        if (sockets.remove(socket.nsp(), socket)) {
+        if (removeSocket(socket.nsp(), socket) != null) {
             socket.markDisconnected();
             send(new SocketIoPacket(Type.DISCONNECT, socket.nsp(), -1, null));
             server.namespace(socket.nsp()).onDisconnect(socket, "server namespace disconnect");
@@ -258,10 +261,35 @@ final class SocketIoConnection implements EngineIoSession.Listener {
 
     /** A socket resumed on another connection: this one lets go of it, and closes if nothing else is left. */
     void release(SocketIoSocket socket) {
-        sockets.remove(socket.nsp(), socket);
-        if (sockets.isEmpty()) {
+        removeSocket(socket.nsp(), socket);
+        if (noSockets()) {
             close("transport taken over");
         }
+    }
+
+    private SocketIoSocket socket(String nsp) {
+        int slot = server.slot(nsp);
+        return slot < 0 ? null : sockets[slot];
+    }
+
+    /** Removes the namespace's socket (only if it is {@code expected}, when given); returns what was removed. */
+    private SocketIoSocket removeSocket(String nsp, SocketIoSocket expected) {
+        int slot = server.slot(nsp);
+        SocketIoSocket current = slot < 0 ? null : sockets[slot];
+        if (current == null || (expected != null && current != expected)) {
+            return null;
+        }
+        sockets[slot] = null;
+        return current;
+    }
+
+    private boolean noSockets() {
+        for (SocketIoSocket socket : sockets) {
+            if (socket != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void close(String reason) {
@@ -270,8 +298,10 @@ final class SocketIoConnection implements EngineIoSession.Listener {
 
     @Override
     public void onHeartbeat(EngineIoSession s) {
-        for (SocketIoSocket socket : sockets.values()) {
-            socket.trimReplay();
+        for (SocketIoSocket socket : sockets) {
+            if (socket != null) {
+                socket.trimReplay();
+            }
         }
     }
 
@@ -281,10 +311,10 @@ final class SocketIoConnection implements EngineIoSession.Listener {
             connectTimeout.cancel(false);
         }
         boolean recoverable = server.recovers() && ("transport close".equals(reason) || "ping timeout".equals(reason));
-        List<SocketIoSocket> all = new ArrayList<>(sockets.values());
-        sockets.clear();
+        SocketIoSocket[] all = sockets.clone();
+        Arrays.fill(sockets, null);
         for (SocketIoSocket socket : all) {
-            if (socket.connection() != this) {
+            if (socket == null || socket.connection() != this) {
                 continue; // resumed elsewhere in the meantime
             }
             if (recoverable && socket.pid() != null) {

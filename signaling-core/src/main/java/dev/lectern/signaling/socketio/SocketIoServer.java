@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SocketIoServer {
     private final Map<String, Namespace> namespaces;
+    /** Each namespace's slot in a connection's socket array (connections hold an array, not a map). */
+    private final Map<String, Integer> slots;
     private final long connectTimeoutMillis;
     private final long recoveryWindowMillis;
     private final long replayMillis;
@@ -42,6 +44,14 @@ public final class SocketIoServer {
     public SocketIoServer(Map<String, Namespace> namespaces, long connectTimeoutMillis, long recoveryWindowMillis,
             long replayMillis, int replayLimit) {
         this.namespaces = Map.copyOf(namespaces);
+        if (namespaces.size() > 64) {
+            throw new IllegalArgumentException("at most 64 namespaces");
+        }
+        Map<String, Integer> slots = new java.util.HashMap<>();
+        for (String nsp : namespaces.keySet()) {
+            slots.put(nsp, slots.size());
+        }
+        this.slots = Map.copyOf(slots);
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.recoveryWindowMillis = recoveryWindowMillis;
         this.replayMillis = replayMillis;
@@ -50,6 +60,16 @@ public final class SocketIoServer {
 
     Namespace namespace(String nsp) {
         return namespaces.get(nsp);
+    }
+
+    /** The slot of a served namespace, or -1. */
+    int slot(String nsp) {
+        Integer slot = slots.get(nsp);
+        return slot == null ? -1 : slot;
+    }
+
+    int namespaceCount() {
+        return slots.size();
     }
 
     long connectTimeoutMillis() {

@@ -71,6 +71,9 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (SignalingHandler.aggregateFragments(ctx, msg, server.maxPayloadBytes())) {
+            return;
+        }
         try {
             if (session == null) {
                 return;

@@ -28,6 +28,7 @@ final class JsonWsHandler extends ChannelInboundHandlerAdapter implements JsonWs
     private static final Logger logger = LoggerFactory.getLogger(JsonWsHandler.class);
 
     private final JsonWsEndpoint endpoint;
+    private final int maxPayloadBytes;
     private final Principal principal;
     private final long pingIntervalMillis;
     private final long pingTimeoutMillis;
@@ -36,8 +37,10 @@ final class JsonWsHandler extends ChannelInboundHandlerAdapter implements JsonWs
     private ScheduledFuture<?> pingTask;
     private long lastPongNanos;
 
-    JsonWsHandler(JsonWsEndpoint endpoint, Principal principal, long pingIntervalMillis, long pingTimeoutMillis) {
+    JsonWsHandler(JsonWsEndpoint endpoint, Principal principal, long pingIntervalMillis, long pingTimeoutMillis,
+            int maxPayloadBytes) {
         this.endpoint = endpoint;
+        this.maxPayloadBytes = maxPayloadBytes;
         this.principal = principal;
         this.pingIntervalMillis = pingIntervalMillis;
         this.pingTimeoutMillis = pingTimeoutMillis;
@@ -65,6 +68,9 @@ final class JsonWsHandler extends ChannelInboundHandlerAdapter implements JsonWs
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (SignalingHandler.aggregateFragments(ctx, msg, maxPayloadBytes)) {
+            return;
+        }
         try {
             if (connection == null) {
                 return;

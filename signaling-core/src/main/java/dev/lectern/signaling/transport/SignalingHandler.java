@@ -29,7 +29,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
@@ -52,6 +56,7 @@ public final class SignalingHandler extends ChannelInboundHandlerAdapter {
     private enum State { IDLE, PASSING, OURS_IGNORE_BODY, OURS_POST }
 
     private final SignalingEndpoints endpoints;
+    private static volatile WebSocketDecoderConfig decoderConfig;
     private State state = State.IDLE;
     private HttpRequest postRequest;
     private EngineIoServer postServer;
@@ -324,7 +329,7 @@ public final class SignalingHandler extends ChannelInboundHandlerAdapter {
                         return;
                     }
                     upgrade(ctx, copy, new JsonWsHandler(endpoint, principal, endpoints.wsPingIntervalMillis(),
-                            endpoints.wsPingTimeoutMillis()));
+                            endpoints.wsPingTimeoutMillis(), endpoints.maxPayloadBytes()));
                 }));
     }
 
@@ -334,7 +339,7 @@ public final class SignalingHandler extends ChannelInboundHandlerAdapter {
         String scheme = "ws";
         String url = scheme + "://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri();
         WebSocketServerHandshakerFactory factory =
-                new WebSocketServerHandshakerFactory(url, null, true, endpoints.maxPayloadBytes());
+                new WebSocketServerHandshakerFactory(url, null, decoderConfig(endpoints.maxPayloadBytes()));
         WebSocketServerHandshaker handshaker = factory.newHandshaker(req);
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
@@ -351,8 +356,6 @@ public final class SignalingHandler extends ChannelInboundHandlerAdapter {
             }
         }
         p.replace(this, PipelineNames.EIO_TRANSPORT, wsHandler);
-        p.addBefore(PipelineNames.EIO_TRANSPORT, PipelineNames.WS_PROTOCOL,
-                new WebSocketFrameAggregator(endpoints.maxPayloadBytes()));
         handshaker.handshake(ctx.channel(), full).addListener(f -> {
             full.release();
             if (!f.isSuccess()) {
@@ -363,6 +366,35 @@ public final class SignalingHandler extends ChannelInboundHandlerAdapter {
                 jws.handshakeComplete();
             }
         });
+    }
+
+    /** One decoder configuration per frame limit, shared by every connection (it would be ~24 bytes each). */
+    private static WebSocketDecoderConfig decoderConfig(int maxPayloadBytes) {
+        WebSocketDecoderConfig config = decoderConfig;
+        if (config == null || config.maxFramePayloadLength() != maxPayloadBytes) {
+            config = WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(maxPayloadBytes).allowExtensions(true)
+                    .build();
+            decoderConfig = config;
+        }
+        return config;
+    }
+
+    /**
+     * Reassembles fragmented WebSocket messages on the rare connection that sends them: a message's first non-final
+     * frame installs a {@link WebSocketFrameAggregator} (bounded by the payload limit) in front of {@code ctx} and is
+     * passed to it. Connections that never fragment (browsers, socket.io-client) carry no aggregator at all. Returns
+     * true when it took {@code msg}.
+     */
+    static boolean aggregateFragments(ChannelHandlerContext ctx, Object msg, int maxPayloadBytes) {
+        if (!(msg instanceof WebSocketFrame frame) || frame.isFinalFragment()
+                || msg instanceof ContinuationWebSocketFrame || ctx.pipeline().get(PipelineNames.WS_PROTOCOL) != null) {
+            return false;
+        }
+        ChannelPipeline p = ctx.pipeline();
+        p.addBefore(ctx.name(), PipelineNames.WS_PROTOCOL, new WebSocketFrameAggregator(maxPayloadBytes));
+        ChannelHandlerContext decoder = p.context(WebSocketFrameDecoder.class);
+        decoder.fireChannelRead(msg); // the next inbound handler after the decoder is now the aggregator
+        return true;
     }
 
     private static boolean isUpgrade(HttpRequest req) {
