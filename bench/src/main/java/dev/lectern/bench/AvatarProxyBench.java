@@ -10,9 +10,13 @@ import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.media.AvatarAssignment;
 import dev.lectern.media.LocalAvatarManager;
 import java.io.BufferedInputStream;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -21,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,14 +33,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The avatar proxy against a direct connection to the same backend, and against nginx as the proxy when nginx is
- * installed: {@code bin/bench AvatarProxyBench [--connections 16] [--seconds 10] [--body-bytes 1024] [--io-threads 1]}.
+ * installed: {@code bin/bench AvatarProxyBench [--connections 16] [--seconds 10] [--rounds 3] [--warmup-seconds 15]
+ * [--body-bytes 1024] [--io-threads 1]}.
  *
  * <p>The backend ({@link BenchBackend}) is started by the real avatar manager from the command template, like an
  * avatar; Lectern proxies to it through its production HTTP pipeline and {@code /api/webrtc/{path}} route; nginx (a
  * private config in a temp dir on a loopback port, one worker, upstream keep-alive) proxies to the same port. Load is
- * closed-loop keep-alive HTTP/1.1 from blocking sockets in a JVM of its own: a throughput phase with N connections and a latency phase
- * with one. Printed: requests/s, p50/p99/p99.9, Lectern's throughput as a fraction of nginx's, and the p99 each proxy
- * adds to the direct path.
+ * closed-loop keep-alive HTTP/1.1 from blocking sockets in one JVM of its own: per target a throughput phase with N
+ * connections and a latency phase with one. After a warm-up (Lectern's JIT), the targets are measured in rounds,
+ * interleaved, the order rotating each round, so that a machine shared with other work loads them alike. Printed per
+ * round: requests/s, p50/p99/p99.9; then per round and as the median: Lectern's throughput as a fraction of nginx's
+ * and the p99 each proxy adds to the direct path.
  */
 public final class AvatarProxyBench {
     private static final String TOKEN = "bench-token";
@@ -69,51 +77,87 @@ public final class AvatarProxyBench {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 6 && args[0].equals("--load")) {
-            // the load generator's own JVM: prints one RESULT line, so it never shares a heap or GC with a target
-            System.out.println(run(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4]),
-                    Integer.parseInt(args[5])).line());
+        if (args.length == 1 && args[0].equals("--load")) {
+            loadServer();
             return;
         }
         int connections = 16;
         int seconds = 10;
         int bodyBytes = 1024;
         int ioThreads = 1;
+        int rounds = 3;
+        int warmupSeconds = 15;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--connections" -> connections = Integer.parseInt(args[i + 1]);
                 case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
                 case "--body-bytes" -> bodyBytes = Integer.parseInt(args[i + 1]);
                 case "--io-threads" -> ioThreads = Integer.parseInt(args[i + 1]);
+                case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+                case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         Path tmp = Files.createTempDirectory("lectern-proxy-bench");
         ServerConfig config = config(tmp, bodyBytes, ioThreads);
         try (InMemoryEphemeralStore store = new InMemoryEphemeralStore();
-             LocalAvatarManager avatars = new LocalAvatarManager(config.avatars(), tmp, store)) {
+             LocalAvatarManager avatars = new LocalAvatarManager(config.avatars(), tmp, store);
+             LoadClient load = new LoadClient()) {
             AvatarAssignment a = avatars.start("bench-user", "bench").toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
             int backend = a.port();
             System.out.printf(Locale.ROOT, "backend (avatar instance %s) on port %d; %d connections, %d s per phase,"
-                    + " %d-byte bodies, %d Lectern I/O thread(s)%n", a.instanceId(), backend, connections, seconds,
-                    bodyBytes, ioThreads);
-            List<Result[]> results = new ArrayList<>();
-            results.add(measure("direct", backend, "/payload", connections, seconds));
+                    + " %d rounds, %d-byte bodies, %d Lectern I/O thread(s); load average before: %s%n",
+                    a.instanceId(), backend, connections, seconds, rounds, bodyBytes, ioThreads, loadAverage());
             try (ProxyBenchServer lectern = new ProxyBenchServer(config, avatars, TOKEN, "bench-user")) {
-                results.add(measure("lectern", lectern.port(), "/api/webrtc/payload", connections, seconds));
-            }
-            Process nginx = startNginx(tmp, backend);
-            if (nginx != null) {
+                Process nginx = startNginx(tmp, backend);
                 try {
-                    results.add(measure("nginx", nginxPort, "/api/webrtc/payload", connections, seconds));
+                    List<Target> targets = new ArrayList<>();
+                    targets.add(new Target("direct", backend, "/payload"));
+                    targets.add(new Target("lectern", lectern.port(), "/api/webrtc/payload"));
+                    if (nginx != null) {
+                        targets.add(new Target("nginx", nginxPort, "/api/webrtc/payload"));
+                    }
+                    // warm-up: the JIT of Lectern (and of the load generator) before anything counts
+                    for (Target t : targets) {
+                        int s = t.name().equals("lectern") ? warmupSeconds : Math.max(2, warmupSeconds / 3);
+                        load.run(t, connections, s);
+                        load.run(t, 1, Math.max(1, s / 3));
+                    }
+                    List<Map<String, Result[]>> byRound = new ArrayList<>();
+                    for (int r = 0; r < rounds; r++) {
+                        // interleaved, and the order rotates each round, so drift in the machine's load hits all alike
+                        Map<String, Result[]> round = new LinkedHashMap<>();
+                        for (int k = 0; k < targets.size(); k++) {
+                            Target t = targets.get((k + r) % targets.size());
+                            round.put(t.name(), new Result[] {load.run(t, connections, seconds),
+                                    load.run(t, 1, seconds)});
+                        }
+                        byRound.add(round);
+                        report(r + 1, round);
+                    }
+                    summary(byRound, connections);
                 } finally {
-                    nginx.destroy();
-                    nginx.waitFor(10, TimeUnit.SECONDS);
-                    nginx.destroyForcibly();
+                    if (nginx != null) {
+                        nginx.destroy();
+                        nginx.waitFor(10, TimeUnit.SECONDS);
+                        nginx.destroyForcibly();
+                    }
                 }
             }
-            report(results);
+            System.out.println("load average after: " + loadAverage());
+        }
+    }
+
+    /** A proxy (or the backend itself) to put load on. */
+    record Target(String name, int port, String path) {}
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 
@@ -131,7 +175,7 @@ public final class AvatarProxyBench {
         ArrayNode catalogue = avatars.putArray("catalogue");
         catalogue.addObject().put("name", "bench").put("description", "benchmark backend").put("status", "active")
                 .put("voice", "").put("ttsModel", "").put("avatarModel", "bench").put("avatarId", "bench")
-                .put("supportsClone", false);
+                .put("supportsClone", false).put("previewImage", "");
         ((ObjectNode) tree.get("http")).put("ioThreads", ioThreads).put("host", "127.0.0.1").put("port", 0);
         ((ObjectNode) tree.get("storage")).put("dataDir", tmp.toString());
         return ConfigLoader.bind(tree);
@@ -224,27 +268,61 @@ public final class AvatarProxyBench {
 
     // ------------------------------------------------------------------ load
 
-    private static Result[] measure(String name, int port, String path, int connections, int seconds)
-            throws Exception {
-        load(name, port, path, connections, Math.max(2, seconds / 3)); // warm-up (JIT, pools)
-        Result throughput = load(name, port, path, connections, seconds);
-        Result latency = load(name, port, path, 1, seconds);
-        return new Result[] {throughput, latency};
+    /**
+     * The load generator: one JVM of its own for the whole run (so it is as warm for the last target as for the
+     * first, and never shares a heap or GC with a target), told each phase on its stdin, answering one RESULT line.
+     */
+    static final class LoadClient implements AutoCloseable {
+        private final Process process;
+        private final BufferedReader out;
+        private final Writer in;
+
+        LoadClient() throws IOException {
+            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx512m", "-cp", System.getProperty("java.class.path"), AvatarProxyBench.class.getName(),
+                    "--load").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8));
+            in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        Result run(Target t, int connections, int seconds) throws IOException {
+            in.write(t.name() + " " + t.port() + " " + t.path() + " " + connections + " " + seconds + "\n");
+            in.flush();
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("RESULT ")) {
+                    return Result.parse(line);
+                }
+                if (line.startsWith("FAILED ")) {
+                    throw new IllegalStateException(line);
+                }
+            }
+            throw new IllegalStateException(t.name() + ": load generator exited");
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
-    /** Runs one phase in a separate JVM. */
-    private static Result load(String name, int port, String path, int connections, int seconds) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), AvatarProxyBench.class.getName(), "--load",
-                name, Integer.toString(port), path, Integer.toString(connections), Integer.toString(seconds))
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IllegalStateException(name + ": load generator failed: " + out);
+    /** The load generator's loop: {@code name port path connections seconds} per line in, a RESULT line out. */
+    private static void loadServer() throws IOException {
+        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in,
+                StandardCharsets.UTF_8));
+        String line;
+        while ((line = commands.readLine()) != null) {
+            String[] f = line.trim().split(" ");
+            try {
+                System.out.println(run(f[0], Integer.parseInt(f[1]), f[2], Integer.parseInt(f[3]),
+                        Integer.parseInt(f[4])).line());
+            } catch (Exception e) {
+                System.out.println("FAILED " + f[0] + ": " + e);
+            }
+            System.out.flush();
         }
-        return out.lines().filter(l -> l.startsWith("RESULT ")).findFirst().map(Result::parse)
-                .orElseThrow(() -> new IllegalStateException(name + ": no result: " + out));
     }
 
     private static Result run(String name, int port, String path, int connections, int seconds) throws Exception {
@@ -365,32 +443,63 @@ public final class AvatarProxyBench {
 
     // ------------------------------------------------------------------ report
 
-    private static void report(List<Result[]> results) {
+    private static void report(int round, Map<String, Result[]> results) {
         System.out.println();
+        System.out.printf(Locale.ROOT, "round %d (load average %s)%n", round, loadAverage());
         System.out.printf(Locale.ROOT, "%-8s %12s %9s %9s %9s | %10s %9s %9s %9s%n", "target", "req/s (N)",
                 "p50 ms", "p99 ms", "p99.9 ms", "req/s (1)", "p50 ms", "p99 ms", "p99.9 ms");
-        for (Result[] r : results) {
+        for (Result[] r : results.values()) {
             System.out.printf(Locale.ROOT, "%-8s %12.0f %9.3f %9.3f %9.3f | %10.0f %9.3f %9.3f %9.3f%n",
                     r[0].name(), r[0].rps(), r[0].p50(), r[0].p99(), r[0].p999(),
                     r[1].rps(), r[1].p50(), r[1].p99(), r[1].p999());
         }
-        Map<String, Result[]> by = new java.util.HashMap<>();
-        for (Result[] r : results) {
-            by.put(r[0].name(), r);
+    }
+
+    /** Ratios per round and their medians: absolute figures drift with the machine's load, ratios much less. */
+    private static void summary(List<Map<String, Result[]>> rounds, int connections) {
+        List<Double> vsNginxN = new ArrayList<>();
+        List<Double> vsNginx1 = new ArrayList<>();
+        List<Double> vsDirectN = new ArrayList<>();
+        List<Double> addedP99N = new ArrayList<>();
+        List<Double> addedP991 = new ArrayList<>();
+        List<Double> nginxAddedP99N = new ArrayList<>();
+        List<Double> nginxAddedP991 = new ArrayList<>();
+        for (Map<String, Result[]> r : rounds) {
+            Result[] direct = r.get("direct");
+            Result[] lectern = r.get("lectern");
+            Result[] nginx = r.get("nginx");
+            vsDirectN.add(lectern[0].rps() / direct[0].rps());
+            addedP99N.add(lectern[0].p99() - direct[0].p99());
+            addedP991.add(lectern[1].p99() - direct[1].p99());
+            if (nginx != null) {
+                vsNginxN.add(lectern[0].rps() / nginx[0].rps());
+                vsNginx1.add(lectern[1].rps() / nginx[1].rps());
+                nginxAddedP99N.add(nginx[0].p99() - direct[0].p99());
+                nginxAddedP991.add(nginx[1].p99() - direct[1].p99());
+            }
         }
-        Result[] direct = by.get("direct");
-        Result[] lectern = by.get("lectern");
-        Result[] nginx = by.get("nginx");
         System.out.println();
-        System.out.printf(Locale.ROOT, "lectern adds p99 %.3f ms at 1 connection, %.3f ms at N connections (vs direct)%n",
-                lectern[1].p99() - direct[1].p99(), lectern[0].p99() - direct[0].p99());
-        if (nginx != null) {
-            System.out.printf(Locale.ROOT, "nginx   adds p99 %.3f ms at 1 connection, %.3f ms at N connections (vs direct)%n",
-                    nginx[1].p99() - direct[1].p99(), nginx[0].p99() - direct[0].p99());
-            System.out.printf(Locale.ROOT, "lectern/nginx throughput: %.2fx at N connections, %.2fx at 1 connection"
-                    + " (target >= 0.9x)%n", lectern[0].rps() / nginx[0].rps(), lectern[1].rps() / nginx[1].rps());
+        System.out.println("per round, then the median:");
+        line("lectern adds p99 at " + connections + " connections (ms, vs direct)", addedP99N);
+        line("lectern adds p99 at 1 connection (ms, vs direct)", addedP991);
+        if (!vsNginxN.isEmpty()) {
+            line("nginx adds p99 at " + connections + " connections (ms, vs direct)", nginxAddedP99N);
+            line("nginx adds p99 at 1 connection (ms, vs direct)", nginxAddedP991);
+            line("lectern/nginx throughput at " + connections + " connections (target >= 0.9x)", vsNginxN);
+            line("lectern/nginx throughput at 1 connection", vsNginx1);
         }
-        System.out.printf(Locale.ROOT, "lectern/direct throughput: %.2fx at N connections%n",
-                lectern[0].rps() / direct[0].rps());
+        line("lectern/direct throughput at " + connections + " connections", vsDirectN);
+    }
+
+    private static void line(String label, List<Double> values) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-62s", label));
+        for (double v : values) {
+            sb.append(String.format(Locale.ROOT, " %7.3f", v));
+        }
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        sb.append(String.format(Locale.ROOT, "  | median %.3f", median));
+        System.out.println(sb);
     }
 }

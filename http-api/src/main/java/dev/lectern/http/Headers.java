@@ -20,9 +20,17 @@ public final class Headers {
     public static Headers of(Iterable<Map.Entry<String, String>> entries) {
         Map<String, List<String>> map = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : entries) {
-            map.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(e.getValue());
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            List<String> seen = map.get(name);
+            if (seen == null) {
+                map.put(name, List.of(e.getValue())); // nearly every header comes once: no list to grow and copy
+            } else {
+                List<String> more = new ArrayList<>(seen.size() + 1);
+                more.addAll(seen);
+                more.add(e.getValue());
+                map.put(name, Collections.unmodifiableList(more));
+            }
         }
-        map.replaceAll((k, v) -> List.copyOf(v));
         return new Headers(Collections.unmodifiableMap(map));
     }
 

@@ -4,8 +4,10 @@ import dev.lectern.core.config.HttpConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +29,7 @@ public final class HttpApp {
     private final MeterRegistry meters;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
+    private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
     public HttpApp(HttpConfig config, Router router, List<HttpDecorator> decorators, BlockingExecutor blocking,
                    MeterRegistry meters) {
@@ -119,13 +122,23 @@ public final class HttpApp {
     }
 
     void record(String method, String template, int status, long nanos) {
-        Timer.builder("http.server.requests")
+        // the registry's own look-up builds and hashes a meter id per call; routes and statuses are few, so the
+        // timers are kept by (method, route template, status), found with no allocation but the key
+        timers.computeIfAbsent(new TimerKey(method, template, status), this::timer).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private record TimerKey(String method, String template, int status) {}
+
+    private Timer timer(TimerKey k) {
+        String method = k.method();
+        String template = k.template();
+        int status = k.status();
+        return Timer.builder("http.server.requests")
                 .description("HTTP requests by route and status")
                 .tag("method", method)
                 .tag("uri", template)
                 .tag("status", Integer.toString(status))
                 .publishPercentileHistogram(false)
-                .register(meters)
-                .record(nanos, TimeUnit.NANOSECONDS);
+                .register(meters);
     }
 }

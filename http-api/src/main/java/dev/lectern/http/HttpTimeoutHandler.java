@@ -25,8 +25,13 @@ import java.util.concurrent.TimeUnit;
  *       {@code idleMillis} — closed; the deadline is not reset by partial bytes, so a slowloris client gets nowhere;</li>
  *   <li>reading one request's body longer than {@code requestMillis} — answered 408 and closed.</li>
  * </ul>
- * While a request is being handled (including long SSE streams) no timer runs. A streaming route that reads a long
- * body itself can fire {@link #DISARM} to stop the body timer.
+ * While a request is being handled (including long SSE streams) no deadline applies. A streaming route that reads a
+ * long body itself can fire {@link #DISARM} to stop the body timer.
+ *
+ * <p>A keep-alive connection moves between these states for every request, so a state change only writes a deadline:
+ * one scheduled task per connection wakes at the earliest deadline that may apply, acts when it has passed, and
+ * otherwise goes back to sleep until the current one (as Netty's {@code IdleStateHandler} does). Scheduling and
+ * cancelling a timer per request would cost the event loop more than the request it guards.
  */
 public final class HttpTimeoutHandler extends ChannelDuplexHandler {
     /** A user event a streaming handler fires to take charge of its own body timeout. */
@@ -34,38 +39,44 @@ public final class HttpTimeoutHandler extends ChannelDuplexHandler {
 
     private enum State { IDLE, READING, HANDLING }
 
-    private final long idleMillis;
+    private final long idleNanos;
+    private final long requestNanos;
     private final long requestMillis;
+    private ChannelHandlerContext ctx;
     private State state = State.IDLE;
+    private long deadlineNanos;
     private ScheduledFuture<?> timer;
+    /** When {@link #timer} fires; meaningful only while it is set. */
+    private long timerAtNanos;
+    private boolean removed;
 
     public HttpTimeoutHandler(long idleMillis, long requestMillis) {
-        this.idleMillis = idleMillis;
+        this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
+        this.requestNanos = TimeUnit.MILLISECONDS.toNanos(requestMillis);
         this.requestMillis = requestMillis;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         if (ctx.channel().isActive()) {
-            armIdle(ctx);
+            armIdle();
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        armIdle(ctx);
+        armIdle();
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest && state == State.IDLE) {
-            state = State.READING;
-            schedule(ctx, requestMillis, () -> requestTimedOut(ctx));
+            arm(State.READING, requestNanos);
         }
         if (msg instanceof LastHttpContent && state == State.READING) {
             state = State.HANDLING;
-            cancel();
         }
         ctx.fireChannelRead(msg);
     }
@@ -74,7 +85,6 @@ public final class HttpTimeoutHandler extends ChannelDuplexHandler {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt == DISARM) {
             state = State.HANDLING;
-            cancel();
             return;
         }
         super.userEventTriggered(ctx, evt);
@@ -82,22 +92,48 @@ public final class HttpTimeoutHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof LastHttpContent && state == State.HANDLING) {
-            ctx.write(msg, promise);
-            armIdle(ctx);
-            return;
-        }
-        if (msg instanceof LastHttpContent && state == State.READING) {
-            // answered before the body was read (e.g. 413): the body deadline still applies
-            ctx.write(msg, promise);
-            return;
-        }
         ctx.write(msg, promise);
+        // answered before the body was read (e.g. 413) while READING: the body deadline still applies
+        if (msg instanceof LastHttpContent && state == State.HANDLING) {
+            armIdle();
+        }
     }
 
-    private void armIdle(ChannelHandlerContext ctx) {
-        state = State.IDLE;
-        schedule(ctx, idleMillis, ctx::close);
+    private void armIdle() {
+        arm(State.IDLE, idleNanos);
+    }
+
+    private void arm(State next, long afterNanos) {
+        state = next;
+        long now = ctx.executor().ticker().nanoTime();
+        deadlineNanos = now + afterNanos;
+        if (timer != null && timerAtNanos - deadlineNanos > 0) {
+            timer.cancel(false); // wakes too late for this deadline (only when idle and request timeouts differ)
+            timer = null;
+        }
+        if (timer == null && !removed) {
+            schedule(afterNanos);
+        }
+    }
+
+    private void schedule(long delayNanos) {
+        timerAtNanos = ctx.executor().ticker().nanoTime() + delayNanos;
+        timer = ctx.executor().schedule(this::onTimer, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        if (removed || !ctx.channel().isActive() || state == State.HANDLING) {
+            return; // re-armed by the next state change
+        }
+        long left = deadlineNanos - ctx.executor().ticker().nanoTime();
+        if (left > 0) {
+            schedule(left);
+        } else if (state == State.IDLE) {
+            ctx.close();
+        } else {
+            requestTimedOut(ctx);
+        }
     }
 
     private void requestTimedOut(ChannelHandlerContext ctx) {
@@ -114,11 +150,6 @@ public final class HttpTimeoutHandler extends ChannelDuplexHandler {
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }
 
-    private void schedule(ChannelHandlerContext ctx, long millis, Runnable task) {
-        cancel();
-        timer = ctx.executor().schedule(task, millis, TimeUnit.MILLISECONDS);
-    }
-
     private void cancel() {
         if (timer != null) {
             timer.cancel(false);
@@ -128,6 +159,7 @@ public final class HttpTimeoutHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        removed = true;
         cancel();
     }
 

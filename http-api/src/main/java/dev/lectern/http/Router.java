@@ -42,23 +42,24 @@ public final class Router {
     public record NotFound() implements Match {}
 
     public Match match(String method, String path) {
-        TreeSet<String> allowed = new TreeSet<>();
         String[] segments = CompiledTemplate.split(path);
         if (segments == null) {
             return new NotFound();
         }
+        TreeSet<String> allowed = null; // only for a 405: most requests find their route and never need it
         for (int i = 0; i < routes.size(); i++) {
-            Map<String, String> params = compiled.get(i).match(segments);
-            if (params == null) {
+            CompiledTemplate t = compiled.get(i);
+            if (!t.matches(segments)) {
                 continue;
             }
             Route r = routes.get(i);
             if (r.method().equals(method) || (method.equals("HEAD") && r.method().equals("GET"))) {
-                return new Found(r, params);
+                return new Found(r, t.params(segments));
             }
+            allowed = allowed == null ? new TreeSet<>() : allowed;
             allowed.add(r.method());
         }
-        if (allowed.isEmpty()) {
+        if (allowed == null) {
             return new NotFound();
         }
         if (allowed.contains("GET")) {
@@ -97,10 +98,21 @@ public final class Router {
             return parts;
         }
 
-        Map<String, String> match(String[] path) {
+        /** Whether the path has this template's shape: the same number of segments, the literal ones equal. */
+        boolean matches(String[] path) {
             if (path.length != segments.length) {
-                return null;
+                return false;
             }
+            for (int i = 0; i < segments.length; i++) {
+                if (!isParam(segments[i]) && !segments[i].equals(path[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The {@code {param}} values of a path that {@link #matches}. */
+        Map<String, String> params(String[] path) {
             Map<String, String> params = null;
             for (int i = 0; i < segments.length; i++) {
                 String t = segments[i];
@@ -109,11 +121,9 @@ public final class Router {
                         params = new LinkedHashMap<>(4);
                     }
                     params.put(t.substring(1, t.length() - 1), path[i]);
-                } else if (!t.equals(path[i])) {
-                    return null;
                 }
             }
-            return params == null ? Map.of() : params;
+            return params == null ? Map.of() : Collections.unmodifiableMap(params);
         }
 
         static boolean isParam(String segment) {

@@ -27,6 +27,8 @@ import dev.lectern.http.HttpDecorator;
 import dev.lectern.http.Router;
 import dev.lectern.chat.ChatRepository;
 import dev.lectern.chat.SqlChatStore;
+import dev.lectern.avatars.AddedAvatarRepository;
+import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.companions.CompanionPersonas;
 import dev.lectern.media.livetalking.LiveTalkingClient;
 import dev.lectern.voice.AvatarVoice;
@@ -191,7 +193,11 @@ public final class LecternServer implements AutoCloseable {
                     this::onlineUsers, () -> transcripts.awaitWritten(Duration.ofSeconds(5)), clock).register(routes);
             new ChatHistoryApi(chats, companions, accounts.ephemeral,
                     Duration.ofSeconds(config.history().roomLiveTtlSeconds())).register(routes);
-            new AvatarApi(config.avatars(), avatars, avatarBackends).register(routes);
+            AvatarCatalogue avatarCatalogue = new AvatarCatalogue(config.avatars(),
+                    new AddedAvatarRepository(accounts.sql, clock), objects, accounts.ephemeral);
+            new AvatarApi(config.avatars(), avatars, avatarCatalogue, avatarBackends, new MultipartLimits(
+                    config.uploads().maxFileBytes(), 2 * config.uploads().maxFileBytes() + 1024 * 1024,
+                    config.uploads().maxParts(), spool), blocking).register(routes);
             new DocsApi().register(routes);
             new ConsoleApi(config.storage().objects().s3()).register(routes);
             OpenApiApi openApi = new OpenApiApi(BuildInfo.version());

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.auth.InvalidTokenException;
+import dev.lectern.avatars.AddedAvatarRepository;
+import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.auth.TokenVerifier;
@@ -13,6 +15,8 @@ import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
@@ -41,6 +45,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +73,7 @@ class AvatarProxyIntegrationTest {
     private Channel listener;
     private ChannelGroup channels;
     private LecternServer server;
+    private SqlDatabase sql;
 
     /** Tokens are "t-" + user id. */
     private static final TokenVerifier VERIFIER = token -> token.startsWith("t-")
@@ -80,8 +86,12 @@ class AvatarProxyIntegrationTest {
         manager = new LocalAvatarManager(cfg.avatars(), Path.of(cfg.storage().dataDir()), store);
         pool = new BackendPool(cfg.avatars().maxIdleBackendConnections(), cfg.avatars().connectTimeoutMillis());
         Router.Builder routes = Router.builder();
-        new AvatarApi(cfg.avatars(), manager, pool).register(routes);
+        sql = new SqlDatabase(cfg.storage(), null);
         blocking = new BlockingExecutor(4, 100);
+        new AvatarApi(cfg.avatars(), manager, new AvatarCatalogue(cfg.avatars(),
+                new AddedAvatarRepository(sql, Clock.systemUTC()), null, store), pool,
+                MultipartLimits.oneFile(1024, 4, Path.of(cfg.storage().dataDir()).resolve("tmp")), blocking)
+                .register(routes);
         HttpApp app = new HttpApp(cfg.http(), routes.build(), List.of(new AuthDecorator(VERIFIER)), blocking,
                 new SimpleMeterRegistry());
         boss = EventLoops.newGroup(1, "test-accept");
@@ -108,6 +118,7 @@ class AvatarProxyIntegrationTest {
         manager.close();
         blocking.close();
         store.close();
+        sql.close();
         for (LocalAvatarManager.InstanceView v : left) {
             assertThat(ProcessHandle.of(v.pid()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         }

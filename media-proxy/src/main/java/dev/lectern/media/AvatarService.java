@@ -30,6 +30,12 @@ public interface AvatarService extends AutoCloseable, HealthCheck {
      */
     CompletionStage<AvatarAssignment> start(String userId, String avatarName);
 
+    /**
+     * As {@link #start(String, String)} for an avatar that is not in the configured catalogue: one added through the
+     * API, which the caller has looked up.
+     */
+    CompletionStage<AvatarAssignment> start(String userId, AvatarsConfig.Avatar avatar);
+
     /** Releases the user's instance; completes with false when they had none. */
     CompletionStage<Boolean> disconnect(String userId);
 

@@ -74,6 +74,12 @@ public final class ExternalAvatarManager implements AvatarService {
         } catch (AvatarException e) {
             return CompletableFuture.failedFuture(e);
         }
+        return start(userId, avatar);
+    }
+
+    @Override
+    public CompletionStage<AvatarAssignment> start(String userId, AvatarsConfig.Avatar avatar) {
+        String avatarName = avatar.name();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("user_id", userId);
         body.put("avatar_name", avatarName);

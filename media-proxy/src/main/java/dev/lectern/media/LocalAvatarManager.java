@@ -159,6 +159,12 @@ public final class LocalAvatarManager implements AvatarService {
         } catch (AvatarException e) {
             return CompletableFuture.failedFuture(e);
         }
+        return start(userId, avatar);
+    }
+
+    @Override
+    public CompletionStage<AvatarAssignment> start(String userId, AvatarsConfig.Avatar avatar) {
+        String avatarName = avatar.name();
         Instance chosen;
         boolean isNew = false;
         Instance released = null;

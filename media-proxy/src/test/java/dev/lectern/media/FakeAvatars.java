@@ -92,7 +92,7 @@ public final class FakeAvatars {
     private static void entry(ArrayNode catalogue, String name, String status, String avatarId) {
         catalogue.addObject().put("name", name).put("description", "test avatar " + name).put("status", status)
                 .put("voice", "en-US-AriaNeural").put("ttsModel", "edgetts").put("avatarModel", "wav2lip")
-                .put("avatarId", avatarId).put("supportsClone", false);
+                .put("avatarId", avatarId).put("supportsClone", false).put("previewImage", "");
     }
 
     /** The test classpath as a real list (Surefire's own property; java.class.path may be a manifest-only jar). */

@@ -1,16 +1,24 @@
 package dev.lectern.bench.netty;
 
+import dev.lectern.ai.objects.LocalObjectStore;
+import dev.lectern.ai.objects.UrlSigner;
+import dev.lectern.avatars.AddedAvatarRepository;
+import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.netty.EventLoops;
+import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.Router;
 import dev.lectern.http.api.AvatarApi;
+import dev.lectern.http.api.ObjectsApi;
+import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.netty.BackendPool;
+import dev.lectern.store.sql.SqlDatabase;
 import dev.lectern.server.LecternInitializer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -21,6 +29,8 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +43,7 @@ public final class ProxyBenchServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final BackendPool pool;
     private final BlockingExecutor blocking;
+    private final SqlDatabase sql;
     private final Channel listener;
 
     public ProxyBenchServer(ServerConfig config, AvatarService avatars, String token, String userId) {
@@ -41,7 +52,13 @@ public final class ProxyBenchServer implements AutoCloseable {
         pool = new BackendPool(config.avatars().maxIdleBackendConnections(), config.avatars().connectTimeoutMillis());
         blocking = new BlockingExecutor(config.http().blockingThreads(), config.http().blockingQueueSize());
         Router.Builder routes = Router.builder();
-        new AvatarApi(config.avatars(), avatars, pool).register(routes);
+        sql = new SqlDatabase(config.storage(), null); // SQLite under the benchmark's temp data dir
+        LocalObjectStore objects = new LocalObjectStore(Path.of(config.storage().dataDir()).resolve("objects"),
+                new UrlSigner(new byte[32]), ObjectsApi.PREFIX, Clock.systemUTC());
+        AvatarCatalogue catalogue = new AvatarCatalogue(config.avatars(),
+                new AddedAvatarRepository(sql, Clock.systemUTC()), objects, new InMemoryEphemeralStore());
+        new AvatarApi(config.avatars(), avatars, catalogue, pool, MultipartLimits.oneFile(1024 * 1024, 8,
+                Path.of(config.storage().dataDir()).resolve("tmp")), blocking).register(routes);
         HttpApp app = new HttpApp(config.http(), routes.build(),
                 List.of(new AuthDecorator(AuthDecorator.fixed(token, new Principal(userId, Role.STUDENT, null)))),
                 blocking, new SimpleMeterRegistry());
@@ -65,5 +82,6 @@ public final class ProxyBenchServer implements AutoCloseable {
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         pool.close();
         blocking.close();
+        sql.close();
     }
 }

@@ -1,6 +1,8 @@
 package dev.lectern.http.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.avatars.AvatarCatalogue;
+import dev.lectern.core.auth.Principal;
 import dev.lectern.core.config.AvatarsConfig;
 import dev.lectern.http.Access;
 import dev.lectern.http.ApiException;
@@ -8,6 +10,9 @@ import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.ErrorMapper;
 import dev.lectern.http.Router;
+import dev.lectern.http.multipart.MultipartForm;
+import dev.lectern.http.multipart.MultipartLimits;
+import dev.lectern.http.multipart.MultipartUploadHandler;
 import dev.lectern.media.AvatarAssignment;
 import dev.lectern.media.AvatarException;
 import dev.lectern.media.AvatarService;
@@ -19,7 +24,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * Avatars: the catalogue, starting and releasing a user's instance, and the proxy {@code /api/webrtc/{path}} to it.
@@ -30,18 +37,46 @@ public final class AvatarApi {
 
     private final AvatarsConfig config;
     private final AvatarService avatars;
+    private final AvatarCatalogue catalogue;
     private final BackendPool pool;
+    private final MultipartLimits uploadLimits;
+    private final Executor blocking;
 
-    public AvatarApi(AvatarsConfig config, AvatarService avatars, BackendPool pool) {
+    /**
+     * @param uploadLimits the limits of {@code POST /api/avatar/add} (two files)
+     * @param blocking     where the add's object-store and SQL work runs
+     */
+    public AvatarApi(AvatarsConfig config, AvatarService avatars, AvatarCatalogue catalogue, BackendPool pool,
+                     MultipartLimits uploadLimits, Executor blocking) {
         this.config = config;
         this.avatars = avatars;
+        this.catalogue = catalogue;
         this.pool = pool;
+        this.uploadLimits = uploadLimits;
+        this.blocking = blocking;
     }
 
     public void register(Router.Builder routes) {
-        routes.get("/api/avatar/list").tag("avatars")
-                .summary("The avatars users can pick: name, description, status, voice, TTS model, avatar model, cloning")
+        routes.get("/api/avatar/list").blocking().tag("avatars")
+                .summary("The avatars users can pick: name, description, status, voice, TTS model, avatar model,"
+                        + " cloning, and whether it is configured or was added through the API")
                 .handle(r -> ApiResponse.json(Map.of("avatars", list())).async());
+        routes.post("/api/avatar/preview").access(Access.USER).json().blocking().tag("avatars")
+                .summary("The avatar's face: its PNG or JPEG image")
+                .example(Map.of("avatar_name", "tutor-anna"))
+                .errors(400, 401, 404)
+                .handle(this::preview);
+        routes.post("/api/avatar/add").access(Access.TUTOR).tag("avatars").consumes("multipart/form-data")
+                .summary("Add an avatar (tutors and admins): multipart with avatar_name, description?, prompt_face (PNG or"
+                        + " JPEG) and prompt_voice (WAV, MP3 or M4A), kept in the object store")
+                .errors(400, 401, 403, 409, 413, 415)
+                .stream(r -> new MultipartUploadHandler(r, uploadLimits, blocking, this::add));
+        routes.post("/api/avatar/delete").access(Access.TUTOR).json().blocking().tag("avatars")
+                .summary("Delete an avatar added through the API (the tutor who added it, or an admin); configured"
+                        + " avatars and avatars in use cannot be deleted")
+                .example(Map.of("avatar_name", "my-avatar"))
+                .errors(400, 401, 403, 404, 409)
+                .handle(this::delete);
         routes.post("/api/avatar/start").access(Access.USER).json().blocking().tag("avatars")
                 .summary("Start (or join) the caller's avatar instance; answers once it is ready")
                 .example(Map.of("avatar_name", "tutor-anna"))
@@ -64,32 +99,83 @@ public final class AvatarApi {
 
     private List<Map<String, Object>> list() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (AvatarsConfig.Avatar a : avatars.catalogue()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", a.name());
-            m.put("description", a.description());
-            m.put("status", a.status());
-            m.put("voice", a.voice());
-            m.put("timbre", a.voice());
-            m.put("tts_model", a.ttsModel());
-            m.put("avatar_model", a.avatarModel());
-            m.put("support_clone", a.supportsClone());
-            out.add(m);
+        for (AvatarCatalogue.Entry e : catalogue.list()) {
+            out.add(view(e));
         }
         return out;
     }
 
-    private CompletionStage<ApiResponse> start(ApiRequest r) {
-        String user = r.requirePrincipal().userId();
-        JsonNode body = r.jsonObject();
-        JsonNode name = body.get("avatar_name");
+    private static Map<String, Object> view(AvatarCatalogue.Entry e) {
+        AvatarsConfig.Avatar a = e.avatar();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", a.name());
+        m.put("description", a.description());
+        m.put("status", a.status());
+        m.put("voice", a.voice());
+        m.put("timbre", a.voice());
+        m.put("tts_model", a.ttsModel());
+        m.put("avatar_model", a.avatarModel());
+        m.put("support_clone", a.supportsClone());
+        m.put("source", e.configured() ? "configured" : "added");
+        return m;
+    }
+
+    /** The {@code avatar_name} field of a JSON body: a non-blank string. */
+    private static String avatarName(ApiRequest r) {
+        JsonNode name = r.jsonObject().get("avatar_name");
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
             throw ApiException.badRequest("field 'avatar_name' is missing or not a string");
         }
         if (name.asText().length() > 64) {
             throw ApiException.notFound("no avatar named that");
         }
-        return avatars.start(user, name.asText()).handle((a, err) -> {
+        return name.asText();
+    }
+
+    private CompletionStage<ApiResponse> preview(ApiRequest r) {
+        AvatarCatalogue.Image image = catalogue.preview(avatarName(r));
+        return ApiResponse.bytes(200, image.contentType(), image.bytes())
+                .withHeader("Cache-Control", "private, max-age=300").async();
+    }
+
+    private CompletionStage<ApiResponse> add(ApiRequest r, MultipartForm form) {
+        Principal caller = r.requirePrincipal();
+        MultipartForm.FilePart face = onePart(form, "prompt_face");
+        MultipartForm.FilePart voice = onePart(form, "prompt_voice");
+        String name = form.field("avatar_name").map(String::strip).orElse(null);
+        String description = form.field("description").orElse("");
+        return CompletableFuture.supplyAsync(() -> {
+            AvatarCatalogue.Entry e = catalogue.add(name, description, face.file(), voice.file(), caller);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "added");
+            body.put("avatar", view(e));
+            return ApiResponse.json(201, body);
+        }, blocking);
+    }
+
+    private static MultipartForm.FilePart onePart(MultipartForm form, String field) {
+        List<MultipartForm.FilePart> parts = form.files(field);
+        if (parts.size() != 1) {
+            throw ApiException.badRequest("exactly one file '" + field + "' is required");
+        }
+        return parts.get(0);
+    }
+
+    private CompletionStage<ApiResponse> delete(ApiRequest r) {
+        String name = avatarName(r);
+        catalogue.delete(name, r.requirePrincipal());
+        return ApiResponse.json(Map.of("status", "deleted", "avatar_name", name)).async();
+    }
+
+    private CompletionStage<ApiResponse> start(ApiRequest r) {
+        String user = r.requirePrincipal().userId();
+        String name = avatarName(r);
+        // a configured name goes by name (so a switched-off one is refused); an added one is looked up here
+        CompletionStage<AvatarAssignment> started = catalogue.find(name)
+                .filter(e -> !e.configured())
+                .map(e -> avatars.start(user, e.avatar()))
+                .orElseGet(() -> avatars.start(user, name));
+        return started.handle((a, err) -> {
             if (err != null) {
                 throw toApi(err);
             }

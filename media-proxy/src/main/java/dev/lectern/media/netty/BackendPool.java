@@ -82,7 +82,7 @@ public final class BackendPool implements AutoCloseable {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(EventLoops.clientChannel())
-                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.AUTO_READ, true) // the exchange turns it off while the browser is slow
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<>() {
@@ -114,6 +114,7 @@ public final class BackendPool implements AutoCloseable {
             ch.close();
             return;
         }
+        ch.config().setAutoRead(true); // reading while idle notices an avatar that talks out of turn or hangs up
         deque.addFirst(ch);
         h.parkInPool(System.nanoTime());
     }

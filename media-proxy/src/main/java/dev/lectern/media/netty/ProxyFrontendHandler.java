@@ -9,7 +9,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,15 +23,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,16 +42,17 @@ import org.slf4j.LoggerFactory;
  * {@code /api/webrtc/{path}} once the caller is known, it forwards the request to 127.0.0.1 at the caller's own
  * instance port (from the {@link BackendPool}, on this channel's event loop) and streams the answer back.
  *
- * <p>Backpressure both ways, with auto-read off on both legs: each leg is read again only after what it sent has
- * been flushed to the other leg and that leg is writable; when it is not, its writability change resumes the read.
- * Nothing is buffered beyond the write-buffer water marks. Failures before the first response byte are JSON errors:
+ * <p>Backpressure both ways. The browser's leg (auto-read off while the dispatcher hands it over) is read again only
+ * after what it sent has been flushed to the avatar and the avatar's leg is writable. The avatar's leg reads by itself
+ * (auto-read on: switching it off and on for every response would cost two {@code epoll_ctl} calls per request)
+ * until a flush leaves the browser's leg unwritable; then auto-read goes off, and the browser's writability change
+ * turns it back on. Nothing is buffered beyond the write-buffer water marks. Failures before the first response byte are JSON errors:
  * 502 when the instance cannot be reached or hangs up, 504 when it does not answer within the route's timeout (long
  * for {@code /offer}, which builds the avatar session first). A failure mid-response closes the connection. Every
  * message is released or handed on, on every branch.
  */
 public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(ProxyFrontendHandler.class);
-    private static final Pattern PATH = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}");
     /** Request headers that are about this hop or this user, not for the avatar. */
     private static final List<CharSequence> DROPPED_REQUEST_HEADERS = List.of(HttpHeaderNames.CONNECTION,
             HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
@@ -62,6 +67,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private final int port;
     private final String path;
     private final long headerTimeoutMillis;
+    private final String host;
 
     private ChannelHandlerContext ctx;
     private final ArrayDeque<HttpContent> waiting = new ArrayDeque<>(2);
@@ -90,11 +96,23 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         this.port = port;
         this.path = path;
         this.headerTimeoutMillis = headerTimeoutMillis;
+        this.host = "127.0.0.1:" + port;
     }
 
     /** One plain path segment: letters, digits, {@code _ - .}, not starting with a dot; nothing else reaches the avatar. */
     public static boolean isValidPath(String path) {
-        return path != null && PATH.matcher(path).matches();
+        // by hand: this runs twice per proxied request, where a regex match costs more than the rest of the check
+        if (path == null || path.isEmpty() || path.length() > 64 || path.charAt(0) == '.') {
+            return false;
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+                    || c == '.')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -108,8 +126,10 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest req) {
             onRequest(req);
-            if (msg instanceof HttpContent c) {
-                onContent(c);
+            if (msg instanceof LastHttpContent c) { // a whole request in one message: its body goes on alone
+                onContent(new DefaultLastHttpContent(c.content()));
+            } else if (msg instanceof HttpContent c) {
+                onContent(new DefaultHttpContent(c.content()));
             }
         } else if (msg instanceof HttpContent c) {
             onContent(c);
@@ -118,21 +138,28 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Turns the browser's request into the avatar's in place (the decoder made it for this exchange alone): copying
+     * it would validate every header name again on every request.
+     */
     private void onRequest(HttpRequest req) {
-        String uri = "/" + path + rawQuery(req.uri());
-        HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), uri);
-        HttpHeaders h = out.headers();
-        h.set(req.headers());
+        HttpHeaders h = req.headers();
+        String connectionTokens = h.get(HttpHeaderNames.CONNECTION);
+        if (connectionTokens != null) {
+            for (String token : connectionTokens.split(",")) {
+                String name = token.trim();
+                // headers named by Connection are hop-by-hop too, but never the ones that frame the body
+                if (!name.equalsIgnoreCase("content-length") && !name.equalsIgnoreCase("transfer-encoding")) {
+                    h.remove(name);
+                }
+            }
+        }
         for (CharSequence name : DROPPED_REQUEST_HEADERS) {
             h.remove(name);
         }
-        String connectionTokens = req.headers().get(HttpHeaderNames.CONNECTION);
-        if (connectionTokens != null) {
-            for (String token : connectionTokens.split(",")) {
-                h.remove(token.trim()); // headers named by Connection are hop-by-hop too
-            }
-        }
-        h.set(HttpHeaderNames.HOST, "127.0.0.1:" + port);
+        req.setProtocolVersion(HttpVersion.HTTP_1_1);
+        req.setUri("/" + path + rawQuery(req.uri()));
+        h.set(HttpHeaderNames.HOST, host);
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
             h.set("x-forwarded-for", remote.getAddress().getHostAddress());
         }
@@ -140,7 +167,8 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (requestId != null) {
             h.set("x-request-id", requestId);
         }
-        backendRequest = out;
+        backendRequest = req instanceof HttpContent
+                ? new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), h) : req;
         pool.acquire(ctx.channel().eventLoop(), port).addListener(this::onAcquired);
     }
 
@@ -165,14 +193,8 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             waiting.add(c); // not connected yet: no more is read until it is, so this holds at most one read
             return;
         }
-        backend.write(c).addListener(CLOSE_BACKEND_ON_FAILURE);
+        backend.write(c, backend.voidPromise()); // a failed write closes the backend (its exceptionCaught)
     }
-
-    private static final ChannelFutureListener CLOSE_BACKEND_ON_FAILURE = f -> {
-        if (!f.isSuccess()) {
-            f.channel().close();
-        }
-    };
 
     private void onAcquired(Future<? super Channel> f) {
         if (failed || !ctx.channel().isActive()) {
@@ -190,18 +212,17 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         backend = (Channel) f.getNow();
         backendHandler = (ProxyBackendHandler) backend.pipeline().get(dev.lectern.core.netty.PipelineNames.PROXY_BACKEND);
         backendHandler.attach(this);
-        backend.write(backendRequest).addListener(CLOSE_BACKEND_ON_FAILURE);
+        backend.write(backendRequest, backend.voidPromise());
         backendRequest = null;
         HttpContent c;
         while ((c = waiting.poll()) != null) {
-            backend.write(c).addListener(CLOSE_BACKEND_ON_FAILURE);
+            backend.write(c, backend.voidPromise());
         }
         backend.flush();
         deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
         watched = true;
         pool.watch(ctx.channel().eventLoop(), this);
-        readFrontendIfRoom();
-        backend.read();
+        readFrontendIfRoom(); // the backend reads by itself (auto-read) until the browser's leg is full
     }
 
     @Override
@@ -259,7 +280,13 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        ctx.write(msg).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        // a failed write reaches exceptionCaught, which closes: no promise and listener per chunk
+        ctx.write(msg, ctx.voidPromise());
+        if (!backendReadPending && !ctx.channel().isWritable()) {
+            // stop this read batch here, not after up to 16 more buffers; the writability change resumes it
+            backendReadPending = true;
+            backend.config().setAutoRead(false);
+        }
     }
 
     private void prepareResponse(HttpResponse r) {
@@ -268,8 +295,16 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         for (CharSequence name : DROPPED_RESPONSE_HEADERS) {
             h.remove(name);
         }
-        for (String name : h.names()) { // a copy: removing while iterating is safe
-            if (name.regionMatches(true, 0, "access-control-", 0, 15)) {
+        List<CharSequence> cors = null; // rare: collected first, as removing while iterating is not allowed
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (AsciiString.regionMatches(name, true, 0, "access-control-", 0, 15)) {
+                cors = cors == null ? new ArrayList<>(4) : cors;
+                cors.add(name);
+            }
+        }
+        if (cors != null) {
+            for (CharSequence name : cors) {
                 h.remove(name);
             }
         }
@@ -285,10 +320,9 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.flush();
-        if (ctx.channel().isWritable()) {
-            backend.read();
-        } else {
+        if (!backendReadPending && !ctx.channel().isWritable()) {
             backendReadPending = true;
+            backend.config().setAutoRead(false);
         }
     }
 
@@ -296,7 +330,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (backendReadPending && backend != null && ctx.channel().isWritable()) {
             backendReadPending = false;
-            backend.read();
+            backend.config().setAutoRead(true);
         }
         ctx.fireChannelWritabilityChanged();
     }

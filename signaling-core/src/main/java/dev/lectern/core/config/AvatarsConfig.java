@@ -34,6 +34,7 @@ public record AvatarsConfig(
         long offerTimeoutMillis,
         long requestTimeoutMillis,
         int maxIdleBackendConnections,
+        String addedAvatarModel,
         List<Avatar> catalogue) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -91,6 +92,11 @@ public record AvatarsConfig(
         checkPositive(offerTimeoutMillis, "avatars.offerTimeoutMillis");
         checkPositive(requestTimeoutMillis, "avatars.requestTimeoutMillis");
         checkNonNegative(maxIdleBackendConnections, "avatars.maxIdleBackendConnections");
+        checkNotBlank(addedAvatarModel, "avatars.addedAvatarModel");
+        if (!NAME.matcher(addedAvatarModel).matches()) {
+            throw new ConfigException("avatars.addedAvatarModel: '" + addedAvatarModel
+                    + "' (expected: [A-Za-z0-9_.-]{1,64}; it becomes a command-line argument)");
+        }
         catalogue = Checks.copyOf(catalogue, "avatars.catalogue");
         Set<String> names = new HashSet<>();
         for (Avatar a : catalogue) {
@@ -111,7 +117,8 @@ public record AvatarsConfig(
 
     /**
      * One avatar users can pick: {@code model} and {@code avatarId} fill the command's {@code {model}} and
-     * {@code {avatar}} placeholders; the rest is shown in the catalogue.
+     * {@code {avatar}} placeholders; {@code previewImage} is the file {@code POST /api/avatar/preview} answers with
+     * (relative to {@code workDir}; "" = none); the rest is shown in the catalogue.
      */
     public record Avatar(
             String name,
@@ -121,7 +128,8 @@ public record AvatarsConfig(
             String ttsModel,
             String avatarModel,
             String avatarId,
-            boolean supportsClone) {
+            boolean supportsClone,
+            String previewImage) {
         public Avatar {
             checkNotBlank(name, "avatars.catalogue[].name");
             if (!NAME.matcher(name).matches()) {
@@ -141,6 +149,7 @@ public record AvatarsConfig(
                 throw new ConfigException("avatars.catalogue[" + name + "]: avatarModel and avatarId must match"
                         + " [A-Za-z0-9_.-]{1,64} (they become command-line arguments)");
             }
+            previewImage = previewImage == null ? "" : previewImage.trim();
         }
 
         public boolean active() {

@@ -28,6 +28,8 @@ class AvatarsConfigTest {
         assertThat(c.capacity()).isEqualTo(2);
         assertThat(c.catalogue()).extracting(AvatarsConfig.Avatar::name).containsExactly("tutor-anna");
         assertThat(c.catalogue().get(0).active()).isTrue();
+        assertThat(c.catalogue().get(0).previewImage()).endsWith(".png");
+        assertThat(c.addedAvatarModel()).isEqualTo("wav2lip");
     }
 
     @Test
@@ -53,5 +55,8 @@ class AvatarsConfigTest {
         refused(a -> ((ObjectNode) a.get("catalogue").get(0)).put("status", "maybe"), "status");
         refused(a -> ((com.fasterxml.jackson.databind.node.ArrayNode) a.get("catalogue"))
                 .add(a.get("catalogue").get(0).deepCopy()), "tutor-anna", "twice");
+        refused(a -> a.put("addedAvatarModel", "--model=x y"), "avatars.addedAvatarModel");
+        refused(a -> a.put("addedAvatarModel", ""), "avatars.addedAvatarModel");
+        refused(a -> ((ObjectNode) a.get("catalogue").get(0)).remove("previewImage"), "previewImage");
     }
 }
