@@ -3,14 +3,16 @@
 //
 // Environment: LECTERN_URL (the server), E2E_SHOTS (directory for screenshots), E2E_PASSWORD, E2E_NEW_EMAIL (signs up
 // through the page), E2E_EXISTING_EMAIL (created by the test; signs in through the page), E2E_QUESTION, E2E_ANSWER,
-// E2E_SPOKEN_SENTENCES, E2E_FOLLOW_UP; E2E_MODE=unconfigured instead checks what the page says on a server with no model and no
+// E2E_SPOKEN_SENTENCES, E2E_FOLLOW_UP, E2E_DOC (a text file holding a fact; uploaded through the page), E2E_DOC_QUESTION
+// (asks about that fact), E2E_BAD_FILE (a type the server refuses with 415), E2E_BIG_FILE (optional: over the server's
+// uploads.maxFileBytes, refused with 413); E2E_MODE=unconfigured instead checks what the page says on a server with no model and no
 // avatar (only E2E_EXISTING_EMAIL, E2E_PASSWORD and E2E_QUESTION are used then).
 // Protocol on stdio, one JSON object a line: this script writes {"need_code": email} and reads {"code": "..."} back;
 // progress lines {"step": ...}; and last {"result": {...}} or {"error": "..."}.
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const env = (name) => {
   const v = process.env[name];
@@ -26,6 +28,10 @@ const existingEmail = env('E2E_EXISTING_EMAIL');
 const question = env('E2E_QUESTION');
 const expectedAnswer = mode === 'full' ? env('E2E_ANSWER') : '';
 const expectedSentences = Number(process.env.E2E_SPOKEN_SENTENCES || '0'); // 0 when the server speaks no audio
+const doc = mode === 'full' ? env('E2E_DOC') : '';
+const docQuestion = mode === 'full' ? env('E2E_DOC_QUESTION') : '';
+const badFile = mode === 'full' ? env('E2E_BAD_FILE') : '';
+const bigFile = process.env.E2E_BIG_FILE || '';
 const TIMEOUT = 60_000; // generous: the test machine may be busy with other builds
 
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
@@ -73,6 +79,56 @@ async function connected(page) {
     return v.videoWidth > 0 && v.readyState >= 2;
   }, null, { timeout: TIMEOUT });
   return page.evaluate(() => ({ ...document.getElementById('room-status').dataset }));
+}
+
+/** Chooses a file in the upload box, submits it, and returns what the status line then says. */
+async function upload(page, path) {
+  const before = await page.locator('#upload-status').textContent();
+  await page.getByLabel(/Upload a PDF/).setInputFiles(path);
+  await page.locator('#upload-form').getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.waitForFunction((b) => {
+    const s = document.getElementById('upload-status').textContent;
+    return s !== b && !s.startsWith('Uploading');
+  }, before);
+  const status = page.locator('#upload-status');
+  return { text: await status.textContent(), kind: await status.getAttribute('data-kind') };
+}
+
+/** Uploads a document, sees it listed as indexed, asks about it, reads the citation; refused uploads are shown. */
+async function documents(page) {
+  const name = basename(doc);
+  result.uploaded = await upload(page, doc);
+  const item = page.locator('#files li', { hasText: name });
+  await item.waitFor();
+  result.fileStatus = await item.getAttribute('data-status');
+  result.fileState = await item.locator('.state').textContent();
+
+  await page.getByLabel('Your question').fill(docQuestion);
+  await page.getByRole('button', { name: 'Ask' }).click();
+  const answer = page.locator('#messages li.tutor').last();
+  await page.locator('#messages li.tutor:last-of-type[data-state="complete"]').waitFor();
+  result.docAnswer = await answer.locator('.text').textContent();
+  result.citations = await answer.locator('.sources li').evaluateAll((items) => items.map((li) => ({
+    cite: li.querySelector('cite').textContent,
+    passage: li.querySelector('blockquote').textContent,
+  })));
+  // shown, not just present: the conversation scrolled so that the citation is within its visible box
+  result.citationsVisible = await answer.locator('.sources cite').first().evaluate((cite) => {
+    const box = document.getElementById('messages').getBoundingClientRect();
+    const r = cite.getBoundingClientRect();
+    return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom;
+  });
+  await page.screenshot({ path: join(shots, 'chat-cited.png') });
+
+  result.refused = await upload(page, badFile);
+  if (bigFile) result.tooLarge = await upload(page, bigFile);
+  // the server kept serving: the list still loads and holds only the accepted file
+  result.filesAfterRefusals = await page.locator('#files li .name').allTextContents();
+
+  await page.getByRole('button', { name: `Delete ${name}` }).click();
+  await page.locator('#files li', { hasText: name }).waitFor({ state: 'detached' });
+  result.afterDelete = await page.locator('#upload-status').textContent();
+  result.filesAfterDelete = await page.locator('#files li .name').allTextContents();
 }
 
 /** A server without a model and without avatars: the page says so instead of failing. */
@@ -187,6 +243,9 @@ try {
     await failedAnswer.waitFor();
     result.errorAnswerText = await failedAnswer.locator('.text').textContent();
     result.errorShown = await failedAnswer.locator('.error').textContent();
+
+    step('documents');
+    await documents(pageA);
 
     step('room');
     await pageA.getByRole('tab', { name: 'Video room' }).click();

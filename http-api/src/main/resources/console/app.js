@@ -344,6 +344,7 @@ function onChatEvent(event, answer, text) {
       }
       if (event.notice) answer.append(el('p', { class: 'hint', text: event.notice }));
       if (Array.isArray(event.sources) && event.sources.length) answer.append(citations(event.sources));
+      answer.scrollIntoView({ block: 'end' }); // the notes and sources below the text
       break;
     case 'error':
       answer.dataset.state = 'error';
@@ -415,10 +416,13 @@ const audio = (() => {
 
 // ---------------------------------------------------------------- uploads (hidden when the server has none)
 
+const FILES_PAGE = 100;
+
+/** GET /api/user_files: {files:[{id, filename, status, error, passages, ...}], total, page, page_size}. */
 async function loadFiles() {
   let listing;
   try {
-    listing = await api('GET', '/api/user_files');
+    listing = await api('GET', `/api/user_files?page_size=${FILES_PAGE}`);
   } catch (err) {
     $('upload-box').hidden = true;
     $('upload-off').hidden = err.status !== 404; // this server has no uploads; other failures stay quiet
@@ -426,8 +430,57 @@ async function loadFiles() {
   }
   $('upload-box').hidden = false;
   $('upload-off').hidden = true;
-  const files = Array.isArray(listing) ? listing : listing.files || [];
-  $('files').replaceChildren(...files.map((f) => el('li', { text: f.filename || f.name || f.file_id })));
+  const files = listing.files || [];
+  const items = files.map(fileItem);
+  if (listing.total > files.length) {
+    items.push(el('li', { class: 'hint', text: `and ${listing.total - files.length} older files` }));
+  }
+  $('files').replaceChildren(...items);
+}
+
+/** What indexing did with a file, in words: indexed, failed (with the reason) or stored without an index. */
+function fileState(f) {
+  switch (f.status) {
+    case 'indexed':
+      return `indexed, ${f.passages} passage${f.passages === 1 ? '' : 's'}`;
+    case 'failed':
+      return `not usable: ${f.error || 'indexing failed'}`;
+    case 'not_indexed':
+      return f.error ? `stored, not searchable: ${f.error}` : 'stored, not searchable';
+    default:
+      return f.status || 'being indexed';
+  }
+}
+
+function fileItem(f) {
+  const remove = el('button', { type: 'button', class: 'quiet', 'aria-label': `Delete ${f.filename}`, text: 'Delete' });
+  remove.addEventListener('click', () => deleteFile(f, remove));
+  return el('li', { 'data-id': String(f.id), 'data-status': f.status || '' },
+    el('span', { class: 'name', text: f.filename }), remove, el('p', { class: 'state', text: fileState(f) }));
+}
+
+async function deleteFile(f, button) {
+  button.disabled = true;
+  try {
+    await api('DELETE', `/api/user_files/${encodeURIComponent(f.id)}`);
+    say($('upload-status'), `${f.filename} is deleted.`);
+  } catch (err) {
+    // 404: already gone (deleted from another tab); the refreshed list shows what is left
+    if (err.status !== 404) say($('upload-status'), `${f.filename} could not be deleted: ${err.message}`, 'error');
+  } finally {
+    button.disabled = false;
+    await loadFiles().catch(() => {});
+  }
+}
+
+/** The server's refusal of an upload, said plainly (its own message carries the limit or the accepted types). */
+function uploadRefusal(err) {
+  if (err.status === 413) return `too large: ${err.message}`;
+  if (err.status === 415) return `this type of file is not accepted: ${err.message}`;
+  if (err.status === undefined) { // no answer at all: the server closes the connection on a refused large upload
+    return 'the upload was cut off by the server (is the file larger than it accepts?)';
+  }
+  return err.message;
 }
 
 $('upload-form').addEventListener('submit', async (e) => {
@@ -439,15 +492,17 @@ $('upload-form').addEventListener('submit', async (e) => {
   data.append('file', file);
   if (state.sessionId) data.append('session_id', state.sessionId);
   busy(form, true);
+  say($('upload-status'), `Uploading ${file.name}…`);
   try {
-    await api('POST', '/api/chat/upload', data);
+    const f = await api('POST', '/api/chat/upload', data);
     form.reset();
-    await loadFiles();
+    say($('upload-status'), `${f.filename}: ${fileState(f)}.`, f.status === 'failed' ? 'error' : '');
   } catch (err) {
-    $('files').append(el('li', { class: 'error', text: `${file.name}: ${err.message}` }));
+    say($('upload-status'), `${file.name}: ${uploadRefusal(err)}`, 'error');
   } finally {
     busy(form, false);
   }
+  await loadFiles().catch(() => {});
 });
 
 // ---------------------------------------------------------------- video rooms

@@ -16,6 +16,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,11 +27,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The web console in a real headless Chromium (tests/js/e2e/console.mjs, playwright-core): one user signs up through
  * the page (the verification code handed over on stdin), a tutor answer streams into it word by word from a fake model
- * upstream and its sentences play, a follow-up fails mid-answer visibly; a second browser context signs in from the
+ * upstream and its sentences play, a follow-up fails mid-answer visibly; a document uploaded through the page is listed
+ * as indexed, grounds the next answer (the model receives its passage) and is cited under it, refused uploads (415, 413)
+ * are shown, and Delete removes it on the server; a second browser context signs in from the
  * shared room link, both with fake cameras reach ICE {@code connected} through Lectern's /ws signaling, chat in the
  * room, and one leaves. A second run checks what the page says on a server without a model or an avatar. Screenshots
  * go to {@code http-api/target/screenshots} (the README shows copies in {@code docs/screenshots}).
@@ -41,6 +45,10 @@ class ConsoleE2eTest {
     private static final String FOLLOW_UP = "And an integral?";
     private static final List<String> WORDS = List.of("A", " derivative", " measures", " how", " fast", " a",
             " function", " changes", " at", " a", " point.", " It", " is", " a", " slope.");
+    private static final String FACT = "The lighthouse keeper of Varnholm is named Ottilie Brandt.";
+    private static final String DOC_QUESTION = "Who is the lighthouse keeper of Varnholm?";
+    private static final String DOC_ANSWER = "She is Ottilie Brandt (varnholm-notes.md).";
+    private static final int MAX_UPLOAD_BYTES = 200_000;
     private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
 
     /** The shipped text-to-speech section: espeak-ng when installed, else text only. */
@@ -98,9 +106,10 @@ class ConsoleE2eTest {
     }
 
     @Test
-    void signUpChatAndAVideoRoomBetweenTwoBrowsers() throws Exception {
+    void signUpChatUploadsAndAVideoRoomBetweenTwoBrowsers(@TempDir Path dir) throws Exception {
         upstream = new FakeModelServer();
-        start(Map.of(), TestAi.withTts(TestAi.config(upstream.baseUrl()), SHIPPED_TTS));
+        start(Map.of("LECTERN_UPLOADS__MAX_FILE_BYTES", String.valueOf(MAX_UPLOAD_BYTES)),
+                TestAi.withTts(TestAi.config(upstream.baseUrl()), SHIPPED_TTS));
         // The answer comes a word at a time with pauses, so the page can be seen half-way through it.
         upstream.enqueue(ex -> {
             for (String w : WORDS) {
@@ -110,22 +119,33 @@ class ConsoleE2eTest {
         });
         upstream.enqueue(ex -> ex.text("Then the").pause(100)
                 .raw("data: {\"error\":{\"message\":\"The model fell over\",\"type\":\"server_error\"}}\n\n"));
+        upstream.enqueue(FakeModelServer.answer(DOC_ANSWER));
+        // What the page uploads: notes holding one fact, a program (refused: 415), and a text over the size limit (413).
+        Path doc = Files.writeString(dir.resolve("varnholm-notes.md"), "# Coastal towns\n\nVarnholm lies on a rocky"
+                + " spit at the mouth of the fjord. Its harbour freezes most winters.\n\n" + FACT
+                + " She has kept the light burning since 1987.\n\nThe town's ferry runs twice a day in summer.\n");
+        Path exe = Files.write(dir.resolve("setup.exe"), new byte[] {'M', 'Z', (byte) 0x90, 0, 3, 0, 0, 0});
+        Path big = Files.writeString(dir.resolve("huge.txt"), "All work and no play. ".repeat(MAX_UPLOAD_BYTES / 10));
         existingUser("bea@example.com");
         Path shots = TestConfigs.home().resolve("http-api/target/screenshots");
         String token = http.post("/api/login", Map.of("email", "bea@example.com", "password", PASSWORD), null)
                 .text("token");
         boolean spoken = !http.get("/api/tts/models", token).body().get("text_only").asBoolean();
 
-        JsonNode result = runBrowser(Map.of(
-                "LECTERN_URL", "http://127.0.0.1:" + server.httpPort(),
-                "E2E_SHOTS", shots.toString(),
-                "E2E_PASSWORD", PASSWORD,
-                "E2E_NEW_EMAIL", "ada@example.com",
-                "E2E_EXISTING_EMAIL", "bea@example.com",
-                "E2E_QUESTION", QUESTION,
-                "E2E_ANSWER", String.join("", WORDS),
-                "E2E_SPOKEN_SENTENCES", spoken ? "2" : "0",
-                "E2E_FOLLOW_UP", FOLLOW_UP));
+        JsonNode result = runBrowser(Map.ofEntries(
+                Map.entry("LECTERN_URL", "http://127.0.0.1:" + server.httpPort()),
+                Map.entry("E2E_SHOTS", shots.toString()),
+                Map.entry("E2E_PASSWORD", PASSWORD),
+                Map.entry("E2E_NEW_EMAIL", "ada@example.com"),
+                Map.entry("E2E_EXISTING_EMAIL", "bea@example.com"),
+                Map.entry("E2E_QUESTION", QUESTION),
+                Map.entry("E2E_ANSWER", String.join("", WORDS)),
+                Map.entry("E2E_SPOKEN_SENTENCES", spoken ? "2" : "0"),
+                Map.entry("E2E_FOLLOW_UP", FOLLOW_UP),
+                Map.entry("E2E_DOC", doc.toString()),
+                Map.entry("E2E_DOC_QUESTION", DOC_QUESTION),
+                Map.entry("E2E_BAD_FILE", exe.toString()),
+                Map.entry("E2E_BIG_FILE", big.toString())));
         System.out.println("console e2e (speech " + (spoken ? "on" : "off: espeak-ng missing") + "): " + result);
 
         assertThat(result.get("whoA").asText()).contains("ada@example.com", "student");
@@ -167,6 +187,35 @@ class ConsoleE2eTest {
         assertThat(result.get("errorAnswerText").asText()).isEqualTo("Then the");
         assertThat(result.get("errorShown").asText()).contains("The model fell over", "upstream_error");
 
+        // The document went up through the page, was listed as indexed, and grounded the answer about its fact: the
+        // model received the passage, and the page cites the file (a .md has no pages, so no page number).
+        assertThat(result.get("uploaded").get("text").asText()).startsWith("varnholm-notes.md: indexed, ");
+        assertThat(result.get("fileStatus").asText()).isEqualTo("indexed");
+        assertThat(result.get("fileState").asText()).matches("indexed, [1-9]\\d* passages?");
+        assertThat(prompt(upstream.requests().get(2))).contains(FACT).contains("varnholm-notes.md");
+        assertThat(upstream.requests().get(2).get("messages").get(upstream.requests().get(2).get("messages").size() - 1)
+                .get("content").asText()).isEqualTo(DOC_QUESTION);
+        assertThat(result.get("docAnswer").asText()).isEqualTo(DOC_ANSWER);
+        assertThat(result.get("citations")).hasSize(1);
+        assertThat(result.get("citations").get(0).get("cite").asText()).isEqualTo("varnholm-notes.md");
+        assertThat(result.get("citations").get(0).get("passage").asText()).contains(FACT);
+        assertThat(result.get("citationsVisible").asBoolean()).isTrue();
+        // Refusals are said plainly, and the server kept serving (the list reloaded with the one accepted file).
+        assertThat(result.get("refused").get("kind").asText()).isEqualTo("error");
+        assertThat(result.get("refused").get("text").asText())
+                .startsWith("setup.exe: this type of file is not accepted: unsupported file type; accepted: pdf");
+        assertThat(result.get("tooLarge").get("kind").asText()).isEqualTo("error");
+        assertThat(result.get("tooLarge").get("text").asText())
+                .startsWith("huge.txt: too large: ").endsWith(" exceeds " + MAX_UPLOAD_BYTES + " bytes");
+        assertThat(Json.MAPPER.convertValue(result.get("filesAfterRefusals"), List.class))
+                .containsExactly("varnholm-notes.md");
+        // The delete button removed it on the server too.
+        assertThat(result.get("afterDelete").asText()).isEqualTo("varnholm-notes.md is deleted.");
+        assertThat(result.get("filesAfterDelete")).isEmpty();
+        String ada = http.post("/api/login", Map.of("email", "ada@example.com", "password", PASSWORD), null)
+                .text("token");
+        assertThat(http.get("/api/user_files", ada).body().get("total").asInt()).isZero();
+
         for (String side : List.of("stateA", "stateB")) {
             assertThat(result.get(side).get("connection").asText()).as(side).isEqualTo("connected");
             assertThat(result.get(side).get("ice").asText()).as(side).isIn("connected", "completed");
@@ -178,14 +227,12 @@ class ConsoleE2eTest {
         assertThat(Json.MAPPER.convertValue(result.get("roomChatB"), List.class)).contains("Hello from B", "Hi B, A here");
         assertThat(result.get("afterLeave").asText()).contains("left");
         assertThat(result.get("errors")).as("page errors").isEmpty();
-        // Uploads are shown when the server has them and explained when it does not (GET /api/user_files is 404).
-        boolean uploads = http.get("/api/user_files", "x").status() != 404;
-        assertThat(result.get("uploadBoxVisible").asBoolean()).isEqualTo(uploads);
-        assertThat(result.get("uploadsOffVisible").asBoolean()).isEqualTo(!uploads);
+        assertThat(result.get("uploadBoxVisible").asBoolean()).isTrue();
+        assertThat(result.get("uploadsOffVisible").asBoolean()).isFalse();
         assertThat(Json.MAPPER.convertValue(result.get("failedResponses"), List.class))
-                .as("the only refused requests").allMatch(f -> !uploads && f.equals("404 /api/user_files"));
+                .as("the only refused requests").containsExactly("415 /api/chat/upload", "413 /api/chat/upload");
         assertThat(result.get("avatarNoneVisible").asBoolean()).as("the shipped catalogue has an avatar").isFalse();
-        for (String shot : List.of("login.png", "chat.png", "room.png")) {
+        for (String shot : List.of("login.png", "chat.png", "chat-cited.png", "room.png")) {
             assertThat(shots.resolve(shot)).isNotEmptyFile();
         }
     }
@@ -208,6 +255,13 @@ class ConsoleE2eTest {
         assertThat(result.get("avatarNone").asText()).contains("No avatar is configured", "config/lectern.yaml");
         assertThat(result.get("avatarFormVisible").asBoolean()).isFalse();
         assertThat(result.get("errors")).as("page errors").isEmpty();
+    }
+
+    /** Every message the model was sent, one a line. */
+    private static String prompt(JsonNode modelRequest) {
+        StringBuilder b = new StringBuilder();
+        modelRequest.get("messages").forEach(m -> b.append(m.get("content").asText()).append('\n'));
+        return b.toString();
     }
 
     /** Runs the script, answers its code requests, and returns its result line; fails with its error otherwise. */
