@@ -50,6 +50,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -292,8 +293,13 @@ class AvatarProxyIntegrationTest {
                     + "Authorization: Bearer t-u1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             // the browser leg fills up and turns unwritable; from then on the avatar leg is not read
-            await().atMost(WAIT).until(() -> channels.stream().anyMatch(c -> !c.isWritable()));
-            Channel front = channels.stream().filter(c -> !c.isWritable()).findFirst().orElseThrow();
+            // the channel is taken at the moment it is seen unwritable: it may turn writable again right after
+            AtomicReference<Channel> unwritable = new AtomicReference<>();
+            await().atMost(WAIT).until(() -> {
+                channels.stream().filter(c -> !c.isWritable()).findFirst().ifPresent(unwritable::set);
+                return unwritable.get() != null;
+            });
+            Channel front = unwritable.get();
             long bound = 65536 + 2 * 65536; // high water mark + one read of the avatar leg + one HTTP chunk
             await().during(Duration.ofMillis(500)).atMost(WAIT)
                     .until(() -> front.unsafe().outboundBuffer() == null
