@@ -16,8 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
@@ -160,7 +158,7 @@ public final class ChatGatewayBench {
 
     /** The upper bound of the cumulative bucket that holds quantile {@code q}. */
     private static double quantile(TreeMap<Double, Double> cumulative, double q) {
-        if (cumulative.isEmpty()) {
+        if (cumulative.isEmpty() || cumulative.lastEntry().getValue() <= 0) {
             return Double.NaN;
         }
         double rank = q * cumulative.lastEntry().getValue();
@@ -188,17 +186,7 @@ public final class ChatGatewayBench {
     }
 
     private static Process startNode(String upstreamBase) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xms1g", "-Xmx1g"));
-        String extra = System.getenv("BENCH_SERVER_OPTS");
-        if (extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
-            command.add("-XX:+UseG1GC");
-        }
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        command.addAll(List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"), ChatGatewayNode.class.getName(), upstreamBase));
+        List<String> command = ServerJvm.command("1g", ChatGatewayNode.class.getName(), upstreamBase);
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 

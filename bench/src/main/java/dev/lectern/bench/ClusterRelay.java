@@ -19,7 +19,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -31,12 +30,9 @@ import redis.clients.jedis.Jedis;
  * <pre>bin/bench ClusterRelay [--clients 1000] [--rates 5000,10000] [--seconds 20] [--redis redis://127.0.0.1:6379]</pre>
  */
 public final class ClusterRelay {
-    private static final int LATENCY_BUCKETS = 200_000; // 1 µs buckets up to 200 ms
-
     private final int clients;
-    private final AtomicLongArray histogram = new AtomicLongArray(LATENCY_BUCKETS + 1);
+    private final LatencyHistogram histogram = new LatencyHistogram();
     private final AtomicLong received = new AtomicLong();
-    private final AtomicLong maxNanos = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final CountDownLatch joined;
     private volatile long periodNanos = TimeUnit.SECONDS.toNanos(1);
@@ -145,11 +141,8 @@ public final class ClusterRelay {
     }
 
     private static Process startNode(String nodeId, int port, String redis, String prefix, Path log) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xms512m", "-Xmx512m", "-XX:+UseG1GC",
-                "-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"), "dev.lectern.server.Main",
-                "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString());
+        ProcessBuilder pb = new ProcessBuilder(ServerJvm.command("512m", "dev.lectern.server.Main",
+                "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString()));
         pb.environment().keySet().removeIf(k -> k.startsWith("LECTERN_"));
         pb.environment().put("LECTERN_HTTP__HOST", "127.0.0.1");
         pb.environment().put("LECTERN_HTTP__PORT", Integer.toString(port));
@@ -166,34 +159,13 @@ public final class ClusterRelay {
 
     /** Rate, p50, p99, p99.9 and max (ms) over a window of {@code secs} seconds. */
     private double[] measure(int secs) throws InterruptedException {
-        for (int i = 0; i < histogram.length(); i++) {
-            histogram.set(i, 0);
-        }
-        maxNanos.set(0);
+        histogram.reset();
         long r0 = received.get();
         long t0 = System.nanoTime();
         Thread.sleep(secs * 1000L);
         double rate = (received.get() - r0) / ((System.nanoTime() - t0) / 1e9);
-        long[] counts = new long[histogram.length()];
-        long total = 0;
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = histogram.get(i);
-            total += counts[i];
-        }
-        return new double[] {rate, percentile(counts, total, 0.50), percentile(counts, total, 0.99),
-                percentile(counts, total, 0.999), maxNanos.get() / 1e6};
-    }
-
-    private static double percentile(long[] counts, long total, double q) {
-        long rank = Math.max(1, (long) Math.ceil(q * total));
-        long seen = 0;
-        for (int i = 0; i < counts.length; i++) {
-            seen += counts[i];
-            if (seen >= rank) {
-                return i / 1000.0;
-            }
-        }
-        return Double.NaN;
+        LatencyHistogram.Snapshot snap = histogram.snapshot();
+        return new double[] {rate, snap.millis(0.50), snap.millis(0.99), snap.millis(0.999), snap.maxMillis()};
     }
 
     private void connectAll(EventLoopGroup group, int[] ports) throws Exception {
@@ -237,8 +209,7 @@ public final class ClusterRelay {
                 long nanos = SocketIoClients.offerAgeNanos(s);
                 if (nanos >= 0) {
                     received.incrementAndGet();
-                    histogram.incrementAndGet((int) Math.min(nanos / 1000, LATENCY_BUCKETS));
-                    maxNanos.accumulateAndGet(nanos, Math::max);
+                    histogram.record(nanos);
                 }
             } else if (s.startsWith("44") || s.startsWith("42[\"error\"")) {
                 failures.incrementAndGet();

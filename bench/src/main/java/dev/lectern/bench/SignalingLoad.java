@@ -16,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -182,18 +181,8 @@ public final class SignalingLoad {
     // ---- the server process
 
     private Process startServer(int port, Path log) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xms" + serverHeap, "-Xmx" + serverHeap));
-        String extra = System.getenv("BENCH_SERVER_OPTS"); // e.g. -Xlog:gc:file=/tmp/gc.log or -XX:+UseZGC
-        if (extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
-            command.add("-XX:+UseG1GC");
-        }
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        command.addAll(List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"), "dev.lectern.server.Main",
-                "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString()));
+        List<String> command = ServerJvm.command(serverHeap, "dev.lectern.server.Main",
+                "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString());
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("LECTERN_HTTP__HOST", "127.0.0.1");
         pb.environment().put("LECTERN_HTTP__PORT", Integer.toString(port));

@@ -402,10 +402,8 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         respond(ctx, resp);
     }
 
-    private void respond(ChannelHandlerContext ctx, ApiResponse resp) {
-        if (request == null || responseDone) {
-            return;
-        }
+    /** An {@link ApiResponse} as a complete HTTP/1.1 response: status, content type, headers, length, body. */
+    public static FullHttpResponse fullResponse(ApiResponse resp) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(resp.status()), Unpooled.wrappedBuffer(resp.body()));
         HttpHeaders h = r.headers();
@@ -416,7 +414,15 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
             h.set(e.getKey(), e.getValue());
         }
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, resp.body().length);
-        decorate(h);
+        return r;
+    }
+
+    private void respond(ChannelHandlerContext ctx, ApiResponse resp) {
+        if (request == null || responseDone) {
+            return;
+        }
+        FullHttpResponse r = fullResponse(resp);
+        decorate(r.headers());
         boolean close = app.draining() || closeAfterResponse;
         responseDone = true;
         finishAccounting(resp.status(), resp.body().length);

@@ -14,13 +14,13 @@ import dev.lectern.http.ApiException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.ErrorMapper;
+import dev.lectern.http.HttpDispatchHandler;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -333,11 +333,7 @@ public final class ChatStreamHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(resp.status()), Unpooled.wrappedBuffer(resp.body()));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, resp.contentType());
-        resp.headers().forEach((k, v) -> r.headers().set(k, v));
-        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, resp.body().length);
+        FullHttpResponse r = HttpDispatchHandler.fullResponse(resp);
         if (close || !bodyDone) {
             r.headers().set(HttpHeaderNames.CONNECTION, "close");
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);

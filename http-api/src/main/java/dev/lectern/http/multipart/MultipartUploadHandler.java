@@ -5,6 +5,7 @@ import dev.lectern.core.netty.ExpectedExceptions;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.ErrorMapper;
+import dev.lectern.http.HttpDispatchHandler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -277,13 +278,7 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(resp.status()), Unpooled.wrappedBuffer(resp.body()));
-        if (resp.contentType() != null) {
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, resp.contentType());
-        }
-        resp.headers().forEach((k, v) -> r.headers().set(k, v));
-        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, resp.body().length);
+        FullHttpResponse r = HttpDispatchHandler.fullResponse(resp);
         if (bodyDone) {
             ctx.writeAndFlush(r);
             return;

@@ -1,0 +1,30 @@
+package dev.lectern.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The command line of a server JVM a benchmark starts: fixed heap, G1 unless told otherwise, this classpath. */
+final class ServerJvm {
+    private ServerJvm() {}
+
+    /**
+     * {@code java -Xms -Xmx [G1] [BENCH_SERVER_OPTS] -Dlogback… -cp <ours> mainClass args…}. {@code BENCH_SERVER_OPTS}
+     * adds options (GC logging, another collector: G1 is then left out).
+     */
+    static List<String> command(String heap, String mainClass, String... args) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms" + heap, "-Xmx" + heap));
+        String extra = System.getenv("BENCH_SERVER_OPTS"); // e.g. -Xlog:gc:file=/tmp/gc.log or -XX:+UseZGC
+        if (extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
+            command.add("-XX:+UseG1GC");
+        }
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
+                "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+}
