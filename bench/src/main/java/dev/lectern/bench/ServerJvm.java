@@ -4,17 +4,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The command line of a server JVM a benchmark starts: fixed heap, G1 unless told otherwise, this classpath. */
+/**
+ * The command line of a server JVM a benchmark starts: fixed heap touched at start-up, G1 unless told otherwise, this
+ * classpath. Pre-touching matters on a virtual machine, where the first write to each fresh page of heap can cost
+ * far more than the copy itself: without it, the first collections and the first large buffers of a measurement stall
+ * for tens to hundreds of milliseconds, which is the JVM warming up, not the server's latency.
+ */
 final class ServerJvm {
     private ServerJvm() {}
 
     /**
-     * {@code java -Xms -Xmx [G1] [BENCH_SERVER_OPTS] -Dlogback… -cp <ours> mainClass args…}. {@code BENCH_SERVER_OPTS}
+     * {@code java -Xms -Xmx -XX:+AlwaysPreTouch [G1] [BENCH_SERVER_OPTS] -Dlogback… -cp <ours> mainClass args…}. {@code BENCH_SERVER_OPTS}
      * adds options (GC logging, another collector: G1 is then left out).
      */
     static List<String> command(String heap, String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms" + heap, "-Xmx" + heap));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms" + heap, "-Xmx" + heap,
+                "-XX:+AlwaysPreTouch"));
         String extra = System.getenv("BENCH_SERVER_OPTS"); // e.g. -Xlog:gc:file=/tmp/gc.log or -XX:+UseZGC
         if (extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
             command.add("-XX:+UseG1GC");

@@ -95,6 +95,36 @@ class ConnectionRecoveryIntegrationTest {
     }
 
     @Test
+    void whatTheReplayBufferNoLongerHoldsIsNotReplayedTheClientStartsAfresh() throws Exception {
+        server.close();
+        server = LecternServer.start(TestConfigs.defaults(Map.of(
+                "LECTERN_SIGNALING__DEV_MODE", "true",
+                "LECTERN_SIGNALING__RECOVERY_WINDOW_MILLIS", "60000",
+                "LECTERN_SIGNALING__RECOVERY_BUFFER_BYTES", "65536")), Map.of());
+        Room room = aliceThenBob();
+        WsClient alice = room.alice();
+        JsonNode a = room.aliceConnect();
+        WsClient bob = room.bob();
+        String offset = event(alice).get(2).asText(); // peer-joined
+
+        alice.abort();
+        String bigSdp = SDP + "a=x:" + "y".repeat(4000) + "\\r\\n";
+        for (int i = 0; i < 20; i++) { // ~80 KB for alice: more than the 64 KiB the buffer may hold
+            bob.send("42" + (10 + i) + "[\"offer\",{\"room_id\":\"r\",\"sdp\":\"" + bigSdp + "\"}]");
+            assertThat(bob.nextText()).startsWith("43" + (10 + i) + "[{\"ok\":true");
+        }
+
+        WsClient back = open();
+        JsonNode fresh = connect(back, "{\"user_id\":\"alice\",\"pid\":\"" + a.get("pid").asText()
+                + "\",\"offset\":\"" + offset + "\"}");
+        assertThat(fresh.get("sid").asText()).as("a new socket, not a replay with holes")
+                .isNotEqualTo(a.get("sid").asText());
+        JsonNode left = event(bob);
+        assertThat(left.get(0).asText()).isEqualTo("peer-left");
+        assertThat(left.get(1).get("peer_id").asText()).isEqualTo(a.get("sid").asText());
+    }
+
+    @Test
     void aResumeUnderAnotherIdentityIsRefusedAndTheRoomSeesTheDropperLeave() throws Exception {
         Room room = aliceThenBob();
         WsClient alice = room.alice();

@@ -56,7 +56,7 @@ public final class SignalingService implements JsonWsEndpoint {
         this.rooms = rooms;
         this.sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis(),
                 config.recoveryWindowMillis(), config.pingIntervalMillis() + config.pingTimeoutMillis(),
-                config.outboundQueueLimit());
+                config.recoveryBufferBytes(), config.outboundQueueLimit());
         sio.cluster(rooms.bus());
         this.socketIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
                 config.upgradeTimeoutMillis(), config.maxPayloadBytes(), config.outboundQueueLimit(), slowConsumers,

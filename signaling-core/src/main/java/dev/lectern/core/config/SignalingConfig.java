@@ -15,6 +15,7 @@ public record SignalingConfig(
         long upgradeTimeoutMillis,
         long connectTimeoutMillis,
         long recoveryWindowMillis,
+        long recoveryBufferBytes,
         int maxPayloadBytes,
         int outboundQueueLimit,
         int roomCapacity,
@@ -30,6 +31,7 @@ public record SignalingConfig(
         checkRange(upgradeTimeoutMillis, 100, 600_000, "signaling.upgradeTimeoutMillis");
         checkRange(connectTimeoutMillis, 100, 600_000, "signaling.connectTimeoutMillis");
         checkRange(recoveryWindowMillis, 0, 600_000, "signaling.recoveryWindowMillis");
+        checkRange(recoveryBufferBytes, 65_536, 1L << 30, "signaling.recoveryBufferBytes");
         checkRange(maxPayloadBytes, 1024, 100 * 1024 * 1024, "signaling.maxPayloadBytes");
         checkRange(outboundQueueLimit, 1, 1_000_000, "signaling.outboundQueueLimit");
         checkRange(roomCapacity, 2, 1000, "signaling.roomCapacity");

@@ -145,7 +145,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
     private void connectNew(Namespace ns, String nsp, JsonNode auth, Object principal) {
         String pid = server.recovers() && ns.canResume(principal, principal) ? server.newPid() : null;
         SocketIoSocket socket = new SocketIoSocket(server, this, nsp, EngineIoServer.newId(), pid, principal,
-                server.replayMillis(), server.replayLimit());
+                server.replayLog(), server.replayLimit());
         if (pid != null) {
             server.register(socket);
         }
@@ -181,7 +181,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
                         return;
                     }
                     SocketIoSocket socket = new SocketIoSocket(server, this, nsp, claim.id(), pid.asText(), principal,
-                            server.replayMillis(), server.replayLimit());
+                            server.replayLog(), server.replayLimit());
                     socket.continueAt(claim.nextOffset());
                     server.adopted(pid.asText());
                     server.register(socket);
@@ -217,7 +217,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         }
         boolean sameClient = socket.nsp().equals(nsp) && ns.canResume(socket.principal(), principal);
         SocketIoConnection previous = socket.connection();
-        List<SocketIoSocket.Sent> missed = sameClient ? socket.resume(this, offset.asText()) : null;
+        List<ReplayLog.Entry> missed = sameClient ? socket.resume(this, offset.asText()) : null;
         if (missed == null) {
             if (parked) {
                 server.expireNow(socket, "recovery failed");
@@ -230,7 +230,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         }
         sockets[server.slot(nsp)] = socket;
         send(connectReply(socket));
-        for (SocketIoSocket.Sent sent : missed) {
+        for (ReplayLog.Entry sent : missed) {
             sendEncoded(sent.text(), sent.attachments());
         }
         logger.debug("session {}: socket {} recovered, {} packets replayed", session.sid(), socket.id(), missed.size());
@@ -344,15 +344,6 @@ final class SocketIoConnection implements EngineIoSession.Listener {
 
     void close(String reason) {
         session.close(reason, false);
-    }
-
-    @Override
-    public void onHeartbeat(EngineIoSession s) {
-        for (SocketIoSocket socket : sockets) {
-            if (socket != null) {
-                socket.trimReplay();
-            }
-        }
     }
 
     @Override

@@ -33,7 +33,7 @@ public final class SocketIoServer {
     private final Map<String, Integer> slots;
     private final long connectTimeoutMillis;
     private final long recoveryWindowMillis;
-    private final long replayMillis;
+    private final ReplayLog replayLog;
     private final int replayLimit;
     private final Map<String, Parked> parked = new ConcurrentHashMap<>();
     /** Recoverable sockets that are still attached, by private id: a client may be back before its drop is noticed. */
@@ -67,16 +67,17 @@ public final class SocketIoServer {
     }
 
     public SocketIoServer(Map<String, Namespace> namespaces, long connectTimeoutMillis) {
-        this(namespaces, connectTimeoutMillis, 0, 0, 0);
+        this(namespaces, connectTimeoutMillis, 0, 0, 0, 0);
     }
 
     /**
      * @param replayMillis how long sent events are kept for a replay (the longest a dead transport can go unnoticed:
-     *        ping interval + ping timeout)
-     * @param replayLimit the most events kept per socket
+     *        ping interval + ping timeout), as long as {@code replayBytes} allows
+     * @param replayBytes the most bytes of sent events kept, for all sockets together
+     * @param replayLimit the most events replayed to one socket (a client that missed more connects afresh)
      */
     public SocketIoServer(Map<String, Namespace> namespaces, long connectTimeoutMillis, long recoveryWindowMillis,
-            long replayMillis, int replayLimit) {
+            long replayMillis, long replayBytes, int replayLimit) {
         this.namespaces = Map.copyOf(namespaces);
         if (namespaces.size() > 64) {
             throw new IllegalArgumentException("at most 64 namespaces");
@@ -88,7 +89,7 @@ public final class SocketIoServer {
         this.slots = Map.copyOf(slots);
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.recoveryWindowMillis = recoveryWindowMillis;
-        this.replayMillis = replayMillis;
+        this.replayLog = recoveryWindowMillis > 0 ? new ReplayLog(replayBytes, replayMillis) : null;
         this.replayLimit = replayLimit;
     }
 
@@ -170,7 +171,7 @@ public final class SocketIoServer {
         previous.executor().execute(() -> {
             Namespace ns = namespaces.get(socket.nsp());
             String key = ns.resumeKey(socket.principal());
-            List<SocketIoSocket.Sent> missed = key != null && key.equals(q.path("key").asText(null))
+            List<ReplayLog.Entry> missed = key != null && key.equals(q.path("key").asText(null))
                     && socket.pid() != null ? socket.handOver(q.path("offset").asText()) : null;
             if (missed == null) {
                 if (parked) {
@@ -186,7 +187,7 @@ public final class SocketIoServer {
             ObjectNode a = Json.MAPPER.createObjectNode().put("ok", true).put("id", socket.id())
                     .put("next", socket.nextOffset());
             ArrayNode texts = a.putArray("missed");
-            for (SocketIoSocket.Sent sent : missed) {
+            for (ReplayLog.Entry sent : missed) {
                 texts.add(sent.text());
             }
             a.set("state", ns.handOff(socket));
@@ -217,8 +218,9 @@ public final class SocketIoServer {
         return recoveryWindowMillis > 0;
     }
 
-    long replayMillis() {
-        return replayMillis;
+    /** Where recoverable sockets keep what they sent; null without recovery. */
+    ReplayLog replayLog() {
+        return replayLog;
     }
 
     int replayLimit() {

@@ -3,8 +3,6 @@ package dev.lectern.signaling.socketio;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.lectern.core.json.Json;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 
@@ -12,7 +10,7 @@ import java.util.concurrent.Executor;
  * One client connected to one namespace. {@link #emit} may be called from any thread.
  *
  * <p>With connection state recovery (a non-null {@link #pid()}), every event carries its offset as the last argument
- * and the recent ones are kept for {@code replayMillis}, so that after an unexpected drop a client that reconnects with
+ * and is kept in the server's {@link ReplayLog}, so that after an unexpected drop a client that reconnects with
  * {@code {pid, offset}} within the recovery window gets, on its new connection and under the same id, what it missed.
  */
 public final class SocketIoSocket {
@@ -21,27 +19,26 @@ public final class SocketIoSocket {
     private final String id;
     private final String pid;
     private final Object principal;
-    private final long replayNanos;
+    private final ReplayLog log;
     private final int replayLimit;
     private SocketIoConnection connection;
     private boolean connected = true;
     private boolean detached;
-    private boolean lost;
     private long nextOffset;
-    private ArrayDeque<Sent> recent;
-
-    /** A sent event kept for replay, already encoded (a few hundred bytes rather than a JSON tree). */
-    record Sent(long offset, long atNanos, String text, List<byte[]> attachments) {}
+    /** Where this socket's latest event is in the log; -1 when none is kept. */
+    private long latest = -1;
+    /** Events below this offset can never be replayed (one was too large for the log). */
+    private long replayableFrom;
 
     SocketIoSocket(SocketIoServer server, SocketIoConnection connection, String nsp, String id, String pid,
-            Object principal, long replayMillis, int replayLimit) {
+            Object principal, ReplayLog log, int replayLimit) {
         this.server = server;
         this.connection = connection;
         this.nsp = nsp;
         this.id = id;
         this.pid = pid;
         this.principal = principal;
-        this.replayNanos = replayMillis * 1_000_000L;
+        this.log = log;
         this.replayLimit = replayLimit;
     }
 
@@ -69,7 +66,7 @@ public final class SocketIoSocket {
 
     synchronized void markDisconnected() {
         connected = false;
-        recent = null;
+        latest = -1;
         if (pid != null) {
             server.forget(this);
         }
@@ -117,32 +114,10 @@ public final class SocketIoSocket {
     }
 
     private void remember(long offset, String text, List<byte[]> attachments) {
-        long now = System.nanoTime();
-        trim(now);
-        if (recent == null) {
-            recent = new ArrayDeque<>(4);
+        latest = log.append(latest, offset, text, attachments, System.nanoTime());
+        if (latest < 0) {
+            replayableFrom = offset + 1; // too large to keep: a client that missed it cannot recover
         }
-        recent.addLast(new Sent(offset, now, text, attachments));
-        if (recent.size() > replayLimit) {
-            recent.pollFirst();
-            if (detached) {
-                lost = true; // the client will not be able to catch up: recovery is refused
-            }
-        }
-    }
-
-    private void trim(long now) {
-        while (recent != null && !recent.isEmpty() && !detached && now - recent.peekFirst().atNanos > replayNanos) {
-            recent.pollFirst();
-        }
-        if (recent != null && recent.isEmpty()) {
-            recent = null;
-        }
-    }
-
-    /** Drops kept events that are too old to matter (called on each heartbeat so idle sockets keep nothing). */
-    synchronized void trimReplay() {
-        trim(System.nanoTime());
     }
 
     /** The transport dropped: keep the socket (and its rooms) and buffer events until it resumes or expires. */
@@ -154,13 +129,13 @@ public final class SocketIoSocket {
      * Attaches a new connection if nothing the client missed was lost; returns the packets after {@code offset} to
      * replay, or null when recovery is impossible.
      */
-    synchronized List<Sent> resume(SocketIoConnection newConnection, String offset) {
-        if (!connected || lost) {
+    synchronized List<ReplayLog.Entry> resume(SocketIoConnection newConnection, String offset) {
+        if (!connected) {
             return null;
         }
         boolean takeOver = !detached;
         detached = true;
-        List<Sent> missed = missedSince(offset);
+        List<ReplayLog.Entry> missed = missedSince(offset);
         if (missed == null) {
             detached = !takeOver;
             return null;
@@ -170,30 +145,25 @@ public final class SocketIoSocket {
         return missed;
     }
 
-    private List<Sent> missedSince(String offset) {
+    /** The events after {@code offset} (the last one the client got), or null when they are not all kept. */
+    private List<ReplayLog.Entry> missedSince(String offset) {
         long last;
         try {
             last = Long.parseLong(offset, 36);
         } catch (NumberFormatException e) {
             return null;
         }
-        List<Sent> missed = new ArrayList<>();
-        if (recent != null) {
-            if (!recent.isEmpty() && recent.peekFirst().offset > last + 1) {
-                return null; // some of what the client missed is no longer kept
-            }
-            for (Sent s : recent) {
-                if (s.offset > last) {
-                    missed.add(s);
-                }
-            }
+        long count = nextOffset - 1 - last;
+        if (count < 0 || count > replayLimit || last + 1 < replayableFrom) {
+            return null; // an offset never sent, more than a replay may hold, or something no longer kept
         }
-        return missed;
+        return count == 0 ? List.of() : log.read(latest, (int) count);
     }
 
     /** Continues the offsets of a socket handed over by another node. */
     synchronized void continueAt(long offset) {
         nextOffset = offset;
+        replayableFrom = offset; // what was sent before stays with the other node
     }
 
     synchronized long nextOffset() {
@@ -204,14 +174,14 @@ public final class SocketIoSocket {
      * Hands this socket over to another node: returns what the client missed after {@code offset}, or null when that
      * is no longer complete; on success this copy is done (no more emits, no disconnect callback).
      */
-    synchronized List<Sent> handOver(String offset) {
-        if (!connected || lost) {
+    synchronized List<ReplayLog.Entry> handOver(String offset) {
+        if (!connected) {
             return null;
         }
-        List<Sent> missed = missedSince(offset);
+        List<ReplayLog.Entry> missed = missedSince(offset);
         if (missed != null) {
             connected = false;
-            recent = null;
+            latest = -1;
             server.forget(this);
         }
         return missed;
