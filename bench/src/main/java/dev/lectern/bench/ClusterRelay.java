@@ -90,6 +90,11 @@ public final class ClusterRelay {
             long t0 = System.nanoTime();
             connectAll(group, ports);
             if (!joined.await(120, TimeUnit.SECONDS)) {
+                for (Path log : logs) { // what the nodes said, before their logs are deleted
+                    List<String> lines = Files.readAllLines(log);
+                    System.err.println("--- " + log + " (last 20 lines)");
+                    lines.subList(Math.max(0, lines.size() - 20), lines.size()).forEach(System.err::println);
+                }
                 throw new IllegalStateException("only " + (clients - joined.getCount()) + " of " + clients
                         + " clients joined within 120 s (failures: " + failures.get() + ")");
             }
@@ -144,6 +149,11 @@ public final class ClusterRelay {
         ProcessBuilder pb = new ProcessBuilder(ServerJvm.command("512m", "dev.lectern.server.Main",
                 "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString()));
         pb.environment().keySet().removeIf(k -> k.startsWith("LECTERN_"));
+        System.getenv().forEach((k, v) -> { // BENCH_NODE_LECTERN_X=v sets LECTERN_X=v on both nodes
+            if (k.startsWith("BENCH_NODE_LECTERN_")) {
+                pb.environment().put(k.substring("BENCH_NODE_".length()), v);
+            }
+        });
         pb.environment().put("LECTERN_HTTP__HOST", "127.0.0.1");
         pb.environment().put("LECTERN_HTTP__PORT", Integer.toString(port));
         pb.environment().put("LECTERN_SIGNALING__PORT", Integer.toString(port));

@@ -64,6 +64,12 @@ public final class RoomService implements ClusterBus.Handler {
         final Map<String, Member> members = new LinkedHashMap<>(4);
         /** Members on other nodes, as the bus told us. */
         final Map<String, ClusterBus.Member> remote = new LinkedHashMap<>(4);
+        /**
+         * Local joins registered with the cluster but not yet committed here. The room exists while one is pending,
+         * so that news from other nodes arriving meanwhile (a peer-joined published between our registration and
+         * our commit) lands in {@link #remote} instead of being dropped for want of a room.
+         */
+        int pending;
         boolean closed;
 
         Room(String id) {
@@ -123,21 +129,50 @@ public final class RoomService implements ClusterBus.Handler {
                 }
             }
         }
+        Room held = hold(roomId);
         return bus.join(roomId, new ClusterBus.Member(peer.peerId(), peer.userId(), host), config.roomCapacity())
                 .handle((remote, error) -> {
-                    if (error != null) {
-                        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause() : error;
-                        throw cause instanceof ClusterBus.RoomFullException ? full()
-                                : new CompletionException(cause);
-                    }
                     try {
-                        return commitJoin(peer, roomId, host, remote);
-                    } catch (RuntimeException e) {
-                        bus.leave(roomId, peer.peerId(), null); // registered, but not added here
-                        throw e;
+                        if (error != null) {
+                            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                    ? error.getCause() : error;
+                            throw cause instanceof ClusterBus.RoomFullException ? full()
+                                    : new CompletionException(cause);
+                        }
+                        try {
+                            return commitJoin(peer, roomId, host, remote);
+                        } catch (RuntimeException e) {
+                            bus.leave(roomId, peer.peerId(), null); // registered, but not added here
+                            throw e;
+                        }
+                    } finally {
+                        synchronized (held) {
+                            held.pending--;
+                            closeIfEmpty(held);
+                        }
                     }
                 });
+    }
+
+    /** The room, kept open for a join in flight (see {@link Room#pending}). */
+    private Room hold(String roomId) {
+        while (true) {
+            Room room = rooms.computeIfAbsent(roomId, Room::new);
+            synchronized (room) {
+                if (!room.closed) {
+                    room.pending++;
+                    return room;
+                }
+            }
+        }
+    }
+
+    /** Drops a room nobody here is in or joining (under the room's lock). */
+    private void closeIfEmpty(Room room) {
+        if (room.members.isEmpty() && room.pending == 0 && !room.closed) {
+            room.closed = true;
+            rooms.remove(room.id, room);
+        }
     }
 
     private SignalingError full() {
@@ -163,10 +198,7 @@ public final class RoomService implements ClusterBus.Handler {
                             : !peer.isOpen() ? new SignalingError("disconnected", "the connection closed while joining")
                             : null;
                     if (refused != null) {
-                        if (room.members.isEmpty()) {
-                            room.closed = true;
-                            rooms.remove(roomId, room);
-                        }
+                        closeIfEmpty(room);
                         throw refused;
                     }
                     if (remote != null) {
@@ -275,10 +307,7 @@ public final class RoomService implements ClusterBus.Handler {
             if (bus.clustered()) {
                 bus.leave(roomId, peer.peerId(), new RoomEvent("peer-left", null, peer.peerId(), notice));
             }
-            if (room.members.isEmpty()) {
-                room.closed = true;
-                rooms.remove(roomId, room);
-            }
+            closeIfEmpty(room);
         }
         sink.left(roomId, peer.userId(), peer.peerId());
         return true;
@@ -492,8 +521,7 @@ public final class RoomService implements ClusterBus.Handler {
                 room.members.remove(peer.peerId());
                 state.addObject().put("room_id", roomId).put("is_host", gone.host);
                 if (room.members.isEmpty()) {
-                    room.closed = true;
-                    rooms.remove(roomId, room);
+                    closeIfEmpty(room);
                 } else {
                     room.remote.put(peer.peerId(), new ClusterBus.Member(peer.peerId(), peer.userId(), gone.host));
                 }

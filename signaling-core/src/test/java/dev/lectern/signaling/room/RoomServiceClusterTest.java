@@ -236,4 +236,35 @@ class RoomServiceClusterTest {
         assertThat(back.events()).containsExactly("offer");
         assertThat(a.events().stream().filter("peer-joined"::equals)).hasSize(1);
     }
+
+    @Test
+    void aPeerJoinedPublishedWhileOurJoinIsInFlightIsNotLost() throws Exception {
+        // Our JOIN reached Redis first (it saw nobody); the other node's member joined next and its peer-joined
+        // arrives before our join is committed here. It must still make that member known.
+        bus.held = new ArrayList<>();
+        RoomServiceTest.Recorder a = new RoomServiceTest.Recorder("pa", "alice");
+        CompletionStage<JsonNode> joining = rooms.handleAsync(a, "join", obj("{\"room_id\":\"r\"}"));
+        rooms.onRemote("r", new ClusterBus.RoomEvent("peer-joined", null, "remote-1", notice("remote-1", "bob")));
+        bus.held.get(0).complete(List.of());
+
+        JsonNode joined = joining.toCompletableFuture().join();
+        assertThat(joined.get("peers")).hasSize(1);
+        assertThat(joined.at("/peers/0/peer_id").asText()).isEqualTo("remote-1");
+        rooms.handle(a, "offer", obj("{\"room_id\":\"r\",\"to\":\"remote-1\"}").put("sdp", SDP));
+        assertThat(bus.published).contains("r offer to=remote-1 from=pa");
+    }
+
+    @Test
+    void aRefusedJoinLeavesNoRoomBehindEvenWithNewsReceivedMeanwhile() throws Exception {
+        bus.held = new ArrayList<>();
+        RoomServiceTest.Recorder a = new RoomServiceTest.Recorder("pa", "alice");
+        CompletionStage<JsonNode> joining = rooms.handleAsync(a, "join", obj("{\"room_id\":\"r\"}"));
+        rooms.onRemote("r", new ClusterBus.RoomEvent("peer-joined", null, "remote-1", notice("remote-1", "bob")));
+        assertThat(rooms.roomCount()).isOne();
+        bus.held.get(0).completeExceptionally(new ClusterBus.RoomFullException());
+        assertThatThrownBy(() -> joining.toCompletableFuture().join()).hasCauseInstanceOf(SignalingError.class);
+        assertThat(rooms.roomCount()).isZero();
+        rooms.onRemote("r", new ClusterBus.RoomEvent("peer-left", null, "remote-1", notice("remote-1", "bob")));
+        assertThat(rooms.roomCount()).isZero();
+    }
 }
