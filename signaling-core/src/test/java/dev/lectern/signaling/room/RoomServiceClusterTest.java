@@ -241,10 +241,8 @@ class RoomServiceClusterTest {
     void aPeerJoinedPublishedWhileOurJoinIsInFlightIsNotLost() throws Exception {
         // Our JOIN reached Redis first (it saw nobody); the other node's member joined next and its peer-joined
         // arrives before our join is committed here. It must still make that member known.
-        bus.held = new ArrayList<>();
         RoomServiceTest.Recorder a = new RoomServiceTest.Recorder("pa", "alice");
-        CompletionStage<JsonNode> joining = rooms.handleAsync(a, "join", obj("{\"room_id\":\"r\"}"));
-        rooms.onRemote("r", new ClusterBus.RoomEvent("peer-joined", null, "remote-1", notice("remote-1", "bob")));
+        CompletionStage<JsonNode> joining = joinWhileBobArrives(a);
         bus.held.get(0).complete(List.of());
 
         JsonNode joined = joining.toCompletableFuture().join();
@@ -256,15 +254,21 @@ class RoomServiceClusterTest {
 
     @Test
     void aRefusedJoinLeavesNoRoomBehindEvenWithNewsReceivedMeanwhile() throws Exception {
-        bus.held = new ArrayList<>();
         RoomServiceTest.Recorder a = new RoomServiceTest.Recorder("pa", "alice");
-        CompletionStage<JsonNode> joining = rooms.handleAsync(a, "join", obj("{\"room_id\":\"r\"}"));
-        rooms.onRemote("r", new ClusterBus.RoomEvent("peer-joined", null, "remote-1", notice("remote-1", "bob")));
+        CompletionStage<JsonNode> joining = joinWhileBobArrives(a);
         assertThat(rooms.roomCount()).isOne();
         bus.held.get(0).completeExceptionally(new ClusterBus.RoomFullException());
         assertThatThrownBy(() -> joining.toCompletableFuture().join()).hasCauseInstanceOf(SignalingError.class);
         assertThat(rooms.roomCount()).isZero();
         rooms.onRemote("r", new ClusterBus.RoomEvent("peer-left", null, "remote-1", notice("remote-1", "bob")));
         assertThat(rooms.roomCount()).isZero();
+    }
+
+    /** {@code a} joins room r; before the bus answers, bob's peer-joined arrives from another node. */
+    private CompletionStage<JsonNode> joinWhileBobArrives(RoomServiceTest.Recorder a) throws Exception {
+        bus.held = new ArrayList<>();
+        CompletionStage<JsonNode> joining = rooms.handleAsync(a, "join", obj("{\"room_id\":\"r\"}"));
+        rooms.onRemote("r", new ClusterBus.RoomEvent("peer-joined", null, "remote-1", notice("remote-1", "bob")));
+        return joining;
     }
 }
