@@ -231,7 +231,10 @@ public final class LecternServer implements AutoCloseable {
         }
         drainHooks.add(signaling::closeAll);
         this.bossGroup = EventLoops.newGroup(1, "lectern-accept");
-        this.workerGroup = EventLoops.newGroup(http.ioThreads(), "lectern-io");
+        // Nothing blocks an event loop, so loops beyond one per core only add context switches (Netty's own default
+        // is two per core).
+        int ioThreads = http.ioThreads() > 0 ? http.ioThreads() : Runtime.getRuntime().availableProcessors();
+        this.workerGroup = EventLoops.newGroup(ioThreads, "lectern-io");
         logger.atInfo()
                 .addKeyValue("config", ConfigLoader.describe(config))
                 .addKeyValue("secrets", secrets.describe())

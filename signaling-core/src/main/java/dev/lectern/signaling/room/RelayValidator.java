@@ -3,18 +3,26 @@ package dev.lectern.signaling.room;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.core.config.SignalingConfig;
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
 
 /** Shape and size checks for what clients send into rooms; each failure is a {@link SignalingError}. */
 public final class RelayValidator {
-    private static final Pattern ROOM_ID = Pattern.compile("[A-Za-z0-9_.:@-]+");
-    private static final Pattern PEER_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final int MAX_SENDER_CHARS = 128;
 
     private final SignalingConfig config;
 
     public RelayValidator(SignalingConfig config) {
         this.config = config;
+    }
+
+    /** True when {@code s} holds only ASCII letters, digits and {@code extra} (checked on every relay: no regex). */
+    private static boolean only(String s, String extra) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || extra.indexOf(c) >= 0)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static JsonNode object(JsonNode data) {
@@ -30,7 +38,7 @@ public final class RelayValidator {
             throw new SignalingError("bad_request", "room_id must be a non-empty string");
         }
         String id = v.asText();
-        if (id.length() > config.maxRoomIdChars() || !ROOM_ID.matcher(id).matches()) {
+        if (id.length() > config.maxRoomIdChars() || !only(id, "_.:@-")) {
             throw new SignalingError("bad_request", "room_id must be at most " + config.maxRoomIdChars()
                     + " characters of A-Z a-z 0-9 _ . : @ -");
         }
@@ -43,7 +51,7 @@ public final class RelayValidator {
         if (v == null || v.isNull()) {
             return null;
         }
-        if (!v.isTextual() || !PEER_ID.matcher(v.asText()).matches()) {
+        if (!v.isTextual() || v.asText().isEmpty() || v.asText().length() > 64 || !only(v.asText(), "_-")) {
             throw new SignalingError("bad_request", "to must be a peer id");
         }
         return v.asText();
