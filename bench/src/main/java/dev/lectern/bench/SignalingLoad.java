@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * server's alone), then reports retained heap per idle connection, p50/p99/max relay latency at 1 msg/s per client,
  * and the highest sustained relay rate from a stepped ramp. Bounded in time; stops everything by itself.
  *
- * <pre>bin/bench SignalingLoad [--clients 10000] [--seconds 20] [--server-heap 1g] [--settle-seconds 46]</pre>
+ * <pre>bin/bench SignalingLoad [--clients 10000] [--seconds 20] [--server-heap 1g] [--settle-seconds 46] [--warmup-seconds 15]</pre>
  * Extra JVM options for the server come from {@code BENCH_SERVER_OPTS} (e.g. {@code -Xlog:gc:file=/tmp/gc.log}).
  */
 public final class SignalingLoad {
@@ -38,6 +38,7 @@ public final class SignalingLoad {
     private final int clients;
     private final int seconds;
     private final int settleSeconds;
+    private final int warmupSeconds;
     private final String serverHeap;
     private final LatencyHistogram histogram = new LatencyHistogram();
     private final AtomicLong received = new AtomicLong();
@@ -47,8 +48,9 @@ public final class SignalingLoad {
     private final CountDownLatch joined;
     private final AtomicLong failures = new AtomicLong();
 
-    private SignalingLoad(int clients, int seconds, String serverHeap, int settleSeconds) {
+    private SignalingLoad(int clients, int seconds, String serverHeap, int settleSeconds, int warmupSeconds) {
         this.settleSeconds = settleSeconds;
+        this.warmupSeconds = warmupSeconds;
         this.clients = clients;
         this.seconds = seconds;
         this.serverHeap = serverHeap;
@@ -60,14 +62,17 @@ public final class SignalingLoad {
         int seconds = 20;
         String heap = "1g";
         int settle = 46; // default ping interval + ping timeout, plus a second
+        int warmup = 15;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--clients" -> clients = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--server-heap" -> heap = args[++i];
                 case "--settle-seconds" -> settle = Integer.parseInt(args[++i]);
+                case "--warmup-seconds" -> warmup = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: SignalingLoad [--clients N] [--seconds S] [--server-heap SIZE] [--settle-seconds S]");
+                    System.err.println("usage: SignalingLoad [--clients N] [--seconds S] [--server-heap SIZE]"
+                            + " [--settle-seconds S] [--warmup-seconds S]");
                     System.exit(64);
                 }
             }
@@ -75,7 +80,7 @@ public final class SignalingLoad {
         if (clients % 2 != 0 || clients < 2) {
             throw new IllegalArgumentException("--clients must be even and >= 2");
         }
-        new SignalingLoad(clients, seconds, heap, settle).run();
+        new SignalingLoad(clients, seconds, heap, settle, warmup).run();
         System.exit(0);
     }
 
@@ -114,7 +119,8 @@ public final class SignalingLoad {
 
             // steady phase: every client relays one offer per second to its partner
             sending = true;
-            measure(TimeUnit.SECONDS.toNanos(1), 3, false);
+            // not measured: the JIT compiles the relay path meanwhile (its threads compete with both sides)
+            measure(TimeUnit.SECONDS.toNanos(1), warmupSeconds, false);
             Result steady = measure(TimeUnit.SECONDS.toNanos(1), seconds, true);
             System.out.printf(Locale.ROOT, "steady: %d clients x 1 msg/s for %d s: relayed %.0f msg/s,"
                     + " latency p50 %s, p99 %s, p99.9 %s, max %.3f ms%n", clients, seconds,

@@ -18,6 +18,9 @@ public final class EngineIoSession {
         void onMessage(EngineIoSession session, EngineIoPacket packet);
 
         void onClose(EngineIoSession session, String reason);
+
+        /** The client answered a ping (a moment to drop state that has aged out). */
+        default void onHeartbeat(EngineIoSession session) { }
     }
 
     private enum Mode { POLLING, WEBSOCKET, CLOSED }
@@ -279,6 +282,9 @@ public final class EngineIoSession {
             case PONG -> {
                 cancel(heartbeat);
                 schedulePing();
+                if (listener != null) {
+                    listener.onHeartbeat(this);
+                }
             }
             case MESSAGE -> {
                 if (listener != null) {

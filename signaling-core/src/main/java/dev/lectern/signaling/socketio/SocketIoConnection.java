@@ -347,6 +347,14 @@ final class SocketIoConnection implements EngineIoSession.Listener {
     }
 
     @Override
+    public void onHeartbeat(EngineIoSession s) {
+        ReplayLog log = server.replayLog();
+        if (log != null) {
+            log.expireNow(System.nanoTime()); // an idle server gives its replay buffer back too
+        }
+    }
+
+    @Override
     public void onClose(EngineIoSession s, String reason) {
         if (connectTimeout != null) {
             connectTimeout.cancel(false);

@@ -8,6 +8,7 @@ import dev.lectern.signaling.engineio.EngineIoPacketCodec;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.engineio.EngineIoSession;
 import dev.lectern.signaling.engineio.EngineIoTransport;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -120,7 +121,12 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
             if (p.isBinary()) {
                 ctx.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(p.binary())), ctx.voidPromise());
             } else {
-                ctx.write(new TextWebSocketFrame(EngineIoPacketCodec.encode(p)), ctx.voidPromise());
+                // straight into a pooled buffer: no concatenated String, no unpooled copy
+                String text = p.text();
+                ByteBuf frame = ctx.alloc().buffer(1 + ByteBufUtil.utf8MaxBytes(text));
+                frame.writeByte(p.type().code());
+                ByteBufUtil.writeUtf8(frame, text);
+                ctx.write(new TextWebSocketFrame(frame), ctx.voidPromise());
             }
         }
         ctx.flush();

@@ -50,64 +50,82 @@ class ReplayLogTest {
     }
 
     @Test
-    void growsRatherThanDropEventsYoungerThanTheWindow() {
-        ReplayLog log = new ReplayLog(1 << 20, 45_000);
+    void growsSegmentBySegmentRatherThanDropEventsYoungerThanTheWindow() {
+        ReplayLog log = new ReplayLog(8 << 20, 45_000);
         Socket a = new Socket();
         String text = "x".repeat(1000);
-        for (int i = 0; i < 500; i++) { // ~500 KB, all within the window
+        for (int i = 0; i < 2000; i++) { // ~2 MB, all within the window
             a.send(log, text + i, List.of(), i * 1_000_000L);
         }
-        assertThat(log.capacity()).isGreaterThan(ReplayLog.INITIAL_BYTES);
-        List<ReplayLog.Entry> all = log.read(a.latest, 500);
-        assertThat(all).hasSize(500);
-        for (int i = 0; i < 500; i++) {
+        assertThat(log.bytesHeld()).isBetween(2_000_000L, 2_000_000L + 2 * ReplayLog.SEGMENT_BYTES);
+        List<ReplayLog.Entry> all = log.read(a.latest, 2000);
+        assertThat(all).hasSize(2000);
+        for (int i = 0; i < 2000; i++) {
             assertThat(all.get(i).text()).isEqualTo(text + i);
         }
     }
 
     @Test
-    void overwritesEventsOlderThanTheWindowInsteadOfGrowing() {
-        ReplayLog log = new ReplayLog(1 << 20, 1_000);
+    void dropsEventsOlderThanTheWindow() {
+        ReplayLog log = new ReplayLog(8 << 20, 1_000);
         Socket a = new Socket();
-        String text = "y".repeat(1000);
-        for (int i = 0; i < 500; i++) { // one event a second: only the last one is inside the window
+        String text = "y".repeat(100_000);
+        for (int i = 0; i < 50; i++) { // one 100 KB event a second: only the last ones are inside the window
             a.send(log, text, List.of(), i * SECOND);
         }
-        assertThat(log.capacity()).isEqualTo(ReplayLog.INITIAL_BYTES);
-        assertThat(log.read(a.latest, 10)).hasSize(10);
-        assertThat(log.read(a.latest, 100)).isNull(); // the older ones were overwritten
+        assertThat(log.bytesHeld()).isLessThanOrEqualTo(2L * ReplayLog.SEGMENT_BYTES);
+        assertThat(log.read(a.latest, 1)).hasSize(1);
+        assertThat(log.read(a.latest, 5)).isNull();
     }
 
     @Test
-    void atItsLargestOverwritesTheOldestAndSaysSo() {
-        ReplayLog log = new ReplayLog(128 * 1024, 45_000);
+    void givesEverythingBackOnceItsEventsHaveAgedOut() {
+        ReplayLog log = new ReplayLog(8 << 20, 45_000);
+        Socket a = new Socket();
+        for (int i = 0; i < 2000; i++) {
+            a.send(log, "x".repeat(1000), List.of(), 0);
+        }
+        log.expireNow(30 * SECOND);
+        assertThat(log.read(a.latest, 2000)).hasSize(2000);
+        log.expireNow(46 * SECOND);
+        assertThat(log.bytesHeld()).isZero();
+        assertThat(log.read(a.latest, 1)).isNull();
+        a.send(log, "after", List.of(), 47 * SECOND);
+        assertThat(log.read(a.latest, 1)).extracting(ReplayLog.Entry::text).containsExactly("after");
+        assertThat(log.read(a.latest, 2)).isNull();
+    }
+
+    @Test
+    void atItsLargestDropsTheOldestAndSaysSo() {
+        ReplayLog log = new ReplayLog(1 << 20, 45_000); // four segments
         Socket a = new Socket();
         Socket quiet = new Socket();
         quiet.send(log, "42[\"early\"]", List.of(), 0);
         String text = "z".repeat(1000);
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < 3000; i++) {
             a.send(log, text, List.of(), 0);
         }
-        assertThat(log.capacity()).isEqualTo(128 * 1024);
+        assertThat(log.bytesHeld()).isEqualTo(1 << 20);
         assertThat(log.read(quiet.latest, 1)).isNull();
-        assertThat(log.read(a.latest, 100)).hasSize(100);
-        assertThat(log.read(a.latest, 1000)).isNull();
+        assertThat(log.read(a.latest, 700)).hasSize(700);
+        assertThat(log.read(a.latest, 3000)).isNull();
     }
 
     @Test
-    void refusesAnEventLargerThanItCanEverHold() {
-        ReplayLog log = new ReplayLog(64 * 1024, 45_000);
+    void refusesAnEventLargerThanASegment() {
+        ReplayLog log = new ReplayLog(64 << 20, 45_000);
         Socket a = new Socket();
         a.send(log, "small", List.of(), 0);
-        assertThat(a.send(log, "h".repeat(70_000), List.of(), 0)).isEqualTo(-1);
+        assertThat(a.send(log, "h".repeat(ReplayLog.SEGMENT_BYTES), List.of(), 0)).isEqualTo(-1);
+        assertThat(a.send(log, "small again", List.of(), 0)).isPositive();
     }
 
     @Test
-    void survivesWrappingAtEveryByteBoundary() {
-        ReplayLog log = new ReplayLog(64 * 1024, 0);
+    void entriesNeverSpanSegmentsWhateverTheirSizes() {
+        ReplayLog log = new ReplayLog(64 * 1024, 45_000); // four 16 KiB segments, dropped and restarted again and again
         Socket a = new Socket();
         List<String> sent = new ArrayList<>();
-        for (int i = 0; i < 5000; i++) { // sizes 33..99 bytes: entries straddle the ring's end at every offset
+        for (int i = 0; i < 5000; i++) { // entries of every size from 40 to 110 bytes
             String text = "w".repeat(1 + i % 67) + i;
             sent.add(text);
             a.send(log, text, List.of(("" + i).getBytes(StandardCharsets.UTF_8)), i);
