@@ -8,6 +8,7 @@ import dev.lectern.ai.chat.UsageMeter;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.ai.llm.ModelProvider;
 import dev.lectern.ai.llm.OpenAiCompatibleProvider;
+import dev.lectern.ai.llm.netty.StreamingHttpClient;
 import dev.lectern.ai.objects.ObjectStore;
 import dev.lectern.ai.tts.EspeakTts;
 import dev.lectern.ai.tts.HttpTts;
@@ -42,6 +43,7 @@ public final class AiPipeline implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(AiPipeline.class);
 
     private final AsyncHttpClient http;
+    private final StreamingHttpClient streaming;
     private final ScheduledExecutorService timers;
     private final ModelCatalog models;
     private final UsageMeter usage;
@@ -67,16 +69,18 @@ public final class AiPipeline implements AutoCloseable {
             return t;
         });
         this.http = Dsl.asyncHttpClient(Dsl.config()
-                .setThreadPoolName("lectern-llm")
-                .setIoThreadsCount(Math.max(2, Runtime.getRuntime().availableProcessors()))
+                .setThreadPoolName("lectern-http")
+                .setIoThreadsCount(Math.max(2, Runtime.getRuntime().availableProcessors() / 2))
                 .setConnectTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
                 // -1 = off: streams are bounded by our own first-token and idle timeouts, which know about backpressure
                 .setRequestTimeout(Duration.ofMillis(-1))
                 .setReadTimeout(Duration.ofMillis(-1))
                 .setMaxRequestRetry(0)
                 .setFollowRedirect(false)
-                // A fresh connection per answer: its channel is what backpressure pauses and cancellation closes.
                 .setKeepAlive(false));
+        // model answers are read on the event loop of the client they stream to (or one of these threads)
+        this.streaming = new StreamingHttpClient((int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMillis()),
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         Map<String, ModelProvider> byModel = new LinkedHashMap<>();
         for (AiConfig.Provider p : config.providers()) {
             Optional<Secret> key = p.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(p.apiKeyEnv());
@@ -84,7 +88,7 @@ public final class AiPipeline implements AutoCloseable {
                 logger.warn("ai.providers[{}]: environment variable {} is not set; requests go without a key",
                         p.name(), p.apiKeyEnv());
             }
-            OpenAiCompatibleProvider provider = new OpenAiCompatibleProvider(p, key, config, http, timers);
+            OpenAiCompatibleProvider provider = new OpenAiCompatibleProvider(p, key, config, streaming, timers);
             for (String m : p.models()) {
                 byModel.putIfAbsent(m, provider);
             }
@@ -202,6 +206,7 @@ public final class AiPipeline implements AutoCloseable {
             retrieval.close();
         }
         timers.shutdownNow();
+        streaming.close();
         try {
             http.close();
         } catch (IOException e) {

@@ -104,7 +104,8 @@ public final class ConversationService {
             store.append(session.id(), ChatStore.Role.USER, text, ChatStore.Status.COMPLETE);
             List<Passage> sources = retrieve(userId, text);
             context.addAll(context(persona, session.id(), sources));
-            ChatRequest request = new ChatRequest(model, context, config.temperature(), config.maxTokens());
+            ChatRequest request = new ChatRequest(model, context, config.temperature(), config.maxTokens(),
+                    listener.eventLoop());
             turn.attach(models.provider(model).stream(request, sources, turn), request.promptChars(), sources);
             return turn;
         } catch (RuntimeException e) {

@@ -2,14 +2,22 @@ package dev.lectern.ai.chat;
 
 import dev.lectern.ai.llm.Usage;
 import dev.lectern.ai.retrieval.Passage;
+import io.netty.channel.EventLoop;
 import java.util.List;
 
 /**
- * What the SSE adapter (or a signaling room) hears about one answer. Calls never overlap but come on provider or
- * blocking-executor threads: hop to your event loop. {@link #onText} only as often as {@link Turn#request} allowed;
- * then exactly one of {@link #onComplete}, {@link #onError}, {@link #onInterrupted} (none after {@link Turn#cancel}).
+ * What the SSE adapter (or a signaling room) hears about one answer. Calls never overlap but come on provider,
+ * timer or blocking-executor threads; {@link #onText} comes on {@link #eventLoop()} when the listener names one (and
+ * the provider reads from the network), so a listener that writes to a channel of that loop needs no hop.
+ * {@link #onText} only as often as {@link Turn#request} allowed; then exactly one of {@link #onComplete},
+ * {@link #onError}, {@link #onInterrupted} (none after {@link Turn#cancel}).
  */
 public interface TurnListener {
+    /** The event loop this listener writes on, for the model's connection to live on; null for none. */
+    default EventLoop eventLoop() {
+        return null;
+    }
+
     /** A piece of answer text; {@code receivedNanos} is when it arrived from the model ({@link System#nanoTime()}). */
     void onText(String text, long receivedNanos);
 

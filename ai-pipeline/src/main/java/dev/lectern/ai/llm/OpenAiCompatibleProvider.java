@@ -3,25 +3,26 @@ package dev.lectern.ai.llm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.ai.llm.netty.StreamingHttpClient;
 import dev.lectern.ai.llm.netty.UpstreamReadGate;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.json.Json;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ConnectTimeoutException;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.asynchttpclient.AsyncHandler;
-import org.asynchttpclient.AsyncHttpClient;
-import org.asynchttpclient.BoundRequestBuilder;
-import org.asynchttpclient.HttpResponseBodyPart;
-import org.asynchttpclient.HttpResponseStatus;
-import org.asynchttpclient.ListenableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code stream:true} and {@code stream_options.include_usage}). Handles the provider quirks (see
  * {@link CompletionChunk}), connect / first-token / idle timeouts, a retry only before the first token, TCP
  * backpressure through {@link UpstreamReadGate}, and cancellation that closes the upstream connection at once.
+ * The connection lives on the event loop the request names ({@link ChatRequest#loop()}): the answer is read there.
  */
 public final class OpenAiCompatibleProvider implements ModelProvider {
     private static final Logger logger = LoggerFactory.getLogger(OpenAiCompatibleProvider.class);
@@ -39,19 +41,19 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
     private final AiConfig.Provider provider;
     private final Optional<Secret> apiKey;
     private final AiConfig config;
-    private final AsyncHttpClient http;
+    private final StreamingHttpClient http;
     private final ScheduledExecutorService timers;
-    private final String url;
+    private final URI url;
 
     public OpenAiCompatibleProvider(AiConfig.Provider provider, Optional<Secret> apiKey, AiConfig config,
-                                    AsyncHttpClient http, ScheduledExecutorService timers) {
+                                    StreamingHttpClient http, ScheduledExecutorService timers) {
         this.provider = provider;
         this.apiKey = apiKey;
         this.config = config;
         this.http = http;
         this.timers = timers;
         String base = provider.baseUrl();
-        this.url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/chat/completions";
+        this.url = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/chat/completions");
     }
 
     @Override
@@ -176,12 +178,12 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
     }
 
     /** One HTTP request to the provider, with its own timers and parser. */
-    private final class Attempt implements AsyncHandler<Void> {
+    private final class Attempt implements StreamingHttpClient.Handler {
         private final UpstreamStream stream;
         private final UpstreamReadGate gate;
         private final SseEventParser parser;
         private final ByteArrayOutputStream errorBody = new ByteArrayOutputStream();
-        private volatile ListenableFuture<Void> future;
+        private volatile StreamingHttpClient.Cancellable connection;
         private volatile ScheduledFuture<?> timer;
         private volatile long lastActivityNanos = System.nanoTime();
         private long partNanos;
@@ -199,21 +201,20 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
         }
 
         void start() {
-            BoundRequestBuilder b = http.preparePost(url)
-                    .setHeader("Content-Type", "application/json")
-                    .setHeader("Accept", "text/event-stream")
-                    .setBody(stream.body);
-            apiKey.ifPresent(k -> b.setHeader("Authorization", "Bearer " + k.reveal()));
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Content-Type", "application/json");
+            headers.put("Accept", "text/event-stream");
+            apiKey.ifPresent(k -> headers.put("Authorization", "Bearer " + k.reveal()));
             if (!provider.referer().isEmpty()) {
-                b.setHeader("HTTP-Referer", provider.referer());
+                headers.put("HTTP-Referer", provider.referer());
             }
             if (!provider.title().isEmpty()) {
-                b.setHeader("X-OpenRouter-Title", provider.title());
-                b.setHeader("X-Title", provider.title());
+                headers.put("X-OpenRouter-Title", provider.title());
+                headers.put("X-Title", provider.title());
             }
             schedule(config.firstTokenTimeoutMillis());
             try {
-                future = b.execute(this);
+                connection = http.post(url, headers, stream.body, stream.request.loop(), this);
             } catch (RuntimeException e) {
                 stream.failed(this, new LlmException("upstream_unavailable",
                         "the model provider " + provider.name() + " could not be reached", true));
@@ -269,53 +270,47 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
         void abort() {
             stop();
             gate.close();
-            ListenableFuture<Void> f = future;
-            if (f != null) {
-                f.abort(new CancellationException("cancelled"));
+            StreamingHttpClient.Cancellable c = connection;
+            if (c != null) {
+                c.cancel();
             }
         }
 
         @Override
-        public void onTcpConnectSuccess(java.net.InetSocketAddress remoteAddress, io.netty.channel.Channel connection) {
-            gate.attach(connection);
+        public void onConnected(Channel channel) {
+            gate.attach(channel);
             if (stopped) {
-                gate.close();
+                channel.close();
             }
         }
 
         @Override
-        public State onStatusReceived(HttpResponseStatus s) {
-            status = s.getStatusCode();
+        public void onResponse(int code) {
+            status = code;
             touch();
-            return stopped ? State.ABORT : State.CONTINUE;
         }
 
         @Override
-        public State onHeadersReceived(io.netty.handler.codec.http.HttpHeaders headers) {
-            return stopped ? State.ABORT : State.CONTINUE;
-        }
-
-        @Override
-        public State onBodyPartReceived(HttpResponseBodyPart part) {
+        public void onContent(ByteBuf content) {
             if (stopped) {
-                return State.ABORT;
+                return;
             }
             partNanos = System.nanoTime();
             lastActivityNanos = partNanos;
-            byte[] bytes = part.getBodyPartBytes();
             if (status != 200) {
-                if (errorBody.size() < MAX_ERROR_BODY_BYTES) {
-                    errorBody.write(bytes, 0, Math.min(bytes.length, MAX_ERROR_BODY_BYTES - errorBody.size()));
+                int room = MAX_ERROR_BODY_BYTES - errorBody.size();
+                if (room > 0) {
+                    byte[] bytes = ByteBufUtil.getBytes(content, content.readerIndex(),
+                            Math.min(room, content.readableBytes()));
+                    errorBody.write(bytes, 0, bytes.length);
                 }
-                return State.CONTINUE;
+                return;
             }
             try {
-                parser.feed(bytes);
+                parser.feed(ByteBufUtil.getBytes(content));
             } catch (IllegalStateException e) {
                 fail(new LlmException("upstream_protocol", "the model provider sent an oversized stream line", false));
-                return State.ABORT;
             }
-            return stopped ? State.ABORT : State.CONTINUE;
         }
 
         private void onData(String data) {
@@ -363,7 +358,7 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
         }
 
         @Override
-        public void onThrowable(Throwable t) {
+        public void onError(Throwable t) {
             if (stopped) {
                 return;
             }
@@ -371,12 +366,12 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
             synchronized (this) {
                 before = !gotText;
             }
-            if (t instanceof ConnectException || t.getCause() instanceof ConnectException) {
-                stream.failed(this, new LlmException("upstream_unavailable",
-                        "the model provider " + provider.name() + " could not be reached", true));
-            } else if (t instanceof TimeoutException) {
+            if (t instanceof ConnectTimeoutException) {
                 stream.failed(this, new LlmException("upstream_timeout",
                         "the model provider " + provider.name() + " did not answer in time", true));
+            } else if (t instanceof ConnectException || t instanceof UnknownHostException) {
+                stream.failed(this, new LlmException("upstream_unavailable",
+                        "the model provider " + provider.name() + " could not be reached", true));
             } else {
                 stream.failed(this, new LlmException("upstream_disconnected",
                         "the connection to the model provider broke", before));
@@ -384,13 +379,13 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
         }
 
         @Override
-        public Void onCompleted() {
+        public void onEnd() {
             if (stopped) {
-                return null;
+                return;
             }
             if (status != 200) {
                 stream.failed(this, httpError(status, errorBody.toString(StandardCharsets.UTF_8)));
-                return null;
+                return;
             }
             parser.finish();
             if (!done && !stopped) {
@@ -405,7 +400,6 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
                             "the model's answer ended before it was complete", before));
                 }
             }
-            return null;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.lectern.ai.llm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.lectern.ai.llm.netty.StreamingHttpClient;
 import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.RecordingListener;
 import dev.lectern.ai.testing.TestAi;
@@ -10,14 +11,11 @@ import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import org.asynchttpclient.AsyncHttpClient;
-import org.asynchttpclient.Dsl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,15 +23,14 @@ import org.junit.jupiter.api.Test;
 /** The streaming client against an OpenAI-compatible upstream that replays each provider quirk. */
 class OpenAiCompatibleProviderIntegrationTest {
     private FakeModelServer upstream;
-    private AsyncHttpClient http;
+    private StreamingHttpClient http;
     private ScheduledExecutorService timers;
 
     @BeforeEach
     void setUp() throws Exception {
         upstream = new FakeModelServer();
         timers = Executors.newSingleThreadScheduledExecutor();
-        http = Dsl.asyncHttpClient(Dsl.config().setRequestTimeout(Duration.ofMillis(-1)).setReadTimeout(Duration.ofMillis(-1))
-                .setKeepAlive(false).setMaxRequestRetry(0).setIoThreadsCount(2));
+        http = new StreamingHttpClient(5000, 2);
     }
 
     @AfterEach

@@ -20,6 +20,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -373,27 +374,41 @@ public final class ChatStreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onLoop(Runnable task) {
-        String id = request.requestId();
-        ctx.executor().execute(() -> {
-            try (LogContext ignored = LogContext.push(id)) {
-                task.run();
-            } catch (RuntimeException e) {
-                logger.warn("chat stream failed", e);
-                ctx.close();
-            }
-        });
+        ctx.executor().execute(() -> runLogged(task));
     }
 
-    /** Turn events hop onto this connection's event loop; those that come before the head is written wait. */
+    private void runLogged(Runnable task) {
+        try (LogContext ignored = LogContext.push(request.requestId())) {
+            task.run();
+        } catch (RuntimeException e) {
+            logger.warn("chat stream failed", e);
+            ctx.close();
+        }
+    }
+
+    /**
+     * Turn events run on this connection's event loop: at once when they come on it (the model's connection lives
+     * there, see {@link #eventLoop()}), else after a hop; those that come before the head is written wait.
+     */
     private final class Listener implements TurnListener {
+        @Override
+        public EventLoop eventLoop() {
+            return ctx.channel().eventLoop();
+        }
+
         private void post(Runnable r) {
-            onLoop(() -> {
+            Runnable task = () -> {
                 if (started) {
                     r.run();
                 } else if (!done) {
                     beforeStart.add(r);
                 }
-            });
+            };
+            if (ctx.executor().inEventLoop()) {
+                runLogged(task);
+            } else {
+                onLoop(task);
+            }
         }
 
         @Override

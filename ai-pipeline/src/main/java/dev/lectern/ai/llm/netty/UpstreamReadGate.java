@@ -5,8 +5,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Switches reading of one upstream (model provider) connection on and off: the TCP backpressure behind
- * {@code ChatStream.request}. The async-http-client owns the channel; this only toggles its auto-read, on its own
- * event loop.
+ * {@code ChatStream.request}. {@link StreamingHttpClient} owns the channel; this only toggles its auto-read, on its
+ * own event loop (at once when asked there, as it is when the client reads on the loop it writes to).
  *
  * <p>Pause and resume are asked for from different threads (the provider's and the consumer's), so the order in which
  * their tasks reach the event loop says nothing about which came last. Each task therefore applies the stream's
@@ -47,7 +47,7 @@ public final class UpstreamReadGate {
         if (ch == null) {
             return;
         }
-        ch.eventLoop().execute(() -> {
+        Runnable task = () -> {
             boolean read = !shouldPause.getAsBoolean();
             if (ch.config().isAutoRead() != read) {
                 ch.config().setAutoRead(read);
@@ -55,6 +55,11 @@ public final class UpstreamReadGate {
             if (read) {
                 ch.read();
             }
-        });
+        };
+        if (ch.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            ch.eventLoop().execute(task);
+        }
     }
 }
