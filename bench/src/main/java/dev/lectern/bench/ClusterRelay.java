@@ -27,7 +27,11 @@ import redis.clients.jedis.Jedis;
  * nodes, so that every {@code offer} crosses Redis pub/sub. The clients together send {@code --rate} offers per
  * second; reported: achieved relay rate and p50/p99/p99.9/max latency from send to receipt, per rate step.
  *
- * <pre>bin/bench ClusterRelay [--clients 1000] [--rates 5000,10000] [--seconds 20] [--redis redis://127.0.0.1:6379]</pre>
+ * <pre>bin/bench ClusterRelay [--clients 1000] [--rates 5000,10000] [--seconds 20] [--warmup-seconds 15]
+ *     [--redis redis://127.0.0.1:6379] [--local-rooms]</pre>
+ *
+ * <p>{@code --local-rooms} puts both members of each room on the same node (rooms alternate between the nodes): the
+ * same two JVMs and load, with nothing crossing Redis, to tell the cost of the cross-node hop from the rest.
  */
 public final class ClusterRelay {
     private final int clients;
@@ -37,6 +41,7 @@ public final class ClusterRelay {
     private final CountDownLatch joined;
     private volatile long periodNanos = TimeUnit.SECONDS.toNanos(1);
     private volatile boolean sending;
+    private boolean localRooms;
 
     private ClusterRelay(int clients) {
         this.clients = clients;
@@ -46,7 +51,9 @@ public final class ClusterRelay {
     public static void main(String[] args) throws Exception {
         int clients = 1000;
         List<Integer> rates = new ArrayList<>(List.of(5000));
+        boolean localRooms = false;
         int seconds = 20;
+        int warmup = 15;
         String redis = "redis://127.0.0.1:6379";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -58,9 +65,12 @@ public final class ClusterRelay {
                     }
                 }
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--warmup-seconds" -> warmup = Integer.parseInt(args[++i]);
                 case "--redis" -> redis = args[++i];
+                case "--local-rooms" -> localRooms = true;
                 default -> {
-                    System.err.println("usage: ClusterRelay [--clients N] [--rates R1,R2] [--seconds S] [--redis URL]");
+                    System.err.println("usage: ClusterRelay [--clients N] [--rates R1,R2] [--seconds S]"
+                            + " [--warmup-seconds W] [--redis URL] [--local-rooms]");
                     System.exit(64);
                 }
             }
@@ -68,11 +78,13 @@ public final class ClusterRelay {
         if (clients % 2 != 0 || clients < 2) {
             throw new IllegalArgumentException("--clients must be even and >= 2");
         }
-        new ClusterRelay(clients).run(rates, seconds, redis);
+        ClusterRelay bench = new ClusterRelay(clients);
+        bench.localRooms = localRooms;
+        bench.run(rates, seconds, warmup, redis);
         System.exit(0);
     }
 
-    private void run(List<Integer> rates, int seconds, String redis) throws Exception {
+    private void run(List<Integer> rates, int seconds, int warmup, String redis) throws Exception {
         String prefix = "lectern-bench-" + UUID.randomUUID().toString().substring(0, 8) + ":";
         int[] ports = {freePort(), freePort()};
         List<Process> nodes = new ArrayList<>();
@@ -98,12 +110,18 @@ public final class ClusterRelay {
                 throw new IllegalStateException("only " + (clients - joined.getCount()) + " of " + clients
                         + " clients joined within 120 s (failures: " + failures.get() + ")");
             }
-            System.out.printf(Locale.ROOT, "clients: %d joined in %.1f s, %d rooms of two, each split across two"
-                    + " nodes (every relay crosses Redis)%n", clients, (System.nanoTime() - t0) / 1e9, clients / 2);
+            System.out.printf(Locale.ROOT, "clients: %d joined in %.1f s, %d rooms of two, %s%n", clients,
+                    (System.nanoTime() - t0) / 1e9, clients / 2, localRooms
+                            ? "each on one node (--local-rooms: nothing crosses Redis)"
+                            : "each split across two nodes (every relay crosses Redis)");
             sending = true;
+            boolean first = true;
             for (int rate : rates) {
                 periodNanos = (long) (1e9 * clients / rate);
-                measure(3); // warm up at this rate
+                // the first step also lets the JIT finish with the relay path: its compiler threads would otherwise
+                // share the two cores with the measurement
+                measure(first ? warmup : 3);
+                first = false;
                 double[] r = measure(seconds);
                 System.out.printf(Locale.ROOT, "target %d msg/s for %d s: relayed %.0f msg/s across nodes,"
                         + " latency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms%n",
@@ -179,8 +197,9 @@ public final class ClusterRelay {
     }
 
     private void connectAll(EventLoopGroup group, int[] ports) throws Exception {
-        // the two members of room i/2 land on different nodes
-        SocketIoClients.connectAll(group, clients, i -> ports[i % 2], RelayClient::new, failures);
+        // the two members of room i/2 land on different nodes (with --local-rooms: on the same one, rooms alternating)
+        SocketIoClients.connectAll(group, clients, i -> ports[localRooms ? (i / 2) % 2 : i % 2], RelayClient::new,
+                failures);
     }
 
     /** One Socket.IO client: CONNECT, join, wait for its partner on the other node, then relay offers to it. */
