@@ -15,16 +15,10 @@ final class ServerJvm {
 
     /**
      * {@code java -Xms -Xmx -XX:+AlwaysPreTouch [G1] [BENCH_SERVER_OPTS] -Dlogback… -cp <ours> mainClass args…}. {@code BENCH_SERVER_OPTS}
-     * adds options (GC logging, another collector: G1 is then left out); {@code BENCH_SERVER_CPUS} (a {@code taskset
-     * -c} list) pins the server to those CPUs, so that a generator pinned to the others cannot take its core.
+     * adds options (GC logging, another collector: G1 is then left out).
      */
     static List<String> command(String heap, String mainClass, String... args) {
-        List<String> command = new ArrayList<>();
-        String cpus = System.getenv("BENCH_SERVER_CPUS"); // e.g. 0: the server on CPU 0, the generator elsewhere
-        if (cpus != null && !cpus.isBlank()) {
-            command.addAll(List.of("taskset", "-c", cpus.trim()));
-        }
-        command.addAll(List.of(
+        List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms" + heap, "-Xmx" + heap,
                 "-XX:+AlwaysPreTouch"));
         String extra = System.getenv("BENCH_SERVER_OPTS"); // e.g. -Xlog:gc:file=/tmp/gc.log or -XX:+UseZGC

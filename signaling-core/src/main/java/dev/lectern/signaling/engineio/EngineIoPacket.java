@@ -10,6 +10,8 @@ public record EngineIoPacket(Type type, String text, byte[] binary) {
     public enum Type {
         OPEN('0'), CLOSE('1'), PING('2'), PONG('3'), MESSAGE('4'), UPGRADE('5'), NOOP('6');
 
+        private static final Type[] BY_CODE = values(); // values() copies its array at every call
+
         private final char code;
 
         Type(char code) {
@@ -21,7 +23,7 @@ public record EngineIoPacket(Type type, String text, byte[] binary) {
         }
 
         static Type of(char c) {
-            return c >= '0' && c <= '6' ? values()[c - '0'] : null;
+            return c >= '0' && c <= '6' ? BY_CODE[c - '0'] : null;
         }
     }
 

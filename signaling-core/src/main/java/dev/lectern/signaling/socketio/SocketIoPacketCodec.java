@@ -13,6 +13,7 @@ import dev.lectern.signaling.socketio.SocketIoPacket.Type;
 public final class SocketIoPacketCodec {
     private static final long MAX_ID = 1L << 52;
     private static final int MAX_ATTACHMENTS = 64;
+    private static final Type[] TYPES = Type.values(); // values() copies its array at every call
 
     private SocketIoPacketCodec() {}
 
@@ -22,10 +23,10 @@ public final class SocketIoPacketCodec {
             throw new SocketIoException("empty packet");
         }
         int t = s.charAt(0) - '0';
-        if (t < 0 || t >= Type.values().length) {
+        if (t < 0 || t >= TYPES.length) {
             throw new SocketIoException("unknown packet type");
         }
-        Type type = Type.values()[t];
+        Type type = TYPES[t];
         int i = 1;
         int attachments = 0;
         if (type.isBinary()) {
