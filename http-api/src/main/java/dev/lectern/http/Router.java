@@ -10,18 +10,35 @@ import java.util.TreeSet;
 
 /** Method + path-template routing. Literal segments win over parameters, so {@code /rooms/new} beats {@code /rooms/{id}}. */
 public final class Router {
+    private static final int[] NONE = new int[0];
+
     private final List<Route> routes;
     private final List<CompiledTemplate> compiled;
+    /** For each segment count, the indexes (in match order) of the routes with that many segments. */
+    private final int[][] bySegmentCount;
 
     private Router(List<Route> routes) {
         List<Route> sorted = new ArrayList<>(routes);
         sorted.sort((a, b) -> CompiledTemplate.compare(a.template(), b.template()));
         this.routes = Collections.unmodifiableList(sorted);
         List<CompiledTemplate> c = new ArrayList<>();
+        int longest = 0;
         for (Route r : sorted) {
-            c.add(CompiledTemplate.of(r.template()));
+            CompiledTemplate t = CompiledTemplate.of(r.template());
+            c.add(t);
+            longest = Math.max(longest, t.segments().length);
         }
         this.compiled = c;
+        this.bySegmentCount = new int[longest + 1][];
+        for (int n = 0; n <= longest; n++) {
+            List<Integer> same = new ArrayList<>();
+            for (int i = 0; i < c.size(); i++) {
+                if (c.get(i).segments().length == n) {
+                    same.add(i);
+                }
+            }
+            bySegmentCount[n] = same.stream().mapToInt(Integer::intValue).toArray();
+        }
     }
 
     public static Builder builder() {
@@ -47,7 +64,9 @@ public final class Router {
             return new NotFound();
         }
         TreeSet<String> allowed = null; // only for a 405: most requests find their route and never need it
-        for (int i = 0; i < routes.size(); i++) {
+        // only templates with as many segments can match: a look-up, not a scan of every route
+        int[] candidates = segments.length < bySegmentCount.length ? bySegmentCount[segments.length] : NONE;
+        for (int i : candidates) {
             CompiledTemplate t = compiled.get(i);
             if (!t.matches(segments)) {
                 continue;
@@ -114,16 +133,28 @@ public final class Router {
         /** The {@code {param}} values of a path that {@link #matches}. */
         Map<String, String> params(String[] path) {
             Map<String, String> params = null;
+            String onlyName = null;
+            String onlyValue = null;
             for (int i = 0; i < segments.length; i++) {
                 String t = segments[i];
                 if (isParam(t)) {
+                    String name = t.substring(1, t.length() - 1);
+                    if (onlyName == null && params == null) {
+                        onlyName = name; // most templates have one parameter: Map.of, no map to build and copy
+                        onlyValue = path[i];
+                        continue;
+                    }
                     if (params == null) {
                         params = new LinkedHashMap<>(4);
+                        params.put(onlyName, onlyValue);
                     }
-                    params.put(t.substring(1, t.length() - 1), path[i]);
+                    params.put(name, path[i]);
                 }
             }
-            return params == null ? Map.of() : Collections.unmodifiableMap(params);
+            if (params != null) {
+                return Map.copyOf(params);
+            }
+            return onlyName == null ? Map.of() : Map.of(onlyName, onlyValue);
         }
 
         static boolean isParam(String segment) {
