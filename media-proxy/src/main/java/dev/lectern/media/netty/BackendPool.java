@@ -53,7 +53,7 @@ public final class BackendPool implements AutoCloseable {
     /** How often each loop's sweeper looks for timed-out exchanges and idle connections. */
     static final long SWEEP_MILLIS = 50;
 
-    private final Map<EventLoop, LoopState> loops = new ConcurrentHashMap<>();
+    private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
     private final ChannelGroup all = new DefaultChannelGroup("avatar-backends", GlobalEventExecutor.INSTANCE);
     private volatile boolean closed;
 
@@ -67,8 +67,8 @@ public final class BackendPool implements AutoCloseable {
      * is touched only on that loop, so this takes no lock and schedules nothing: the common case of a proxied request
      * costs a deque poll, not a promise and a task.
      */
-    public Channel pollIdle(EventLoop loop, int port) {
-        ArrayDeque<Channel> deque = state(loop).idle.get(port);
+    Channel pollIdle(Loop loop, int port) {
+        ArrayDeque<Channel> deque = loop.idle.get(port);
         if (deque == null) {
             return null;
         }
@@ -128,20 +128,12 @@ public final class BackendPool implements AutoCloseable {
         h.parkInPool(System.nanoTime());
     }
 
-    /**
-     * Fails the exchange with {@code timedOut()} once {@code deadlineNanos} has passed, unless {@link #unwatch} came
-     * first. One sweeper task per loop does this for every exchange: a timer per request, scheduled and cancelled
-     * tens of thousands of times a second, costs the event loop far more than a scan of the few in flight.
-     */
-    void watch(EventLoop loop, ProxyFrontendHandler exchange) {
-        state(loop).exchanges.add(exchange);
+    /** This loop's part of the pool, for callers that keep it (one look-up per connection, not per request). */
+    Loop loop(EventLoop loop) {
+        return state(loop);
     }
 
-    void unwatch(EventLoop loop, ProxyFrontendHandler exchange) {
-        state(loop).exchanges.remove(exchange);
-    }
-
-    private void sweep(LoopState state) {
+    private void sweep(Loop state) {
         long now = System.nanoTime();
         List<ProxyFrontendHandler> late = null;
         for (ProxyFrontendHandler e : state.exchanges) {
@@ -176,7 +168,7 @@ public final class BackendPool implements AutoCloseable {
     }
 
     private ArrayDeque<Channel> deque(EventLoop loop, int port) {
-        LoopState s = state(loop);
+        Loop s = state(loop);
         ArrayDeque<Channel> d = s.idle.get(port);
         if (d == null) {
             d = new ArrayDeque<>();
@@ -185,23 +177,36 @@ public final class BackendPool implements AutoCloseable {
         return d;
     }
 
-    private LoopState state(EventLoop loop) {
-        LoopState s = loops.get(loop);
+    private Loop state(EventLoop loop) {
+        Loop s = loops.get(loop);
         if (s == null) {
-            s = new LoopState();
+            s = new Loop();
             loops.put(loop, s);
-            LoopState created = s;
+            Loop created = s;
             s.sweeper = loop.scheduleWithFixedDelay(() -> sweep(created), SWEEP_MILLIS, SWEEP_MILLIS,
                     TimeUnit.MILLISECONDS);
         }
         return s;
     }
 
-    /** What one event loop owns; touched only on that loop. */
-    private static final class LoopState {
+    /** What one event loop owns; touched only on that loop, so without locks. */
+    static final class Loop {
         final IntObjectMap<ArrayDeque<Channel>> idle = new IntObjectHashMap<>();
         final Set<ProxyFrontendHandler> exchanges = new HashSet<>();
         ScheduledFuture<?> sweeper;
+
+        /**
+         * Fails the exchange with {@code timedOut()} once {@code deadlineNanos} has passed, unless {@link #unwatch}
+         * came first. One sweeper task per loop does this for every exchange: a timer per request, scheduled and
+         * cancelled tens of thousands of times a second, costs the event loop far more than a scan of the few in flight.
+         */
+        void watch(ProxyFrontendHandler exchange) {
+            exchanges.add(exchange);
+        }
+
+        void unwatch(ProxyFrontendHandler exchange) {
+            exchanges.remove(exchange);
+        }
     }
 
     /** The connection's avatar-side handler, the last in its pipeline; null once the pipeline is torn down. */
@@ -213,7 +218,7 @@ public final class BackendPool implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (LoopState s : loops.values()) {
+        for (Loop s : loops.values()) {
             s.sweeper.cancel(false);
         }
         all.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

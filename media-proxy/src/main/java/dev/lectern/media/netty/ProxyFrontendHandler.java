@@ -77,6 +77,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private String host;
 
     private ChannelHandlerContext ctx;
+    private BackendPool.Loop loop;
     /** The browser's address for X-Forwarded-For, worked out once per connection; "" when it has none. */
     private String forwardedFor;
     private final ArrayDeque<HttpContent> waiting = new ArrayDeque<>(2);
@@ -202,9 +203,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        for (AsciiString name : DROPPED_REQUEST_HEADERS) {
-            h.remove(name);
-        }
+        drop(h, DROPPED_REQUEST_HEADERS, false);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         req.setUri(uri(req.uri()));
         h.set(HttpHeaderNames.HOST, host);
@@ -218,13 +217,21 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         backendRequest = req instanceof HttpContent
                 ? new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), h) : req;
-        Channel idle = pool.pollIdle(ctx.channel().eventLoop(), port);
+        Channel idle = pool.pollIdle(loop(), port);
         if (idle != null) {
             attach(idle); // flushed when this read is complete
         } else {
             connecting = true;
             pool.connect(ctx.channel().eventLoop(), port).addListener(this::onConnected);
         }
+    }
+
+    /** The pool's part for this connection's event loop, found once per connection. */
+    private BackendPool.Loop loop() {
+        if (loop == null) {
+            loop = pool.loop(ctx.channel().eventLoop());
+        }
+        return loop;
     }
 
     private String forwardedFor() {
@@ -294,7 +301,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         backendFlushPending = true;
         deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
         watched = true;
-        pool.watch(ctx.channel().eventLoop(), this);
+        loop().watch(this);
     }
 
     /** One flush for everything written to the avatar since the last; then the browser may send more if there is room. */
@@ -372,27 +379,45 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void prepareResponse(HttpResponse r) {
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         HttpHeaders h = r.headers();
-        for (AsciiString name : DROPPED_RESPONSE_HEADERS) {
-            h.remove(name);
-        }
-        List<CharSequence> cors = null; // rare: collected first, as removing while iterating is not allowed
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (AsciiString.regionMatches(name, true, 0, "access-control-", 0, 15)) {
-                cors = cors == null ? new ArrayList<>(4) : cors;
-                cors.add(name);
-            }
-        }
-        if (cors != null) {
-            for (CharSequence name : cors) {
-                h.remove(name);
-            }
-        }
+        drop(h, DROPPED_RESPONSE_HEADERS, true);
         if (!HttpUtil.isContentLengthSet(r) && !HttpUtil.isTransferEncodingChunked(r)
                 && r.status().code() != 204 && r.status().code() != 304) {
             // the avatar ends its body by closing; the browser's connection stays usable with chunked encoding
             HttpUtil.setTransferEncodingChunked(r, true);
         }
+    }
+
+    /**
+     * Removes the headers named in {@code dropped}, and with {@code accessControl} every {@code access-control-*}
+     * one, in one pass over the headers there are: a message carries a handful, the lists name up to a dozen, and a
+     * removal per listed name would hash each of them on every request. Collected first, as removing while iterating
+     * is not allowed.
+     */
+    private static void drop(HttpHeaders h, AsciiString[] dropped, boolean accessControl) {
+        List<CharSequence> found = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (isOneOf(name, dropped)
+                    || accessControl && AsciiString.regionMatches(name, true, 0, "access-control-", 0, 15)) {
+                found = found == null ? new ArrayList<>(4) : found;
+                found.add(name);
+            }
+        }
+        if (found != null) {
+            for (CharSequence name : found) {
+                h.remove(name);
+            }
+        }
+    }
+
+    private static boolean isOneOf(CharSequence name, AsciiString[] names) {
+        int length = name.length();
+        for (AsciiString n : names) {
+            if (n.length() == length && n.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void onBackendReadComplete() {
@@ -507,7 +532,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void cancelTimeout() {
         if (watched) {
             watched = false;
-            pool.unwatch(ctx.channel().eventLoop(), this);
+            loop().unwatch(this);
         }
     }
 
