@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -81,7 +82,10 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The browser's address for X-Forwarded-For, worked out once per connection; "" when it has none. */
     private String forwardedFor;
     private final ArrayDeque<HttpContent> waiting = new ArrayDeque<>(2);
+    /** The avatar's request until it is written, with its body when that came in the same read. */
     private HttpRequest backendRequest;
+    /** The avatar's response head until it is written, with the body when that came in the same read. */
+    private HttpResponse heldResponse;
     private Channel backend;
     private ProxyBackendHandler backendHandler;
     private long deadlineNanos;
@@ -135,6 +139,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         target(port, path, headerTimeoutMillis);
         backendRequest = null;
+        heldResponse = null;
         backendHandler = null;
         deadlineNanos = 0;
         requestDone = false;
@@ -264,8 +269,24 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             waiting.add(c); // not connected yet: no more is read until it is, so this holds at most one read
             return;
         }
-        backend.write(c, backend.voidPromise()); // a failed write closes the backend (its exceptionCaught)
+        writeContent(c);
         backendFlushPending = true;
+    }
+
+    /** A body part to the avatar, with the request ahead of it if that is still held. */
+    private void writeContent(HttpContent c) {
+        HttpRequest head = backendRequest;
+        if (head != null) {
+            backendRequest = null;
+            if (c instanceof LastHttpContent last) {
+                // the whole request in one read, as for every GET: one message through the pipeline, not two
+                backend.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                        last.content(), head.headers(), last.trailingHeaders()), backend.voidPromise());
+                return;
+            }
+            backend.write(head, backend.voidPromise());
+        }
+        backend.write(c, backend.voidPromise()); // a failed write closes the backend (its exceptionCaught)
     }
 
     /** A new avatar connection is up (a later task: not inside a read, so it flushes itself). */
@@ -292,13 +313,11 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         backend = ch;
         backendHandler = BackendPool.handler(ch);
         backendHandler.attach(this);
-        backend.write(backendRequest, backend.voidPromise());
-        backendRequest = null;
         HttpContent c;
         while ((c = waiting.poll()) != null) {
-            backend.write(c, backend.voidPromise());
+            writeContent(c);
         }
-        backendFlushPending = true;
+        backendFlushPending = true; // the request itself, if no body part came with it, goes out at the flush
         deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
         watched = true;
         loop().watch(this);
@@ -306,6 +325,11 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** One flush for everything written to the avatar since the last; then the browser may send more if there is room. */
     private void flushBackend() {
+        if (backendRequest != null) {
+            backend.write(backendRequest, backend.voidPromise()); // no body part came with it in this read
+            backendRequest = null;
+            backendFlushPending = true;
+        }
         if (backendFlushPending) {
             backendFlushPending = false;
             backend.flush();
@@ -355,6 +379,22 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             responseStarted = true;
             keepBackend = HttpUtil.isKeepAlive(r);
             prepareResponse(r);
+            if (!(msg instanceof HttpContent)) {
+                heldResponse = r; // written with the body's first part, or when this read is complete
+                return;
+            }
+        }
+        if (heldResponse != null) {
+            HttpResponse head = heldResponse;
+            heldResponse = null;
+            if (msg instanceof LastHttpContent last) {
+                // the whole answer in one read, as for nearly every avatar call: one message through the
+                // pipeline and the encoder instead of two
+                msg = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(),
+                        head.headers(), last.trailingHeaders());
+            } else {
+                ctx.write(head, ctx.voidPromise());
+            }
         }
         if (msg instanceof LastHttpContent) {
             responseDone = true;
@@ -423,6 +463,10 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     void onBackendReadComplete() {
         if (failed || responseDone) {
             return;
+        }
+        if (heldResponse != null) {
+            ctx.write(heldResponse, ctx.voidPromise());
+            heldResponse = null;
         }
         ctx.flush();
         if (!backendReadPending && !ctx.channel().isWritable()) {
