@@ -17,6 +17,8 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -30,30 +32,45 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * The avatar proxy against a direct connection to the same backend, and against nginx as the proxy when nginx is
- * installed: {@code bin/bench AvatarProxyBench [--connections 16] [--seconds 10] [--rounds 3] [--warmup-seconds 15]
- * [--body-bytes 1024] [--io-threads 1]}.
+ * installed: {@code bin/bench AvatarProxyBench [--connections 16] [--seconds 3] [--rounds 10] [--warmup-seconds 15]
+ * [--rate 2000] [--body-bytes 1024] [--io-threads 1]}.
  *
  * <p>The backend ({@link BenchBackend}) is started by the real avatar manager from the command template, like an
  * avatar; Lectern proxies to it through its production HTTP pipeline and {@code /api/webrtc/{path}} route; nginx (a
- * private config in a temp dir on a loopback port, one worker, upstream keep-alive) proxies to the same port. Load is
- * closed-loop keep-alive HTTP/1.1 from blocking sockets in one JVM of its own: per target a throughput phase with N
- * connections and a latency phase with one. After a warm-up (Lectern's JIT), the targets are measured in rounds,
- * interleaved, the order rotating each round, so that a machine shared with other work loads them alike. Printed per
- * round: requests/s, p50/p99/p99.9; then per round and as the median: Lectern's throughput as a fraction of nginx's
- * and the p99 each proxy adds to the direct path.
+ * private config in a temp dir on a loopback port, as many workers as Lectern has I/O threads, upstream keep-alive
+ * 64) proxies to the same port. Load comes from keep-alive HTTP/1.1 on blocking sockets in one JVM of its own. Per
+ * target and round two phases:
+ * <ul>
+ *   <li>throughput: closed loop on N connections, as fast as the target answers;</li>
+ *   <li>latency: open loop at a fixed offered rate ({@code --rate} requests/s spread over the N connections), each
+ *       latency counted from the moment the request was due, not from when it could be sent, so a stalled target
+ *       cannot hide its queue (no coordinated omission).</li>
+ * </ul>
+ * For each proxy the CPU time it used ({@code utime+stime} from {@code /proc}: this JVM, which runs Lectern, and
+ * nginx's master and workers) is divided by the requests it served: CPU microseconds per request, a figure that
+ * contention on a shared machine disturbs far less than throughput. The warm-up runs at least
+ * {@code --warmup-seconds} and goes on until this JVM's JIT has settled (under 10 ms of compilation in a 2 s slice).
+ * The targets are then measured in short rounds, alternating, the order rotating each round, so that a machine shared
+ * with other work loads them alike. Printed per round: req/s and percentiles for both phases and the CPU figures; then
+ * per round and as the median: Lectern's throughput as a fraction of nginx's, the p99 each proxy adds to the direct
+ * path at the fixed rate, and CPU microseconds per request.
  */
 public final class AvatarProxyBench {
     private static final String TOKEN = "bench-token";
+    /** Jiffies per second of /proc/<pid>/stat ({@code getconf CLK_TCK}); 100 on every Linux this runs on. */
+    private static final long CLOCK_TICKS = clockTicks();
 
     private AvatarProxyBench() {}
 
-    /** One phase's figures: requests per second and latency percentiles in milliseconds. */
-    record Result(String name, double rps, double p50, double p99, double p999) {
+    /** One phase's figures: requests, requests per second and latency percentiles in milliseconds. */
+    record Result(String name, long requests, double rps, double p50, double p99, double p999) {
         static Result of(String name, long requests, double seconds, long[] sortedMicros) {
-            return new Result(name, requests / seconds, pct(sortedMicros, 50), pct(sortedMicros, 99),
+            return new Result(name, requests, requests / seconds, pct(sortedMicros, 50), pct(sortedMicros, 99),
                     pct(sortedMicros, 99.9));
         }
 
@@ -66,15 +83,19 @@ public final class AvatarProxyBench {
         }
 
         String line() {
-            return String.format(Locale.ROOT, "RESULT %s %.3f %.4f %.4f %.4f", name, rps, p50, p99, p999);
+            return String.format(Locale.ROOT, "RESULT %s %d %.3f %.4f %.4f %.4f", name, requests, rps, p50, p99,
+                    p999);
         }
 
         static Result parse(String line) {
             String[] f = line.split(" ");
-            return new Result(f[1], Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
-                    Double.parseDouble(f[5]));
+            return new Result(f[1], Long.parseLong(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
+                    Double.parseDouble(f[5]), Double.parseDouble(f[6]));
         }
     }
+
+    /** A phase's load figures with the CPU the target spent on it (NaN when not measured, as for direct). */
+    record Measured(Result load, double cpuMicrosPerRequest) {}
 
     public static void main(String[] args) throws Exception {
         if (args.length == 1 && args[0].equals("--load")) {
@@ -82,11 +103,12 @@ public final class AvatarProxyBench {
             return;
         }
         int connections = 16;
-        int seconds = 10;
+        int seconds = 3;
         int bodyBytes = 1024;
         int ioThreads = 1;
-        int rounds = 3;
+        int rounds = 10;
         int warmupSeconds = 15;
+        int rate = 2000;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--connections" -> connections = Integer.parseInt(args[i + 1]);
@@ -95,6 +117,7 @@ public final class AvatarProxyBench {
                 case "--io-threads" -> ioThreads = Integer.parseInt(args[i + 1]);
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
                 case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(args[i + 1]);
+                case "--rate" -> rate = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -107,36 +130,39 @@ public final class AvatarProxyBench {
                     .get(60, TimeUnit.SECONDS);
             int backend = a.port();
             System.out.printf(Locale.ROOT, "backend (avatar instance %s) on port %d; %d connections, %d s per phase,"
-                    + " %d rounds, %d-byte bodies, %d Lectern I/O thread(s); load average before: %s%n",
-                    a.instanceId(), backend, connections, seconds, rounds, bodyBytes, ioThreads, loadAverage());
+                    + " %d rounds, open-loop latency at %d req/s, %d-byte bodies, %d Lectern I/O thread(s) and as"
+                    + " many nginx workers; load average before: %s%n",
+                    a.instanceId(), backend, connections, seconds, rounds, rate, bodyBytes, ioThreads, loadAverage());
             try (ProxyBenchServer lectern = new ProxyBenchServer(config, avatars, TOKEN, "bench-user")) {
-                Process nginx = startNginx(tmp, backend);
+                Process nginx = startNginx(tmp, backend, ioThreads);
                 try {
+                    long self = ProcessHandle.current().pid();
                     List<Target> targets = new ArrayList<>();
-                    targets.add(new Target("direct", backend, "/payload"));
-                    targets.add(new Target("lectern", lectern.port(), "/api/webrtc/payload"));
+                    targets.add(new Target("direct", backend, "/payload", null));
+                    targets.add(new Target("lectern", lectern.port(), "/api/webrtc/payload",
+                            () -> cpuTicks(List.of(self))));
                     if (nginx != null) {
-                        targets.add(new Target("nginx", nginxPort, "/api/webrtc/payload"));
+                        long master = nginx.pid();
+                        targets.add(new Target("nginx", nginxPort, "/api/webrtc/payload",
+                                () -> cpuTicks(withChildren(master))));
                     }
-                    // warm-up: the JIT of Lectern (and of the load generator) before anything counts
-                    for (Target t : targets) {
-                        int s = t.name().equals("lectern") ? warmupSeconds : Math.max(2, warmupSeconds / 3);
-                        load.run(t, connections, s);
-                        load.run(t, 1, Math.max(1, s / 3));
-                    }
-                    List<Map<String, Result[]>> byRound = new ArrayList<>();
+                    warmUp(load, targets, connections, rate, warmupSeconds);
+                    int n = connections;
+                    int phaseSeconds = seconds;
+                    int perSecond = rate;
+                    List<Map<String, Measured[]>> byRound = new ArrayList<>();
                     for (int r = 0; r < rounds; r++) {
-                        // interleaved, and the order rotates each round, so drift in the machine's load hits all alike
-                        Map<String, Result[]> round = new LinkedHashMap<>();
+                        // alternating, the order rotating each round, so drift in the machine's load hits all alike
+                        Map<String, Measured[]> round = new LinkedHashMap<>();
                         for (int k = 0; k < targets.size(); k++) {
                             Target t = targets.get((k + r) % targets.size());
-                            round.put(t.name(), new Result[] {load.run(t, connections, seconds),
-                                    load.run(t, 1, seconds)});
+                            round.put(t.name(), new Measured[] {measure(t, () -> load.closed(t, n, phaseSeconds)),
+                                    measure(t, () -> load.open(t, n, phaseSeconds, perSecond))});
                         }
                         byRound.add(round);
-                        report(r + 1, round);
+                        report(r + 1, round, rate);
                     }
-                    summary(byRound, connections);
+                    summary(byRound, connections, rate);
                 } finally {
                     if (nginx != null) {
                         nginx.destroy();
@@ -149,8 +175,98 @@ public final class AvatarProxyBench {
         }
     }
 
-    /** A proxy (or the backend itself) to put load on. */
-    record Target(String name, int port, String path) {}
+    /** A proxy (or the backend itself) to put load on, and how to read the CPU time it has used, in jiffies. */
+    record Target(String name, int port, String path, LongSupplier cpuTicks) {}
+
+    @FunctionalInterface
+    interface Phase {
+        Result run() throws IOException;
+    }
+
+    private static Measured measure(Target t, Phase phase) throws IOException {
+        long before = t.cpuTicks() == null ? 0 : t.cpuTicks().getAsLong();
+        Result r = phase.run();
+        if (t.cpuTicks() == null || r.requests() == 0) {
+            return new Measured(r, Double.NaN);
+        }
+        long ticks = t.cpuTicks().getAsLong() - before;
+        return new Measured(r, ticks * 1e6 / CLOCK_TICKS / r.requests());
+    }
+
+    /**
+     * Every target is loaded for a while (the load generator's JIT), Lectern for at least {@code minSeconds} and
+     * then until its JIT has settled: a 2 s slice of load that costs under 10 ms of compilation, or 4x the minimum.
+     */
+    private static void warmUp(LoadClient load, List<Target> targets, int connections, int rate, int minSeconds)
+            throws IOException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        for (Target t : targets) {
+            if (!t.name().equals("lectern")) {
+                int s = Math.max(2, minSeconds / 3);
+                load.closed(t, connections, s);
+                load.open(t, connections, Math.max(1, s / 2), rate);
+            }
+        }
+        Target lectern = targets.stream().filter(t -> t.name().equals("lectern")).findFirst().orElseThrow();
+        long started = System.nanoTime();
+        long maxNanos = TimeUnit.SECONDS.toNanos(4L * Math.max(1, minSeconds));
+        long lastJit = jit.getTotalCompilationTime();
+        long sliceJit = Long.MAX_VALUE;
+        int slices = 0;
+        while (true) {
+            load.closed(lectern, connections, 1);
+            load.open(lectern, connections, 1, rate);
+            slices++;
+            long nowJit = jit.getTotalCompilationTime();
+            sliceJit = nowJit - lastJit;
+            lastJit = nowJit;
+            long elapsed = System.nanoTime() - started;
+            if (elapsed >= TimeUnit.SECONDS.toNanos(minSeconds) && sliceJit < 10 || elapsed >= maxNanos) {
+                break;
+            }
+        }
+        System.out.printf(Locale.ROOT, "warm-up: Lectern %d s (%d slices; JIT %d ms in the last 2 s slice, %d ms"
+                + " in all)%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), slices, sliceJit,
+                lastJit);
+    }
+
+    private static long clockTicks() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            p.waitFor(5, TimeUnit.SECONDS);
+            return Long.parseLong(out);
+        } catch (IOException | RuntimeException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
+        }
+    }
+
+    /** utime + stime of these processes, in jiffies; a process that has gone counts nothing. */
+    static long cpuTicks(List<Long> pids) {
+        long sum = 0;
+        for (long pid : pids) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                // the command name (field 2) may hold spaces: fields are counted after its closing parenthesis
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                sum += Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
+            } catch (IOException | RuntimeException e) {
+                // exited
+            }
+        }
+        return sum;
+    }
+
+    /** The process and its children (nginx's workers). */
+    static List<Long> withChildren(long pid) {
+        List<Long> pids = new ArrayList<>();
+        pids.add(pid);
+        ProcessHandle.of(pid).ifPresent(h -> h.children().forEach(c -> pids.add(c.pid())));
+        return pids;
+    }
 
     private static String loadAverage() {
         try {
@@ -203,7 +319,7 @@ public final class AvatarProxyBench {
 
     private static int nginxPort;
 
-    private static Process startNginx(Path tmp, int backend) throws Exception {
+    private static Process startNginx(Path tmp, int backend, int workers) throws Exception {
         String binary = null;
         for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/local/sbin").split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nginx"))) {
@@ -221,7 +337,8 @@ public final class AvatarProxyBench {
         Path prefix = tmp.resolve("nginx");
         Files.createDirectories(prefix.resolve("logs"));
         String conf = String.join("\n",
-                "worker_processes 1;",
+                // as many workers as Lectern has I/O threads (0 there means one per core, as auto does here)
+                "worker_processes " + (workers > 0 ? Integer.toString(workers) : "auto") + ";",
                 "daemon off;",
                 "pid " + prefix.resolve("nginx.pid") + ";",
                 "error_log " + prefix.resolve("logs/error.log") + " warn;",
@@ -271,6 +388,8 @@ public final class AvatarProxyBench {
     /**
      * The load generator: one JVM of its own for the whole run (so it is as warm for the last target as for the
      * first, and never shares a heap or GC with a target), told each phase on its stdin, answering one RESULT line.
+     * Its young generation is large enough that it rarely collects during a phase: its pauses would count as the
+     * targets' latency.
      */
     static final class LoadClient implements AutoCloseable {
         private final Process process;
@@ -279,15 +398,26 @@ public final class AvatarProxyBench {
 
         LoadClient() throws IOException {
             process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-cp", System.getProperty("java.class.path"), AvatarProxyBench.class.getName(),
-                    "--load").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    "-Xms1g", "-Xmx1g", "-Xmn768m", "-XX:+AlwaysPreTouch", "-cp", System.getProperty("java.class.path"),
+                    AvatarProxyBench.class.getName(), "--load").redirectError(ProcessBuilder.Redirect.INHERIT).start();
             out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8));
             in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         }
 
-        Result run(Target t, int connections, int seconds) throws IOException {
-            in.write(t.name() + " " + t.port() + " " + t.path() + " " + connections + " " + seconds + "\n");
+        /** Closed loop: each connection sends its next request as soon as the previous answer is in. */
+        Result closed(Target t, int connections, int seconds) throws IOException {
+            return send(t, connections, seconds, 0);
+        }
+
+        /** Open loop: {@code rate} requests per second in all, spread evenly over the connections. */
+        Result open(Target t, int connections, int seconds, int rate) throws IOException {
+            return send(t, connections, seconds, rate);
+        }
+
+        private Result send(Target t, int connections, int seconds, int rate) throws IOException {
+            in.write(t.name() + " " + t.port() + " " + t.path() + " " + connections + " " + seconds + " " + rate
+                    + "\n");
             in.flush();
             String line;
             while ((line = out.readLine()) != null) {
@@ -308,7 +438,7 @@ public final class AvatarProxyBench {
         }
     }
 
-    /** The load generator's loop: {@code name port path connections seconds} per line in, a RESULT line out. */
+    /** The load generator's loop: {@code name port path connections seconds rate} per line in, a RESULT line out. */
     private static void loadServer() throws IOException {
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in,
                 StandardCharsets.UTF_8));
@@ -317,7 +447,7 @@ public final class AvatarProxyBench {
             String[] f = line.trim().split(" ");
             try {
                 System.out.println(run(f[0], Integer.parseInt(f[1]), f[2], Integer.parseInt(f[3]),
-                        Integer.parseInt(f[4])).line());
+                        Integer.parseInt(f[4]), Integer.parseInt(f[5])).line());
             } catch (Exception e) {
                 System.out.println("FAILED " + f[0] + ": " + e);
             }
@@ -325,17 +455,25 @@ public final class AvatarProxyBench {
         }
     }
 
-    private static Result run(String name, int port, String path, int connections, int seconds) throws Exception {
+    /**
+     * One phase. With {@code rate == 0} each connection loops as fast as it is answered; otherwise request k of
+     * connection i is due at {@code start + (k * connections + i) / rate} and its latency runs from then, so the time
+     * a request waits behind a slow one is counted too.
+     */
+    private static Result run(String name, int port, String path, int connections, int seconds, int rate)
+            throws Exception {
         byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long started = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(rate > 0 ? 20 : 0); // time to connect
+        long end = started + TimeUnit.SECONDS.toNanos(seconds);
+        double intervalNanos = rate > 0 ? 1e9 * connections / rate : 0;
         List<long[]> perThread = new ArrayList<>();
         long[] counts = new long[connections];
         Thread[] threads = new Thread[connections];
         Throwable[] error = new Throwable[1];
-        long started = System.nanoTime();
         for (int t = 0; t < connections; t++) {
-            long[] lat = new long[4_000_000 / connections];
+            long[] lat = new long[(rate > 0 ? (int) Math.min(4_000_000L, (long) rate * seconds + 16) : 4_000_000)
+                    / connections + 1];
             perThread.add(lat);
             int index = t;
             threads[t] = new Thread(() -> {
@@ -344,8 +482,23 @@ public final class AvatarProxyBench {
                     OutputStream out = s.getOutputStream();
                     InputStream in = new BufferedInputStream(s.getInputStream(), 65536);
                     int n = 0;
-                    while (System.nanoTime() < end) {
-                        long t0 = System.nanoTime();
+                    while (true) {
+                        long t0;
+                        if (rate > 0) {
+                            t0 = started + (long) ((n + (double) index / connections) * intervalNanos);
+                            if (t0 >= end) {
+                                break;
+                            }
+                            long wait;
+                            while ((wait = t0 - System.nanoTime()) > 0) {
+                                LockSupport.parkNanos(wait);
+                            }
+                        } else {
+                            t0 = System.nanoTime();
+                            if (t0 >= end) {
+                                break;
+                            }
+                        }
                         out.write(request);
                         out.flush();
                         readResponse(in);
@@ -364,7 +517,7 @@ public final class AvatarProxyBench {
         for (Thread t : threads) {
             t.join();
         }
-        double elapsed = (System.nanoTime() - started) / 1e9;
+        double elapsed = (Math.max(System.nanoTime(), end) - started) / 1e9;
         if (error[0] != null) {
             throw new IllegalStateException(name + ": load failed", error[0]);
         }
@@ -443,52 +596,72 @@ public final class AvatarProxyBench {
 
     // ------------------------------------------------------------------ report
 
-    private static void report(int round, Map<String, Result[]> results) {
+    private static void report(int round, Map<String, Measured[]> results, int rate) {
         System.out.println();
         System.out.printf(Locale.ROOT, "round %d (load average %s)%n", round, loadAverage());
-        System.out.printf(Locale.ROOT, "%-8s %12s %9s %9s %9s | %10s %9s %9s %9s%n", "target", "req/s (N)",
-                "p50 ms", "p99 ms", "p99.9 ms", "req/s (1)", "p50 ms", "p99 ms", "p99.9 ms");
-        for (Result[] r : results.values()) {
-            System.out.printf(Locale.ROOT, "%-8s %12.0f %9.3f %9.3f %9.3f | %10.0f %9.3f %9.3f %9.3f%n",
-                    r[0].name(), r[0].rps(), r[0].p50(), r[0].p99(), r[0].p999(),
-                    r[1].rps(), r[1].p50(), r[1].p99(), r[1].p999());
+        System.out.printf(Locale.ROOT, "%-8s %10s %8s %8s %8s %7s | %10s %8s %8s %8s %7s%n", "target",
+                "req/s (N)", "p50 ms", "p99 ms", "p99.9 ms", "CPU us", "req/s @" + rate, "p50 ms", "p99 ms",
+                "p99.9 ms", "CPU us");
+        for (Measured[] m : results.values()) {
+            Result n = m[0].load();
+            Result o = m[1].load();
+            System.out.printf(Locale.ROOT, "%-8s %10.0f %8.3f %8.3f %8.3f %7.1f | %10.0f %8.3f %8.3f %8.3f %7.1f%n",
+                    n.name(), n.rps(), n.p50(), n.p99(), n.p999(), m[0].cpuMicrosPerRequest(),
+                    o.rps(), o.p50(), o.p99(), o.p999(), m[1].cpuMicrosPerRequest());
         }
     }
 
-    /** Ratios per round and their medians: absolute figures drift with the machine's load, ratios much less. */
-    private static void summary(List<Map<String, Result[]>> rounds, int connections) {
-        List<Double> vsNginxN = new ArrayList<>();
-        List<Double> vsNginx1 = new ArrayList<>();
-        List<Double> vsDirectN = new ArrayList<>();
-        List<Double> addedP99N = new ArrayList<>();
-        List<Double> addedP991 = new ArrayList<>();
-        List<Double> nginxAddedP99N = new ArrayList<>();
-        List<Double> nginxAddedP991 = new ArrayList<>();
-        for (Map<String, Result[]> r : rounds) {
-            Result[] direct = r.get("direct");
-            Result[] lectern = r.get("lectern");
-            Result[] nginx = r.get("nginx");
-            vsDirectN.add(lectern[0].rps() / direct[0].rps());
-            addedP99N.add(lectern[0].p99() - direct[0].p99());
-            addedP991.add(lectern[1].p99() - direct[1].p99());
+    /** Ratios and differences per round and their medians: absolute figures drift with the machine's load. */
+    private static void summary(List<Map<String, Measured[]>> rounds, int connections, int rate) {
+        List<Double> vsNginx = new ArrayList<>();
+        List<Double> vsDirect = new ArrayList<>();
+        List<Double> addedP99 = new ArrayList<>();
+        List<Double> nginxAddedP99 = new ArrayList<>();
+        List<Double> addedP99Closed = new ArrayList<>();
+        List<Double> nginxAddedP99Closed = new ArrayList<>();
+        List<Double> cpuLectern = new ArrayList<>();
+        List<Double> cpuNginx = new ArrayList<>();
+        List<Double> cpuLecternOpen = new ArrayList<>();
+        List<Double> cpuNginxOpen = new ArrayList<>();
+        for (Map<String, Measured[]> r : rounds) {
+            Measured[] direct = r.get("direct");
+            Measured[] lectern = r.get("lectern");
+            Measured[] nginx = r.get("nginx");
+            vsDirect.add(lectern[0].load().rps() / direct[0].load().rps());
+            addedP99.add(lectern[1].load().p99() - direct[1].load().p99());
+            addedP99Closed.add(lectern[0].load().p99() - direct[0].load().p99());
+            cpuLectern.add(lectern[0].cpuMicrosPerRequest());
+            cpuLecternOpen.add(lectern[1].cpuMicrosPerRequest());
             if (nginx != null) {
-                vsNginxN.add(lectern[0].rps() / nginx[0].rps());
-                vsNginx1.add(lectern[1].rps() / nginx[1].rps());
-                nginxAddedP99N.add(nginx[0].p99() - direct[0].p99());
-                nginxAddedP991.add(nginx[1].p99() - direct[1].p99());
+                vsNginx.add(lectern[0].load().rps() / nginx[0].load().rps());
+                nginxAddedP99.add(nginx[1].load().p99() - direct[1].load().p99());
+                nginxAddedP99Closed.add(nginx[0].load().p99() - direct[0].load().p99());
+                cpuNginx.add(nginx[0].cpuMicrosPerRequest());
+                cpuNginxOpen.add(nginx[1].cpuMicrosPerRequest());
             }
         }
         System.out.println();
         System.out.println("per round, then the median:");
-        line("lectern adds p99 at " + connections + " connections (ms, vs direct)", addedP99N);
-        line("lectern adds p99 at 1 connection (ms, vs direct)", addedP991);
-        if (!vsNginxN.isEmpty()) {
-            line("nginx adds p99 at " + connections + " connections (ms, vs direct)", nginxAddedP99N);
-            line("nginx adds p99 at 1 connection (ms, vs direct)", nginxAddedP991);
-            line("lectern/nginx throughput at " + connections + " connections (target >= 0.9x)", vsNginxN);
-            line("lectern/nginx throughput at 1 connection", vsNginx1);
+        if (!vsNginx.isEmpty()) {
+            line("lectern/nginx throughput at " + connections + " connections (target >= 0.9x)", vsNginx);
         }
-        line("lectern/direct throughput at " + connections + " connections", vsDirectN);
+        line("lectern/direct throughput at " + connections + " connections", vsDirect);
+        line("lectern adds p99 at " + rate + " req/s (ms, vs direct; target < 1 ms)", addedP99);
+        if (!vsNginx.isEmpty()) {
+            line("nginx adds p99 at " + rate + " req/s (ms, vs direct)", nginxAddedP99);
+        }
+        line("lectern adds p99 at " + connections + " connections, closed loop (ms)", addedP99Closed);
+        if (!vsNginx.isEmpty()) {
+            line("nginx adds p99 at " + connections + " connections, closed loop (ms)", nginxAddedP99Closed);
+        }
+        line("lectern CPU us/request at " + connections + " connections", cpuLectern);
+        if (!vsNginx.isEmpty()) {
+            line("nginx CPU us/request at " + connections + " connections", cpuNginx);
+        }
+        line("lectern CPU us/request at " + rate + " req/s", cpuLecternOpen);
+        if (!vsNginx.isEmpty()) {
+            line("nginx CPU us/request at " + rate + " req/s", cpuNginxOpen);
+        }
     }
 
     private static void line(String label, List<Double> values) {

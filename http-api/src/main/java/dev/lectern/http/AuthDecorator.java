@@ -52,7 +52,18 @@ public final class AuthDecorator implements HttpDecorator {
         if (token == null) {
             throw ApiException.unauthorized("missing bearer token");
         }
-        return verifier.verify(token)
+        CompletionStage<Principal> verified = verifier.verify(token);
+        if (verified instanceof CompletableFuture<Principal> f && f.isDone() && !f.isCompletedExceptionally()) {
+            // the token checked without waiting (a signature, a cached look-up), as for nearly every request: the
+            // route runs now, with none of the stages below. The check itself still runs for every request, so a
+            // revoked token is refused on the very next one.
+            Principal p = f.getNow(null);
+            if (!p.has(access.minimumRole())) {
+                throw ApiException.forbidden("requires role " + access.minimumRole().wireName());
+            }
+            return next.handle(request.withPrincipal(p));
+        }
+        return verified
                 .exceptionally(err -> {
                     Throwable t = ErrorMapper.unwrap(err);
                     if (t instanceof InvalidTokenException e) {

@@ -7,44 +7,72 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Request headers as plain Java: names are case-insensitive, values in arrival order. */
+/**
+ * Request headers as plain Java: names are case-insensitive, values in arrival order. Kept as one flat array of
+ * lower-cased names and values, filled by one pass over the decoder's headers: a request carries a handful of
+ * headers and a route reads one or two, where a map of lists would cost a node and a list per header on every request.
+ */
 public final class Headers {
-    public static final Headers EMPTY = new Headers(Map.of());
+    public static final Headers EMPTY = new Headers(new String[0], 0);
 
-    private final Map<String, List<String>> values;
+    /** name0, value0, name1, value1, …; names lower-cased. */
+    private final String[] flat;
+    private final int size;
+    private volatile Map<String, List<String>> map;
 
-    private Headers(Map<String, List<String>> values) {
-        this.values = values;
+    private Headers(String[] flat, int size) {
+        this.flat = flat;
+        this.size = size;
     }
 
     public static Headers of(Iterable<Map.Entry<String, String>> entries) {
-        Map<String, List<String>> map = new LinkedHashMap<>();
+        String[] flat = new String[16];
+        int n = 0;
         for (Map.Entry<String, String> e : entries) {
-            String name = e.getKey().toLowerCase(Locale.ROOT);
-            List<String> seen = map.get(name);
-            if (seen == null) {
-                map.put(name, List.of(e.getValue())); // nearly every header comes once: no list to grow and copy
-            } else {
-                List<String> more = new ArrayList<>(seen.size() + 1);
-                more.addAll(seen);
-                more.add(e.getValue());
-                map.put(name, Collections.unmodifiableList(more));
+            if (n == flat.length) {
+                String[] bigger = new String[n * 2];
+                System.arraycopy(flat, 0, bigger, 0, n);
+                flat = bigger;
             }
+            flat[n++] = e.getKey().toLowerCase(Locale.ROOT); // no copy when it already is
+            flat[n++] = e.getValue();
         }
-        return new Headers(Collections.unmodifiableMap(map));
+        return new Headers(flat, n);
     }
 
     /** The first value of a header, or null. */
     public String get(String name) {
-        List<String> list = values.get(name.toLowerCase(Locale.ROOT));
-        return list == null || list.isEmpty() ? null : list.get(0);
+        for (int i = 0; i < size; i += 2) {
+            if (flat[i].equalsIgnoreCase(name)) {
+                return flat[i + 1];
+            }
+        }
+        return null;
     }
 
     public List<String> getAll(String name) {
-        return values.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+        List<String> values = null;
+        for (int i = 0; i < size; i += 2) {
+            if (flat[i].equalsIgnoreCase(name)) {
+                values = values == null ? new ArrayList<>(2) : values;
+                values.add(flat[i + 1]);
+            }
+        }
+        return values == null ? List.of() : Collections.unmodifiableList(values);
     }
 
+    /** All headers by lower-case name, made on first use. */
     public Map<String, List<String>> asMap() {
-        return values;
+        Map<String, List<String>> m = map;
+        if (m == null) {
+            Map<String, List<String>> built = new LinkedHashMap<>();
+            for (int i = 0; i < size; i += 2) {
+                built.computeIfAbsent(flat[i], k -> new ArrayList<>(1)).add(flat[i + 1]);
+            }
+            built.replaceAll((k, v) -> Collections.unmodifiableList(v));
+            m = Collections.unmodifiableMap(built);
+            map = m;
+        }
+        return m;
     }
 }

@@ -122,9 +122,16 @@ public final class HttpApp {
     }
 
     void record(String method, String template, int status, long nanos) {
-        // the registry's own look-up builds and hashes a meter id per call; routes and statuses are few, so the
-        // timers are kept by (method, route template, status), found with no allocation but the key
-        timers.computeIfAbsent(new TimerKey(method, template, status), this::timer).record(nanos, TimeUnit.NANOSECONDS);
+        timer(method, template, status).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The request timer of (method, route template, status). The registry's own look-up builds and hashes a meter id
+     * per call; routes and statuses are few, so the timers are kept here, found with no allocation but the key (and a
+     * connection that repeats a request keeps the last one it used and does not look at all).
+     */
+    Timer timer(String method, String template, int status) {
+        return timers.computeIfAbsent(new TimerKey(method, template, status), this::timer);
     }
 
     private record TimerKey(String method, String template, int status) {}

@@ -5,6 +5,7 @@ import dev.lectern.core.log.RequestIds;
 import dev.lectern.core.netty.ChannelAttrs;
 import dev.lectern.core.netty.ExpectedExceptions;
 import dev.lectern.core.netty.PipelineNames;
+import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
@@ -85,13 +86,33 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
     private ApiRequest pendingRequest;
     private int streamStatus = 200;
     private String remoteAddress;
+    /** The streaming handler of the request in progress, and the route that made it. */
+    private ChannelHandler streamHandler;
+    private StreamingRoute streamRoute;
+    /** A streaming handler left installed after its request ({@link StreamingRoute#keepInstalled}), and its route. */
+    private ChannelHandler parked;
+    private StreamingRoute parkedBy;
+    /** The request timer this connection used last, and what it times: a keep-alive client repeats itself. */
+    private Timer timer;
+    private String timerMethod;
+    private String timerTemplate;
+    private int timerStatus;
+    /** Between a channelRead and its channelReadComplete: a handler given messages now will see the complete too. */
+    private boolean reading;
 
     public HttpDispatchHandler(HttpApp app) {
         this.app = app;
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         if (lingering) {
             ReferenceCountUtil.release(msg); // the rest of a body already answered; the connection is closing
             return;
@@ -340,8 +361,9 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
             return;
         }
         ChannelHandler handler;
+        StreamingRoute streaming = route.streaming();
         try {
-            handler = route.streaming().newHandler(apiRequest);
+            handler = streaming.handler(apiRequest, parkedBy == streaming ? parked : null);
         } catch (Throwable t) {
             mode = Mode.DISCARD;
             releasePending();
@@ -350,13 +372,34 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
             return;
         }
         mode = Mode.STREAMING;
-        ctx.pipeline().addAfter(ctx.name(), PipelineNames.HTTP_STREAM, handler);
+        if (handler != parked) {
+            removeParked(ctx);
+            ctx.pipeline().addAfter(ctx.name(), PipelineNames.HTTP_STREAM, handler);
+        }
+        parked = null;
+        parkedBy = null;
+        streamHandler = handler;
+        streamRoute = streaming;
+        boolean handOver = !reading; // a later task, or a pipelined request started from a write
         ctx.fireChannelRead(request);
         while (!pendingStream.isEmpty() && mode == Mode.STREAMING) {
             ctx.fireChannelRead(pendingStream.poll());
         }
+        if (handOver && mode == Mode.STREAMING) {
+            // no read of the socket is in progress, so none will complete: say the batch is over, as a read would
+            ctx.fireChannelReadComplete();
+        }
         if (bodyDone) {
             maybeReset(ctx);
+        }
+    }
+
+    private void removeParked(ChannelHandlerContext ctx) {
+        ChannelHandler h = parked;
+        parked = null;
+        parkedBy = null;
+        if (h != null && ctx.pipeline().context(h) != null) {
+            ctx.pipeline().remove(h);
         }
     }
 
@@ -469,7 +512,13 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         accounted = true;
         app.inFlightCounter().decrementAndGet();
         long nanos = System.nanoTime() - startNanos;
-        app.record(method, template, status, nanos);
+        if (timer == null || !method.equals(timerMethod) || !template.equals(timerTemplate) || status != timerStatus) {
+            timer = app.timer(method, template, status);
+            timerMethod = method;
+            timerTemplate = template;
+            timerStatus = status;
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
         try (LogContext ignored = LogContext.push(requestId)) {
             access.atInfo()
                     .addKeyValue("method", method)
@@ -486,8 +535,17 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         if (!bodyDone || !responseDone || request == null) {
             return;
         }
-        if (mode == Mode.STREAMING && ctx.pipeline().get(PipelineNames.HTTP_STREAM) != null) {
-            ctx.pipeline().remove(PipelineNames.HTTP_STREAM);
+        if (mode == Mode.STREAMING) {
+            ChannelHandler h = streamHandler;
+            StreamingRoute by = streamRoute;
+            streamHandler = null;
+            streamRoute = null;
+            if (h != null && by.keepInstalled(h) && ctx.pipeline().context(h) != null) {
+                parked = h; // idle until the connection's next request on that route: no pipeline change per request
+                parkedBy = by;
+            } else if (ctx.pipeline().get(PipelineNames.HTTP_STREAM) != null) {
+                ctx.pipeline().remove(PipelineNames.HTTP_STREAM);
+            }
         }
         request = null;
         mode = Mode.NONE;

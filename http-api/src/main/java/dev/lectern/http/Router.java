@@ -10,18 +10,35 @@ import java.util.TreeSet;
 
 /** Method + path-template routing. Literal segments win over parameters, so {@code /rooms/new} beats {@code /rooms/{id}}. */
 public final class Router {
+    private static final int[] NONE = new int[0];
+
     private final List<Route> routes;
     private final List<CompiledTemplate> compiled;
+    /** For each segment count, the indexes (in match order) of the routes with that many segments. */
+    private final int[][] bySegmentCount;
 
     private Router(List<Route> routes) {
         List<Route> sorted = new ArrayList<>(routes);
         sorted.sort((a, b) -> CompiledTemplate.compare(a.template(), b.template()));
         this.routes = Collections.unmodifiableList(sorted);
         List<CompiledTemplate> c = new ArrayList<>();
+        int longest = 0;
         for (Route r : sorted) {
-            c.add(CompiledTemplate.of(r.template()));
+            CompiledTemplate t = CompiledTemplate.of(r.template());
+            c.add(t);
+            longest = Math.max(longest, t.segments().length);
         }
         this.compiled = c;
+        this.bySegmentCount = new int[longest + 1][];
+        for (int n = 0; n <= longest; n++) {
+            List<Integer> same = new ArrayList<>();
+            for (int i = 0; i < c.size(); i++) {
+                if (c.get(i).segments().length == n) {
+                    same.add(i);
+                }
+            }
+            bySegmentCount[n] = same.stream().mapToInt(Integer::intValue).toArray();
+        }
     }
 
     public static Builder builder() {
@@ -47,7 +64,9 @@ public final class Router {
             return new NotFound();
         }
         TreeSet<String> allowed = null; // only for a 405: most requests find their route and never need it
-        for (int i = 0; i < routes.size(); i++) {
+        // only templates with as many segments can match: a look-up, not a scan of every route
+        int[] candidates = segments.length < bySegmentCount.length ? bySegmentCount[segments.length] : NONE;
+        for (int i : candidates) {
             CompiledTemplate t = compiled.get(i);
             if (!t.matches(segments)) {
                 continue;
@@ -71,28 +90,51 @@ public final class Router {
     }
 
     /** A path template split into literal and {@code {param}} segments. */
-    record CompiledTemplate(String[] segments) {
+    record CompiledTemplate(String[] segments, String[] paramNames) {
+        private static final String[] NO_SEGMENTS = new String[0];
+
         static CompiledTemplate of(String template) {
             String[] s = split(template);
             if (s == null) {
                 throw new IllegalArgumentException("bad template " + template);
             }
-            return new CompiledTemplate(s);
+            String[] names = new String[s.length]; // the parameter's name, or null for a literal segment
+            for (int i = 0; i < s.length; i++) {
+                names[i] = isParam(s[i]) ? s[i].substring(1, s[i].length() - 1) : null;
+            }
+            return new CompiledTemplate(s, names);
         }
 
-        /** Splits a path on '/', rejecting empty inner segments, dot segments and encoded slashes. */
+        /**
+         * Splits a path on '/', rejecting empty inner segments, dot segments and encoded slashes. By hand, once per
+         * request: {@code String.split} builds a list and an array and copies them.
+         */
         static String[] split(String path) {
-            if (path.isEmpty() || path.charAt(0) != '/') {
+            int len = path.length();
+            if (len == 0 || path.charAt(0) != '/') {
                 return null;
             }
-            if (path.equals("/")) {
-                return new String[0];
+            if (len == 1) {
+                return NO_SEGMENTS;
             }
-            String trimmed = path.endsWith("/") ? path.substring(1, path.length() - 1) : path.substring(1);
-            String[] parts = trimmed.split("/", -1);
-            for (String p : parts) {
-                if (p.isEmpty() || p.equals(".") || p.equals("..")) {
-                    return null;
+            int end = path.charAt(len - 1) == '/' ? len - 1 : len; // one trailing slash is allowed
+            int count = 1;
+            for (int i = 1; i < end; i++) {
+                if (path.charAt(i) == '/') {
+                    count++;
+                }
+            }
+            String[] parts = new String[count];
+            int start = 1;
+            int k = 0;
+            for (int i = 1; i <= end; i++) {
+                if (i == end || path.charAt(i) == '/') {
+                    int n = i - start;
+                    if (n == 0 || path.charAt(start) == '.' && (n == 1 || n == 2 && path.charAt(start + 1) == '.')) {
+                        return null;
+                    }
+                    parts[k++] = path.substring(start, i);
+                    start = i + 1;
                 }
             }
             return parts;
@@ -104,7 +146,7 @@ public final class Router {
                 return false;
             }
             for (int i = 0; i < segments.length; i++) {
-                if (!isParam(segments[i]) && !segments[i].equals(path[i])) {
+                if (paramNames[i] == null && !segments[i].equals(path[i])) {
                     return false;
                 }
             }
@@ -114,16 +156,28 @@ public final class Router {
         /** The {@code {param}} values of a path that {@link #matches}. */
         Map<String, String> params(String[] path) {
             Map<String, String> params = null;
+            String onlyName = null;
+            String onlyValue = null;
             for (int i = 0; i < segments.length; i++) {
-                String t = segments[i];
-                if (isParam(t)) {
-                    if (params == null) {
-                        params = new LinkedHashMap<>(4);
-                    }
-                    params.put(t.substring(1, t.length() - 1), path[i]);
+                String name = paramNames[i];
+                if (name == null) {
+                    continue;
                 }
+                if (onlyName == null && params == null) {
+                    onlyName = name; // most templates have one parameter: Map.of, no map to build and copy
+                    onlyValue = path[i];
+                    continue;
+                }
+                if (params == null) {
+                    params = new LinkedHashMap<>(4);
+                    params.put(onlyName, onlyValue);
+                }
+                params.put(name, path[i]);
             }
-            return params == null ? Map.of() : Collections.unmodifiableMap(params);
+            if (params != null) {
+                return Map.copyOf(params);
+            }
+            return onlyName == null ? Map.of() : Map.of(onlyName, onlyValue);
         }
 
         static boolean isParam(String segment) {

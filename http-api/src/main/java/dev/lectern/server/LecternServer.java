@@ -48,6 +48,7 @@ import dev.lectern.rooms.SqlRoomEventSink;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.chat.ChatApi;
 import dev.lectern.http.api.HealthApi;
+import dev.lectern.media.AsyncHttpClients;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.netty.BackendPool;
 import dev.lectern.http.api.MetricsApi;
@@ -160,9 +161,10 @@ public final class LecternServer implements AutoCloseable {
                     ObjectsApi.PREFIX, clock);
             this.objects = objectStore(config.storage().objects().s3(), secrets, localObjects);
             closeables.push(objects);
-            AsyncHttpClient avatarHttp = Dsl.asyncHttpClient(Dsl.config().setThreadPoolName("lectern-livetalking")
+            EventLoopGroup avatarHttpLoop = AsyncHttpClients.newEventLoop("lectern-livetalking");
+            AsyncHttpClient avatarHttp = Dsl.asyncHttpClient(Dsl.config().setEventLoopGroup(avatarHttpLoop)
                     .setConnectTimeout(Duration.ofMillis(config.avatars().connectTimeoutMillis())));
-            closeables.push(avatarHttp);
+            closeables.push(() -> AsyncHttpClients.close(avatarHttp, avatarHttpLoop)); // awaited, not left running
             LiveTalkingClient liveTalking = new LiveTalkingClient(avatarHttp,
                     Duration.ofMillis(config.avatars().offerTimeoutMillis()),
                     Duration.ofMillis(config.avatars().requestTimeoutMillis()));

@@ -10,6 +10,7 @@ import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.ErrorMapper;
 import dev.lectern.http.Router;
+import dev.lectern.http.StreamingRoute;
 import dev.lectern.http.multipart.MultipartForm;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.http.multipart.MultipartUploadHandler;
@@ -86,6 +87,7 @@ public final class AvatarApi {
                 .summary("Release the caller's avatar instance")
                 .handle(r -> avatars.disconnect(r.requirePrincipal().userId()).thenApply(had ->
                         ApiResponse.json(Map.of("status", had ? "disconnected" : "not_connected"))));
+        StreamingRoute proxy = new ProxyRoute(); // one for both methods: a connection's handler serves either
         for (String method : List.of("GET", "POST")) {
             Router.RouteBuilder b = method.equals("GET") ? routes.get(WEBRTC_PREFIX + "{path}")
                     : routes.post(WEBRTC_PREFIX + "{path}");
@@ -93,7 +95,7 @@ public final class AvatarApi {
                     .summary("Proxy to the caller's avatar instance (LiveTalking API: offer, human, interrupt_talk,"
                             + " is_speaking, …); 502/504 when it is down or slow")
                     .errors(401, 404, 409, 502, 503, 504)
-                    .stream(this::proxy);
+                    .stream(proxy);
         }
     }
 
@@ -211,7 +213,29 @@ public final class AvatarApi {
         return t instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(t);
     }
 
-    private ChannelHandler proxy(ApiRequest r) {
+    /**
+     * {@code /api/webrtc/{path}}: the caller's target is looked up for every request (an instance that stopped or
+     * moved is noticed at once), but a keep-alive connection keeps one {@link ProxyFrontendHandler} for all its
+     * proxied requests.
+     */
+    private final class ProxyRoute implements StreamingRoute {
+        @Override
+        public ChannelHandler newHandler(ApiRequest request) {
+            return handler(request, null);
+        }
+
+        @Override
+        public ChannelHandler handler(ApiRequest request, ChannelHandler installed) {
+            return proxy(request, installed instanceof ProxyFrontendHandler h ? h : null);
+        }
+
+        @Override
+        public boolean keepInstalled(ChannelHandler handler) {
+            return handler instanceof ProxyFrontendHandler h && h.isIdle();
+        }
+    }
+
+    private ChannelHandler proxy(ApiRequest r, ProxyFrontendHandler installed) {
         String path = r.pathParam("path");
         if (!ProxyFrontendHandler.isValidPath(path)) {
             throw ApiException.notFound("no such avatar endpoint");
@@ -222,6 +246,9 @@ public final class AvatarApi {
                 throw new ApiException(502, "bad_gateway", "the avatar instance is not usable");
             }
             long timeout = path.equals("offer") ? config.offerTimeoutMillis() : config.requestTimeoutMillis();
+            if (installed != null && installed.reuse(ready.port(), path, timeout)) {
+                return installed;
+            }
             return new ProxyFrontendHandler(pool, ready.port(), path, timeout);
         }
         if (target instanceof ProxyTarget.Starting) {

@@ -11,6 +11,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -19,7 +21,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ public final class BackendPool implements AutoCloseable {
     /** How often each loop's sweeper looks for timed-out exchanges and idle connections. */
     static final long SWEEP_MILLIS = 50;
 
-    private final Map<EventLoop, LoopState> loops = new ConcurrentHashMap<>();
+    private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
     private final ChannelGroup all = new DefaultChannelGroup("avatar-backends", GlobalEventExecutor.INSTANCE);
     private volatile boolean closed;
 
@@ -61,21 +62,29 @@ public final class BackendPool implements AutoCloseable {
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis);
     }
 
-    /** An idle connection to 127.0.0.1:port on this loop, or a new one; always completes in a later task. */
-    public Future<Channel> acquire(EventLoop loop, int port) {
-        Promise<Channel> promise = loop.newPromise();
-        ArrayDeque<Channel> deque = deque(loop, port);
+    /**
+     * An idle connection to 127.0.0.1:port on this loop, taken at once, or null when there is none. The pool of a loop
+     * is touched only on that loop, so this takes no lock and schedules nothing: the common case of a proxied request
+     * costs a deque poll, not a promise and a task.
+     */
+    Channel pollIdle(Loop loop, int port) {
+        ArrayDeque<Channel> deque = loop.idle.get(port);
+        if (deque == null) {
+            return null;
+        }
         Channel ch;
         while ((ch = deque.pollFirst()) != null) {
-            ProxyBackendHandler h = handler(ch);
-            if (ch.isActive() && h != null) {
-                // completes after the caller's current task, like a fresh connect, so callers see one order of events
-                Channel reused = ch;
-                loop.execute(() -> promise.trySuccess(reused));
-                return promise;
+            if (ch.isActive() && handler(ch) != null) {
+                return ch;
             }
             ch.close();
         }
+        return null;
+    }
+
+    /** A new connection to 127.0.0.1:port on this loop ({@link #pollIdle} first); completes once connected. */
+    public Future<Channel> connect(EventLoop loop, int port) {
+        Promise<Channel> promise = loop.newPromise();
         if (closed) {
             return promise.setFailure(new IllegalStateException("proxy is shut down"));
         }
@@ -119,20 +128,12 @@ public final class BackendPool implements AutoCloseable {
         h.parkInPool(System.nanoTime());
     }
 
-    /**
-     * Fails the exchange with {@code timedOut()} once {@code deadlineNanos} has passed, unless {@link #unwatch} came
-     * first. One sweeper task per loop does this for every exchange: a timer per request, scheduled and cancelled
-     * tens of thousands of times a second, costs the event loop far more than a scan of the few in flight.
-     */
-    void watch(EventLoop loop, ProxyFrontendHandler exchange) {
-        state(loop).exchanges.add(exchange);
+    /** This loop's part of the pool, for callers that keep it (one look-up per connection, not per request). */
+    Loop loop(EventLoop loop) {
+        return state(loop);
     }
 
-    void unwatch(EventLoop loop, ProxyFrontendHandler exchange) {
-        state(loop).exchanges.remove(exchange);
-    }
-
-    private void sweep(LoopState state) {
+    private void sweep(Loop state) {
         long now = System.nanoTime();
         List<ProxyFrontendHandler> late = null;
         for (ProxyFrontendHandler e : state.exchanges) {
@@ -167,37 +168,57 @@ public final class BackendPool implements AutoCloseable {
     }
 
     private ArrayDeque<Channel> deque(EventLoop loop, int port) {
-        return state(loop).idle.computeIfAbsent(port, p -> new ArrayDeque<>());
+        Loop s = state(loop);
+        ArrayDeque<Channel> d = s.idle.get(port);
+        if (d == null) {
+            d = new ArrayDeque<>();
+            s.idle.put(port, d);
+        }
+        return d;
     }
 
-    private LoopState state(EventLoop loop) {
-        LoopState s = loops.get(loop);
+    private Loop state(EventLoop loop) {
+        Loop s = loops.get(loop);
         if (s == null) {
-            s = new LoopState();
+            s = new Loop();
             loops.put(loop, s);
-            LoopState created = s;
+            Loop created = s;
             s.sweeper = loop.scheduleWithFixedDelay(() -> sweep(created), SWEEP_MILLIS, SWEEP_MILLIS,
                     TimeUnit.MILLISECONDS);
         }
         return s;
     }
 
-    /** What one event loop owns; touched only on that loop. */
-    private static final class LoopState {
-        final Map<Integer, ArrayDeque<Channel>> idle = new HashMap<>();
+    /** What one event loop owns; touched only on that loop, so without locks. */
+    static final class Loop {
+        final IntObjectMap<ArrayDeque<Channel>> idle = new IntObjectHashMap<>();
         final Set<ProxyFrontendHandler> exchanges = new HashSet<>();
         ScheduledFuture<?> sweeper;
+
+        /**
+         * Fails the exchange with {@code timedOut()} once {@code deadlineNanos} has passed, unless {@link #unwatch}
+         * came first. One sweeper task per loop does this for every exchange: a timer per request, scheduled and
+         * cancelled tens of thousands of times a second, costs the event loop far more than a scan of the few in flight.
+         */
+        void watch(ProxyFrontendHandler exchange) {
+            exchanges.add(exchange);
+        }
+
+        void unwatch(ProxyFrontendHandler exchange) {
+            exchanges.remove(exchange);
+        }
     }
 
-    private static ProxyBackendHandler handler(Channel ch) {
-        return (ProxyBackendHandler) ch.pipeline().get(PipelineNames.PROXY_BACKEND);
+    /** The connection's avatar-side handler, the last in its pipeline; null once the pipeline is torn down. */
+    static ProxyBackendHandler handler(Channel ch) {
+        return ch.pipeline().last() instanceof ProxyBackendHandler h ? h : null;
     }
 
     /** Closes every backend connection, idle or busy. */
     @Override
     public void close() {
         closed = true;
-        for (LoopState s : loops.values()) {
+        for (Loop s : loops.values()) {
             s.sweeper.cancel(false);
         }
         all.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

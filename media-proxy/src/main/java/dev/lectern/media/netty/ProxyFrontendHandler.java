@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -38,43 +39,57 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The browser-side leg of the avatar proxy, for one request: installed by the HTTP dispatcher for
- * {@code /api/webrtc/{path}} once the caller is known, it forwards the request to 127.0.0.1 at the caller's own
- * instance port (from the {@link BackendPool}, on this channel's event loop) and streams the answer back.
+ * The browser-side leg of the avatar proxy: installed by the HTTP dispatcher for {@code /api/webrtc/{path}} once the
+ * caller is known, it forwards the request to 127.0.0.1 at the caller's own instance port (from the
+ * {@link BackendPool}, on this channel's event loop) and streams the answer back. One instance serves one exchange at
+ * a time; when an exchange has ended cleanly ({@link #isIdle()}) the dispatcher may leave it installed and hand it the
+ * connection's next proxied request with {@link #reuse}, so a keep-alive connection costs one handler and one pipeline
+ * change, not one per request.
  *
  * <p>Backpressure both ways. The browser's leg (auto-read off while the dispatcher hands it over) is read again only
  * after what it sent has been flushed to the avatar and the avatar's leg is writable. The avatar's leg reads by itself
  * (auto-read on: switching it off and on for every response would cost two {@code epoll_ctl} calls per request)
  * until a flush leaves the browser's leg unwritable; then auto-read goes off, and the browser's writability change
- * turns it back on. Nothing is buffered beyond the write-buffer water marks. Failures before the first response byte are JSON errors:
- * 502 when the instance cannot be reached or hangs up, 504 when it does not answer within the route's timeout (long
- * for {@code /offer}, which builds the avatar session first). A failure mid-response closes the connection. Every
- * message is released or handed on, on every branch.
+ * turns it back on. Nothing is buffered beyond the write-buffer water marks. What goes to the avatar during a read of
+ * the browser's leg is flushed once, when that read is complete. Failures before the first response byte are JSON
+ * errors: 502 when the instance cannot be reached or hangs up, 504 when it does not answer within the route's timeout
+ * (long for {@code /offer}, which builds the avatar session first). A failure mid-response closes the connection.
+ * Every message is released or handed on, on every branch.
  */
 public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(ProxyFrontendHandler.class);
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     /** Request headers that are about this hop or this user, not for the avatar. */
-    private static final List<CharSequence> DROPPED_REQUEST_HEADERS = List.of(HttpHeaderNames.CONNECTION,
+    private static final AsciiString[] DROPPED_REQUEST_HEADERS = {HttpHeaderNames.CONNECTION,
             HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.HOST, HttpHeaderNames.AUTHORIZATION,
-            HttpHeaderNames.COOKIE, HttpHeaderNames.EXPECT, "proxy-connection", "x-forwarded-for");
+            HttpHeaderNames.COOKIE, HttpHeaderNames.EXPECT, AsciiString.cached("proxy-connection"), X_FORWARDED_FOR};
     /** Response headers that are about the avatar's hop or would override Lectern's CORS and cookies. */
-    private static final List<CharSequence> DROPPED_RESPONSE_HEADERS = List.of(HttpHeaderNames.CONNECTION,
+    private static final AsciiString[] DROPPED_RESPONSE_HEADERS = {HttpHeaderNames.CONNECTION,
             HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.TRAILER,
-            HttpHeaderNames.UPGRADE, HttpHeaderNames.SET_COOKIE, "proxy-connection");
+            HttpHeaderNames.UPGRADE, HttpHeaderNames.SET_COOKIE, AsciiString.cached("proxy-connection")};
 
     private final BackendPool pool;
-    private final int port;
-    private final String path;
-    private final long headerTimeoutMillis;
-    private final String host;
+    // the exchange's target: set by the constructor and by reuse
+    private int port;
+    private String path;
+    private long headerTimeoutMillis;
+    private String host;
 
     private ChannelHandlerContext ctx;
+    private BackendPool.Loop loop;
+    /** The browser's address for X-Forwarded-For, worked out once per connection; "" when it has none. */
+    private String forwardedFor;
     private final ArrayDeque<HttpContent> waiting = new ArrayDeque<>(2);
+    /** The avatar's request until it is written, with its body when that came in the same read. */
     private HttpRequest backendRequest;
+    /** The avatar's response head until it is written, with the body when that came in the same read. */
+    private HttpResponse heldResponse;
     private Channel backend;
     private ProxyBackendHandler backendHandler;
     private long deadlineNanos;
+    private boolean connecting;
     private boolean watched;
     private boolean requestDone;
     private boolean responseStarted;
@@ -83,20 +98,59 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean keepBackend;
     private boolean frontendReadPending;
     private boolean backendReadPending;
+    private boolean backendFlushPending;
 
     /**
      * @param port the caller's instance port; the route has checked it belongs to the caller and the configured range
      * @param path the single path segment after {@code /api/webrtc/}, checked with {@link #isValidPath}
      */
     public ProxyFrontendHandler(BackendPool pool, int port, String path, long headerTimeoutMillis) {
+        this.pool = pool;
+        target(port, path, headerTimeoutMillis);
+    }
+
+    private void target(int port, String path, long headerTimeoutMillis) {
         if (!isValidPath(path)) {
             throw new IllegalArgumentException("invalid avatar path");
         }
-        this.pool = pool;
+        if (host == null || this.port != port) {
+            this.host = "127.0.0.1:" + port;
+        }
         this.port = port;
         this.path = path;
         this.headerTimeoutMillis = headerTimeoutMillis;
-        this.host = "127.0.0.1:" + port;
+    }
+
+    /**
+     * Whether the last exchange is over on both legs (the request read, the response written, no avatar connection,
+     * connect or timer left), so that this handler can stay installed and serve the connection's next request.
+     */
+    public boolean isIdle() {
+        return requestDone && responseDone && backend == null && !connecting && !watched && waiting.isEmpty();
+    }
+
+    /**
+     * Gets this idle handler ready for the connection's next proxied request, to another target if need be; false
+     * (and nothing changed) when it is not idle.
+     */
+    public boolean reuse(int port, String path, long headerTimeoutMillis) {
+        if (!isIdle() || !isValidPath(path)) {
+            return false;
+        }
+        target(port, path, headerTimeoutMillis);
+        backendRequest = null;
+        heldResponse = null;
+        backendHandler = null;
+        deadlineNanos = 0;
+        requestDone = false;
+        responseStarted = false;
+        responseDone = false;
+        failed = false;
+        keepBackend = false;
+        frontendReadPending = false;
+        backendReadPending = false;
+        backendFlushPending = false;
+        return true;
     }
 
     /** One plain path segment: letters, digits, {@code _ - .}, not starting with a dot; nothing else reaches the avatar. */
@@ -154,31 +208,53 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        for (CharSequence name : DROPPED_REQUEST_HEADERS) {
-            h.remove(name);
-        }
+        drop(h, DROPPED_REQUEST_HEADERS, false);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
-        req.setUri("/" + path + rawQuery(req.uri()));
+        req.setUri(uri(req.uri()));
         h.set(HttpHeaderNames.HOST, host);
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
-            h.set("x-forwarded-for", remote.getAddress().getHostAddress());
+        String forwarded = forwardedFor();
+        if (!forwarded.isEmpty()) {
+            h.set(X_FORWARDED_FOR, forwarded);
         }
         String requestId = ctx.channel().attr(ChannelAttrs.REQUEST_ID).get();
         if (requestId != null) {
-            h.set("x-request-id", requestId);
+            h.set(X_REQUEST_ID, requestId);
         }
         backendRequest = req instanceof HttpContent
                 ? new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), h) : req;
-        pool.acquire(ctx.channel().eventLoop(), port).addListener(this::onAcquired);
+        Channel idle = pool.pollIdle(loop(), port);
+        if (idle != null) {
+            attach(idle); // flushed when this read is complete
+        } else {
+            connecting = true;
+            pool.connect(ctx.channel().eventLoop(), port).addListener(this::onConnected);
+        }
     }
 
-    private static String rawQuery(String uri) {
-        int q = uri.indexOf('?');
-        if (q < 0) {
-            return "";
+    /** The pool's part for this connection's event loop, found once per connection. */
+    private BackendPool.Loop loop() {
+        if (loop == null) {
+            loop = pool.loop(ctx.channel().eventLoop());
         }
-        int hash = uri.indexOf('#', q);
-        return hash < 0 ? uri.substring(q) : uri.substring(q, hash);
+        return loop;
+    }
+
+    private String forwardedFor() {
+        if (forwardedFor == null) {
+            forwardedFor = ctx.channel().remoteAddress() instanceof InetSocketAddress remote
+                    && remote.getAddress() != null ? remote.getAddress().getHostAddress() : "";
+        }
+        return forwardedFor;
+    }
+
+    /** The avatar's URI: the one path segment and the browser's query, unchanged. */
+    private String uri(String browserUri) {
+        int q = browserUri.indexOf('?');
+        if (q < 0) {
+            return "/".concat(path);
+        }
+        int hash = browserUri.indexOf('#', q);
+        return "/" + path + (hash < 0 ? browserUri.substring(q) : browserUri.substring(q, hash));
     }
 
     private void onContent(HttpContent c) {
@@ -193,10 +269,29 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             waiting.add(c); // not connected yet: no more is read until it is, so this holds at most one read
             return;
         }
+        writeContent(c);
+        backendFlushPending = true;
+    }
+
+    /** A body part to the avatar, with the request ahead of it if that is still held. */
+    private void writeContent(HttpContent c) {
+        HttpRequest head = backendRequest;
+        if (head != null) {
+            backendRequest = null;
+            if (c instanceof LastHttpContent last) {
+                // the whole request in one read, as for every GET: one message through the pipeline, not two
+                backend.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                        last.content(), head.headers(), last.trailingHeaders()), backend.voidPromise());
+                return;
+            }
+            backend.write(head, backend.voidPromise());
+        }
         backend.write(c, backend.voidPromise()); // a failed write closes the backend (its exceptionCaught)
     }
 
-    private void onAcquired(Future<? super Channel> f) {
+    /** A new avatar connection is up (a later task: not inside a read, so it flushes itself). */
+    private void onConnected(Future<? super Channel> f) {
+        connecting = false;
         if (failed || !ctx.channel().isActive()) {
             if (f.isSuccess()) {
                 ((Channel) f.getNow()).close();
@@ -209,27 +304,43 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             fail(HttpResponseStatus.BAD_GATEWAY, "bad_gateway", "the avatar instance is not reachable");
             return;
         }
-        backend = (Channel) f.getNow();
-        backendHandler = (ProxyBackendHandler) backend.pipeline().get(dev.lectern.core.netty.PipelineNames.PROXY_BACKEND);
+        attach((Channel) f.getNow());
+        flushBackend();
+    }
+
+    /** Sends the request (and what has arrived of its body) on this avatar connection; the caller flushes. */
+    private void attach(Channel ch) {
+        backend = ch;
+        backendHandler = BackendPool.handler(ch);
         backendHandler.attach(this);
-        backend.write(backendRequest, backend.voidPromise());
-        backendRequest = null;
         HttpContent c;
         while ((c = waiting.poll()) != null) {
-            backend.write(c, backend.voidPromise());
+            writeContent(c);
         }
-        backend.flush();
+        backendFlushPending = true; // the request itself, if no body part came with it, goes out at the flush
         deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(headerTimeoutMillis);
         watched = true;
-        pool.watch(ctx.channel().eventLoop(), this);
+        loop().watch(this);
+    }
+
+    /** One flush for everything written to the avatar since the last; then the browser may send more if there is room. */
+    private void flushBackend() {
+        if (backendRequest != null) {
+            backend.write(backendRequest, backend.voidPromise()); // no body part came with it in this read
+            backendRequest = null;
+            backendFlushPending = true;
+        }
+        if (backendFlushPending) {
+            backendFlushPending = false;
+            backend.flush();
+        }
         readFrontendIfRoom(); // the backend reads by itself (auto-read) until the browser's leg is full
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (backend != null && !failed) {
-            backend.flush();
-            readFrontendIfRoom();
+            flushBackend();
         }
         ctx.fireChannelReadComplete();
     }
@@ -268,12 +379,28 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             responseStarted = true;
             keepBackend = HttpUtil.isKeepAlive(r);
             prepareResponse(r);
+            if (!(msg instanceof HttpContent)) {
+                heldResponse = r; // written with the body's first part, or when this read is complete
+                return;
+            }
+        }
+        if (heldResponse != null) {
+            HttpResponse head = heldResponse;
+            heldResponse = null;
+            if (msg instanceof LastHttpContent last) {
+                // the whole answer in one read, as for nearly every avatar call: one message through the
+                // pipeline and the encoder instead of two
+                msg = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(),
+                        head.headers(), last.trailingHeaders());
+            } else {
+                ctx.write(head, ctx.voidPromise());
+            }
         }
         if (msg instanceof LastHttpContent) {
             responseDone = true;
             finishExchange();
             if (requestDone) {
-                ctx.writeAndFlush(msg).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                ctx.writeAndFlush(msg, ctx.voidPromise()); // a failed write reaches exceptionCaught, which closes
             } else {
                 // answered before the whole body arrived: the rest of the body is not worth reading
                 ctx.writeAndFlush(msg).addListener(ChannelFutureListener.CLOSE);
@@ -292,22 +419,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void prepareResponse(HttpResponse r) {
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         HttpHeaders h = r.headers();
-        for (CharSequence name : DROPPED_RESPONSE_HEADERS) {
-            h.remove(name);
-        }
-        List<CharSequence> cors = null; // rare: collected first, as removing while iterating is not allowed
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (AsciiString.regionMatches(name, true, 0, "access-control-", 0, 15)) {
-                cors = cors == null ? new ArrayList<>(4) : cors;
-                cors.add(name);
-            }
-        }
-        if (cors != null) {
-            for (CharSequence name : cors) {
-                h.remove(name);
-            }
-        }
+        drop(h, DROPPED_RESPONSE_HEADERS, true);
         if (!HttpUtil.isContentLengthSet(r) && !HttpUtil.isTransferEncodingChunked(r)
                 && r.status().code() != 204 && r.status().code() != 304) {
             // the avatar ends its body by closing; the browser's connection stays usable with chunked encoding
@@ -315,9 +427,46 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Removes the headers named in {@code dropped}, and with {@code accessControl} every {@code access-control-*}
+     * one, in one pass over the headers there are: a message carries a handful, the lists name up to a dozen, and a
+     * removal per listed name would hash each of them on every request. Collected first, as removing while iterating
+     * is not allowed.
+     */
+    private static void drop(HttpHeaders h, AsciiString[] dropped, boolean accessControl) {
+        List<CharSequence> found = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (isOneOf(name, dropped)
+                    || accessControl && AsciiString.regionMatches(name, true, 0, "access-control-", 0, 15)) {
+                found = found == null ? new ArrayList<>(4) : found;
+                found.add(name);
+            }
+        }
+        if (found != null) {
+            for (CharSequence name : found) {
+                h.remove(name);
+            }
+        }
+    }
+
+    private static boolean isOneOf(CharSequence name, AsciiString[] names) {
+        int length = name.length();
+        for (AsciiString n : names) {
+            if (n.length() == length && n.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void onBackendReadComplete() {
         if (failed || responseDone) {
             return;
+        }
+        if (heldResponse != null) {
+            ctx.write(heldResponse, ctx.voidPromise());
+            heldResponse = null;
         }
         ctx.flush();
         if (!backendReadPending && !ctx.channel().isWritable()) {
@@ -340,6 +489,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         cancelTimeout();
         Channel b = backend;
         backend = null;
+        backendFlushPending = false;
         if (b == null) {
             return;
         }
@@ -353,6 +503,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     void onBackendClosed() {
         backend = null;
+        backendFlushPending = false;
         cancelTimeout();
         if (responseDone || failed) {
             return;
@@ -415,6 +566,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void closeBackend() {
         Channel b = backend;
         backend = null;
+        backendFlushPending = false;
         if (b != null) {
             backendHandler.detach();
             b.close();
@@ -424,7 +576,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void cancelTimeout() {
         if (watched) {
             watched = false;
-            pool.unwatch(ctx.channel().eventLoop(), this);
+            loop().unwatch(this);
         }
     }
 

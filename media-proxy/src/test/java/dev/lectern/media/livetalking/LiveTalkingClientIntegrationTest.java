@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.media.AsyncHttpClients;
 import dev.lectern.media.FakeAvatars;
 import dev.lectern.media.LocalAvatarManager;
+import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
@@ -28,6 +30,7 @@ class LiveTalkingClientIntegrationTest {
     private static InMemoryEphemeralStore store;
     private static LocalAvatarManager manager;
     private static AsyncHttpClient http;
+    private static EventLoopGroup httpLoop;
     private static LiveTalkingClient client;
     private static int intPort;
     private static int uuidPort;
@@ -36,7 +39,8 @@ class LiveTalkingClientIntegrationTest {
     static void start() {
         store = new InMemoryEphemeralStore();
         manager = new LocalAvatarManager(FakeAvatars.avatars(a -> { }), data, store);
-        http = Dsl.asyncHttpClient(Dsl.config().setConnectTimeout(Duration.ofSeconds(2)));
+        httpLoop = AsyncHttpClients.newEventLoop("test-livetalking");
+        http = Dsl.asyncHttpClient(Dsl.config().setConnectTimeout(Duration.ofSeconds(2)).setEventLoopGroup(httpLoop));
         client = new LiveTalkingClient(http, Duration.ofSeconds(10), Duration.ofSeconds(3));
         intPort = join(manager.start("u1", FakeAvatars.ANNA)).port();
         uuidPort = join(manager.start("u2", FakeAvatars.BOB)).port();
@@ -44,7 +48,7 @@ class LiveTalkingClientIntegrationTest {
 
     @AfterAll
     static void stop() throws Exception {
-        http.close();
+        AsyncHttpClients.close(http, httpLoop); // awaited: the leak check after this class must see a quiet heap
         manager.close();
         store.close();
     }

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,29 @@ class ProxyFrontendHandlerTest {
             JsonNode body = Json.MAPPER.readTree(ByteBufUtil.getBytes(r.content()));
             assertThat(body.get("error").asText()).isEqualTo("bad_gateway");
             assertThat(body.get("requestId").asText()).isEqualTo("req-1");
+        } finally {
+            r.release();
+        }
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aHandlerIsNotReusedBeforeItsExchangeIsOver() throws Exception {
+        ProxyFrontendHandler handler = new ProxyFrontendHandler(pool, 10000, "offer", 1000);
+        EmbeddedChannel ch = new EmbeddedChannel(handler);
+        assertThat(handler.isIdle()).isFalse(); // made for a request that has not arrived yet
+        assertThat(handler.reuse(10000, "human", 1000)).isFalse();
+
+        // here the connect fails at once, before the end of the request is read: answered with Connection: close,
+        // so no later request can reach this handler
+        ch.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/webrtc/offer"),
+                LastHttpContent.EMPTY_LAST_CONTENT);
+        ch.runPendingTasks();
+        FullHttpResponse r = ch.readOutbound();
+        try {
+            assertThat(r.status().code()).isEqualTo(502);
+            assertThat(r.headers().get(HttpHeaderNames.CONNECTION)).isEqualToIgnoringCase("close");
         } finally {
             r.release();
         }
