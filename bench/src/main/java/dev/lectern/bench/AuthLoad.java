@@ -35,7 +35,7 @@ public final class AuthLoad {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 16;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         String redis = args.length > 2 ? args[2] : "";
-        Path data = Files.createTempDirectory("lectern-bench");
+        Path data = TempDirs.create("lectern-bench");
         Map<String, String> env = new HashMap<>(Map.of(
                 "LECTERN_HTTP__PORT", "0", "LECTERN_SIGNALING__PORT", "0", "LECTERN_HTTP__HOST", "127.0.0.1",
                 "LECTERN_STORAGE__DATA_DIR", data.toString(),

@@ -121,7 +121,7 @@ public final class AvatarProxyBench {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        Path tmp = Files.createTempDirectory("lectern-proxy-bench");
+        Path tmp = TempDirs.create("lectern-proxy-bench");
         ServerConfig config = config(tmp, bodyBytes, ioThreads);
         try (InMemoryEphemeralStore store = new InMemoryEphemeralStore();
              LocalAvatarManager avatars = new LocalAvatarManager(config.avatars(), tmp, store);

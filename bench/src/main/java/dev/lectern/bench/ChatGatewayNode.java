@@ -38,7 +38,7 @@ public final class ChatGatewayNode {
     }
 
     private static ServerConfig config(String base) throws Exception {
-        Path data = Files.createTempDirectory("lectern-bench");
+        Path data = TempDirs.create("lectern-bench");
         Map<String, String> env = new HashMap<>();
         env.put("LECTERN_HTTP__PORT", "0");
         env.put("LECTERN_SIGNALING__PORT", "0");

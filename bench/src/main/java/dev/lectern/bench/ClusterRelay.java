@@ -180,7 +180,7 @@ public final class ClusterRelay {
         pb.environment().put("LECTERN_STORAGE__REDIS__KEY_PREFIX", prefix);
         pb.environment().put("LECTERN_CLUSTER__MODE", "redis");
         pb.environment().put("LECTERN_CLUSTER__NODE_ID", nodeId);
-        pb.environment().put("LECTERN_STORAGE__DATA_DIR", Files.createTempDirectory("lectern-bench-data").toString());
+        pb.environment().put("LECTERN_STORAGE__DATA_DIR", TempDirs.create("lectern-bench-data").toString());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return pb.start();
     }

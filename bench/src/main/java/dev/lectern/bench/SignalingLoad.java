@@ -194,7 +194,7 @@ public final class SignalingLoad {
         pb.environment().put("LECTERN_HTTP__PORT", Integer.toString(port));
         pb.environment().put("LECTERN_SIGNALING__PORT", Integer.toString(port));
         pb.environment().put("LECTERN_SIGNALING__DEV_MODE", "true");
-        pb.environment().put("LECTERN_STORAGE__DATA_DIR", Files.createTempDirectory("lectern-bench-data").toString());
+        pb.environment().put("LECTERN_STORAGE__DATA_DIR", TempDirs.create("lectern-bench-data").toString());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return pb.start();
     }
