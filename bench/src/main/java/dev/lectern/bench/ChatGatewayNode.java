@@ -7,7 +7,6 @@ import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.server.LecternServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
