@@ -123,9 +123,9 @@ public final class ClusterRelay {
                 measure(first ? warmup : 3);
                 first = false;
                 double[] r = measure(seconds);
-                System.out.printf(Locale.ROOT, "target %d msg/s for %d s: relayed %.0f msg/s across nodes,"
+                System.out.printf(Locale.ROOT, "target %d msg/s for %d s: relayed %.0f msg/s %s,"
                         + " latency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms%n",
-                        rate, seconds, r[0], r[1], r[2], r[3], r[4]);
+                        rate, seconds, r[0], localRooms ? "within nodes" : "across nodes", r[1], r[2], r[3], r[4]);
             }
             sending = false;
             for (int n = 0; n < 2; n++) {
