@@ -270,10 +270,14 @@ try {
     step('room-chat');
     await pageB.getByLabel('Message to the room').fill('Hello from B');
     await pageB.getByLabel('Message to the room').press('Enter');
+    // each page shows a message when the server relays it, its sender's own page included: wait for both, as the
+    // two pages read their sockets independently
     await pageA.locator('#room-messages li', { hasText: 'Hello from B' }).waitFor();
+    await pageB.locator('#room-messages li', { hasText: 'Hello from B' }).waitFor();
     await pageA.getByLabel('Message to the room').fill('Hi B, A here');
     await pageA.getByRole('button', { name: 'Send' }).click();
     await pageB.locator('#room-messages li', { hasText: 'Hi B, A here' }).waitFor();
+    await pageA.locator('#room-messages li', { hasText: 'Hi B, A here' }).waitFor();
     result.roomChatA = await pageA.locator('#room-messages li .text').allTextContents();
     result.roomChatB = await pageB.locator('#room-messages li .text').allTextContents();
     await pageA.screenshot({ path: join(shots, 'room.png') });
