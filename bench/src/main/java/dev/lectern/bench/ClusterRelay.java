@@ -41,10 +41,11 @@ public final class ClusterRelay {
     private final CountDownLatch joined;
     private volatile long periodNanos = TimeUnit.SECONDS.toNanos(1);
     private volatile boolean sending;
-    private boolean localRooms;
+    private final boolean localRooms;
 
-    private ClusterRelay(int clients) {
+    private ClusterRelay(int clients, boolean localRooms) {
         this.clients = clients;
+        this.localRooms = localRooms;
         this.joined = new CountDownLatch(clients);
     }
 
@@ -78,9 +79,7 @@ public final class ClusterRelay {
         if (clients % 2 != 0 || clients < 2) {
             throw new IllegalArgumentException("--clients must be even and >= 2");
         }
-        ClusterRelay bench = new ClusterRelay(clients);
-        bench.localRooms = localRooms;
-        bench.run(rates, seconds, warmup, redis);
+        new ClusterRelay(clients, localRooms).run(rates, seconds, warmup, redis);
         System.exit(0);
     }
 

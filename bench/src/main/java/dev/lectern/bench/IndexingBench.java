@@ -129,9 +129,7 @@ public final class IndexingBench {
                         nanos[(int) (queries * 0.99)] / 1e6, nanos[queries - 1] / 1e6, 100 * withSources / queries);
             }
         } finally {
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempDirs.delete(dir);
         }
     }
 

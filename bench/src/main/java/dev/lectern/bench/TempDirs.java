@@ -21,7 +21,8 @@ final class TempDirs {
         }
     }
 
-    private static void delete(Path dir) {
+    /** Deletes a directory with everything in it, as far as it can. */
+    static void delete(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

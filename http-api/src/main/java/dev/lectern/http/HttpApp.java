@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -119,10 +118,6 @@ public final class HttpApp {
         } catch (Throwable t) {
             return CompletableFuture.failedFuture(t);
         }
-    }
-
-    void record(String method, String template, int status, long nanos) {
-        timer(method, template, status).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /**
