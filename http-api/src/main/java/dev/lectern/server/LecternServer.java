@@ -112,6 +112,7 @@ public final class LecternServer implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final AccountsModule accounts;
     private final Signaling signaling;
+    private final ClusterBus clusterBus;
     private final ObjectStore objects;
     private volatile boolean closed;
 
@@ -134,6 +135,11 @@ public final class LecternServer implements AutoCloseable {
         List<HealthCheck> health = new ArrayList<>();
         List<HttpDecorator> decorators = new ArrayList<>();
         Clock clock = Clock.systemUTC();
+        this.bossGroup = EventLoops.newGroup(1, "lectern-accept");
+        // Nothing blocks an event loop, so loops beyond one per core only add context switches (Netty's own default
+        // is two per core).
+        int ioThreads = http.ioThreads() > 0 ? http.ioThreads() : Runtime.getRuntime().availableProcessors();
+        this.workerGroup = EventLoops.newGroup(ioThreads, "lectern-io");
         try {
             this.accounts = new AccountsModule(config, secrets, blocking, closeables, tokensOverride);
             health.addAll(accounts.healthChecks());
@@ -210,7 +216,8 @@ public final class LecternServer implements AutoCloseable {
             this.app = new HttpApp(http, router, decorators, blocking, meters);
             RoomTutor tutor = new RoomTutor(transcripts, rooms, ai.conversations(), accounts.ephemeral, blocking,
                     Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
-            ClusterBus bus = clusterBus(config, accounts.ephemeral);
+            ClusterBus bus = clusterBus(config, accounts.ephemeral, workerGroup);
+            this.clusterBus = bus;
             closeables.push(bus);
             if (bus instanceof HealthCheck check) {
                 health.add(check);
@@ -229,14 +236,11 @@ public final class LecternServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             closeAll();
+            bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
         drainHooks.add(signaling::closeAll);
-        this.bossGroup = EventLoops.newGroup(1, "lectern-accept");
-        // Nothing blocks an event loop, so loops beyond one per core only add context switches (Netty's own default
-        // is two per core).
-        int ioThreads = http.ioThreads() > 0 ? http.ioThreads() : Runtime.getRuntime().availableProcessors();
-        this.workerGroup = EventLoops.newGroup(ioThreads, "lectern-io");
         logger.atInfo()
                 .addKeyValue("config", ConfigLoader.describe(config))
                 .addKeyValue("secrets", secrets.describe())
@@ -312,7 +316,7 @@ public final class LecternServer implements AutoCloseable {
     }
 
     /** The single-node bus, or rooms across nodes over the ephemeral store's Redis ({@code cluster.mode: redis}). */
-    private static ClusterBus clusterBus(ServerConfig config, EphemeralStore ephemeral) {
+    private static ClusterBus clusterBus(ServerConfig config, EphemeralStore ephemeral, EventLoopGroup loops) {
         ClusterConfig cc = config.cluster();
         String nodeId = cc.nodeId().isEmpty() ? EngineIoServer.newId() : cc.nodeId();
         if (!cc.redis()) {
@@ -321,7 +325,8 @@ public final class LecternServer implements AutoCloseable {
         if (!(ephemeral instanceof RedisEphemeralStore redis)) {
             throw new StartupException("cluster.mode: redis needs storage.redis.url (the Redis the nodes share)", null);
         }
-        return new RedisClusterBus(redis, nodeId, cc.heartbeatIntervalMillis(), cc.heartbeatTtlMillis(),
+        // its pub/sub connections on one of the server's loops: relays sent or received there need no thread hop
+        return new RedisClusterBus(redis, loops.next(), nodeId, cc.heartbeatIntervalMillis(), cc.heartbeatTtlMillis(),
                 cc.publishQueueLimit());
     }
 
@@ -441,6 +446,11 @@ public final class LecternServer implements AutoCloseable {
             logger.warn("shutdown grace period over with {} requests still in flight", app.inFlight());
         }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+            clusterBus.close(); // on the event loops: before they stop, with the departures just published
+        } catch (Exception e) {
+            logger.warn("cluster bus close failed", e);
+        }
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -52,6 +52,7 @@ public final class RedisEphemeralStore implements EphemeralStore {
     private final HostAndPort address;
     private final JedisClientConfig clientConfig;
     private final JedisPool pool;
+    private final RedisEndpoint endpoint;
     private final long confirmTimeoutMillis;
     /** SHA-1 of {@link #INCREMENT} once loaded, so that each increment sends 40 bytes instead of the script. */
     private volatile String incrementSha;
@@ -99,6 +100,8 @@ public final class RedisEphemeralStore implements EphemeralStore {
         // subscriber pings, and a read that sees nothing, not even the pong, for three intervals reconnects.
         int pingIntervalMillis = Math.max(1000, config.socketTimeoutMillis());
         this.pubSubReadTimeoutMillis = 3 * pingIntervalMillis;
+        this.endpoint = new RedisEndpoint(address.getHost(), address.getPort(), "rediss".equals(uri.getScheme()),
+                password == null ? "" : password, config.connectTimeoutMillis(), pingIntervalMillis);
         this.pinger = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lectern-redis-pubsub-ping");
             t.setDaemon(true);
@@ -118,6 +121,11 @@ public final class RedisEphemeralStore implements EphemeralStore {
     /** The full Redis name of a key or channel (with the configured prefix), for scripts and pipelines. */
     public String key(String key) {
         return k(key);
+    }
+
+    /** How to reach this Redis from a client of one's own (the password included: never log it). */
+    public RedisEndpoint endpoint() {
+        return endpoint;
     }
 
     /**

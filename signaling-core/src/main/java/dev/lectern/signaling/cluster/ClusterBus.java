@@ -12,8 +12,9 @@ import java.util.function.Function;
  * the single-node default; {@link RedisClusterBus} shares one Redis between nodes.
  *
  * <p>Every method returns at once and may be called from an event loop: implementations that talk to a network do
- * it on their own threads. Remote events reach the {@link Handler} on a bus thread, in the order in which the
- * originating node published them for that room.
+ * it off the caller's thread or without waiting. Remote events reach the {@link Handler} on a thread of the bus's
+ * (for {@link RedisClusterBus}: one event loop, or its worker thread for reaped members) and must not block it; those of
+ * one room arrive in the order in which the originating node published them.
  */
 public interface ClusterBus extends AutoCloseable {
     /** This node's id (what other nodes see as the origin of its events). */

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.json.Json;
-import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.core.store.RedisEphemeralStore;
 import dev.lectern.core.store.StoreUnavailableException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -14,15 +16,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -46,9 +48,11 @@ import redis.clients.jedis.params.SetParams;
  *       with its target id: the nodes that can hold the target are exactly the subscribers, so no node needs to know
  *       where a peer lives, and one channel keeps one order per room. Each message carries its origin (node id and
  *       start incarnation) and a sequence number: a node drops its own echoes and anything out of order.</li>
- *   <li>Threads: membership, subscriptions and heartbeats run on one worker thread (in submission order);
- *       publishing goes through a bounded queue drained by one publisher thread that pipelines {@code PUBLISH}es;
- *       remote events arrive on the store's subscriber thread. Nothing here blocks an event loop.</li>
+ *   <li>Threads: membership, subscriptions and heartbeats run on one worker thread (in submission order), with the
+ *       store's pooled connections. Room events travel on two Netty connections of {@link RedisPubSub} that live on
+ *       one of the server's event loops: an event published on that loop is written to Redis at once, one published
+ *       elsewhere is handed to the loop first; its sequence number is taken there, in the order of the writes. Remote
+ *       events are read and handed to the rooms on the same loop. Nothing here blocks an event loop.</li>
  * </ul>
  */
 public final class RedisClusterBus implements ClusterBus, HealthCheck {
@@ -87,6 +91,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             return out
             """;
     private static final String MEMBERS_SUFFIX = ":members";
+    private static final long CONFIRM_TIMEOUT_MILLIS = 5000;
 
     private final RedisEphemeralStore store;
     private final String nodeId;
@@ -95,27 +100,26 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private final long heartbeatTtlMillis;
     private final long roomTtlMillis;
     private final ScheduledExecutorService worker;
-    private final Thread publisher;
-    private final BlockingQueue<Outgoing> outgoing;
-    private final AtomicLong sequence = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
+    private final RedisPubSub pubSub;
+    /** The sequence number of the last event published (the pub/sub loop's only). */
+    private long sequence;
     private final AtomicLong outOfOrder = new AtomicLong();
-    /** Rooms with local members (worker thread only): how many, and the channel subscription. */
+    /** Rooms with local members (worker thread only): how many. */
     private final Map<String, Integer> interest = new HashMap<>();
-    private final Map<String, EphemeralStore.Subscription> subscriptions = new HashMap<>();
-    /** Last sequence seen per room and origin (subscriber thread; cleared by the worker on unsubscribe). */
-    private final Map<String, Map<String, Long>> lastSeen = new ConcurrentHashMap<>();
+    /** Last sequence seen per room and origin (the pub/sub loop's only). */
+    private final Map<String, Map<String, Long>> lastSeen = new HashMap<>();
     private final Map<Long, CompletableFuture<String>> pendingRequests = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
     private volatile Function<String, CompletionStage<String>> responder;
-    private EphemeralStore.Subscription nodeChannel;
     private volatile Handler handler;
     private volatile boolean up = true;
     private volatile boolean closed;
 
-    private record Outgoing(String channel, String payload) {}
-
-    public RedisClusterBus(RedisEphemeralStore store, String nodeId, long heartbeatIntervalMillis,
+    /**
+     * A bus whose pub/sub connections live on {@code loop} (one of the server's event loops), with at most
+     * {@code publishQueueLimit} room events waiting for Redis's answer.
+     */
+    public RedisClusterBus(RedisEphemeralStore store, EventLoop loop, String nodeId, long heartbeatIntervalMillis,
             long heartbeatTtlMillis, int publishQueueLimit) {
         this.store = store;
         this.nodeId = nodeId;
@@ -125,15 +129,22 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         this.heartbeatIntervalMillis = heartbeatIntervalMillis;
         this.heartbeatTtlMillis = heartbeatTtlMillis;
         this.roomTtlMillis = Math.max(2 * heartbeatTtlMillis, 60_000);
-        this.outgoing = new ArrayBlockingQueue<>(publishQueueLimit);
-        this.worker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lectern-cluster"));
-        this.publisher = daemon(this::publishLoop, "lectern-cluster-publish");
-    }
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lectern-cluster");
+            t.setDaemon(true);
+            return t;
+        });
+        this.pubSub = new RedisPubSub(loop, store.endpoint(), publishQueueLimit, new RedisPubSub.StateListener() {
+            @Override
+            public void up() {
+                markUp();
+            }
 
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+            @Override
+            public void down(String why) {
+                markDown(why);
+            }
+        });
     }
 
     @Override
@@ -149,8 +160,8 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     @Override
     public void start(Handler handler) {
         this.handler = handler;
-        publisher.start();
-        worker.execute(() -> nodeChannel = store.subscribe(nodeChannel(nodeId), this::onNodeMessage, up));
+        pubSub.start();
+        worker.execute(() -> subscribe(nodeChannel(nodeId), this::onNodeMessage));
         worker.execute(() -> {
             try {
                 reapNode(handler, nodeId, store.key(aliveKey(nodeId) + ":restarted")); // an earlier life's members
@@ -297,8 +308,14 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         CompletableFuture<String> answer = new CompletableFuture<>();
         pendingRequests.put(id, answer);
         ObjectNode q = Json.MAPPER.createObjectNode().put("q", id).put("f", nodeId).put("b", body);
-        if (!outgoing.offer(new Outgoing(nodeChannel(node), Json.write(q)))) {
-            answer.completeExceptionally(new IllegalStateException("cluster publish queue full"));
+        String payload = Json.write(q);
+        String channel = store.key(nodeChannel(node));
+        if (!pubSub.run(() -> {
+            if (!pubSub.publish(channel, payload)) {
+                answer.completeExceptionally(new IllegalStateException("redis is unreachable or behind"));
+            }
+        })) {
+            answer.completeExceptionally(new IllegalStateException("cluster bus is closed"));
         }
         return answer.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
                 .whenComplete((a, e) -> pendingRequests.remove(id));
@@ -309,11 +326,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         this.responder = responder;
     }
 
-    private void onNodeMessage(String message) {
-        JsonNode m;
-        try {
-            m = Json.MAPPER.readTree(message);
-        } catch (IOException e) {
+    private void onNodeMessage(ByteBuf message) {
+        JsonNode m = parse(message);
+        if (m == null) {
             logger.warn("ignoring a malformed message on this node's channel");
             return;
         }
@@ -332,7 +347,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         long id = m.get("q").asLong();
         r.apply(m.path("b").asText()).whenComplete((body, e) -> {
             ObjectNode reply = Json.MAPPER.createObjectNode().put("r", id).put("b", e == null ? body : "");
-            outgoing.offer(new Outgoing(nodeChannel(from), Json.write(reply)));
+            String payload = Json.write(reply);
+            String channel = store.key(nodeChannel(from));
+            pubSub.run(() -> pubSub.publish(channel, payload)); // refused ones are counted; the asker times out
         });
     }
 
@@ -354,8 +371,29 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private void acquire(String roomId) {
         int n = interest.merge(roomId, 1, Integer::sum);
         if (n == 1) {
-            lastSeen.remove(roomId);
-            subscriptions.put(roomId, store.subscribe(channel(roomId), message -> onMessage(roomId, message), up));
+            pubSub.run(() -> lastSeen.remove(roomId));
+            subscribe(channel(roomId), message -> onMessage(roomId, message));
+        }
+    }
+
+    /**
+     * Subscribes to a channel; while Redis is up, waits for the confirmation (on the worker thread, never a loop), so
+     * that what is published to it from then on is delivered. While it is down, the subscription is made once it is
+     * back.
+     */
+    private void subscribe(String channel, RedisPubSub.Listener listener) {
+        CompletableFuture<Void> confirmed = pubSub.subscribe(store.key(channel), listener);
+        if (!up) {
+            return;
+        }
+        try {
+            confirmed.get(CONFIRM_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            logger.debug("subscription to {} not yet confirmed; it is made when redis is reachable", channel);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            logger.debug("subscription to {} failed", channel, e.getCause());
         }
     }
 
@@ -363,11 +401,8 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private void release(String roomId) {
         Integer n = interest.computeIfPresent(roomId, (k, v) -> v == 1 ? null : v - 1);
         if (n == null) {
-            EphemeralStore.Subscription s = subscriptions.remove(roomId);
-            if (s != null) {
-                s.close();
-            }
-            lastSeen.remove(roomId);
+            pubSub.unsubscribe(store.key(channel(roomId)));
+            pubSub.run(() -> lastSeen.remove(roomId));
         }
     }
 
@@ -455,9 +490,13 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     }
 
     private void markDown(StoreUnavailableException e) {
+        markDown(e.getMessage());
+    }
+
+    private void markDown(String why) {
         if (up) {
             up = false;
-            logger.warn("cluster node {}: redis unavailable ({}); rooms go on locally", nodeId, e.getMessage());
+            logger.warn("cluster node {}: redis unavailable ({}); rooms go on locally", nodeId, why);
         }
     }
 
@@ -468,7 +507,6 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         ObjectNode envelope = Json.MAPPER.createObjectNode();
         envelope.put("o", nodeId);
         envelope.put("i", incarnation);
-        envelope.put("s", sequence.incrementAndGet());
         envelope.put("e", event.event());
         if (event.to() != null) {
             envelope.put("t", event.to());
@@ -477,73 +515,29 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             envelope.put("f", event.from());
         }
         envelope.set("d", event.data());
-        if (!outgoing.offer(new Outgoing(channel(roomId), Json.write(envelope)))) {
-            long n = dropped.incrementAndGet();
-            if (n == 1 || n % 10_000 == 0) {
-                logger.warn("cluster publish queue full: {} room events not sent to other nodes so far", n);
+        String body = Json.write(envelope); // encoded on the caller's thread; numbered on the loop, in write order
+        String channel = store.key(channel(roomId));
+        if (!pubSub.run(() -> {
+            long seq = ++sequence;
+            if (!pubSub.publish(channel, "{\"s\":" + seq + "," + body.substring(1))) {
+                countRefused();
             }
+        })) {
+            countRefused();
         }
     }
 
-    private void publishLoop() {
-        List<Outgoing> batch = new ArrayList<>(256);
-        while (!closed || !outgoing.isEmpty()) {
-            try {
-                Outgoing first = outgoing.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                outgoing.drainTo(batch, 255);
-                try {
-                    publishBatch(batch);
-                } catch (StoreUnavailableException e) {
-                    publishBatch(batch); // the pool dropped its dead connections: once more on a fresh one
-                }
-            } catch (StoreUnavailableException e) {
-                markDown(e);
-                dropped.addAndGet(batch.size());
-                pause(100);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                logger.warn("cluster publish failed", e);
-                dropped.addAndGet(batch.size());
-            } finally {
-                batch.clear();
-            }
+    private void countRefused() {
+        long n = pubSub.refused();
+        if (n == 1 || n % 10_000 == 0) {
+            logger.warn("{} room events not sent to other nodes so far (redis unreachable or behind)", n);
         }
     }
 
-    private void publishBatch(List<Outgoing> batch) {
-        store.withConnection(j -> {
-            if (batch.size() == 1) {
-                j.publish(store.key(batch.get(0).channel()), batch.get(0).payload());
-                return null;
-            }
-            Pipeline p = j.pipelined();
-            for (Outgoing o : batch) {
-                p.publish(store.key(o.channel()), o.payload());
-            }
-            p.sync();
-            return null;
-        });
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** On the store's subscriber thread: our own echoes and stale messages are dropped, the rest go to the rooms. */
-    private void onMessage(String roomId, String message) {
-        JsonNode m;
-        try {
-            m = Json.MAPPER.readTree(message);
-        } catch (IOException e) {
+    /** On the pub/sub loop: our own echoes and stale messages are dropped, the rest go to the rooms. */
+    private void onMessage(String roomId, ByteBuf message) {
+        JsonNode m = parse(message);
+        if (m == null) {
             logger.warn("ignoring a malformed cluster message on room {}", roomId);
             return;
         }
@@ -552,7 +546,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             return;
         }
         long seq = m.path("s").asLong();
-        Map<String, Long> seen = lastSeen.computeIfAbsent(roomId, r -> new ConcurrentHashMap<>());
+        Map<String, Long> seen = lastSeen.computeIfAbsent(roomId, r -> new HashMap<>());
         Long last = seen.get(origin);
         if (last != null && seq <= last) {
             outOfOrder.incrementAndGet();
@@ -565,14 +559,23 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         }
     }
 
+    private static JsonNode parse(ByteBuf message) {
+        try (ByteBufInputStream in = new ByteBufInputStream(message.duplicate())) {
+            JsonNode m = Json.MAPPER.readTree((java.io.InputStream) in);
+            return m != null && m.isObject() ? m : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     private static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
         return v != null && v.isTextual() ? v.asText() : null;
     }
 
-    /** Room events that could not be sent to other nodes (queue full or Redis down). */
+    /** Room events that could not be sent to other nodes (Redis down, or too many waiting for its answer). */
     public long dropped() {
-        return dropped.get();
+        return pubSub.refused();
     }
 
     /** Remote events dropped as duplicates or out of order. */
@@ -589,6 +592,10 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
 
     @Override
     public HealthStatus check() {
+        if (!pubSub.connected()) {
+            return HealthStatus.down("redis unavailable (pub/sub connections down), node " + nodeId
+                    + " delivers locally only");
+        }
         try {
             store.ping();
             long nodes = store.withConnection(j -> j.scard(store.key(NODES)));
@@ -612,23 +619,18 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             } catch (StoreUnavailableException e) {
                 logger.debug("could not sign off from redis", e);
             }
-            for (EphemeralStore.Subscription s : subscriptions.values()) {
-                s.close();
-            }
-            if (nodeChannel != null) {
-                nodeChannel.close();
-            }
-            subscriptions.clear();
             interest.clear();
         });
         closed = true;
         worker.shutdown();
         try {
             worker.awaitTermination(5, TimeUnit.SECONDS);
-            publisher.join(2000);
+            // what was published before (the peer-left of sockets closed at shutdown) is answered first
+            pubSub.close(1000).get(3, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            logger.debug("cluster pub/sub did not close in time", e);
         }
-        publisher.interrupt();
     }
 }

@@ -1,0 +1,523 @@
+package dev.lectern.signaling.cluster;
+
+import dev.lectern.core.netty.EventLoops;
+import dev.lectern.core.netty.ExpectedExceptions;
+import dev.lectern.core.store.RedisEndpoint;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.redis.ArrayRedisMessage;
+import io.netty.handler.codec.redis.ErrorRedisMessage;
+import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
+import io.netty.handler.codec.redis.IntegerRedisMessage;
+import io.netty.handler.codec.redis.RedisArrayAggregator;
+import io.netty.handler.codec.redis.RedisBulkStringAggregator;
+import io.netty.handler.codec.redis.RedisDecoder;
+import io.netty.handler.codec.redis.RedisMessage;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Redis pub/sub for the cluster bus, in RESP2 on one Netty event loop: a publishing connection and a subscribed
+ * connection, both opened on the loop that is given, so that a room event sent by a socket on that loop reaches
+ * Redis, and one from Redis reaches a socket on that loop, without a thread hop.
+ *
+ * <ul>
+ *   <li>Publishing ({@link #publish}, on the loop only): a {@code PUBLISH} is encoded straight into a pooled buffer
+ *       and written at once; the writes of one turn of the loop go out in one flush. Redis answers every
+ *       {@code PUBLISH}; at most {@code maxPending} may be unanswered, beyond that (a slow or hung Redis) an event is
+ *       refused. One connection, so Redis sees the events in the order of the calls.</li>
+ *   <li>Subscribing ({@link #subscribe}, any thread): one listener per channel, called on the loop with each message
+ *       in the order Redis sent them; the future completes when Redis has confirmed the subscription, so that a
+ *       message published afterwards is delivered.</li>
+ *   <li>Faults: each connection that breaks is reopened with a back-off (50 ms doubling to 2 s), the subscribed one
+ *       with every channel that has a listener. A connection that has read nothing for a ping interval is pinged; one
+ *       silent for three intervals is closed and reopened (a dead peer without a reset). Redis being up or down is
+ *       told to the {@link StateListener}.</li>
+ * </ul>
+ */
+final class RedisPubSub {
+    private static final Logger logger = LoggerFactory.getLogger(RedisPubSub.class);
+    private static final long MIN_BACKOFF_MILLIS = 50;
+    private static final long MAX_BACKOFF_MILLIS = 2000;
+    private static final byte[] PUBLISH = "*3\r\n$7\r\nPUBLISH\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    /** A channel's messages; the payload is valid during the call only. */
+    interface Listener {
+        void onMessage(ByteBuf payload);
+    }
+
+    /** Told on the loop when a connection to Redis opens or breaks. */
+    interface StateListener {
+        void up();
+
+        void down(String why);
+    }
+
+    private final EventLoop loop;
+    private final RedisEndpoint endpoint;
+    private final int maxPending;
+    private final StateListener state;
+    private final SslContext ssl;
+    private final AtomicLong refused = new AtomicLong();
+    private final Leg publisher = new Leg("publish");
+    private final Leg subscriber = new Leg("subscribe");
+    // the loop's only:
+    private final Map<String, Subscription> subscriptions = new HashMap<>();
+    /** SUBSCRIBE commands sent on the current connection and not yet confirmed, per channel. */
+    private final Map<String, Integer> unconfirmed = new HashMap<>();
+    private int pending;
+    private boolean flushScheduled;
+    private boolean closed;
+    private volatile boolean connected;
+
+    private record Subscription(Listener listener, CompletableFuture<Void> confirmed) {}
+
+    RedisPubSub(EventLoop loop, RedisEndpoint endpoint, int maxPending, StateListener state) {
+        this.loop = loop;
+        this.endpoint = endpoint;
+        this.maxPending = maxPending;
+        this.state = state;
+        try {
+            this.ssl = endpoint.tls() ? SslContextBuilder.forClient().sslProvider(SslProvider.JDK).build() : null;
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS for " + endpoint, e);
+        }
+    }
+
+    /** Opens both connections (and keeps them open until {@link #close}). */
+    void start() {
+        run(() -> {
+            publisher.connect();
+            subscriber.connect();
+        });
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** Runs a task on the loop: at once when called there, else in submission order. False once the loop is gone. */
+    boolean run(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+            return true;
+        }
+        try {
+            loop.execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /** Both connections are open. */
+    boolean connected() {
+        return connected;
+    }
+
+    /** Events refused because the publishing connection was down or too far behind. */
+    long refused() {
+        return refused.get();
+    }
+
+    /** PUBLISHes a message (on the loop only). False when it could not be sent: the connection is down or behind. */
+    boolean publish(String channel, String payload) {
+        assert loop.inEventLoop();
+        Channel ch = publisher.channel;
+        if (ch == null || pending >= maxPending) {
+            refused.incrementAndGet();
+            return false;
+        }
+        int channelBytes = ByteBufUtil.utf8Bytes(channel);
+        int payloadBytes = ByteBufUtil.utf8Bytes(payload);
+        ByteBuf out = ch.alloc().buffer(PUBLISH.length + 32 + channelBytes + payloadBytes);
+        out.writeBytes(PUBLISH);
+        bulk(out, channel, channelBytes);
+        bulk(out, payload, payloadBytes);
+        ch.write(out, ch.voidPromise());
+        pending++;
+        if (!flushScheduled) {
+            flushScheduled = true; // after the rest of this turn's events: one flush for all of them
+            loop.execute(this::flushPublishes);
+        }
+        return true;
+    }
+
+    private void flushPublishes() {
+        flushScheduled = false;
+        Channel ch = publisher.channel;
+        if (ch != null) {
+            ch.flush();
+        }
+    }
+
+    /**
+     * Sets the channel's listener (replacing one set before). Completes when Redis has confirmed the subscription; if
+     * Redis is unreachable, that is when it is back.
+     */
+    CompletableFuture<Void> subscribe(String channel, Listener listener) {
+        CompletableFuture<Void> confirmed = new CompletableFuture<>();
+        boolean accepted = run(() -> {
+            if (closed) {
+                confirmed.completeExceptionally(new IllegalStateException("pub/sub is closed"));
+                return;
+            }
+            subscriptions.put(channel, new Subscription(listener, confirmed));
+            Channel ch = subscriber.channel;
+            if (ch != null) {
+                sendSubscribe(ch, List.of(channel));
+            }
+        });
+        if (!accepted) {
+            confirmed.completeExceptionally(new IllegalStateException("pub/sub is closed"));
+        }
+        return confirmed;
+    }
+
+    /** Removes the channel's listener and the subscription. */
+    void unsubscribe(String channel) {
+        run(() -> {
+            Channel ch = subscriber.channel;
+            if (subscriptions.remove(channel) != null && ch != null) {
+                ch.writeAndFlush(command(ch.alloc(), List.of("UNSUBSCRIBE", channel)), ch.voidPromise());
+            }
+        });
+    }
+
+    private void sendSubscribe(Channel ch, List<String> channels) {
+        List<String> args = new ArrayList<>(channels.size() + 1);
+        args.add("SUBSCRIBE");
+        args.addAll(channels);
+        for (String c : channels) {
+            unconfirmed.merge(c, 1, Integer::sum);
+        }
+        ch.writeAndFlush(command(ch.alloc(), args), ch.voidPromise());
+    }
+
+    /**
+     * Closes both connections; what was published before is given up to {@code drainMillis} to be answered first.
+     * Completes once both are closed (at once when the loop has already stopped).
+     */
+    CompletableFuture<Void> close(long drainMillis) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMillis);
+        if (!run(() -> {
+            closed = true;
+            flushPublishes();
+            closeWhenDrained(deadline, done);
+        })) {
+            done.complete(null);
+        }
+        return done;
+    }
+
+    private void closeWhenDrained(long deadline, CompletableFuture<Void> done) {
+        if (pending > 0 && publisher.channel != null && System.nanoTime() < deadline) {
+            loop.schedule(() -> closeWhenDrained(deadline, done), 5, TimeUnit.MILLISECONDS);
+            return;
+        }
+        for (Subscription s : subscriptions.values()) {
+            s.confirmed.completeExceptionally(new IllegalStateException("pub/sub is closed"));
+        }
+        subscriptions.clear();
+        CompletableFuture<Void> a = publisher.closeNow();
+        CompletableFuture<Void> b = subscriber.closeNow();
+        CompletableFuture.allOf(a, b).whenComplete((v, e) -> done.complete(null));
+    }
+
+    private static ByteBuf command(ByteBufAllocator alloc, List<String> args) {
+        ByteBuf out = alloc.buffer(16 + 32 * args.size());
+        out.writeByte('*');
+        ByteBufUtil.writeAscii(out, Integer.toString(args.size()));
+        out.writeBytes(CRLF);
+        for (String a : args) {
+            bulk(out, a, ByteBufUtil.utf8Bytes(a));
+        }
+        return out;
+    }
+
+    private static void bulk(ByteBuf out, String s, int utf8Bytes) {
+        out.writeByte('$');
+        ByteBufUtil.writeAscii(out, Integer.toString(utf8Bytes));
+        out.writeBytes(CRLF);
+        ByteBufUtil.reserveAndWriteUtf8(out, s, utf8Bytes);
+        out.writeBytes(CRLF);
+    }
+
+    private static String text(RedisMessage m) {
+        return m instanceof FullBulkStringRedisMessage b && !b.isNull()
+                ? b.content().toString(StandardCharsets.UTF_8) : null;
+    }
+
+    private void updateConnected() {
+        boolean now = publisher.channel != null && subscriber.channel != null;
+        if (now != connected) {
+            connected = now;
+            if (now) {
+                state.up();
+            }
+        }
+    }
+
+    // ---- replies
+
+    private void onPublisherReply(RedisMessage reply) {
+        if (reply instanceof IntegerRedisMessage || reply instanceof ErrorRedisMessage) {
+            if (pending > 0) {
+                pending--;
+            }
+            if (reply instanceof ErrorRedisMessage e) {
+                refused.incrementAndGet();
+                logger.warn("redis refused a PUBLISH: {}", e.content());
+            }
+        }
+        // +PONG for our pings
+    }
+
+    private void onSubscriberReply(RedisMessage reply) {
+        if (!(reply instanceof ArrayRedisMessage array) || array.children().size() < 2) {
+            if (reply instanceof ErrorRedisMessage e) {
+                logger.warn("redis pub/sub error: {}", e.content());
+            }
+            return; // +PONG when nothing is subscribed yet
+        }
+        List<RedisMessage> parts = array.children();
+        String kind = text(parts.get(0));
+        if ("message".equals(kind) && parts.size() == 3) {
+            Subscription s = subscriptions.get(text(parts.get(1)));
+            if (s != null && parts.get(2) instanceof FullBulkStringRedisMessage payload && !payload.isNull()) {
+                try {
+                    s.listener.onMessage(payload.content());
+                } catch (RuntimeException e) {
+                    logger.warn("a pub/sub listener failed", e);
+                }
+            }
+        } else if ("subscribe".equals(kind)) {
+            String channel = text(parts.get(1));
+            Integer left = unconfirmed.computeIfPresent(channel, (c, n) -> n == 1 ? null : n - 1);
+            Subscription s = subscriptions.get(channel);
+            if (left == null && s != null) {
+                s.confirmed.complete(null);
+            }
+        }
+        // unsubscribe confirmations and ["pong", ""] need nothing
+    }
+
+    // ---- the two connections
+
+    /** One connection to Redis, reopened when it breaks until the pub/sub is closed. */
+    private final class Leg {
+        private final String role;
+        private Channel channel;
+        private boolean connecting;
+        private boolean reportedDown;
+        private long backoffMillis = MIN_BACKOFF_MILLIS;
+        private ChannelFuture connect;
+
+        Leg(String role) {
+            this.role = role;
+        }
+
+        void connect() {
+            if (closed || channel != null || connecting) {
+                return;
+            }
+            connecting = true;
+            Bootstrap b = new Bootstrap().group(loop).channel(EventLoops.clientChannel())
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, endpoint.connectTimeoutMillis())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ChannelPipeline p = ch.pipeline();
+                            if (ssl != null) {
+                                SslHandler tls = ssl.newHandler(ch.alloc(), endpoint.host(), endpoint.port());
+                                SSLParameters params = tls.engine().getSSLParameters();
+                                params.setEndpointIdentificationAlgorithm("HTTPS");
+                                tls.engine().setSSLParameters(params);
+                                p.addLast(tls);
+                            }
+                            p.addLast(new IdleStateHandler(endpoint.pingIntervalMillis(), 0, 0, TimeUnit.MILLISECONDS));
+                            p.addLast(new RedisDecoder());
+                            p.addLast(new RedisBulkStringAggregator());
+                            p.addLast(new RedisArrayAggregator());
+                            p.addLast(new LegHandler(Leg.this));
+                        }
+                    });
+            connect = b.connect(endpoint.host(), endpoint.port());
+            connect.addListener(f -> {
+                connecting = false;
+                if (!f.isSuccess()) {
+                    broken(f.cause() == null ? "connect failed" : String.valueOf(f.cause().getMessage()));
+                }
+            });
+        }
+
+        void opened(Channel ch) {
+            if (closed) {
+                ch.close();
+                return;
+            }
+            channel = ch;
+            if (!endpoint.password().isEmpty()) {
+                ch.write(command(ch.alloc(), List.of("AUTH", endpoint.password())), ch.voidPromise());
+            }
+            if (this == subscriber) {
+                unconfirmed.clear();
+                if (!subscriptions.isEmpty()) {
+                    sendSubscribe(ch, new ArrayList<>(subscriptions.keySet()));
+                }
+            }
+            ch.flush();
+            if (reportedDown) {
+                logger.info("redis {} connection to {} open again", role, endpoint);
+                reportedDown = false;
+            }
+            updateConnected();
+        }
+
+        /** The first answer on a connection: it works, so the next break starts the back-off afresh. */
+        void answered() {
+            backoffMillis = MIN_BACKOFF_MILLIS;
+        }
+
+        void closed(Channel ch, String why) {
+            if (channel != ch) {
+                return;
+            }
+            channel = null;
+            if (this == publisher && pending > 0) {
+                refused.addAndGet(pending); // sent, but whether Redis took them is unknown
+                pending = 0;
+            }
+            broken(why);
+        }
+
+        private void broken(String why) {
+            updateConnected();
+            if (closed) {
+                return;
+            }
+            if (!reportedDown) {
+                reportedDown = true;
+                logger.warn("redis {} connection to {} lost ({}); retrying", role, endpoint, why);
+            }
+            state.down(why);
+            long delay = backoffMillis;
+            backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+            loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        }
+
+        CompletableFuture<Void> closeNow() {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Channel ch = channel;
+            if (ch == null && connect != null && !connect.isDone()) {
+                connect.cancel(false);
+                ch = connect.channel();
+            }
+            if (ch == null) {
+                done.complete(null);
+            } else {
+                ch.close().addListener(f -> done.complete(null));
+            }
+            return done;
+        }
+    }
+
+    /** The handler of one connection: hands replies to its leg's reader, pings a quiet connection, closes a dead one. */
+    private final class LegHandler extends SimpleChannelInboundHandler<RedisMessage> {
+        private final Leg leg;
+        private boolean authPending;
+        private boolean answered;
+        private int unansweredPings;
+
+        LegHandler(Leg leg) {
+            this.leg = leg;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            authPending = !endpoint.password().isEmpty();
+            leg.opened(ctx.channel());
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, RedisMessage msg) {
+            unansweredPings = 0;
+            if (authPending) {
+                authPending = false;
+                if (msg instanceof ErrorRedisMessage e) {
+                    logger.error("redis refused the password for the {} connection: {}", leg.role, e.content());
+                    ctx.close();
+                }
+                return;
+            }
+            if (!answered) {
+                answered = true;
+                leg.answered();
+            }
+            if (leg == publisher) {
+                onPublisherReply(msg);
+            } else {
+                onSubscriberReply(msg);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
+                if (unansweredPings >= 2) {
+                    logger.warn("redis {} connection silent for {} ms; reconnecting", leg.role,
+                            3L * endpoint.pingIntervalMillis());
+                    ctx.close();
+                    return;
+                }
+                unansweredPings++;
+                ctx.writeAndFlush(command(ctx.alloc(), List.of("PING")), ctx.voidPromise());
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            leg.closed(ctx.channel(), "connection closed");
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ExpectedExceptions.logAndClose(logger, ctx, cause);
+        }
+    }
+}
