@@ -383,7 +383,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
      */
     private void subscribe(String channel, RedisPubSub.Listener listener) {
         CompletableFuture<Void> confirmed = pubSub.subscribe(store.key(channel), listener);
-        if (!up) {
+        if (!up || !pubSub.connected()) {
             return;
         }
         try {
