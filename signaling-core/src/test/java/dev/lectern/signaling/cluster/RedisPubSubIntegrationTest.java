@@ -191,6 +191,7 @@ class RedisPubSubIntegrationTest {
         assertThat(confirmed).isNotDone();
         proxy.start();
         confirmed.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(p::connected); // the publishing leg may still be backing off
         publishOnLoop(p, prefix + "c", List.of("hello"));
         await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("hello"));
     }
