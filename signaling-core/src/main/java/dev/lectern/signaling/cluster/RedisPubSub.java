@@ -121,10 +121,6 @@ final class RedisPubSub {
         });
     }
 
-    EventLoop loop() {
-        return loop;
-    }
-
     /** Runs a task on the loop: at once when called there, else in submission order. False once the loop is gone. */
     boolean run(Runnable task) {
         if (loop.inEventLoop()) {

@@ -72,6 +72,15 @@ class RedisPubSubIntegrationTest {
         return pubSub;
     }
 
+    private RedisPubSub openThroughProxy(int pingIntervalMillis) throws java.io.IOException {
+        proxy = new TcpProxy(TestServices.REDIS_HOST, TestServices.REDIS_PORT).start();
+        return open(proxy.port(), pingIntervalMillis);
+    }
+
+    private static RedisPubSub.Listener into(List<String> got) {
+        return payload -> got.add(payload.toString(StandardCharsets.UTF_8));
+    }
+
     private static void publishOnLoop(RedisPubSub p, String channel, List<String> payloads) {
         p.run(() -> payloads.forEach(m -> assertThat(p.publish(channel, m)).isTrue()));
     }
@@ -134,10 +143,9 @@ class RedisPubSubIntegrationTest {
 
     @Test
     void aCutConnectionIsReopenedWithItsSubscriptionsAndRefusesWhileDown() throws Exception {
-        proxy = new TcpProxy(TestServices.REDIS_HOST, TestServices.REDIS_PORT).start();
-        RedisPubSub p = open(proxy.port(), 1000);
+        RedisPubSub p = openThroughProxy(1000);
         List<String> got = new CopyOnWriteArrayList<>();
-        p.subscribe(prefix + "a", payload -> got.add(payload.toString(StandardCharsets.UTF_8)))
+        p.subscribe(prefix + "a", into(got))
                 .get(5, TimeUnit.SECONDS);
 
         proxy.cut();
@@ -162,10 +170,9 @@ class RedisPubSubIntegrationTest {
 
     @Test
     void aConnectionThatFallsSilentIsPingedThenReplaced() throws Exception {
-        proxy = new TcpProxy(TestServices.REDIS_HOST, TestServices.REDIS_PORT).start();
-        RedisPubSub p = open(proxy.port(), 200);
+        RedisPubSub p = openThroughProxy(200);
         List<String> got = new CopyOnWriteArrayList<>();
-        p.subscribe(prefix + "b", payload -> got.add(payload.toString(StandardCharsets.UTF_8)))
+        p.subscribe(prefix + "b", into(got))
                 .get(5, TimeUnit.SECONDS);
         int downsBefore = downs.get();
         proxy.blackholeOpenConnections(); // no reset: only the missing pongs tell
@@ -181,12 +188,11 @@ class RedisPubSubIntegrationTest {
 
     @Test
     void subscribingBeforeRedisIsReachableConfirmsOnceItIs() throws Exception {
-        proxy = new TcpProxy(TestServices.REDIS_HOST, TestServices.REDIS_PORT).start();
-        RedisPubSub p = open(proxy.port(), 1000);
+        RedisPubSub p = openThroughProxy(1000);
         proxy.cut();
         await().atMost(Duration.ofSeconds(5)).until(() -> !p.connected());
         List<String> got = new CopyOnWriteArrayList<>();
-        var confirmed = p.subscribe(prefix + "c", payload -> got.add(payload.toString(StandardCharsets.UTF_8)));
+        var confirmed = p.subscribe(prefix + "c", into(got));
         Thread.sleep(100);
         assertThat(confirmed).isNotDone();
         proxy.start();
