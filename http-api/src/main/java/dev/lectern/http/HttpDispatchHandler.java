@@ -5,6 +5,8 @@ import dev.lectern.core.log.RequestIds;
 import dev.lectern.core.netty.ChannelAttrs;
 import dev.lectern.core.netty.ExpectedExceptions;
 import dev.lectern.core.netty.PipelineNames;
+import dev.lectern.core.netty.RawHttpContent;
+import dev.lectern.core.netty.RawHttpResponse;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -12,6 +14,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -27,6 +30,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -43,6 +47,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +59,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One request at a time: while a request is handled, auto-read is off and pipelined requests wait in a small
  * bounded queue. Every request is logged to {@code dev.lectern.access} and timed in {@code http.server.requests}.
+ * Keep-alive is decided here too: a connection closes after the response to a request that asked for it, after a
+ * response whose end only the close can tell, and while the server drains; every such response says
+ * {@code Connection: close}. A streaming handler's response may come as Netty's HTTP messages or, from the avatar
+ * proxy, as {@link RawHttpResponse} and {@link RawHttpContent}, which get the same headers.
  */
 public final class HttpDispatchHandler extends ChannelDuplexHandler {
     private static final Logger logger = LoggerFactory.getLogger(HttpDispatchHandler.class);
@@ -408,12 +417,27 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (mode == Mode.STREAMING && request != null) {
-            if (msg instanceof HttpResponse r) {
-                streamStatus = r.status().code();
-                decorate(r.headers());
+            boolean last;
+            if (msg instanceof RawHttpResponse raw) {
+                streamStatus = raw.status();
+                decorate(raw::addHeader);
+                last = raw.isLast();
+            } else if (msg instanceof RawHttpContent raw) {
+                last = raw.isLast();
+            } else {
+                if (msg instanceof HttpResponse r && r.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+                    streamStatus = r.status().code();
+                    if (!HttpUtil.isKeepAlive(r) || !hasOwnLength(r)) {
+                        closeAfterResponse = true; // the client can tell where the body ends only by the close
+                    }
+                    decorate(r.headers()::set);
+                }
+                last = msg instanceof LastHttpContent;
             }
-            if (msg instanceof LastHttpContent) {
-                ctx.write(msg, promise);
+            if (last) {
+                // a connection that the request or the response said to close, or a server that is draining
+                boolean close = closeAfterResponse || app.draining();
+                ctx.write(msg, close ? promise.unvoid().addListener(ChannelFutureListener.CLOSE) : promise);
                 finishAccounting(streamStatus);
                 responseDone = true;
                 maybeReset(ctx);
@@ -423,13 +447,19 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         ctx.write(msg, promise);
     }
 
-    private void decorate(HttpHeaders headers) {
-        headers.set(RequestIds.HEADER, requestId);
+    private static boolean hasOwnLength(HttpResponse r) {
+        int status = r.status().code();
+        return status == 204 || status == 304 || HttpUtil.isContentLengthSet(r) || HttpUtil.isTransferEncodingChunked(r);
+    }
+
+    /** The request id, the CORS headers for the request's origin, and {@code Connection: close} when it will close. */
+    private void decorate(BiConsumer<String, String> header) {
+        header.accept(RequestIds.HEADER, requestId);
         for (Map.Entry<String, String> e : app.cors().responseHeaders(origin).entrySet()) {
-            headers.set(e.getKey(), e.getValue());
+            header.accept(e.getKey(), e.getValue());
         }
         if (app.draining() || closeAfterResponse) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            header.accept(HttpHeaderNames.CONNECTION.toString(), HttpHeaderValues.CLOSE.toString());
         }
     }
 
@@ -465,7 +495,7 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
             return;
         }
         FullHttpResponse r = fullResponse(resp);
-        decorate(r.headers());
+        decorate(r.headers()::set);
         boolean close = app.draining() || closeAfterResponse;
         responseDone = true;
         finishAccounting(resp.status(), resp.body().length);

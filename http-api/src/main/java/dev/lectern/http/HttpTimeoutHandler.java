@@ -1,6 +1,8 @@
 package dev.lectern.http;
 
 import dev.lectern.core.json.Json;
+import dev.lectern.core.netty.RawHttpContent;
+import dev.lectern.core.netty.RawHttpResponse;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -94,9 +96,14 @@ public final class HttpTimeoutHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         ctx.write(msg, promise);
         // answered before the body was read (e.g. 413) while READING: the body deadline still applies
-        if (msg instanceof LastHttpContent && state == State.HANDLING) {
+        if (state == State.HANDLING && isLast(msg)) {
             armIdle();
         }
+    }
+
+    private static boolean isLast(Object msg) {
+        return msg instanceof LastHttpContent || msg instanceof RawHttpResponse r && r.isLast()
+                || msg instanceof RawHttpContent c && c.isLast();
     }
 
     private void armIdle() {

@@ -5,18 +5,18 @@ import dev.lectern.core.netty.PipelineNames;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpDispatchHandler;
 import dev.lectern.http.HttpTimeoutHandler;
+import dev.lectern.http.ServerHttpCodec;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import java.util.function.Supplier;
 
 /**
- * Builds the pipeline of one accepted connection and nothing else: HTTP codec, timeouts, keep-alive, the signaling
- * endpoints (when this port serves them), then REST dispatch.
+ * Builds the pipeline of one accepted connection and nothing else: HTTP decoder and encoder, timeouts, the signaling
+ * endpoints (when this port serves them), then REST dispatch (which also decides when a connection is kept alive).
  */
 public final class LecternInitializer extends ChannelInitializer<SocketChannel> {
     private final HttpConfig http;
@@ -35,10 +35,9 @@ public final class LecternInitializer extends ChannelInitializer<SocketChannel> 
     protected void initChannel(SocketChannel ch) {
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
-        p.addLast(PipelineNames.HTTP_CODEC,
-                new HttpServerCodec(http.maxInitialLineBytes(), http.maxHeaderBytes(), 8192));
+        ServerHttpCodec.addTo(p, new HttpDecoderConfig().setMaxInitialLineLength(http.maxInitialLineBytes())
+                .setMaxHeaderSize(http.maxHeaderBytes()).setMaxChunkSize(8192));
         p.addLast(PipelineNames.HTTP_TIMEOUT, new HttpTimeoutHandler(http.idleTimeoutMillis(), http.requestTimeoutMillis()));
-        p.addLast(PipelineNames.HTTP_KEEP_ALIVE, new HttpServerKeepAliveHandler());
         if (signaling != null) {
             p.addLast(PipelineNames.SIGNALING, signaling.get());
         }

@@ -34,6 +34,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -279,6 +280,71 @@ class AvatarProxyIntegrationTest {
         assertThat(echoed.statusCode()).isEqualTo(200);
         assertThat(MessageDigest.getInstance("SHA-256").digest(echoed.body()))
                 .isEqualTo(MessageDigest.getInstance("SHA-256").digest(upload));
+
+        // a body of unknown length comes chunked, and goes to the avatar chunked again
+        HttpResponse<byte[]> chunked = client.send(HttpRequest.newBuilder(uri("/api/webrtc/echo"))
+                .header("Authorization", "Bearer t-u1").header("Content-Type", "application/octet-stream")
+                .timeout(WAIT).POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(upload)))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(chunked.statusCode()).isEqualTo(200);
+        assertThat(MessageDigest.getInstance("SHA-256").digest(chunked.body()))
+                .isEqualTo(MessageDigest.getInstance("SHA-256").digest(upload));
+    }
+
+    @Test
+    void whatAnAvatarSendsAsRawBytesReachesTheBrowserFramedAndCleaned() throws Exception {
+        start(a -> { });
+        startAvatar("u1", FakeAvatars.RAW);
+        int port = ((InetSocketAddress) listener.localAddress()).getPort();
+
+        // a body that ends when the avatar hangs up goes to the browser chunked: its connection stays usable
+        HttpResponse<String> untilClose = get("u1", "/api/webrtc/until_close?n=20000");
+        assertThat(untilClose.statusCode()).isEqualTo(200);
+        assertThat(untilClose.headers().firstValue("transfer-encoding")).hasValue("chunked");
+        assertThat(untilClose.body()).hasSize(20000);
+        for (int i = 0; i < 20000; i++) {
+            assertThat(untilClose.body().charAt(i)).as("byte " + i).isEqualTo((char) ('a' + i % 26));
+        }
+        // a head that arrives a byte at a time
+        HttpResponse<String> split = get("u1", "/api/webrtc/split");
+        assertThat(split.statusCode()).isEqualTo(200);
+        assertThat(split.body()).isEqualTo("ok");
+        assertThat(split.headers().firstValue("x-split")).hasValue("yes");
+        // a 1xx is not an answer: the final response follows it
+        HttpResponse<String> cont = get("u1", "/api/webrtc/continue");
+        assertThat(cont.statusCode()).isEqualTo(200);
+        assertThat(cont.body()).isEqualTo("final");
+        // a chunked body passes as it came, extension and trailer included; a Content-Length beside it does not
+        String chunked = raw(port, "GET /api/webrtc/chunked HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t-u1\r\n"
+                + "Connection: close\r\n\r\n");
+        assertThat(chunked).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("transfer-encoding: chunked\r\n")
+                .doesNotContainIgnoringCase("content-length")
+                .endsWith("\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n");
+        // the avatar's hop-by-hop, cookie, CORS and request-id headers stay behind; its own pass
+        HttpResponse<String> hop = get("u1", "/api/webrtc/hop");
+        assertThat(hop.body()).isEqualTo("ok");
+        assertThat(hop.headers().firstValue("x-avatar")).hasValue("yes");
+        assertThat(hop.headers().allValues("x-request-id")).hasSize(1).doesNotContain("from-avatar");
+        for (String gone : List.of("set-cookie", "keep-alive", "x-gone", "access-control-allow-origin")) {
+            assertThat(hop.headers().firstValue(gone)).as(gone).isEmpty();
+        }
+        // the answer to a HEAD has no body, whatever its length says, and the connection goes on
+        HttpResponse<Void> head = client.send(HttpRequest.newBuilder(uri("/api/webrtc/hop")).timeout(WAIT)
+                .header("Authorization", "Bearer t-u1").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("content-length")).hasValue("2");
+        assertThat(get("u1", "/api/webrtc/split").body()).isEqualTo("ok");
+
+        // what is not HTTP is a 502 before the first byte, a cut connection after it
+        for (String bad : List.of("garbage", "bad_header")) {
+            HttpResponse<String> r = get("u1", "/api/webrtc/" + bad);
+            assertThat(r.statusCode()).as(bad).isEqualTo(502);
+            assertThat(json(r).get("message").asText()).as(bad).contains("invalid response");
+        }
+        String cut = raw(port, "GET /api/webrtc/cut HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t-u1\r\n\r\n");
+        assertThat(cut).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("content-length: 100").endsWith("\r\n\r\nonly ten b");
+        assertThat(get("u1", "/api/webrtc/hop").statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -29,6 +29,8 @@ public final class FakeAvatars {
     public static final String GHOST = "ghost";
     /** Exits by itself shortly after it is ready. */
     public static final String CRASHY = "crashy";
+    /** Answers in raw bytes: {@link RawHttpAvatar}. */
+    public static final String RAW = "raw";
     /** Listed but switched off. */
     public static final String RETIRED = "retired";
 
@@ -60,6 +62,7 @@ public final class FakeAvatars {
         entry(catalogue, GHOST, "active", "fake_never_ready");
         entry(catalogue, CRASHY, "active", "fake_crash_after_1500");
         entry(catalogue, RETIRED, "inactive", "fake_int");
+        entry(catalogue, RAW, "active", "fake_raw");
         tweak.accept(avatars);
         try {
             // JSON is YAML: the tweaked tree goes through the same loader and overrides as the shipped file

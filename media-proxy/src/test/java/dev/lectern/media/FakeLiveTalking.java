@@ -27,7 +27,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * <ul>
  *   <li>containing {@code uuid}: session ids are uuid strings (2026-04+ builds), otherwise 6-digit ints;</li>
  *   <li>containing {@code never_ready}: never opens its port (a model that never finishes loading);</li>
- *   <li>containing {@code crash_after_<millis>}: exits with code 3 that long after it started listening.</li>
+ *   <li>containing {@code crash_after_<millis>}: exits with code 3 that long after it started listening;</li>
+ *   <li>containing {@code raw}: answers in raw bytes instead ({@link RawHttpAvatar}).</li>
  * </ul>
  * Test-only extras: {@code GET /__spoken?sessionid=} (the texts queued by {@code /human}, as a JSON array),
  * {@code GET /bytes?n=} (n bytes, chunked), {@code POST /echo} (the body back), {@code GET /slow?millis=}, and
@@ -61,6 +62,10 @@ public final class FakeLiveTalking {
                 + System.getenv("CUDA_VISIBLE_DEVICES"));
         if (avatar.contains("never_ready")) {
             Thread.sleep(Long.MAX_VALUE);
+            return;
+        }
+        if (avatar.contains("raw")) {
+            RawHttpAvatar.serve(port);
             return;
         }
         FakeLiveTalking fake = new FakeLiveTalking(avatar.contains("uuid"), maxSessions);

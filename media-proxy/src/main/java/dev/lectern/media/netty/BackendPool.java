@@ -10,7 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.Future;
@@ -97,7 +96,6 @@ public final class BackendPool implements AutoCloseable {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel c) {
-                        c.pipeline().addLast(PipelineNames.PROXY_BACKEND_CODEC, new HttpClientCodec());
                         c.pipeline().addLast(PipelineNames.PROXY_BACKEND, new ProxyBackendHandler());
                     }
                 });

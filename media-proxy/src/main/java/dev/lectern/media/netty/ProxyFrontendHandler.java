@@ -3,36 +3,33 @@ package dev.lectern.media.netty;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.netty.ChannelAttrs;
 import dev.lectern.core.netty.ExpectedExceptions;
+import dev.lectern.core.netty.RawHttpContent;
+import dev.lectern.core.netty.RawHttpResponse;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -46,29 +43,35 @@ import org.slf4j.LoggerFactory;
  * connection's next proxied request with {@link #reuse}, so a keep-alive connection costs one handler and one pipeline
  * change, not one per request.
  *
+ * <p>Both legs carry bytes, not header objects. The avatar's request is written straight from the browser's decoded
+ * request (whose headers the server's decoder has checked), without the hop-by-hop and credential headers, its body
+ * passed on as it came (chunked again when the browser sent it chunked). The avatar's response is read by an
+ * {@link AvatarResponseParser} on the avatar's leg and goes to the browser as a {@link RawHttpResponse} and
+ * {@link RawHttpContent}s, which the server's encoder writes as they are: nothing is decoded into headers and encoded
+ * again. A response that arrives whole goes on as one message, usually one buffer.
+ *
  * <p>Backpressure both ways. The browser's leg (auto-read off while the dispatcher hands it over) is read again only
  * after what it sent has been flushed to the avatar and the avatar's leg is writable. The avatar's leg reads by itself
  * (auto-read on: switching it off and on for every response would cost two {@code epoll_ctl} calls per request)
- * until a flush leaves the browser's leg unwritable; then auto-read goes off, and the browser's writability change
+ * until a write leaves the browser's leg unwritable; then auto-read goes off, and the browser's writability change
  * turns it back on. Nothing is buffered beyond the write-buffer water marks. What goes to the avatar during a read of
  * the browser's leg is flushed once, when that read is complete. Failures before the first response byte are JSON
- * errors: 502 when the instance cannot be reached or hangs up, 504 when it does not answer within the route's timeout
- * (long for {@code /offer}, which builds the avatar session first). A failure mid-response closes the connection.
- * Every message is released or handed on, on every branch.
+ * errors: 502 when the instance cannot be reached, hangs up or sends something that is not an HTTP response, 504 when
+ * it does not answer within the route's timeout (long for {@code /offer}, which builds the avatar session first). A
+ * failure mid-response closes the connection. Every buffer is released or handed on, on every branch.
  */
 public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(ProxyFrontendHandler.class);
-    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
-    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
-    /** Request headers that are about this hop or this user, not for the avatar. */
+    /** Request headers that are about this hop or this user, or that the proxy sets itself, not for the avatar. */
     private static final AsciiString[] DROPPED_REQUEST_HEADERS = {HttpHeaderNames.CONNECTION,
             HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.HOST, HttpHeaderNames.AUTHORIZATION,
-            HttpHeaderNames.COOKIE, HttpHeaderNames.EXPECT, AsciiString.cached("proxy-connection"), X_FORWARDED_FOR};
-    /** Response headers that are about the avatar's hop or would override Lectern's CORS and cookies. */
-    private static final AsciiString[] DROPPED_RESPONSE_HEADERS = {HttpHeaderNames.CONNECTION,
-            HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.TRAILER,
-            HttpHeaderNames.UPGRADE, HttpHeaderNames.SET_COOKIE, AsciiString.cached("proxy-connection")};
+            HttpHeaderNames.COOKIE, HttpHeaderNames.EXPECT, AsciiString.cached("proxy-connection"),
+            AsciiString.cached("x-forwarded-for"), AsciiString.cached("x-request-id")};
+    /** A request whose body part is at most this big goes to the avatar in one buffer with its head. */
+    private static final int COPY_LIMIT_BYTES = 4096;
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
 
     private final BackendPool pool;
     // the exchange's target: set by the constructor and by reuse
@@ -82,10 +85,13 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The browser's address for X-Forwarded-For, worked out once per connection; "" when it has none. */
     private String forwardedFor;
     private final ArrayDeque<HttpContent> waiting = new ArrayDeque<>(2);
-    /** The avatar's request until it is written, with its body when that came in the same read. */
-    private HttpRequest backendRequest;
-    /** The avatar's response head until it is written, with the body when that came in the same read. */
-    private HttpResponse heldResponse;
+    /** The avatar's request head until it is written, with the body's first part when that came in the same read. */
+    private ByteBuf requestHead;
+    private boolean headRequest;
+    private boolean chunkedRequest;
+    /** The response head until it is written, with the body's first part when that comes in the same read. */
+    private ByteBuf heldHead;
+    private int heldStatus;
     private Channel backend;
     private ProxyBackendHandler backendHandler;
     private long deadlineNanos;
@@ -138,8 +144,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             return false;
         }
         target(port, path, headerTimeoutMillis);
-        backendRequest = null;
-        heldResponse = null;
+        releaseHeld();
         backendHandler = null;
         deadlineNanos = 0;
         requestDone = false;
@@ -180,48 +185,18 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest req) {
             onRequest(req);
-            if (msg instanceof LastHttpContent c) { // a whole request in one message: its body goes on alone
-                onContent(new DefaultLastHttpContent(c.content()));
-            } else if (msg instanceof HttpContent c) {
-                onContent(new DefaultHttpContent(c.content()));
-            }
-        } else if (msg instanceof HttpContent c) {
+        }
+        if (msg instanceof HttpContent c) {
             onContent(c);
-        } else {
+        } else if (!(msg instanceof HttpRequest)) {
             ctx.fireChannelRead(msg);
         }
     }
 
-    /**
-     * Turns the browser's request into the avatar's in place (the decoder made it for this exchange alone): copying
-     * it would validate every header name again on every request.
-     */
     private void onRequest(HttpRequest req) {
-        HttpHeaders h = req.headers();
-        String connectionTokens = h.get(HttpHeaderNames.CONNECTION);
-        if (connectionTokens != null) {
-            for (String token : connectionTokens.split(",")) {
-                String name = token.trim();
-                // headers named by Connection are hop-by-hop too, but never the ones that frame the body
-                if (!name.equalsIgnoreCase("content-length") && !name.equalsIgnoreCase("transfer-encoding")) {
-                    h.remove(name);
-                }
-            }
-        }
-        drop(h, DROPPED_REQUEST_HEADERS, false);
-        req.setProtocolVersion(HttpVersion.HTTP_1_1);
-        req.setUri(uri(req.uri()));
-        h.set(HttpHeaderNames.HOST, host);
-        String forwarded = forwardedFor();
-        if (!forwarded.isEmpty()) {
-            h.set(X_FORWARDED_FOR, forwarded);
-        }
-        String requestId = ctx.channel().attr(ChannelAttrs.REQUEST_ID).get();
-        if (requestId != null) {
-            h.set(X_REQUEST_ID, requestId);
-        }
-        backendRequest = req instanceof HttpContent
-                ? new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), h) : req;
+        headRequest = HttpMethod.HEAD.equals(req.method());
+        chunkedRequest = HttpUtil.isTransferEncodingChunked(req);
+        requestHead = encodeRequestHead(req);
         Channel idle = pool.pollIdle(loop(), port);
         if (idle != null) {
             attach(idle); // flushed when this read is complete
@@ -229,6 +204,97 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             connecting = true;
             pool.connect(ctx.channel().eventLoop(), port).addListener(this::onConnected);
         }
+    }
+
+    /**
+     * The avatar's request line and headers, with the blank line: the browser's method, the one path segment and the
+     * browser's query, HTTP/1.1; the browser's headers except the dropped ones and those its {@code Connection} header
+     * names (never the two that frame the body); then {@code Host}, {@code X-Forwarded-For} and {@code X-Request-Id}.
+     */
+    private ByteBuf encodeRequestHead(HttpRequest req) {
+        HttpHeaders h = req.headers();
+        String connectionTokens = h.get(HttpHeaderNames.CONNECTION);
+        ByteBuf out = ctx.alloc().buffer(512);
+        out.writeCharSequence(req.method().name(), StandardCharsets.US_ASCII);
+        out.writeByte(' ').writeByte('/');
+        out.writeCharSequence(path, StandardCharsets.US_ASCII);
+        String uri = req.uri();
+        int q = uri.indexOf('?');
+        if (q >= 0) {
+            int hash = uri.indexOf('#', q);
+            out.writeCharSequence(hash < 0 ? uri.substring(q) : uri.substring(q, hash), StandardCharsets.ISO_8859_1);
+        }
+        out.writeCharSequence(" HTTP/1.1\r\n", StandardCharsets.US_ASCII);
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (isOneOf(name, DROPPED_REQUEST_HEADERS)
+                    || connectionTokens != null && isNamedIn(name, connectionTokens)) {
+                continue;
+            }
+            writeHeader(out, name, e.getValue());
+        }
+        writeHeader(out, HttpHeaderNames.HOST, host);
+        String forwarded = forwardedFor();
+        if (!forwarded.isEmpty()) {
+            writeHeader(out, "x-forwarded-for", forwarded);
+        }
+        String requestId = ctx.channel().attr(ChannelAttrs.REQUEST_ID).get();
+        if (requestId != null) {
+            writeHeader(out, "x-request-id", requestId);
+        }
+        out.writeBytes(CRLF);
+        return out;
+    }
+
+    private static void writeHeader(ByteBuf out, CharSequence name, CharSequence value) {
+        out.writeCharSequence(name, StandardCharsets.ISO_8859_1);
+        out.writeByte(':').writeByte(' ');
+        out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+        out.writeBytes(CRLF);
+    }
+
+    private static boolean isOneOf(CharSequence name, AsciiString[] names) {
+        int length = name.length();
+        for (AsciiString n : names) {
+            if (n.length() == length && n.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the {@code Connection} header names this header, which makes it hop-by-hop too; never the two that
+     * frame the body.
+     */
+    private static boolean isNamedIn(CharSequence name, String connectionTokens) {
+        if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+            return false;
+        }
+        int length = name.length();
+        int i = 0;
+        int n = connectionTokens.length();
+        while (i < n) {
+            int end = connectionTokens.indexOf(',', i);
+            if (end < 0) {
+                end = n;
+            }
+            int s = i;
+            int e = end;
+            while (s < e && (connectionTokens.charAt(s) == ' ' || connectionTokens.charAt(s) == '\t')) {
+                s++;
+            }
+            while (e > s && (connectionTokens.charAt(e - 1) == ' ' || connectionTokens.charAt(e - 1) == '\t')) {
+                e--;
+            }
+            if (e - s == length && AsciiString.regionMatches(connectionTokens, true, s, name, 0, length)) {
+                return true;
+            }
+            i = end + 1;
+        }
+        return false;
     }
 
     /** The pool's part for this connection's event loop, found once per connection. */
@@ -247,16 +313,6 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         return forwardedFor;
     }
 
-    /** The avatar's URI: the one path segment and the browser's query, unchanged. */
-    private String uri(String browserUri) {
-        int q = browserUri.indexOf('?');
-        if (q < 0) {
-            return "/".concat(path);
-        }
-        int hash = browserUri.indexOf('#', q);
-        return "/" + path + (hash < 0 ? browserUri.substring(q) : browserUri.substring(q, hash));
-    }
-
     private void onContent(HttpContent c) {
         if (c instanceof LastHttpContent) {
             requestDone = true;
@@ -273,20 +329,44 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         backendFlushPending = true;
     }
 
-    /** A body part to the avatar, with the request ahead of it if that is still held. */
+    /** A body part to the avatar, with the request head ahead of it if that is still held; the caller flushes. */
     private void writeContent(HttpContent c) {
-        HttpRequest head = backendRequest;
-        if (head != null) {
-            backendRequest = null;
-            if (c instanceof LastHttpContent last) {
-                // the whole request in one read, as for every GET: one message through the pipeline, not two
-                backend.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
-                        last.content(), head.headers(), last.trailingHeaders()), backend.voidPromise());
-                return;
+        boolean last = c instanceof LastHttpContent;
+        ByteBuf data = c.content(); // handed on or released below
+        ByteBuf head = requestHead;
+        requestHead = null;
+        if (chunkedRequest) {
+            if (head != null) {
+                backend.write(head, backend.voidPromise());
             }
+            int n = data.readableBytes();
+            if (n > 0) {
+                ByteBuf size = backend.alloc().buffer(12);
+                size.writeCharSequence(Integer.toHexString(n), StandardCharsets.US_ASCII);
+                size.writeBytes(CRLF);
+                backend.write(size, backend.voidPromise());
+                backend.write(data, backend.voidPromise());
+                backend.write(Unpooled.wrappedBuffer(CRLF), backend.voidPromise());
+            } else {
+                data.release();
+            }
+            if (last) {
+                backend.write(Unpooled.wrappedBuffer(LAST_CHUNK), backend.voidPromise()); // trailers are not passed
+            }
+            return;
+        }
+        if (head != null && data.readableBytes() <= COPY_LIMIT_BYTES) {
+            // the whole request, as for nearly every avatar call: one buffer, one write
+            head.writeBytes(data);
+            data.release();
+            backend.write(head, backend.voidPromise());
+            return;
+        }
+        if (head != null) {
             backend.write(head, backend.voidPromise());
         }
-        backend.write(c, backend.voidPromise()); // a failed write closes the backend (its exceptionCaught)
+        // a failed write closes the backend (its exceptionCaught)
+        backend.write(data, backend.voidPromise());
     }
 
     /** A new avatar connection is up (a later task: not inside a read, so it flushes itself). */
@@ -296,6 +376,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             if (f.isSuccess()) {
                 ((Channel) f.getNow()).close();
             }
+            releaseHeld();
             releaseWaiting();
             return;
         }
@@ -312,7 +393,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void attach(Channel ch) {
         backend = ch;
         backendHandler = BackendPool.handler(ch);
-        backendHandler.attach(this);
+        backendHandler.attach(this, headRequest);
         HttpContent c;
         while ((c = waiting.poll()) != null) {
             writeContent(c);
@@ -325,9 +406,9 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** One flush for everything written to the avatar since the last; then the browser may send more if there is room. */
     private void flushBackend() {
-        if (backendRequest != null) {
-            backend.write(backendRequest, backend.voidPromise()); // no body part came with it in this read
-            backendRequest = null;
+        if (requestHead != null) {
+            backend.write(requestHead, backend.voidPromise()); // no body part came with it in this read
+            requestHead = null;
             backendFlushPending = true;
         }
         if (backendFlushPending) {
@@ -365,111 +446,73 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     // ---------------------------------------------------------------- avatar → browser
 
-    void onBackendRead(Object msg) {
+    /** The avatar's final response head, rebuilt for the browser (taken over). */
+    void onBackendHead(int status, ByteBuf head, boolean keepAlive, boolean complete) {
         if (failed || responseDone) {
-            ReferenceCountUtil.release(msg);
+            head.release();
             return;
         }
-        if (msg instanceof HttpResponse r) {
-            if (r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
-                ReferenceCountUtil.release(msg); // 1xx: the final response follows
-                return;
-            }
-            cancelTimeout();
-            responseStarted = true;
-            keepBackend = HttpUtil.isKeepAlive(r);
-            prepareResponse(r);
-            if (!(msg instanceof HttpContent)) {
-                heldResponse = r; // written with the body's first part, or when this read is complete
-                return;
-            }
-        }
-        if (heldResponse != null) {
-            HttpResponse head = heldResponse;
-            heldResponse = null;
-            if (msg instanceof LastHttpContent last) {
-                // the whole answer in one read, as for nearly every avatar call: one message through the
-                // pipeline and the encoder instead of two
-                msg = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(),
-                        head.headers(), last.trailingHeaders());
-            } else {
-                ctx.write(head, ctx.voidPromise());
-            }
-        }
-        if (msg instanceof LastHttpContent) {
-            responseDone = true;
-            finishExchange();
-            if (requestDone) {
-                ctx.writeAndFlush(msg, ctx.voidPromise()); // a failed write reaches exceptionCaught, which closes
-            } else {
-                // answered before the whole body arrived: the rest of the body is not worth reading
-                ctx.writeAndFlush(msg).addListener(ChannelFutureListener.CLOSE);
-            }
+        cancelTimeout();
+        responseStarted = true;
+        keepBackend = keepAlive;
+        if (complete) {
+            endResponse(new RawHttpResponse(status, head, Unpooled.EMPTY_BUFFER, true));
             return;
         }
-        // a failed write reaches exceptionCaught, which closes: no promise and listener per chunk
+        heldHead = head; // written with the body's first part, or when this read is complete
+        heldStatus = status;
+    }
+
+    /** Body bytes framed for the browser (taken over); {@code complete} ends the response. */
+    void onBackendBody(ByteBuf part, boolean complete) {
+        if (failed || responseDone) {
+            part.release();
+            return;
+        }
+        Object msg;
+        if (heldHead != null) {
+            // the head and the body in one read, as for nearly every avatar call: one message, one buffer
+            msg = new RawHttpResponse(heldStatus, heldHead, part, complete);
+            heldHead = null;
+        } else {
+            msg = new RawHttpContent(part, complete);
+        }
+        if (complete) {
+            endResponse(msg);
+            return;
+        }
+        // a failed write reaches exceptionCaught, which closes: no promise and listener per part
         ctx.write(msg, ctx.voidPromise());
-        if (!backendReadPending && !ctx.channel().isWritable()) {
-            // stop this read batch here, not after up to 16 more buffers; the writability change resumes it
-            backendReadPending = true;
-            backend.config().setAutoRead(false);
-        }
+        pauseBackendIfFull();
     }
 
-    private void prepareResponse(HttpResponse r) {
-        r.setProtocolVersion(HttpVersion.HTTP_1_1);
-        HttpHeaders h = r.headers();
-        drop(h, DROPPED_RESPONSE_HEADERS, true);
-        if (!HttpUtil.isContentLengthSet(r) && !HttpUtil.isTransferEncodingChunked(r)
-                && r.status().code() != 204 && r.status().code() != 304) {
-            // the avatar ends its body by closing; the browser's connection stays usable with chunked encoding
-            HttpUtil.setTransferEncodingChunked(r, true);
+    /** Writes the response's last message and lets the avatar connection go. */
+    private void endResponse(Object last) {
+        responseDone = true;
+        finishExchange();
+        if (requestDone) {
+            ctx.writeAndFlush(last, ctx.voidPromise()); // a failed write reaches exceptionCaught, which closes
+        } else {
+            // answered before the whole body arrived: the rest of the body is not worth reading
+            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         }
-    }
-
-    /**
-     * Removes the headers named in {@code dropped}, and with {@code accessControl} every {@code access-control-*}
-     * one, in one pass over the headers there are: a message carries a handful, the lists name up to a dozen, and a
-     * removal per listed name would hash each of them on every request. Collected first, as removing while iterating
-     * is not allowed.
-     */
-    private static void drop(HttpHeaders h, AsciiString[] dropped, boolean accessControl) {
-        List<CharSequence> found = null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (isOneOf(name, dropped)
-                    || accessControl && AsciiString.regionMatches(name, true, 0, "access-control-", 0, 15)) {
-                found = found == null ? new ArrayList<>(4) : found;
-                found.add(name);
-            }
-        }
-        if (found != null) {
-            for (CharSequence name : found) {
-                h.remove(name);
-            }
-        }
-    }
-
-    private static boolean isOneOf(CharSequence name, AsciiString[] names) {
-        int length = name.length();
-        for (AsciiString n : names) {
-            if (n.length() == length && n.contentEqualsIgnoreCase(name)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     void onBackendReadComplete() {
         if (failed || responseDone) {
             return;
         }
-        if (heldResponse != null) {
-            ctx.write(heldResponse, ctx.voidPromise());
-            heldResponse = null;
+        if (heldHead != null) {
+            ctx.write(new RawHttpResponse(heldStatus, heldHead, Unpooled.EMPTY_BUFFER, false), ctx.voidPromise());
+            heldHead = null;
         }
         ctx.flush();
-        if (!backendReadPending && !ctx.channel().isWritable()) {
+        pauseBackendIfFull();
+    }
+
+    /** Stops reading the avatar while the browser's leg is full; the writability change resumes it. */
+    private void pauseBackendIfFull() {
+        if (!backendReadPending && backend != null && !ctx.channel().isWritable()) {
             backendReadPending = true;
             backend.config().setAutoRead(false);
         }
@@ -501,7 +544,16 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The avatar sent something that is not an HTTP response (its connection is closed already). */
+    void onBackendInvalid() {
+        backendLost("the avatar instance sent an invalid response");
+    }
+
     void onBackendClosed() {
+        backendLost("the avatar instance closed the connection");
+    }
+
+    private void backendLost(String message) {
         backend = null;
         backendFlushPending = false;
         cancelTimeout();
@@ -509,9 +561,10 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!responseStarted) {
-            fail(HttpResponseStatus.BAD_GATEWAY, "bad_gateway", "the avatar instance closed the connection");
+            fail(HttpResponseStatus.BAD_GATEWAY, "bad_gateway", message);
         } else {
             failed = true;
+            releaseHeld();
             ctx.close(); // the status line is gone: a cut connection is the only honest signal left
         }
     }
@@ -535,6 +588,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void fail(HttpResponseStatus status, String code, String message) {
         failed = true;
         cancelTimeout();
+        releaseHeld();
         releaseWaiting();
         closeBackend();
         if (responseStarted) {
@@ -580,6 +634,18 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Releases the request and response heads that were not written. */
+    private void releaseHeld() {
+        if (requestHead != null) {
+            requestHead.release();
+            requestHead = null;
+        }
+        if (heldHead != null) {
+            heldHead.release();
+            heldHead = null;
+        }
+    }
+
     private void releaseWaiting() {
         HttpContent c;
         while ((c = waiting.poll()) != null) {
@@ -601,6 +667,7 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The browser went away (or the exchange is over): nothing more to forward. */
     private void abandon() {
         cancelTimeout();
+        releaseHeld();
         releaseWaiting();
         if (!responseDone) {
             failed = true;

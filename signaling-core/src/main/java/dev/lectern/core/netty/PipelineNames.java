@@ -4,10 +4,11 @@ package dev.lectern.core.netty;
 public final class PipelineNames {
     /** Connection counting and the channel group used for graceful shutdown. */
     public static final String CONNECTIONS = "connections";
-    public static final String HTTP_CODEC = "httpCodec";
+    /** The HTTP/1.1 request decoder and response encoder (a WebSocket handshake replaces both). */
+    public static final String HTTP_DECODER = "httpDecoder";
+    public static final String HTTP_ENCODER = "httpEncoder";
     /** Idle keep-alive connections and slow (slowloris) requests are cut off here. */
     public static final String HTTP_TIMEOUT = "httpTimeout";
-    public static final String HTTP_KEEP_ALIVE = "httpKeepAlive";
     /** Engine.IO / Socket.IO / JSON WebSocket endpoints claim their paths here; everything else passes on. */
     public static final String SIGNALING = "signaling";
     public static final String WS_PROTOCOL = "wsProtocol";
@@ -17,8 +18,7 @@ public final class PipelineNames {
     /** A route that streams its body (uploads, proxy, SSE) installs its handler under this name for one request. */
     public static final String HTTP_STREAM = "httpStream";
     public static final String PROXY_FRONTEND = "proxyFrontend";
-    /** The avatar proxy's backend leg (a client connection to an avatar instance): its HTTP codec, then the handler. */
-    public static final String PROXY_BACKEND_CODEC = "proxyBackendCodec";
+    /** The avatar proxy's backend leg (a client connection to an avatar instance): bytes both ways. */
     public static final String PROXY_BACKEND = "proxyBackend";
 
     private PipelineNames() {}

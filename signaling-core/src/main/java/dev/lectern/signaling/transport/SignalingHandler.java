@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Claims the signaling paths on an HTTP connection and passes every other request on untouched: Engine.IO long-polling
  * (GET/POST), the Engine.IO WebSocket upgrade and the {@code /ws} JSON dialect upgrade. On an upgrade it rebuilds the
- * pipeline for WebSocket (HTTP timeouts, keep-alive and REST dispatch no longer apply). One instance per connection.
+ * pipeline for WebSocket (HTTP timeouts and REST dispatch no longer apply). One instance per connection.
  */
 public final class SignalingHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(SignalingHandler.class);
@@ -349,8 +349,7 @@ public final class SignalingHandler extends ChannelInboundHandlerAdapter {
                 : new DefaultFullHttpRequest(req.protocolVersion(), req.method(), req.uri(), Unpooled.EMPTY_BUFFER,
                         req.headers().copy(), EmptyHttpHeaders.INSTANCE);
         ChannelPipeline p = ctx.pipeline();
-        for (String name : new String[] {PipelineNames.HTTP_TIMEOUT, PipelineNames.HTTP_KEEP_ALIVE,
-                PipelineNames.HTTP_DISPATCH}) {
+        for (String name : new String[] {PipelineNames.HTTP_TIMEOUT, PipelineNames.HTTP_DISPATCH}) {
             if (p.get(name) != null) {
                 p.remove(name);
             }
