@@ -82,6 +82,8 @@ final class AvatarResponseParser {
     /** Where the head's Connection values are, as (start, end) pairs: the headers they name are hop-by-hop too. */
     private int[] connectionValues = new int[4];
     private int connectionCount;
+    /** The head being parsed, copied out of the buffer. */
+    private byte[] scratch = new byte[1024];
 
     /** Gets ready for the response to the next request; {@code headRequest}: a response to HEAD has no body. */
     void start(boolean headRequest) {
@@ -193,7 +195,13 @@ final class AvatarResponseParser {
         }
         headScanned = 0;
         buf.readerIndex(end);
-        parseHead(alloc, buf, start, end, sink);
+        // parsed from an array: a head is small, and array reads cost less than a buffer's checked reads
+        int length = end - start;
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, 2 * scratch.length)];
+        }
+        buf.getBytes(start, scratch, 0, length);
+        parseHead(alloc, scratch, length, sink);
         return true;
     }
 
@@ -214,21 +222,22 @@ final class AvatarResponseParser {
         return -1 - lineStart;
     }
 
-    private void parseHead(ByteBufAllocator alloc, ByteBuf buf, int start, int end, Sink sink)
-            throws InvalidResponseException {
+    /** Parses the head in {@code buf[0, end)} (blank line included) and hands it on. */
+    private void parseHead(ByteBufAllocator alloc, byte[] buf, int end, Sink sink) throws InvalidResponseException {
+        int start = 0; // named, for what follows reads as offsets into the head
         // status line: HTTP/1.x SP 3DIGIT [SP reason]
-        int eol = lineEnd(buf, start);
+        int eol = indexOf(buf, start, end, (byte) '\n');
         int contentEnd = trimCr(buf, start, eol);
-        if (contentEnd - start < 12 || !startsWith(buf, start, "HTTP/1.") || buf.getByte(start + 8) != ' ') {
+        if (contentEnd - start < 12 || !startsWith(buf, start, "HTTP/1.") || buf[start + 8] != ' ') {
             throw new InvalidResponseException("not an HTTP/1.x status line");
         }
-        byte minor = buf.getByte(start + 7);
+        byte minor = buf[start + 7];
         if (minor != '0' && minor != '1') {
             throw new InvalidResponseException("not an HTTP/1.x status line");
         }
         int status = 0;
         for (int i = start + 9; i < start + 12; i++) {
-            byte b = buf.getByte(i);
+            byte b = buf[i];
             if (b < '0' || b > '9') {
                 throw new InvalidResponseException("invalid status code");
             }
@@ -239,7 +248,7 @@ final class AvatarResponseParser {
         }
         int reasonStart = start + 12;
         if (reasonStart < contentEnd) {
-            if (buf.getByte(reasonStart) != ' ') {
+            if (buf[reasonStart] != ' ') {
                 throw new InvalidResponseException("invalid status line");
             }
             reasonStart++;
@@ -251,22 +260,21 @@ final class AvatarResponseParser {
         connectionCount = 0;
         long contentLength = -1;
         boolean chunked = false;
-        boolean transferEncoding = false;
         boolean close = minor == '0';
         int pos = eol + 1;
         while (true) {
-            int lineEol = lineEnd(buf, pos);
+            int lineEol = indexOf(buf, pos, end, (byte) '\n');
             int lineContentEnd = trimCr(buf, pos, lineEol);
             if (lineContentEnd == pos) {
                 break; // the blank line
             }
-            byte first = buf.getByte(pos);
+            byte first = buf[pos];
             if (first == ' ' || first == '\t') {
                 throw new InvalidResponseException("folded header line");
             }
             int colon = -1;
             for (int i = pos; i < lineContentEnd; i++) {
-                byte b = buf.getByte(i);
+                byte b = buf[i];
                 if (b == ':') {
                     colon = i;
                     break;
@@ -279,11 +287,11 @@ final class AvatarResponseParser {
                 throw new InvalidResponseException("invalid header line");
             }
             int valueStart = colon + 1;
-            while (valueStart < lineContentEnd && isWhitespace(buf.getByte(valueStart))) {
+            while (valueStart < lineContentEnd && isWhitespace(buf[valueStart])) {
                 valueStart++;
             }
             int valueEnd = lineContentEnd;
-            while (valueEnd > valueStart && isWhitespace(buf.getByte(valueEnd - 1))) {
+            while (valueEnd > valueStart && isWhitespace(buf[valueEnd - 1])) {
                 valueEnd--;
             }
             checkText(buf, valueStart, valueEnd, "header value");
@@ -297,10 +305,9 @@ final class AvatarResponseParser {
                 }
                 contentLength = n;
             } else if (nameEquals(buf, pos, nameLength, "transfer-encoding")) {
-                if (transferEncoding || !valueEquals(buf, valueStart, valueEnd, "chunked")) {
+                if (chunked || !valueEquals(buf, valueStart, valueEnd, "chunked")) {
                     throw new InvalidResponseException("unsupported Transfer-Encoding");
                 }
-                transferEncoding = true;
                 chunked = true;
             } else if (nameEquals(buf, pos, nameLength, "connection")) {
                 forward = false;
@@ -403,7 +410,7 @@ final class AvatarResponseParser {
     }
 
     /** Whether a Connection header of this head names the header (never the two that frame the body). */
-    private boolean isNamedByConnection(ByteBuf buf, int nameStart, int nameLength) {
+    private boolean isNamedByConnection(byte[] buf, int nameStart, int nameLength) {
         if (nameEquals(buf, nameStart, nameLength, "content-length")
                 || nameEquals(buf, nameStart, nameLength, "transfer-encoding")) {
             return false;
@@ -417,9 +424,9 @@ final class AvatarResponseParser {
         return false;
     }
 
-    private static boolean regionsEqualIgnoreCase(ByteBuf buf, int a, int b, int length) {
+    private static boolean regionsEqualIgnoreCase(byte[] buf, int a, int b, int length) {
         for (int i = 0; i < length; i++) {
-            if (lower(buf.getByte(a + i)) != lower(buf.getByte(b + i))) {
+            if (lower(buf[a + i]) != lower(buf[b + i])) {
                 return false;
             }
         }
@@ -430,17 +437,22 @@ final class AvatarResponseParser {
         return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
     }
 
-    private static int lineEnd(ByteBuf buf, int from) {
-        return buf.indexOf(from, buf.writerIndex(), (byte) '\n');
+    private static int indexOf(byte[] buf, int from, int to, byte b) {
+        for (int i = from; i < to; i++) {
+            if (buf[i] == b) {
+                return i;
+            }
+        }
+        return -1;
     }
 
-    private static int trimCr(ByteBuf buf, int start, int lf) {
-        return lf > start && buf.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+    private static int trimCr(byte[] buf, int start, int lf) {
+        return lf > start && buf[lf - 1] == '\r' ? lf - 1 : lf;
     }
 
-    private static boolean startsWith(ByteBuf buf, int at, String ascii) {
+    private static boolean startsWith(byte[] buf, int at, String ascii) {
         for (int i = 0; i < ascii.length(); i++) {
-            if (buf.getByte(at + i) != ascii.charAt(i)) {
+            if (buf[at + i] != ascii.charAt(i)) {
                 return false;
             }
         }
@@ -448,22 +460,22 @@ final class AvatarResponseParser {
     }
 
     /** Field text: visible characters, spaces, tabs and obs-text; no other control character. */
-    private static void checkText(ByteBuf buf, int from, int to, String what) throws InvalidResponseException {
+    private static void checkText(byte[] buf, int from, int to, String what) throws InvalidResponseException {
         for (int i = from; i < to; i++) {
-            int b = buf.getByte(i) & 0xff;
+            int b = buf[i] & 0xff;
             if (b < 0x20 && b != '\t' || b == 0x7f) {
                 throw new InvalidResponseException("control character in a " + what);
             }
         }
     }
 
-    private static long parseContentLength(ByteBuf buf, int from, int to) throws InvalidResponseException {
+    private static long parseContentLength(byte[] buf, int from, int to) throws InvalidResponseException {
         if (from == to || to - from > 18) {
             throw new InvalidResponseException("invalid Content-Length");
         }
         long n = 0;
         for (int i = from; i < to; i++) {
-            byte b = buf.getByte(i);
+            byte b = buf[i];
             if (b < '0' || b > '9') {
                 throw new InvalidResponseException("invalid Content-Length");
             }
@@ -472,7 +484,7 @@ final class AvatarResponseParser {
         return n;
     }
 
-    private static boolean isDropped(ByteBuf buf, int at, int length) {
+    private static boolean isDropped(byte[] buf, int at, int length) {
         if (length >= 15 && regionEqualsIgnoreCase(buf, at, "access-control-", 15)) {
             return true;
         }
@@ -484,17 +496,17 @@ final class AvatarResponseParser {
         return false;
     }
 
-    private static boolean nameEquals(ByteBuf buf, int at, int length, String lowerName) {
+    private static boolean nameEquals(byte[] buf, int at, int length, String lowerName) {
         return length == lowerName.length() && regionEqualsIgnoreCase(buf, at, lowerName, length);
     }
 
-    private static boolean valueEquals(ByteBuf buf, int from, int to, String lower) {
+    private static boolean valueEquals(byte[] buf, int from, int to, String lower) {
         return nameEquals(buf, from, to - from, lower);
     }
 
-    private static boolean regionEqualsIgnoreCase(ByteBuf buf, int at, String lower, int length) {
+    private static boolean regionEqualsIgnoreCase(byte[] buf, int at, String lower, int length) {
         for (int i = 0; i < length; i++) {
-            if (lower(buf.getByte(at + i)) != lower.charAt(i)) {
+            if (lower(buf[at + i]) != lower.charAt(i)) {
                 return false;
             }
         }
@@ -502,7 +514,7 @@ final class AvatarResponseParser {
     }
 
     /** Whether a comma-separated list holds the token (case-insensitive, surrounding spaces ignored). */
-    private static boolean hasToken(ByteBuf buf, int from, int to, String lower) {
+    private static boolean hasToken(byte[] buf, int from, int to, String lower) {
         return anyToken(buf, from, to, (s, e) -> valueEquals(buf, s, e, lower));
     }
 
@@ -512,19 +524,19 @@ final class AvatarResponseParser {
     }
 
     /** Whether a token of the comma-separated list in {@code [from, to)}, spaces around it trimmed, passes. */
-    private static boolean anyToken(ByteBuf buf, int from, int to, TokenTest test) {
+    private static boolean anyToken(byte[] buf, int from, int to, TokenTest test) {
         int i = from;
         while (i < to) {
-            int tokenEnd = buf.indexOf(i, to, (byte) ',');
+            int tokenEnd = indexOf(buf, i, to, (byte) ',');
             if (tokenEnd < 0) {
                 tokenEnd = to;
             }
             int s = i;
             int e = tokenEnd;
-            while (s < e && isWhitespace(buf.getByte(s))) {
+            while (s < e && isWhitespace(buf[s])) {
                 s++;
             }
-            while (e > s && isWhitespace(buf.getByte(e - 1))) {
+            while (e > s && isWhitespace(buf[e - 1])) {
                 e--;
             }
             if (test.test(s, e)) {

@@ -19,11 +19,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -133,18 +129,14 @@ public final class BackendPool implements AutoCloseable {
 
     private void sweep(Loop state) {
         long now = System.nanoTime();
-        List<ProxyFrontendHandler> late = null;
-        for (ProxyFrontendHandler e : state.exchanges) {
+        ProxyFrontendHandler e = state.watchedHead;
+        while (e != null) {
+            ProxyFrontendHandler next = e.watchNext;
             if (now - e.deadlineNanos() >= 0) {
-                late = late == null ? new ArrayList<>() : late;
-                late.add(e);
-            }
-        }
-        if (late != null) {
-            for (ProxyFrontendHandler e : late) {
-                state.exchanges.remove(e);
+                state.unwatch(e);
                 e.timedOut();
             }
+            e = next;
         }
         long idleNanos = TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
         for (ArrayDeque<Channel> deque : state.idle.values()) {
@@ -190,7 +182,8 @@ public final class BackendPool implements AutoCloseable {
     /** What one event loop owns; touched only on that loop, so without locks. */
     static final class Loop {
         final IntObjectMap<ArrayDeque<Channel>> idle = new IntObjectHashMap<>();
-        final Set<ProxyFrontendHandler> exchanges = new HashSet<>();
+        /** The watched exchanges, linked through their own fields: no hashing and no node per request. */
+        ProxyFrontendHandler watchedHead;
         ScheduledFuture<?> sweeper;
 
         /**
@@ -199,11 +192,28 @@ public final class BackendPool implements AutoCloseable {
          * cancelled tens of thousands of times a second, costs the event loop far more than a scan of the few in flight.
          */
         void watch(ProxyFrontendHandler exchange) {
-            exchanges.add(exchange);
+            exchange.watchPrev = null;
+            exchange.watchNext = watchedHead;
+            if (watchedHead != null) {
+                watchedHead.watchPrev = exchange;
+            }
+            watchedHead = exchange;
         }
 
+        /** Stops watching an exchange that {@link #watch} was given (once). */
         void unwatch(ProxyFrontendHandler exchange) {
-            exchanges.remove(exchange);
+            ProxyFrontendHandler prev = exchange.watchPrev;
+            ProxyFrontendHandler next = exchange.watchNext;
+            if (prev == null) {
+                watchedHead = next;
+            } else {
+                prev.watchNext = next;
+            }
+            if (next != null) {
+                next.watchPrev = prev;
+            }
+            exchange.watchPrev = null;
+            exchange.watchNext = null;
         }
     }
 

@@ -97,6 +97,9 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private long deadlineNanos;
     private boolean connecting;
     private boolean watched;
+    /** The pool's list of watched exchanges on this loop ({@link BackendPool.Loop#watch}). */
+    ProxyFrontendHandler watchPrev;
+    ProxyFrontendHandler watchNext;
     private boolean requestDone;
     private boolean responseStarted;
     private boolean responseDone;
