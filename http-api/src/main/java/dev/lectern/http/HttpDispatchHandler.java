@@ -184,10 +184,17 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
             respondEarly(ctx, ErrorMapper.error(status, code, "malformed HTTP request", requestId), true);
             return;
         }
-        QueryStringDecoder qs;
+        Map<String, List<String>> query;
         try {
-            qs = new QueryStringDecoder(r.uri());
-            path = qs.path();
+            String uri = r.uri();
+            if (isPlainPath(uri)) {
+                path = uri; // nothing to decode and no query: most API calls, and every proxied avatar call
+                query = Map.of();
+            } else {
+                QueryStringDecoder qs = new QueryStringDecoder(uri);
+                path = qs.path();
+                query = qs.parameters();
+            }
         } catch (IllegalArgumentException e) {
             path = "-";
             respondEarly(ctx, ErrorMapper.error(400, "bad_request", "malformed request URI", requestId), false);
@@ -230,7 +237,7 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
         Router.Found found = (Router.Found) match;
         Route route = found.route();
         template = route.template();
-        ApiRequest apiRequest = new ApiRequest(method, path, qs.parameters(), found.pathParams(),
+        ApiRequest apiRequest = new ApiRequest(method, path, query, found.pathParams(),
                 Headers.of(r.headers()), null, remoteAddress(ctx), requestId, null);
 
         if (route.isStreaming()) {
@@ -330,6 +337,17 @@ public final class HttpDispatchHandler extends ChannelDuplexHandler {
             ApiResponse r = err == null ? resp : ErrorMapper.toResponse(err, id);
             respond(ctx, r);
         }));
+    }
+
+    /** A URI that is its own path: no query, no fragment, nothing percent-encoded. */
+    private static boolean isPlainPath(String uri) {
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c == '?' || c == '#' || c == '%') {
+                return false;
+            }
+        }
+        return !uri.isEmpty() && uri.charAt(0) == '/';
     }
 
     private static boolean hasBody(HttpRequest r) {
