@@ -356,6 +356,28 @@ class ClusterIntegrationTest {
         assertThat(b.signaling().service().rooms().usersIn("ghosts")).containsExactly("bob");
     }
 
+    @Test
+    void anEarlierLifesMembersAreAnnouncedGoneEvenWhenRedisComesOnlyAfterTheNode() throws Exception {
+        LecternServer b = node("b", 3);
+        try (Jedis jedis = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
+            jedis.hset(prefix + "room:late:members", "old-peer", "{\"n\":\"a\",\"u\":\"old\",\"h\":false}");
+            jedis.sadd(prefix + "node:a:rooms", "late");
+        }
+        WsClient bob = client(b, "bob");
+        assertThat(join(bob, "late").at("/peers/0/user_id").asText()).isEqualTo("old");
+
+        // "a" comes back while its way to Redis is still down: nothing can be removed or announced yet
+        TcpProxy proxy = new TcpProxy(TestServices.REDIS_HOST, TestServices.REDIS_PORT).start();
+        cleanup.add(proxy);
+        proxy.cut();
+        node("a", "redis://127.0.0.1:" + proxy.port(), 3);
+        Thread.sleep(500);
+        proxy.start(); // the same port again: once a's connections are back, the old member is reaped and announced
+        JsonNode left = event(bob, "peer-left");
+        assertThat(left.get("peer_id").asText()).isEqualTo("old-peer");
+        assertThat(b.signaling().service().rooms().usersIn("late")).containsExactly("bob");
+    }
+
     private Process launchNode(String nodeId, int port) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),

@@ -72,22 +72,37 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
      * KEYS: the dead node's rooms set, the nodes set, its alive key. ARGV: node id, members key prefix, suffix.
      * Returns {room, peer, user, …} of the members removed; nothing when the node is alive again.
      */
+    /**
+     * Removes a node's room members and returns them as (room, peer, user) triples. KEYS: the node's rooms set, the
+     * set of nodes, the node's heartbeat key (nothing is removed while it exists). ARGV: the node, the room key prefix
+     * and suffix, and optionally an incarnation whose members stay: a node that restarts under its old name removes
+     * what its earlier life left, not what it has registered since.
+     */
     private static final String REAP = """
             if redis.call('EXISTS', KEYS[3]) == 1 then return {} end
+            local keep = ARGV[4]
             local out = {}
             for _, room in ipairs(redis.call('SMEMBERS', KEYS[1])) do
               local key = ARGV[2] .. room .. ARGV[3]
               local all = redis.call('HGETALL', key)
+              local kept = false
               for i = 1, #all, 2 do
                 local ok, v = pcall(cjson.decode, all[i + 1])
                 if ok and v.n == ARGV[1] then
-                  redis.call('HDEL', key, all[i])
-                  table.insert(out, room); table.insert(out, all[i]); table.insert(out, tostring(v.u))
+                  if keep and v.i == keep then
+                    kept = true
+                  else
+                    redis.call('HDEL', key, all[i])
+                    table.insert(out, room); table.insert(out, all[i]); table.insert(out, tostring(v.u))
+                  end
                 end
               end
+              if not kept then redis.call('SREM', KEYS[1], room) end
             end
-            redis.call('DEL', KEYS[1])
-            redis.call('SREM', KEYS[2], ARGV[1])
+            if not keep then
+              redis.call('DEL', KEYS[1])
+              redis.call('SREM', KEYS[2], ARGV[1])
+            end
             return out
             """;
     private static final String MEMBERS_SUFFIX = ":members";
@@ -104,6 +119,8 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     /** The sequence number of the last event published (the pub/sub loop's only). */
     private long sequence;
     private final AtomicLong outOfOrder = new AtomicLong();
+    /** Whether what this node's earlier life left in Redis has been reaped (worker thread only). */
+    private boolean earlierLifeReaped;
     /** Rooms with local members (worker thread only): how many. */
     private final Map<String, Integer> interest = new HashMap<>();
     /** Last sequence seen per room and origin (the pub/sub loop's only). */
@@ -138,6 +155,12 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             @Override
             public void up() {
                 markUp();
+                // what waited for the connections (announcements after an outage, reaping) need not wait a beat
+                try {
+                    worker.execute(RedisClusterBus.this::heartbeat);
+                } catch (RejectedExecutionException e) {
+                    // closing
+                }
             }
 
             @Override
@@ -161,13 +184,12 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     public void start(Handler handler) {
         this.handler = handler;
         pubSub.start();
-        worker.execute(() -> subscribe(nodeChannel(nodeId), this::onNodeMessage));
         worker.execute(() -> {
-            try {
-                reapNode(handler, nodeId, store.key(aliveKey(nodeId) + ":restarted")); // an earlier life's members
-            } catch (StoreUnavailableException e) {
-                markDown(e);
-            }
+            // what this node announces as it starts (an earlier life's members leaving) needs the publishing
+            // connection, which is still opening: it gets a few seconds, and the heartbeat retries what is left
+            pubSub.awaitConnected(CONFIRM_TIMEOUT_MILLIS);
+            subscribe(nodeChannel(nodeId), this::onNodeMessage);
+            reapEarlierLife(handler);
         });
         worker.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMillis, TimeUnit.MILLISECONDS);
         logger.info("cluster node {} on redis (heartbeat every {} ms, ttl {} ms)", nodeId, heartbeatIntervalMillis,
@@ -197,7 +219,8 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private static final String NODES = "nodes";
 
     private String value(Member m) {
-        ObjectNode v = Json.MAPPER.createObjectNode().put("n", nodeId).put("u", m.userId()).put("h", m.host());
+        ObjectNode v = Json.MAPPER.createObjectNode().put("n", nodeId).put("i", incarnation).put("u", m.userId())
+                .put("h", m.host());
         return Json.write(v);
     }
 
@@ -414,9 +437,12 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             return;
         }
         try {
+            // members re-registered and nodes reaped are announced on the rooms' channels: while the pub/sub
+            // connections are down that would be lost, so only the heartbeat key is kept alive meanwhile
+            boolean canAnnounce = pubSub.connected();
             List<Response<Long>> added = new ArrayList<>();
             List<String[]> addedWho = new ArrayList<>();
-            Map<String, List<Member>> local = h.localMembers();
+            Map<String, List<Member>> local = canAnnounce ? h.localMembers() : Map.of();
             store.withConnection(j -> {
                 Pipeline p = j.pipelined();
                 p.set(store.key(aliveKey(nodeId)), incarnation, new SetParams().px(heartbeatTtlMillis));
@@ -443,12 +469,31 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
                     publish(w[0], new RoomEvent("peer-joined", null, w[1], notice));
                 }
             }
-            reap(h);
+            if (canAnnounce) {
+                reapEarlierLife(h);
+                reap(h);
+            }
             markUp();
         } catch (StoreUnavailableException e) {
             markDown(e);
         } catch (RuntimeException e) {
             logger.warn("cluster heartbeat failed", e);
+        }
+    }
+
+    /**
+     * Removes and announces the members that this node's earlier life (the same name, another incarnation) left in
+     * Redis, once; until that has worked it is tried again on every beat. Members this life registered stay.
+     */
+    private void reapEarlierLife(Handler h) {
+        if (earlierLifeReaped || !pubSub.connected()) {
+            return;
+        }
+        try {
+            reapNode(h, nodeId, store.key(aliveKey(nodeId) + ":restarted"), incarnation);
+            earlierLifeReaped = true;
+        } catch (StoreUnavailableException e) {
+            markDown(e);
         }
     }
 
@@ -458,15 +503,17 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             if (node.equals(nodeId) || store.withConnection(j -> j.exists(store.key(aliveKey(node))))) {
                 continue;
             }
-            reapNode(h, node, store.key(aliveKey(node)));
+            reapNode(h, node, store.key(aliveKey(node)), null);
         }
     }
 
     /** Removes a node's members unless {@code aliveKey} exists, and tells their rooms. */
-    private void reapNode(Handler h, String node, String aliveKey) {
+    /** Reaps a node's members (all of them, or those of other incarnations than {@code keep}) and announces them. */
+    private void reapNode(Handler h, String node, String aliveKey, String keep) {
+        List<String> args = keep == null ? List.of(node, store.key("room:"), MEMBERS_SUFFIX)
+                : List.of(node, store.key("room:"), MEMBERS_SUFFIX, keep);
         Object reply = store.withConnection(j -> j.eval(REAP,
-                List.of(store.key(roomsKey(node)), store.key(NODES), aliveKey),
-                List.of(node, store.key("room:"), MEMBERS_SUFFIX)));
+                List.of(store.key(roomsKey(node)), store.key(NODES), aliveKey), args));
         List<?> flat = (List<?>) reply;
         if (!flat.isEmpty()) {
             logger.warn("node {} stopped beating: {} of its room members removed", node, flat.size() / 3);

@@ -98,6 +98,7 @@ final class RedisPubSub {
     private boolean flushScheduled;
     private boolean closed;
     private volatile boolean connected;
+    private final CompletableFuture<Void> firstConnected = new CompletableFuture<>();
 
     private record Subscription(Listener listener, CompletableFuture<Void> confirmed) {}
 
@@ -138,6 +139,23 @@ final class RedisPubSub {
     /** Both connections are open. */
     boolean connected() {
         return connected;
+    }
+
+    /**
+     * Waits, off the loop, until both connections have been open once (true), or for at most {@code timeoutMillis}
+     * (false): what a node publishes as it starts is otherwise refused while the connections are still opening.
+     */
+    boolean awaitConnected(long timeoutMillis) {
+        assert !loop.inEventLoop();
+        try {
+            firstConnected.get(timeoutMillis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Events refused because the publishing connection was down or too far behind. */
@@ -279,6 +297,7 @@ final class RedisPubSub {
         if (now != connected) {
             connected = now;
             if (now) {
+                firstConnected.complete(null);
                 state.up();
             }
         }
