@@ -336,11 +336,7 @@ class ClusterIntegrationTest {
     @Test
     void aNodeThatStopsOrComesBackUnderItsOldNameLeavesNoGhostsBehind() throws Exception {
         LecternServer b = node("b", 3);
-        try (Jedis jedis = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
-            // what node "a" left in Redis when it was killed in an earlier life
-            jedis.hset(prefix + "room:ghosts:members", "ghost-peer", "{\"n\":\"a\",\"u\":\"ghost\",\"h\":false}");
-            jedis.sadd(prefix + "node:a:rooms", "ghosts");
-        }
+        leftByAnEarlierLifeOfA("ghosts", "ghost-peer", "ghost");
         WsClient bob = client(b, "bob");
         assertThat(join(bob, "ghosts").at("/peers/0/user_id").asText()).isEqualTo("ghost");
 
@@ -359,10 +355,7 @@ class ClusterIntegrationTest {
     @Test
     void anEarlierLifesMembersAreAnnouncedGoneEvenWhenRedisComesOnlyAfterTheNode() throws Exception {
         LecternServer b = node("b", 3);
-        try (Jedis jedis = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
-            jedis.hset(prefix + "room:late:members", "old-peer", "{\"n\":\"a\",\"u\":\"old\",\"h\":false}");
-            jedis.sadd(prefix + "node:a:rooms", "late");
-        }
+        leftByAnEarlierLifeOfA("late", "old-peer", "old");
         WsClient bob = client(b, "bob");
         assertThat(join(bob, "late").at("/peers/0/user_id").asText()).isEqualTo("old");
 
@@ -376,6 +369,15 @@ class ClusterIntegrationTest {
         JsonNode left = event(bob, "peer-left");
         assertThat(left.get("peer_id").asText()).isEqualTo("old-peer");
         assertThat(b.signaling().service().rooms().usersIn("late")).containsExactly("bob");
+    }
+
+    /** What node "a" left in Redis when it was killed in an earlier life: a member of a room. */
+    private void leftByAnEarlierLifeOfA(String room, String peer, String user) {
+        try (Jedis jedis = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
+            jedis.hset(prefix + "room:" + room + ":members", peer,
+                    "{\"n\":\"a\",\"i\":\"gone\",\"u\":\"" + user + "\",\"h\":false}");
+            jedis.sadd(prefix + "node:a:rooms", room);
+        }
     }
 
     private Process launchNode(String nodeId, int port) throws Exception {

@@ -69,14 +69,10 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             return redis.call('HGETALL', KEYS[1])
             """;
     /**
-     * KEYS: the dead node's rooms set, the nodes set, its alive key. ARGV: node id, members key prefix, suffix.
-     * Returns {room, peer, user, …} of the members removed; nothing when the node is alive again.
-     */
-    /**
-     * Removes a node's room members and returns them as (room, peer, user) triples. KEYS: the node's rooms set, the
-     * set of nodes, the node's heartbeat key (nothing is removed while it exists). ARGV: the node, the room key prefix
-     * and suffix, and optionally an incarnation whose members stay: a node that restarts under its old name removes
-     * what its earlier life left, not what it has registered since.
+     * Removes a node's room members. KEYS: the node's rooms set, the nodes set, the node's alive key (nothing is
+     * removed while it exists). ARGV: node id, members key prefix, suffix, and optionally an incarnation whose
+     * members stay: a node that restarts under its old name removes what its earlier life left, not what it has
+     * registered since. Returns {room, peer, user, …} of the members removed.
      */
     private static final String REAP = """
             if redis.call('EXISTS', KEYS[3]) == 1 then return {} end
