@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,8 +47,9 @@ import redis.clients.jedis.params.SetParams;
  *   <li>Fan-out: one channel {@code room:<id>} per room, subscribed by a node while it has members in the room (the
  *       store's pub/sub connection resubscribes after an outage). A relay to one peer travels on the room channel
  *       with its target id: the nodes that can hold the target are exactly the subscribers, so no node needs to know
- *       where a peer lives, and one channel keeps one order per room. Each message carries its origin (node id and
- *       start incarnation) and a sequence number: a node drops its own echoes and anything out of order.</li>
+ *       where a peer lives, and one channel keeps one order per room. Each message begins with its origin (node id
+ *       and start incarnation), then a sequence number: a node drops its own echoes by those first bytes, before
+ *       parsing, and anything out of order.</li>
  *   <li>Threads: membership, subscriptions and heartbeats run on one worker thread (in submission order), with the
  *       store's pooled connections. Room events travel on two Netty connections of {@link RedisPubSub} that live on
  *       one of the server's event loops: an event published on that loop is written to Redis at once, one published
@@ -107,6 +109,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private final RedisEphemeralStore store;
     private final String nodeId;
     private final String incarnation;
+    /** How every room event this node publishes begins: {@code {"o":<node id>,"i":<incarnation>,}. */
+    private final String echoPrefix;
+    private final byte[] echoPrefixBytes;
     private final long heartbeatIntervalMillis;
     private final long heartbeatTtlMillis;
     private final long roomTtlMillis;
@@ -139,6 +144,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
         this.incarnation = java.util.HexFormat.of().formatHex(random);
+        String origin = Json.write(Json.MAPPER.createObjectNode().put("o", nodeId).put("i", incarnation));
+        this.echoPrefix = origin.substring(0, origin.length() - 1) + ",";
+        this.echoPrefixBytes = echoPrefix.getBytes(StandardCharsets.UTF_8);
         this.heartbeatIntervalMillis = heartbeatIntervalMillis;
         this.heartbeatTtlMillis = heartbeatTtlMillis;
         this.roomTtlMillis = Math.max(2 * heartbeatTtlMillis, 60_000);
@@ -548,8 +556,6 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     @Override
     public void publish(String roomId, RoomEvent event) {
         ObjectNode envelope = Json.MAPPER.createObjectNode();
-        envelope.put("o", nodeId);
-        envelope.put("i", incarnation);
         envelope.put("e", event.event());
         if (event.to() != null) {
             envelope.put("t", event.to());
@@ -562,7 +568,8 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         String channel = store.key(channel(roomId));
         if (!pubSub.run(() -> {
             long seq = ++sequence;
-            if (!pubSub.publish(channel, "{\"s\":" + seq + "," + body.substring(1))) {
+            // the origin leads, so that this node's own echo is known by its first bytes, unparsed
+            if (!pubSub.publish(channel, echoPrefix + "\"s\":" + seq + "," + body.substring(1))) {
                 countRefused();
             }
         })) {
@@ -579,6 +586,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
 
     /** On the pub/sub loop: our own echoes and stale messages are dropped, the rest go to the rooms. */
     private void onMessage(String roomId, ByteBuf message) {
+        if (isOwnEcho(message)) { // every event of ours comes back: half of what arrives, dropped before parsing
+            return;
+        }
         JsonNode m = parse(message);
         if (m == null) {
             logger.warn("ignoring a malformed cluster message on room {}", roomId);
@@ -600,6 +610,20 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         if (h != null && m.path("e").isTextual()) {
             h.onRemote(roomId, new RoomEvent(m.get("e").asText(), text(m, "t"), text(m, "f"), m.get("d")));
         }
+    }
+
+    private boolean isOwnEcho(ByteBuf message) {
+        byte[] prefix = echoPrefixBytes;
+        if (message.readableBytes() < prefix.length) {
+            return false;
+        }
+        int at = message.readerIndex();
+        for (int i = 0; i < prefix.length; i++) {
+            if (message.getByte(at + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static JsonNode parse(ByteBuf message) {
