@@ -63,7 +63,7 @@ import java.util.function.LongSupplier;
 public final class AvatarProxyBench {
     private static final String TOKEN = "bench-token";
     /** Jiffies per second of /proc/<pid>/stat ({@code getconf CLK_TCK}); 100 on every Linux this runs on. */
-    private static final long CLOCK_TICKS = clockTicks();
+    static final long CLOCK_TICKS = clockTicks();
 
     private AvatarProxyBench() {}
 

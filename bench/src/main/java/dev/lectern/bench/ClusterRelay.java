@@ -25,7 +25,8 @@ import redis.clients.jedis.Jedis;
  * Cross-node relay latency: two Lectern nodes as child JVMs in {@code cluster.mode: redis} on one Redis (a key prefix
  * of their own), N Socket.IO WebSocket clients in rooms of two with the two members of each room on different
  * nodes, so that every {@code offer} crosses Redis pub/sub. The clients together send {@code --rate} offers per
- * second; reported: achieved relay rate and p50/p99/p99.9/max latency from send to receipt, per rate step.
+ * second; reported: achieved relay rate, p50/p99/p99.9/max latency from send to receipt and the CPU time the two
+ * nodes spent per message, per rate step.
  *
  * <pre>bin/bench ClusterRelay [--clients 1000] [--rates 5000,10000] [--seconds 20] [--warmup-seconds 15]
  *     [--redis redis://127.0.0.1:6379] [--local-rooms]</pre>
@@ -119,12 +120,14 @@ public final class ClusterRelay {
                 periodNanos = (long) (1e9 * clients / rate);
                 // the first step also lets the JIT finish with the relay path: its compiler threads would otherwise
                 // share the two cores with the measurement
-                measure(first ? warmup : 3);
+                measure(first ? warmup : 3, nodes);
                 first = false;
-                double[] r = measure(seconds);
+                double[] r = measure(seconds, nodes);
                 System.out.printf(Locale.ROOT, "target %d msg/s for %d s: relayed %.0f msg/s %s,"
-                        + " latency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms%n",
-                        rate, seconds, r[0], localRooms ? "within nodes" : "across nodes", r[1], r[2], r[3], r[4]);
+                        + " latency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms;"
+                        + " the two nodes' CPU %.1f us per message%n",
+                        rate, seconds, r[0], localRooms ? "within nodes" : "across nodes", r[1], r[2], r[3], r[4],
+                        r[5]);
             }
             sending = false;
             for (int n = 0; n < 2; n++) {
@@ -184,15 +187,25 @@ public final class ClusterRelay {
         return pb.start();
     }
 
-    /** Rate, p50, p99, p99.9 and max (ms) over a window of {@code secs} seconds. */
-    private double[] measure(int secs) throws InterruptedException {
+    /**
+     * Rate, p50, p99, p99.9 and max (ms) over a window of {@code secs} seconds, and the CPU time both nodes used in
+     * it per message received ({@code utime+stime} from {@code /proc}, JIT and GC threads included): a figure that a
+     * busy machine moves far less than the latencies.
+     */
+    private double[] measure(int secs, List<Process> nodes) throws InterruptedException {
+        List<Long> pids = nodes.stream().map(Process::pid).toList();
         histogram.reset();
         long r0 = received.get();
+        long c0 = AvatarProxyBench.cpuTicks(pids);
         long t0 = System.nanoTime();
         Thread.sleep(secs * 1000L);
-        double rate = (received.get() - r0) / ((System.nanoTime() - t0) / 1e9);
+        long messages = received.get() - r0;
+        double rate = messages / ((System.nanoTime() - t0) / 1e9);
+        double cpuMicros = (AvatarProxyBench.cpuTicks(pids) - c0) * 1e6 / AvatarProxyBench.CLOCK_TICKS
+                / Math.max(1, messages);
         LatencyHistogram.Snapshot snap = histogram.snapshot();
-        return new double[] {rate, snap.millis(0.50), snap.millis(0.99), snap.millis(0.999), snap.maxMillis()};
+        return new double[] {rate, snap.millis(0.50), snap.millis(0.99), snap.millis(0.999), snap.maxMillis(),
+                cpuMicros};
     }
 
     private void connectAll(EventLoopGroup group, int[] ports) throws Exception {
