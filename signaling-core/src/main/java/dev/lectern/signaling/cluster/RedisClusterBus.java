@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -143,7 +144,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         this.nodeId = nodeId;
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
-        this.incarnation = java.util.HexFormat.of().formatHex(random);
+        this.incarnation = HexFormat.of().formatHex(random);
         String origin = Json.write(Json.MAPPER.createObjectNode().put("o", nodeId).put("i", incarnation));
         this.echoPrefix = origin.substring(0, origin.length() - 1) + ",";
         this.echoPrefixBytes = echoPrefix.getBytes(StandardCharsets.UTF_8);
@@ -511,8 +512,10 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         }
     }
 
-    /** Removes a node's members unless {@code aliveKey} exists, and tells their rooms. */
-    /** Reaps a node's members (all of them, or those of other incarnations than {@code keep}) and announces them. */
+    /**
+     * Removes a node's members (all of them, or those of other incarnations than {@code keep}) unless
+     * {@code aliveKey} exists, and tells their rooms.
+     */
     private void reapNode(Handler h, String node, String aliveKey, String keep) {
         List<String> args = keep == null ? List.of(node, store.key("room:"), MEMBERS_SUFFIX)
                 : List.of(node, store.key("room:"), MEMBERS_SUFFIX, keep);
