@@ -15,14 +15,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.redis.ArrayRedisMessage;
-import io.netty.handler.codec.redis.ErrorRedisMessage;
-import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
-import io.netty.handler.codec.redis.IntegerRedisMessage;
-import io.netty.handler.codec.redis.RedisArrayAggregator;
-import io.netty.handler.codec.redis.RedisBulkStringAggregator;
-import io.netty.handler.codec.redis.RedisDecoder;
-import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -71,6 +63,10 @@ final class RedisPubSub {
     private static final long MAX_BACKOFF_MILLIS = 2000;
     private static final byte[] PUBLISH = "*3\r\n$7\r\nPUBLISH\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] MESSAGE = "message".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SUBSCRIBE = "subscribe".getBytes(StandardCharsets.US_ASCII);
+    /** The largest reply read; a larger one closes the connection (it is opened again). */
+    static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     /** A channel's messages; the payload is valid during the call only. */
     interface Listener {
@@ -289,9 +285,20 @@ final class RedisPubSub {
         out.writeBytes(CRLF);
     }
 
-    private static String text(RedisMessage m) {
-        return m instanceof FullBulkStringRedisMessage b && !b.isNull()
-                ? b.content().toString(StandardCharsets.UTF_8) : null;
+    private static String text(Object m) {
+        return m instanceof ByteBuf b ? b.toString(StandardCharsets.UTF_8) : null;
+    }
+
+    private static boolean is(Object m, byte[] ascii) {
+        if (!(m instanceof ByteBuf b) || b.readableBytes() != ascii.length) {
+            return false;
+        }
+        for (int i = 0; i < ascii.length; i++) {
+            if (b.getByte(b.readerIndex() + i) != ascii[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void updateConnected() {
@@ -307,39 +314,38 @@ final class RedisPubSub {
 
     // ---- replies
 
-    private void onPublisherReply(RedisMessage reply) {
-        if (reply instanceof IntegerRedisMessage || reply instanceof ErrorRedisMessage) {
+    private void onPublisherReply(Object reply) {
+        if (reply instanceof Long || reply instanceof RespReplyDecoder.ErrorReply) {
             if (pending > 0) {
                 pending--;
             }
-            if (reply instanceof ErrorRedisMessage e) {
+            if (reply instanceof RespReplyDecoder.ErrorReply e) {
                 refused.incrementAndGet();
-                logger.warn("redis refused a PUBLISH: {}", e.content());
+                logger.warn("redis refused a PUBLISH: {}", e.message());
             }
         }
         // +PONG for our pings
     }
 
-    private void onSubscriberReply(RedisMessage reply) {
-        if (!(reply instanceof ArrayRedisMessage array) || array.children().size() < 2) {
-            if (reply instanceof ErrorRedisMessage e) {
-                logger.warn("redis pub/sub error: {}", e.content());
+    private void onSubscriberReply(Object reply) {
+        if (!(reply instanceof RespReplyDecoder.Array array) || array.size() < 2) {
+            if (reply instanceof RespReplyDecoder.ErrorReply e) {
+                logger.warn("redis pub/sub error: {}", e.message());
             }
             return; // +PONG when nothing is subscribed yet
         }
-        List<RedisMessage> parts = array.children();
-        String kind = text(parts.get(0));
-        if ("message".equals(kind) && parts.size() == 3) {
-            Subscription s = subscriptions.get(text(parts.get(1)));
-            if (s != null && parts.get(2) instanceof FullBulkStringRedisMessage payload && !payload.isNull()) {
+        Object kind = array.get(0);
+        if (is(kind, MESSAGE) && array.size() == 3) {
+            Subscription s = subscriptions.get(text(array.get(1)));
+            if (s != null && array.get(2) instanceof ByteBuf payload) {
                 try {
-                    s.listener.onMessage(payload.content());
+                    s.listener.onMessage(payload);
                 } catch (RuntimeException e) {
                     logger.warn("a pub/sub listener failed", e);
                 }
             }
-        } else if ("subscribe".equals(kind)) {
-            String channel = text(parts.get(1));
+        } else if (is(kind, SUBSCRIBE)) {
+            String channel = text(array.get(1));
             Integer left = unconfirmed.computeIfPresent(channel, (c, n) -> n == 1 ? null : n - 1);
             Subscription s = subscriptions.get(channel);
             if (left == null && s != null) {
@@ -384,9 +390,7 @@ final class RedisPubSub {
                                 p.addLast(tls);
                             }
                             p.addLast(new IdleStateHandler(endpoint.pingIntervalMillis(), 0, 0, TimeUnit.MILLISECONDS));
-                            p.addLast(new RedisDecoder());
-                            p.addLast(new RedisBulkStringAggregator());
-                            p.addLast(new RedisArrayAggregator());
+                            p.addLast(new RespReplyDecoder(MAX_MESSAGE_BYTES));
                             p.addLast(new LegHandler(Leg.this));
                         }
                     });
@@ -471,7 +475,7 @@ final class RedisPubSub {
     }
 
     /** The handler of one connection: hands replies to its leg's reader, pings a quiet connection, closes a dead one. */
-    private final class LegHandler extends SimpleChannelInboundHandler<RedisMessage> {
+    private final class LegHandler extends SimpleChannelInboundHandler<Object> {
         private final Leg leg;
         private boolean authPending;
         private boolean answered;
@@ -489,12 +493,12 @@ final class RedisPubSub {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, RedisMessage msg) {
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
             unansweredPings = 0;
             if (authPending) {
                 authPending = false;
-                if (msg instanceof ErrorRedisMessage e) {
-                    logger.error("redis refused the password for the {} connection: {}", leg.role, e.content());
+                if (msg instanceof RespReplyDecoder.ErrorReply e) {
+                    logger.error("redis refused the password for the {} connection: {}", leg.role, e.message());
                     ctx.close();
                 }
                 return;
