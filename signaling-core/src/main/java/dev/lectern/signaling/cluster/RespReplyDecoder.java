@@ -19,9 +19,10 @@ import java.util.List;
  * <p>Netty's {@code RedisDecoder} with its bulk-string and array aggregators makes a header, a content part, a
  * composite buffer and a message for every bulk string of every reply; a pub/sub message is three of them.
  *
- * <p>Whatever is not RESP2 (an unknown type byte, a malformed length, a line without its CRLF, nesting deeper than
- * {@link #MAX_DEPTH}, a bulk string over {@code maxBulkBytes}) fails the decoder with a {@link DecoderException}: the
- * connection is closed and opened again.
+ * <p>Whatever is not RESP2 (an unknown type byte, a malformed length, a line without its CRLF or longer than
+ * {@link #MAX_LINE_BYTES}, nesting deeper than {@link #MAX_DEPTH}, a bulk string over {@code maxBulkBytes}) fails the
+ * decoder with a {@link DecoderException}, and what arrives after it is discarded: the connection is closed and
+ * opened again.
  */
 final class RespReplyDecoder extends ByteToMessageDecoder {
     /** Nil bulk string or nil array. */
