@@ -8,6 +8,8 @@ import dev.lectern.core.store.RedisEphemeralStore;
 import dev.lectern.core.store.StoreUnavailableException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -112,7 +114,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private final String incarnation;
     /** How every room event this node publishes begins: {@code {"o":<node id>,"i":<incarnation>,}. */
     private final String echoPrefix;
-    private final byte[] echoPrefixBytes;
+    private final ByteBuf echoPrefixBytes;
     private final long heartbeatIntervalMillis;
     private final long heartbeatTtlMillis;
     private final long roomTtlMillis;
@@ -147,7 +149,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         this.incarnation = HexFormat.of().formatHex(random);
         String origin = Json.write(Json.MAPPER.createObjectNode().put("o", nodeId).put("i", incarnation));
         this.echoPrefix = origin.substring(0, origin.length() - 1) + ",";
-        this.echoPrefixBytes = echoPrefix.getBytes(StandardCharsets.UTF_8);
+        this.echoPrefixBytes = Unpooled.wrappedBuffer(echoPrefix.getBytes(StandardCharsets.UTF_8)).asReadOnly();
         this.heartbeatIntervalMillis = heartbeatIntervalMillis;
         this.heartbeatTtlMillis = heartbeatTtlMillis;
         this.roomTtlMillis = Math.max(2 * heartbeatTtlMillis, 60_000);
@@ -616,17 +618,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     }
 
     private boolean isOwnEcho(ByteBuf message) {
-        byte[] prefix = echoPrefixBytes;
-        if (message.readableBytes() < prefix.length) {
-            return false;
-        }
-        int at = message.readerIndex();
-        for (int i = 0; i < prefix.length; i++) {
-            if (message.getByte(at + i) != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
+        int n = echoPrefixBytes.readableBytes();
+        return message.readableBytes() >= n
+                && ByteBufUtil.equals(message, message.readerIndex(), echoPrefixBytes, 0, n);
     }
 
     private static JsonNode parse(ByteBuf message) {

@@ -7,6 +7,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -63,8 +64,8 @@ final class RedisPubSub {
     private static final long MAX_BACKOFF_MILLIS = 2000;
     private static final byte[] PUBLISH = "*3\r\n$7\r\nPUBLISH\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
-    private static final byte[] MESSAGE = "message".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] SUBSCRIBE = "subscribe".getBytes(StandardCharsets.US_ASCII);
+    private static final ByteBuf MESSAGE = ascii("message");
+    private static final ByteBuf SUBSCRIBE = ascii("subscribe");
     /** The largest reply read; a larger one closes the connection (it is opened again). */
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -289,16 +290,12 @@ final class RedisPubSub {
         return m instanceof ByteBuf b ? b.toString(StandardCharsets.UTF_8) : null;
     }
 
-    private static boolean is(Object m, byte[] ascii) {
-        if (!(m instanceof ByteBuf b) || b.readableBytes() != ascii.length) {
-            return false;
-        }
-        for (int i = 0; i < ascii.length; i++) {
-            if (b.getByte(b.readerIndex() + i) != ascii[i]) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean is(Object m, ByteBuf expected) {
+        return m instanceof ByteBuf b && ByteBufUtil.equals(b, expected);
+    }
+
+    private static ByteBuf ascii(String s) {
+        return Unpooled.wrappedBuffer(s.getBytes(StandardCharsets.US_ASCII)).asReadOnly();
     }
 
     private void updateConnected() {
