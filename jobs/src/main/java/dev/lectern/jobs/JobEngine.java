@@ -252,6 +252,7 @@ public final class JobEngine implements AutoCloseable {
             }
             return repo.requestCancel(c, id, now) ? CancelResult.CANCEL_REQUESTED : CancelResult.ALREADY_FINAL;
         });
+        afterHooks();
         RunningJob local = inflight.get(id);
         if (local != null && result == CancelResult.CANCEL_REQUESTED) {
             local.stop(RunningJob.Stop.CANCELLED, this::later);
@@ -343,6 +344,9 @@ public final class JobEngine implements AutoCloseable {
             runHooks(c, got);
             return got;
         });
+        if (!claimed.isEmpty()) {
+            afterHooks();
+        }
         claimed.sort(CLAIM_ORDER); // RETURNING gives rows in no particular order
         long committed = System.currentTimeMillis();
         for (Job job : claimed) {
@@ -525,6 +529,7 @@ public final class JobEngine implements AutoCloseable {
             }
         }
         batch.forEach(o -> finishing.remove(o.job().id()));
+        afterHooks();
         boolean retries = false;
         for (Job job : changed) {
             if (job.state() == JobState.RETRY) {
@@ -622,6 +627,7 @@ public final class JobEngine implements AutoCloseable {
             }
             return out;
         });
+        afterHooks();
         for (Job job : changed) {
             logger.atInfo().addKeyValue("job", job.id()).addKeyValue("state", job.state())
                     .log("job of a lost worker returned to the queue");
@@ -654,6 +660,13 @@ public final class JobEngine implements AutoCloseable {
             for (JobChangeHook hook : hooks) {
                 hook.onStateChanges(c, visible);
             }
+        }
+    }
+
+    /** Hooks may have queued jobs (webhook deliveries) in the transaction just committed: look for them now. */
+    private void afterHooks() {
+        if (!hooks.isEmpty()) {
+            wake();
         }
     }
 
