@@ -331,6 +331,7 @@ public final class JobEngine implements AutoCloseable {
         long now = System.currentTimeMillis();
         long leaseUntil = now + config.leaseMillis();
         List<Job> claimed = db.transaction(c -> {
+            repo.relaxedCommit(c);
             List<Job> got = new ArrayList<>();
             if (!unlimited.isEmpty()) {
                 got.addAll(repo.claim(c, unlimited, free, nodeId, leaseUntil, now));
@@ -501,6 +502,7 @@ public final class JobEngine implements AutoCloseable {
             lost.clear();
             try {
                 db.transaction(c -> {
+                    repo.relaxedCommit(c);
                     boolean[] applied = finishes.isEmpty() ? new boolean[0] : repo.finish(c, finishes, now);
                     for (int i = 0; i < applied.length; i++) {
                         JobRepository.Outcome o = finishes.get(i);
