@@ -289,7 +289,10 @@ public final class JobEngine implements AutoCloseable {
             long waitMillis = config.pollMillis();
             try {
                 int free = capacity - inflight.size();
-                if (free > 0 && !kinds.isEmpty()) {
+                // claim at once while a worker may be idle (latency); with jobs already waiting here, claim only a
+                // worker's worth at a time (throughput: one claim statement for several jobs)
+                boolean someWaiting = inflight.values().stream().anyMatch(r -> !r.isRunning());
+                if (free > 0 && (!someWaiting || free >= config.workers()) && !kinds.isEmpty()) {
                     int claimed = claimRound(free);
                     if (claimed == free) {
                         continue; // there may be more
