@@ -72,8 +72,10 @@ abstract class JobEngineContract {
         return TestConfigs.defaults(env).jobs();
     }
 
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
     JobEngine engine(SqlDatabase db, Map<String, String> overrides) {
-        JobEngine e = new JobEngine(db, config(overrides), null, new SimpleMeterRegistry(), "test");
+        JobEngine e = new JobEngine(db, config(overrides), null, meters, "test");
         closeables.add(e);
         return e;
     }
@@ -113,6 +115,11 @@ abstract class JobEngineContract {
         assertThat(done.startedAt()).isNotNull();
         assertThat(done.finishedAt()).isGreaterThanOrEqualTo(done.startedAt());
         assertThat(done.leaseOwner()).isNull();
+        assertThat(meters.get("lectern.jobs.pickup").tag("kind", "test.hello").timer().count()).isEqualTo(1);
+        assertThat(meters.get("lectern.jobs.run").tag("kind", "test.hello").tag("outcome", "SUCCESS").timer().count())
+                .isEqualTo(1);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(meters.find("lectern.jobs.depth")
+                .tag("kind", "test.hello").tag("state", "SUCCESS").gauge()).isNotNull());
     }
 
     @Test
@@ -189,6 +196,8 @@ abstract class JobEngineContract {
         String permanent = engine.enqueue(NewJob.of("test.permanent", "{}")).id();
         Job b = awaitState(engine, broken, JobState.FAILURE);
         assertThat(b.attempts()).isEqualTo(3);
+        assertThat(meters.get("lectern.jobs.retries").tag("kind", "test.broken").counter().count()).isEqualTo(2);
+        assertThat(meters.get("lectern.jobs.failures").tag("kind", "test.broken").counter().count()).isEqualTo(1);
         assertThat(b.error()).isEqualTo("IllegalArgumentException: no such scene");
         Job p = awaitState(engine, permanent, JobState.FAILURE);
         assertThat(p.attempts()).isEqualTo(1);
@@ -384,25 +393,15 @@ abstract class JobEngineContract {
         aMayFinish.countDown();
         await().atMost(WAIT).until(() -> a.inflight() == 0);
         // A's outcome was written with its old token and matched nothing
-        await().atMost(WAIT).untilAsserted(() -> assertThat(leaseLost(a)).isEqualTo(1.0));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(leaseLost()).isEqualTo(1.0));
         Job after = a.find(id).orElseThrow();
         assertThat(after.result()).isEqualTo("\"from B\"");
         assertThat(after.leaseToken()).isEqualTo(byB.leaseToken());
     }
 
-    private static double leaseLost(JobEngine engine) {
-        try {
-            var f = JobEngine.class.getDeclaredField("metrics");
-            f.setAccessible(true);
-            var m = (JobMetrics) f.get(engine);
-            var r = JobMetrics.class.getDeclaredField("registry");
-            r.setAccessible(true);
-            var counter = ((io.micrometer.core.instrument.MeterRegistry) r.get(m)).find("lectern.jobs.lease.lost")
-                    .counter();
-            return counter == null ? 0 : counter.count();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+    private double leaseLost() {
+        var counter = meters.find("lectern.jobs.lease.lost").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test
