@@ -273,6 +273,46 @@ public final class JobEngine implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Follows one job: the listener gets its current row at once, then every later change, in order, whichever node
+     * makes it (changes made here arrive at once, those of other nodes within a second), and nothing after a final
+     * state. Close the returned handle to stop. The listener runs on an engine thread: it must not block.
+     */
+    public AutoCloseable watch(String id, JobListener listener) {
+        Object lock = new Object();
+        long[] last = {Long.MIN_VALUE};
+        boolean[] ended = {false};
+        Runnable[] stop = new Runnable[1];
+        JobListener deliver = job -> {
+            boolean done;
+            synchronized (lock) {
+                if (ended[0] || job.updatedAt() <= last[0]) {
+                    return;
+                }
+                last[0] = job.updatedAt();
+                ended[0] = job.state().isFinal();
+                done = ended[0];
+                listener.onChange(job);
+            }
+            if (done && stop[0] != null) {
+                stop[0].run();
+            }
+        };
+        JobListener local = job -> {
+            if (job.id().equals(id)) {
+                deliver.onChange(job);
+            }
+        };
+        listeners.add(local);
+        ScheduledFuture<?> poll = scheduler.scheduleWithFixedDelay(guard(() -> find(id).ifPresent(deliver::onChange)),
+                0, Math.min(1000, config.pollMillis()), TimeUnit.MILLISECONDS);
+        stop[0] = () -> {
+            listeners.remove(local);
+            poll.cancel(false);
+        };
+        return () -> stop[0].run();
+    }
+
     // ---------------------------------------------------------------- dispatcher
 
     private void wake() {

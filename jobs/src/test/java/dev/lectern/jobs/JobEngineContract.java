@@ -368,6 +368,37 @@ abstract class JobEngineContract {
     }
 
     @Test
+    void aWatcherOnAnotherNodeSeesEveryStepInOrderAndThenNothing() throws Exception {
+        JobEngine worker = engine();
+        JobEngine watcherNode = engine(secondNode(), Map.of("LECTERN_JOBS__WORKERS", "0"));
+        CountDownLatch step = new CountDownLatch(1);
+        CountDownLatch step2 = new CountDownLatch(1);
+        worker.register("test.watched", KindOptions.DEFAULTS, ctx -> {
+            ctx.progress(30, "first", null);
+            step.await(30, TimeUnit.SECONDS);
+            ctx.progress(60, "second", null);
+            step2.await(30, TimeUnit.SECONDS);
+            return "\"done\"";
+        });
+        String id = watcherNode.enqueue(NewJob.of("test.watched", "{}")).id();
+        List<Job> seen = new CopyOnWriteArrayList<>();
+        try (AutoCloseable watch = watcherNode.watch(id, seen::add)) {
+            worker.start();
+            watcherNode.start();
+            await().atMost(WAIT).until(() -> seen.stream().anyMatch(j -> "first".equals(j.progressMessage())));
+            step.countDown();
+            await().atMost(WAIT).until(() -> seen.stream().anyMatch(j -> "second".equals(j.progressMessage())));
+            step2.countDown();
+            await().atMost(WAIT).until(() -> seen.stream().anyMatch(j -> j.state() == JobState.SUCCESS));
+        }
+        assertThat(seen.get(0).state()).isEqualTo(JobState.PENDING);
+        assertThat(seen.get(seen.size() - 1).state()).isEqualTo(JobState.SUCCESS);
+        assertThat(seen.get(seen.size() - 1).result()).isEqualTo("\"done\"");
+        assertThat(seen).extracting(Job::updatedAt).isSorted();
+        assertThat(seen).extracting(Job::progressMessage).containsSubsequence("first", "second");
+    }
+
+    @Test
     void aLostLeaseMakesTheOldWorkersCompletionChangeNothing() throws Exception {
         // node A's heartbeat is slow on purpose, so the fence in the database is what stops its write
         JobEngine a = engine(db(), Map.of("LECTERN_JOBS__LEASE_MILLIS", "60000",
