@@ -6,7 +6,7 @@ import dev.lectern.core.auth.Role;
 import dev.lectern.core.config.AccountsConfig;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.ApiException;
-import dev.lectern.store.sql.DuplicateKeyException;
+import dev.lectern.core.store.sql.DuplicateKeyException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;

@@ -1,6 +1,6 @@
 package dev.lectern.accounts;
 
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;

@@ -1,8 +1,8 @@
 package dev.lectern.accounts;
 
 import dev.lectern.core.auth.Role;
-import dev.lectern.store.sql.Jdbc;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.Jdbc;
+import dev.lectern.core.store.sql.SqlDatabase;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -22,7 +22,7 @@ public final class UserRepository {
         this.clock = clock;
     }
 
-    /** Inserts a user; a taken address is a {@link dev.lectern.store.sql.DuplicateKeyException}. */
+    /** Inserts a user; a taken address is a {@link dev.lectern.core.store.sql.DuplicateKeyException}. */
     public User create(String email, String passwordHash, Role role, String displayName) {
         long now = clock.millis();
         return db.query(c -> Jdbc.one(c, "INSERT INTO users (email, password_hash, role, display_name, disabled,"

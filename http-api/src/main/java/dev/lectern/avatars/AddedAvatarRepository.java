@@ -1,7 +1,7 @@
 package dev.lectern.avatars;
 
-import dev.lectern.store.sql.Jdbc;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.Jdbc;
+import dev.lectern.core.store.sql.SqlDatabase;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;

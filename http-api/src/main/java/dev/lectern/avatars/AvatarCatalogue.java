@@ -9,7 +9,7 @@ import dev.lectern.core.json.Json;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.ApiException;
 import dev.lectern.media.AvatarService;
-import dev.lectern.store.sql.DuplicateKeyException;
+import dev.lectern.core.store.sql.DuplicateKeyException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

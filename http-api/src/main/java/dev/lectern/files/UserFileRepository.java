@@ -2,8 +2,8 @@ package dev.lectern.files;
 
 import dev.lectern.ai.retrieval.DocumentCatalog;
 import dev.lectern.ai.retrieval.FileKind;
-import dev.lectern.store.sql.Jdbc;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.Jdbc;
+import dev.lectern.core.store.sql.SqlDatabase;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;

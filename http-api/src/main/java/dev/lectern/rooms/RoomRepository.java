@@ -1,7 +1,7 @@
 package dev.lectern.rooms;
 
-import dev.lectern.store.sql.Jdbc;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.Jdbc;
+import dev.lectern.core.store.sql.SqlDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

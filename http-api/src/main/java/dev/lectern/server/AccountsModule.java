@@ -25,7 +25,7 @@ import dev.lectern.http.HttpDecorator;
 import dev.lectern.http.RateLimitDecorator;
 import dev.lectern.http.Router;
 import dev.lectern.http.api.AccountsApi;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lectern.core.auth.Role;
-import dev.lectern.store.sql.DuplicateKeyException;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.DuplicateKeyException;
+import dev.lectern.core.store.sql.SqlDatabase;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

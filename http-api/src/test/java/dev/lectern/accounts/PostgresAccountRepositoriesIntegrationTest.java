@@ -3,8 +3,8 @@ package dev.lectern.accounts;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lectern.core.store.StoreUnavailableException;
-import dev.lectern.store.sql.PostgresTestDatabase;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.PostgresTestDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.testing.TestConfigs;
 import dev.lectern.testing.TestServices;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.lectern.accounts;
 
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.testing.TestConfigs;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.lectern.rooms;
 
-import dev.lectern.store.sql.PostgresTestDatabase;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.PostgresTestDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
 import org.junit.jupiter.api.AfterEach;
 
 /** The history contract on PostgreSQL, in a database of its own that is dropped afterwards. */

@@ -1,6 +1,6 @@
 package dev.lectern.rooms;
 
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.testing.TestConfigs;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.lectern.server;
 
-import dev.lectern.store.sql.PostgresTestDatabase;
+import dev.lectern.core.store.sql.PostgresTestDatabase;
 import dev.lectern.testing.TestServices;
 import java.util.Map;
 import java.util.Set;

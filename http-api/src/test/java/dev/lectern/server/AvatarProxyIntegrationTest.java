@@ -15,7 +15,7 @@ import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.store.InMemoryEphemeralStore;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;

@@ -2,7 +2,7 @@ package dev.lectern.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lectern.store.sql.PostgresTestDatabase;
+import dev.lectern.core.store.sql.PostgresTestDatabase;
 import dev.lectern.testing.TcpProxy;
 import dev.lectern.testing.TestConfigs;
 import dev.lectern.testing.TestServices;

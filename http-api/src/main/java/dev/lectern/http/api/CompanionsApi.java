@@ -9,7 +9,7 @@ import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
 import dev.lectern.http.Router;
-import dev.lectern.store.sql.DuplicateKeyException;
+import dev.lectern.core.store.sql.DuplicateKeyException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -22,7 +22,7 @@ import dev.lectern.http.Router;
 import dev.lectern.rooms.RoomPresence;
 import dev.lectern.rooms.RoomRepository;
 import dev.lectern.signaling.ice.IceServersService;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.testing.TestConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;

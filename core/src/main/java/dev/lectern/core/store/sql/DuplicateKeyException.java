@@ -1,4 +1,4 @@
-package dev.lectern.store.sql;
+package dev.lectern.core.store.sql;
 
 /** An insert or update broke a unique constraint (an e-mail address already registered, …). */
 public final class DuplicateKeyException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.lectern.store.sql;
+package dev.lectern.core.store.sql;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

@@ -1,4 +1,4 @@
-package dev.lectern.store.sql;
+package dev.lectern.core.store.sql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,4 +1,4 @@
-package dev.lectern.store.sql;
+package dev.lectern.core.store.sql;
 
 import dev.lectern.testing.TestServices;
 import java.sql.Connection;
