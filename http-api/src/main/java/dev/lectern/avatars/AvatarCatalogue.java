@@ -1,7 +1,7 @@
 package dev.lectern.avatars;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.ai.objects.ObjectStore;
+import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.avatars.AddedAvatarRepository.AddedAvatar;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.config.AvatarsConfig;

@@ -1,6 +1,6 @@
 package dev.lectern.files;
 
-import dev.lectern.ai.objects.ObjectStore;
+import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.ai.retrieval.FileKind;
 import dev.lectern.ai.retrieval.FileNames;
 import dev.lectern.ai.retrieval.RetrievalService;

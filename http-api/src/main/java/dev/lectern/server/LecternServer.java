@@ -1,10 +1,10 @@
 package dev.lectern.server;
 
 import dev.lectern.ai.AiPipeline;
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.ObjectStore;
-import dev.lectern.ai.objects.S3ObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.ObjectStore;
+import dev.lectern.core.objects.S3ObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ClusterConfig;
 import dev.lectern.core.config.ConfigLoader;

@@ -1,8 +1,8 @@
 package dev.lectern.http.api;
 
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.ObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.ObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.http.ApiException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;

@@ -1,4 +1,4 @@
-package dev.lectern.ai.objects;
+package dev.lectern.core.objects;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

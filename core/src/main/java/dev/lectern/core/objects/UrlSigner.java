@@ -1,4 +1,4 @@
-package dev.lectern.ai.objects;
+package dev.lectern.core.objects;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

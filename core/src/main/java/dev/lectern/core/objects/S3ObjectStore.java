@@ -1,4 +1,4 @@
-package dev.lectern.ai.objects;
+package dev.lectern.core.objects;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
