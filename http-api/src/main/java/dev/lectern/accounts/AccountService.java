@@ -5,7 +5,7 @@ import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.config.AccountsConfig;
 import dev.lectern.core.store.EphemeralStore;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.core.store.sql.DuplicateKeyException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sign-up, sign-in and account administration, in plain Java. Every method blocks (bcrypt, SQL, the ephemeral
- * store) and runs on the blocking executor. Failures are {@link ApiException}s with the status the client sees.
+ * store) and runs on the blocking executor. Failures are {@link ServiceException}s with the status the client sees.
  */
 public final class AccountService {
     private static final Logger logger = LoggerFactory.getLogger(AccountService.class);
@@ -59,13 +59,13 @@ public final class AccountService {
     public void sendVerification(String rawEmail, String purpose) {
         String email = email(rawEmail);
         if (!PURPOSES.contains(purpose)) {
-            throw ApiException.badRequest("purpose must be one of " + PURPOSES);
+            throw ServiceException.badRequest("purpose must be one of " + PURPOSES);
         }
         Duration resend = Duration.ofSeconds(config.codeResendSeconds());
         String sentKey = "code-sent:" + purpose + ":" + email;
         if (!store.setIfAbsent(sentKey, "1", resend)) {
             long wait = store.ttl(sentKey).map(d -> (d.toMillis() + 999) / 1000).orElse(1L);
-            throw ApiException.tooManyRequests("a code was sent to this address a moment ago", wait);
+            throw ServiceException.tooManyRequests("a code was sent to this address a moment ago", wait);
         }
         Optional<User> existing = users.byEmail(email);
         // answer the same either way; only send when the purpose fits, so the endpoint does not list accounts
@@ -92,11 +92,11 @@ public final class AccountService {
     /** Checks and consumes a code; wrong guesses are counted and void the code after {@code codeMaxAttempts}. */
     private void consumeCode(String purpose, String email, String code) {
         if (code == null || !code.matches("\\d{6}")) {
-            throw new ApiException(400, "invalid_code", "code must be six digits");
+            throw new ServiceException(400, "invalid_code", "code must be six digits");
         }
         String expected = store.get(codeKey(purpose, email)).orElse(null);
         if (expected == null) {
-            throw new ApiException(400, "invalid_code", "no valid code for this address; request a new one");
+            throw new ServiceException(400, "invalid_code", "no valid code for this address; request a new one");
         }
         if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), code.getBytes(StandardCharsets.US_ASCII))) {
             long n = store.increment(attemptsKey(purpose, email), 1, Duration.ofSeconds(config.codeTtlSeconds()));
@@ -104,7 +104,7 @@ public final class AccountService {
                 store.delete(codeKey(purpose, email));
                 store.delete(attemptsKey(purpose, email));
             }
-            throw new ApiException(400, "invalid_code", "wrong code");
+            throw new ServiceException(400, "invalid_code", "wrong code");
         }
         store.delete(codeKey(purpose, email));
         store.delete(attemptsKey(purpose, email));
@@ -116,14 +116,14 @@ public final class AccountService {
                             String address) {
         String email = email(rawEmail);
         Role role = roleName == null || roleName.isEmpty() ? Role.STUDENT : Role.parse(roleName)
-                .orElseThrow(() -> ApiException.badRequest("role must be student, tutor or admin"));
+                .orElseThrow(() -> ServiceException.badRequest("role must be student, tutor or admin"));
         boolean byAdmin = caller != null && caller.isAdmin();
         if (role == Role.ADMIN && !byAdmin && !config.adminEmails().contains(email)) {
-            throw ApiException.forbidden("only an admin can create an admin account");
+            throw ServiceException.forbidden("only an admin can create an admin account");
         }
         policy.check(password, email);
         if (users.byEmail(email).isPresent()) {
-            throw new ApiException(409, "email_taken", "this e-mail address is already registered");
+            throw new ServiceException(409, "email_taken", "this e-mail address is already registered");
         }
         if (!byAdmin) {
             consumeCode("register", email, code); // an admin creating an account vouches for the address
@@ -132,7 +132,7 @@ public final class AccountService {
         try {
             user = users.create(email, hash(password), role, "");
         } catch (DuplicateKeyException e) {
-            throw new ApiException(409, "email_taken", "this e-mail address is already registered");
+            throw new ServiceException(409, "email_taken", "this e-mail address is already registered");
         }
         if (byAdmin) {
             audit.record(Long.parseLong(caller.userId()), "user.create", "user:" + user.id(),
@@ -149,11 +149,11 @@ public final class AccountService {
                 && found.isPresent();
         if (!ok) {
             throttle.failed(email, address);
-            throw ApiException.unauthorized("wrong e-mail address or password");
+            throw ServiceException.unauthorized("wrong e-mail address or password");
         }
         User user = found.get();
         if (user.disabled()) {
-            throw new ApiException(403, "account_disabled", "this account has been disabled");
+            throw new ServiceException(403, "account_disabled", "this account has been disabled");
         }
         throttle.succeeded(email);
         return new Session(tokens.issue(Long.toString(user.id()), user.role()), user);
@@ -174,13 +174,13 @@ public final class AccountService {
             policy.check(newPassword, user.email());
         } else {
             if (rawEmail == null) {
-                throw ApiException.badRequest("email is required when not signed in");
+                throw ServiceException.badRequest("email is required when not signed in");
             }
             String email = email(rawEmail);
             policy.check(newPassword, email); // before the look-up, so the answer does not tell who has an account
             user = users.byEmail(email).filter(u -> !u.disabled()).orElse(null);
             if (user == null) {
-                throw new ApiException(400, "invalid_code", "no valid code for this address; request a new one");
+                throw new ServiceException(400, "invalid_code", "no valid code for this address; request a new one");
             }
         }
         consumeCode("reset_password", user.email(), code);
@@ -193,16 +193,16 @@ public final class AccountService {
     public User requireUser(Principal principal) {
         long id = parseId(principal.userId());
         return users.byId(id).filter(u -> !u.disabled())
-                .orElseThrow(() -> ApiException.unauthorized("account no longer exists or is disabled"));
+                .orElseThrow(() -> ServiceException.unauthorized("account no longer exists or is disabled"));
     }
 
     public User updateProfile(Principal principal, String displayName) {
         if (displayName == null) {
-            throw ApiException.badRequest("display_name is required");
+            throw ServiceException.badRequest("display_name is required");
         }
         String name = displayName.strip();
         if (name.length() > 100 || name.codePoints().anyMatch(Character::isISOControl)) {
-            throw ApiException.badRequest("display_name must be at most 100 characters without control characters");
+            throw ServiceException.badRequest("display_name must be at most 100 characters without control characters");
         }
         User user = requireUser(principal);
         users.updateDisplayName(user.id(), name);
@@ -221,9 +221,9 @@ public final class AccountService {
 
     /** Disables or re-enables an account; disabling revokes its tokens at once. Audited. */
     public User setDisabled(Principal admin, long userId, boolean disabled, String address) {
-        User target = users.byId(userId).orElseThrow(() -> ApiException.notFound("no such user"));
+        User target = users.byId(userId).orElseThrow(() -> ServiceException.notFound("no such user"));
         if (disabled && Long.toString(userId).equals(admin.userId())) {
-            throw ApiException.badRequest("an admin cannot disable their own account");
+            throw ServiceException.badRequest("an admin cannot disable their own account");
         }
         users.setDisabled(userId, disabled);
         if (disabled) {
@@ -244,17 +244,17 @@ public final class AccountService {
         try {
             return Long.parseLong(id);
         } catch (NumberFormatException e) {
-            throw ApiException.unauthorized("token does not name an account");
+            throw ServiceException.unauthorized("token does not name an account");
         }
     }
 
     static String email(String raw) {
         if (raw == null) {
-            throw ApiException.badRequest("email is required");
+            throw ServiceException.badRequest("email is required");
         }
         String e = raw.strip().toLowerCase(Locale.ROOT);
         if (e.length() > 254 || !EMAIL.matcher(e).matches()) {
-            throw ApiException.badRequest("email is not a valid address");
+            throw ServiceException.badRequest("email is not a valid address");
         }
         return e;
     }

@@ -2,7 +2,7 @@ package dev.lectern.accounts;
 
 import dev.lectern.core.config.AccountsConfig;
 import dev.lectern.core.store.EphemeralStore;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import java.time.Duration;
 
 /**
@@ -25,7 +25,7 @@ public final class LoginThrottle {
         for (String who : new String[] {"acct:" + email, "addr:" + address}) {
             if (store.exists("login-block:" + who)) {
                 long wait = store.ttl("login-block:" + who).map(d -> (d.toMillis() + 999) / 1000).orElse(1L);
-                throw ApiException.tooManyRequests("too many failed logins; try again later", wait);
+                throw ServiceException.tooManyRequests("too many failed logins; try again later", wait);
             }
         }
     }

@@ -1,6 +1,6 @@
 package dev.lectern.accounts;
 
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
@@ -54,7 +54,7 @@ public final class PasswordPolicy {
         }
     }
 
-    private static ApiException weak(String message) {
-        return new ApiException(400, "weak_password", message);
+    private static ServiceException weak(String message) {
+        return new ServiceException(400, "weak_password", message);
     }
 }

@@ -7,7 +7,7 @@ import dev.lectern.core.auth.Principal;
 import dev.lectern.core.config.AvatarsConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.EphemeralStore;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.media.AvatarService;
 import dev.lectern.core.store.sql.DuplicateKeyException;
 import java.io.IOException;
@@ -99,17 +99,17 @@ public final class AvatarCatalogue {
             return configuredPreview(configured.get());
         }
         AddedAvatar a = (NAME.matcher(name).matches() ? added.find(name) : Optional.<AddedAvatar>empty())
-                .orElseThrow(() -> ApiException.notFound("no avatar named '" + name + "'"));
+                .orElseThrow(() -> ServiceException.notFound("no avatar named '" + name + "'"));
         byte[] bytes = objects.get(a.faceKey()).orElseThrow(() -> {
             logger.warn("avatar {}: face image {} is missing from the object store", name, a.faceKey());
-            return ApiException.notFound("the image of avatar '" + name + "' is missing");
+            return ServiceException.notFound("the image of avatar '" + name + "' is missing");
         });
         return new Image(a.faceType(), bytes);
     }
 
     private Image configuredPreview(AvatarsConfig.Avatar a) {
         if (a.previewImage().isEmpty()) {
-            throw ApiException.notFound("avatar '" + a.name() + "' has no preview image");
+            throw ServiceException.notFound("avatar '" + a.name() + "' has no preview image");
         }
         Path file = Path.of(config.workDir()).resolve(a.previewImage());
         byte[] bytes;
@@ -117,19 +117,19 @@ public final class AvatarCatalogue {
             if (Files.size(file) > MAX_PREVIEW_BYTES) {
                 logger.warn("avatar {}: preview image {} is larger than {} bytes; not served", a.name(), file,
                         MAX_PREVIEW_BYTES);
-                throw ApiException.notFound("the preview image of avatar '" + a.name() + "' is not usable");
+                throw ServiceException.notFound("the preview image of avatar '" + a.name() + "' is not usable");
             }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             logger.warn("avatar {}: preview image {} does not exist", a.name(), file);
-            throw ApiException.notFound("the preview image of avatar '" + a.name() + "' is missing");
+            throw ServiceException.notFound("the preview image of avatar '" + a.name() + "' is missing");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         MagicBytes.Kind kind = MagicBytes.image(bytes);
         if (kind == null) {
             logger.warn("avatar {}: preview image {} is neither PNG nor JPEG; not served", a.name(), file);
-            throw ApiException.notFound("the preview image of avatar '" + a.name() + "' is not usable");
+            throw ServiceException.notFound("the preview image of avatar '" + a.name() + "' is not usable");
         }
         return new Image(kind.mediaType(), bytes);
     }
@@ -142,14 +142,14 @@ public final class AvatarCatalogue {
      */
     public Entry add(String name, String description, Path face, Path voice, Principal caller) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw ApiException.badRequest("field 'avatar_name' must be 1-64 letters, digits, '_' or '-'");
+            throw ServiceException.badRequest("field 'avatar_name' must be 1-64 letters, digits, '_' or '-'");
         }
         String desc = description == null ? "" : description.strip();
         if (desc.length() > 500) {
-            throw ApiException.badRequest("field 'description' is longer than 500 characters");
+            throw ServiceException.badRequest("field 'description' is longer than 500 characters");
         }
         if (configured(name).isPresent() || added.find(name).isPresent()) {
-            throw new ApiException(409, "avatar_exists", "an avatar named '" + name + "' already exists");
+            throw new ServiceException(409, "avatar_exists", "an avatar named '" + name + "' already exists");
         }
         MagicBytes.Kind faceKind = kind(face, "prompt_face", MagicBytes::image, "a PNG or JPEG image");
         MagicBytes.Kind voiceKind = kind(voice, "prompt_voice", MagicBytes::audio, "WAV, MP3 or M4A audio");
@@ -174,7 +174,7 @@ public final class AvatarCatalogue {
                 }
             }
             if (e instanceof DuplicateKeyException) {
-                throw new ApiException(409, "avatar_exists", "an avatar named '" + name + "' already exists");
+                throw new ServiceException(409, "avatar_exists", "an avatar named '" + name + "' already exists");
             }
             throw e;
         }
@@ -190,11 +190,11 @@ public final class AvatarCatalogue {
             throw new UncheckedIOException(e);
         }
         if (n == 0) {
-            throw ApiException.badRequest("file '" + field + "' is empty");
+            throw ServiceException.badRequest("file '" + field + "' is empty");
         }
         MagicBytes.Kind kind = sniff.apply(Arrays.copyOf(head, n));
         if (kind == null) {
-            throw new ApiException(415, "unsupported_media_type", "file '" + field + "' must be " + expected);
+            throw new ServiceException(415, "unsupported_media_type", "file '" + field + "' must be " + expected);
         }
         return kind;
     }
@@ -206,20 +206,20 @@ public final class AvatarCatalogue {
      */
     public void delete(String name, Principal caller) {
         if (configured(name).isPresent()) {
-            throw new ApiException(409, "configured_avatar", "avatar '" + name + "' comes from the server's"
+            throw new ServiceException(409, "configured_avatar", "avatar '" + name + "' comes from the server's"
                     + " configuration (avatars.catalogue) and cannot be deleted through the API");
         }
         AddedAvatar a = (NAME.matcher(name).matches() ? added.find(name) : Optional.<AddedAvatar>empty())
-                .orElseThrow(() -> ApiException.notFound("no avatar named '" + name + "'"));
+                .orElseThrow(() -> ServiceException.notFound("no avatar named '" + name + "'"));
         if (!caller.isAdmin() && !caller.userId().equals(a.createdBy())) {
-            throw ApiException.forbidden("only the tutor who added avatar '" + name + "' or an admin may delete it");
+            throw ServiceException.forbidden("only the tutor who added avatar '" + name + "' or an admin may delete it");
         }
         if (inUse(name)) {
-            throw new ApiException(409, "avatar_in_use", "avatar '" + name + "' is in use; it can be deleted once"
+            throw new ServiceException(409, "avatar_in_use", "avatar '" + name + "' is in use; it can be deleted once"
                     + " every user has disconnected from it");
         }
         if (!added.delete(name)) {
-            throw ApiException.notFound("no avatar named '" + name + "'"); // deleted meanwhile by someone else
+            throw ServiceException.notFound("no avatar named '" + name + "'"); // deleted meanwhile by someone else
         }
         for (String key : List.of(a.faceKey(), a.voiceKey())) {
             try {

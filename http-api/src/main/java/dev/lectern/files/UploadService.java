@@ -5,7 +5,7 @@ import dev.lectern.ai.retrieval.FileKind;
 import dev.lectern.ai.retrieval.FileNames;
 import dev.lectern.ai.retrieval.RetrievalService;
 import dev.lectern.chat.ChatRepository;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.multipart.MultipartForm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,21 +60,21 @@ public final class UploadService {
     public UserFileRepository.UserFile upload(String userId, Optional<String> sessionField,
                                               MultipartForm.FilePart part) {
         if (part == null) {
-            throw ApiException.badRequest("a file part named 'file' is required");
+            throw ServiceException.badRequest("a file part named 'file' is required");
         }
         String name = FileNames.sanitize(part.filename());
-        FileKind kind = FileKind.fromName(name).orElseThrow(() -> new ApiException(415, "unsupported_media_type",
+        FileKind kind = FileKind.fromName(name).orElseThrow(() -> new ServiceException(415, "unsupported_media_type",
                 "unsupported file type; accepted: " + ACCEPTED));
         if (part.size() == 0) {
-            throw ApiException.badRequest("the file is empty");
+            throw ServiceException.badRequest("the file is empty");
         }
         if (!kind.matches(part.file())) {
-            throw new ApiException(415, "unsupported_media_type",
+            throw new ServiceException(415, "unsupported_media_type",
                     "the content of the file is not " + kind.extension().toUpperCase(java.util.Locale.ROOT));
         }
         Long sessionId = sessionField.filter(s -> !s.isBlank()).map(UploadService::sessionId).orElse(null);
         if (sessionId != null && chats.find(userId, sessionId).isEmpty()) {
-            throw ApiException.notFound("no such chat");
+            throw ServiceException.notFound("no such chat");
         }
         String key = ObjectStore.UPLOADS + "/" + UUID.randomUUID() + "." + kind.extension();
         objects.put(key, part.file());
@@ -121,6 +121,6 @@ public final class UploadService {
         } catch (NumberFormatException e) {
             // below
         }
-        throw ApiException.badRequest("session_id must be a positive integer");
+        throw ServiceException.badRequest("session_id must be a positive integer");
     }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lectern.core.config.AccountsConfig;
 import dev.lectern.core.store.InMemoryEphemeralStore;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class LoginThrottleTest {
         try {
             throttle.checkAllowed(email, address);
             return 0;
-        } catch (ApiException e) {
+        } catch (ServiceException e) {
             assertThat(e.status()).isEqualTo(429);
             return Long.parseLong(e.headers().get("Retry-After"));
         }
@@ -72,6 +72,6 @@ class LoginThrottleTest {
             throttle.failed("a@x.io", "5.5.5.5");
             throttle.failed("a@x.io", "5.5.5.5");
             throttle.checkAllowed("a@x.io", "9.9.9.9");
-        }).isInstanceOf(ApiException.class);
+        }).isInstanceOf(ServiceException.class);
     }
 }

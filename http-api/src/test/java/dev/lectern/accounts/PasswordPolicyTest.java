@@ -3,7 +3,7 @@ package dev.lectern.accounts;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,14 +27,14 @@ class PasswordPolicyTest {
         "tab\there-is-bad1|control"})
     void refusesWeakPasswordsSayingWhy(String password, String why) {
         assertThatThrownBy(() -> policy.check(password, "adalovelace@example.com"))
-                .isInstanceOf(ApiException.class).hasMessageContaining(why)
-                .extracting(e -> ((ApiException) e).code()).isEqualTo("weak_password");
+                .isInstanceOf(ServiceException.class).hasMessageContaining(why)
+                .extracting(e -> ((ServiceException) e).code()).isEqualTo("weak_password");
     }
 
     @org.junit.jupiter.api.Test
     void refusesWhatBcryptWouldCut() {
         assertThatThrownBy(() -> policy.check("a1" + "x".repeat(71), "ada@example.com"))
                 .hasMessageContaining("72 bytes");
-        assertThatThrownBy(() -> policy.check(null, "ada@example.com")).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> policy.check(null, "ada@example.com")).isInstanceOf(ServiceException.class);
     }
 }
