@@ -6,7 +6,7 @@ import dev.lectern.accounts.CodeSender;
 import dev.lectern.accounts.JwtSecret;
 import dev.lectern.accounts.JwtTokenVerifier;
 import dev.lectern.accounts.SmtpCodeSender;
-import dev.lectern.accounts.TokenRefreshDecorator;
+import dev.lectern.http.api.TokenRefreshDecorator;
 import dev.lectern.accounts.TokenService;
 import dev.lectern.accounts.UserRepository;
 import dev.lectern.core.auth.TokenVerifier;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lectern.core.config.AccountsConfig;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.testing.MutableClock;
 import dev.lectern.core.error.ServiceException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

@@ -1,5 +1,6 @@
-package dev.lectern.accounts;
+package dev.lectern.http.api;
 
+import dev.lectern.accounts.TokenService;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.ApiHandler;

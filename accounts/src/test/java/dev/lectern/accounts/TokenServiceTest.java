@@ -9,6 +9,7 @@ import dev.lectern.core.auth.InvalidTokenException;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;

@@ -1,4 +1,4 @@
-package dev.lectern.accounts;
+package dev.lectern.testing;
 
 import java.time.Clock;
 import java.time.Duration;
