@@ -1,7 +1,7 @@
 package dev.lectern.http.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.chat.ChatRepository;
+import dev.lectern.history.ChatRepository;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.Access;

@@ -56,8 +56,10 @@ public final class UserFilesApi {
         if (parts.size() > 1) {
             throw ServiceException.badRequest("one file per upload");
         }
+        UploadService.SpooledFile file = parts.isEmpty() ? null
+                : new UploadService.SpooledFile(parts.get(0).filename(), parts.get(0).file(), parts.get(0).size());
         return CompletableFuture.supplyAsync(() -> ApiResponse.json(201,
-                view(uploads.upload(user, form.field("session_id"), parts.isEmpty() ? null : parts.get(0)))), blocking);
+                view(uploads.upload(user, form.field("session_id"), file))), blocking);
     }
 
     private CompletionStage<ApiResponse> list(ApiRequest r) {

@@ -1,4 +1,4 @@
-package dev.lectern.voice;
+package dev.lectern.avatars;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.ai.chat.SentenceSink;

@@ -1,4 +1,4 @@
-package dev.lectern.chat;
+package dev.lectern.history;
 
 import dev.lectern.core.store.sql.Jdbc;
 import dev.lectern.core.store.sql.SqlDatabase;

@@ -4,9 +4,8 @@ import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.ai.retrieval.FileKind;
 import dev.lectern.ai.retrieval.FileNames;
 import dev.lectern.ai.retrieval.RetrievalService;
-import dev.lectern.chat.ChatRepository;
+import dev.lectern.history.ChatRepository;
 import dev.lectern.core.error.ServiceException;
-import dev.lectern.http.multipart.MultipartForm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +24,9 @@ import org.slf4j.LoggerFactory;
 public final class UploadService {
     private static final Logger logger = LoggerFactory.getLogger(UploadService.class);
     public static final String ACCEPTED = "pdf, docx, txt, md, png, jpg, jpeg, wav, mp3, m4a";
+
+    /** An uploaded file already spooled to disk: its name as the client sent it (unsanitised!), its bytes, its size. */
+    public record SpooledFile(String filename, Path file, long size) {}
 
     private final UserFileRepository files;
     private final ChatRepository chats;
@@ -58,7 +60,7 @@ public final class UploadService {
     }
 
     public UserFileRepository.UserFile upload(String userId, Optional<String> sessionField,
-                                              MultipartForm.FilePart part) {
+                                              SpooledFile part) {
         if (part == null) {
             throw ServiceException.badRequest("a file part named 'file' is required");
         }

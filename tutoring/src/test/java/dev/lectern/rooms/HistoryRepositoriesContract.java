@@ -3,7 +3,7 @@ package dev.lectern.rooms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lectern.chat.ChatRepository;
+import dev.lectern.history.ChatRepository;
 import dev.lectern.companions.Companion;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.store.sql.DuplicateKeyException;

@@ -1,4 +1,4 @@
-package dev.lectern.chat;
+package dev.lectern.history;
 
 import dev.lectern.ai.chat.ChatStore;
 import java.util.List;
