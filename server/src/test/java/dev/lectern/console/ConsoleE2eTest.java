@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * are shown, and Delete removes it on the server; a second browser context signs in from the
  * shared room link, both with fake cameras reach ICE {@code connected} through Lectern's /ws signaling, chat in the
  * room, and one leaves. A second run checks what the page says on a server without a model or an avatar. Screenshots
- * go to {@code http-api/target/screenshots} (the README shows copies in {@code docs/screenshots}).
+ * go to {@code server/target/screenshots} (the README shows copies in {@code docs/screenshots}).
  */
 class ConsoleE2eTest {
     private static final String PASSWORD = "Correct-horse-42";
@@ -127,7 +127,7 @@ class ConsoleE2eTest {
         Path exe = Files.write(dir.resolve("setup.exe"), new byte[] {'M', 'Z', (byte) 0x90, 0, 3, 0, 0, 0});
         Path big = Files.writeString(dir.resolve("huge.txt"), "All work and no play. ".repeat(MAX_UPLOAD_BYTES / 10));
         existingUser("bea@example.com");
-        Path shots = TestConfigs.home().resolve("http-api/target/screenshots");
+        Path shots = TestConfigs.home().resolve("server/target/screenshots");
         String token = http.post("/api/login", Map.of("email", "bea@example.com", "password", PASSWORD), null)
                 .text("token");
         boolean spoken = !http.get("/api/tts/models", token).body().get("text_only").asBoolean();
@@ -244,7 +244,7 @@ class ConsoleE2eTest {
         JsonNode result = runBrowser(Map.of(
                 "E2E_MODE", "unconfigured",
                 "LECTERN_URL", "http://127.0.0.1:" + server.httpPort(),
-                "E2E_SHOTS", TestConfigs.home().resolve("http-api/target/screenshots").toString(),
+                "E2E_SHOTS", TestConfigs.home().resolve("server/target/screenshots").toString(),
                 "E2E_PASSWORD", PASSWORD,
                 "E2E_EXISTING_EMAIL", "cy@example.com",
                 "E2E_QUESTION", QUESTION));
