@@ -1,7 +1,7 @@
 package dev.lectern.bench.netty;
 
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.avatars.AddedAvatarRepository;
 import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;

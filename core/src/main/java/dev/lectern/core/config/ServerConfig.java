@@ -20,6 +20,7 @@ public record ServerConfig(
 
     /** The same configuration with another AI section (tests and benchmarks point it at their own upstream). */
     public ServerConfig withAi(AiConfig newAi) {
-        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads, cluster, jobs);
+        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads, cluster,
+                jobs);
     }
 }

@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.chat.ChatRepository;
+import dev.lectern.history.ChatRepository;
 import dev.lectern.companions.CompanionCatalogFile;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.auth.InvalidTokenException;
