@@ -10,7 +10,7 @@ CREATE TABLE projects (
 );
 CREATE INDEX projects_owner ON projects (owner_id, created_at);
 
-CREATE TABLE video_sessions (
+CREATE TABLE lesson_sessions (
     id VARCHAR(40) PRIMARY KEY,
     project_id VARCHAR(40) NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     prompt TEXT NOT NULL,
@@ -21,11 +21,11 @@ CREATE TABLE video_sessions (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-CREATE INDEX video_sessions_project ON video_sessions (project_id, created_at);
+CREATE INDEX lesson_sessions_project ON lesson_sessions (project_id, created_at);
 
 CREATE TABLE scenes (
     id VARCHAR(40) PRIMARY KEY,
-    session_id VARCHAR(40) NOT NULL REFERENCES video_sessions (id) ON DELETE CASCADE,
+    session_id VARCHAR(40) NOT NULL REFERENCES lesson_sessions (id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
     title VARCHAR(200) NOT NULL,
     script TEXT NOT NULL,

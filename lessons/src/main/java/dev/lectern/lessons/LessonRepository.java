@@ -40,35 +40,35 @@ final class LessonRepository {
 
     void deleteProject(Connection c, String id) throws SQLException {
         // explicit, so it does not depend on the dialect enforcing ON DELETE CASCADE
-        Jdbc.update(c, "DELETE FROM scenes WHERE session_id IN (SELECT id FROM video_sessions WHERE project_id = ?)",
+        Jdbc.update(c, "DELETE FROM scenes WHERE session_id IN (SELECT id FROM lesson_sessions WHERE project_id = ?)",
                 id);
-        Jdbc.update(c, "DELETE FROM video_sessions WHERE project_id = ?", id);
+        Jdbc.update(c, "DELETE FROM lesson_sessions WHERE project_id = ?", id);
         Jdbc.update(c, "DELETE FROM projects WHERE id = ?", id);
     }
 
     void insertSession(Connection c, VideoSession s) throws SQLException {
-        Jdbc.update(c, "INSERT INTO video_sessions (" + SESSION + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", s.id(),
+        Jdbc.update(c, "INSERT INTO lesson_sessions (" + SESSION + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", s.id(),
                 s.projectId(), s.prompt(), s.sceneCount(), s.status(), s.jobId(), s.videoUrl(), s.createdAt(),
                 s.updatedAt());
     }
 
     Optional<VideoSession> session(Connection c, String id) throws SQLException {
-        return Jdbc.one(c, "SELECT " + SESSION + " FROM video_sessions WHERE id = ?", LessonRepository::session, id);
+        return Jdbc.one(c, "SELECT " + SESSION + " FROM lesson_sessions WHERE id = ?", LessonRepository::session, id);
     }
 
     List<VideoSession> sessions(Connection c, String projectId) throws SQLException {
-        return Jdbc.list(c, "SELECT " + SESSION + " FROM video_sessions WHERE project_id = ? ORDER BY created_at DESC, "
+        return Jdbc.list(c, "SELECT " + SESSION + " FROM lesson_sessions WHERE project_id = ? ORDER BY created_at DESC, "
                 + "id", LessonRepository::session, projectId);
     }
 
     void sessionQueued(Connection c, String id, String prompt, int sceneCount, String jobId, long now)
             throws SQLException {
-        Jdbc.update(c, "UPDATE video_sessions SET status = 'QUEUED', prompt = ?, scene_count = ?, job_id = ?, "
+        Jdbc.update(c, "UPDATE lesson_sessions SET status = 'QUEUED', prompt = ?, scene_count = ?, job_id = ?, "
                 + "updated_at = ? WHERE id = ?", prompt, sceneCount, jobId, now, id);
     }
 
     void sessionStatus(Connection c, String id, String status, long now) throws SQLException {
-        Jdbc.update(c, "UPDATE video_sessions SET status = ?, updated_at = ? WHERE id = ?", status, now, id);
+        Jdbc.update(c, "UPDATE lesson_sessions SET status = ?, updated_at = ? WHERE id = ?", status, now, id);
     }
 
     List<Scene> scenes(Connection c, String sessionId) throws SQLException {
