@@ -151,10 +151,11 @@ public final class ClusterRelay {
             first = false;
             RelayLoad.Window r = load.measure(seconds, side.target()::cpuTicks, redisCpu);
             System.out.printf(Locale.ROOT, "target %d msg/s for %d s: relayed %.0f msg/s %s,"
-                    + " latency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms;"
+                    + " latency p50 %s, p99 %s, p99.9 %s, max %.3f ms;"
                     + " the two nodes' CPU %.1f us per message, Redis's %.1f us%n",
-                    rate, seconds, r.rate(), localRooms ? "within nodes" : "across nodes", r.p50(), r.p99(),
-                    r.p999(), r.max(), r.cpuMicrosPerMessage(), r.redisMicrosPerMessage());
+                    rate, seconds, r.rate(), localRooms ? "within nodes" : "across nodes",
+                    LatencyHistogram.format(r.p50()), LatencyHistogram.format(r.p99()),
+                    LatencyHistogram.format(r.p999()), r.max(), r.cpuMicrosPerMessage(), r.redisMicrosPerMessage());
         }
         load.stop();
         System.out.printf(Locale.ROOT, "client-side failures: %d%n", load.failures());

@@ -97,10 +97,9 @@ final class PeerComparison {
         return sb.toString();
     }
 
-    /** A ratio of two latencies, NaN (no ratio) when either is beyond the histogram's range. */
+    /** A ratio of two latencies, NaN (no ratio) when either is beyond the histogram's range (infinite). */
     private static double latencyRatio(double a, double b) {
-        double overflow = LatencyHistogram.BUCKETS_MICROS / 1000.0;
-        return a >= overflow || b >= overflow ? Double.NaN : a / b;
+        return Double.isInfinite(a) || Double.isInfinite(b) ? Double.NaN : a / b;
     }
 
     private static double withRedis(RelayLoad.Window w) {
@@ -109,7 +108,7 @@ final class PeerComparison {
 
     /** Medians and spreads over the rounds of one rate: each target's figures, then each ratio Lectern/peer. */
     private void summary(int rate, List<Map<String, RelayLoad.Window>> rounds) {
-        System.out.printf(Locale.ROOT, "%nat %d msg/s, median of %d round(s) (lowest-highest):%n", rate, rounds.size());
+        System.out.printf(Locale.ROOT, "%nat %d msg/s, median of %d round(s) (lowest..highest):%n", rate, rounds.size());
         boolean redis = redisCpuMicros != null;
         for (Side s : sides) {
             Function<Function<RelayLoad.Window, Double>, String> f = get -> spread(rounds,
@@ -136,7 +135,7 @@ final class PeerComparison {
     }
 
     /**
-     * "median (lowest-highest)" of a figure over the rounds; NaN values (a ratio of latencies beyond the histogram's
+     * "median (lowest..highest)" of a figure over the rounds; NaN values (a ratio of latencies beyond the histogram's
      * range) are left out and counted.
      */
     private static String spread(List<Map<String, RelayLoad.Window>> rounds,
@@ -150,12 +149,12 @@ final class PeerComparison {
         String left = values.size() < rounds.size()
                 ? String.format(Locale.ROOT, " [%d round(s) beyond %d ms]", rounds.size() - values.size(),
                         LatencyHistogram.BUCKETS_MICROS / 1000) : "";
-        return String.format(Locale.ROOT, "%s (%s-%s)%s", fmt.apply(median(values)), fmt.apply(min),
+        return String.format(Locale.ROOT, "%s (%s..%s)%s", fmt.apply(median(values)), fmt.apply(min),
                 fmt.apply(max), left);
     }
 
     private static String fmtMillis(double v) {
-        return v >= LatencyHistogram.BUCKETS_MICROS / 1000.0 ? ">" + LatencyHistogram.BUCKETS_MICROS / 1000 : fmt(v);
+        return Double.isInfinite(v) ? ">" + LatencyHistogram.BUCKETS_MICROS / 1000 : fmt(v);
     }
 
     /** About three significant digits, no exponent; NaN as n/a. */

@@ -41,7 +41,10 @@ final class RelayLoad {
         this.ready = new CountDownLatch(clients);
     }
 
-    /** The figures of one measured window: rates in msg/s, latencies in ms, CPU in microseconds per message. */
+    /**
+     * The figures of one measured window: rates in msg/s, latencies in ms (infinite beyond the histogram's 200 ms),
+     * CPU in microseconds per message.
+     */
     record Window(double targetRate, double rate, double p50, double p99, double p999, double max,
             double cpuMicrosPerMessage, double redisMicrosPerMessage) {
         double delivered() {
@@ -110,8 +113,14 @@ final class RelayLoad {
         double redis = redisCpuMicros == null ? Double.NaN
                 : (redisCpuMicros.getAsLong() - redis0) / (double) Math.max(1, messages);
         LatencyHistogram.Snapshot snap = histogram.snapshot();
-        return new Window(targetRate(), messages / elapsed, snap.millis(0.50), snap.millis(0.99), snap.millis(0.999),
-                snap.maxMillis(), cpu, redis);
+        return new Window(targetRate(), messages / elapsed, millis(snap, 0.50), millis(snap, 0.99),
+                millis(snap, 0.999), snap.maxMillis(), cpu, redis);
+    }
+
+    /** A percentile in milliseconds; beyond the histogram's range it is infinite, so that no median hides it. */
+    private static double millis(LatencyHistogram.Snapshot snap, double q) {
+        double ms = snap.millis(q);
+        return ms >= LatencyHistogram.BUCKETS_MICROS / 1000.0 ? Double.POSITIVE_INFINITY : ms;
     }
 
     /** One client: CONNECT with a dev user id, join, wait for its partner (here or on another node), then relay. */

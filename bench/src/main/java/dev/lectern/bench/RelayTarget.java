@@ -190,8 +190,10 @@ final class RelayTarget implements AutoCloseable {
         }
     }
 
+    /** Waits up to 3 minutes (a JVM pre-touching its heap on a busy machine is slow) for the port to accept. */
     static void awaitPort(int port, Process server, Path log) throws Exception {
-        for (int i = 0; i < 600; i++) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
                 throw new IllegalStateException("server exited: " + Files.readString(log));
             }
@@ -202,6 +204,8 @@ final class RelayTarget implements AutoCloseable {
                 Thread.sleep(100);
             }
         }
-        throw new IllegalStateException("server did not listen on " + port);
+        String out = Files.readString(log);
+        throw new IllegalStateException("server did not listen on " + port + " within 3 minutes; its output ends: "
+                + out.substring(Math.max(0, out.length() - 4000)));
     }
 }
