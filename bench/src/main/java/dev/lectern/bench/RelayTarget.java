@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,7 +25,7 @@ final class RelayTarget implements AutoCloseable {
     static final Path NETTY_SOCKETIO_PEER = Path.of("bench/peers/netty-socketio");
 
     private final String name;
-    private final List<Process> processes = new ArrayList<>();
+    private final List<Process> processes = new CopyOnWriteArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
     private final List<Path> logs = new ArrayList<>();
 
@@ -40,6 +41,9 @@ final class RelayTarget implements AutoCloseable {
 
     private static RelayTarget start(String name, int nodes, NodeStarter starter) throws Exception {
         RelayTarget t = new RelayTarget(name);
+        // an interrupted run (Ctrl-C) leaves no server behind: the finally blocks that close targets do not run then
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> t.processes.forEach(Process::destroy),
+                "bench-stop-" + name));
         try {
             for (int n = 0; n < nodes; n++) {
                 int port = freePort();
