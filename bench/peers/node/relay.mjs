@@ -69,25 +69,38 @@ function describe(socket) {
   return { peer_id: socket.id, user_id: socket.data.userId, is_host: false };
 }
 
-/** Runs a handler; a RelayError becomes an `error` event (and a failed ack), as Lectern answers a bad event. */
+/**
+ * Runs a handler (synchronous, or returning a promise); a RelayError becomes an `error` event (and a failed ack), as
+ * Lectern answers a bad event. The relay path stays synchronous: no promise per event.
+ */
 function handle(socket, fn) {
-  return async (data, ack) => {
+  return (data, ack) => {
     try {
-      const result = await fn(data);
-      if (typeof ack === "function") {
-        ack(result);
+      const result = fn(data);
+      if (result instanceof Promise) {
+        result.then((r) => reply(ack, r), (e) => refuse(socket, ack, e));
+      } else {
+        reply(ack, result);
       }
     } catch (e) {
-      if (!(e instanceof RelayError)) {
-        console.error(e);
-        e = new RelayError("internal", "internal error");
-      }
-      socket.emit("error", { code: e.code, message: e.message });
-      if (typeof ack === "function") {
-        ack({ ok: false, code: e.code, message: e.message });
-      }
+      refuse(socket, ack, e);
     }
   };
+}
+
+function reply(ack, result) {
+  if (typeof ack === "function") {
+    ack(result);
+  }
+}
+
+function refuse(socket, ack, e) {
+  if (!(e instanceof RelayError)) {
+    console.error(e);
+    e = new RelayError("internal", "internal error");
+  }
+  socket.emit("error", { code: e.code, message: e.message });
+  reply(ack, { ok: false, code: e.code, message: e.message });
 }
 
 async function main() {
