@@ -148,13 +148,13 @@ final class PeerComparison {
         double max = values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
         String left = values.size() < rounds.size()
                 ? String.format(Locale.ROOT, " [%d round(s) beyond %d ms]", rounds.size() - values.size(),
-                        LatencyHistogram.BUCKETS_MICROS / 1000) : "";
+                        LatencyHistogram.RANGE_MILLIS) : "";
         return String.format(Locale.ROOT, "%s (%s..%s)%s", fmt.apply(median(values)), fmt.apply(min),
                 fmt.apply(max), left);
     }
 
     private static String fmtMillis(double v) {
-        return Double.isInfinite(v) ? ">" + LatencyHistogram.BUCKETS_MICROS / 1000 : fmt(v);
+        return Double.isInfinite(v) ? ">" + LatencyHistogram.RANGE_MILLIS : fmt(v);
     }
 
     /** About three significant digits, no exponent; NaN as n/a. */

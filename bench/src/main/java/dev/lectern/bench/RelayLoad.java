@@ -42,7 +42,7 @@ final class RelayLoad {
     }
 
     /**
-     * The figures of one measured window: rates in msg/s, latencies in ms (infinite beyond the histogram's 200 ms),
+     * The figures of one measured window: rates in msg/s, latencies in ms (infinite beyond the histogram's range),
      * CPU in microseconds per message.
      */
     record Window(double targetRate, double rate, double p50, double p99, double p999, double max,
@@ -120,7 +120,7 @@ final class RelayLoad {
     /** A percentile in milliseconds; beyond the histogram's range it is infinite, so that no median hides it. */
     private static double millis(LatencyHistogram.Snapshot snap, double q) {
         double ms = snap.millis(q);
-        return ms >= LatencyHistogram.BUCKETS_MICROS / 1000.0 ? Double.POSITIVE_INFINITY : ms;
+        return ms >= LatencyHistogram.RANGE_MILLIS ? Double.POSITIVE_INFINITY : ms;
     }
 
     /** One client: CONNECT with a dev user id, join, wait for its partner (here or on another node), then relay. */
