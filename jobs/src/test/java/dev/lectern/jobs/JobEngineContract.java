@@ -405,7 +405,8 @@ abstract class JobEngineContract {
                 "LECTERN_JOBS__HEARTBEAT_MILLIS", "30000"));
         CountDownLatch aStarted = new CountDownLatch(1);
         CountDownLatch aMayFinish = new CountDownLatch(1);
-        a.register("test.fenced", KindOptions.DEFAULTS, ctx -> {
+        // concurrency 1: while its first run hangs, A cannot claim the job again itself; B must
+        a.register("test.fenced", KindOptions.DEFAULTS.withConcurrency(1), ctx -> {
             aStarted.countDown();
             aMayFinish.await(30, TimeUnit.SECONDS);
             return "\"from A\"";
