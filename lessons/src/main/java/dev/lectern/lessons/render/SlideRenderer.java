@@ -19,7 +19,7 @@ import java.util.List;
  * (bold, at most two lines) over a short accent rule, the bullets with round markers, a formula (centred) or code
  * (left-aligned, with its language) in a monospace box, and the sources in the footer. Sizes are proportions of the
  * frame height, so 720p and 1080p look the same. When the content does not fit, everything shrinks together (to
- * 55 %); a block too wide shrinks on its own. The layout is made once with every bullet, so that revealing one
+ * 30 % at most); a block too wide or too tall for the room left shrinks on its own, within a legible floor. The layout is made once with every bullet, so that revealing one
  * never moves the others. Images are {@code TYPE_3BYTE_BGR} (ffmpeg's {@code bgr24}).
  */
 public final class SlideRenderer {
@@ -30,7 +30,9 @@ public final class SlideRenderer {
     static final Color MUTED = new Color(0x64, 0x74, 0x8B);
     static final Color BLOCK_FILL = new Color(0xEE, 0xF2, 0xF7);
     static final Color BLOCK_EDGE = new Color(0xCB, 0xD5, 0xE1);
+    /** Below this scale a block may shrink from 14 to 10 units; at the last one to whatever fits (then clipped). */
     private static final float MIN_FACTOR = 0.55f;
+    private static final float LAST_FACTOR = 0.3f;
 
     private final int width;
     private final int height;
@@ -59,11 +61,14 @@ public final class SlideRenderer {
 
     /** A slide laid out: the lines of the title, of each bullet, of the block, and of the footer. */
     public static final class Layout {
-        private final List<Line> fixed = new ArrayList<>();
+        private final List<Line> fixed = new ArrayList<>(); // title and footer
+        private final List<Line> block = new ArrayList<>();
         private final List<List<Line>> bullets = new ArrayList<>();
         private final List<float[]> markers = new ArrayList<>(); // x, y, diameter per bullet
         private float[] box; // x, y, w, h of the block, or null
         private float ruleY;
+        private float contentTop;
+        private float contentBottom;
 
         public int bulletCount() {
             return bullets.size();
@@ -118,8 +123,10 @@ public final class SlideRenderer {
     private void content(Layout l, Slide slide, Graphics2D g, float margin, float contentWidth, float top,
                          float bottom) {
         float available = bottom - top;
+        l.contentTop = top;
+        l.contentBottom = bottom;
         for (float f = 1f; ; f -= 0.05f) {
-            boolean last = f - 0.05f < MIN_FACTOR;
+            boolean last = f - 0.05f < LAST_FACTOR;
             l.bullets.clear();
             l.markers.clear();
             l.box = null;
@@ -147,8 +154,8 @@ public final class SlideRenderer {
                 if (!slide.bullets().isEmpty()) {
                     y += 12 * s * f;
                 }
-                blockHeight = block(l, slide.block(), g, f, margin, contentWidth, y, available - y, last,
-                        blockLines);
+                blockHeight = block(l, slide.block(), g, f, margin, contentWidth, y, available - y - 2 * s,
+                        (last ? 3 : f < MIN_FACTOR ? 10 : 14) * s, blockLines); // 2 units for the box's edge
             }
             float total = slide.block() != null ? y + blockHeight : Math.max(0, y - 16 * s * f);
             if (total <= available + 0.5f || last) {
@@ -158,7 +165,7 @@ public final class SlideRenderer {
                     l.bullets.set(i, moved(l.bullets.get(i), shift));
                     l.markers.get(i)[1] += shift;
                 }
-                l.fixed.addAll(moved(blockLines, shift));
+                l.block.addAll(moved(blockLines, shift));
                 if (l.box != null) {
                     l.box[1] += shift;
                 }
@@ -169,11 +176,11 @@ public final class SlideRenderer {
 
     /**
      * Lays out the block's lines from {@code y} into {@code out}, sets its box, and returns its height. The block
-     * shrinks on its own to fit the content width and the {@code room} left below the bullets, down to a legible
-     * floor; when {@code force}, down to whatever fits.
+     * shrinks on its own to fit the content width and the {@code room} left below the bullets, down to {@code floor}
+     * (a legible size, unless this is the last try).
      */
     private float block(Layout l, Block block, Graphics2D g, float f, float margin, float contentWidth, float y,
-                        float room, boolean force, List<Line> out) {
+                        float room, float floor, List<Line> out) {
         boolean formula = block.kind() == Block.Kind.FORMULA;
         boolean labelled = !formula && !block.language().isEmpty();
         float pad = 22 * s * f;
@@ -187,8 +194,8 @@ public final class SlideRenderer {
         }
         float labelRoom = labelled ? 20 * s : 0;
         float fitHeight = (room - 2 * pad - labelRoom) / (lines.size() * 1.35f);
-        if (size > fitHeight && (force || fitHeight >= 14 * s)) {
-            size = Math.max(4 * s, fitHeight);
+        if (size > fitHeight && fitHeight >= floor) {
+            size = fitHeight;
         }
         font = font.deriveFont(size);
         FontMetrics fm = g.getFontMetrics(font);
@@ -240,6 +247,11 @@ public final class SlideRenderer {
             g.setColor(ACCENT);
             g.fillRect(0, 0, width, Math.round(10 * s));
             g.fill(new RoundRectangle2D.Float(80 * s, l.ruleY, 96 * s, 6 * s, 6 * s, 6 * s));
+            for (Line line : l.fixed) {
+                text(g, line);
+            }
+            // content never spills over the footer or the margins, even when the fit at the smallest scale fails
+            g.clipRect(0, Math.round(l.contentTop - 8 * s), width, Math.round(l.contentBottom - l.contentTop + 8 * s));
             if (l.box != null) {
                 RoundRectangle2D box = new RoundRectangle2D.Float(l.box[0], l.box[1], l.box[2], l.box[3], 18 * s,
                         18 * s);
@@ -249,7 +261,7 @@ public final class SlideRenderer {
                 g.setStroke(new BasicStroke(Math.max(1, 1.5f * s)));
                 g.draw(box);
             }
-            for (Line line : l.fixed) {
+            for (Line line : l.block) {
                 text(g, line);
             }
             for (int i = 0; i < Math.min(revealed, l.bullets.size()); i++) {
