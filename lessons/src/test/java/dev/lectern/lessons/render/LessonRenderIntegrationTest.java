@@ -3,6 +3,7 @@ package dev.lectern.lessons.render;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.ai.tts.EspeakTts;
@@ -19,14 +20,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -256,6 +260,28 @@ class LessonRenderIntegrationTest {
         assertThatThrownBy(() -> new LessonAssembler(missing).assemble(List.of(RenderedScene.in(
                 LessonRenderer.sceneDir(dir, 0))), dir.resolve("missing").resolve("lesson"), Cancellation.none()))
                 .isInstanceOfSatisfying(RenderException.class, e -> assertThat(e.code()).isEqualTo("ffmpeg_not_found"));
+    }
+
+    @Test
+    void cancellingARenderKillsFfmpegAndLeavesNothingBehind() throws Exception {
+        String sentence = "This sentence is spoken again and again so that the encode runs long enough to be cancelled. ";
+        PlannedScene longScene = new PlannedScene("Long", sentence.repeat(20).strip(), List.of("One", "Two"));
+        Path out = dir.resolve("cancelled").resolve("scene");
+        Cancellation cancel = new Cancellation();
+        CompletableFuture<RenderedScene> run = CompletableFuture.supplyAsync(
+                () -> scenes.render(longScene, "", out, cancel), workers);
+        await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.current().descendants()
+                .anyMatch(p -> p.info().command().map(c -> c.endsWith("ffmpeg")).orElse(false)) || run.isDone());
+        cancel.cancel();
+        assertThatThrownBy(() -> run.get(60, TimeUnit.SECONDS)).cause()
+                .isInstanceOfSatisfying(RenderException.class, e -> assertThat(e.code()).isEqualTo("cancelled"));
+        assertThat(ProcessHandle.current().descendants()
+                .anyMatch(p -> p.isAlive() && p.info().command().map(c -> c.endsWith("ffmpeg")).orElse(false)))
+                .isFalse();
+        assertThat(out).doesNotExist();
+        try (Stream<Path> left = Files.list(out.getParent())) {
+            assertThat(left).isEmpty();
+        }
     }
 
     private static List<String> words(List<StrictVtt.Cue> cues) {
