@@ -52,7 +52,7 @@ public final class LessonAssembler {
             return new RenderedLesson(dir.resolve(RenderedLesson.VIDEO), dir.resolve(RenderedLesson.CAPTIONS),
                     dir.resolve(RenderedLesson.POSTER), duration, starts);
         } catch (IOException e) {
-            throw new RenderException("render_io", "could not assemble the lesson: " + e.getMessage(), e);
+            throw new RenderException("render_io", "could not assemble the lesson: " + e.getMessage());
         } finally {
             WorkDirs.delete(work);
         }

@@ -95,6 +95,6 @@ public final class LessonRenderer {
         if (t instanceof RenderException re) {
             return re;
         }
-        return new RenderException("render_failed", "the scene could not be rendered: " + t, t);
+        return new RenderException("render_failed", "the scene could not be rendered: " + t);
     }
 }

@@ -92,7 +92,7 @@ public final class Narrator {
         try {
             WavPcm.write(out, pcm);
         } catch (IOException e) {
-            throw new RenderException("render_io", "could not write the narration: " + e.getMessage(), e);
+            throw new RenderException("render_io", "could not write the narration: " + e.getMessage());
         }
         return new Narration(out, t, timed);
     }
@@ -128,7 +128,7 @@ public final class Narrator {
             }
             return decoded;
         } catch (IOException e) {
-            throw new RenderException("render_io", "could not decode the narration: " + e.getMessage(), e);
+            throw new RenderException("render_io", "could not decode the narration: " + e.getMessage());
         } finally {
             temp.forEach(WorkDirs::deleteQuietly);
         }

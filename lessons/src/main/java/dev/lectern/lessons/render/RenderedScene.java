@@ -25,7 +25,7 @@ public record RenderedScene(Path video, Path captions, Path poster, double durat
         try {
             return new RenderedScene(video, captions, poster, Mp4Duration.seconds(video));
         } catch (IOException e) {
-            throw new RenderException("render_io", "the scene's video cannot be read: " + e.getMessage(), e);
+            throw new RenderException("render_io", "the scene's video cannot be read: " + e.getMessage());
         }
     }
 }

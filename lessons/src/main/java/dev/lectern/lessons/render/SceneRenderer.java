@@ -118,7 +118,7 @@ public final class SceneRenderer {
             Files.writeString(work.resolve(RenderedScene.CAPTIONS), WebVtt.write(WebVtt.cues(narration.sentences())),
                     StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new RenderException("render_io", "could not write the scene's frames: " + e.getMessage(), e);
+            throw new RenderException("render_io", "could not write the scene's frames: " + e.getMessage());
         }
         cancel.check();
         acquire(cancel);
@@ -177,7 +177,7 @@ public final class SceneRenderer {
             return new RenderedScene(dir.resolve(RenderedScene.VIDEO), dir.resolve(RenderedScene.CAPTIONS),
                     dir.resolve(RenderedScene.POSTER), duration);
         } catch (IOException e) {
-            throw new RenderException("render_io", "could not store the rendered scene: " + e.getMessage(), e);
+            throw new RenderException("render_io", "could not store the rendered scene: " + e.getMessage());
         }
     }
 }

@@ -22,7 +22,7 @@ final class WorkDirs {
             Files.createDirectories(parent);
             return Files.createTempDirectory(parent, "." + target.getFileName() + ".work-");
         } catch (IOException e) {
-            throw new RenderException("render_io", "could not create a work directory: " + e.getMessage(), e);
+            throw new RenderException("render_io", "could not create a work directory: " + e.getMessage());
         }
     }
 
