@@ -1,4 +1,4 @@
-package dev.lectern.signaling.socketio;
+package dev.lectern.signaling.socketio.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
