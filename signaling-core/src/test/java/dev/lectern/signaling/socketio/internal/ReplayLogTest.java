@@ -96,6 +96,20 @@ class ReplayLogTest {
     }
 
     @Test
+    void segmentsDroppedBeyondTheTwoSparesAreFreedAtOnce() {
+        long before = ReplayLog.directBytesInUse();
+        ReplayLog log = new ReplayLog(8 << 20, 45_000);
+        Socket a = new Socket();
+        for (int i = 0; i < 4000; i++) { // about 4 MB: sixteen segments
+            a.send(log, "x".repeat(1000), List.of(), 0);
+        }
+        assertThat(ReplayLog.directBytesInUse() - before).isGreaterThanOrEqualTo(log.bytesHeld()).isPositive();
+        log.expireNow(46 * SECOND);
+        assertThat(log.bytesHeld()).isZero();
+        assertThat(ReplayLog.directBytesInUse() - before).isLessThanOrEqualTo(2L * ReplayLog.SEGMENT_BYTES);
+    }
+
+    @Test
     void atItsLargestDropsTheOldestAndSaysSo() {
         ReplayLog log = new ReplayLog(1 << 20, 45_000); // four segments
         Socket a = new Socket();
