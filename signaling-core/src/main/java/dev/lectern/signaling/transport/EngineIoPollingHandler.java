@@ -6,6 +6,7 @@ import dev.lectern.signaling.engineio.EngineIoPacketCodec;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.engineio.EngineIoSession;
 import dev.lectern.signaling.engineio.PollRequest;
+import dev.lectern.signaling.transport.SignalingRouterHandler.EngineIoPollingRequest;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The Engine.IO long-polling transport: the handshake GET, GETs that wait for packets, and POSTs whose body (at most
  * the payload limit, else 413 and the session closes) is handed to the session as text. Takes the
- * {@link SignalingRequest.EngineIoPolling} requests the router passes on and the body parts that follow them; passes
+ * {@link EngineIoPollingRequest} requests the router passes on and the body parts that follow them; passes
  * everything else on. One instance per connection.
  */
 public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
@@ -38,7 +39,7 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
     private final OriginPolicy origins;
     private final int maxPayloadBytes;
     private Body body = Body.NOT_OURS;
-    private SignalingRequest.EngineIoPolling post;
+    private EngineIoPollingRequest post;
     /** The body of the POST being read; null when it grew past the limit. */
     private CompositeByteBuf postBody;
 
@@ -49,7 +50,7 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof SignalingRequest.EngineIoPolling req) {
+        if (msg instanceof EngineIoPollingRequest req) {
             onRequest(ctx, req);
         } else if (body == Body.NOT_OURS || !(msg instanceof HttpContent)) {
             ctx.fireChannelRead(msg);
@@ -63,7 +64,7 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onRequest(ChannelHandlerContext ctx, SignalingRequest.EngineIoPolling polling) {
+    private void onRequest(ChannelHandlerContext ctx, EngineIoPollingRequest polling) {
         body = Body.DROP;
         HttpRequest req = polling.request();
         EngineIoServer eio = polling.server();
@@ -144,7 +145,7 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         body = Body.NOT_OURS;
-        SignalingRequest.EngineIoPolling polling = post;
+        EngineIoPollingRequest polling = post;
         post = null;
         HttpRequest req = polling.request();
         EngineIoSession session = polling.server().get(polling.sid());

@@ -54,7 +54,7 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
         }
     }
 
-    /** The 101 has been written: open the session (WebSocket-only) or ask the polling session {@code sid} to upgrade. */
+    /** The 101 has been written: open a WebSocket-only session, or ask the polling session {@code sid} to upgrade. */
     private void start(String sid) {
         if (sid == null) {
             EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this);

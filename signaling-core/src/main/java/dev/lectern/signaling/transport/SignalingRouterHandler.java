@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Claims the signaling paths on an HTTP connection and passes every other request, with its body, on untouched. For a
  * signaling path it checks the origin, answers the CORS preflight and refuses an unknown protocol version or
- * transport; what remains goes on as a {@link SignalingRequest}: a long-polling request to
- * {@link EngineIoPollingHandler} (its body follows), a WebSocket upgrade to {@link WebSocketUpgradeHandler} (its body,
- * if any, is dropped here). One instance per connection; removed when the connection becomes a WebSocket.
+ * transport; what remains goes on as an {@link EngineIoPollingRequest} to {@link EngineIoPollingHandler} (its body
+ * follows) or a {@link WebSocketUpgradeRequest} to {@link WebSocketUpgradeHandler} (its body, if any, is dropped here).
+ * Both carry the request's headers only (no buffer). One instance per connection; removed when the connection becomes
+ * a WebSocket.
  *
  * <p>Also writes the HTTP responses of the signaling handlers ({@link #respond}, {@link #badRequest}): the Engine.IO
  * error body {@code {"code","message"}}, CORS headers for allowed origins, and no keep-alive after an error.
@@ -39,6 +40,16 @@ import org.slf4j.LoggerFactory;
 public final class SignalingRouterHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(SignalingRouterHandler.class);
     static final String JSON_WS_PATH = "/ws";
+
+    /** A long-polling request (handshake, poll or post) claimed for {@link EngineIoPollingHandler}. */
+    record EngineIoPollingRequest(HttpRequest request, EngineIoServer server, String sid) {}
+
+    /**
+     * A WebSocket upgrade claimed for {@link WebSocketUpgradeHandler}: Engine.IO ({@code server}, {@code sid} null for
+     * a new session) or the JSON dialect ({@code token} or, in dev mode, {@code devUserId}).
+     */
+    record WebSocketUpgradeRequest(HttpRequest request, WebSocketKind kind, EngineIoServer server, String sid,
+            String token, String devUserId) {}
 
     /** What becomes of the body parts that follow a request: passed on (to REST or a claiming handler) or dropped. */
     private enum Body { PASS, DROP }
@@ -91,7 +102,7 @@ public final class SignalingRouterHandler extends ChannelInboundHandlerAdapter {
             }
             HttpRequest head = new DefaultHttpRequest(req.protocolVersion(), req.method(), req.uri(), req.headers());
             if (json) {
-                ctx.fireChannelRead(new SignalingRequest.WebSocketUpgrade(head, WebSocketKind.JSON, null, null,
+                ctx.fireChannelRead(new WebSocketUpgradeRequest(head, WebSocketKind.JSON, null, null,
                         param(qs, "token"), param(qs, "user_id")));
                 return;
             }
@@ -106,10 +117,10 @@ public final class SignalingRouterHandler extends ChannelInboundHandlerAdapter {
             String transport = param(qs, "transport");
             String sid = param(qs, "sid");
             if ("websocket".equals(transport)) {
-                ctx.fireChannelRead(new SignalingRequest.WebSocketUpgrade(head, WebSocketKind.ENGINE_IO, eio, sid,
+                ctx.fireChannelRead(new WebSocketUpgradeRequest(head, WebSocketKind.ENGINE_IO, eio, sid,
                         null, null));
             } else if ("polling".equals(transport)) {
-                ctx.fireChannelRead(new SignalingRequest.EngineIoPolling(head, eio, sid));
+                ctx.fireChannelRead(new EngineIoPollingRequest(head, eio, sid));
                 if (last) { // its body, for the polling handler to read as it reads any other
                     ByteBuf content = ((LastHttpContent) req).content();
                     ctx.fireChannelRead(content.isReadable()

@@ -3,6 +3,7 @@ package dev.lectern.signaling.transport;
 import dev.lectern.core.netty.ExpectedExceptions;
 import dev.lectern.core.netty.PipelineNames;
 import dev.lectern.signaling.engineio.EngineIoServer;
+import dev.lectern.signaling.transport.SignalingRouterHandler.WebSocketUpgradeRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -28,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a claimed {@link SignalingRequest.WebSocketUpgrade} into a WebSocket: checks it (a GET with
+ * Turns a claimed {@link WebSocketUpgradeRequest} into a WebSocket: checks it (a GET with
  * {@code Upgrade: websocket}; for Engine.IO a known sid, for {@code /ws} a valid token, checked off the event loop with
  * reads paused), puts the WebSocket handler of its kind in its own place and drops the HTTP handlers (they do not
  * apply to frames), then performs the handshake. Once the 101 is written it fires {@link WebSocketUpgraded}, on which
@@ -50,7 +51,7 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof SignalingRequest.WebSocketUpgrade upgrade)) {
+        if (!(msg instanceof WebSocketUpgradeRequest upgrade)) {
             ctx.fireChannelRead(msg);
             return;
         }
@@ -74,7 +75,7 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
         }
     }
 
-    private void authenticate(ChannelHandlerContext ctx, SignalingRequest.WebSocketUpgrade upgrade) {
+    private void authenticate(ChannelHandlerContext ctx, WebSocketUpgradeRequest upgrade) {
         HttpRequest req = upgrade.request();
         ctx.channel().config().setAutoRead(false);
         endpoints.jsonWs().authenticate(upgrade.token(), upgrade.devUserId()).whenComplete((principal, error) ->

@@ -36,7 +36,8 @@ class WebSocketUpgradeHandlerTest {
     private static final String KEY_HEADERS = "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
-    private final EngineIoServer eio = new EngineIoServer(25_000, 20_000, 10_000, 1_000, 16, new AtomicLong(), s -> { });
+    private final EngineIoServer eio =
+            new EngineIoServer(25_000, 20_000, 10_000, 1_000, 16, new AtomicLong(), s -> { });
     private final Endpoint json = new Endpoint();
     private final EmbeddedChannel ch = new EmbeddedChannel();
 
@@ -102,7 +103,7 @@ class WebSocketUpgradeHandlerTest {
         return out.toString();
     }
 
-    /** A client text frame (masked with a zero key, so the payload stays readable); {@code fin} false for a fragment. */
+    /** A client frame, masked with a zero key so the payload stays readable; {@code fin} false for a fragment. */
     private static ByteBuf clientFrame(int opcode, boolean fin, String text) {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
         ByteBuf b = Unpooled.buffer();
