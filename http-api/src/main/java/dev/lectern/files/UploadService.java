@@ -113,8 +113,11 @@ public final class UploadService {
         if (f.isEmpty() || !files.delete(userId, id)) {
             return false;
         }
-        retrieval.deleteFile(userId, Long.toString(id));
-        objects.delete(f.get().objectKey());
+        try {
+            retrieval.deleteFile(userId, Long.toString(id));
+        } finally {
+            objects.delete(f.get().objectKey()); // the record is gone: no node fetches the object again
+        }
         return true;
     }
 

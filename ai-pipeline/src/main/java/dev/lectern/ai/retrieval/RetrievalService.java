@@ -153,6 +153,9 @@ public final class RetrievalService implements AutoCloseable {
             return List.of();
         }
         long generation = catalog.generation(owner);
+        if (generation == 0 && !index.exists(owner)) {
+            return List.of(); // nothing was ever indexed for this owner: no index to open
+        }
         synchronized (lock(owner)) {
             catchUp(owner, generation);
             return index.search(owner, question, config.topPassages(), config.minTermCoverage());
