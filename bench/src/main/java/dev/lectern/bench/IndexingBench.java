@@ -1,16 +1,16 @@
 package dev.lectern.bench;
 
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
 import dev.lectern.ai.retrieval.FileKind;
 import dev.lectern.ai.retrieval.RetrievalService;
 import dev.lectern.ai.retrieval.Transcriber;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.ServerConfig;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.files.UserFileRepository;
-import dev.lectern.store.sql.SqlDatabase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
