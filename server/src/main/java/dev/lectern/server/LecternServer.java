@@ -91,7 +91,8 @@ public final class LecternServer implements AutoCloseable {
                     this::signalingPort, this::onlineUsers);
             this.signaling = new SignalingModule(config, conformance, accounts.verifier(), tutoring, infra,
                     workerGroup, meters, closeables);
-            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling), infra.blocking);
+            JobsModule jobs = new JobsModule(config, secrets, infra, meters, closeables);
+            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs), infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
         } catch (RuntimeException e) {
             closeables.closeAll();

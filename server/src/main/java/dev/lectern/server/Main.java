@@ -24,6 +24,11 @@ public final class Main {
     public static void main(String[] args) {
         Map<String, String> env = System.getenv();
         boolean conformance = args.length > 0 && args[0].equals("conformance");
+        // `worker`: a node that only works jobs (no listener)
+        boolean worker = args.length > 0 && args[0].equals("worker");
+        if (worker) {
+            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+        }
         if (conformance) {
             // the official Socket.IO / Engine.IO suites expect exactly this on localhost:3000
             args = java.util.Arrays.copyOfRange(args, 1, args.length);
@@ -38,14 +43,14 @@ public final class Main {
             configFile = configPath(args, env);
         } catch (IllegalArgumentException e) {
             System.err.println("lectern: " + e.getMessage());
-            System.err.println("usage: lectern [--config FILE]");
+            System.err.println("usage: lectern [conformance|worker] [--config FILE]");
             System.exit(64);
             return;
         }
-        LecternServer server;
+        AutoCloseable server;
         try {
             ServerConfig config = ConfigLoader.load(configFile, env);
-            server = LecternServer.start(config, env, conformance);
+            server = worker ? JobsWorker.start(config, env) : LecternServer.start(config, env, conformance);
         } catch (ConfigException e) {
             logger.error("invalid configuration: {}", e.getMessage());
             System.exit(2);
@@ -64,7 +69,11 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         logger.info("shutdown requested");
-        server.close();
+        try {
+            server.close();
+        } catch (Exception e) {
+            logger.warn("shutdown failed", e);
+        }
         System.exit(0);
     }
 

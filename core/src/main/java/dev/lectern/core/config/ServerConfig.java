@@ -16,10 +16,12 @@ public record ServerConfig(
         AiConfig ai,
         UploadsConfig uploads,
         ClusterConfig cluster,
-        LessonsConfig lessons) {
+        LessonsConfig lessons,
+        JobsConfig jobs) {
 
     /** The same configuration with another AI section (tests and benchmarks point it at their own upstream). */
     public ServerConfig withAi(AiConfig newAi) {
-        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads, cluster, lessons);
+        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads, cluster,
+                lessons, jobs);
     }
 }

@@ -1,0 +1,171 @@
+package dev.lectern.lessons.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.core.auth.Principal;
+import dev.lectern.core.error.ServiceException;
+import dev.lectern.core.json.Json;
+import dev.lectern.http.Access;
+import dev.lectern.http.ApiRequest;
+import dev.lectern.http.ApiResponse;
+import dev.lectern.http.Paging;
+import dev.lectern.http.Router;
+import dev.lectern.jobs.Enqueued;
+import dev.lectern.jobs.web.SignedCalls;
+import dev.lectern.lessons.EditRequest;
+import dev.lectern.lessons.GenerateRequest;
+import dev.lectern.lessons.LessonService;
+import dev.lectern.lessons.Project;
+import dev.lectern.lessons.SessionWithScenes;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The video tutor's routes. The seed's {@code POST /jobs/generate} and {@code POST /jobs/edit} → {@code {jobId}},
+ * for a signed service (X-Webhook-Signature or Standard Webhooks; a replay answers with the first job's id) or a
+ * signed-in user (an {@code Idempotency-Key} header makes their retries safe). Projects, their video sessions and a
+ * session's scenes in order, each only for its owner (or an admin).
+ */
+public final class LessonsApi {
+    private final LessonService lessons;
+    private final SignedCalls signed;
+
+    public LessonsApi(LessonService lessons, SignedCalls signed) {
+        this.lessons = lessons;
+        this.signed = signed;
+    }
+
+    public void register(Router.Builder routes) {
+        routes.post("/jobs/generate").blocking().json().tag("lessons").errors(400, 401, 404)
+                .summary("Queue the generation of a video session's scenes (signed call or user token)")
+                .example(Map.of("projectId", "…", "sessionId", "…", "sceneCount", 3,
+                        "prompt", "Create a video about calculus", "timestamp", 1234567890))
+                .handle(this::generate);
+        routes.post("/jobs/edit").blocking().json().tag("lessons").errors(400, 401, 404)
+                .summary("Queue an edit of one scene (signed call or user token)")
+                .example(Map.of("projectId", "…", "sessionId", "…", "sceneId", "…", "prompt", "slower, please",
+                        "timestamp", 1234567890))
+                .handle(this::edit);
+        routes.post("/api/projects").access(Access.USER).blocking().json().tag("lessons").errors(400)
+                .summary("Create a project").example(Map.of("title", "Calculus", "description", "limits first"))
+                .handle(r -> created(project(lessons.createProject(r.requirePrincipal(), text(r, "title"),
+                        text(r, "description")))));
+        routes.get("/api/projects").access(Access.USER).blocking().tag("lessons").summary("Your projects")
+                .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
+                .handle(this::projects);
+        routes.get("/api/projects/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
+                .summary("One project").handle(r -> ok(project(lessons.project(r.requirePrincipal(),
+                        r.pathParam("id")))));
+        routes.patch("/api/projects/{id}").access(Access.USER).blocking().json().tag("lessons").errors(400, 404)
+                .summary("Change a project's title or description")
+                .handle(r -> ok(project(lessons.updateProject(r.requirePrincipal(), r.pathParam("id"),
+                        text(r, "title"), text(r, "description")))));
+        routes.delete("/api/projects/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
+                .summary("Delete a project with its sessions and scenes").handle(r -> {
+                    lessons.deleteProject(r.requirePrincipal(), r.pathParam("id"));
+                    return ApiResponse.noContent().async();
+                });
+        routes.post("/api/projects/{id}/sessions").access(Access.USER).blocking().json().tag("lessons")
+                .errors(400, 404).summary("Start a video session (one generation run) in a project")
+                .example(Map.of("prompt", "derivatives", "sceneCount", 3))
+                .handle(r -> created(lessons.createSession(r.requirePrincipal(), r.pathParam("id"),
+                        text(r, "prompt"), body(r).path("sceneCount").asInt(3))));
+        routes.get("/api/projects/{id}/sessions").access(Access.USER).blocking().tag("lessons").errors(404)
+                .summary("A project's video sessions, newest first")
+                .handle(r -> ok(Map.of("sessions", lessons.sessions(r.requirePrincipal(), r.pathParam("id")))));
+        routes.get("/api/sessions/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
+                .summary("A video session with its scenes in order").handle(r -> ok(session(
+                        lessons.session(r.requirePrincipal(), r.pathParam("id")))));
+        routes.get("/api/scenes/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
+                .summary("One scene").handle(r -> ok(lessons.scene(r.requirePrincipal(), r.pathParam("id"))));
+    }
+
+    private CompletionStage<ApiResponse> generate(ApiRequest r) {
+        SignedCalls.Caller caller = signed.require(r);
+        JsonNode b = body(r);
+        Enqueued e = lessons.generate(caller.principal(), new GenerateRequest(b.path("projectId").asText(null),
+                b.path("sessionId").asText(null), b.path("sceneCount").asInt(0), b.path("prompt").asText(null)),
+                key(r, caller));
+        return ok(Map.of("jobId", e.id()));
+    }
+
+    private CompletionStage<ApiResponse> edit(ApiRequest r) {
+        SignedCalls.Caller caller = signed.require(r);
+        JsonNode b = body(r);
+        Enqueued e = lessons.edit(caller.principal(), new EditRequest(b.path("projectId").asText(null),
+                b.path("sessionId").asText(null), b.path("sceneId").asText(null), b.path("prompt").asText(null)),
+                key(r, caller));
+        return ok(Map.of("jobId", e.id()));
+    }
+
+    private CompletionStage<ApiResponse> projects(ApiRequest r) {
+        Principal p = r.requirePrincipal();
+        Paging paging = Paging.of(r);
+        return ok(paging.envelope("projects", lessons.projects(p, paging.pageSize(), paging.offset()).stream()
+                .map(LessonsApi::project).toList(), lessons.countProjects(p)));
+    }
+
+    /** The replay key: a signed delivery's id, or the user's Idempotency-Key (scoped to them), else none. */
+    private static String key(ApiRequest r, SignedCalls.Caller caller) {
+        if (caller.signed()) {
+            return caller.deliveryId();
+        }
+        String k = r.headers().get("idempotency-key");
+        if (k == null || k.isBlank()) {
+            return null;
+        }
+        if (k.length() > 100) {
+            throw ServiceException.badRequest("Idempotency-Key: at most 100 characters");
+        }
+        return "user:" + caller.principal().userId() + ":" + k;
+    }
+
+    private static JsonNode body(ApiRequest r) {
+        try {
+            JsonNode n = Json.MAPPER.readTree(r.body());
+            if (n == null || !n.isObject()) {
+                throw ServiceException.badRequest("body must be a JSON object");
+            }
+            return n;
+        } catch (IOException e) {
+            throw ServiceException.badRequest("body is not valid JSON");
+        }
+    }
+
+    private static String text(ApiRequest r, String field) {
+        JsonNode v = body(r).get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw ServiceException.badRequest(field + " must be a string");
+        }
+        return v.asText();
+    }
+
+    private static Map<String, Object> project(Project p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", p.id());
+        m.put("title", p.title());
+        m.put("description", p.description());
+        m.put("ownerId", p.ownerId());
+        m.put("createdAt", p.createdAt());
+        m.put("updatedAt", p.updatedAt());
+        return m;
+    }
+
+    private static Map<String, Object> session(SessionWithScenes s) {
+        Map<String, Object> m = new LinkedHashMap<>(Json.MAPPER.convertValue(s.session(), Map.class));
+        m.put("scenes", s.scenes());
+        return m;
+    }
+
+    private static CompletionStage<ApiResponse> ok(Object body) {
+        return ApiResponse.json(body).async();
+    }
+
+    private static CompletionStage<ApiResponse> created(Object body) {
+        return ApiResponse.json(201, body).async();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.lectern.server;
+
+import dev.lectern.core.config.Secrets;
+import dev.lectern.core.config.ServerConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code bin/lectern worker}: a node that only works jobs. It opens the stores and runs the job engine (with
+ * {@code jobs.workers} workers, the lessons' kinds registered) and listens on no port; several share one PostgreSQL
+ * with the serving nodes.
+ */
+final class JobsWorker implements AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(JobsWorker.class);
+
+    private final Closeables closeables = new Closeables();
+
+    private JobsWorker(ServerConfig config, Secrets secrets) {
+        try {
+            InfrastructureModule infra = new InfrastructureModule(config, secrets, closeables);
+            JobsModule jobs = new JobsModule(config, secrets, infra,
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), closeables);
+            logger.atInfo().addKeyValue("node", jobs.engine().nodeId()).addKeyValue("kinds", jobs.engine().kinds())
+                    .log("job worker node running");
+        } catch (RuntimeException e) {
+            closeables.closeAll();
+            throw e;
+        }
+    }
+
+    static JobsWorker start(ServerConfig config, Map<String, String> env) {
+        return new JobsWorker(config, new Secrets(env));
+    }
+
+    @Override
+    public void close() {
+        closeables.closeAll();
+    }
+}

@@ -1,0 +1,169 @@
+package dev.lectern.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.core.auth.InvalidTokenException;
+import dev.lectern.core.auth.Principal;
+import dev.lectern.core.auth.Role;
+import dev.lectern.core.auth.TokenVerifier;
+import dev.lectern.core.json.Json;
+import dev.lectern.jobs.webhook.SeedSignature;
+import dev.lectern.jobs.webhook.StandardWebhooks;
+import dev.lectern.testing.TestConfigs;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The seed's job routes, the native job routes and the lessons REST over real sockets, on the production wiring. */
+class JobsIntegrationTest {
+    private static final String SECRET = "the-seeds-webhook-secret";
+    private static final TokenVerifier TOKENS = token -> switch (token) {
+        case "alice" -> CompletableFuture.completedFuture(new Principal("alice", Role.STUDENT, "t1"));
+        case "bob" -> CompletableFuture.completedFuture(new Principal("bob", Role.STUDENT, "t2"));
+        default -> CompletableFuture.failedFuture(new InvalidTokenException("bad token"));
+    };
+
+    private LecternServer server;
+    private HttpJson http;
+    private final HttpClient raw = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() {
+        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_JOBS__HEARTBEAT_MILLIS", "200",
+                "LECTERN_JOBS__LEASE_MILLIS", "2000")), Map.of("WEBHOOK_SECRET", SECRET), TOKENS);
+        http = new HttpJson(server.httpPort());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private JsonNode awaitTask(String id, String status) {
+        JsonNode[] seen = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            seen[0] = http.get("/test/task/" + id, null).body();
+            return status.equals(seen[0].path("status").asText());
+        });
+        return seen[0];
+    }
+
+    @Test
+    void theSeedsHelloTaskRunsAndAnUnknownIdIsNotFound() throws Exception {
+        HttpJson.Reply queued = http.post("/test/hello?name=Ada", null, null);
+        assertThat(queued.status()).isEqualTo(200);
+        String id = queued.text("task_id");
+        JsonNode done = awaitTask(id, "SUCCESS");
+        assertThat(done.path("result").asText()).isEqualTo("Hello Ada!");
+        assertThat(http.get("/test/task/" + java.util.UUID.randomUUID(), null).status()).isEqualTo(404);
+    }
+
+    private HttpResponse<String> signedPost(String path, String body, String signature) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (signature != null) {
+            b.header("X-Webhook-Signature", signature);
+        }
+        return raw.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aSignedGenerateQueuesOneJobAndAReplayGetsItsId() throws Exception {
+        String project = http.post("/api/projects", Map.of("title", "Calculus", "description", "limits"), "alice")
+                .text("id");
+        HttpJson.Reply session = http.post("/api/projects/" + project + "/sessions",
+                Map.of("prompt", "derivatives", "sceneCount", 3), "alice");
+        assertThat(session.status()).isEqualTo(201);
+        String sessionId = session.text("id");
+        String body = Json.write(Map.of("projectId", project, "sessionId", sessionId, "sceneCount", 3,
+                "prompt", "Create a video about calculus", "timestamp", System.currentTimeMillis() / 1000));
+        String sig = SeedSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), body.getBytes(StandardCharsets.UTF_8));
+
+        HttpResponse<String> first = signedPost("/jobs/generate", body, sig);
+        assertThat(first.statusCode()).isEqualTo(200);
+        String jobId = Json.MAPPER.readTree(first.body()).path("jobId").asText();
+        assertThat(jobId).isNotEmpty();
+        HttpResponse<String> replay = signedPost("/jobs/generate", body, sig);
+        assertThat(Json.MAPPER.readTree(replay.body()).path("jobId").asText()).isEqualTo(jobId);
+
+        HttpResponse<String> tampered = signedPost("/jobs/generate", body.replace("\"sceneCount\":3",
+                "\"sceneCount\":4"), sig);
+        assertThat(tampered.statusCode()).isEqualTo(401);
+        assertThat(Json.MAPPER.readTree(tampered.body()).path("error").asText()).isEqualTo("signature_mismatch");
+        HttpResponse<String> unsigned = signedPost("/jobs/generate", body, null);
+        assertThat(unsigned.statusCode()).isEqualTo(401);
+        assertThat(Json.MAPPER.readTree(unsigned.body()).path("error").asText()).isEqualTo("missing_signature");
+
+        // the job belongs to the project's owner: alice sees it, bob does not
+        await().atMost(Duration.ofSeconds(30)).until(() -> "SUCCESS".equals(
+                http.get("/api/jobs/" + jobId, "alice").text("status")));
+        assertThat(http.get("/api/jobs/" + jobId, "bob").status()).isEqualTo(404);
+        assertThat(http.get("/test/task/" + jobId, null).status()).isEqualTo(404);
+        assertThat(http.get("/api/jobs?status=SUCCESS", "alice").body().path("jobs")).hasSize(1);
+        assertThat(http.get("/api/jobs", "bob").body().path("jobs")).isEmpty();
+
+        JsonNode full = http.get("/api/sessions/" + sessionId, "alice").body();
+        assertThat(full.path("status").asText()).isEqualTo("PLANNED");
+        assertThat(full.path("scenes")).hasSize(3);
+        assertThat(full.path("scenes").get(2).path("position").asInt()).isEqualTo(2);
+        String sceneId = full.path("scenes").get(1).path("id").asText();
+        assertThat(http.get("/api/scenes/" + sceneId, "alice").status()).isEqualTo(200);
+        assertThat(http.get("/api/scenes/" + sceneId, "bob").status()).isEqualTo(404);
+
+        // a user's edit with their token, and a Standard Webhooks signed one
+        HttpJson.Reply edit = http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId,
+                "sceneId", sceneId, "prompt", "slower"), "alice");
+        assertThat(edit.status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> "SUCCESS".equals(
+                http.get("/api/jobs/" + edit.text("jobId"), "alice").text("status")));
+        assertThat(http.get("/api/scenes/" + sceneId, "alice").body().path("version").asInt()).isEqualTo(2);
+        String editBody = Json.write(Map.of("projectId", project, "sessionId", sessionId, "sceneId", sceneId,
+                "prompt", "faster"));
+        long ts = System.currentTimeMillis() / 1000;
+        HttpResponse<String> sw = raw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort()
+                        + "/jobs/edit")).header("Content-Type", "application/json").header("webhook-id", "msg_1")
+                .header("webhook-timestamp", Long.toString(ts)).header("webhook-signature", StandardWebhooks.sign(
+                        SECRET.getBytes(StandardCharsets.UTF_8), "msg_1", ts, editBody.getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString(editBody)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(sw.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void projectsAreTheirOwners() throws Exception {
+        HttpJson.Reply created = http.post("/api/projects", Map.of("title", "Algebra"), "alice");
+        assertThat(created.status()).isEqualTo(201);
+        String id = created.text("id");
+        assertThat(http.get("/api/projects", "alice").body().path("projects")).hasSize(1);
+        assertThat(http.get("/api/projects/" + id, "bob").status()).isEqualTo(404);
+        assertThat(http.send("PATCH", "/api/projects/" + id, Map.of("title", "Algebra II"), "alice").text("title"))
+                .isEqualTo("Algebra II");
+        assertThat(http.send("DELETE", "/api/projects/" + id, null, "bob").status()).isEqualTo(404);
+        assertThat(http.send("DELETE", "/api/projects/" + id, null, "alice").status()).isEqualTo(204);
+        assertThat(http.get("/api/projects/" + id, "alice").status()).isEqualTo(404);
+        assertThat(http.get("/api/projects", null).status()).isEqualTo(401);
+    }
+
+    @Test
+    void aUserCancelsAndRetriesTheirJob() throws Exception {
+        String project = http.post("/api/projects", Map.of("title", "P"), "alice").text("id");
+        String session = http.post("/api/projects/" + project + "/sessions", Map.of("prompt", "x", "sceneCount", 1),
+                "alice").text("id");
+        String job = http.post("/jobs/generate", Map.of("projectId", project, "sessionId", session, "sceneCount", 1,
+                "prompt", "x"), "alice").text("jobId");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "SUCCESS".equals(
+                http.get("/api/jobs/" + job, "alice").text("status")));
+        assertThat(http.post("/api/jobs/" + job + "/cancel", null, "alice").status()).isEqualTo(409);
+        assertThat(http.post("/api/jobs/" + job + "/retry", null, "alice").status()).isEqualTo(409);
+        assertThat(http.post("/api/jobs/" + job + "/cancel", null, "bob").status()).isEqualTo(404);
+    }
+}
