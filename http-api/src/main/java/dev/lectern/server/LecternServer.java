@@ -5,6 +5,13 @@ import dev.lectern.ai.objects.LocalObjectStore;
 import dev.lectern.ai.objects.ObjectStore;
 import dev.lectern.ai.objects.S3ObjectStore;
 import dev.lectern.ai.objects.UrlSigner;
+import dev.lectern.avatars.AddedAvatarRepository;
+import dev.lectern.avatars.AvatarCatalogue;
+import dev.lectern.chat.ChatRepository;
+import dev.lectern.chat.SqlChatStore;
+import dev.lectern.companions.CompanionCatalogFile;
+import dev.lectern.companions.CompanionPersonas;
+import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ClusterConfig;
 import dev.lectern.core.config.ConfigLoader;
@@ -17,50 +24,41 @@ import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.core.store.RedisEphemeralStore;
-import dev.lectern.signaling.cluster.ClusterBus;
-import dev.lectern.signaling.cluster.LocalClusterBus;
-import dev.lectern.signaling.cluster.RedisClusterBus;
-import dev.lectern.signaling.engineio.EngineIoServer;
+import dev.lectern.files.UploadService;
+import dev.lectern.files.UserFileRepository;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpDecorator;
 import dev.lectern.http.Router;
-import dev.lectern.chat.ChatRepository;
-import dev.lectern.chat.SqlChatStore;
-import dev.lectern.avatars.AddedAvatarRepository;
-import dev.lectern.avatars.AvatarCatalogue;
-import dev.lectern.companions.CompanionPersonas;
-import dev.lectern.media.livetalking.LiveTalkingClient;
-import dev.lectern.voice.AvatarVoice;
-import org.asynchttpclient.AsyncHttpClient;
-import org.asynchttpclient.Dsl;
-import dev.lectern.companions.CompanionCatalogFile;
-import dev.lectern.companions.CompanionRepository;
+import dev.lectern.http.api.AvatarApi;
+import dev.lectern.http.api.ChatApi;
 import dev.lectern.http.api.ChatHistoryApi;
 import dev.lectern.http.api.CompanionsApi;
 import dev.lectern.http.api.ConsoleApi;
 import dev.lectern.http.api.DocsApi;
-import dev.lectern.http.api.VideoRoomsApi;
-import dev.lectern.rooms.RetentionPurger;
-import dev.lectern.rooms.RoomRepository;
-import dev.lectern.rooms.RoomTutor;
-import dev.lectern.rooms.SqlRoomEventSink;
-import dev.lectern.http.api.AvatarApi;
-import dev.lectern.http.chat.ChatApi;
 import dev.lectern.http.api.HealthApi;
-import dev.lectern.media.AsyncHttpClients;
-import dev.lectern.media.AvatarService;
-import dev.lectern.media.netty.BackendPool;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.ObjectsApi;
 import dev.lectern.http.api.OpenApiApi;
 import dev.lectern.http.api.UserFilesApi;
+import dev.lectern.http.api.VideoRoomsApi;
 import dev.lectern.http.api.WebRtcConfigApi;
 import dev.lectern.http.multipart.MultipartLimits;
-import dev.lectern.files.UploadService;
-import dev.lectern.files.UserFileRepository;
+import dev.lectern.media.AsyncHttpClients;
+import dev.lectern.media.AvatarProxy;
+import dev.lectern.media.AvatarService;
+import dev.lectern.media.livetalking.LiveTalkingClient;
+import dev.lectern.rooms.RetentionPurger;
+import dev.lectern.rooms.RoomRepository;
+import dev.lectern.rooms.RoomTutor;
+import dev.lectern.rooms.SqlRoomEventSink;
+import dev.lectern.signaling.cluster.ClusterBus;
+import dev.lectern.signaling.cluster.LocalClusterBus;
+import dev.lectern.signaling.cluster.RedisClusterBus;
+import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.ice.IceServersService;
 import dev.lectern.signaling.room.IceServers;
+import dev.lectern.voice.AvatarVoice;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -91,6 +89,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.asynchttpclient.AsyncHttpClient;
+import org.asynchttpclient.Dsl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -158,9 +158,9 @@ public final class LecternServer implements AutoCloseable {
                     accounts.ephemeral, blocking);
             closeables.push(avatars);
             health.add(avatars);
-            BackendPool avatarBackends = new BackendPool(config.avatars().maxIdleBackendConnections(),
+            AvatarProxy avatarProxy = new AvatarProxy(config.avatars().maxIdleBackendConnections(),
                     config.avatars().connectTimeoutMillis());
-            closeables.push(avatarBackends);
+            closeables.push(avatarProxy);
 
             LocalObjectStore localObjects = new LocalObjectStore(Path.of(config.storage().dataDir()).resolve("objects"),
                     new UrlSigner(objectSigningKey(secrets, config.storage().objects().signingKeyEnv())),
@@ -187,7 +187,7 @@ public final class LecternServer implements AutoCloseable {
             Router.Builder routes = Router.builder();
             accounts.registerRoutes(routes);
             new ObjectsApi(localObjects, clock).register(routes);
-            new ChatApi(ai, blocking, http.maxContentBytes(), config.ai().sseKeepAliveMillis(), meters).register(routes);
+            new ChatApi(ai, blocking, config.ai().sseKeepAliveMillis(), meters).register(routes);
             Path spool = Path.of(config.storage().dataDir()).resolve("tmp").resolve("uploads");
             UploadService.sweepSpool(spool);
             new UserFilesApi(new UploadService(userFiles, chats, objects, ai.retrieval()), userFiles,
@@ -203,7 +203,7 @@ public final class LecternServer implements AutoCloseable {
                     Duration.ofSeconds(config.history().roomLiveTtlSeconds())).register(routes);
             AvatarCatalogue avatarCatalogue = new AvatarCatalogue(config.avatars(),
                     new AddedAvatarRepository(accounts.sql, clock), objects, accounts.ephemeral);
-            new AvatarApi(config.avatars(), avatars, avatarCatalogue, avatarBackends, new MultipartLimits(
+            new AvatarApi(config.avatars(), avatars, avatarCatalogue, avatarProxy, new MultipartLimits(
                     config.uploads().maxFileBytes(), 2 * config.uploads().maxFileBytes() + 1024 * 1024,
                     config.uploads().maxParts(), spool), blocking).register(routes);
             new DocsApi().register(routes);

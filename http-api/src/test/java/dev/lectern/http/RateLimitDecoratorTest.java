@@ -28,7 +28,7 @@ class RateLimitDecoratorTest {
     }
 
     private static Route route(String tag) {
-        return new Route("GET", "/x", Access.PUBLIC, false, r -> ApiResponse.noContent().async(), null, List.of(), "",
+        return new Route("GET", "/x", Access.PUBLIC, false, r -> ApiResponse.noContent().async(), null, null, List.of(), "",
                 tag, List.of(), null, List.of());
     }
 

@@ -16,10 +16,10 @@ import dev.lectern.http.Router;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.ObjectsApi;
 import dev.lectern.http.multipart.MultipartLimits;
+import dev.lectern.media.AvatarProxy;
 import dev.lectern.media.AvatarService;
-import dev.lectern.media.netty.BackendPool;
-import dev.lectern.store.sql.SqlDatabase;
 import dev.lectern.server.LecternInitializer;
+import dev.lectern.store.sql.SqlDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyBenchServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
-    private final BackendPool pool;
+    private final AvatarProxy pool;
     private final BlockingExecutor blocking;
     private final SqlDatabase sql;
     private final Channel listener;
@@ -49,7 +49,7 @@ public final class ProxyBenchServer implements AutoCloseable {
     public ProxyBenchServer(ServerConfig config, AvatarService avatars, String token, String userId) {
         boss = EventLoops.newGroup(1, "bench-accept");
         workers = EventLoops.newGroup(config.http().ioThreads(), "bench-io");
-        pool = new BackendPool(config.avatars().maxIdleBackendConnections(), config.avatars().connectTimeoutMillis());
+        pool = new AvatarProxy(config.avatars().maxIdleBackendConnections(), config.avatars().connectTimeoutMillis());
         blocking = new BlockingExecutor(config.http().blockingThreads(), config.http().blockingQueueSize());
         Router.Builder routes = Router.builder();
         sql = new SqlDatabase(config.storage(), null); // SQLite under the benchmark's temp data dir

@@ -17,7 +17,7 @@ import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
-import dev.lectern.http.HttpDispatchHandler;
+import dev.lectern.http.HttpEdgeHandlers;
 import dev.lectern.http.Router;
 import dev.lectern.rooms.RoomPresence;
 import dev.lectern.rooms.RoomRepository;
@@ -84,7 +84,8 @@ class HistoryApiTest {
             return p != null ? CompletableFuture.completedFuture(p)
                     : CompletableFuture.failedFuture(new InvalidTokenException("invalid token"));
         })), blocking, new SimpleMeterRegistry());
-        ch = new EmbeddedChannel(new HttpDispatchHandler(app));
+        ch = new EmbeddedChannel();
+        HttpEdgeHandlers.addTo(ch.pipeline(), app);
     }
 
     @AfterEach

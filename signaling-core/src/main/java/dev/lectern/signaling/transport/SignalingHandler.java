@@ -349,7 +349,7 @@ public final class SignalingHandler extends ChannelInboundHandlerAdapter {
                 : new DefaultFullHttpRequest(req.protocolVersion(), req.method(), req.uri(), Unpooled.EMPTY_BUFFER,
                         req.headers().copy(), EmptyHttpHeaders.INSTANCE);
         ChannelPipeline p = ctx.pipeline();
-        for (String name : new String[] {PipelineNames.HTTP_TIMEOUT, PipelineNames.HTTP_DISPATCH}) {
+        for (String name : PipelineNames.HTTP_EDGE) {
             if (p.get(name) != null) {
                 p.remove(name);
             }
