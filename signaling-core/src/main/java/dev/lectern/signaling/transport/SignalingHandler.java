@@ -2,6 +2,7 @@ package dev.lectern.signaling.transport;
 
 import dev.lectern.core.netty.ExpectedExceptions;
 import dev.lectern.core.netty.PipelineNames;
+import dev.lectern.core.util.Futures;
 import dev.lectern.signaling.JsonWsEndpoint;
 import dev.lectern.signaling.engineio.EngineIoPacketCodec;
 import dev.lectern.signaling.engineio.EngineIoServer;
@@ -40,7 +41,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -320,8 +320,7 @@ public final class SignalingHandler extends ChannelInboundHandlerAdapter {
                         return;
                     }
                     if (error != null) {
-                        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause() : error;
+                        Throwable cause = Futures.unwrap(error);
                         logger.debug("{} /ws refused: {}", ctx.channel(), cause.toString());
                         respond(ctx, copy, HttpResponseStatus.UNAUTHORIZED,
                                 "{\"error\":\"unauthorized\",\"message\":\"a valid token is required\"}",
