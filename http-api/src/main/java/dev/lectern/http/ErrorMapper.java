@@ -1,5 +1,6 @@
 package dev.lectern.http;
 
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.core.netty.JsonErrors;
 import dev.lectern.core.store.StoreUnavailableException;
 import dev.lectern.core.util.Futures;
@@ -22,7 +23,7 @@ public final class ErrorMapper {
 
     public static ApiResponse toResponse(Throwable cause, String requestId) {
         Throwable t = Futures.unwrap(cause);
-        if (t instanceof ApiException e) {
+        if (t instanceof ServiceException e) {
             if (e.status() >= 500) {
                 logger.warn("request failed: {} {}", e.status(), e.getMessage());
             }

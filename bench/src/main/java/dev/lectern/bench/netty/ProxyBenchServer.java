@@ -1,14 +1,15 @@
 package dev.lectern.bench.netty;
 
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
 import dev.lectern.avatars.AddedAvatarRepository;
 import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.netty.EventLoops;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
@@ -19,7 +20,6 @@ import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.media.AvatarProxy;
 import dev.lectern.media.AvatarService;
 import dev.lectern.server.LecternInitializer;
-import dev.lectern.store.sql.SqlDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.config.AvatarsConfig;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.core.util.Futures;
 import dev.lectern.http.Access;
-import dev.lectern.http.ApiException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
@@ -125,10 +125,10 @@ public final class AvatarApi {
     private static String avatarName(ApiRequest r) {
         JsonNode name = r.jsonObject().get("avatar_name");
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
-            throw ApiException.badRequest("field 'avatar_name' is missing or not a string");
+            throw ServiceException.badRequest("field 'avatar_name' is missing or not a string");
         }
         if (name.asText().length() > 64) {
-            throw ApiException.notFound("no avatar named that");
+            throw ServiceException.notFound("no avatar named that");
         }
         return name.asText();
     }
@@ -157,7 +157,7 @@ public final class AvatarApi {
     private static MultipartForm.FilePart onePart(MultipartForm form, String field) {
         List<MultipartForm.FilePart> parts = form.files(field);
         if (parts.size() != 1) {
-            throw ApiException.badRequest("exactly one file '" + field + "' is required");
+            throw ServiceException.badRequest("exactly one file '" + field + "' is required");
         }
         return parts.get(0);
     }
@@ -207,7 +207,7 @@ public final class AvatarApi {
                 case START_FAILED, UPSTREAM -> "bad_gateway";
                 case NOT_READY -> "gateway_timeout";
             };
-            return new ApiException(e.kind().httpStatus(), code, e.getMessage());
+            return new ServiceException(e.kind().httpStatus(), code, e.getMessage());
         }
         return t instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(t);
     }
@@ -236,24 +236,24 @@ public final class AvatarApi {
     private ChannelHandler proxy(ApiRequest r, ChannelHandler installed) {
         String path = r.pathParam("path");
         if (!AvatarProxy.isValidPath(path)) {
-            throw ApiException.notFound("no such avatar endpoint");
+            throw ServiceException.notFound("no such avatar endpoint");
         }
         ProxyTarget target = avatars.target(r.requirePrincipal().userId());
         if (target instanceof ProxyTarget.Ready ready) {
             if (ready.port() < config.portRangeStart() || ready.port() > config.portRangeEnd()) {
-                throw new ApiException(502, "bad_gateway", "the avatar instance is not usable");
+                throw new ServiceException(502, "bad_gateway", "the avatar instance is not usable");
             }
             long timeout = path.equals("offer") ? config.offerTimeoutMillis() : config.requestTimeoutMillis();
             return proxy.handler(ready.port(), path, timeout, installed);
         }
         if (target instanceof ProxyTarget.Starting) {
-            throw new ApiException(503, "service_unavailable", "the avatar is still starting; try again shortly",
+            throw new ServiceException(503, "service_unavailable", "the avatar is still starting; try again shortly",
                     Map.of("Retry-After", "1"));
         }
         if (target instanceof ProxyTarget.Crashed) {
-            throw new ApiException(502, "bad_gateway",
+            throw new ServiceException(502, "bad_gateway",
                     "the avatar instance stopped unexpectedly; POST /api/avatar/start to restart it");
         }
-        throw ApiException.conflict("no avatar started; POST /api/avatar/start first");
+        throw ServiceException.conflict("no avatar started; POST /api/avatar/start first");
     }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.ai.AiPipeline;
 import dev.lectern.ai.llm.ChatException;
 import dev.lectern.ai.llm.ModelCatalog;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.Access;
-import dev.lectern.http.ApiException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
@@ -82,7 +82,7 @@ public final class ChatApi {
                         input.companionId(), stream));
                 return (EventStream) stream;
             } catch (ChatException e) {
-                throw new ApiException(e.status(), e.code(), e.getMessage(), e.retryAfterSeconds() > 0
+                throw new ServiceException(e.status(), e.code(), e.getMessage(), e.retryAfterSeconds() > 0
                         ? Map.of("Retry-After", Long.toString(e.retryAfterSeconds())) : Map.of());
             }
         }, blocking);
@@ -100,7 +100,7 @@ public final class ChatApi {
             JsonNode n = r.jsonObject();
             return new Input(text(n, "message"), text(n, "session_id"), text(n, "companion_id"));
         }
-        throw new ApiException(415, "unsupported_media_type",
+        throw new ServiceException(415, "unsupported_media_type",
                 "content type must be application/json or application/x-www-form-urlencoded");
     }
 
@@ -120,7 +120,7 @@ public final class ChatApi {
         if (v.isIntegralNumber() && !field.equals("message")) {
             return v.asText(); // ids may come as numbers
         }
-        throw ApiException.badRequest("field '" + field + "' must be a string");
+        throw ServiceException.badRequest("field '" + field + "' must be a string");
     }
 
     private CompletionStage<ApiResponse> models(ApiRequest r) {
@@ -144,12 +144,12 @@ public final class ChatApi {
         JsonNode body = r.jsonObject();
         JsonNode model = body.get("model");
         if (model == null || !model.isTextual() || model.textValue().isBlank()) {
-            throw ApiException.badRequest("field 'model' is required and must be a string");
+            throw ServiceException.badRequest("field 'model' is required and must be a string");
         }
         try {
             ai.models().activate(r.requirePrincipal().userId(), model.textValue());
         } catch (ChatException e) {
-            throw new ApiException(e.status(), e.code(), e.getMessage());
+            throw new ServiceException(e.status(), e.code(), e.getMessage());
         }
         return ApiResponse.json(Map.of("active", model.textValue())).async();
     }
