@@ -4,6 +4,7 @@ import dev.lectern.core.auth.InvalidTokenException;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.error.ServiceException;
+import dev.lectern.core.util.Futures;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -66,7 +67,7 @@ public final class AuthDecorator implements HttpDecorator {
         }
         return verified
                 .exceptionally(err -> {
-                    Throwable t = ErrorMapper.unwrap(err);
+                    Throwable t = Futures.unwrap(err);
                     if (t instanceof InvalidTokenException e) {
                         throw ServiceException.unauthorized(e.getMessage());
                     }

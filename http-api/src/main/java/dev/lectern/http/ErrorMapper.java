@@ -1,11 +1,10 @@
 package dev.lectern.http;
 
 import dev.lectern.core.error.ServiceException;
+import dev.lectern.core.netty.JsonErrors;
 import dev.lectern.core.store.StoreUnavailableException;
-import java.util.LinkedHashMap;
+import dev.lectern.core.util.Futures;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +22,7 @@ public final class ErrorMapper {
     private ErrorMapper() {}
 
     public static ApiResponse toResponse(Throwable cause, String requestId) {
-        Throwable t = unwrap(cause);
+        Throwable t = Futures.unwrap(cause);
         if (t instanceof ServiceException e) {
             if (e.status() >= 500) {
                 logger.warn("request failed: {} {}", e.status(), e.getMessage());
@@ -60,18 +59,8 @@ public final class ErrorMapper {
         }
     }
 
+    /** The error answer every REST path writes: {@link JsonErrors#body}. */
     public static ApiResponse error(int status, String code, String message, String requestId) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", code);
-        body.put("message", message);
-        body.put("requestId", requestId);
-        return ApiResponse.json(status, body);
-    }
-
-    public static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
+        return new ApiResponse(status, JsonErrors.CONTENT_TYPE, JsonErrors.body(code, message, requestId), Map.of());
     }
 }

@@ -1,22 +1,16 @@
 package dev.lectern.http;
 
-import dev.lectern.core.json.Json;
-import dev.lectern.core.netty.RawHttpContent;
-import dev.lectern.core.netty.RawHttpResponse;
-import io.netty.buffer.Unpooled;
+import dev.lectern.core.netty.HttpMessages;
+import dev.lectern.core.netty.JsonErrors;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -96,14 +90,9 @@ public final class HttpTimeoutHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         ctx.write(msg, promise);
         // answered before the body was read (e.g. 413) while READING: the body deadline still applies
-        if (state == State.HANDLING && isLast(msg)) {
+        if (state == State.HANDLING && HttpMessages.isLast(msg)) {
             armIdle();
         }
-    }
-
-    private static boolean isLast(Object msg) {
-        return msg instanceof LastHttpContent || msg instanceof RawHttpResponse r && r.isLast()
-                || msg instanceof RawHttpContent c && c.isLast();
     }
 
     private void armIdle() {
@@ -147,12 +136,8 @@ public final class HttpTimeoutHandler extends ChannelDuplexHandler {
         if (!ctx.channel().isActive()) {
             return;
         }
-        byte[] body = Json.writeBytes(Map.of("error", "request_timeout",
-                "message", "request not received within " + requestMillis + " ms", "requestId", "-"));
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_TIMEOUT,
-                Unpooled.wrappedBuffer(body));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, ApiResponse.JSON);
-        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        FullHttpResponse r = JsonErrors.jsonError(408, "request_timeout",
+                "request not received within " + requestMillis + " ms", "-");
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }

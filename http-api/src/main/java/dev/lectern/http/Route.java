@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One endpoint: method + path template ({@code /api/video/rooms/{id}}), who may call it, and either a REST
- * {@link ApiHandler} (body aggregated up to the configured limit) or a {@link StreamingRoute} that handles the raw
- * request itself (uploads, the avatar proxy, SSE). The documentation fields feed {@code /openapi.json}.
+ * One endpoint: method + path template ({@code /api/video/rooms/{id}}), who may call it, and one of: a REST
+ * {@link ApiHandler} (body aggregated up to the configured limit), an {@link SseRoute} (body aggregated the same way,
+ * answered with an event stream), or a {@link Tunnel} that takes the raw request (uploads, the avatar proxy). The
+ * documentation fields feed {@code /openapi.json}.
  */
 public record Route(
         String method,
@@ -14,7 +15,8 @@ public record Route(
         Access access,
         boolean blocking,
         ApiHandler handler,
-        StreamingRoute streaming,
+        SseRoute sse,
+        Tunnel tunnel,
         List<String> consumes,
         String summary,
         String tag,
@@ -26,16 +28,17 @@ public record Route(
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(access, "access");
-        if ((handler == null) == (streaming == null)) {
-            throw new IllegalArgumentException(method + " " + template + ": exactly one of handler or streaming");
+        if ((handler != null ? 1 : 0) + (sse != null ? 1 : 0) + (tunnel != null ? 1 : 0) != 1) {
+            throw new IllegalArgumentException(method + " " + template + ": exactly one of handler, sse or tunnel");
         }
         consumes = List.copyOf(consumes);
         queryParams = List.copyOf(queryParams);
         errorStatuses = List.copyOf(errorStatuses);
     }
 
+    /** An SSE or tunnel route: its response is not a complete {@link ApiResponse}. */
     public boolean isStreaming() {
-        return streaming != null;
+        return sse != null || tunnel != null;
     }
 
     /** A documented query parameter. */

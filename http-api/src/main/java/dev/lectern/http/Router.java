@@ -309,12 +309,22 @@ public final class Router {
         }
 
         public Builder handle(ApiHandler handler) {
-            return parent.add(new Route(method, template, access, blocking, handler, null, consumes, summary, tag,
-                    queryParams, requestExample, errors));
+            return parent.add(new Route(method, template, access, blocking, handler, null, null, consumes, summary,
+                    tag, queryParams, requestExample, errors));
         }
 
-        public Builder stream(StreamingRoute streaming) {
-            return parent.add(new Route(method, template, access, blocking, null, streaming, consumes, summary, tag,
+        /**
+         * Answers with an event stream: {@code source} gets the request with its body read, after the decorators;
+         * {@code keepAliveMillis} paces the comment lines of an idle stream.
+         */
+        public Builder sse(long keepAliveMillis, SseRoute.Source source) {
+            return parent.add(new Route(method, template, access, blocking, null, new SseRoute(keepAliveMillis, source),
+                    null, consumes, summary, tag, queryParams, requestExample, errors));
+        }
+
+        /** Hands the raw request to a handler of its own (see {@link Tunnel}). */
+        public Builder tunnel(Tunnel tunnel) {
+            return parent.add(new Route(method, template, access, blocking, null, null, tunnel, consumes, summary, tag,
                     queryParams, requestExample, errors));
         }
     }

@@ -2,12 +2,12 @@ package dev.lectern.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lectern.testing.MutableClock;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.core.store.StoreUnavailableException;
+import dev.lectern.testing.MutableClock;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +28,7 @@ class RateLimitDecoratorTest {
     }
 
     private static Route route(String tag) {
-        return new Route("GET", "/x", Access.PUBLIC, false, r -> ApiResponse.noContent().async(), null, List.of(), "",
+        return new Route("GET", "/x", Access.PUBLIC, false, r -> ApiResponse.noContent().async(), null, null, List.of(), "",
                 tag, List.of(), null, List.of());
     }
 

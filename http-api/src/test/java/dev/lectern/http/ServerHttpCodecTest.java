@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lectern.core.netty.RawHttpContent;
 import dev.lectern.core.netty.RawHttpResponse;
+import dev.lectern.http.internal.ServerHttpCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -31,15 +32,15 @@ import org.junit.jupiter.api.Test;
 class ServerHttpCodecTest {
     private final Router router = Router.builder()
             .get("/hello").handle(r -> ApiResponse.json(Map.of("hello", "world")).async())
-            .get("/raw").stream(r -> new Answer(ctx -> ctx.writeAndFlush(new RawHttpResponse(201,
+            .get("/raw").tunnel(r -> new Answer(ctx -> ctx.writeAndFlush(new RawHttpResponse(201,
                     ascii("HTTP/1.1 201 Created\r\ncontent-length: 2\r\n"), ascii("ok"), true))))
-            .get("/raw-parts").stream(r -> new Answer(ctx -> {
+            .get("/raw-parts").tunnel(r -> new Answer(ctx -> {
                 ctx.write(new RawHttpResponse(200, ascii("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n"),
                         ascii("3\r\nabc\r\n"), false));
                 ctx.write(new RawHttpContent(ascii("2\r\nde\r\n"), false));
                 ctx.writeAndFlush(new RawHttpContent(ascii("0\r\n\r\n"), true));
             }))
-            .get("/unframed").stream(r -> new Answer(ctx -> {
+            .get("/unframed").tunnel(r -> new Answer(ctx -> {
                 ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
                 ctx.write(new DefaultHttpContent(ascii("until ")));
                 ctx.writeAndFlush(new DefaultLastHttpContent(ascii("the close")));
@@ -51,7 +52,7 @@ class ServerHttpCodecTest {
 
     ServerHttpCodecTest() {
         ServerHttpCodec.addTo(ch.pipeline(), new HttpDecoderConfig());
-        ch.pipeline().addLast(new HttpDispatchHandler(app));
+        HttpEdgeHandlers.addTo(ch.pipeline(), app);
     }
 
     @AfterEach

@@ -12,9 +12,9 @@ import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.ChatHistoryApi;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.media.AsyncHttpClients;
+import dev.lectern.media.AvatarProxy;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.livetalking.LiveTalkingClient;
-import dev.lectern.media.netty.BackendPool;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +31,7 @@ final class AvatarsModule implements FeatureModule {
     private final UploadsConfig uploads;
     private final InfrastructureModule infra;
     private final AvatarService avatars;
-    private final BackendPool backends;
+    private final AvatarProxy backends;
     private final AvatarCatalogue catalogue;
     private final AvatarVoice voice;
 
@@ -41,7 +41,7 @@ final class AvatarsModule implements FeatureModule {
         this.infra = infra;
         this.avatars = closeables.add(AvatarService.create(this.config, infra.dataDir, infra.ephemeral,
                 infra.blocking));
-        this.backends = closeables.add(new BackendPool(this.config.maxIdleBackendConnections(),
+        this.backends = closeables.add(new AvatarProxy(this.config.maxIdleBackendConnections(),
                 this.config.connectTimeoutMillis()));
         EventLoopGroup liveTalkingLoop = AsyncHttpClients.newEventLoop("lectern-livetalking");
         AsyncHttpClient liveTalkingHttp = Dsl.asyncHttpClient(Dsl.config().setEventLoopGroup(liveTalkingLoop)

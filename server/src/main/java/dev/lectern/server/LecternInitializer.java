@@ -3,9 +3,9 @@ package dev.lectern.server;
 import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.netty.PipelineNames;
 import dev.lectern.http.HttpApp;
-import dev.lectern.http.HttpDispatchHandler;
+import dev.lectern.http.HttpEdgeHandlers;
 import dev.lectern.http.HttpTimeoutHandler;
-import dev.lectern.http.ServerHttpCodec;
+import dev.lectern.http.internal.ServerHttpCodec;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 
 /**
  * Builds the pipeline of one accepted connection and nothing else: HTTP decoder and encoder, timeouts, the signaling
- * endpoints (when this port serves them), then REST dispatch (which also decides when a connection is kept alive).
+ * endpoints (when this port serves them), then the REST edge ({@link HttpEdgeHandlers}).
  */
 public final class LecternInitializer extends ChannelInitializer<SocketChannel> {
     private final HttpConfig http;
@@ -41,6 +41,6 @@ public final class LecternInitializer extends ChannelInitializer<SocketChannel> 
         if (signaling != null) {
             p.addLast(PipelineNames.SIGNALING, signaling.get());
         }
-        p.addLast(PipelineNames.HTTP_DISPATCH, new HttpDispatchHandler(app));
+        HttpEdgeHandlers.addTo(p, app);
     }
 }

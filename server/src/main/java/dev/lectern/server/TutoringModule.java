@@ -11,12 +11,12 @@ import dev.lectern.files.UserFileRepository;
 import dev.lectern.history.ChatRepository;
 import dev.lectern.history.SqlChatStore;
 import dev.lectern.http.Router;
+import dev.lectern.http.api.ChatApi;
 import dev.lectern.http.api.ChatHistoryApi;
 import dev.lectern.http.api.CompanionsApi;
 import dev.lectern.http.api.UserFilesApi;
 import dev.lectern.http.api.VideoRoomsApi;
 import dev.lectern.http.api.WebRtcConfigApi;
-import dev.lectern.http.chat.ChatApi;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.rooms.RetentionPurger;
 import dev.lectern.rooms.RoomPresence;
@@ -96,8 +96,7 @@ final class TutoringModule implements FeatureModule {
 
     @Override
     public void registerRoutes(Router.Builder routes) {
-        new ChatApi(ai, infra.blocking, config.http().maxContentBytes(), config.ai().sseKeepAliveMillis(), meters)
-                .register(routes);
+        new ChatApi(ai, infra.blocking, config.ai().sseKeepAliveMillis(), meters).register(routes);
         new UserFilesApi(new UploadService(userFiles, chats, infra.objects, ai.retrieval()), userFiles,
                 MultipartLimits.oneFile(config.uploads().maxFileBytes(), config.uploads().maxParts(),
                         infra.uploadSpool), infra.blocking).register(routes);

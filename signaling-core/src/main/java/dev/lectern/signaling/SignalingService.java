@@ -11,6 +11,7 @@ import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.SignalingConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.util.CowSets;
+import dev.lectern.core.util.Futures;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.room.Peer;
 import dev.lectern.signaling.room.RoomService;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -230,8 +230,7 @@ public final class SignalingService implements JsonWsEndpoint {
                 reply.accept(result);
                 return;
             }
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
+            Throwable cause = Futures.unwrap(failure);
             SignalingError e;
             if (cause instanceof SignalingError se) {
                 e = se;

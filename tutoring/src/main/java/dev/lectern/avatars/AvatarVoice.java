@@ -1,7 +1,7 @@
 package dev.lectern.avatars;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.ai.chat.SentenceSink;
+import dev.lectern.ai.conversation.SentenceSink;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.media.AvatarService;

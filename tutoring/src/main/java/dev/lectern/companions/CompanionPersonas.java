@@ -1,7 +1,7 @@
 package dev.lectern.companions;
 
-import dev.lectern.ai.chat.Persona;
-import dev.lectern.ai.chat.PersonaLookup;
+import dev.lectern.ai.conversation.Persona;
+import dev.lectern.ai.conversation.PersonaLookup;
 import java.util.Optional;
 
 /** The AI tutor's personas come from the companion catalogue; retired companions no longer answer. Blocking. */

@@ -1,6 +1,6 @@
 package dev.lectern.history;
 
-import dev.lectern.ai.chat.ChatStore;
+import dev.lectern.ai.conversation.ChatStore;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;

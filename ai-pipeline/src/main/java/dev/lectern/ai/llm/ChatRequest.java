@@ -1,13 +1,14 @@
 package dev.lectern.ai.llm;
 
-import io.netty.channel.EventLoop;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
- * What is sent to a model: the model id, the conversation, and sampling limits; {@code loop} is the event loop the
- * answer is read on (the one that writes it to the client, so nothing changes threads), or null for the provider's own.
+ * What is sent to a model: the model id, the conversation, and sampling limits. {@code executor} is where the caller
+ * wants the answer: a provider that reads from the network may read it there when it can (the client connection's
+ * event loop, so nothing changes threads), else on its own threads; null for no preference.
  */
-public record ChatRequest(String model, List<ChatMessage> messages, double temperature, int maxTokens, EventLoop loop) {
+public record ChatRequest(String model, List<ChatMessage> messages, double temperature, int maxTokens, Executor executor) {
     public ChatRequest {
         messages = List.copyOf(messages);
     }

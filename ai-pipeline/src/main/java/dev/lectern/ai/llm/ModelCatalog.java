@@ -1,6 +1,5 @@
 package dev.lectern.ai.llm;
 
-import dev.lectern.ai.chat.ChatException;
 import dev.lectern.core.store.EphemeralStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

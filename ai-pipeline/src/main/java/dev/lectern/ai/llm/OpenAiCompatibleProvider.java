@@ -3,8 +3,8 @@ package dev.lectern.ai.llm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lectern.ai.llm.netty.StreamingHttpClient;
-import dev.lectern.ai.llm.netty.UpstreamReadGate;
+import dev.lectern.ai.llm.internal.StreamingHttpClient;
+import dev.lectern.ai.llm.internal.UpstreamReadGate;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.json.Json;
@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@code stream:true} and {@code stream_options.include_usage}). Handles the provider quirks (see
  * {@link CompletionChunk}), connect / first-token / idle timeouts, a retry only before the first token, TCP
  * backpressure through {@link UpstreamReadGate}, and cancellation that closes the upstream connection at once.
- * The connection lives on the event loop the request names ({@link ChatRequest#loop()}): the answer is read there.
+ * The connection lives on the executor the request names ({@link ChatRequest#executor()}) when that is an event loop
+ * of the client's transport: the answer is read there.
  */
 public final class OpenAiCompatibleProvider implements ModelProvider {
     private static final Logger logger = LoggerFactory.getLogger(OpenAiCompatibleProvider.class);
@@ -214,7 +215,7 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
             }
             schedule(config.firstTokenTimeoutMillis());
             try {
-                connection = http.post(url, headers, stream.body, stream.request.loop(), this);
+                connection = http.post(url, headers, stream.body, stream.request.executor(), this);
             } catch (RuntimeException e) {
                 stream.failed(this, new LlmException("upstream_unavailable",
                         "the model provider " + provider.name() + " could not be reached", true));

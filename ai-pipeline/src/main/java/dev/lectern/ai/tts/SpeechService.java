@@ -1,6 +1,6 @@
 package dev.lectern.ai.tts;
 
-import dev.lectern.ai.chat.UsageMeter;
+import dev.lectern.ai.usage.UsageMeter;
 import dev.lectern.core.objects.ObjectStore;
 import java.time.Duration;
 import java.util.Optional;

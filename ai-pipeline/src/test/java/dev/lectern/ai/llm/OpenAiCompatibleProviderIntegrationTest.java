@@ -3,7 +3,7 @@ package dev.lectern.ai.llm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.lectern.ai.llm.netty.StreamingHttpClient;
+import dev.lectern.ai.llm.internal.StreamingHttpClient;
 import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.RecordingListener;
 import dev.lectern.ai.testing.TestAi;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.lectern.ai.chat.UsageMeter;
-import dev.lectern.core.objects.LocalObjectStore;
-import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.ai.testing.FakeTtsServer;
+import dev.lectern.ai.usage.UsageMeter;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.InMemoryEphemeralStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,14 +1,15 @@
 package dev.lectern.bench.netty;
 
-import dev.lectern.core.objects.LocalObjectStore;
-import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.avatars.AddedAvatarRepository;
 import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.netty.EventLoops;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
@@ -16,9 +17,8 @@ import dev.lectern.http.Router;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.ObjectsApi;
 import dev.lectern.http.multipart.MultipartLimits;
+import dev.lectern.media.AvatarProxy;
 import dev.lectern.media.AvatarService;
-import dev.lectern.media.netty.BackendPool;
-import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.server.LecternInitializer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyBenchServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
-    private final BackendPool pool;
+    private final AvatarProxy pool;
     private final BlockingExecutor blocking;
     private final SqlDatabase sql;
     private final Channel listener;
@@ -49,7 +49,7 @@ public final class ProxyBenchServer implements AutoCloseable {
     public ProxyBenchServer(ServerConfig config, AvatarService avatars, String token, String userId) {
         boss = EventLoops.newGroup(1, "bench-accept");
         workers = EventLoops.newGroup(config.http().ioThreads(), "bench-io");
-        pool = new BackendPool(config.avatars().maxIdleBackendConnections(), config.avatars().connectTimeoutMillis());
+        pool = new AvatarProxy(config.avatars().maxIdleBackendConnections(), config.avatars().connectTimeoutMillis());
         blocking = new BlockingExecutor(config.http().blockingThreads(), config.http().blockingQueueSize());
         Router.Builder routes = Router.builder();
         sql = new SqlDatabase(config.storage(), null); // SQLite under the benchmark's temp data dir

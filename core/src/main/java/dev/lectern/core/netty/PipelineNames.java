@@ -27,10 +27,18 @@ public final class PipelineNames {
     public static final String WS_FRAME_AGGREGATOR = "wsFrameAggregator";
     /** The WebSocket transport after an upgrade: Engine.IO packets or the JSON dialect, per frame. */
     public static final String WEBSOCKET_TRANSPORT = "websocketTransport";
-    /** REST routing, body limits, CORS, request ids, access log. */
+    /** Keep-alive, pipelined requests (one at a time), {@code Connection: close} and the lingering close. */
+    public static final String HTTP_KEEP_ALIVE = "httpKeepAlive";
+    /** CORS: the headers of every response to a listed origin (outbound after the request id). */
+    public static final String HTTP_CORS = "httpCors";
+    /** Request id (header, MDC, channel attribute), decoded path and query, access log and request metrics. */
+    public static final String HTTP_REQUEST_CONTEXT = "httpRequestContext";
+    /** Routing (404, 405, OPTIONS, CORS preflight), body limits (413, 415), 100-continue, decorators, the route. */
     public static final String HTTP_DISPATCH = "httpDispatch";
-    /** A route that streams its body (uploads, proxy, SSE) installs its handler under this name for one request. */
+    /** A tunnel route (an upload, the avatar proxy) installs its handler under this name: the one pipeline switch. */
     public static final String HTTP_STREAM = "httpStream";
+    /** Writes the event stream an SSE route returns, paced by the channel's writability. */
+    public static final String HTTP_SSE = "httpSse";
     public static final String PROXY_FRONTEND = "proxyFrontend";
     /** The avatar proxy's backend leg (a client connection to an avatar instance): bytes both ways. */
     public static final String PROXY_BACKEND = "proxyBackend";

@@ -4,22 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.config.AvatarsConfig;
-import dev.lectern.http.Access;
 import dev.lectern.core.error.ServiceException;
+import dev.lectern.core.util.Futures;
+import dev.lectern.http.Access;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
-import dev.lectern.http.ErrorMapper;
 import dev.lectern.http.Router;
-import dev.lectern.http.StreamingRoute;
+import dev.lectern.http.Tunnel;
 import dev.lectern.http.multipart.MultipartForm;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.http.multipart.MultipartUploadHandler;
 import dev.lectern.media.AvatarAssignment;
 import dev.lectern.media.AvatarException;
+import dev.lectern.media.AvatarProxy;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.ProxyTarget;
-import dev.lectern.media.netty.BackendPool;
-import dev.lectern.media.netty.ProxyFrontendHandler;
 import io.netty.channel.ChannelHandler;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,7 +38,7 @@ public final class AvatarApi {
     private final AvatarsConfig config;
     private final AvatarService avatars;
     private final AvatarCatalogue catalogue;
-    private final BackendPool pool;
+    private final AvatarProxy proxy;
     private final MultipartLimits uploadLimits;
     private final Executor blocking;
 
@@ -47,12 +46,12 @@ public final class AvatarApi {
      * @param uploadLimits the limits of {@code POST /api/avatar/add} (two files)
      * @param blocking     where the add's object-store and SQL work runs
      */
-    public AvatarApi(AvatarsConfig config, AvatarService avatars, AvatarCatalogue catalogue, BackendPool pool,
+    public AvatarApi(AvatarsConfig config, AvatarService avatars, AvatarCatalogue catalogue, AvatarProxy proxy,
                      MultipartLimits uploadLimits, Executor blocking) {
         this.config = config;
         this.avatars = avatars;
         this.catalogue = catalogue;
-        this.pool = pool;
+        this.proxy = proxy;
         this.uploadLimits = uploadLimits;
         this.blocking = blocking;
     }
@@ -71,7 +70,7 @@ public final class AvatarApi {
                 .summary("Add an avatar (tutors and admins): multipart with avatar_name, description?, prompt_face (PNG or"
                         + " JPEG) and prompt_voice (WAV, MP3 or M4A), kept in the object store")
                 .errors(400, 401, 403, 409, 413, 415)
-                .stream(r -> new MultipartUploadHandler(r, uploadLimits, blocking, this::add));
+                .tunnel(r -> new MultipartUploadHandler(r, uploadLimits, blocking, this::add));
         routes.post("/api/avatar/delete").access(Access.TUTOR).json().blocking().tag("avatars")
                 .summary("Delete an avatar added through the API (the tutor who added it, or an admin); configured"
                         + " avatars and avatars in use cannot be deleted")
@@ -87,7 +86,7 @@ public final class AvatarApi {
                 .summary("Release the caller's avatar instance")
                 .handle(r -> avatars.disconnect(r.requirePrincipal().userId()).thenApply(had ->
                         ApiResponse.json(Map.of("status", had ? "disconnected" : "not_connected"))));
-        StreamingRoute proxy = new ProxyRoute(); // one for both methods: a connection's handler serves either
+        Tunnel proxyRoute = new ProxyRoute(); // one for both methods: a connection's handler serves either
         for (String method : List.of("GET", "POST")) {
             Router.RouteBuilder b = method.equals("GET") ? routes.get(WEBRTC_PREFIX + "{path}")
                     : routes.post(WEBRTC_PREFIX + "{path}");
@@ -95,7 +94,7 @@ public final class AvatarApi {
                     .summary("Proxy to the caller's avatar instance (LiveTalking API: offer, human, interrupt_talk,"
                             + " is_speaking, …); 502/504 when it is down or slow")
                     .errors(401, 404, 409, 502, 503, 504)
-                    .stream(proxy);
+                    .tunnel(proxyRoute);
         }
     }
 
@@ -199,7 +198,7 @@ public final class AvatarApi {
     }
 
     private static RuntimeException toApi(Throwable err) {
-        Throwable t = ErrorMapper.unwrap(err);
+        Throwable t = Futures.unwrap(err);
         if (t instanceof AvatarException e) {
             String code = switch (e.kind()) {
                 case UNKNOWN_AVATAR -> "not_found";
@@ -215,10 +214,9 @@ public final class AvatarApi {
 
     /**
      * {@code /api/webrtc/{path}}: the caller's target is looked up for every request (an instance that stopped or
-     * moved is noticed at once), but a keep-alive connection keeps one {@link ProxyFrontendHandler} for all its
-     * proxied requests.
+     * moved is noticed at once), but a keep-alive connection keeps one proxy handler for all its proxied requests.
      */
-    private final class ProxyRoute implements StreamingRoute {
+    private final class ProxyRoute implements Tunnel {
         @Override
         public ChannelHandler newHandler(ApiRequest request) {
             return handler(request, null);
@@ -226,18 +224,18 @@ public final class AvatarApi {
 
         @Override
         public ChannelHandler handler(ApiRequest request, ChannelHandler installed) {
-            return proxy(request, installed instanceof ProxyFrontendHandler h ? h : null);
+            return proxy(request, installed);
         }
 
         @Override
         public boolean keepInstalled(ChannelHandler handler) {
-            return handler instanceof ProxyFrontendHandler h && h.isIdle();
+            return proxy.keepInstalled(handler);
         }
     }
 
-    private ChannelHandler proxy(ApiRequest r, ProxyFrontendHandler installed) {
+    private ChannelHandler proxy(ApiRequest r, ChannelHandler installed) {
         String path = r.pathParam("path");
-        if (!ProxyFrontendHandler.isValidPath(path)) {
+        if (!AvatarProxy.isValidPath(path)) {
             throw ServiceException.notFound("no such avatar endpoint");
         }
         ProxyTarget target = avatars.target(r.requirePrincipal().userId());
@@ -246,10 +244,7 @@ public final class AvatarApi {
                 throw new ServiceException(502, "bad_gateway", "the avatar instance is not usable");
             }
             long timeout = path.equals("offer") ? config.offerTimeoutMillis() : config.requestTimeoutMillis();
-            if (installed != null && installed.reuse(ready.port(), path, timeout)) {
-                return installed;
-            }
-            return new ProxyFrontendHandler(pool, ready.port(), path, timeout);
+            return proxy.handler(ready.port(), path, timeout, installed);
         }
         if (target instanceof ProxyTarget.Starting) {
             throw new ServiceException(503, "service_unavailable", "the avatar is still starting; try again shortly",

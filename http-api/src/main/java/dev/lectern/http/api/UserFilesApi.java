@@ -1,9 +1,9 @@
 package dev.lectern.http.api;
 
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.files.UploadService;
 import dev.lectern.files.UserFileRepository;
 import dev.lectern.http.Access;
-import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
@@ -39,7 +39,7 @@ public final class UserFilesApi {
                         + " multipart part 'file', optionally with 'session_id' (the chat to record it in); 201 with"
                         + " the file record, its status (indexed, failed, not_indexed) and error")
                 .errors(400, 401, 404, 413, 415, 503)
-                .stream(r -> new MultipartUploadHandler(r, limits, blocking, this::receive));
+                .tunnel(r -> new MultipartUploadHandler(r, limits, blocking, this::receive));
         routes.get("/api/user_files").access(Access.USER).blocking().tag("files")
                 .summary("The caller's uploads, newest first: id, filename, file_type, file_path, created_at,"
                         + " session_id, size, status, error, passages")

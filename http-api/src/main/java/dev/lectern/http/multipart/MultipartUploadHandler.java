@@ -5,15 +5,15 @@ import dev.lectern.core.netty.ExpectedExceptions;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.ErrorMapper;
-import dev.lectern.http.HttpDispatchHandler;
+import dev.lectern.http.RouteDispatchHandler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -34,19 +34,18 @@ import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Receives one {@code multipart/form-data} request (a {@link dev.lectern.http.StreamingRoute}) and hands the complete
+ * Receives one {@code multipart/form-data} request (a {@link dev.lectern.http.Tunnel}) and hands the complete
  * form to a {@link MultipartReceiver}. Netty's {@link HttpPostMultipartRequestDecoder} with a disk-backed
  * {@link DefaultHttpDataFactory} spools file parts to {@link MultipartLimits#spoolDir()}: nothing is held whole in
  * memory. Each chunk is decoded on the blocking executor (it writes files), one at a time, and the next chunk is read
  * only when the previous one is on disk, so a fast client cannot outrun the disk.
  *
  * <p>Refusals: 415 not multipart, 400 malformed, 413 as soon as a file or the body passes its limit (the partial
- * file is deleted; the rest of the body is drained briefly, then the connection closes), 400 too many parts. Every
+ * file is deleted; the answer says {@code Connection: close}, and the keep-alive handler drains the rest briefly), 400 too many parts. Every
  * way out (answer, error, client gone) destroys the decoder and deletes the spooled files.
  */
 public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
@@ -54,7 +53,6 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_BUFFERED_BYTES = 1024 * 1024;
     /** Text fields are read into memory: only files may be large. */
     private static final int MAX_FIELD_BYTES = 64 * 1024;
-    private static final long LINGER_MILLIS = 2000;
     private static final java.util.regex.Pattern BOUNDARY =
             java.util.regex.Pattern.compile(";\\s*boundary=(\"[^\"]{1,70}\"|[^\\s;\"]{1,70})(\\s*;|\\s*$)");
 
@@ -71,7 +69,6 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
     private boolean busy;       // a chunk is being decoded on the blocking executor
     private boolean bodyDone;
     private boolean answered;   // a response has been written (or the channel is gone)
-    private boolean draining;   // answered before the whole body arrived: drop the rest, then close
     private boolean cleaned;
 
     public MultipartUploadHandler(ApiRequest request, MultipartLimits limits, Executor blocking,
@@ -102,9 +99,6 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
         }
         if (answered) {
             c.release();
-            if (last && draining) {
-                ctx.close();
-            }
             return;
         }
         received += c.content().readableBytes();
@@ -278,26 +272,12 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
-        FullHttpResponse r = HttpDispatchHandler.fullResponse(resp);
-        if (bodyDone) {
-            ctx.writeAndFlush(r);
-            return;
+        FullHttpResponse r = RouteDispatchHandler.fullResponse(resp);
+        if (!bodyDone) {
+            // answered before the body ended (413, 415): the keep-alive handler drops the rest briefly, then closes
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        // Answered before the body ended (413, 415): like nginx's lingering close, stop sending, read and drop the
-        // rest for a short while so the client sees the answer rather than a reset, then close.
-        draining = true;
-        r.headers().set(HttpHeaderNames.CONNECTION, "close");
-        ctx.writeAndFlush(r).addListener(f -> {
-            if (ctx.channel() instanceof DuplexChannel d && f.isSuccess()) {
-                d.shutdownOutput();
-                ctx.channel().config().setAutoRead(true);
-                ctx.executor().schedule(() -> {
-                    ctx.close();
-                }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
-            } else {
-                ctx.close();
-            }
-        });
+        ctx.writeAndFlush(r);
     }
 
     /** Releases queued chunks now; destroys the decoder and deletes spooled files on the blocking executor. */

@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.history.ChatRepository;
 import dev.lectern.companions.CompanionCatalogFile;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.auth.InvalidTokenException;
@@ -14,15 +13,16 @@ import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.core.store.sql.SqlDatabase;
+import dev.lectern.history.ChatRepository;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
-import dev.lectern.http.HttpDispatchHandler;
+import dev.lectern.http.HttpEdgeHandlers;
 import dev.lectern.http.Router;
 import dev.lectern.rooms.RoomPresence;
 import dev.lectern.rooms.RoomRepository;
 import dev.lectern.signaling.ice.IceServersService;
-import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.testing.TestConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
@@ -84,7 +84,8 @@ class HistoryApiTest {
             return p != null ? CompletableFuture.completedFuture(p)
                     : CompletableFuture.failedFuture(new InvalidTokenException("invalid token"));
         })), blocking, new SimpleMeterRegistry());
-        ch = new EmbeddedChannel(new HttpDispatchHandler(app));
+        ch = new EmbeddedChannel();
+        HttpEdgeHandlers.addTo(ch.pipeline(), app);
     }
 
     @AfterEach

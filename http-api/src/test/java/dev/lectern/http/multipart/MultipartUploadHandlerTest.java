@@ -6,6 +6,7 @@ import dev.lectern.core.json.Json;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Headers;
+import dev.lectern.http.KeepAliveHandler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -37,7 +38,7 @@ class MultipartUploadHandlerTest {
     private EmbeddedChannel channel(long maxFileBytes, MultipartReceiver receiver) {
         ApiRequest req = new ApiRequest("POST", "/upload", Map.of(), Map.of(), Headers.EMPTY, null, "127.0.0.1",
                 "req-1", null);
-        return new EmbeddedChannel(new MultipartUploadHandler(req,
+        return new EmbeddedChannel(new KeepAliveHandler(() -> false), new MultipartUploadHandler(req,
                 MultipartLimits.oneFile(maxFileBytes, 8, spool), Runnable::run, receiver));
     }
 

@@ -1,7 +1,7 @@
 package dev.lectern.lessons.render;
 
 import dev.lectern.ai.tts.TtsProvider;
-import dev.lectern.ai.voice.SentenceChunker;
+import dev.lectern.ai.tts.SentenceChunker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.ai.llm.ModelProvider;
 import dev.lectern.ai.llm.OpenAiCompatibleProvider;
-import dev.lectern.ai.llm.netty.StreamingHttpClient;
+import dev.lectern.ai.llm.internal.StreamingHttpClient;
 import dev.lectern.ai.retrieval.Passage;
 import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.TestAi;

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.json.Json;
+import dev.lectern.core.util.Futures;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import org.asynchttpclient.AsyncHttpClient;
@@ -105,7 +105,7 @@ public final class LiveTalkingClient {
     }
 
     private static LiveTalkingException unreachable(Throwable err) {
-        Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        Throwable t = Futures.unwrap(err);
         String what = t instanceof TimeoutException ? "the avatar did not answer in time" : "the avatar is not reachable";
         return new LiveTalkingException(LiveTalkingException.Reason.UNREACHABLE, 0, what, t.toString(), t);
     }

@@ -1,8 +1,8 @@
 package dev.lectern.media.netty;
 
-import dev.lectern.core.json.Json;
 import dev.lectern.core.netty.ChannelAttrs;
 import dev.lectern.core.netty.ExpectedExceptions;
+import dev.lectern.core.netty.JsonErrors;
 import dev.lectern.core.netty.RawHttpContent;
 import dev.lectern.core.netty.RawHttpResponse;
 import io.netty.buffer.ByteBuf;
@@ -11,7 +11,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,7 +20,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.Future;
@@ -29,7 +27,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -600,14 +597,8 @@ public final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         responseStarted = true;
         responseDone = true;
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", code);
-        body.put("message", message);
-        body.put("requestId", ctx.channel().attr(ChannelAttrs.REQUEST_ID).get());
-        byte[] bytes = Json.writeBytes(body);
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
-        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        FullHttpResponse r = JsonErrors.jsonError(status.code(), code, message,
+                ctx.channel().attr(ChannelAttrs.REQUEST_ID).get());
         if (!ctx.channel().isActive()) {
             r.release();
             return;

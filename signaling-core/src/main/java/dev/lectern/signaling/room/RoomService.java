@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.config.SignalingConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.util.CowSets;
+import dev.lectern.core.util.Futures;
 import dev.lectern.signaling.cluster.ClusterBus;
 import dev.lectern.signaling.cluster.ClusterBus.RoomEvent;
 import dev.lectern.signaling.cluster.LocalClusterBus;
@@ -134,8 +135,7 @@ public final class RoomService implements ClusterBus.Handler {
                 .handle((remote, error) -> {
                     try {
                         if (error != null) {
-                            Throwable cause = error instanceof CompletionException && error.getCause() != null
-                                    ? error.getCause() : error;
+                            Throwable cause = Futures.unwrap(error);
                             throw cause instanceof ClusterBus.RoomFullException ? full()
                                     : new CompletionException(cause);
                         }

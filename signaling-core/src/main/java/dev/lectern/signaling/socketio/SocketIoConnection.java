@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.json.Json;
+import dev.lectern.core.util.Futures;
 import dev.lectern.signaling.engineio.EngineIoPacket;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.engineio.EngineIoSession;
@@ -12,7 +13,6 @@ import dev.lectern.signaling.socketio.internal.ReplayLog;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -123,8 +123,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
                 return;
             }
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
+                Throwable cause = Futures.unwrap(error);
                 String message = cause instanceof ConnectRefusedException ? cause.getMessage() : "unauthorized";
                 if (!(cause instanceof ConnectRefusedException)) {
                     logger.debug("session {}: connect to {} refused", session.sid(), nsp, cause);

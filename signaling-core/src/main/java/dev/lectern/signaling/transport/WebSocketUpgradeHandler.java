@@ -2,6 +2,7 @@ package dev.lectern.signaling.transport;
 
 import dev.lectern.core.netty.ExpectedExceptions;
 import dev.lectern.core.netty.PipelineNames;
+import dev.lectern.core.util.Futures;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.transport.SignalingRouterHandler.WebSocketUpgradeRequest;
 import io.netty.buffer.Unpooled;
@@ -24,7 +25,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,8 +85,7 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
                         return;
                     }
                     if (error != null) {
-                        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause() : error;
+                        Throwable cause = Futures.unwrap(error);
                         logger.debug("{} /ws refused: {}", ctx.channel(), cause.toString());
                         SignalingRouterHandler.respond(ctx, endpoints.origins(), req, HttpResponseStatus.UNAUTHORIZED,
                                 "{\"error\":\"unauthorized\",\"message\":\"a valid token is required\"}",

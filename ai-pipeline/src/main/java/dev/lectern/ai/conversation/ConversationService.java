@@ -1,0 +1,207 @@
+package dev.lectern.ai.conversation;
+
+import dev.lectern.ai.llm.ChatException;
+import dev.lectern.ai.llm.ChatMessage;
+import dev.lectern.ai.llm.ChatRequest;
+import dev.lectern.ai.llm.ModelCatalog;
+import dev.lectern.ai.llm.Usage;
+import dev.lectern.ai.retrieval.Passage;
+import dev.lectern.ai.retrieval.RetrievalService;
+import dev.lectern.ai.tts.SentenceChunker;
+import dev.lectern.ai.tts.SpeechService;
+import dev.lectern.ai.usage.UsageMeter;
+import dev.lectern.core.config.AiConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Orchestrates a chat turn: checks the message and budget, interrupts the user's answer still streaming (barge-in),
+ * stores the user's message before the model is asked, builds the context (persona prompt + the most recent turns
+ * that fit the token budget) and opens the model stream. {@link #start} blocks (store): call it from the blocking
+ * executor.
+ */
+public final class ConversationService {
+    private static final Logger logger = LoggerFactory.getLogger(ConversationService.class);
+    private static final int HISTORY_LIMIT = 100;
+
+    private final AiConfig config;
+    private final ChatStore store;
+    private final PersonaLookup personas;
+    private final ModelCatalog models;
+    private final UsageMeter usage;
+    private final SentenceSink sink;
+    private final Executor blocking;
+    private final SpeechService speech;
+    private final RetrievalService retrieval;
+    private final Map<String, Turn> active = new ConcurrentHashMap<>();
+    private final AtomicLong turnIds = new AtomicLong();
+
+    public ConversationService(AiConfig config, ChatStore store, PersonaLookup personas, ModelCatalog models,
+                               UsageMeter usage, SentenceSink sink, Executor blocking, SpeechService speech,
+                               RetrievalService retrieval) {
+        this.config = config;
+        this.store = store;
+        this.personas = personas;
+        this.models = models;
+        this.usage = usage;
+        this.sink = sink;
+        this.blocking = blocking;
+        this.speech = speech;
+        this.retrieval = retrieval;
+    }
+
+    public ModelCatalog models() {
+        return models;
+    }
+
+    public ChatStore store() {
+        return store;
+    }
+
+    /**
+     * Starts an answer to {@code message}. Refusals before the model is asked are {@link ChatException}s (400 empty or
+     * too long, 404 unknown session or companion, 429 over the model budget). The returned turn delivers nothing until
+     * {@link Turn#request} is called.
+     */
+    public Turn start(String userId, String message, String sessionId, String companionId, TurnListener listener) {
+        String text = message == null ? "" : message.strip();
+        if (text.isEmpty()) {
+            throw new ChatException(400, "bad_request", "message is required");
+        }
+        if (text.length() > config.maxMessageChars()) {
+            throw new ChatException(400, "bad_request", "message is longer than " + config.maxMessageChars()
+                    + " characters");
+        }
+        ChatStore.ChatSession session;
+        Persona persona;
+        if (sessionId != null && !sessionId.isBlank()) {
+            session = store.findSession(userId, sessionId)
+                    .orElseThrow(() -> new ChatException(404, "not_found", "no such chat session"));
+            persona = persona(session.companionId());
+        } else {
+            persona = persona(companionId == null || companionId.isBlank() ? null : companionId);
+            session = store.createSession(userId, persona.companionId());
+        }
+        usage.checkModelBudget(userId);
+        String model = models.activeModel(userId);
+
+        SentenceSink.TurnInfo info = new SentenceSink.TurnInfo(userId, session.id(), turnIds.incrementAndGet(),
+                persona.companionId());
+        AiConfig.Chunker c = config.chunker();
+        List<ChatMessage> context = new ArrayList<>();
+        Turn turn = new Turn(this, info, model, listener,
+                new SentenceChunker(c.minChars(), c.maxChars(), c.firstClauseMinChars()), sink, blocking, speech);
+        Turn previous = active.put(userId, turn);
+        if (previous != null) {
+            previous.bargeIn(); // stores its partial answer before the new message
+        }
+        try {
+            store.append(session.id(), ChatStore.Role.USER, text, ChatStore.Status.COMPLETE);
+            List<Passage> sources = retrieve(userId, text);
+            context.addAll(context(persona, session.id(), sources));
+            ChatRequest request = new ChatRequest(model, context, config.temperature(), config.maxTokens(),
+                    listener.executor());
+            turn.attach(models.provider(model).stream(request, sources, turn), request.promptChars(), sources);
+            return turn;
+        } catch (RuntimeException e) {
+            active.remove(userId, turn); // nothing was asked: the turn never started
+            throw e;
+        }
+    }
+
+    /** The passages of the user's documents relevant to the question; none when retrieval fails (logged). */
+    private List<Passage> retrieve(String userId, String question) {
+        if (retrieval == null) {
+            return List.of();
+        }
+        try {
+            return retrieval.retrieve(userId, question);
+        } catch (RuntimeException e) {
+            logger.warn("retrieval failed; answering without the user's documents: {}", e.toString());
+            return List.of();
+        }
+    }
+
+    /** The system message that hands the model the retrieved passages and asks it to cite them. */
+    static String documentsPrompt(List<Passage> passages) {
+        StringBuilder b = new StringBuilder("Passages from the student's own uploaded documents that match the"
+                + " question. Use them when they help, and say which document and page an answer comes from,"
+                + " e.g. (notes.pdf, page 2). Do not invent sources.");
+        int i = 1;
+        for (Passage p : passages) {
+            b.append("\n\n[").append(i++).append("] ").append(p.filename());
+            if (p.page() > 0) {
+                b.append(", page ").append(p.page());
+            }
+            b.append(":\n").append(p.text());
+        }
+        return b.toString();
+    }
+
+    List<ChatMessage> context(Persona persona, String sessionId) {
+        return context(persona, sessionId, List.of());
+    }
+
+    /**
+     * The persona prompt, the retrieved passages (if any), then the newest turns (oldest first) that fit in the
+     * context token budget.
+     */
+    List<ChatMessage> context(Persona persona, String sessionId, List<Passage> passages) {
+        String documents = passages.isEmpty() ? null : documentsPrompt(passages);
+        long budget = config.contextTokenBudget() - Usage.estimateTokens(persona.prompt())
+                - (documents == null ? 0 : Usage.estimateTokens(documents));
+        List<ChatMessage> recent = new ArrayList<>();
+        List<ChatStore.StoredMessage> history = store.lastMessages(sessionId, HISTORY_LIMIT);
+        for (int i = history.size() - 1; i >= 0; i--) {
+            ChatStore.StoredMessage m = history.get(i);
+            if (m.content().isEmpty()) {
+                continue;
+            }
+            long tokens = Usage.estimateTokens(m.content());
+            if (tokens > budget && !recent.isEmpty()) {
+                break;
+            }
+            budget -= tokens;
+            recent.add(new ChatMessage(m.role().wireName(), m.content()));
+        }
+        Collections.reverse(recent);
+        List<ChatMessage> out = new ArrayList<>(recent.size() + 1);
+        out.add(new ChatMessage("system", persona.prompt()));
+        if (documents != null) {
+            out.add(new ChatMessage("system", documents));
+        }
+        out.addAll(recent);
+        return out;
+    }
+
+    private Persona persona(String companionId) {
+        if (companionId == null) {
+            return personas.defaultPersona();
+        }
+        return personas.find(companionId)
+                .orElseThrow(() -> new ChatException(404, "not_found", "no such companion"));
+    }
+
+    /** Stores an answer once, counts its tokens, and forgets the turn; returns a notice for the user or null. */
+    String storeAnswer(Turn turn, String text, ChatStore.Status status, Usage u) {
+        SentenceSink.TurnInfo info = turn.info();
+        active.remove(info.userId(), turn);
+        store.append(info.sessionId(), ChatStore.Role.ASSISTANT, text, status);
+        if (u != null && !turn.offline()) {
+            usage.addModelTokens(info.userId(), u.totalTokens());
+        }
+        return null;
+    }
+
+    /** The user's answer currently streaming, if any (for tests and the room integration). */
+    public boolean isStreaming(String userId) {
+        return active.containsKey(userId);
+    }
+}

@@ -1,0 +1,217 @@
+package dev.lectern.ai.conversation;
+
+import dev.lectern.ai.llm.ChatStream;
+import dev.lectern.ai.llm.ChatStreamListener;
+import dev.lectern.ai.llm.LlmException;
+import dev.lectern.ai.llm.Usage;
+import dev.lectern.ai.retrieval.Passage;
+import dev.lectern.ai.tts.SentenceChunker;
+import dev.lectern.ai.tts.SpeechService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One answer being streamed to one user: pulls text from the model as its consumer allows, passes each released
+ * sentence to the {@link SentenceSink}, and stores the answer exactly once: complete, or interrupted when the client
+ * goes away, a newer message barges in, or the model fails.
+ */
+public final class Turn implements ChatStreamListener {
+    private static final Logger logger = LoggerFactory.getLogger(Turn.class);
+
+    private final ConversationService service;
+    private final SentenceSink.TurnInfo info;
+    private final String model;
+    private volatile long promptChars;
+    private final TurnListener listener;
+    private final SentenceChunker chunker;
+    private final SentenceSink sink;
+    private final Executor blocking;
+    private final SpeechService speech;
+    private final List<CompletableFuture<Void>> speaking = new ArrayList<>();
+    private volatile boolean speechOverBudget;
+    private CompletableFuture<?> lastReservation = CompletableFuture.completedFuture(null);
+    private final StringBuilder answer = new StringBuilder();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private volatile ChatStream stream;
+    private volatile boolean offline;
+    private volatile List<Passage> sources = List.of();
+    private int sentences;
+
+    Turn(ConversationService service, SentenceSink.TurnInfo info, String model,
+         TurnListener listener, SentenceChunker chunker, SentenceSink sink, Executor blocking, SpeechService speech) {
+        this.service = service;
+        this.info = info;
+        this.model = model;
+        this.listener = listener;
+        this.chunker = chunker;
+        this.sink = sink;
+        this.blocking = blocking;
+        this.speech = speech;
+    }
+
+    public String sessionId() {
+        return info.sessionId();
+    }
+
+    public long turnId() {
+        return info.turnId();
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public boolean offline() {
+        return offline;
+    }
+
+    void attach(ChatStream s, long promptChars, List<Passage> sources) {
+        this.promptChars = promptChars;
+        this.sources = sources;
+        this.offline = s.offline();
+        this.stream = s;
+        if (finished.get()) {
+            s.cancel(); // interrupted before the model was even asked
+        }
+    }
+
+    /** Allows {@code n} more text pieces; any thread. */
+    public void request(long n) {
+        ChatStream s = stream;
+        if (s != null) {
+            s.request(n);
+        }
+    }
+
+    /** The client went away: cancel upstream at once and store what arrived as interrupted. */
+    public void cancel() {
+        interrupt(null, false);
+    }
+
+    /** Barge-in: as {@link #cancel()}, and the listener hears {@code onInterrupted}; stores synchronously. */
+    void bargeIn() {
+        interrupt("barge_in", true);
+    }
+
+    private void interrupt(String reason, boolean inline) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        ChatStream s = stream;
+        if (s != null) {
+            s.cancel();
+        }
+        sink.interrupted(info);
+        String partial;
+        synchronized (answer) {
+            partial = answer.toString();
+        }
+        Runnable store = () -> {
+            service.storeAnswer(this, partial, ChatStore.Status.INTERRUPTED, null);
+            if (reason != null) {
+                listener.onInterrupted(reason);
+            }
+        };
+        if (inline) {
+            store.run();
+        } else {
+            runBlocking(store);
+        }
+    }
+
+    @Override
+    public void onText(String text, long receivedNanos) {
+        if (finished.get()) {
+            return;
+        }
+        synchronized (answer) {
+            answer.append(text);
+        }
+        listener.onText(text, receivedNanos);
+        for (String sentence : chunker.feed(text)) {
+            release(sentence);
+        }
+    }
+
+    @Override
+    public void onComplete(String finishReason, Usage usage) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        for (String sentence : chunker.flush()) {
+            release(sentence);
+        }
+        String text;
+        synchronized (answer) {
+            text = answer.toString();
+        }
+        Usage u = usage != null ? usage : Usage.estimate(promptChars, text);
+        // the complete event goes out after every sentence's audio URL
+        CompletableFuture.allOf(speaking.toArray(new CompletableFuture[0])).whenComplete((v, e) -> runBlocking(() -> {
+            service.storeAnswer(this, text, ChatStore.Status.COMPLETE, u);
+            String notice = speechOverBudget
+                    ? "Text only: your text-to-speech budget is used up for now, so this answer has no audio."
+                    : null;
+            listener.onComplete(new TurnListener.Result(info.sessionId(), info.turnId(), model, text, u, offline,
+                    notice, sources));
+        }));
+    }
+
+    @Override
+    public void onError(LlmException error) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        sink.interrupted(info);
+        String partial;
+        synchronized (answer) {
+            partial = answer.toString();
+        }
+        runBlocking(() -> {
+            service.storeAnswer(this, partial, ChatStore.Status.INTERRUPTED, null);
+            listener.onError(error.code(), error.getMessage());
+        });
+    }
+
+    /** A sentence is complete: to the sink (avatar hand-off) and to text-to-speech. */
+    private void release(String sentence) {
+        int index = sentences++;
+        sink.accept(info, index, sentence);
+        if (speech == null || !speech.enabled() || offline) {
+            return;
+        }
+        SpeechService.Speech s = speech.speak(info.userId(), sentence, lastReservation);
+        lastReservation = s.reserved();
+        speaking.add(s.outcome().thenAccept(o -> {
+            speechOverBudget |= o.overBudget();
+            o.url().ifPresent(url -> listener.onAudio(index, url));
+        }));
+    }
+
+    SentenceSink.TurnInfo info() {
+        return info;
+    }
+
+    private void runBlocking(Runnable task) {
+        Runnable safe = () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                logger.warn("storing an answer failed", e);
+                listener.onError("store_unavailable", "the answer could not be stored");
+            }
+        };
+        try {
+            blocking.execute(safe);
+        } catch (RejectedExecutionException e) {
+            logger.warn("blocking executor saturated; answer of turn {} not stored", info.turnId());
+            listener.onError("server_busy", "the server is busy; the answer could not be stored");
+        }
+    }
+}

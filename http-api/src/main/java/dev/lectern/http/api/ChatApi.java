@@ -1,0 +1,156 @@
+package dev.lectern.http.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.ai.AiPipeline;
+import dev.lectern.ai.llm.ChatException;
+import dev.lectern.ai.llm.ModelCatalog;
+import dev.lectern.core.error.ServiceException;
+import dev.lectern.http.Access;
+import dev.lectern.http.ApiRequest;
+import dev.lectern.http.ApiResponse;
+import dev.lectern.http.Router;
+import dev.lectern.http.sse.EventStream;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/** The AI tutor's routes: the chat stream (SSE), the model list and the per-user model choice. */
+public final class ChatApi {
+    private final AiPipeline ai;
+    private final Executor blocking;
+    private final long keepAliveMillis;
+    private final Timer gatewayLatency;
+
+    public ChatApi(AiPipeline ai, Executor blocking, long keepAliveMillis, MeterRegistry meters) {
+        this.ai = ai;
+        this.blocking = blocking;
+        this.keepAliveMillis = keepAliveMillis;
+        this.gatewayLatency = Timer.builder("lectern.chat.gateway.latency")
+                .description("time from a model chunk arriving to its SSE event being written to the client")
+                .publishPercentiles(0.5, 0.99)
+                // a histogram with a bucket at the 1 ms objective, so that a scrape tells how many events met it
+                .publishPercentileHistogram()
+                .serviceLevelObjectives(java.time.Duration.ofMillis(1))
+                .minimumExpectedValue(java.time.Duration.ofNanos(10_000))
+                .maximumExpectedValue(java.time.Duration.ofSeconds(10))
+                .register(meters);
+    }
+
+    public Timer gatewayLatency() {
+        return gatewayLatency;
+    }
+
+    public void register(Router.Builder routes) {
+        routes.post("/api/chat/stream").access(Access.USER).tag("chat")
+                .consumes("application/json", "application/x-www-form-urlencoded")
+                .summary("Ask the tutor; the answer streams as text/event-stream: {status:started}, "
+                        + "{status:streaming,chunk} per piece, then {status:complete,session_id,text,usage} or "
+                        + "{status:error,code,message} or {status:interrupted,reason}")
+                .example(Map.of("message", "What is a derivative?", "session_id", "optional", "companion_id", "optional"))
+                .errors(400, 401, 404, 413, 415, 429, 503)
+                .sse(keepAliveMillis, this::chat);
+        routes.get("/api/llm/models").access(Access.USER).tag("chat").blocking()
+                .summary("The configured models, the default, and the caller's active model")
+                .handle(this::models);
+        routes.get("/api/tts/models").access(Access.USER).tag("chat")
+                .summary("The text-to-speech provider in use (or text only) and which providers are available")
+                .handle(r -> ApiResponse.json(ai.ttsDescription()).async());
+        routes.post("/api/llm/activate").access(Access.USER).tag("chat").blocking().json()
+                .summary("Choose the caller's model from the configured list")
+                .example(Map.of("model", "google/gemini-2.5-flash"))
+                .errors(400, 401)
+                .handle(this::activate);
+    }
+
+    /**
+     * Parses the question (JSON or form; the dispatcher has read and limited the body), then starts the turn on the
+     * blocking executor; refusals before the stream (400, 404, 429, 503) become JSON errors.
+     */
+    private CompletionStage<EventStream> chat(ApiRequest r, Executor eventLoop) {
+        Input input = parse(r);
+        String userId = r.requirePrincipal().userId();
+        ChatTurnStream stream = new ChatTurnStream(eventLoop, gatewayLatency);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                stream.attach(ai.conversations().start(userId, input.message(), input.sessionId(),
+                        input.companionId(), stream));
+                return (EventStream) stream;
+            } catch (ChatException e) {
+                throw new ServiceException(e.status(), e.code(), e.getMessage(), e.retryAfterSeconds() > 0
+                        ? Map.of("Retry-After", Long.toString(e.retryAfterSeconds())) : Map.of());
+            }
+        }, blocking);
+    }
+
+    /** The request body: {@code message}, optional {@code session_id} and {@code companion_id}. */
+    record Input(String message, String sessionId, String companionId) {}
+
+    static Input parse(ApiRequest r) {
+        if (r.isForm()) {
+            Map<String, List<String>> form = r.form();
+            return new Input(first(form, "message"), first(form, "session_id"), first(form, "companion_id"));
+        }
+        if (r.isJson()) {
+            JsonNode n = r.jsonObject();
+            return new Input(text(n, "message"), text(n, "session_id"), text(n, "companion_id"));
+        }
+        throw new ServiceException(415, "unsupported_media_type",
+                "content type must be application/json or application/x-www-form-urlencoded");
+    }
+
+    private static String first(Map<String, List<String>> form, String key) {
+        List<String> v = form.get(key);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isTextual()) {
+            return v.textValue();
+        }
+        if (v.isIntegralNumber() && !field.equals("message")) {
+            return v.asText(); // ids may come as numbers
+        }
+        throw ServiceException.badRequest("field '" + field + "' must be a string");
+    }
+
+    private CompletionStage<ApiResponse> models(ApiRequest r) {
+        ModelCatalog catalog = ai.models();
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (ModelCatalog.Model m : catalog.models()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("id", m.id());
+            e.put("provider", m.provider());
+            e.put("offline", m.offline());
+            list.add(e);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("models", list);
+        body.put("default", catalog.defaultModel());
+        body.put("active", catalog.activeModel(r.requirePrincipal().userId()));
+        return ApiResponse.json(body).async();
+    }
+
+    private CompletionStage<ApiResponse> activate(ApiRequest r) {
+        JsonNode body = r.jsonObject();
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.textValue().isBlank()) {
+            throw ServiceException.badRequest("field 'model' is required and must be a string");
+        }
+        try {
+            ai.models().activate(r.requirePrincipal().userId(), model.textValue());
+        } catch (ChatException e) {
+            throw new ServiceException(e.status(), e.code(), e.getMessage());
+        }
+        return ApiResponse.json(Map.of("active", model.textValue())).async();
+    }
+}

@@ -1,0 +1,181 @@
+package dev.lectern.http.api;
+
+import dev.lectern.ai.conversation.Turn;
+import dev.lectern.ai.conversation.TurnListener;
+import dev.lectern.ai.llm.Usage;
+import dev.lectern.ai.retrieval.Passage;
+import dev.lectern.core.json.Json;
+import dev.lectern.http.sse.EventStream;
+import dev.lectern.http.sse.SseEvent;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One chat turn as an event stream, in plain Java: {@code {"status":"started",…}} when the stream starts, then
+ * {@code {"status":"streaming","chunk":…}} per piece of answer text, {@code {"status":"audio",…}} per spoken
+ * sentence, and one of {@code complete}, {@code error} or {@code interrupted}, after which the stream ends. The
+ * writer's demand goes to {@link Turn#request}, so the model is read only as fast as the client takes the text.
+ * What the turn says before the writer subscribes waits here, in order.
+ */
+final class ChatTurnStream implements EventStream, TurnListener {
+    private final Executor executor;
+    private final Timer gatewayLatency;
+    private volatile Turn turn;
+    /** Guarded by {@code this}: events heard before the subscriber came (in order). */
+    private final ArrayDeque<SseEvent> early = new ArrayDeque<>();
+    private Subscriber subscriber;
+    private boolean ended;
+
+    /**
+     * @param executor       where the writer runs (the connection's event loop): the model is read there if it can be
+     * @param gatewayLatency time from a chunk arriving from the model to its event being on the client's socket
+     */
+    ChatTurnStream(Executor executor, Timer gatewayLatency) {
+        this.executor = executor;
+        this.gatewayLatency = gatewayLatency;
+    }
+
+    /** The turn this stream listens to; set once it has started, before the stream is subscribed. */
+    void attach(Turn t) {
+        this.turn = t;
+    }
+
+    // --- EventStream
+
+    @Override
+    public synchronized void subscribe(Subscriber s) {
+        Turn t = turn;
+        Map<String, Object> hello = new LinkedHashMap<>();
+        hello.put("status", "started");
+        hello.put("session_id", t.sessionId());
+        hello.put("model", t.model());
+        hello.put("offline", t.offline());
+        s.onEvent(SseEvent.of(Json.writeBytes(hello)));
+        while (!early.isEmpty()) { // an event emitted meanwhile on this thread joins the queue
+            s.onEvent(early.poll());
+        }
+        if (ended) {
+            s.onEnd();
+        }
+        subscriber = s;
+    }
+
+    @Override
+    public void request(long n) {
+        turn.request(n);
+    }
+
+    @Override
+    public void cancel() {
+        Turn t = turn;
+        if (t != null) {
+            t.cancel();
+        }
+    }
+
+    @Override
+    public void written(SseEvent event) {
+        gatewayLatency.record(System.nanoTime() - event.receivedNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    // --- TurnListener
+
+    @Override
+    public Executor executor() {
+        return executor;
+    }
+
+    @Override
+    public void onText(String text, long receivedNanos) {
+        Map<String, Object> e = new LinkedHashMap<>(4);
+        e.put("status", "streaming");
+        e.put("chunk", text);
+        if (turn.offline()) {
+            e.put("offline", true);
+        }
+        emit(new SseEvent(Json.writeBytes(e), receivedNanos), false);
+    }
+
+    @Override
+    public void onAudio(int sentenceIndex, String url) {
+        Map<String, Object> e = new LinkedHashMap<>(4);
+        e.put("status", "audio");
+        e.put("index", sentenceIndex);
+        e.put("audio_url", url);
+        emit(SseEvent.of(Json.writeBytes(e)), false);
+    }
+
+    @Override
+    public void onComplete(Result r) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("status", "complete");
+        e.put("session_id", r.sessionId());
+        e.put("model", r.model());
+        e.put("text", r.text());
+        Usage u = r.usage();
+        Map<String, Object> usage = new LinkedHashMap<>();
+        usage.put("prompt_tokens", u.promptTokens());
+        usage.put("completion_tokens", u.completionTokens());
+        usage.put("total_tokens", u.totalTokens());
+        usage.put("estimated", u.estimated());
+        e.put("usage", usage);
+        e.put("offline", r.offline());
+        List<Map<String, Object>> sources = new ArrayList<>(r.sources().size());
+        for (Passage p : r.sources()) {
+            Map<String, Object> src = new LinkedHashMap<>();
+            src.put("file_id", p.fileId().chars().allMatch(Character::isDigit) && !p.fileId().isEmpty()
+                    ? (Object) Long.valueOf(p.fileId()) : p.fileId());
+            src.put("filename", p.filename());
+            src.put("page", p.page() > 0 ? p.page() : null);
+            src.put("passage", p.text());
+            sources.add(src);
+        }
+        e.put("sources", sources);
+        if (r.notice() != null) {
+            e.put("notice", r.notice());
+        }
+        emit(SseEvent.of(Json.writeBytes(e)), true);
+    }
+
+    @Override
+    public void onError(String code, String message) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("status", "error");
+        e.put("code", code);
+        e.put("message", message);
+        emit(SseEvent.of(Json.writeBytes(e)), true);
+    }
+
+    @Override
+    public void onInterrupted(String reason) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("status", "interrupted");
+        e.put("reason", reason);
+        emit(SseEvent.of(Json.writeBytes(e)), true);
+    }
+
+    private void emit(SseEvent event, boolean last) {
+        Subscriber s;
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            ended = last;
+            s = subscriber;
+            if (s == null) {
+                early.add(event);
+                return;
+            }
+        }
+        s.onEvent(event);
+        if (last) {
+            s.onEnd();
+        }
+    }
+}
