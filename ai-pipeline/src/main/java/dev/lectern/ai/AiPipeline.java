@@ -6,7 +6,7 @@ import dev.lectern.ai.conversation.PersonaLookup;
 import dev.lectern.ai.conversation.SentenceSink;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.ai.llm.ModelProvider;
-import dev.lectern.ai.llm.OpenAiCompatibleProvider;
+import dev.lectern.ai.llm.internal.OpenAiCompatibleProvider;
 import dev.lectern.ai.llm.internal.StreamingHttpClient;
 import dev.lectern.ai.retrieval.DocumentCatalog;
 import dev.lectern.ai.retrieval.RetrievalService;

@@ -16,6 +16,7 @@ import dev.lectern.http.api.DocsApi;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
+import dev.lectern.signaling.transport.SignalingInitializer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -159,7 +160,8 @@ public final class LecternServer implements AutoCloseable {
         HttpConfig http = config.http();
         int apiPort = http.port();
         int sigPort = config.signaling().port();
-        Supplier<ChannelHandler> signalingHandler = signaling.signaling().handlers();
+        SignalingInitializer initializer = signaling.signaling().initializer(); // @Sharable: one for every connection
+        Supplier<ChannelHandler> signalingHandler = () -> initializer;
         if (apiPort == sigPort && apiPort != 0) {
             listeners.add(bindPort("http.port/signaling.port", apiPort, signalingHandler));
         } else {
