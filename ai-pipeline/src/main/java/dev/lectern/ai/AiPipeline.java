@@ -180,10 +180,6 @@ public final class AiPipeline implements AutoCloseable {
         }, period.toMillis(), period.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    public SpeechService speech() {
-        return speech;
-    }
-
     /** Retrieval over users' documents, or null when the server was built without a document catalogue. */
     public RetrievalService retrieval() {
         return retrieval;

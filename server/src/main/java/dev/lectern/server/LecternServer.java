@@ -227,11 +227,6 @@ public final class LecternServer implements AutoCloseable {
         return signaling.signaling();
     }
 
-    /** The one token check every entry point (REST, SSE, Socket.IO, /ws, the avatar proxy) uses. */
-    public TokenVerifier tokenVerifier() {
-        return accounts.verifier();
-    }
-
     /** Ephemeral state shared by the components (in-process or Redis). */
     public EphemeralStore ephemeralStore() {
         return infra.ephemeral;
