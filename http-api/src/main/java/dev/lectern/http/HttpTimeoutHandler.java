@@ -1,8 +1,8 @@
 package dev.lectern.http;
 
 import dev.lectern.core.json.Json;
-import dev.lectern.core.netty.RawHttpContent;
-import dev.lectern.core.netty.RawHttpResponse;
+import dev.lectern.core.http.internal.RawHttpContent;
+import dev.lectern.core.http.internal.RawHttpResponse;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;

@@ -50,7 +50,7 @@ import dev.lectern.http.chat.ChatApi;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.media.AsyncHttpClients;
 import dev.lectern.media.AvatarService;
-import dev.lectern.media.netty.BackendPool;
+import dev.lectern.media.proxy.internal.BackendPool;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.ObjectsApi;
 import dev.lectern.http.api.OpenApiApi;

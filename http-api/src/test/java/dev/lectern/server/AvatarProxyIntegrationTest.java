@@ -25,7 +25,7 @@ import dev.lectern.http.api.AvatarApi;
 import dev.lectern.media.FakeAvatars;
 import dev.lectern.media.LocalAvatarManager;
 import dev.lectern.media.ProxyTarget;
-import dev.lectern.media.netty.BackendPool;
+import dev.lectern.media.proxy.internal.BackendPool;
 import dev.lectern.testing.TestConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
