@@ -72,7 +72,8 @@ public final class IndexingBench {
         LocalObjectStore objects = new LocalObjectStore(dir.resolve("objects"), new UrlSigner(new byte[32]), "/o/",
                 Clock.systemUTC());
         try (RetrievalService retrieval = new RetrievalService(cfg, dir.resolve("index"), dir.resolve("tmp"),
-                new Transcriber(new AiConfig.Transcription("", "", "", 1000), Optional.empty()), objects,
+                new Transcriber(new AiConfig.Transcription("", "", "", 1000), Optional.empty(), null), // off: no client
+                objects,
                 user -> catalogue)) {
             // warm-up: JIT, analyzers, first segment (its own user, not counted)
             for (int i = 0; i < Math.min(10, docs); i++) {
@@ -105,7 +106,8 @@ public final class IndexingBench {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
             try (RetrievalService rebuilt = new RetrievalService(cfg, dir.resolve("index"), dir.resolve("tmp"),
-                    new Transcriber(new AiConfig.Transcription("", "", "", 1000), Optional.empty()), objects,
+                    new Transcriber(new AiConfig.Transcription("", "", "", 1000), Optional.empty(), null), // off: no client
+                objects,
                     user -> catalogue)) {
                 long t0 = System.nanoTime();
                 rebuilt.retrieve("bench", "warm");

@@ -8,6 +8,7 @@ import dev.lectern.ai.objects.UrlSigner;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ClusterConfig;
 import dev.lectern.core.config.ConfigLoader;
+import dev.lectern.core.netty.SharedHttpClient;
 import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
@@ -32,8 +33,6 @@ import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.companions.CompanionPersonas;
 import dev.lectern.media.livetalking.LiveTalkingClient;
 import dev.lectern.voice.AvatarVoice;
-import org.asynchttpclient.AsyncHttpClient;
-import org.asynchttpclient.Dsl;
 import dev.lectern.companions.CompanionCatalogFile;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.http.api.ChatHistoryApi;
@@ -48,7 +47,6 @@ import dev.lectern.rooms.SqlRoomEventSink;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.chat.ChatApi;
 import dev.lectern.http.api.HealthApi;
-import dev.lectern.media.AsyncHttpClients;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.proxy.internal.BackendPool;
 import dev.lectern.http.api.MetricsApi;
@@ -154,8 +152,13 @@ public final class LecternServer implements AutoCloseable {
             closeables.push(transcripts);
             closeables.push(new RetentionPurger(rooms, Duration.ofDays(config.history().retentionDays()),
                     Duration.ofMinutes(config.history().purgeIntervalMinutes()), blocking, clock));
+            // the process's one general HTTP client (TTS, speech-to-text, avatars); closed after everything using it
+            SharedHttpClient outbound = SharedHttpClient.create("lectern-http",
+                    Math.max(2, Runtime.getRuntime().availableProcessors() / 2), Duration.ofMillis(
+                            Math.max(config.ai().connectTimeoutMillis(), config.avatars().connectTimeoutMillis())));
+            closeables.push(outbound);
             AvatarService avatars = AvatarService.create(config.avatars(), Path.of(config.storage().dataDir()),
-                    accounts.ephemeral, blocking);
+                    accounts.ephemeral, blocking, outbound.client());
             closeables.push(avatars);
             health.add(avatars);
             BackendPool avatarBackends = new BackendPool(config.avatars().maxIdleBackendConnections(),
@@ -167,11 +170,7 @@ public final class LecternServer implements AutoCloseable {
                     ObjectsApi.PREFIX, clock);
             this.objects = objectStore(config.storage().objects().s3(), secrets, localObjects);
             closeables.push(objects);
-            EventLoopGroup avatarHttpLoop = AsyncHttpClients.newEventLoop("lectern-livetalking");
-            AsyncHttpClient avatarHttp = Dsl.asyncHttpClient(Dsl.config().setEventLoopGroup(avatarHttpLoop)
-                    .setConnectTimeout(Duration.ofMillis(config.avatars().connectTimeoutMillis())));
-            closeables.push(() -> AsyncHttpClients.close(avatarHttp, avatarHttpLoop)); // awaited, not left running
-            LiveTalkingClient liveTalking = new LiveTalkingClient(avatarHttp,
+            LiveTalkingClient liveTalking = new LiveTalkingClient(outbound.client(),
                     Duration.ofMillis(config.avatars().offerTimeoutMillis()),
                     Duration.ofMillis(config.avatars().requestTimeoutMillis()));
             ChatRepository chats = new ChatRepository(accounts.sql, clock);
@@ -180,7 +179,7 @@ public final class LecternServer implements AutoCloseable {
                     new CompanionPersonas(companions, config.ai().persona()),
                     new AvatarVoice(avatars, liveTalking, accounts.ephemeral, ChatHistoryApi::avatarSessionKey, blocking),
                     blocking, objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()),
-                    Path.of(config.storage().dataDir()), userFiles);
+                    Path.of(config.storage().dataDir()), userFiles, outbound.client());
             closeables.push(ai);
             ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
 

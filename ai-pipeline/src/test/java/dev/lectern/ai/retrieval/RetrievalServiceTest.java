@@ -35,6 +35,8 @@ class RetrievalServiceTest {
     private final List<DocumentCatalog.Entry> catalog = new CopyOnWriteArrayList<>();
     private LocalObjectStore objects;
     private RetrievalService service;
+    private final dev.lectern.core.netty.SharedHttpClient http =
+            dev.lectern.core.netty.SharedHttpClient.create("test-http", 1, java.time.Duration.ofSeconds(5));
 
     @BeforeEach
     void setUp() {
@@ -44,13 +46,14 @@ class RetrievalServiceTest {
 
     private RetrievalService service(AiConfig.Transcription t) {
         return new RetrievalService(config, dir.resolve("index"), dir.resolve("tmp"),
-                new Transcriber(t, Optional.of(new Secret("TEST", "sk-transcribe"))), objects,
+                new Transcriber(t, Optional.of(new Secret("TEST", "sk-transcribe")), http.client()), objects,
                 user -> catalog.stream().filter(e -> e.fileId().startsWith(user + ":")).toList());
     }
 
     @AfterEach
     void tearDown() {
         service.close();
+        http.close();
     }
 
     /** Stores the file like an upload does, indexes it, and lists it in the catalogue when indexed. */
