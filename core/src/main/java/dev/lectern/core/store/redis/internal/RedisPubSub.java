@@ -134,7 +134,12 @@ public final class RedisPubSub {
     public static RedisPubSub onOwnThread(String threadName, RedisEndpoint endpoint, int maxPending,
             StateListener state) {
         EventLoopGroup group = EventLoops.newGroup(1, threadName);
-        return new RedisPubSub(group, group.next(), endpoint, maxPending, state);
+        try {
+            return new RedisPubSub(group, group.next(), endpoint, maxPending, state);
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
     }
 
     private RedisPubSub(EventLoopGroup ownGroup, EventLoop loop, RedisEndpoint endpoint, int maxPending,
