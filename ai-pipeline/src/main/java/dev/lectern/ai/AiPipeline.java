@@ -9,7 +9,7 @@ import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.ai.llm.ModelProvider;
 import dev.lectern.ai.llm.OpenAiCompatibleProvider;
 import dev.lectern.ai.llm.netty.StreamingHttpClient;
-import dev.lectern.ai.objects.ObjectStore;
+import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.ai.tts.EspeakTts;
 import dev.lectern.ai.tts.HttpTts;
 import dev.lectern.ai.tts.SpeechService;

@@ -268,7 +268,7 @@ public final class AvatarProxyBench {
         return pids;
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
             return f[0] + " " + f[1] + " " + f[2];
@@ -669,10 +669,7 @@ public final class AvatarProxyBench {
         for (double v : values) {
             sb.append(String.format(Locale.ROOT, " %7.3f", v));
         }
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-        sb.append(String.format(Locale.ROOT, "  | median %.3f", median));
+        sb.append(String.format(Locale.ROOT, "  | median %.3f", PeerComparison.median(values)));
         System.out.println(sb);
     }
 }

@@ -1,7 +1,7 @@
 package dev.lectern.bench;
 
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.ai.retrieval.DocumentCatalog;
 import dev.lectern.ai.retrieval.FileKind;
 import dev.lectern.ai.retrieval.RetrievalService;

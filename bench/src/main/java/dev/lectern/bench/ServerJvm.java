@@ -18,6 +18,12 @@ final class ServerJvm {
      * adds options (GC logging, another collector: G1 is then left out).
      */
     static List<String> command(String heap, String mainClass, String... args) {
+        return command(heap, System.getProperty("java.class.path"),
+                List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath()), mainClass, args);
+    }
+
+    /** The same JVM (heap, collector, {@code BENCH_SERVER_OPTS}) on another classpath, with options of its own. */
+    static List<String> command(String heap, String classpath, List<String> options, String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms" + heap, "-Xmx" + heap,
                 "-XX:+AlwaysPreTouch"));
@@ -28,8 +34,8 @@ final class ServerJvm {
         if (extra != null && !extra.isBlank()) {
             command.addAll(List.of(extra.trim().split("\\s+")));
         }
-        command.addAll(List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(options);
+        command.addAll(List.of("-cp", classpath, mainClass));
         command.addAll(List.of(args));
         return command;
     }

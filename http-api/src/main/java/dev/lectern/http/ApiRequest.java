@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.lectern.core.auth.Principal;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.core.json.Json;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -49,7 +50,7 @@ public record ApiRequest(
     /** The caller; a route with {@link Access#USER} or stronger always has one. */
     public Principal requirePrincipal() {
         if (principal == null) {
-            throw ApiException.unauthorized("authentication required");
+            throw ServiceException.unauthorized("authentication required");
         }
         return principal;
     }
@@ -73,7 +74,7 @@ public record ApiRequest(
         } catch (NumberFormatException ignored) {
             // falls through to 404
         }
-        throw ApiException.notFound("no such " + name.replace("_", " ").replace("Id", "").trim());
+        throw ServiceException.notFound("no such " + name.replace("_", " ").replace("Id", "").trim());
     }
 
     public Optional<String> queryParam(String name) {
@@ -89,11 +90,11 @@ public record ApiRequest(
         try {
             int n = Integer.parseInt(v.get());
             if (n < min || n > max) {
-                throw ApiException.badRequest(name + " must be between " + min + " and " + max);
+                throw ServiceException.badRequest(name + " must be between " + min + " and " + max);
             }
             return n;
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest(name + " must be an integer");
+            throw ServiceException.badRequest(name + " must be an integer");
         }
     }
 
@@ -118,48 +119,48 @@ public record ApiRequest(
     /** The body bound to a record or class; malformed JSON, wrong types and unknown fields are a 400 naming the field. */
     public <T> T json(Class<T> type) {
         if (body.length == 0) {
-            throw ApiException.badRequest("request body is empty; expected a JSON object");
+            throw ServiceException.badRequest("request body is empty; expected a JSON object");
         }
         try {
             T value = Json.MAPPER.readValue(body, type);
             if (value == null) {
-                throw ApiException.badRequest("request body must be a JSON object, not null");
+                throw ServiceException.badRequest("request body must be a JSON object, not null");
             }
             return value;
         } catch (UnrecognizedPropertyException e) {
-            throw ApiException.badRequest("unknown field '" + e.getPropertyName() + "'");
+            throw ServiceException.badRequest("unknown field '" + e.getPropertyName() + "'");
         } catch (InvalidFormatException e) {
-            throw ApiException.badRequest("field '" + field(e) + "' has the wrong type or format");
+            throw ServiceException.badRequest("field '" + field(e) + "' has the wrong type or format");
         } catch (MismatchedInputException e) {
             String f = field(e);
-            throw ApiException.badRequest(f.isEmpty()
+            throw ServiceException.badRequest(f.isEmpty()
                     ? "request body has the wrong shape; expected a JSON object"
                     : "field '" + f + "' is missing or has the wrong type");
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
+            throw ServiceException.badRequest("malformed JSON: " + e.getOriginalMessage());
         } catch (IllegalArgumentException e) {
             // record constructors validate their fields and say what is wrong
-            throw ApiException.badRequest(e.getMessage());
+            throw ServiceException.badRequest(e.getMessage());
         } catch (IOException e) {
-            throw ApiException.badRequest("unreadable request body");
+            throw ServiceException.badRequest("unreadable request body");
         }
     }
 
     /** The body as a JSON tree; must be an object. */
     public JsonNode jsonObject() {
         if (body.length == 0) {
-            throw ApiException.badRequest("request body is empty; expected a JSON object");
+            throw ServiceException.badRequest("request body is empty; expected a JSON object");
         }
         try {
             JsonNode node = Json.MAPPER.readTree(body);
             if (node == null || !node.isObject()) {
-                throw ApiException.badRequest("request body must be a JSON object");
+                throw ServiceException.badRequest("request body must be a JSON object");
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
+            throw ServiceException.badRequest("malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw ApiException.badRequest("unreadable request body");
+            throw ServiceException.badRequest("unreadable request body");
         }
     }
 
@@ -183,7 +184,7 @@ public record ApiRequest(
                 String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
                 out.computeIfAbsent(k, x -> new ArrayList<>(1)).add(v);
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("malformed form encoding");
+                throw ServiceException.badRequest("malformed form encoding");
             }
         }
         return out;

@@ -3,6 +3,7 @@ package dev.lectern.http;
 import dev.lectern.core.auth.InvalidTokenException;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.TokenVerifier;
+import dev.lectern.core.error.ServiceException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -50,7 +51,7 @@ public final class AuthDecorator implements HttpDecorator {
                     });
         }
         if (token == null) {
-            throw ApiException.unauthorized("missing bearer token");
+            throw ServiceException.unauthorized("missing bearer token");
         }
         CompletionStage<Principal> verified = verifier.verify(token);
         if (verified instanceof CompletableFuture<Principal> f && f.isDone() && !f.isCompletedExceptionally()) {
@@ -59,7 +60,7 @@ public final class AuthDecorator implements HttpDecorator {
             // revoked token is refused on the very next one.
             Principal p = f.getNow(null);
             if (!p.has(access.minimumRole())) {
-                throw ApiException.forbidden("requires role " + access.minimumRole().wireName());
+                throw ServiceException.forbidden("requires role " + access.minimumRole().wireName());
             }
             return next.handle(request.withPrincipal(p));
         }
@@ -67,7 +68,7 @@ public final class AuthDecorator implements HttpDecorator {
                 .exceptionally(err -> {
                     Throwable t = ErrorMapper.unwrap(err);
                     if (t instanceof InvalidTokenException e) {
-                        throw ApiException.unauthorized(e.getMessage());
+                        throw ServiceException.unauthorized(e.getMessage());
                     }
                     if (t instanceof RuntimeException re) {
                         throw re;
@@ -76,7 +77,7 @@ public final class AuthDecorator implements HttpDecorator {
                 })
                 .thenCompose(p -> {
                     if (!p.has(access.minimumRole())) {
-                        throw ApiException.forbidden("requires role " + access.minimumRole().wireName());
+                        throw ServiceException.forbidden("requires role " + access.minimumRole().wireName());
                     }
                     try {
                         return next.handle(request.withPrincipal(p));

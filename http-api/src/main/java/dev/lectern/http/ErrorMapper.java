@@ -1,5 +1,6 @@
 package dev.lectern.http;
 
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.core.store.StoreUnavailableException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,7 +24,7 @@ public final class ErrorMapper {
 
     public static ApiResponse toResponse(Throwable cause, String requestId) {
         Throwable t = unwrap(cause);
-        if (t instanceof ApiException e) {
+        if (t instanceof ServiceException e) {
             if (e.status() >= 500) {
                 logger.warn("request failed: {} {}", e.status(), e.getMessage());
             }

@@ -1,5 +1,6 @@
 package dev.lectern.http;
 
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.core.store.EphemeralStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,7 +50,7 @@ public final class RateLimitDecorator implements HttpDecorator {
                         () -> store.increment(key, 1, Duration.ofMillis(WINDOW_MILLIS + 1000)), blocking)
                 .thenCompose(count -> {
                     if (count > perMinute) {
-                        throw ApiException.tooManyRequests("rate limit of " + perMinute
+                        throw ServiceException.tooManyRequests("rate limit of " + perMinute
                                 + " requests per minute exceeded", retryAfterSeconds);
                     }
                     try {

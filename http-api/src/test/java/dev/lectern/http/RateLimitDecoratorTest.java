@@ -2,7 +2,7 @@ package dev.lectern.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lectern.accounts.MutableClock;
+import dev.lectern.testing.MutableClock;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.store.EphemeralStore;

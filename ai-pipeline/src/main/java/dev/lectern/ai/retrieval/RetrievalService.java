@@ -1,6 +1,6 @@
 package dev.lectern.ai.retrieval;
 
-import dev.lectern.ai.objects.ObjectStore;
+import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.core.config.AiConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package dev.lectern.ai.tts;
 
 import dev.lectern.ai.chat.UsageMeter;
-import dev.lectern.ai.objects.ObjectStore;
+import dev.lectern.core.objects.ObjectStore;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;

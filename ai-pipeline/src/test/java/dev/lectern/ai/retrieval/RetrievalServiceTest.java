@@ -3,8 +3,8 @@ package dev.lectern.ai.retrieval;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.ai.testing.Documents;
 import dev.lectern.ai.testing.FakeTranscriptionServer;
 import dev.lectern.core.config.AiConfig;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lectern.ai.chat.UsageMeter;
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.ai.testing.FakeTtsServer;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;

@@ -1,7 +1,7 @@
 package dev.lectern.bench.netty;
 
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.avatars.AddedAvatarRepository;
 import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;
@@ -17,8 +17,8 @@ import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.ObjectsApi;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.media.AvatarService;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.media.proxy.internal.BackendPool;
-import dev.lectern.store.sql.SqlDatabase;
 import dev.lectern.server.LecternInitializer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;

@@ -5,7 +5,7 @@ import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.config.AvatarsConfig;
 import dev.lectern.http.Access;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.ErrorMapper;
@@ -126,10 +126,10 @@ public final class AvatarApi {
     private static String avatarName(ApiRequest r) {
         JsonNode name = r.jsonObject().get("avatar_name");
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
-            throw ApiException.badRequest("field 'avatar_name' is missing or not a string");
+            throw ServiceException.badRequest("field 'avatar_name' is missing or not a string");
         }
         if (name.asText().length() > 64) {
-            throw ApiException.notFound("no avatar named that");
+            throw ServiceException.notFound("no avatar named that");
         }
         return name.asText();
     }
@@ -158,7 +158,7 @@ public final class AvatarApi {
     private static MultipartForm.FilePart onePart(MultipartForm form, String field) {
         List<MultipartForm.FilePart> parts = form.files(field);
         if (parts.size() != 1) {
-            throw ApiException.badRequest("exactly one file '" + field + "' is required");
+            throw ServiceException.badRequest("exactly one file '" + field + "' is required");
         }
         return parts.get(0);
     }
@@ -208,7 +208,7 @@ public final class AvatarApi {
                 case START_FAILED, UPSTREAM -> "bad_gateway";
                 case NOT_READY -> "gateway_timeout";
             };
-            return new ApiException(e.kind().httpStatus(), code, e.getMessage());
+            return new ServiceException(e.kind().httpStatus(), code, e.getMessage());
         }
         return t instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(t);
     }
@@ -238,12 +238,12 @@ public final class AvatarApi {
     private ChannelHandler proxy(ApiRequest r, ProxyFrontendHandler installed) {
         String path = r.pathParam("path");
         if (!ProxyFrontendHandler.isValidPath(path)) {
-            throw ApiException.notFound("no such avatar endpoint");
+            throw ServiceException.notFound("no such avatar endpoint");
         }
         ProxyTarget target = avatars.target(r.requirePrincipal().userId());
         if (target instanceof ProxyTarget.Ready ready) {
             if (ready.port() < config.portRangeStart() || ready.port() > config.portRangeEnd()) {
-                throw new ApiException(502, "bad_gateway", "the avatar instance is not usable");
+                throw new ServiceException(502, "bad_gateway", "the avatar instance is not usable");
             }
             long timeout = path.equals("offer") ? config.offerTimeoutMillis() : config.requestTimeoutMillis();
             if (installed != null && installed.reuse(ready.port(), path, timeout)) {
@@ -252,13 +252,13 @@ public final class AvatarApi {
             return new ProxyFrontendHandler(pool, ready.port(), path, timeout);
         }
         if (target instanceof ProxyTarget.Starting) {
-            throw new ApiException(503, "service_unavailable", "the avatar is still starting; try again shortly",
+            throw new ServiceException(503, "service_unavailable", "the avatar is still starting; try again shortly",
                     Map.of("Retry-After", "1"));
         }
         if (target instanceof ProxyTarget.Crashed) {
-            throw new ApiException(502, "bad_gateway",
+            throw new ServiceException(502, "bad_gateway",
                     "the avatar instance stopped unexpectedly; POST /api/avatar/start to restart it");
         }
-        throw ApiException.conflict("no avatar started; POST /api/avatar/start first");
+        throw ServiceException.conflict("no avatar started; POST /api/avatar/start first");
     }
 }

@@ -1,11 +1,11 @@
 package dev.lectern.http.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.chat.ChatRepository;
+import dev.lectern.history.ChatRepository;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.Access;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
@@ -69,11 +69,11 @@ public final class ChatHistoryApi {
         NewChat body = r.body().length == 0 ? new NewChat(null, null) : r.json(NewChat.class);
         String title = body.title() == null || body.title().isBlank() ? "New chat" : body.title().strip();
         if (title.length() > MAX_TITLE || title.chars().anyMatch(Character::isISOControl)) {
-            throw ApiException.badRequest("title must be at most " + MAX_TITLE + " characters without control characters");
+            throw ServiceException.badRequest("title must be at most " + MAX_TITLE + " characters without control characters");
         }
         if (body.companion_id() != null && companions.find(body.companion_id())
                 .filter(c -> !c.companion().retired()).isEmpty()) {
-            throw ApiException.notFound("no such tutor: " + body.companion_id());
+            throw ServiceException.notFound("no such tutor: " + body.companion_id());
         }
         ChatRepository.ChatSession s = chats.create(r.requirePrincipal().userId(), title, body.companion_id());
         return ApiResponse.json(201, sessionView(s)).async();
@@ -91,10 +91,10 @@ public final class ChatHistoryApi {
     private CompletionStage<ApiResponse> messages(ApiRequest r) {
         String user = r.requirePrincipal().userId();
         long sessionId = positiveLong(r.queryParam("session_id").orElseThrow(
-                () -> ApiException.badRequest("session_id is required")), "session_id");
+                () -> ServiceException.badRequest("session_id is required")), "session_id");
         long after = r.queryParam("after").map(v -> v.isEmpty() ? 0 : positiveOrZero(v)).orElse(0L);
         int limit = r.queryInt("limit", 200, 1, 500);
-        chats.find(user, sessionId).orElseThrow(() -> ApiException.notFound("no such chat"));
+        chats.find(user, sessionId).orElseThrow(() -> ServiceException.notFound("no such chat"));
         var messages = chats.messages(user, sessionId, after, limit).stream().map(m -> {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("id", m.id());
@@ -113,7 +113,7 @@ public final class ChatHistoryApi {
     private CompletionStage<ApiResponse> favorite(ApiRequest r) {
         String user = r.requirePrincipal().userId();
         long id = r.pathId("id");
-        ChatRepository.ChatSession s = chats.find(user, id).orElseThrow(() -> ApiException.notFound("no such chat"));
+        ChatRepository.ChatSession s = chats.find(user, id).orElseThrow(() -> ServiceException.notFound("no such chat"));
         Boolean wanted = r.body().length == 0 ? null : r.json(Favorite.class).is_favorite();
         boolean value = wanted == null ? !s.favorite() : wanted;
         chats.setFavorite(user, id, value);
@@ -122,7 +122,7 @@ public final class ChatHistoryApi {
 
     private CompletionStage<ApiResponse> delete(ApiRequest r) {
         if (!chats.delete(r.requirePrincipal().userId(), r.pathId("id"))) {
-            throw ApiException.notFound("no such chat");
+            throw ServiceException.notFound("no such chat");
         }
         return ApiResponse.noContent().async();
     }
@@ -132,7 +132,7 @@ public final class ChatHistoryApi {
         boolean ok = sessionId != null && ((sessionId.isIntegralNumber() && sessionId.canConvertToLong())
                 || (sessionId.isTextual() && sessionId.asText().matches("[A-Za-z0-9-]{1,64}")));
         if (!ok) {
-            throw ApiException.badRequest("sessionid must be an integer or an id string of letters, digits and '-'");
+            throw ServiceException.badRequest("sessionid must be an integer or an id string of letters, digits and '-'");
         }
         ephemeral.set(avatarSessionKey(r.requirePrincipal().userId()), sessionId.toString(), avatarSessionTtl);
         return ApiResponse.json(Map.of("status", "ok", "sessionid", sessionId)).async();
@@ -164,7 +164,7 @@ public final class ChatHistoryApi {
         } catch (NumberFormatException ignored) {
             // below
         }
-        throw ApiException.badRequest(name + " must be a positive integer");
+        throw ServiceException.badRequest(name + " must be a positive integer");
     }
 
     private static long positiveOrZero(String v) {
@@ -176,6 +176,6 @@ public final class ChatHistoryApi {
         } catch (NumberFormatException ignored) {
             // below
         }
-        throw ApiException.badRequest("after must be a non-negative integer");
+        throw ServiceException.badRequest("after must be a non-negative integer");
     }
 }

@@ -4,12 +4,12 @@ import dev.lectern.companions.Companion;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.http.Access;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
 import dev.lectern.http.Router;
-import dev.lectern.store.sql.DuplicateKeyException;
+import dev.lectern.core.store.sql.DuplicateKeyException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -63,7 +63,7 @@ public final class CompanionsApi {
         try {
             companions.create(c, r.requirePrincipal().userId());
         } catch (DuplicateKeyException e) {
-            throw ApiException.conflict("a tutor with id " + c.id() + " already exists");
+            throw ServiceException.conflict("a tutor with id " + c.id() + " already exists");
         }
         return ApiResponse.json(201, view(c)).async();
     }
@@ -72,11 +72,11 @@ public final class CompanionsApi {
         CompanionRepository.Stored existing = editable(r);
         CompanionBody b = r.json(CompanionBody.class);
         if (b.id() != null && !b.id().equals(existing.companion().id())) {
-            throw ApiException.badRequest("id cannot be changed");
+            throw ServiceException.badRequest("id cannot be changed");
         }
         Companion c = build(existing.companion().id(), b);
         if (!companions.update(c)) {
-            throw ApiException.notFound("no such tutor");
+            throw ServiceException.notFound("no such tutor");
         }
         return ApiResponse.json(view(c)).async();
     }
@@ -91,24 +91,24 @@ public final class CompanionsApi {
     private CompanionRepository.Stored editable(ApiRequest r) {
         CompanionRepository.Stored stored = found(r.pathParam("id"));
         if (stored.companion().retired()) {
-            throw ApiException.notFound("no such tutor");
+            throw ServiceException.notFound("no such tutor");
         }
         Principal p = r.requirePrincipal();
         if (!p.isAdmin() && !p.userId().equals(stored.createdBy())) {
-            throw ApiException.forbidden("only the tutor who added this entry, or an admin, may change it");
+            throw ServiceException.forbidden("only the tutor who added this entry, or an admin, may change it");
         }
         return stored;
     }
 
     private CompanionRepository.Stored found(String id) {
-        return companions.find(id).orElseThrow(() -> ApiException.notFound("no such tutor"));
+        return companions.find(id).orElseThrow(() -> ServiceException.notFound("no such tutor"));
     }
 
     private static Companion build(String id, CompanionBody b) {
         try {
             return new Companion(id, b.name(), b.subject(), b.persona(), b.voice(), b.avatar(), b.greeting(), false);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw ServiceException.badRequest(e.getMessage());
         }
     }
 

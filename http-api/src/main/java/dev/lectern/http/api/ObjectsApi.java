@@ -1,9 +1,9 @@
 package dev.lectern.http.api;
 
-import dev.lectern.ai.objects.LocalObjectStore;
-import dev.lectern.ai.objects.ObjectStore;
-import dev.lectern.ai.objects.UrlSigner;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.ObjectStore;
+import dev.lectern.core.objects.UrlSigner;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
@@ -39,18 +39,18 @@ public final class ObjectsApi {
         String bucket = r.pathParam("bucket");
         String name = r.pathParam("name");
         if (!ObjectStore.isPart(bucket) || !ObjectStore.isPart(name)) {
-            throw ApiException.notFound("no such object");
+            throw ServiceException.notFound("no such object");
         }
         String key = bucket + "/" + name;
         UrlSigner.Verdict v = store.signer().verify(key, r.queryParam("expires").orElse(null),
                 r.queryParam("sig").orElse(null), clock.instant().getEpochSecond());
         if (v == UrlSigner.Verdict.BAD_SIGNATURE) {
-            throw ApiException.forbidden("invalid object link");
+            throw ServiceException.forbidden("invalid object link");
         }
         if (v == UrlSigner.Verdict.EXPIRED) {
-            throw new ApiException(410, "gone", "this object link has expired");
+            throw new ServiceException(410, "gone", "this object link has expired");
         }
-        byte[] bytes = store.get(key).orElseThrow(() -> ApiException.notFound("no such object"));
+        byte[] bytes = store.get(key).orElseThrow(() -> ServiceException.notFound("no such object"));
         return ApiResponse.bytes(200, ObjectStore.contentType(key), bytes)
                 .withHeader("Cache-Control", "private, max-age=300")
                 .withHeader("X-Content-Type-Options", "nosniff")

@@ -3,7 +3,7 @@ package dev.lectern.http.api;
 import dev.lectern.files.UploadService;
 import dev.lectern.files.UserFileRepository;
 import dev.lectern.http.Access;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
@@ -54,10 +54,12 @@ public final class UserFilesApi {
         String user = r.requirePrincipal().userId();
         List<MultipartForm.FilePart> parts = form.files("file");
         if (parts.size() > 1) {
-            throw ApiException.badRequest("one file per upload");
+            throw ServiceException.badRequest("one file per upload");
         }
+        UploadService.SpooledFile file = parts.isEmpty() ? null
+                : new UploadService.SpooledFile(parts.get(0).filename(), parts.get(0).file(), parts.get(0).size());
         return CompletableFuture.supplyAsync(() -> ApiResponse.json(201,
-                view(uploads.upload(user, form.field("session_id"), parts.isEmpty() ? null : parts.get(0)))), blocking);
+                view(uploads.upload(user, form.field("session_id"), file))), blocking);
     }
 
     private CompletionStage<ApiResponse> list(ApiRequest r) {
@@ -70,7 +72,7 @@ public final class UserFilesApi {
 
     private CompletionStage<ApiResponse> delete(ApiRequest r) {
         if (!uploads.delete(r.requirePrincipal().userId(), r.pathId("id"))) {
-            throw ApiException.notFound("no such file");
+            throw ServiceException.notFound("no such file");
         }
         return ApiResponse.noContent().async();
     }

@@ -5,7 +5,7 @@ import dev.lectern.core.auth.Principal;
 import dev.lectern.core.config.HistoryConfig;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.Access;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
@@ -83,7 +83,7 @@ public final class VideoRoomsApi {
         String greeting = null;
         if (companionId != null) {
             var companion = companions.find(companionId).filter(c -> !c.companion().retired())
-                    .orElseThrow(() -> ApiException.notFound("no such tutor: " + companionId)).companion();
+                    .orElseThrow(() -> ServiceException.notFound("no such tutor: " + companionId)).companion();
             greeting = companion.greeting();
         }
         String roomId = newRoomId();
@@ -110,13 +110,13 @@ public final class VideoRoomsApi {
         Principal p = r.requirePrincipal();
         RoomRepository.Room room = visibleRoom(r);
         if (!p.isAdmin() && !p.userId().equals(room.ownerId())) {
-            throw ApiException.forbidden("only the room's owner or an admin can end it");
+            throw ServiceException.forbidden("only the room's owner or an admin can end it");
         }
         long endedAt = clock.millis();
         transcriptBarrier.run(); // messages sent before the end are counted in the session record
         List<RoomRepository.Session> written = rooms.endRoom(room.roomId(), endedAt);
         if (written.isEmpty()) {
-            throw ApiException.conflict("room already ended");
+            throw ServiceException.conflict("room already ended");
         }
         ephemeral.delete(liveKey(room.roomId()));
         RoomRepository.Session own = written.stream().filter(s -> s.userId().equals(room.ownerId())).findFirst()
@@ -136,7 +136,7 @@ public final class VideoRoomsApi {
         String userId = ownUser(r);
         long sessionId = r.pathId("session_id");
         RoomRepository.Session s = rooms.findSession(sessionId).filter(x -> x.userId().equals(userId))
-                .orElseThrow(() -> ApiException.notFound("no such session"));
+                .orElseThrow(() -> ServiceException.notFound("no such session"));
         var messages = rooms.messages(s.roomId(), s.startedAt(), s.endedAt(), 10_000).stream().map(m -> {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("id", m.id());
@@ -158,7 +158,7 @@ public final class VideoRoomsApi {
         Principal p = r.requirePrincipal();
         String userId = r.pathParam("user_id");
         if (!p.isAdmin() && !p.userId().equals(userId)) {
-            throw ApiException.notFound("no such user history");
+            throw ServiceException.notFound("no such user history");
         }
         return userId;
     }
@@ -167,9 +167,9 @@ public final class VideoRoomsApi {
     private RoomRepository.Room visibleRoom(ApiRequest r) {
         Principal p = r.requirePrincipal();
         String roomId = r.pathParam("id");
-        RoomRepository.Room room = rooms.findRoom(roomId).orElseThrow(() -> ApiException.notFound("no such room"));
+        RoomRepository.Room room = rooms.findRoom(roomId).orElseThrow(() -> ServiceException.notFound("no such room"));
         if (!p.isAdmin() && !p.userId().equals(room.ownerId()) && !rooms.isParticipant(roomId, p.userId())) {
-            throw ApiException.notFound("no such room");
+            throw ServiceException.notFound("no such room");
         }
         return room;
     }

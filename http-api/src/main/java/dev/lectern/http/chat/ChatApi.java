@@ -5,7 +5,7 @@ import dev.lectern.ai.AiPipeline;
 import dev.lectern.ai.chat.ChatException;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.http.Access;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
@@ -89,12 +89,12 @@ public final class ChatApi {
         JsonNode body = r.jsonObject();
         JsonNode model = body.get("model");
         if (model == null || !model.isTextual() || model.textValue().isBlank()) {
-            throw ApiException.badRequest("field 'model' is required and must be a string");
+            throw ServiceException.badRequest("field 'model' is required and must be a string");
         }
         try {
             ai.models().activate(r.requirePrincipal().userId(), model.textValue());
         } catch (ChatException e) {
-            throw new ApiException(e.status(), e.code(), e.getMessage());
+            throw new ServiceException(e.status(), e.code(), e.getMessage());
         }
         return ApiResponse.json(Map.of("active", model.textValue())).async();
     }

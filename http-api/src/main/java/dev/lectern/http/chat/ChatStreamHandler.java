@@ -10,7 +10,7 @@ import dev.lectern.ai.retrieval.Passage;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.log.LogContext;
 import dev.lectern.core.netty.ExpectedExceptions;
-import dev.lectern.http.ApiException;
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.ErrorMapper;
@@ -140,7 +140,7 @@ public final class ChatStreamHandler extends ChannelInboundHandlerAdapter {
         Input input;
         try {
             input = parse(request, body.toByteArray());
-        } catch (ApiException e) {
+        } catch (ServiceException e) {
             respondError(ErrorMapper.toResponse(e, request.requestId()), false);
             return;
         }
@@ -157,7 +157,7 @@ public final class ChatStreamHandler extends ChannelInboundHandlerAdapter {
         if (err != null) {
             Throwable cause = ErrorMapper.unwrap(err);
             if (cause instanceof ChatException ce) {
-                cause = new ApiException(ce.status(), ce.code(), ce.getMessage(), ce.retryAfterSeconds() > 0
+                cause = new ServiceException(ce.status(), ce.code(), ce.getMessage(), ce.retryAfterSeconds() > 0
                         ? Map.of("Retry-After", Long.toString(ce.retryAfterSeconds())) : Map.of());
             }
             respondError(ErrorMapper.toResponse(cause, request.requestId()), false);
@@ -451,7 +451,7 @@ public final class ChatStreamHandler extends ChannelInboundHandlerAdapter {
             JsonNode n = withBody.jsonObject();
             return new Input(text(n, "message"), text(n, "session_id"), text(n, "companion_id"));
         }
-        throw new ApiException(415, "unsupported_media_type",
+        throw new ServiceException(415, "unsupported_media_type",
                 "content type must be application/json or application/x-www-form-urlencoded");
     }
 
@@ -471,6 +471,6 @@ public final class ChatStreamHandler extends ChannelInboundHandlerAdapter {
         if (v.isIntegralNumber() && !field.equals("message")) {
             return v.asText(); // ids may come as numbers
         }
-        throw ApiException.badRequest("field '" + field + "' must be a string");
+        throw ServiceException.badRequest("field '" + field + "' must be a string");
     }
 }

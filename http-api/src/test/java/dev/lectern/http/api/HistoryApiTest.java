@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.chat.ChatRepository;
+import dev.lectern.history.ChatRepository;
 import dev.lectern.companions.CompanionCatalogFile;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.auth.InvalidTokenException;
@@ -22,7 +22,7 @@ import dev.lectern.http.Router;
 import dev.lectern.rooms.RoomPresence;
 import dev.lectern.rooms.RoomRepository;
 import dev.lectern.signaling.ice.IceServersService;
-import dev.lectern.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.testing.TestConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;

@@ -1,0 +1,128 @@
+package dev.lectern.files;
+
+import dev.lectern.core.objects.ObjectStore;
+import dev.lectern.ai.retrieval.FileKind;
+import dev.lectern.ai.retrieval.FileNames;
+import dev.lectern.ai.retrieval.RetrievalService;
+import dev.lectern.history.ChatRepository;
+import dev.lectern.core.error.ServiceException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts a user's upload once it is spooled: sanitises the name, requires the content to agree with the extension,
+ * stores it in the object store under a generated key, records it (and, with a chat, a message in that chat) and
+ * indexes it for retrieval. Deleting removes the object, its passages and its record. Blocking: call from the
+ * blocking executor.
+ */
+public final class UploadService {
+    private static final Logger logger = LoggerFactory.getLogger(UploadService.class);
+    public static final String ACCEPTED = "pdf, docx, txt, md, png, jpg, jpeg, wav, mp3, m4a";
+
+    /** An uploaded file already spooled to disk: its name as the client sent it (unsanitised!), its bytes, its size. */
+    public record SpooledFile(String filename, Path file, long size) {}
+
+    private final UserFileRepository files;
+    private final ChatRepository chats;
+    private final ObjectStore objects;
+    private final RetrievalService retrieval;
+
+    public UploadService(UserFileRepository files, ChatRepository chats, ObjectStore objects,
+                         RetrievalService retrieval) {
+        this.files = files;
+        this.chats = chats;
+        this.objects = objects;
+        this.retrieval = retrieval;
+    }
+
+    /** Deletes spooled files a previous process left behind (a crash mid-upload). */
+    public static void sweepSpool(Path spoolDir) {
+        if (!Files.isDirectory(spoolDir)) {
+            return;
+        }
+        try (Stream<Path> stale = Files.list(spoolDir)) {
+            stale.filter(Files::isRegularFile).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    logger.warn("cannot delete stale upload {}", p);
+                }
+            });
+        } catch (IOException e) {
+            logger.warn("cannot sweep the upload spool {}: {}", spoolDir, e.toString());
+        }
+    }
+
+    public UserFileRepository.UserFile upload(String userId, Optional<String> sessionField,
+                                              SpooledFile part) {
+        if (part == null) {
+            throw ServiceException.badRequest("a file part named 'file' is required");
+        }
+        String name = FileNames.sanitize(part.filename());
+        FileKind kind = FileKind.fromName(name).orElseThrow(() -> new ServiceException(415, "unsupported_media_type",
+                "unsupported file type; accepted: " + ACCEPTED));
+        if (part.size() == 0) {
+            throw ServiceException.badRequest("the file is empty");
+        }
+        if (!kind.matches(part.file())) {
+            throw new ServiceException(415, "unsupported_media_type",
+                    "the content of the file is not " + kind.extension().toUpperCase(java.util.Locale.ROOT));
+        }
+        Long sessionId = sessionField.filter(s -> !s.isBlank()).map(UploadService::sessionId).orElse(null);
+        if (sessionId != null && chats.find(userId, sessionId).isEmpty()) {
+            throw ServiceException.notFound("no such chat");
+        }
+        String key = ObjectStore.UPLOADS + "/" + UUID.randomUUID() + "." + kind.extension();
+        objects.put(key, part.file());
+        UserFileRepository.UserFile f;
+        try {
+            f = files.insert(userId, name, kind.extension(), key, part.size(),
+                    sessionId == null ? null : sessionId.toString());
+        } catch (RuntimeException e) {
+            objects.delete(key);
+            throw e;
+        }
+        RetrievalService.Outcome o;
+        try {
+            o = retrieval.indexFile(userId, Long.toString(f.id()), name, kind, part.file());
+        } catch (RuntimeException e) {
+            logger.warn("indexing upload {} failed", f.id(), e);
+            o = new RetrievalService.Outcome(RetrievalService.Outcome.FAILED, 0, "indexing failed; try again later");
+        }
+        files.setStatus(f.id(), o.status(), o.error(), o.passages());
+        if (sessionId != null) {
+            chats.appendChecked(sessionId, "user", "Uploaded file: " + name, "complete");
+        }
+        return new UserFileRepository.UserFile(f.id(), userId, name, f.fileType(), key, f.size(), f.sessionId(),
+                o.status(), o.error(), o.passages(), f.createdAt());
+    }
+
+    /** Removes the file's passages, its object and its record; false when the user has no such file. */
+    public boolean delete(String userId, long id) {
+        Optional<UserFileRepository.UserFile> f = files.find(userId, id);
+        if (f.isEmpty()) {
+            return false;
+        }
+        retrieval.deleteFile(userId, Long.toString(id));
+        objects.delete(f.get().objectKey());
+        return files.delete(userId, id);
+    }
+
+    private static long sessionId(String raw) {
+        try {
+            long id = Long.parseLong(raw.strip());
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw ServiceException.badRequest("session_id must be a positive integer");
+    }
+}

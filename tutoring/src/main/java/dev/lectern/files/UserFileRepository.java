@@ -1,0 +1,81 @@
+package dev.lectern.files;
+
+import dev.lectern.ai.retrieval.DocumentCatalog;
+import dev.lectern.ai.retrieval.FileKind;
+import dev.lectern.core.store.sql.Jdbc;
+import dev.lectern.core.store.sql.SqlDatabase;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Users' uploads in the SQL store. Every read that names a file also names its owner, so another user's file is simply
+ * not found. Also the catalogue retrieval rebuilds a lost index from. Blocking: call from the blocking executor.
+ */
+public final class UserFileRepository implements DocumentCatalog {
+    private static final String COLUMNS = "id, user_id, filename, file_type, object_key, size, session_id, status,"
+            + " error, passages, created_at";
+
+    private final SqlDatabase db;
+    private final Clock clock;
+
+    public UserFileRepository(SqlDatabase db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    public record UserFile(long id, String userId, String filename, String fileType, String objectKey, long size,
+                           String sessionId, String status, String error, int passages, long createdAt) {}
+
+    /** Records an upload as pending (before it is indexed). */
+    public UserFile insert(String userId, String filename, String fileType, String objectKey, long size,
+                           String sessionId) {
+        long now = clock.millis();
+        long id = db.query(c -> Jdbc.one(c, "INSERT INTO user_files (user_id, filename, file_type, object_key, size,"
+                + " session_id, status, error, passages, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', NULL, 0, ?)"
+                + " RETURNING id", rs -> rs.getLong(1), userId, filename, fileType, objectKey, size, sessionId, now)
+                .orElseThrow());
+        return new UserFile(id, userId, filename, fileType, objectKey, size, sessionId, "pending", null, 0, now);
+    }
+
+    public void setStatus(long id, String status, String error, int passages) {
+        db.query(c -> Jdbc.update(c, "UPDATE user_files SET status = ?, error = ?, passages = ? WHERE id = ?",
+                status, error, passages, id));
+    }
+
+    public Optional<UserFile> find(String userId, long id) {
+        return db.query(c -> Jdbc.one(c, "SELECT " + COLUMNS + " FROM user_files WHERE id = ? AND user_id = ?",
+                UserFileRepository::read, id, userId));
+    }
+
+    /** The user's files, newest first. */
+    public List<UserFile> list(String userId, int offset, int limit) {
+        return db.query(c -> Jdbc.list(c, "SELECT " + COLUMNS + " FROM user_files WHERE user_id = ?"
+                + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", UserFileRepository::read, userId, limit, offset));
+    }
+
+    public long count(String userId) {
+        return db.query(c -> Jdbc.count(c, "SELECT COUNT(*) FROM user_files WHERE user_id = ?", userId));
+    }
+
+    public boolean delete(String userId, long id) {
+        return db.query(c -> Jdbc.update(c, "DELETE FROM user_files WHERE id = ? AND user_id = ?", id, userId) == 1);
+    }
+
+    @Override
+    public List<Entry> indexedFiles(String userId) {
+        return db.query(c -> Jdbc.list(c, "SELECT " + COLUMNS + " FROM user_files WHERE user_id = ? AND status = ?"
+                + " ORDER BY created_at, id", UserFileRepository::read, userId, "indexed")).stream()
+                .flatMap(f -> FileKind.fromName("x." + f.fileType()).stream()
+                        .map(k -> new Entry(Long.toString(f.id()), f.filename(), k, f.objectKey())))
+                .toList();
+    }
+
+    private static UserFile read(ResultSet rs) throws SQLException {
+        return new UserFile(rs.getLong("id"), rs.getString("user_id"), rs.getString("filename"),
+                rs.getString("file_type"), rs.getString("object_key"), rs.getLong("size"), rs.getString("session_id"),
+                rs.getString("status"), rs.getString("error"), rs.getInt("passages"), rs.getLong("created_at"));
+    }
+}

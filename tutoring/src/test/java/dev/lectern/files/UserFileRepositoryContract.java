@@ -1,0 +1,59 @@
+package dev.lectern.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lectern.ai.retrieval.DocumentCatalog;
+import dev.lectern.ai.retrieval.FileKind;
+import dev.lectern.core.store.sql.SqlDatabase;
+import java.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The uploads table on both SQL engines: ownership, status updates, the catalogue retrieval rebuilds from. */
+abstract class UserFileRepositoryContract {
+    protected SqlDatabase db;
+    private UserFileRepository files;
+
+    protected abstract SqlDatabase newDatabase();
+
+    @BeforeEach
+    void setUp() {
+        db = newDatabase();
+        files = new UserFileRepository(db, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void closeDatabase() {
+        db.close();
+    }
+
+    @Test
+    void filesBelongToTheirOwnerAndOnlyIndexedOnesAreCatalogued() {
+        UserFileRepository.UserFile a = files.insert("alice", "notes.pdf", "pdf", "uploads/a.pdf", 1234, "7");
+        UserFileRepository.UserFile b = files.insert("alice", "photo.jpg", "jpg", "uploads/b.jpg", 99, null);
+        UserFileRepository.UserFile c = files.insert("alice", "bomb.docx", "docx", "uploads/c.docx", 5, null);
+        files.insert("bob", "bob.txt", "txt", "uploads/d.txt", 3, null);
+        assertThat(a.status()).isEqualTo("pending");
+        files.setStatus(a.id(), "indexed", null, 12);
+        files.setStatus(b.id(), "not_indexed", "images are stored but not indexed", 0);
+        files.setStatus(c.id(), "failed", "the DOCX looks like a zip bomb", 0);
+
+        assertThat(files.find("alice", a.id())).get().satisfies(f -> {
+            assertThat(f.passages()).isEqualTo(12);
+            assertThat(f.sessionId()).isEqualTo("7");
+            assertThat(f.size()).isEqualTo(1234);
+        });
+        assertThat(files.find("bob", a.id())).isEmpty();
+        assertThat(files.list("alice", 0, 10)).extracting(UserFileRepository.UserFile::filename)
+                .containsExactlyInAnyOrder("notes.pdf", "photo.jpg", "bomb.docx");
+        assertThat(files.count("alice")).isEqualTo(3);
+        assertThat(files.find("alice", c.id()).orElseThrow().error()).contains("zip bomb");
+        assertThat(files.indexedFiles("alice")).containsExactly(
+                new DocumentCatalog.Entry(Long.toString(a.id()), "notes.pdf", FileKind.PDF, "uploads/a.pdf"));
+
+        assertThat(files.delete("bob", a.id())).isFalse();
+        assertThat(files.delete("alice", a.id())).isTrue();
+        assertThat(files.indexedFiles("alice")).isEmpty();
+    }
+}
