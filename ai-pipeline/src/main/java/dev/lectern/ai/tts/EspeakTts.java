@@ -49,6 +49,12 @@ public final class EspeakTts implements TtsProvider {
     }
 
     @Override
+    public TtsProvider withVoice(String newVoice) {
+        return newVoice == null || newVoice.isBlank() ? this
+                : new EspeakTts(executable, newVoice.strip(), executor, timeoutMillis);
+    }
+
+    @Override
     public CompletableFuture<byte[]> synthesize(String text) {
         return CompletableFuture.supplyAsync(() -> run(text), executor);
     }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.asynchttpclient.AsyncHttpClient;
 import org.asynchttpclient.BoundRequestBuilder;
 
@@ -24,9 +25,12 @@ public final class HttpTts implements TtsProvider {
     private final Optional<Secret> key;
     private final AsyncHttpClient http;
     private final Duration timeout;
+    private final Function<String, HttpTts> revoice;
 
     private HttpTts(String name, String url, Map<String, Object> bodyTemplate, String textField, String keyHeader,
-                    Optional<Secret> key, AsyncHttpClient http, Duration timeout) {
+                    Optional<Secret> key, AsyncHttpClient http, Duration timeout,
+                    Function<String, HttpTts> revoice) {
+        this.revoice = revoice;
         this.name = name;
         this.url = url;
         this.bodyTemplate = bodyTemplate;
@@ -41,7 +45,7 @@ public final class HttpTts implements TtsProvider {
                                  AsyncHttpClient http, Duration timeout) {
         return new HttpTts("openai", trim(baseUrl) + "/audio/speech", Map.of("model", model.isEmpty() ? "tts-1" : model,
                 "voice", voice.isEmpty() ? "alloy" : voice, "response_format", "mp3"), "input", "Authorization", key,
-                http, timeout);
+                http, timeout, other -> openAi(baseUrl, model, other, key, http, timeout));
     }
 
     public static HttpTts elevenLabs(String baseUrl, String model, String voice, Optional<Secret> key,
@@ -49,7 +53,7 @@ public final class HttpTts implements TtsProvider {
         String v = URLEncoder.encode(voice.isEmpty() ? "21m00Tcm4TlvDq8ikWAM" : voice, StandardCharsets.UTF_8);
         return new HttpTts("elevenlabs", trim(baseUrl) + "/v1/text-to-speech/" + v + "/stream?output_format=mp3_44100_128",
                 Map.of("model_id", model.isEmpty() ? "eleven_flash_v2_5" : model), "text", "xi-api-key", key, http,
-                timeout);
+                timeout, other -> elevenLabs(baseUrl, model, other, key, http, timeout));
     }
 
     private static String trim(String base) {
@@ -64,6 +68,11 @@ public final class HttpTts implements TtsProvider {
     @Override
     public String extension() {
         return "mp3";
+    }
+
+    @Override
+    public TtsProvider withVoice(String voice) {
+        return voice == null || voice.isBlank() ? this : revoice.apply(voice.strip());
     }
 
     @Override

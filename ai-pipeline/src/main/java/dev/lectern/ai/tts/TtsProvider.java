@@ -11,4 +11,10 @@ public interface TtsProvider {
     String extension();
 
     CompletableFuture<byte[]> synthesize(String text);
+
+    /**
+     * The same provider speaking with another voice (an espeak-ng voice such as {@code en-gb}, an OpenAI voice name,
+     * an ElevenLabs voice id); blank = this provider's configured voice.
+     */
+    TtsProvider withVoice(String voice);
 }

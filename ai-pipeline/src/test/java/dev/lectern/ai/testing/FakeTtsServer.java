@@ -19,6 +19,8 @@ public final class FakeTtsServer implements AutoCloseable {
     private final HttpServer server;
     public final List<Call> calls = new CopyOnWriteArrayList<>();
     public volatile int status = 200;
+    /** What a 200 answers: fake bytes by default; a test that decodes the audio sets a real MP3. */
+    public volatile byte[] audio = AUDIO;
 
     public FakeTtsServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -26,7 +28,7 @@ public final class FakeTtsServer implements AutoCloseable {
             try (ex) {
                 calls.add(new Call(ex.getRequestURI().getPath(), ex.getRequestURI().getQuery(),
                         Map.copyOf(ex.getRequestHeaders()), Json.MAPPER.readTree(ex.getRequestBody().readAllBytes())));
-                byte[] body = status == 200 ? AUDIO : "{\"detail\":\"nope\"}".getBytes(StandardCharsets.UTF_8);
+                byte[] body = status == 200 ? audio : "{\"detail\":\"nope\"}".getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(status, body.length);
                 ex.getResponseBody().write(body);
             }

@@ -15,10 +15,11 @@ public record ServerConfig(
         AvatarsConfig avatars,
         AiConfig ai,
         UploadsConfig uploads,
-        ClusterConfig cluster) {
+        ClusterConfig cluster,
+        LessonsConfig lessons) {
 
     /** The same configuration with another AI section (tests and benchmarks point it at their own upstream). */
     public ServerConfig withAi(AiConfig newAi) {
-        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads, cluster);
+        return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads, cluster, lessons);
     }
 }
