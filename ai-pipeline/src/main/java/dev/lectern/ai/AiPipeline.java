@@ -85,7 +85,8 @@ public final class AiPipeline implements AutoCloseable {
         this.usage = new UsageMeter(ephemeral, config.usage());
         this.tts = tts(config.tts(), secrets, http, blocking);
         this.speech = new SpeechService(tts, objects, usage, blocking, objectUrlTtl, config.tts().maxChars());
-        this.retrieval = documents == null ? null : retrieval(config, secrets, dataDir, objects, documents, http);
+        this.retrieval = documents == null ? null
+                : retrieval(config, secrets, dataDir, objects, documents, ephemeral, blocking, http);
         this.conversations = new ConversationService(config, chats, personas, models, usage, sink, blocking, speech,
                 retrieval);
         if (config.providers().isEmpty()) {
@@ -97,7 +98,8 @@ public final class AiPipeline implements AutoCloseable {
 
     /** The user-documents index under {@code ai.retrieval.indexDir} (default {@code <dataDir>/index}). */
     private static RetrievalService retrieval(AiConfig config, Secrets secrets, Path dataDir, ObjectStore objects,
-                                              DocumentCatalog documents, AsyncHttpClient http) {
+                                              DocumentCatalog documents, EphemeralStore bus, Executor blocking,
+                                              AsyncHttpClient http) {
         AiConfig.Retrieval r = config.retrieval();
         AiConfig.Transcription t = config.transcription();
         Optional<Secret> key = t.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(t.apiKeyEnv());
@@ -107,7 +109,7 @@ public final class AiPipeline implements AutoCloseable {
         }
         Path indexDir = r.indexDir().isEmpty() ? dataDir.resolve("index") : Path.of(r.indexDir());
         return new RetrievalService(r, indexDir, dataDir.resolve("tmp"), new Transcriber(t, key, http), objects,
-                documents);
+                documents, bus, blocking);
     }
 
     /** The configured text-to-speech provider, or null for text only. */

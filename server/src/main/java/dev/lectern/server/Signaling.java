@@ -13,7 +13,7 @@ import dev.lectern.signaling.room.RoomEventSink;
 import dev.lectern.signaling.room.RoomService;
 import dev.lectern.signaling.socketio.SocketIoServer;
 import dev.lectern.signaling.transport.SignalingEndpoints;
-import dev.lectern.signaling.transport.SignalingHandler;
+import dev.lectern.signaling.transport.SignalingInitializer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelHandler;
 import java.time.Clock;
@@ -41,7 +41,7 @@ public final class Signaling {
         meters.gauge("lectern.signaling.rooms", service.rooms(), RoomService::roomCount);
         meters.gauge("lectern.signaling.recoverable", service, SignalingService::recoverableSockets);
         meters.more().counter("lectern.signaling.slow_consumers", List.of(), service.slowConsumers(), AtomicLong::get);
-        SignalingEndpoints endpoints = new SignalingEndpoints(Map.of("/socket.io/", service.socketIo()), service,
+        SignalingEndpoints endpoints = new SignalingEndpoints(Map.of("/socket.io/", service.engineIo()), service,
                 new OriginPolicy(config.http().cors().allowedOrigins()), sc.maxPayloadBytes(),
                 sc.pingIntervalMillis(), sc.pingTimeoutMillis());
         return new Signaling(endpoints, service);
@@ -51,21 +51,22 @@ public final class Signaling {
         SignalingConfig sc = config.signaling();
         AtomicLong slow = new AtomicLong();
         SocketIoServer sio = new SocketIoServer(ConformanceFixture.namespaces(), ConformanceFixture.CONNECT_TIMEOUT_MILLIS);
-        EngineIoServer socketIo = new EngineIoServer(ConformanceFixture.PING_INTERVAL_MILLIS,
+        EngineIoServer socketIoEngine = new EngineIoServer(ConformanceFixture.PING_INTERVAL_MILLIS,
                 ConformanceFixture.PING_TIMEOUT_MILLIS, sc.upgradeTimeoutMillis(), ConformanceFixture.MAX_PAYLOAD_BYTES,
                 sc.outboundQueueLimit(), slow, sio::attach);
         EngineIoServer engineIo = new EngineIoServer(ConformanceFixture.PING_INTERVAL_MILLIS,
                 ConformanceFixture.PING_TIMEOUT_MILLIS, sc.upgradeTimeoutMillis(), ConformanceFixture.MAX_PAYLOAD_BYTES,
                 sc.outboundQueueLimit(), slow, ConformanceFixture::echo);
         SignalingEndpoints endpoints = new SignalingEndpoints(
-                Map.of("/socket.io/", socketIo, "/engine.io/", engineIo), null, new OriginPolicy(List.of("*")),
+                Map.of("/socket.io/", socketIoEngine, "/engine.io/", engineIo), null, new OriginPolicy(List.of("*")),
                 ConformanceFixture.MAX_PAYLOAD_BYTES, ConformanceFixture.PING_INTERVAL_MILLIS,
                 ConformanceFixture.PING_TIMEOUT_MILLIS);
         return new Signaling(endpoints, null);
     }
 
     Supplier<ChannelHandler> handlers() {
-        return () -> new SignalingHandler(endpoints);
+        SignalingInitializer initializer = new SignalingInitializer(endpoints); // @Sharable: one for every connection
+        return () -> initializer;
     }
 
     /** The room service (null in conformance mode). */

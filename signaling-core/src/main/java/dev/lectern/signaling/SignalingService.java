@@ -45,7 +45,7 @@ public final class SignalingService implements JsonWsEndpoint {
     private final RoomService rooms;
     private final AtomicLong slowConsumers = new AtomicLong();
     private final AtomicInteger jsonConnections = new AtomicInteger();
-    private final EngineIoServer socketIo;
+    private final EngineIoServer engineIo;
     private final SocketIoServer sio;
     /** Every connected peer by user, so that server-side events (an avatar crash) reach all of a user's sockets. */
     private final Map<String, Set<Peer>> peersByUser = new ConcurrentHashMap<>();
@@ -58,7 +58,7 @@ public final class SignalingService implements JsonWsEndpoint {
                 config.recoveryWindowMillis(), config.pingIntervalMillis() + config.pingTimeoutMillis(),
                 config.recoveryBufferBytes(), config.outboundQueueLimit());
         sio.cluster(rooms.bus());
-        this.socketIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
+        this.engineIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
                 config.upgradeTimeoutMillis(), config.maxPayloadBytes(), config.outboundQueueLimit(), slowConsumers,
                 sio::attach);
         if (config.devMode()) {
@@ -68,8 +68,8 @@ public final class SignalingService implements JsonWsEndpoint {
     }
 
     /** The Engine.IO endpoint behind {@code /socket.io/}. */
-    public EngineIoServer socketIo() {
-        return socketIo;
+    public EngineIoServer engineIo() {
+        return engineIo;
     }
 
     public RoomService rooms() {
@@ -87,7 +87,7 @@ public final class SignalingService implements JsonWsEndpoint {
     }
 
     public int connections() {
-        return socketIo.size() + jsonConnections.get();
+        return engineIo.size() + jsonConnections.get();
     }
 
     // ---- identity

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Accepts a user's upload once it is spooled: sanitises the name, requires the content to agree with the extension,
  * stores it in the object store under a generated key, records it (and, with a chat, a message in that chat) and
- * indexes it for retrieval. Deleting removes the object, its passages and its record. Blocking: call from the
+ * indexes it for retrieval; the record of its outcome is what every node's index follows. Deleting removes the
+ * record, the passages on every node and the object. Blocking: call from the
  * blocking executor.
  */
 public final class UploadService {
@@ -89,29 +90,37 @@ public final class UploadService {
             throw e;
         }
         RetrievalService.Outcome o;
+        long[] version = {0};
         try {
-            o = retrieval.indexFile(userId, Long.toString(f.id()), name, kind, part.file());
+            o = retrieval.indexFile(userId, Long.toString(f.id()), name, kind, part.file(), outcome -> version[0] =
+                    files.setStatus(userId, f.id(), outcome.status(), outcome.error(), outcome.passages()));
         } catch (RuntimeException e) {
             logger.warn("indexing upload {} failed", f.id(), e);
             o = new RetrievalService.Outcome(RetrievalService.Outcome.FAILED, 0, "indexing failed; try again later");
+            version[0] = files.setStatus(userId, f.id(), o.status(), o.error(), o.passages());
         }
-        files.setStatus(f.id(), o.status(), o.error(), o.passages());
         if (sessionId != null) {
             chats.appendChecked(sessionId, "user", "Uploaded file: " + name, "complete");
         }
         return new UserFileRepository.UserFile(f.id(), userId, name, f.fileType(), key, f.size(), f.sessionId(),
-                o.status(), o.error(), o.passages(), f.createdAt());
+                o.status(), o.error(), o.passages(), f.createdAt(), version[0]);
     }
 
-    /** Removes the file's passages, its object and its record; false when the user has no such file. */
+    /**
+     * Removes the file's record (which takes it out of every node's index before their next search), its passages on
+     * every node, and its object; false when the user has no such file.
+     */
     public boolean delete(String userId, long id) {
         Optional<UserFileRepository.UserFile> f = files.find(userId, id);
-        if (f.isEmpty()) {
+        if (f.isEmpty() || !files.delete(userId, id)) {
             return false;
         }
-        retrieval.deleteFile(userId, Long.toString(id));
-        objects.delete(f.get().objectKey());
-        return files.delete(userId, id);
+        try {
+            retrieval.deleteFile(userId, Long.toString(id));
+        } finally {
+            objects.delete(f.get().objectKey()); // the record is gone: no node fetches the object again
+        }
+        return true;
     }
 
     private static long sessionId(String raw) {

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The uploads table on both SQL engines: ownership, status updates, the catalogue retrieval rebuilds from. */
+/**
+ * The uploads table on both SQL engines: ownership, status updates, the catalogue retrieval follows, and the owner's
+ * generation raised by every recorded outcome and delete.
+ */
 abstract class UserFileRepositoryContract {
     protected SqlDatabase db;
     private UserFileRepository files;
@@ -35,9 +38,15 @@ abstract class UserFileRepositoryContract {
         UserFileRepository.UserFile c = files.insert("alice", "bomb.docx", "docx", "uploads/c.docx", 5, null);
         files.insert("bob", "bob.txt", "txt", "uploads/d.txt", 3, null);
         assertThat(a.status()).isEqualTo("pending");
-        files.setStatus(a.id(), "indexed", null, 12);
-        files.setStatus(b.id(), "not_indexed", "images are stored but not indexed", 0);
-        files.setStatus(c.id(), "failed", "the DOCX looks like a zip bomb", 0);
+        assertThat(files.generation("alice")).isZero();
+        long version = files.setStatus("alice", a.id(), "indexed", null, 12);
+        assertThat(files.generation("alice")).isEqualTo(version).isPositive();
+        files.setStatus("alice", b.id(), "not_indexed", "images are stored but not indexed", 0);
+        files.setStatus("alice", c.id(), "failed", "the DOCX looks like a zip bomb", 0);
+        assertThat(files.generation("alice")).as("every recorded outcome raises it").isEqualTo(version + 2);
+        assertThat(files.generation("bob")).isZero();
+        assertThat(files.setStatus("bob", a.id(), "failed", "not bob's", 0)).isEqualTo(1);
+        assertThat(files.find("alice", a.id()).orElseThrow().status()).as("bob cannot touch it").isEqualTo("indexed");
 
         assertThat(files.find("alice", a.id())).get().satisfies(f -> {
             assertThat(f.passages()).isEqualTo(12);
@@ -49,11 +58,15 @@ abstract class UserFileRepositoryContract {
                 .containsExactlyInAnyOrder("notes.pdf", "photo.jpg", "bomb.docx");
         assertThat(files.count("alice")).isEqualTo(3);
         assertThat(files.find("alice", c.id()).orElseThrow().error()).contains("zip bomb");
-        assertThat(files.indexedFiles("alice")).containsExactly(
-                new DocumentCatalog.Entry(Long.toString(a.id()), "notes.pdf", FileKind.PDF, "uploads/a.pdf"));
+        assertThat(files.indexedFiles("alice")).containsExactly(new DocumentCatalog.Entry(Long.toString(a.id()),
+                version, "notes.pdf", FileKind.PDF, "uploads/a.pdf"));
+        assertThat(files.scope()).isEqualTo("user_files");
 
+        long before = files.generation("alice");
         assertThat(files.delete("bob", a.id())).isFalse();
+        assertThat(files.generation("alice")).isEqualTo(before);
         assertThat(files.delete("alice", a.id())).isTrue();
+        assertThat(files.generation("alice")).isEqualTo(before + 1);
         assertThat(files.indexedFiles("alice")).isEmpty();
     }
 }

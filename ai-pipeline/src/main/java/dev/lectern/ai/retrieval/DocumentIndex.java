@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -30,6 +31,8 @@ import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.TermVectors;
 import org.apache.lucene.index.Terms;
@@ -45,10 +48,12 @@ import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * One Lucene index per user under {@code root/<user>}: passages with their file id, file name and page, searched with
- * BM25 (Lucene's default similarity) over English-analysed text. At most {@code maxOpen} users' indexes are open at
+ * One Lucene index per owner under {@code root/<owner>}: passages with their file id, file name and page, searched with
+ * BM25 (Lucene's default similarity) over English-analysed text, plus one entry per file with the version it was
+ * indexed at; each commit records the catalogue generation the index reflects (commit user data), so a node can tell
+ * whether it is behind the SQL catalogue and which files differ. At most {@code maxOpen} owners' indexes are open at
  * once (least recently used closed first). Every method blocks (files): call from the blocking executor. Callers
- * serialise writes per user ({@link RetrievalService} does).
+ * serialise writes per owner ({@link RetrievalService} does).
  */
 public final class DocumentIndex implements AutoCloseable {
     private static final Pattern SAFE_USER = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -80,6 +85,15 @@ public final class DocumentIndex implements AutoCloseable {
         TEXT.setStoreTermVectors(true);
         TEXT.freeze();
     }
+
+    /** {@link #generation} of an index without a recorded generation. */
+    public static final long UNTRACKED = -1;
+    private static final String GENERATION = "lectern.generation";
+    private static final String FILE_ID = "file_id";
+    private static final String VERSION = "version";
+    /** Marks the one entry per file that records its version (passages have no kind). */
+    private static final String KIND = "kind";
+    private static final String KIND_FILE = "file";
 
     private final Analyzer analyzer = new EnglishAnalyzer(STOP_WORDS);
     private final Map<String, UserIndex> open;
@@ -115,76 +129,96 @@ public final class DocumentIndex implements AutoCloseable {
         }
     }
 
-    /** True when the user has no committed index on disk (never built, or its directory was deleted). */
-    public boolean missing(String userId) {
-        Path dir = directory(userId);
-        if (!Files.isDirectory(dir)) {
-            closeUser(userId);
-            return true;
-        }
-        synchronized (this) {
-            UserIndex open = this.open.get(userId);
-            if (open != null && open.committed) {
-                return false;
-            }
-        }
-        try (FSDirectory d = FSDirectory.open(dir)) {
-            return !DirectoryReader.indexExists(d);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Adds one file's passages and commits (durable, visible to the next search). */
-    public void add(String userId, String fileId, String filename, List<Passages.Chunk> chunks) {
-        add(userId, fileId, filename, chunks, true);
+    /** True when this node holds an index of the owner on disk (built or being built). */
+    public boolean exists(String owner) {
+        return Files.isDirectory(directory(owner));
     }
 
     /**
-     * Adds one file's passages; without {@code commit} they become durable with the next commit (a rebuild adds many
-     * files and commits once: a commit syncs to disk).
+     * The generation of the catalogue the owner's index reflects, as recorded with its commits; 0 for an index this
+     * node has not built yet, {@link #UNTRACKED} for an index written before generations were recorded (it cannot be
+     * compared file by file: rebuild it).
      */
-    public void add(String userId, String fileId, String filename, List<Passages.Chunk> chunks, boolean commit) {
-        UserIndex u = user(userId);
-        List<Document> docs = new ArrayList<>(chunks.size());
+    public long generation(String owner) {
+        return user(owner).generation;
+    }
+
+    /** The files the owner's index holds, with the version each was indexed at. */
+    public Map<String, Long> files(String owner) {
+        UserIndex u = user(owner);
+        Map<String, Long> out = new HashMap<>();
+        try {
+            IndexSearcher s = u.searchers.acquire();
+            try {
+                StoredFields stored = s.storedFields();
+                TopDocs all = s.search(new TermQuery(new Term(KIND, KIND_FILE)), Math.max(1, s.getIndexReader().numDocs()));
+                for (ScoreDoc sd : all.scoreDocs) {
+                    Document d = stored.document(sd.doc);
+                    out.put(d.get(FILE_ID), d.getField(VERSION).numericValue().longValue());
+                }
+            } finally {
+                u.searchers.release(s);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /**
+     * Replaces the file's passages (and its entry with the version it was indexed at) with these, atomically; durable
+     * and searchable after the next {@link #commit}.
+     */
+    public void put(String owner, String fileId, long version, String filename, List<Passages.Chunk> chunks) {
+        List<Document> docs = new ArrayList<>(chunks.size() + 1);
+        Document entry = new Document();
+        entry.add(new StringField(KIND, KIND_FILE, Field.Store.NO));
+        entry.add(new StringField(FILE_ID, fileId, Field.Store.YES));
+        entry.add(new StoredField(VERSION, version));
+        docs.add(entry);
         for (Passages.Chunk c : chunks) {
             Document d = new Document();
-            d.add(new StringField("file_id", fileId, Field.Store.YES));
+            d.add(new StringField(FILE_ID, fileId, Field.Store.YES));
             d.add(new StoredField("filename", filename));
             d.add(new StoredField("page", c.page()));
             d.add(new Field("text", c.text(), TEXT));
             docs.add(d);
         }
         try {
-            u.writer.addDocuments(docs);
-            if (commit) {
-                u.commit();
-            }
+            user(owner).writer.updateDocuments(new Term(FILE_ID, fileId), docs);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot index file " + fileId, e);
         }
     }
 
-    /** Commits what was added without a commit (and creates the user's index if it has none yet). */
-    public void create(String userId) {
+    /** Removes every passage of a file; durable and gone from searches after the next {@link #commit}. */
+    public void remove(String owner, String fileId) {
         try {
-            user(userId).commit();
+            user(owner).writer.deleteDocuments(new Term(FILE_ID, fileId));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete file " + fileId + " from the index", e);
+        }
+    }
+
+    /** Removes everything (before an untracked index is rebuilt). */
+    public void removeAll(String owner) {
+        try {
+            user(owner).writer.deleteAll();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Removes every passage of a file. */
-    public void deleteFile(String userId, String fileId) {
-        if (!Files.isDirectory(directory(userId))) {
-            return;
-        }
-        UserIndex u = user(userId);
+    /**
+     * Commits what was put and removed, recording that the index reflects the catalogue at {@code generation}, and
+     * makes it visible to searches. A commit with nothing to write only notes the generation (it is written with the
+     * next commit: after a crash the index looks older than it is and is compared again, never newer).
+     */
+    public void commit(String owner, long generation) {
         try {
-            u.writer.deleteDocuments(new Term("file_id", fileId));
-            u.commit();
+            user(owner).commit(generation);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete file " + fileId + " from the index", e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -213,7 +247,7 @@ public final class DocumentIndex implements AutoCloseable {
                     }
                     Document d = s.storedFields().document(sd.doc);
                     String text = d.get("text");
-                    out.add(new Passage(d.get("file_id"), d.get("filename"),
+                    out.add(new Passage(d.get(FILE_ID), d.get("filename"),
                             d.getField("page").numericValue().intValue(), text, sd.score));
                     if (out.size() == limit) {
                         break;
@@ -249,7 +283,7 @@ public final class DocumentIndex implements AutoCloseable {
             UserIndex u = user(userId);
             IndexSearcher s = u.searchers.acquire();
             try {
-                return s.getIndexReader().numDocs();
+                return s.getIndexReader().numDocs() - s.count(new TermQuery(new Term(KIND, KIND_FILE)));
             } finally {
                 u.searchers.release(s);
             }
@@ -308,13 +342,15 @@ public final class DocumentIndex implements AutoCloseable {
         final FSDirectory directory;
         final IndexWriter writer;
         final SearcherManager searchers;
+        volatile long generation;
 
         UserIndex(Path dir, Analyzer analyzer) {
             this.dir = dir;
             try {
                 Files.createDirectories(dir);
                 this.directory = FSDirectory.open(dir);
-                this.committed = DirectoryReader.indexExists(directory);
+                this.generation = DirectoryReader.indexExists(directory)
+                        ? recorded(SegmentInfos.readLatestCommit(directory).getUserData()) : 0;
                 this.writer = new IndexWriter(directory, new IndexWriterConfig(analyzer)
                         .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
                 this.searchers = new SearcherManager(writer, null);
@@ -323,12 +359,23 @@ public final class DocumentIndex implements AutoCloseable {
             }
         }
 
-        volatile boolean committed;
+        private static long recorded(Map<String, String> userData) {
+            String g = userData.get(GENERATION);
+            try {
+                return g == null ? UNTRACKED : Long.parseLong(g);
+            } catch (NumberFormatException e) {
+                return UNTRACKED;
+            }
+        }
 
-        void commit() throws IOException {
-            writer.commit();
-            committed = true;
-            searchers.maybeRefreshBlocking();
+        void commit(long generation) throws IOException {
+            boolean changed = writer.hasUncommittedChanges();
+            writer.setLiveCommitData(Map.of(GENERATION, Long.toString(generation)).entrySet(), false);
+            if (changed) {
+                writer.commit();
+                searchers.maybeRefreshBlocking();
+            }
+            this.generation = generation;
         }
 
         void close() {

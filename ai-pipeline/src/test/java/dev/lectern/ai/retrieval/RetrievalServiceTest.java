@@ -9,6 +9,7 @@ import dev.lectern.ai.testing.Documents;
 import dev.lectern.ai.testing.FakeTranscriptionServer;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
+import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.testing.TestConfigs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,8 @@ class RetrievalServiceTest {
 
     private final AiConfig.Retrieval config = TestConfigs.defaults().ai().retrieval();
     private final List<DocumentCatalog.Entry> catalog = new CopyOnWriteArrayList<>();
+    private final AtomicLong generation = new AtomicLong();
+    private final InMemoryEphemeralStore bus = new InMemoryEphemeralStore();
     private LocalObjectStore objects;
     private RetrievalService service;
     private final dev.lectern.core.netty.SharedHttpClient http =
@@ -47,24 +51,41 @@ class RetrievalServiceTest {
     private RetrievalService service(AiConfig.Transcription t) {
         return new RetrievalService(config, dir.resolve("index"), dir.resolve("tmp"),
                 new Transcriber(t, Optional.of(new Secret("TEST", "sk-transcribe")), http.client()), objects,
-                user -> catalog.stream().filter(e -> e.fileId().startsWith(user + ":")).toList());
+                new DocumentCatalog() {
+                    @Override
+                    public String scope() {
+                        return "test";
+                    }
+
+                    @Override
+                    public long generation(String owner) {
+                        return generation.get();
+                    }
+
+                    @Override
+                    public List<Entry> indexedFiles(String owner) {
+                        return catalog.stream().filter(e -> e.fileId().startsWith(owner + ":")).toList();
+                    }
+                }, bus, Runnable::run);
     }
 
     @AfterEach
     void tearDown() {
         service.close();
-        http.close();
+        bus.close();
     }
 
     /** Stores the file like an upload does, indexes it, and lists it in the catalogue when indexed. */
     private RetrievalService.Outcome upload(String user, String id, String name, FileKind kind, Path file) {
         String key = "uploads/" + id.replace(':', '.') + "." + kind.extension();
         objects.put(key, file);
-        RetrievalService.Outcome o = service.indexFile(user, user + ":" + id, name, kind, file);
-        if (o.status().equals(RetrievalService.Outcome.INDEXED)) {
-            catalog.add(new DocumentCatalog.Entry(user + ":" + id, name, kind, key));
-        }
-        return o;
+        return service.indexFile(user, user + ":" + id, name, kind, file, o -> {
+            long version = generation.incrementAndGet();
+            if (o.indexed()) {
+                catalog.add(new DocumentCatalog.Entry(user + ":" + id, version, name, kind, key));
+            }
+            return version;
+        });
     }
 
     private static List<String> filler(int pages) {
@@ -183,6 +204,8 @@ class RetrievalServiceTest {
     void deletingAFileRemovesItsPassages() throws Exception {
         upload("erin", "x", "x.txt", FileKind.TXT, Files.writeString(dir.resolve("x.txt"), FACT));
         assertThat(service.retrieve("erin", "Quillfeather constant Brannock")).hasSize(1);
+        catalog.removeIf(e -> e.fileId().equals("erin:x"));
+        generation.incrementAndGet();
         service.deleteFile("erin", "erin:x");
         assertThat(service.retrieve("erin", "Quillfeather constant Brannock")).isEmpty();
     }

@@ -9,10 +9,24 @@ public final class PipelineNames {
     public static final String HTTP_ENCODER = "httpEncoder";
     /** Idle keep-alive connections and slow (slowloris) requests are cut off here. */
     public static final String HTTP_TIMEOUT = "httpTimeout";
-    /** Engine.IO / Socket.IO / JSON WebSocket endpoints claim their paths here; everything else passes on. */
+    /** The signaling initializer: replaces itself, as soon as it is added, with the three handlers below. */
     public static final String SIGNALING = "signaling";
-    public static final String WS_PROTOCOL = "wsProtocol";
-    public static final String EIO_TRANSPORT = "eioTransport";
+    /**
+     * Claims the Engine.IO / Socket.IO / JSON WebSocket paths (origin, CORS preflight, protocol version, transport);
+     * every other request passes on.
+     */
+    public static final String SIGNALING_ROUTER = "signalingRouter";
+    /** Engine.IO long-polling: handshake, waiting GETs, POST bodies up to the payload limit. */
+    public static final String ENGINE_IO_POLLING = "engineIoPolling";
+    /**
+     * Checks and performs a WebSocket upgrade: it removes the HTTP handlers, puts {@link #WEBSOCKET_TRANSPORT} in its
+     * place and fires {@code WebSocketUpgraded} once the handshake is written.
+     */
+    public static final String WEBSOCKET_UPGRADE = "websocketUpgrade";
+    /** Reassembles fragmented WebSocket messages; installed by a connection's first fragmented message only. */
+    public static final String WS_FRAME_AGGREGATOR = "wsFrameAggregator";
+    /** The WebSocket transport after an upgrade: Engine.IO packets or the JSON dialect, per frame. */
+    public static final String WEBSOCKET_TRANSPORT = "websocketTransport";
     /** REST routing, body limits, CORS, request ids, access log. */
     public static final String HTTP_DISPATCH = "httpDispatch";
     /** A route that streams its body (uploads, proxy, SSE) installs its handler under this name for one request. */

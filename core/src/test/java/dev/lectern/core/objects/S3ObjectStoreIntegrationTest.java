@@ -3,10 +3,8 @@ package dev.lectern.core.objects;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
+import dev.lectern.testing.S3Proxy;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,14 +23,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
-/**
- * The S3 object store against S3Proxy (a real S3 API server with an in-memory blobstore), run as its own
- * {@code java -jar} process; Maven copies the jar into {@code target/s3proxy}.
- */
+/** The S3 object store against S3Proxy (a real S3 API server with an in-memory blobstore), run as its own process. */
 class S3ObjectStoreIntegrationTest {
-    private static final String IDENTITY = "local-identity";
-    private static final String CREDENTIAL = "local-credential";
-    private static Process proxy;
+    private static final String IDENTITY = S3Proxy.IDENTITY;
+    private static final String CREDENTIAL = S3Proxy.CREDENTIAL;
+    private static S3Proxy proxy;
     private static URI endpoint;
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -40,47 +35,14 @@ class S3ObjectStoreIntegrationTest {
 
     @BeforeAll
     static void startS3Proxy() throws Exception {
-        Path jar = Path.of("target/s3proxy/s3proxy.jar");
-        assertThat(jar).as("S3Proxy jar (copied by the maven-dependency-plugin)").exists();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        endpoint = URI.create("http://127.0.0.1:" + port);
-        Path dir = Files.createTempDirectory("s3proxy");
-        Path conf = dir.resolve("s3proxy.conf");
-        Files.writeString(conf, String.join("\n",
-                "s3proxy.endpoint=" + endpoint,
-                "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=" + IDENTITY,
-                "s3proxy.credential=" + CREDENTIAL,
-                "jclouds.provider=transient",
-                "jclouds.identity=remote-identity",
-                "jclouds.credential=remote-credential", ""));
-        proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toAbsolutePath().toString(), "--properties", conf.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
-        for (int i = 0; i < 600 && !listening(port); i++) {
-            assertThat(proxy.isAlive()).as("S3Proxy exited; see " + dir.resolve("s3proxy.log")).isTrue();
-            Thread.sleep(100); // waiting for a child process to start listening, not for a timer
-        }
-        assertThat(listening(port)).as("S3Proxy listening on " + port).isTrue();
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        proxy = S3Proxy.start();
+        endpoint = proxy.endpoint();
     }
 
     @AfterAll
-    static void stopS3Proxy() throws Exception {
+    static void stopS3Proxy() {
         if (proxy != null) {
-            proxy.destroy();
-            proxy.waitFor();
+            proxy.close();
         }
     }
 

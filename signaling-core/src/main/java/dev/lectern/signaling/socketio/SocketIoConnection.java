@@ -8,6 +8,7 @@ import dev.lectern.signaling.engineio.EngineIoPacket;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.engineio.EngineIoSession;
 import dev.lectern.signaling.socketio.SocketIoPacket.Type;
+import dev.lectern.signaling.socketio.internal.ReplayLog;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

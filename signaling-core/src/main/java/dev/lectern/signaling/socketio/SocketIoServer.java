@@ -7,6 +7,7 @@ import dev.lectern.core.json.Json;
 import dev.lectern.signaling.cluster.ClusterBus;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.engineio.EngineIoSession;
+import dev.lectern.signaling.socketio.internal.ReplayLog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

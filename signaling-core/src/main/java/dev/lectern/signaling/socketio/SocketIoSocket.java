@@ -3,6 +3,7 @@ package dev.lectern.signaling.socketio;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.lectern.core.json.Json;
+import dev.lectern.signaling.socketio.internal.ReplayLog;
 import java.util.List;
 import java.util.concurrent.Executor;
 

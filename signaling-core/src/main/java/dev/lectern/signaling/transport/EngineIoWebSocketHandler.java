@@ -26,19 +26,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Engine.IO WebSocket transport: one packet per frame, text or binary. Opens a WebSocket-only session, or offers
- * itself to an existing polling session for the upgrade. Frames are copied into packets here; the session is plain Java.
+ * itself to an existing polling session for the upgrade, once {@link WebSocketUpgraded} says the handshake is done.
+ * Frames are copied into packets here; the session is plain Java.
  */
 final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implements EngineIoTransport {
     private static final Logger logger = LoggerFactory.getLogger(EngineIoWebSocketHandler.class);
 
     private final EngineIoServer server;
-    private final String sid;
     private ChannelHandlerContext ctx;
     private EngineIoSession session;
 
-    EngineIoWebSocketHandler(EngineIoServer server, String sid) {
+    EngineIoWebSocketHandler(EngineIoServer server) {
         this.server = server;
-        this.sid = sid;
     }
 
     @Override
@@ -46,8 +45,17 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
         this.ctx = ctx;
     }
 
-    /** The 101 has been written: open the session (WebSocket-only) or ask the polling session to upgrade. */
-    void handshakeComplete() {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof WebSocketUpgraded upgraded && upgraded.kind() == WebSocketKind.ENGINE_IO) {
+            start(upgraded.sid());
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** The 101 has been written: open a WebSocket-only session, or ask the polling session {@code sid} to upgrade. */
+    private void start(String sid) {
         if (sid == null) {
             EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this);
             session = opened.session();
@@ -72,7 +80,7 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (SignalingHandler.aggregateFragments(ctx, msg, server.maxPayloadBytes())) {
+        if (WebSocketUpgradeHandler.aggregateFragments(ctx, msg, server.maxPayloadBytes())) {
             return;
         }
         try {

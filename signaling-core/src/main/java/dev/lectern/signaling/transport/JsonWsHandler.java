@@ -29,7 +29,6 @@ final class JsonWsHandler extends ChannelInboundHandlerAdapter implements JsonWs
 
     private final JsonWsEndpoint endpoint;
     private final int maxPayloadBytes;
-    private final Principal principal;
     private final long pingIntervalMillis;
     private final long pingTimeoutMillis;
     private ChannelHandlerContext ctx;
@@ -37,11 +36,9 @@ final class JsonWsHandler extends ChannelInboundHandlerAdapter implements JsonWs
     private ScheduledFuture<?> pingTask;
     private long lastPongNanos;
 
-    JsonWsHandler(JsonWsEndpoint endpoint, Principal principal, long pingIntervalMillis, long pingTimeoutMillis,
-            int maxPayloadBytes) {
+    JsonWsHandler(JsonWsEndpoint endpoint, long pingIntervalMillis, long pingTimeoutMillis, int maxPayloadBytes) {
         this.endpoint = endpoint;
         this.maxPayloadBytes = maxPayloadBytes;
-        this.principal = principal;
         this.pingIntervalMillis = pingIntervalMillis;
         this.pingTimeoutMillis = pingTimeoutMillis;
     }
@@ -51,7 +48,17 @@ final class JsonWsHandler extends ChannelInboundHandlerAdapter implements JsonWs
         this.ctx = ctx;
     }
 
-    void handshakeComplete() {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof WebSocketUpgraded upgraded && upgraded.kind() == WebSocketKind.JSON) {
+            start(upgraded.principal());
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** The 101 has been written: the connection opens for the authenticated caller and the heartbeat starts. */
+    private void start(Principal principal) {
         connection = endpoint.open(principal, this);
         lastPongNanos = System.nanoTime();
         pingTask = ctx.executor().scheduleAtFixedRate(this::heartbeat, pingIntervalMillis, pingIntervalMillis,
@@ -68,7 +75,7 @@ final class JsonWsHandler extends ChannelInboundHandlerAdapter implements JsonWs
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (SignalingHandler.aggregateFragments(ctx, msg, maxPayloadBytes)) {
+        if (WebSocketUpgradeHandler.aggregateFragments(ctx, msg, maxPayloadBytes)) {
             return;
         }
         try {

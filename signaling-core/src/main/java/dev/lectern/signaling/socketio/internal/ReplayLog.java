@@ -1,7 +1,10 @@
-package dev.lectern.signaling.socketio;
+package dev.lectern.signaling.socketio.internal;
 
-import io.netty.util.internal.PlatformDependent;
-import java.nio.ByteBuffer;
+import com.sun.management.HotSpotDiagnosticMXBean;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,29 +15,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The events sent on the recoverable sockets of one server, kept for replay as bytes in a log of fixed-size segments
- * rather than as objects per socket. At thousands of events a second, events kept as objects for the replay window
- * survive several young collections and are copied by each (G1's pause grows with what survives, and the relay's tail
- * latency with it). The segments live outside the heap: a segment on the heap is itself copied from eden to the
- * survivor spaces and on to the old generation (measured with G1 at 10,000 relays a second: about 25 MB copied by
- * every young collection, half its pause); off the heap no collector ever copies or scans it.
+ * rather than as objects per socket: events kept as objects for the replay window survive several young collections
+ * and are copied by each, and a segment on the heap would be too. The segments are direct buffers, which no collector
+ * copies or scans.
  *
  * <p>Each entry links to the previous entry of the same socket, so a socket holds one position. Positions only grow:
  * one that points before the oldest segment still kept is recognised as gone. A segment is dropped once its newest
  * entry is older than the window ({@link #expire}), or, when the log holds {@code maxBytes}, to make room for new
  * entries: a client that missed an entry no longer kept is refused recovery and connects afresh, as the protocol
  * allows. Growing takes one more segment and shrinking drops one (its memory is given back at once, or kept as one
- * of two spares): nothing is ever copied or allocated in bulk, so the log never stalls the event loops that write
- * to it. A log that is simply dropped gives its segments back when it is collected.
+ * of two spares, so a log of steady size allocates nothing): nothing is ever copied or allocated in bulk, so the log
+ * never stalls the event loops that write to it. A log that is simply dropped gives its segments back when it is
+ * collected: they come from {@link #SEGMENTS}, whose buffers a release frees at once and the collector frees
+ * otherwise, and which leaves them out of leak detection for that reason.
  *
  * <p>Entry layout: total length (int), previous entry of the socket (long, -1 for none), offset (long), time (long),
  * text length (int), text (UTF-8), attachment count (int), then each attachment as length (int) and bytes. An entry
  * never spans two segments; one larger than a segment is not kept.
  */
-final class ReplayLog {
+public final class ReplayLog {
     private static final Logger logger = LoggerFactory.getLogger(ReplayLog.class);
-    static final int SEGMENT_BYTES = 256 * 1024;
+    public static final int SEGMENT_BYTES = 256 * 1024;
     private static final int HEADER = 4 + 8 + 8 + 8 + 4;
     private static final int SPARES = 2;
+    /** Direct buffers with a cleaner (freed by release, or by the collector); not leak-tracked. */
+    private static final ByteBufAllocator SEGMENTS = new UnpooledByteBufAllocator(true, true, false);
 
     private final int segmentBytes;
     private final int shift;
@@ -42,7 +47,7 @@ final class ReplayLog {
     private final long windowNanos;
     /** The kept segments, oldest at {@code first % slots.length}. */
     private final Segment[] slots;
-    private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>(SPARES);
+    private final ArrayDeque<ByteBuf> spare = new ArrayDeque<>(SPARES);
     private long first;
     private int count;
     /** The next write position. */
@@ -52,10 +57,10 @@ final class ReplayLog {
     private boolean outOfMemoryLogged;
 
     private static final class Segment {
-        final ByteBuffer bytes;
+        final ByteBuf bytes;
         long newestNanos;
 
-        Segment(ByteBuffer bytes) {
+        Segment(ByteBuf bytes) {
             this.bytes = bytes;
         }
     }
@@ -64,8 +69,8 @@ final class ReplayLog {
      * @param maxBytes the most bytes kept, in segments of {@link #SEGMENT_BYTES} (smaller below 1 MiB: at least four)
      * @param windowMillis how long entries are kept when there is room
      */
-    ReplayLog(long maxBytes, long windowMillis) {
-        long directLimit = PlatformDependent.maxDirectMemory();
+    public ReplayLog(long maxBytes, long windowMillis) {
+        long directLimit = directMemoryLimit();
         if (directLimit > 0 && maxBytes > directLimit / 2) { // leave the other half to the rest of the process
             logger.warn("signaling.recoveryBufferBytes {} is more than half of the JVM's direct-memory limit {}:"
                     + " the replay log keeps at most {} bytes", maxBytes, directLimit, directLimit / 2);
@@ -79,14 +84,36 @@ final class ReplayLog {
         this.windowNanos = windowMillis * 1_000_000L;
     }
 
+    /**
+     * The JVM's limit on direct buffers ({@code -XX:MaxDirectMemorySize}; without it, as the JDK does, the heap's
+     * maximum size).
+     */
+    static long directMemoryLimit() {
+        try {
+            long configured = Long.parseLong(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .getVMOption("MaxDirectMemorySize").getValue());
+            if (configured > 0) {
+                return configured;
+            }
+        } catch (RuntimeException e) { // not a HotSpot JVM
+            logger.debug("replay log: MaxDirectMemorySize unknown ({}); assuming the heap's maximum", e.toString());
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    /** Direct memory held by the segments of every log in this JVM, spares included. */
+    static long directBytesInUse() {
+        return ((UnpooledByteBufAllocator) SEGMENTS).metric().usedDirectMemory();
+    }
+
     /** A kept event, decoded again for a replay. */
-    record Entry(long offset, String text, List<byte[]> attachments) {}
+    public record Entry(long offset, String text, List<byte[]> attachments) {}
 
     /**
      * Appends one event of a socket whose latest entry is at {@code previous} (-1 for none); returns the new entry's
      * position, or -1 when the event is larger than a segment (it cannot be kept).
      */
-    synchronized long append(long previous, long offset, String text, List<byte[]> attachments, long nowNanos) {
+    public synchronized long append(long previous, long offset, String text, List<byte[]> attachments, long nowNanos) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         long length = HEADER + (long) utf8.length + 4;
         for (byte[] a : attachments) {
@@ -102,16 +129,16 @@ final class ReplayLog {
         }
         Segment segment = slots[(int) ((first + count - 1) % slots.length)];
         segment.newestNanos = nowNanos;
-        ByteBuffer b = segment.bytes;
+        ByteBuf b = segment.bytes;
         long at = head;
         int p = (int) (at & mask);
-        b.putInt(p, (int) length).putLong(p + 4, previous).putLong(p + 12, offset).putLong(p + 20, nowNanos)
-                .putInt(p + 28, utf8.length).put(p + HEADER, utf8, 0, utf8.length);
+        b.setInt(p, (int) length).setLong(p + 4, previous).setLong(p + 12, offset).setLong(p + 20, nowNanos)
+                .setInt(p + 28, utf8.length).setBytes(p + HEADER, utf8);
         p += HEADER + utf8.length;
-        b.putInt(p, attachments.size());
+        b.setInt(p, attachments.size());
         p += 4;
         for (byte[] a : attachments) {
-            b.putInt(p, a.length).put(p + 4, a, 0, a.length);
+            b.setInt(p, a.length).setBytes(p + 4, a);
             p += 4 + a.length;
         }
         head = at + length;
@@ -124,10 +151,10 @@ final class ReplayLog {
         if (count == slots.length) {
             dropOldest(); // full: the oldest entries go, whatever their age
         }
-        ByteBuffer bytes = spare.poll();
+        ByteBuf bytes = spare.poll();
         if (bytes == null) {
             try {
-                bytes = ByteBuffer.allocateDirect(segmentBytes);
+                bytes = SEGMENTS.directBuffer(segmentBytes, segmentBytes);
             } catch (OutOfMemoryError e) { // the JVM's direct-memory limit, shared with the rest of the process
                 if (!outOfMemoryLogged) {
                     outOfMemoryLogged = true;
@@ -155,7 +182,7 @@ final class ReplayLog {
         if (spare.size() < SPARES) {
             spare.add(slots[slot].bytes);
         } else {
-            PlatformDependent.freeDirectBuffer(slots[slot].bytes); // now, not when a collection finds it unreachable
+            slots[slot].bytes.release(); // now, not when a collection finds it unreachable
         }
         slots[slot] = null;
         first++;
@@ -166,7 +193,7 @@ final class ReplayLog {
      * The {@code count} events of a socket ending with the one at {@code latest}, oldest first; null when one of them
      * is no longer kept.
      */
-    synchronized List<Entry> read(long latest, int n) {
+    public synchronized List<Entry> read(long latest, int n) {
         List<Entry> entries = new ArrayList<>(n);
         long p = latest;
         long expectedOffset = -1;
@@ -174,7 +201,7 @@ final class ReplayLog {
             if (count == 0 || p < (first << shift) || p >= head) {
                 return null;
             }
-            ByteBuffer b = slots[(int) ((p >>> shift) % slots.length)].bytes;
+            ByteBuf b = slots[(int) ((p >>> shift) % slots.length)].bytes;
             int at = (int) (p & mask);
             long previous = b.getLong(at + 4);
             long offset = b.getLong(at + 12);
@@ -184,7 +211,7 @@ final class ReplayLog {
             int textLength = b.getInt(at + 28);
             int q = at + HEADER;
             byte[] utf8 = new byte[textLength];
-            b.get(q, utf8, 0, textLength);
+            b.getBytes(q, utf8);
             String text = new String(utf8, StandardCharsets.UTF_8);
             q += textLength;
             int attachments = b.getInt(q);
@@ -193,7 +220,7 @@ final class ReplayLog {
             for (int k = 0; k < attachments; k++) {
                 int size = b.getInt(q);
                 byte[] a = new byte[size];
-                b.get(q + 4, a, 0, size);
+                b.getBytes(q + 4, a);
                 binary.add(a);
                 q += 4 + size;
             }
@@ -206,14 +233,14 @@ final class ReplayLog {
     }
 
     /** Drops the segments whose entries are all older than the window; cheap when nothing is due. */
-    synchronized void expire(long nowNanos) {
+    public synchronized void expire(long nowNanos) {
         while (count > 0 && nowNanos - slots[(int) (first % slots.length)].newestNanos > windowNanos) {
             dropOldest();
         }
     }
 
     /** As {@link #expire}, at most once a second: for callers that run often and may find the log idle. */
-    void expireNow(long nowNanos) {
+    public void expireNow(long nowNanos) {
         synchronized (this) {
             if (expiredBefore && nowNanos - lastExpiry < 1_000_000_000L) {
                 return; // (nanoTime may be negative: no comparison with an initial 0)
@@ -225,7 +252,7 @@ final class ReplayLog {
     }
 
     /** Bytes held in segments now. */
-    synchronized long bytesHeld() {
+    public synchronized long bytesHeld() {
         return (long) count * segmentBytes;
     }
 }

@@ -27,14 +27,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The HTTP side of the signaling handler on an EmbeddedChannel: what it claims, what it passes on, what it refuses. */
-class SignalingHandlerTest {
+/**
+ * The HTTP side of signaling on an EmbeddedChannel (router, long-polling, upgrader, as {@link SignalingInitializer}
+ * installs them): what it claims, what it passes on, what it refuses.
+ */
+class SignalingRouterHandlerTest {
     private final EngineIoServer eio = new EngineIoServer(25_000, 20_000, 10_000, 64, 16, new AtomicLong(), s -> { });
     private final EmbeddedChannel ch = newChannel();
 
     private EmbeddedChannel newChannel() {
         EmbeddedChannel c = new EmbeddedChannel();
-        c.pipeline().addLast(PipelineNames.SIGNALING, new SignalingHandler(new SignalingEndpoints(
+        c.pipeline().addLast(PipelineNames.SIGNALING, new SignalingInitializer(new SignalingEndpoints(
                 Map.of("/socket.io/", eio), null, new OriginPolicy(List.of("https://app.example.com")), 64,
                 25_000, 20_000)));
         return c;
@@ -60,6 +63,14 @@ class SignalingHandlerTest {
         } finally {
             r.release();
         }
+    }
+
+    /** A polling handshake; returns the new session's id. */
+    private String openSession() {
+        ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/socket.io/?EIO=4&transport=polling"));
+        String open = body(response());
+        int at = open.indexOf("\"sid\":\"") + 7;
+        return open.substring(at, open.indexOf('"', at));
     }
 
     @Test
@@ -125,9 +136,7 @@ class SignalingHandlerTest {
 
     @Test
     void oversizedPollingBodyIsRefusedWithoutBuffering() {
-        ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/socket.io/?EIO=4&transport=polling"));
-        String open = body(response());
-        String sid = open.substring(open.indexOf("\"sid\":\"") + 7, open.indexOf("\"", open.indexOf("\"sid\":\"") + 7));
+        String sid = openSession();
         HttpRequest post = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
                 "/socket.io/?EIO=4&transport=polling&sid=" + sid);
         ch.writeInbound(post, new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[50])),
@@ -136,5 +145,27 @@ class SignalingHandlerTest {
         assertThat(r.status().code()).isEqualTo(413);
         r.release();
         assertThat(eio.get(sid)).isNull();
+    }
+
+    @Test
+    void aPostBodyInPartsReachesTheSessionAndTheNextRequestPassesOn() {
+        String sid = openSession();
+        HttpRequest post = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
+                "/socket.io/?EIO=4&transport=polling&sid=" + sid);
+        ch.writeInbound(post, new DefaultHttpContent(Unpooled.copiedBuffer("1", StandardCharsets.UTF_8)),
+                LastHttpContent.EMPTY_LAST_CONTENT);
+        FullHttpResponse r = response();
+        assertThat(r.status().code()).isEqualTo(200);
+        assertThat(body(r)).isEqualTo("ok");
+        assertThat(eio.get(sid)).isNull(); // "1" is the close packet
+        assertThat((Object) ch.readInbound()).isNull();
+
+        HttpRequest rest = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/api/rooms");
+        LastHttpContent restBody = new DefaultLastHttpContent(Unpooled.copiedBuffer("{}", StandardCharsets.UTF_8));
+        ch.writeInbound(rest, restBody);
+        assertThat((Object) ch.readInbound()).isSameAs(rest);
+        Object passed = ch.readInbound();
+        assertThat(passed).isSameAs(restBody);
+        ReferenceCountUtil.release(passed);
     }
 }

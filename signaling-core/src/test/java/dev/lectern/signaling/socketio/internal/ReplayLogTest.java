@@ -1,4 +1,4 @@
-package dev.lectern.signaling.socketio;
+package dev.lectern.signaling.socketio.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,6 +93,20 @@ class ReplayLogTest {
         a.send(log, "after", List.of(), 47 * SECOND);
         assertThat(log.read(a.latest, 1)).extracting(ReplayLog.Entry::text).containsExactly("after");
         assertThat(log.read(a.latest, 2)).isNull();
+    }
+
+    @Test
+    void segmentsDroppedBeyondTheTwoSparesAreFreedAtOnce() {
+        long before = ReplayLog.directBytesInUse();
+        ReplayLog log = new ReplayLog(8 << 20, 45_000);
+        Socket a = new Socket();
+        for (int i = 0; i < 4000; i++) { // about 4 MB: sixteen segments
+            a.send(log, "x".repeat(1000), List.of(), 0);
+        }
+        assertThat(ReplayLog.directBytesInUse() - before).isGreaterThanOrEqualTo(log.bytesHeld()).isPositive();
+        log.expireNow(46 * SECOND);
+        assertThat(log.bytesHeld()).isZero();
+        assertThat(ReplayLog.directBytesInUse() - before).isLessThanOrEqualTo(2L * ReplayLog.SEGMENT_BYTES);
     }
 
     @Test
