@@ -73,6 +73,7 @@ class RetrievalServiceTest {
     void tearDown() {
         service.close();
         bus.close();
+        http.close();
     }
 
     /** Stores the file like an upload does, indexes it, and lists it in the catalogue when indexed. */
