@@ -9,7 +9,7 @@ import dev.lectern.core.store.RedisEphemeralStore;
 import dev.lectern.http.Router;
 import dev.lectern.signaling.cluster.ClusterBus;
 import dev.lectern.signaling.cluster.LocalClusterBus;
-import dev.lectern.signaling.cluster.RedisClusterBus;
+import dev.lectern.signaling.cluster.internal.RedisClusterBus;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.room.IceServers;
 import io.micrometer.core.instrument.MeterRegistry;

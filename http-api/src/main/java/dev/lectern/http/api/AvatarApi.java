@@ -17,7 +17,7 @@ import dev.lectern.http.netty.AvatarProxyTunnel;
 import dev.lectern.http.Tunnel;
 import dev.lectern.media.AvatarAssignment;
 import dev.lectern.media.AvatarException;
-import dev.lectern.media.AvatarProxy;
+import dev.lectern.media.proxy.internal.AvatarProxy;
 import dev.lectern.media.AvatarService;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -4,7 +4,7 @@ import dev.lectern.core.config.AvatarsConfig;
 import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.Tunnel;
-import dev.lectern.media.AvatarProxy;
+import dev.lectern.media.proxy.internal.AvatarProxy;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.ProxyTarget;
 import io.netty.channel.ChannelHandler;
