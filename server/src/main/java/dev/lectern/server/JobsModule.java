@@ -72,7 +72,8 @@ final class JobsModule implements FeatureModule {
 
     @Override
     public void registerRoutes(Router.Builder routes) {
-        new JobsApi(engine, signed, infra.ephemeral, webhooks, config.jobs().helloRoutes(), infra.clock)
+        new JobsApi(engine, signed, infra.ephemeral, webhooks, config.jobs().helloRoutes(), infra.clock,
+                infra.blocking)
                 .register(routes);
         new LessonsApi(lessons, signed).register(routes);
     }
