@@ -164,4 +164,63 @@ class LiveEventsIntegrationTest {
         assertThat(status("/api/jobs/" + id + "/events", null)).isEqualTo(401);
         assertThat(status("/api/jobs/" + java.util.UUID.randomUUID() + "/events", "alice")).isEqualTo(404);
     }
+
+    @Test
+    void aProjectsStreamSeesASessionCreatedThenItsGenerationAndScenesInOrder() throws Exception {
+        String project = http.post("/api/projects", Map.of("title", "Calculus", "description", "limits"), "alice")
+                .text("id");
+        assertThat(status("/api/projects/" + project + "/events", "bob")).isEqualTo(404);
+        assertThat(status("/api/projects/" + project + "/events", null)).isEqualTo(401);
+
+        HttpResponse<InputStream> resp = open("/api/projects/" + project + "/events", "alice");
+        assertThat(resp.statusCode()).isEqualTo(200);
+        try (Events events = new Events(resp.body())) {
+            assertThat(events.next().path("type").asText()).isEqualTo("subscribed");
+            String session = http.post("/api/projects/" + project + "/sessions",
+                    Map.of("prompt", "derivatives", "sceneCount", 2), "alice").text("id");
+            JsonNode created = events.next();
+            assertThat(created.path("type").asText()).isEqualTo("session.created");
+            assertThat(created.path("projectId").asText()).isEqualTo(project);
+            assertThat(created.path("data").path("id").asText()).isEqualTo(session);
+
+            String jobId = http.post("/jobs/generate", Map.of("projectId", project, "sessionId", session,
+                    "sceneCount", 2, "prompt", "derivatives", "timestamp", System.currentTimeMillis() / 1000),
+                    "alice").text("jobId");
+            List<JsonNode> seen = new ArrayList<>();
+            JsonNode e;
+            while ((e = events.next()) != null) {
+                seen.add(e);
+                if (e.path("type").asText().equals("job") && e.path("data").path("status").asText().equals("SUCCESS")) {
+                    break;
+                }
+            }
+            List<String> sessionStates = seen.stream().filter(x -> x.path("type").asText().equals("session.updated"))
+                    .map(x -> x.path("data").path("status").asText()).toList();
+            assertThat(sessionStates).containsExactly("QUEUED", "GENERATING", "PLANNED");
+            List<JsonNode> scenes = seen.stream().filter(x -> x.path("type").asText().equals("scene.created"))
+                    .toList();
+            assertThat(scenes).hasSize(2);
+            assertThat(scenes.get(0).path("data").path("position").asInt()).isZero();
+            assertThat(scenes.get(1).path("data").path("position").asInt()).isEqualTo(1);
+            assertThat(scenes).allMatch(x -> x.path("data").path("sessionId").asText().equals(session));
+            List<JsonNode> jobs = seen.stream().filter(x -> x.path("type").asText().equals("job")).toList();
+            assertThat(jobs).allMatch(x -> x.path("data").path("id").asText().equals(jobId));
+            assertThat(jobs.get(jobs.size() - 1).path("data").path("result").path("scenes")).hasSize(2);
+            // the scenes come between the session's GENERATING and PLANNED
+            int generating = indexOf(seen, "session.updated", "GENERATING");
+            int planned = indexOf(seen, "session.updated", "PLANNED");
+            assertThat(seen.indexOf(scenes.get(0))).isBetween(generating, planned);
+            assertThat(seen.indexOf(scenes.get(1))).isBetween(generating, planned);
+        }
+    }
+
+    private static int indexOf(List<JsonNode> events, String type, String status) {
+        for (int i = 0; i < events.size(); i++) {
+            JsonNode e = events.get(i);
+            if (e.path("type").asText().equals(type) && e.path("data").path("status").asText().equals(status)) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }
