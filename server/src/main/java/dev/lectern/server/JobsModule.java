@@ -70,6 +70,11 @@ final class JobsModule implements FeatureModule {
         engine.start();
     }
 
+    /** The Socket.IO {@code subscribe}/{@code unsubscribe} events for a project's live changes. */
+    ProjectSubscriptions projectSubscriptions() {
+        return new ProjectSubscriptions(lessons, projectEvents, infra.blocking);
+    }
+
     JobEngine engine() {
         return engine;
     }

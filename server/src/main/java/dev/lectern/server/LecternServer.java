@@ -94,6 +94,9 @@ public final class LecternServer implements AutoCloseable {
             this.signaling = new SignalingModule(config, conformance, accounts.verifier(), tutoring, infra,
                     workerGroup, meters, closeables);
             this.jobs = new JobsModule(config, secrets, infra, meters, closeables);
+            if (signaling.signaling().service() != null) {
+                signaling.signaling().service().addEvents(jobs.projectSubscriptions());
+            }
             Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs), infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
         } catch (RuntimeException e) {
