@@ -3,9 +3,6 @@ package dev.lectern.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.core.auth.InvalidTokenException;
-import dev.lectern.core.auth.Principal;
-import dev.lectern.core.auth.Role;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.json.Json;
 import dev.lectern.jobs.KindOptions;
@@ -22,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,11 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** The live streams of jobs over real sockets, on the production wiring: {@code GET /api/jobs/{id}/events}. */
 class LiveEventsIntegrationTest {
-    private static final TokenVerifier TOKENS = token -> switch (token) {
-        case "alice" -> CompletableFuture.completedFuture(new Principal("alice", Role.STUDENT, "t1"));
-        case "bob" -> CompletableFuture.completedFuture(new Principal("bob", Role.STUDENT, "t2"));
-        default -> CompletableFuture.failedFuture(new InvalidTokenException("bad token"));
-    };
+    private static final TokenVerifier TOKENS = TestTokens.ALICE_AND_BOB;
 
     private LecternServer server;
     private HttpJson http;

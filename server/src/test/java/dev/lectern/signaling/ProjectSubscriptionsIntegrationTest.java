@@ -3,15 +3,12 @@ package dev.lectern.signaling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.core.auth.InvalidTokenException;
-import dev.lectern.core.auth.Principal;
-import dev.lectern.core.auth.Role;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.server.HttpJson;
 import dev.lectern.server.LecternServer;
+import dev.lectern.server.TestTokens;
 import dev.lectern.testing.TestConfigs;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,11 +20,7 @@ import org.junit.jupiter.api.Test;
  * stops them.
  */
 class ProjectSubscriptionsIntegrationTest {
-    private static final TokenVerifier TOKENS = token -> switch (token) {
-        case "alice" -> CompletableFuture.completedFuture(new Principal("alice", Role.STUDENT, "t1"));
-        case "bob" -> CompletableFuture.completedFuture(new Principal("bob", Role.STUDENT, "t2"));
-        default -> CompletableFuture.failedFuture(new InvalidTokenException("bad token"));
-    };
+    private static final TokenVerifier TOKENS = TestTokens.ALICE_AND_BOB;
 
     private LecternServer server;
     private HttpJson http;
