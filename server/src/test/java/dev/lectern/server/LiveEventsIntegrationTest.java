@@ -60,7 +60,7 @@ class LiveEventsIntegrationTest {
     }
 
     /** Reads an event stream the way EventSource does: data lines, a blank line ends an event. */
-    private static final class Events implements AutoCloseable {
+    static final class Events implements AutoCloseable {
         private final BufferedReader reader;
 
         Events(InputStream in) {
