@@ -16,6 +16,7 @@ import dev.lectern.http.api.DocsApi;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
+import dev.lectern.jobs.JobEngine;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -64,6 +65,7 @@ public final class LecternServer implements AutoCloseable {
     private final InfrastructureModule infra;
     private final AccountsModule accounts;
     private final SignalingModule signaling;
+    private final JobsModule jobs;
     private volatile boolean closed;
 
     private LecternServer(ServerConfig config, Secrets secrets, boolean conformance, TokenVerifier tokensOverride) {
@@ -91,7 +93,10 @@ public final class LecternServer implements AutoCloseable {
                     this::signalingPort, this::onlineUsers);
             this.signaling = new SignalingModule(config, conformance, accounts.verifier(), tutoring, infra,
                     workerGroup, meters, closeables);
-            JobsModule jobs = new JobsModule(config, secrets, infra, meters, closeables);
+            this.jobs = new JobsModule(config, secrets, infra, meters, closeables);
+            if (signaling.signaling().service() != null) {
+                signaling.signaling().service().addEvents(jobs.projectSubscriptions());
+            }
             Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs), infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
         } catch (RuntimeException e) {
@@ -228,6 +233,11 @@ public final class LecternServer implements AutoCloseable {
     /** The one token check every entry point (REST, SSE, Socket.IO, /ws, the avatar proxy) uses. */
     public TokenVerifier tokenVerifier() {
         return accounts.verifier();
+    }
+
+    /** The job engine, for tests that register kinds of their own. */
+    JobEngine jobEngine() {
+        return jobs.engine();
     }
 
     /** Ephemeral state shared by the components (in-process or Redis). */
