@@ -5,6 +5,7 @@ import dev.lectern.ai.llm.ChatStreamListener;
 import dev.lectern.ai.llm.LlmException;
 import dev.lectern.ai.llm.Usage;
 import dev.lectern.ai.retrieval.Passage;
+import dev.lectern.ai.tts.InOrder;
 import dev.lectern.ai.tts.QuietFlush;
 import dev.lectern.ai.tts.SentenceChunker;
 import dev.lectern.ai.tts.SpeechService;
@@ -35,6 +36,7 @@ public final class Turn implements ChatStreamListener {
     private final Executor blocking;
     private final SpeechService speech;
     private final List<CompletableFuture<Void>> speaking = new ArrayList<>();
+    private final InOrder<SpeechService.Outcome> audioInOrder = new InOrder<>();
     private volatile boolean speechOverBudget;
     private CompletableFuture<?> lastReservation = CompletableFuture.completedFuture(null);
     private final StringBuilder answer = new StringBuilder();
@@ -189,7 +191,8 @@ public final class Turn implements ChatStreamListener {
         }
         SpeechService.Speech s = speech.speak(info.userId(), sentence, lastReservation);
         lastReservation = s.reserved();
-        speaking.add(s.outcome().thenAccept(o -> {
+        // synthesis runs concurrently; audio events go out in sentence order
+        speaking.add(audioInOrder.add(s.outcome(), o -> {
             speechOverBudget |= o.overBudget();
             o.url().ifPresent(url -> listener.onAudio(index, url));
         }));
