@@ -21,7 +21,6 @@ import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.core.store.EphemeralStore;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -31,18 +30,17 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.asynchttpclient.AsyncHttpClient;
-import org.asynchttpclient.Dsl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the AI tutor from its config: one HTTP client and timer thread shared by every model provider, the model
- * catalogue (the offline provider when none is configured), usage budgets and the conversation service.
+ * Builds the AI tutor from its config: the streaming client and timer thread shared by every model provider, the
+ * model catalogue (the offline provider when none is configured), usage budgets, text-to-speech and speech-to-text
+ * (on the process's shared HTTP client, which the caller owns) and the conversation service.
  */
 public final class AiPipeline implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(AiPipeline.class);
 
-    private final AsyncHttpClient http;
     private final StreamingHttpClient streaming;
     private final ScheduledExecutorService timers;
     private final ModelCatalog models;
@@ -58,7 +56,7 @@ public final class AiPipeline implements AutoCloseable {
 
     public AiPipeline(AiConfig config, Secrets secrets, EphemeralStore ephemeral, ChatStore chats,
                       PersonaLookup personas, SentenceSink sink, Executor blocking, ObjectStore objects,
-                      Duration objectUrlTtl, Path dataDir, DocumentCatalog documents) {
+                      Duration objectUrlTtl, Path dataDir, DocumentCatalog documents, AsyncHttpClient http) {
         this.objects = objects;
         this.blocking = blocking;
         this.ttsConfigured = config.tts().provider();
@@ -68,16 +66,6 @@ public final class AiPipeline implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.http = Dsl.asyncHttpClient(Dsl.config()
-                .setThreadPoolName("lectern-http")
-                .setIoThreadsCount(Math.max(2, Runtime.getRuntime().availableProcessors() / 2))
-                .setConnectTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
-                // -1 = off: streams are bounded by our own first-token and idle timeouts, which know about backpressure
-                .setRequestTimeout(Duration.ofMillis(-1))
-                .setReadTimeout(Duration.ofMillis(-1))
-                .setMaxRequestRetry(0)
-                .setFollowRedirect(false)
-                .setKeepAlive(false));
         // model answers are read on the event loop of the client they stream to (or one of these threads)
         this.streaming = new StreamingHttpClient((int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMillis()),
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
@@ -98,7 +86,7 @@ public final class AiPipeline implements AutoCloseable {
         this.tts = tts(config.tts(), secrets, http, blocking);
         this.speech = new SpeechService(tts, objects, usage, blocking, objectUrlTtl, config.tts().maxChars());
         this.retrieval = documents == null ? null
-                : retrieval(config, secrets, dataDir, objects, documents, ephemeral, blocking);
+                : retrieval(config, secrets, dataDir, objects, documents, ephemeral, blocking, http);
         this.conversations = new ConversationService(config, chats, personas, models, usage, sink, blocking, speech,
                 retrieval);
         if (config.providers().isEmpty()) {
@@ -110,7 +98,8 @@ public final class AiPipeline implements AutoCloseable {
 
     /** The user-documents index under {@code ai.retrieval.indexDir} (default {@code <dataDir>/index}). */
     private static RetrievalService retrieval(AiConfig config, Secrets secrets, Path dataDir, ObjectStore objects,
-                                              DocumentCatalog documents, EphemeralStore bus, Executor blocking) {
+                                              DocumentCatalog documents, EphemeralStore bus, Executor blocking,
+                                              AsyncHttpClient http) {
         AiConfig.Retrieval r = config.retrieval();
         AiConfig.Transcription t = config.transcription();
         Optional<Secret> key = t.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(t.apiKeyEnv());
@@ -119,8 +108,8 @@ public final class AiPipeline implements AutoCloseable {
                     t.apiKeyEnv());
         }
         Path indexDir = r.indexDir().isEmpty() ? dataDir.resolve("index") : Path.of(r.indexDir());
-        return new RetrievalService(r, indexDir, dataDir.resolve("tmp"), new Transcriber(t, key), objects, documents,
-                bus, blocking);
+        return new RetrievalService(r, indexDir, dataDir.resolve("tmp"), new Transcriber(t, key, http), objects,
+                documents, bus, blocking);
     }
 
     /** The configured text-to-speech provider, or null for text only. */
@@ -209,10 +198,5 @@ public final class AiPipeline implements AutoCloseable {
         }
         timers.shutdownNow();
         streaming.close();
-        try {
-            http.close();
-        } catch (IOException e) {
-            logger.warn("closing the model HTTP client failed", e);
-        }
     }
 }

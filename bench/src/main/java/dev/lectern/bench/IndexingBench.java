@@ -86,7 +86,8 @@ public final class IndexingBench {
         }
         LocalObjectStore objects = new LocalObjectStore(dir.resolve("objects"), new UrlSigner(new byte[32]), "/o/",
                 Clock.systemUTC());
-        Transcriber transcriber = new Transcriber(new AiConfig.Transcription("", "", "", 1000), Optional.empty());
+        Transcriber transcriber = new Transcriber(new AiConfig.Transcription("", "", "", 1000), Optional.empty(),
+                null); // transcription off: no HTTP client
         try (SqlDatabase db = new SqlDatabase(config.storage(), null);
              InMemoryEphemeralStore bus = new InMemoryEphemeralStore()) {
             UserFileRepository catalogue = new UserFileRepository(db, Clock.systemUTC());

@@ -1,5 +1,7 @@
 package dev.lectern.http;
 
+import dev.lectern.core.http.internal.RawHttpResponse;
+
 import dev.lectern.core.netty.HttpMessages;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;

@@ -3,8 +3,8 @@ package dev.lectern.http;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lectern.core.netty.RawHttpContent;
-import dev.lectern.core.netty.RawHttpResponse;
+import dev.lectern.core.http.internal.RawHttpContent;
+import dev.lectern.core.http.internal.RawHttpResponse;
 import dev.lectern.http.internal.ServerHttpCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,7 +1,7 @@
 package dev.lectern.media;
 
-import dev.lectern.media.netty.BackendPool;
-import dev.lectern.media.netty.ProxyFrontendHandler;
+import dev.lectern.media.proxy.internal.BackendPool;
+import dev.lectern.media.proxy.internal.ProxyFrontendHandler;
 import io.netty.channel.ChannelHandler;
 
 /**

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import org.asynchttpclient.AsyncHttpClient;
 
 /**
  * Avatar instances for users: started here ({@link LocalAvatarManager}) or by an avatar manager that already runs
@@ -51,9 +52,13 @@ public interface AvatarService extends AutoCloseable, HealthCheck {
         return "avatars";
     }
 
-    /** The service the config asks for: {@code local} processes or an {@code external} manager. */
-    static AvatarService create(AvatarsConfig config, Path dataDir, EphemeralStore store, Executor blocking) {
-        return config.mode().equals("external") ? new ExternalAvatarManager(config, store, blocking)
+    /**
+     * The service the config asks for: {@code local} processes or an {@code external} manager (which calls it with
+     * {@code http}, the process's shared HTTP client).
+     */
+    static AvatarService create(AvatarsConfig config, Path dataDir, EphemeralStore store, Executor blocking,
+            AsyncHttpClient http) {
+        return config.mode().equals("external") ? new ExternalAvatarManager(config, store, blocking, http)
                 : new LocalAvatarManager(config, dataDir, store);
     }
 

@@ -5,7 +5,6 @@ import dev.lectern.core.config.AvatarsConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.media.livetalking.LiveTalkingClient;
-import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -18,7 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.asynchttpclient.AsyncHttpClient;
-import org.asynchttpclient.Dsl;
 import org.asynchttpclient.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,30 +36,23 @@ public final class ExternalAvatarManager implements AvatarService {
     private final EphemeralStore store;
     private final Executor storeExecutor;
     private final String baseUrl;
+    /** The process's shared HTTP client (not closed here). */
     private final AsyncHttpClient http;
-    /**
-     * The client's event loop, ours rather than its own: its own is shut down in the background after a 2 s quiet
-     * period, so a closed manager would leave a thread and its last buffers alive for seconds (and a test's leak check
-     * would see them). Ours is shut down and awaited in {@link #close()}.
-     */
-    private final EventLoopGroup httpLoop;
     private final Map<String, ProxyTarget.Ready> byUser = new ConcurrentHashMap<>();
     private final List<Consumer<AvatarEvent>> listeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param storeExecutor where ephemeral-store writes run (they may block on Redis)
+     * @param http the process's shared HTTP client
      */
-    public ExternalAvatarManager(AvatarsConfig config, EphemeralStore store, Executor storeExecutor) {
+    public ExternalAvatarManager(AvatarsConfig config, EphemeralStore store, Executor storeExecutor,
+            AsyncHttpClient http) {
         this.config = config;
         this.store = store;
         this.storeExecutor = storeExecutor;
         this.baseUrl = config.externalUrl().endsWith("/")
                 ? config.externalUrl().substring(0, config.externalUrl().length() - 1) : config.externalUrl();
-        this.httpLoop = AsyncHttpClients.newEventLoop("lectern-avatar-external");
-        this.http = Dsl.asyncHttpClient(Dsl.config()
-                .setConnectTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
-                .setRequestTimeout(Duration.ofMillis(config.readyTimeoutMillis()))
-                .setEventLoopGroup(httpLoop));
+        this.http = http;
     }
 
     @Override
@@ -136,7 +127,8 @@ public final class ExternalAvatarManager implements AvatarService {
         CompletableFuture<Response> f;
         try {
             f = http.preparePost(baseUrl + path).setHeader("Content-Type", "application/json")
-                    .setBody(Json.writeBytes(body)).execute().toCompletableFuture();
+                    .setBody(Json.writeBytes(body)).setRequestTimeout(Duration.ofMillis(config.readyTimeoutMillis()))
+                    .execute().toCompletableFuture();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(upstream("the avatar manager is not reachable"));
         }
@@ -204,9 +196,8 @@ public final class ExternalAvatarManager implements AvatarService {
         }
     }
 
-    /** Closes the HTTP client and waits for its thread to end; the external manager keeps its instances. */
+    /** Nothing to release here (the HTTP client is the process's); the external manager keeps its instances. */
     @Override
     public void close() {
-        AsyncHttpClients.close(http, httpLoop);
     }
 }

@@ -32,6 +32,7 @@ class ExternalAvatarManagerIntegrationTest {
     private final InMemoryEphemeralStore store = new InMemoryEphemeralStore();
     private final ExecutorService storeThread = Executors.newSingleThreadExecutor();
     private ExternalAvatarManager manager;
+    private dev.lectern.core.netty.SharedHttpClient http;
     private AvatarsConfig config;
 
     @BeforeEach
@@ -54,12 +55,15 @@ class ExternalAvatarManagerIntegrationTest {
         upstream.start();
         String url = "http://127.0.0.1:" + upstream.getAddress().getPort() + "/avatars/";
         config = FakeAvatars.avatars(a -> a.put("mode", "external").put("externalUrl", url));
-        manager = (ExternalAvatarManager) AvatarService.create(config, java.nio.file.Path.of("."), store, storeThread);
+        http = dev.lectern.core.netty.SharedHttpClient.create("test-avatar-external", 1, Duration.ofSeconds(2));
+        manager = (ExternalAvatarManager) AvatarService.create(config, java.nio.file.Path.of("."), store, storeThread,
+                http.client());
     }
 
     @AfterEach
     void stop() throws Exception {
         manager.close();
+        http.close();
         upstream.stop(0);
         storeThread.shutdown();
         storeThread.awaitTermination(5, TimeUnit.SECONDS);

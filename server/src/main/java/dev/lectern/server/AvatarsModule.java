@@ -11,15 +11,11 @@ import dev.lectern.http.Router;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.ChatHistoryApi;
 import dev.lectern.http.multipart.MultipartLimits;
-import dev.lectern.media.AsyncHttpClients;
 import dev.lectern.media.AvatarProxy;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.livetalking.LiveTalkingClient;
-import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.List;
-import org.asynchttpclient.AsyncHttpClient;
-import org.asynchttpclient.Dsl;
 
 /**
  * The avatars feature's wiring: the avatar instances (processes, ports, sharing, health), the connection pool of the
@@ -40,14 +36,10 @@ final class AvatarsModule implements FeatureModule {
         this.uploads = config.uploads();
         this.infra = infra;
         this.avatars = closeables.add(AvatarService.create(this.config, infra.dataDir, infra.ephemeral,
-                infra.blocking));
+                infra.blocking, infra.outbound.client()));
         this.backends = closeables.add(new AvatarProxy(this.config.maxIdleBackendConnections(),
                 this.config.connectTimeoutMillis()));
-        EventLoopGroup liveTalkingLoop = AsyncHttpClients.newEventLoop("lectern-livetalking");
-        AsyncHttpClient liveTalkingHttp = Dsl.asyncHttpClient(Dsl.config().setEventLoopGroup(liveTalkingLoop)
-                .setConnectTimeout(Duration.ofMillis(this.config.connectTimeoutMillis())));
-        closeables.add(() -> AsyncHttpClients.close(liveTalkingHttp, liveTalkingLoop)); // awaited, not left running
-        LiveTalkingClient liveTalking = new LiveTalkingClient(liveTalkingHttp,
+        LiveTalkingClient liveTalking = new LiveTalkingClient(infra.outbound.client(),
                 Duration.ofMillis(this.config.offerTimeoutMillis()),
                 Duration.ofMillis(this.config.requestTimeoutMillis()));
         this.catalogue = new AvatarCatalogue(this.config, new AddedAvatarRepository(infra.sql, infra.clock),

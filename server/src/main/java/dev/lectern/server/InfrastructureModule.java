@@ -6,6 +6,7 @@ import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.config.StorageConfig;
 import dev.lectern.core.health.HealthCheck;
+import dev.lectern.core.netty.SharedHttpClient;
 import dev.lectern.core.objects.LocalObjectStore;
 import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.core.objects.S3ObjectStore;
@@ -22,6 +23,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The kernel's wiring: builds, once, what every feature shares and is handed from here — the blocking executor, the
  * ephemeral store (in-process or Redis), the SQL database (SQLite or PostgreSQL) and the object store (a local
- * directory, or S3 when {@code storage.objects.s3.bucket} is set). Its routes serve the local store's signed URLs;
+ * directory, or S3 when {@code storage.objects.s3.bucket} is set) and the process's one general HTTP client (TTS,
+ * speech-to-text, avatar processes, the external avatar manager). Its routes serve the local store's signed URLs;
  * its health checks are the two stores'.
  */
 final class InfrastructureModule implements FeatureModule {
@@ -46,6 +49,8 @@ final class InfrastructureModule implements FeatureModule {
     private final LocalObjectStore localObjects;
     /** Where objects live: {@link #localObjects}, or S3. */
     final ObjectStore objects;
+    /** The general HTTP client; closed after every feature that uses it (they are built, and closed, later). */
+    final SharedHttpClient outbound;
 
     InfrastructureModule(ServerConfig config, Secrets secrets, Closeables closeables) {
         HttpConfig http = config.http();
@@ -66,6 +71,9 @@ final class InfrastructureModule implements FeatureModule {
         this.localObjects = new LocalObjectStore(dataDir.resolve("objects"),
                 new UrlSigner(objectSigningKey(secrets, storage.objects().signingKeyEnv())), ObjectsApi.PREFIX, clock);
         this.objects = closeables.add(objectStore(storage.objects().s3(), secrets, localObjects));
+        this.outbound = closeables.add(SharedHttpClient.create("lectern-http",
+                Math.max(2, Runtime.getRuntime().availableProcessors() / 2), Duration.ofMillis(
+                        Math.max(config.ai().connectTimeoutMillis(), config.avatars().connectTimeoutMillis()))));
     }
 
     @Override

@@ -14,12 +14,8 @@ import dev.lectern.jobs.webhook.OutboundWebhooks;
 import dev.lectern.jobs.webhook.SignedRequestVerifier;
 import dev.lectern.lessons.LessonService;
 import dev.lectern.lessons.web.LessonsApi;
-import dev.lectern.media.AsyncHttpClients;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
-import org.asynchttpclient.AsyncHttpClient;
-import org.asynchttpclient.Dsl;
 
 /**
  * The jobs feature's wiring: the job engine on the shared SQL store (its wake-ups over the ephemeral store's pub/sub
@@ -52,11 +48,7 @@ final class JobsModule implements FeatureModule {
             String outbound = secrets.get(hooks.outboundSecretEnv()).map(Secret::reveal).orElseThrow(() ->
                     new ConfigException("jobs.webhooks.endpoints is set but " + hooks.outboundSecretEnv()
                             + " (the whsec_ secret that signs them) is not"));
-            EventLoopGroup loop = AsyncHttpClients.newEventLoop("lectern-webhooks");
-            AsyncHttpClient http = Dsl.asyncHttpClient(Dsl.config().setEventLoopGroup(loop)
-                    .setFollowRedirect(false));
-            closeables.add(() -> AsyncHttpClients.close(http, loop));
-            this.webhooks = new OutboundWebhooks(infra.sql, engine, hooks.endpoints(), outbound, http,
+            this.webhooks = new OutboundWebhooks(infra.sql, engine, hooks.endpoints(), outbound, infra.outbound.client(),
                     Duration.ofMillis(hooks.timeoutMillis()), hooks.maxAttempts(),
                     KindOptions.DEFAULTS.withBackoff(5_000, 10 * 3_600_000L));
         }

@@ -77,7 +77,7 @@ final class TutoringModule implements FeatureModule {
         this.ai = closeables.add(new AiPipeline(config.ai(), secrets, infra.ephemeral, new SqlChatStore(chats),
                 new CompanionPersonas(companions, config.ai().persona()), avatars.voice(), infra.blocking,
                 infra.objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()), infra.dataDir,
-                userFiles));
+                userFiles, infra.outbound.client()));
         ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
         UploadService.sweepSpool(infra.uploadSpool);
         this.tutor = new RoomTutor(transcripts, rooms, ai.conversations(), infra.ephemeral, infra.blocking,

@@ -88,6 +88,17 @@ class MainProcessIntegrationTest {
     }
 
     @Test
+    void plainLogLinesWhenAskedFor() throws Exception {
+        Process p = launch(Map.of("LECTERN_LOG_FORMAT", "plain", "LECTERN_HTTP__PROT", "1"));
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isNotZero();
+        // time, level, logger, message: no JSON
+        assertThat(log().lines().filter(l -> l.contains("prot")))
+                .anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ERROR +\\S+ .*"))
+                .noneMatch(l -> l.startsWith("{"));
+    }
+
+    @Test
     void busyPortExitsNonZeroWithOneErrorLine() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
             Process p = launch(Map.of("LECTERN_HTTP__PORT", Integer.toString(busy.getLocalPort()),

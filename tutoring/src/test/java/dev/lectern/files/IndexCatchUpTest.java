@@ -77,7 +77,7 @@ class IndexCatchUpTest {
     private RetrievalService node(String name) {
         RetrievalService node = new RetrievalService(TestConfigs.defaults().ai().retrieval(), dir.resolve(name),
                 dir.resolve("tmp-" + name), new Transcriber(new AiConfig.Transcription("", "", "", 1000),
-                Optional.empty()), objects, files, bus, Runnable::run);
+                Optional.empty(), null), objects, files, bus, Runnable::run); // transcription off: no HTTP client
         open.add(node);
         return node;
     }

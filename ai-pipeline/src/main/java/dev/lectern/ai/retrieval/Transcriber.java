@@ -5,31 +5,34 @@ import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.json.Json;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.asynchttpclient.AsyncHttpClient;
+import org.asynchttpclient.BoundRequestBuilder;
+import org.asynchttpclient.Response;
+import org.asynchttpclient.request.body.multipart.FilePart;
+import org.asynchttpclient.request.body.multipart.StringPart;
 
 /**
- * Speech-to-text through any OpenAI-compatible {@code POST {baseUrl}/audio/transcriptions} (multipart: {@code file},
- * {@code model}, {@code response_format=json}; answer {@code {"text":…}}). The audio streams from its file. Blocking:
- * call from the blocking executor.
+ * Speech-to-text through any OpenAI-compatible {@code POST {baseUrl}/audio/transcriptions} (multipart: {@code model},
+ * {@code response_format=json}, {@code file}; answer {@code {"text":…}}), on the process's shared HTTP client. The audio
+ * streams from its file. Blocking: call from the blocking executor.
  */
 public final class Transcriber {
     private final AiConfig.Transcription config;
     private final Optional<Secret> key;
-    private final HttpClient http;
+    private final AsyncHttpClient http;
 
-    public Transcriber(AiConfig.Transcription config, Optional<Secret> key) {
+    public Transcriber(AiConfig.Transcription config, Optional<Secret> key, AsyncHttpClient http) {
         this.config = config;
         this.key = key;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this.http = http;
     }
 
     public boolean enabled() {
@@ -37,39 +40,32 @@ public final class Transcriber {
     }
 
     public String transcribe(Path audio, String filename, String contentType) throws ExtractionException {
-        String boundary = "lectern-" + UUID.randomUUID();
-        String safeName = filename.replaceAll("[\"\\\\\\r\\n]", "_");
-        String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n" + config.model()
-                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"response_format\"\r\n\r\njson\r\n"
-                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + safeName
-                + "\"\r\nContent-Type: " + contentType + "\r\n\r\n";
-        String tail = "\r\n--" + boundary + "--\r\n";
-        HttpRequest.Builder b;
-        try {
-            b = HttpRequest.newBuilder(URI.create(config.baseUrl().replaceAll("/+$", "") + "/audio/transcriptions"))
-                    .timeout(Duration.ofMillis(config.timeoutMillis()))
-                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .POST(HttpRequest.BodyPublishers.concat(
-                            HttpRequest.BodyPublishers.ofString(head, StandardCharsets.UTF_8),
-                            HttpRequest.BodyPublishers.ofFile(audio),
-                            HttpRequest.BodyPublishers.ofString(tail, StandardCharsets.UTF_8)));
-        } catch (IOException e) {
+        if (!Files.isReadable(audio)) {
             throw new ExtractionException("the audio file is unreadable");
         }
-        key.ifPresent(k -> b.header("Authorization", "Bearer " + k.reveal()));
+        String safeName = filename.replaceAll("[\"\\\\\\r\\n]", "_");
+        BoundRequestBuilder b = http.preparePost(config.baseUrl().replaceAll("/+$", "") + "/audio/transcriptions")
+                .setRequestTimeout(Duration.ofMillis(config.timeoutMillis()))
+                .addBodyPart(new StringPart("model", config.model(), "text/plain", StandardCharsets.UTF_8))
+                .addBodyPart(new StringPart("response_format", "json", "text/plain", StandardCharsets.UTF_8))
+                .addBodyPart(new FilePart("file", audio.toFile(), contentType, null, safeName));
+        key.ifPresent(k -> b.setHeader("Authorization", "Bearer " + k.reveal()));
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new ExtractionException("the transcription service answered HTTP " + r.statusCode());
+            Response r = b.execute().get();
+            if (r.getStatusCode() != 200) {
+                throw new ExtractionException("the transcription service answered HTTP " + r.getStatusCode());
             }
-            JsonNode n = Json.MAPPER.readTree(r.body());
+            JsonNode n = Json.MAPPER.readTree(r.getResponseBodyAsBytes());
             JsonNode text = n == null ? null : n.get("text");
             if (text == null || !text.isTextual()) {
                 throw new ExtractionException("the transcription service sent no text");
             }
             return text.textValue();
-        } catch (java.net.http.HttpTimeoutException e) {
-            throw new ExtractionException("the transcription took longer than " + config.timeoutMillis() + " ms");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException) {
+                throw new ExtractionException("the transcription took longer than " + config.timeoutMillis() + " ms");
+            }
+            throw new ExtractionException("the transcription service is unreachable or answered garbage");
         } catch (IOException e) {
             throw new ExtractionException("the transcription service is unreachable or answered garbage");
         } catch (InterruptedException e) {

@@ -25,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import dev.lectern.core.netty.SharedHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,7 @@ class ConversationServiceTest {
     private final List<String> sentences = new CopyOnWriteArrayList<>();
     private FakeModelServer upstream;
     private AiPipeline ai;
+    private final SharedHttpClient http = SharedHttpClient.create("test-http", 1, Duration.ofSeconds(5));
 
     @BeforeEach
     void setUp() throws Exception {
@@ -54,6 +56,7 @@ class ConversationServiceTest {
         if (ai != null) {
             ai.close();
         }
+        http.close();
         upstream.close();
         blocking.shutdownNow();
         ephemeral.close();
@@ -62,7 +65,7 @@ class ConversationServiceTest {
     private ConversationService service(AiConfig config) {
         ai = new AiPipeline(config, new Secrets(Map.of()), ephemeral, store, PersonaLookup.defaultOnly("Be a tutor."),
                 (turn, index, sentence) -> sentences.add(index + ":" + sentence), blocking, objects,
-                Duration.ofMinutes(5), dir, null);
+                Duration.ofMinutes(5), dir, null, http.client());
         return ai.conversations();
     }
 

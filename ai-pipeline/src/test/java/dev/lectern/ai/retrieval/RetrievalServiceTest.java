@@ -39,6 +39,8 @@ class RetrievalServiceTest {
     private final InMemoryEphemeralStore bus = new InMemoryEphemeralStore();
     private LocalObjectStore objects;
     private RetrievalService service;
+    private final dev.lectern.core.netty.SharedHttpClient http =
+            dev.lectern.core.netty.SharedHttpClient.create("test-http", 1, java.time.Duration.ofSeconds(5));
 
     @BeforeEach
     void setUp() {
@@ -48,7 +50,8 @@ class RetrievalServiceTest {
 
     private RetrievalService service(AiConfig.Transcription t) {
         return new RetrievalService(config, dir.resolve("index"), dir.resolve("tmp"),
-                new Transcriber(t, Optional.of(new Secret("TEST", "sk-transcribe"))), objects, new DocumentCatalog() {
+                new Transcriber(t, Optional.of(new Secret("TEST", "sk-transcribe")), http.client()), objects,
+                new DocumentCatalog() {
                     @Override
                     public String scope() {
                         return "test";
@@ -70,6 +73,7 @@ class RetrievalServiceTest {
     void tearDown() {
         service.close();
         bus.close();
+        http.close();
     }
 
     /** Stores the file like an upload does, indexes it, and lists it in the catalogue when indexed. */

@@ -1,5 +1,8 @@
 package dev.lectern.core.netty;
 
+import dev.lectern.core.http.internal.RawHttpContent;
+import dev.lectern.core.http.internal.RawHttpResponse;
+
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;

@@ -52,8 +52,9 @@ public interface EphemeralStore extends AutoCloseable {
     void publish(String channel, String message);
 
     /**
-     * Subscribes to a channel. The listener runs on a store thread, never an event loop: hand work on with
-     * {@code eventLoop.execute}. Close the subscription to stop.
+     * Subscribes to a channel. The listener runs on a store thread (with Redis, the one that reads the pub/sub
+     * connection), never a server event loop; it must not block: hand work on with {@code eventLoop.execute} or an
+     * executor. Close the subscription to stop.
      */
     Subscription subscribe(String channel, Consumer<String> listener);
 

@@ -1,18 +1,17 @@
 package dev.lectern.core.store;
 
 import dev.lectern.core.config.StorageConfig;
+import dev.lectern.core.store.redis.internal.RedisPubSub;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -25,7 +24,7 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPool;
-import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -35,8 +34,12 @@ import redis.clients.jedis.params.SetParams;
 /**
  * Ephemeral state in Redis, shared by every node: pooled Jedis connections with short connect and socket timeouts, so
  * that a dead or hung Redis fails a call with {@link StoreUnavailableException} within about one timeout instead of
- * hanging it. Every key and channel gets the configured prefix. Pub/sub runs on one dedicated connection and thread,
- * which reconnects and resubscribes every channel with a listener when Redis comes back.
+ * hanging it. Every key and channel gets the configured prefix. Pub/sub runs on {@link RedisPubSub}, its two
+ * connections on one thread of the store's own, which reconnects and resubscribes every channel with a listener when
+ * Redis comes back and pings a quiet connection to find one that died without a reset.
+ *
+ * <p>Besides the {@link EphemeralStore} operations, named ones for components built on Redis (the cluster bus):
+ * scripts ({@link #eval}), sets, and batches of commands in one round trip ({@link #batch}).
  */
 public final class RedisEphemeralStore implements EphemeralStore {
     private static final Logger logger = LoggerFactory.getLogger(RedisEphemeralStore.class);
@@ -46,7 +49,9 @@ public final class RedisEphemeralStore implements EphemeralStore {
             + "local v = redis.call('INCRBY', KEYS[1], ARGV[1])\n"
             + "if existed == 0 and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n"
             + "return v";
-    private static final long MAX_BACKOFF_MILLIS = 2000;
+    private static final RedisScript INCREMENT_SCRIPT = new RedisScript(INCREMENT);
+    /** Publishes waiting for Redis's answer on the pub/sub connection, beyond which a publish is refused. */
+    private static final int PUBLISH_QUEUE_LIMIT = 10_000;
 
     private final String prefix;
     private final HostAndPort address;
@@ -54,17 +59,12 @@ public final class RedisEphemeralStore implements EphemeralStore {
     private final JedisPool pool;
     private final RedisEndpoint endpoint;
     private final long confirmTimeoutMillis;
-    /** SHA-1 of {@link #INCREMENT} once loaded, so that each increment sends 40 bytes instead of the script. */
-    private volatile String incrementSha;
 
     // pub/sub
-    private final Map<String, List<Consumer<String>>> listeners = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<Void>> confirmations = new ConcurrentHashMap<>();
-    private final Object subscriberLock = new Object();
-    private final Thread subscriberThread;
-    private final ScheduledExecutorService pinger;
-    private final int pubSubReadTimeoutMillis;
-    private volatile Subscriber subscriber;
+    private final RedisPubSub pubSub;
+    /** Listeners per full channel name (guarded by {@link #subscriptionLock}). */
+    private final Map<String, List<Consumer<String>>> listeners = new HashMap<>();
+    private final Object subscriptionLock = new Object();
     private volatile boolean closed;
 
     public RedisEphemeralStore(StorageConfig.Redis config, String password) {
@@ -96,22 +96,14 @@ public final class RedisEphemeralStore implements EphemeralStore {
         poolConfig.setJmxEnabled(false);
         this.pool = new JedisPool(poolConfig, address, clientConfig);
         this.confirmTimeoutMillis = (long) config.connectTimeoutMillis() + config.socketTimeoutMillis();
-        // A silently dead subscription connection (a partition without a reset) would never be noticed: the
-        // subscriber pings, and a read that sees nothing, not even the pong, for three intervals reconnects.
+        // A silently dead pub/sub connection (a partition without a reset) would never be noticed: a connection
+        // quiet for a ping interval is pinged, and one that answers nothing for three intervals is replaced.
         int pingIntervalMillis = Math.max(1000, config.socketTimeoutMillis());
-        this.pubSubReadTimeoutMillis = 3 * pingIntervalMillis;
         this.endpoint = new RedisEndpoint(address.getHost(), address.getPort(), "rediss".equals(uri.getScheme()),
                 password == null ? "" : password, config.connectTimeoutMillis(), pingIntervalMillis);
-        this.pinger = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "lectern-redis-pubsub-ping");
-            t.setDaemon(true);
-            return t;
-        });
-        pinger.scheduleWithFixedDelay(this::pingSubscription, pingIntervalMillis, pingIntervalMillis,
-                TimeUnit.MILLISECONDS);
-        this.subscriberThread = new Thread(this::subscribeLoop, "lectern-redis-pubsub");
-        subscriberThread.setDaemon(true);
-        subscriberThread.start();
+        this.pubSub = RedisPubSub.onOwnThread("lectern-redis-pubsub", endpoint, PUBLISH_QUEUE_LIMIT,
+                RedisPubSub.StateListener.NONE);
+        pubSub.start();
     }
 
     private String k(String key) {
@@ -129,18 +121,54 @@ public final class RedisEphemeralStore implements EphemeralStore {
     }
 
     /**
-     * Runs commands on a pooled connection (pipelines, scripts) for components built on this store, with the same
-     * outage handling as every other call: connection trouble throws {@link StoreUnavailableException}. Blocking.
+     * Runs a Lua script (by its SHA-1 once Redis has it) on {@code keys}, which get the prefix; {@code args} go as
+     * they are. Returns Redis's reply as Jedis gives it: {@code null}, a {@code Long}, a {@code String} or a
+     * {@code List} of those.
      */
-    public <T> T withConnection(Function<Jedis, T> commands) {
-        return call(commands);
+    public Object eval(RedisScript script, List<String> keys, List<String> args) {
+        List<String> full = keys.stream().map(this::k).toList();
+        return call(j -> {
+            String sha = script.sha;
+            if (sha != null) {
+                try {
+                    return j.evalsha(sha, full, args);
+                } catch (JedisNoScriptException e) {
+                    // a restarted or flushed Redis forgot the script: load it again
+                }
+            }
+            script.sha = j.scriptLoad(script.source);
+            return j.evalsha(script.sha, full, args);
+        });
+    }
+
+    /** SADD. */
+    public void setAdd(String key, String member) {
+        call(j -> j.sadd(k(key), member));
+    }
+
+    /** SMEMBERS: the members of a set, empty when it is absent. */
+    public Set<String> setMembers(String key) {
+        return Set.copyOf(call(j -> j.smembers(k(key))));
+    }
+
+    /** SCARD: the size of a set, 0 when it is absent. */
+    public long setSize(String key) {
+        return call(j -> j.scard(k(key)));
+    }
+
+    /** Sends the commands {@code commands} adds to the batch in one round trip, and reads their answers. */
+    public void batch(Consumer<RedisBatch> commands) {
+        call(j -> {
+            Pipeline p = j.pipelined();
+            commands.accept(new RedisBatch(p, prefix));
+            p.sync();
+            return null;
+        });
     }
 
     /** Runs one command on a pooled connection, turning connection trouble into {@link StoreUnavailableException}. */
     private <T> T call(Function<Jedis, T> command) {
-        if (closed) {
-            throw new StoreUnavailableException(STORE, "store is closed", null);
-        }
+        checkOpen();
         try (Jedis jedis = pool.getResource()) {
             return command.apply(jedis);
         } catch (JedisConnectionException e) {
@@ -164,7 +192,7 @@ public final class RedisEphemeralStore implements EphemeralStore {
         return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 
-    private static long millis(Duration ttl) {
+    static long millis(Duration ttl) {
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("ttl must be positive: " + ttl);
         }
@@ -216,21 +244,8 @@ public final class RedisEphemeralStore implements EphemeralStore {
     @Override
     public long increment(String key, long delta, Duration ttlIfNew) {
         long ms = ttlIfNew == null ? 0 : millis(ttlIfNew);
-        List<String> keys = List.of(k(key));
         List<String> args = List.of(Long.toString(delta), Long.toString(ms));
-        Object result = call(j -> {
-            String sha = incrementSha;
-            if (sha != null) {
-                try {
-                    return j.evalsha(sha, keys, args);
-                } catch (JedisNoScriptException e) {
-                    // a restarted or flushed Redis forgot the script: load it again
-                }
-            }
-            incrementSha = j.scriptLoad(INCREMENT);
-            return j.evalsha(incrementSha, keys, args);
-        });
-        return (Long) result;
+        return (Long) eval(INCREMENT_SCRIPT, List.of(key), args);
     }
 
     @Override
@@ -253,9 +268,37 @@ public final class RedisEphemeralStore implements EphemeralStore {
         return Map.copyOf(call(j -> j.hgetAll(k(key))));
     }
 
+    /**
+     * Publishes on the pub/sub's publishing connection and returns once Redis has answered. While that connection is
+     * down it waits for it (it is tried again at once) about one connect and one read timeout, then throws
+     * {@link StoreUnavailableException}.
+     */
     @Override
     public void publish(String channel, String message) {
-        call(j -> j.publish(k(channel), message));
+        checkOpen();
+        if (!pubSub.connected()) {
+            await(pubSub.whenConnected(), "pub/sub connection down");
+        }
+        await(pubSub.publishConfirmed(k(channel), message), "publish not answered");
+    }
+
+    private void await(CompletableFuture<Void> f, String what) {
+        try {
+            f.get(confirmTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new StoreUnavailableException(STORE, what + " within " + confirmTimeoutMillis + " ms", e);
+        } catch (ExecutionException e) {
+            throw new StoreUnavailableException(STORE, what + ": " + describe(e), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException(STORE, "interrupted", e);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StoreUnavailableException(STORE, "store is closed", null);
+        }
     }
 
     @Override
@@ -268,195 +311,65 @@ public final class RedisEphemeralStore implements EphemeralStore {
         return STORE;
     }
 
-    // --- pub/sub on a dedicated connection
+    // --- pub/sub
 
     /**
-     * Adds a listener. When Redis is reachable this returns once Redis has confirmed the subscription, so a message
-     * published afterwards is delivered; when it is not, the subscription is made as soon as Redis is back.
+     * Adds a listener; it runs on the store's pub/sub thread. When Redis is reachable this returns once Redis has
+     * confirmed the subscription, so a message published afterwards is delivered; when it is not, the subscription is
+     * made as soon as Redis is back.
      */
     @Override
     public Subscription subscribe(String channel, Consumer<String> listener) {
-        return subscribe(channel, listener, true);
-    }
-
-    /**
-     * As {@link #subscribe(String, Consumer)}; with {@code awaitConfirmation} false it returns at once (the
-     * subscription is made on the pub/sub connection as soon as it can be).
-     */
-    public Subscription subscribe(String channel, Consumer<String> listener, boolean awaitConfirmation) {
-        if (closed) {
-            throw new StoreUnavailableException(STORE, "store is closed", null);
-        }
+        checkOpen();
         String full = k(channel);
         CompletableFuture<Void> confirmed;
-        boolean connected;
-        synchronized (subscriberLock) {
-            confirmed = confirmations.computeIfAbsent(full, c -> new CompletableFuture<>());
-            listeners.computeIfAbsent(full, c -> new CopyOnWriteArrayList<>()).add(listener);
-            Subscriber s = subscriber;
-            connected = s != null && s.isSubscribed();
-            if (connected) {
-                s.subscribe(full);
-            }
+        synchronized (subscriptionLock) {
+            List<Consumer<String>> list = listeners.computeIfAbsent(full, c -> new CopyOnWriteArrayList<>());
+            list.add(listener);
+            // (again) for each listener: the future confirms this caller's subscription, not an earlier one
+            confirmed = pubSub.subscribeText(full, message -> InMemoryEphemeralStore.deliver(list, channel, message));
         }
-        if (!awaitConfirmation) {
-            return () -> unsubscribe(full, listener);
-        }
+        boolean connected = pubSub.connected();
         try {
             // on a live connection the confirmation is one round trip, so a busy Redis gets longer; otherwise wait
-            // about one connection attempt (the subscriber may be connecting right now) and no more
+            // about one connection attempt (the connection may be opening right now) and no more
             long wait = connected ? Math.max(5000, confirmTimeoutMillis) : confirmTimeoutMillis;
             confirmed.get(wait, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             logger.debug("subscription to {} not yet confirmed; it is made when redis is reachable", channel);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            logger.debug("subscription to {} failed", channel, e);
+        } catch (ExecutionException e) {
+            logger.debug("subscription to {} failed", channel, e.getCause());
         }
         return () -> unsubscribe(full, listener);
     }
 
     private void unsubscribe(String full, Consumer<String> listener) {
-        synchronized (subscriberLock) {
+        synchronized (subscriptionLock) {
             List<Consumer<String>> list = listeners.get(full);
             if (list == null || !list.remove(listener) || !list.isEmpty()) {
                 return;
             }
             listeners.remove(full);
-            confirmations.remove(full);
-            Subscriber s = subscriber;
-            if (s != null && s.isSubscribed()) {
-                try {
-                    s.unsubscribe(full);
-                } catch (JedisException e) {
-                    logger.debug("unsubscribe from {} failed; the connection is being replaced", full, e);
-                }
-            }
-        }
-    }
-
-    private void pingSubscription() {
-        synchronized (subscriberLock) {
-            Subscriber s = subscriber;
-            if (s != null && s.isSubscribed()) {
-                try {
-                    s.ping();
-                } catch (JedisException e) {
-                    logger.debug("pub/sub ping failed; the subscriber thread reconnects", e);
-                }
-            }
-        }
-    }
-
-    /** The subscriber thread: (re)connects, subscribes a control channel plus every wanted channel, delivers. */
-    private void subscribeLoop() {
-        long backoff = 50;
-        boolean reportedDown = false;
-        String control = k("__lectern_pubsub_control");
-        while (!closed) {
-            Subscriber s = null;
-            try (Jedis jedis = new Jedis(address, clientConfig)) {
-                s = new Subscriber(control, jedis);
-                synchronized (subscriberLock) {
-                    if (closed) {
-                        return;
-                    }
-                    subscriber = s;
-                }
-                if (reportedDown) {
-                    logger.info("redis pub/sub reconnected; resubscribing {} channels", listeners.size());
-                    reportedDown = false;
-                }
-                backoff = 50;
-                jedis.subscribe(s, control); // blocks until unsubscribed or the connection breaks
-            } catch (JedisException e) {
-                if (closed) {
-                    return;
-                }
-                if (!reportedDown) {
-                    logger.warn("redis pub/sub connection lost ({}); retrying", describe(e));
-                    reportedDown = true;
-                }
-            } catch (RuntimeException e) {
-                logger.warn("redis pub/sub loop failed; retrying", e);
-            } finally {
-                synchronized (subscriberLock) {
-                    if (s != null && subscriber == s) {
-                        subscriber = null;
-                    }
-                    // confirmations are redone on the next connection
-                    confirmations.replaceAll((c, f) -> f.isDone() ? new CompletableFuture<>() : f);
-                }
-            }
-            try {
-                TimeUnit.MILLISECONDS.sleep(backoff); // reconnect back-off on a store thread, never an event loop
-            } catch (InterruptedException e) {
-                return;
-            }
-            backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
-        }
-    }
-
-    private final class Subscriber extends JedisPubSub {
-        private final String control;
-        private final Jedis jedis;
-
-        Subscriber(String control, Jedis jedis) {
-            this.control = control;
-            this.jedis = jedis;
-        }
-
-        @Override
-        public void onSubscribe(String channel, int subscribedChannels) {
-            if (channel.equals(control)) {
-                // subscribe() made reads wait forever; the pings keep a healthy connection talking within this
-                jedis.getConnection().setSoTimeout(pubSubReadTimeoutMillis);
-                synchronized (subscriberLock) {
-                    Set<String> wanted = listeners.keySet();
-                    if (!wanted.isEmpty()) {
-                        subscribe(new ArrayList<>(wanted).toArray(new String[0]));
-                    }
-                }
-                return;
-            }
-            CompletableFuture<Void> f = confirmations.get(channel);
-            if (f != null) {
-                f.complete(null);
-            }
-        }
-
-        @Override
-        public void onMessage(String channel, String message) {
-            List<Consumer<String>> list = listeners.get(channel);
-            if (list != null) {
-                InMemoryEphemeralStore.deliver(list, channel.substring(prefix.length()), message);
-            }
+            pubSub.unsubscribe(full);
         }
     }
 
     @Override
     public void close() {
-        synchronized (subscriberLock) {
+        synchronized (subscriptionLock) {
             if (closed) {
                 return;
             }
             closed = true;
-            Subscriber s = subscriber;
-            if (s != null && s.isSubscribed()) {
-                try {
-                    s.unsubscribe();
-                } catch (JedisException e) {
-                    logger.debug("unsubscribe on close failed", e);
-                }
-            }
         }
-        pinger.shutdownNow();
-        subscriberThread.interrupt();
         try {
-            subscriberThread.join(confirmTimeoutMillis + 1000);
+            pubSub.close(confirmTimeoutMillis).get(confirmTimeoutMillis + 5000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            logger.debug("redis pub/sub did not close in time", e);
         }
         pool.close();
     }

@@ -59,6 +59,39 @@ class RedisEphemeralStoreIntegrationTest extends EphemeralStoreContract {
     }
 
     @Test
+    void namedOperationsForComponentsBuiltOnRedis() {
+        RedisEphemeralStore redis = (RedisEphemeralStore) store;
+        RedisScript script = new RedisScript("redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])");
+        assertThat(redis.eval(script, java.util.List.of(ns + "s"), java.util.List.of("one"))).isEqualTo("one");
+        try (Jedis j = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
+            assertThat(j.get(prefix + ns + "s")).isEqualTo("one"); // keys get the prefix, arguments do not
+        }
+        // by its SHA-1 now (a Redis that forgot it gets it again: redisDyingFailsCallsFastAndRecoveryNeedsNoRestart)
+        assertThat(redis.eval(script, java.util.List.of(ns + "s"), java.util.List.of("two"))).isEqualTo("two");
+
+        redis.setAdd(ns + "set", "a");
+        redis.setAdd(ns + "set", "b");
+        redis.setAdd(ns + "set", "a");
+        assertThat(redis.setMembers(ns + "set")).containsExactlyInAnyOrder("a", "b");
+        assertThat(redis.setSize(ns + "set")).isEqualTo(2);
+        assertThat(redis.setMembers(ns + "none")).isEmpty();
+
+        redis.hset(ns + "h", "old", "1");
+        java.util.List<java.util.function.BooleanSupplier> added = new java.util.ArrayList<>();
+        redis.batch(b -> {
+            added.add(b.hsetNew(ns + "h", "old", "2"));
+            added.add(b.hsetNew(ns + "h", "new", "3"));
+            b.set(ns + "alive", "yes", Duration.ofMinutes(1));
+            b.expire(ns + "h", Duration.ofMinutes(1));
+        });
+        assertThat(added.get(0).getAsBoolean()).isFalse();
+        assertThat(added.get(1).getAsBoolean()).isTrue();
+        assertThat(redis.hgetAll(ns + "h")).containsEntry("old", "2").containsEntry("new", "3");
+        assertThat(redis.get(ns + "alive")).contains("yes");
+        assertThat(redis.ttl(ns + "h")).isPresent();
+    }
+
+    @Test
     void unreachableRedisFailsFastWithStoreUnavailable() {
         int dead = TestServices.freePort();
         try (RedisEphemeralStore down = new RedisEphemeralStore(config("redis://127.0.0.1:" + dead, prefix), null)) {

@@ -1,8 +1,8 @@
 package dev.lectern.http.internal;
 
 import dev.lectern.core.netty.PipelineNames;
-import dev.lectern.core.netty.RawHttpContent;
-import dev.lectern.core.netty.RawHttpResponse;
+import dev.lectern.core.http.internal.RawHttpContent;
+import dev.lectern.core.http.internal.RawHttpResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

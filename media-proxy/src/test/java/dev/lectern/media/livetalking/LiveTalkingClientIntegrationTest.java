@@ -6,17 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lectern.core.store.InMemoryEphemeralStore;
-import dev.lectern.media.AsyncHttpClients;
+import dev.lectern.core.netty.SharedHttpClient;
 import dev.lectern.media.FakeAvatars;
 import dev.lectern.media.LocalAvatarManager;
-import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.asynchttpclient.AsyncHttpClient;
-import org.asynchttpclient.Dsl;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,8 +26,7 @@ class LiveTalkingClientIntegrationTest {
 
     private static InMemoryEphemeralStore store;
     private static LocalAvatarManager manager;
-    private static AsyncHttpClient http;
-    private static EventLoopGroup httpLoop;
+    private static SharedHttpClient http;
     private static LiveTalkingClient client;
     private static int intPort;
     private static int uuidPort;
@@ -39,16 +35,15 @@ class LiveTalkingClientIntegrationTest {
     static void start() {
         store = new InMemoryEphemeralStore();
         manager = new LocalAvatarManager(FakeAvatars.avatars(a -> { }), data, store);
-        httpLoop = AsyncHttpClients.newEventLoop("test-livetalking");
-        http = Dsl.asyncHttpClient(Dsl.config().setConnectTimeout(Duration.ofSeconds(2)).setEventLoopGroup(httpLoop));
-        client = new LiveTalkingClient(http, Duration.ofSeconds(10), Duration.ofSeconds(3));
+        http = SharedHttpClient.create("test-livetalking", 1, Duration.ofSeconds(2));
+        client = new LiveTalkingClient(http.client(), Duration.ofSeconds(10), Duration.ofSeconds(3));
         intPort = join(manager.start("u1", FakeAvatars.ANNA)).port();
         uuidPort = join(manager.start("u2", FakeAvatars.BOB)).port();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        AsyncHttpClients.close(http, httpLoop); // awaited: the leak check after this class must see a quiet heap
+        http.close(); // awaited: the leak check after this class must see a quiet heap
         manager.close();
         store.close();
     }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.RedisEphemeralStore;
+import dev.lectern.core.store.RedisScript;
+import dev.lectern.core.store.redis.internal.RedisPubSub;
 import dev.lectern.core.store.StoreUnavailableException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
@@ -14,6 +16,7 @@ import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -30,12 +33,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Response;
-import redis.clients.jedis.params.SetParams;
 
 /**
  * Rooms across nodes over one Redis.
@@ -63,7 +64,7 @@ import redis.clients.jedis.params.SetParams;
 public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private static final Logger logger = LoggerFactory.getLogger(RedisClusterBus.class);
     /** KEYS: members hash, node rooms set. ARGV: peer, value, capacity, room id, hash ttl ms. Nil when full. */
-    private static final String JOIN = """
+    private static final RedisScript JOIN = new RedisScript("""
             if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
               if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return false end
               redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -72,14 +73,14 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             redis.call('SADD', KEYS[2], ARGV[4])
             redis.call('PEXPIRE', KEYS[2], ARGV[5])
             return redis.call('HGETALL', KEYS[1])
-            """;
+            """);
     /**
      * Removes a node's room members. KEYS: the node's rooms set, the nodes set, the node's alive key (nothing is
      * removed while it exists). ARGV: node id, members key prefix, suffix, and optionally an incarnation whose
      * members stay: a node that restarts under its old name removes what its earlier life left, not what it has
      * registered since. Returns {room, peer, user, …} of the members removed.
      */
-    private static final String REAP = """
+    private static final RedisScript REAP = new RedisScript("""
             if redis.call('EXISTS', KEYS[3]) == 1 then return {} end
             local keep = ARGV[4]
             local out = {}
@@ -105,7 +106,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
               redis.call('SREM', KEYS[2], ARGV[1])
             end
             return out
-            """;
+            """);
     private static final String MEMBERS_SUFFIX = ":members";
     private static final long CONFIRM_TIMEOUT_MILLIS = 5000;
 
@@ -240,10 +241,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             acquire(roomId);
             Object reply;
             try {
-                reply = store.withConnection(j -> j.eval(JOIN,
-                        List.of(store.key(membersKey(roomId)), store.key(roomsKey(nodeId))),
+                reply = store.eval(JOIN, List.of(membersKey(roomId), roomsKey(nodeId)),
                         List.of(member.peerId(), value(member), Integer.toString(capacity), roomId,
-                                Long.toString(roomTtlMillis))));
+                                Long.toString(roomTtlMillis)));
                 markUp();
             } catch (StoreUnavailableException e) {
                 markDown(e);
@@ -285,7 +285,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     public void leave(String roomId, String peerId, RoomEvent announce) {
         submit(() -> {
             try {
-                store.withConnection(j -> j.hdel(store.key(membersKey(roomId)), peerId));
+                store.hdel(membersKey(roomId), peerId);
                 markUp();
             } catch (StoreUnavailableException e) {
                 markDown(e); // the entry goes when its hash expires; a live node no longer re-asserts it
@@ -309,12 +309,10 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         submit(() -> {
             acquire(roomId);
             try {
-                String key = store.key(membersKey(roomId));
-                Map<String, String> all = store.withConnection(j -> {
-                    j.hset(key, member.peerId(), value(member));
-                    j.sadd(store.key(roomsKey(nodeId)), roomId);
-                    return j.hgetAll(key);
-                });
+                String key = membersKey(roomId);
+                store.hset(key, member.peerId(), value(member));
+                store.setAdd(roomsKey(nodeId), roomId);
+                Map<String, String> all = store.hgetAll(key);
                 markUp();
                 List<Object> flat = new ArrayList<>();
                 all.forEach((peer, v) -> {
@@ -447,29 +445,27 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             // members re-registered and nodes reaped are announced on the rooms' channels: while the pub/sub
             // connections are down that would be lost, so only the heartbeat key is kept alive meanwhile
             boolean canAnnounce = pubSub.connected();
-            List<Response<Long>> added = new ArrayList<>();
+            List<BooleanSupplier> added = new ArrayList<>();
             List<String[]> addedWho = new ArrayList<>();
             Map<String, List<Member>> local = canAnnounce ? h.localMembers() : Map.of();
-            store.withConnection(j -> {
-                Pipeline p = j.pipelined();
-                p.set(store.key(aliveKey(nodeId)), incarnation, new SetParams().px(heartbeatTtlMillis));
-                p.sadd(store.key(NODES), nodeId);
-                String rooms = store.key(roomsKey(nodeId));
+            Duration roomTtl = Duration.ofMillis(roomTtlMillis);
+            store.batch(b -> {
+                b.set(aliveKey(nodeId), incarnation, Duration.ofMillis(heartbeatTtlMillis));
+                b.setAdd(NODES, nodeId);
+                String rooms = roomsKey(nodeId);
                 local.forEach((roomId, members) -> {
-                    String key = store.key(membersKey(roomId));
+                    String key = membersKey(roomId);
                     for (Member m : members) {
-                        added.add(p.hset(key, m.peerId(), value(m)));
+                        added.add(b.hsetNew(key, m.peerId(), value(m)));
                         addedWho.add(new String[] {roomId, m.peerId(), m.userId(), Boolean.toString(m.host())});
                     }
-                    p.pexpire(key, roomTtlMillis);
-                    p.sadd(rooms, roomId);
+                    b.expire(key, roomTtl);
+                    b.setAdd(rooms, roomId);
                 });
-                p.pexpire(rooms, roomTtlMillis);
-                p.sync();
-                return null;
+                b.expire(rooms, roomTtl);
             });
             for (int i = 0; i < added.size(); i++) {
-                if (added.get(i).get() == 1) { // Redis did not know it: joined during an outage, or Redis restarted
+                if (added.get(i).getAsBoolean()) { // Redis did not know it: joined during an outage, or Redis restarted
                     String[] w = addedWho.get(i);
                     ObjectNode notice = Json.MAPPER.createObjectNode().put("peer_id", w[1]).put("user_id", w[2])
                             .put("is_host", Boolean.parseBoolean(w[3])).put("room_id", w[0]);
@@ -497,7 +493,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             return;
         }
         try {
-            reapNode(h, nodeId, store.key(aliveKey(nodeId) + ":restarted"), incarnation);
+            reapNode(h, nodeId, aliveKey(nodeId) + ":restarted", incarnation);
             earlierLifeReaped = true;
         } catch (StoreUnavailableException e) {
             markDown(e);
@@ -505,12 +501,12 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     }
 
     private void reap(Handler h) {
-        Set<String> nodes = store.withConnection(j -> j.smembers(store.key(NODES)));
+        Set<String> nodes = store.setMembers(NODES);
         for (String node : nodes) {
-            if (node.equals(nodeId) || store.withConnection(j -> j.exists(store.key(aliveKey(node))))) {
+            if (node.equals(nodeId) || store.exists(aliveKey(node))) {
                 continue;
             }
-            reapNode(h, node, store.key(aliveKey(node)), null);
+            reapNode(h, node, aliveKey(node), null);
         }
     }
 
@@ -521,8 +517,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private void reapNode(Handler h, String node, String aliveKey, String keep) {
         List<String> args = keep == null ? List.of(node, store.key("room:"), MEMBERS_SUFFIX)
                 : List.of(node, store.key("room:"), MEMBERS_SUFFIX, keep);
-        Object reply = store.withConnection(j -> j.eval(REAP,
-                List.of(store.key(roomsKey(node)), store.key(NODES), aliveKey), args));
+        Object reply = store.eval(REAP, List.of(roomsKey(node), NODES, aliveKey), args);
         List<?> flat = (List<?>) reply;
         if (!flat.isEmpty()) {
             logger.warn("node {} stopped beating: {} of its room members removed", node, flat.size() / 3);
@@ -662,7 +657,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         }
         try {
             store.ping();
-            long nodes = store.withConnection(j -> j.scard(store.key(NODES)));
+            long nodes = store.setSize(NODES);
             return HealthStatus.up("redis, node " + nodeId + ", " + nodes + " nodes");
         } catch (StoreUnavailableException e) {
             return HealthStatus.down("redis unavailable, node " + nodeId + " delivers locally only: "
@@ -679,7 +674,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             try {
                 // no heartbeat any more: the next beat of another node reaps what is left here (sockets waiting
                 // for their clients to resume), and tells the rooms
-                store.withConnection(j -> j.del(store.key(aliveKey(nodeId))));
+                store.delete(aliveKey(nodeId));
             } catch (StoreUnavailableException e) {
                 logger.debug("could not sign off from redis", e);
             }

@@ -1,4 +1,4 @@
-package dev.lectern.media.netty;
+package dev.lectern.media.proxy.internal;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package dev.lectern.signaling.cluster;
+package dev.lectern.core.store.redis.internal;
 
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.netty.ExpectedExceptions;
@@ -15,6 +15,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -24,6 +25,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,18 +33,21 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Redis pub/sub for the cluster bus, in RESP2 on one Netty event loop: a publishing connection and a subscribed
- * connection, both opened on the loop that is given, so that a room event sent by a socket on that loop reaches
- * Redis, and one from Redis reaches a socket on that loop, without a thread hop.
+ * Redis pub/sub, in RESP2 on one Netty event loop: a publishing connection and a subscribed connection, both opened on
+ * the loop that is given, so that a room event sent by a socket on that loop reaches Redis, and one from Redis reaches
+ * a socket on that loop, without a thread hop. The cluster bus runs one on a server event loop; the Redis ephemeral
+ * store runs one on a thread of its own ({@link #onOwnThread}) for its {@code publish}/{@code subscribe}.
  *
  * <ul>
  *   <li>Publishing ({@link #publish}, on the loop only): a {@code PUBLISH} is encoded straight into a pooled buffer
@@ -58,7 +63,7 @@ import org.slf4j.LoggerFactory;
  *       told to the {@link StateListener}.</li>
  * </ul>
  */
-final class RedisPubSub {
+public final class RedisPubSub {
     private static final Logger logger = LoggerFactory.getLogger(RedisPubSub.class);
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 2000;
@@ -70,17 +75,28 @@ final class RedisPubSub {
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     /** A channel's messages; the payload is valid during the call only. */
-    interface Listener {
+    public interface Listener {
         void onMessage(ByteBuf payload);
     }
 
     /** Told on the loop when a connection to Redis opens or breaks. */
-    interface StateListener {
+    public interface StateListener {
+        /** Nothing to be told: the connections log their own losses and recoveries. */
+        StateListener NONE = new StateListener() {
+            @Override
+            public void up() {}
+
+            @Override
+            public void down(String why) {}
+        };
+
         void up();
 
         void down(String why);
     }
 
+    /** The group of {@link #loop} when this pub/sub made it (it is stopped on close), else null. */
+    private final EventLoopGroup ownGroup;
     private final EventLoop loop;
     private final RedisEndpoint endpoint;
     private final int maxPending;
@@ -94,6 +110,13 @@ final class RedisPubSub {
     /** SUBSCRIBE commands sent on the current connection and not yet confirmed, per channel. */
     private final Map<String, Integer> unconfirmed = new HashMap<>();
     private int pending;
+    /** PUBLISHes sent and answered on the current publishing connection (the loop's only). */
+    private long publishesSent;
+    private long publishesAnswered;
+    /** Publishes whose caller waits for Redis's answer, in the order sent (the loop's only; usually empty). */
+    private final ArrayDeque<Confirmation> confirmations = new ArrayDeque<>();
+    /** Callers waiting for both connections to be open (the loop's only). */
+    private final List<CompletableFuture<Void>> connectWaiters = new ArrayList<>();
     private boolean flushScheduled;
     private boolean closed;
     private volatile boolean connected;
@@ -101,7 +124,27 @@ final class RedisPubSub {
 
     private record Subscription(Listener listener, CompletableFuture<Void> confirmed) {}
 
-    RedisPubSub(EventLoop loop, RedisEndpoint endpoint, int maxPending, StateListener state) {
+    private record Confirmation(long number, CompletableFuture<Void> answered) {}
+
+    public RedisPubSub(EventLoop loop, RedisEndpoint endpoint, int maxPending, StateListener state) {
+        this(null, loop, endpoint, maxPending, state);
+    }
+
+    /** A pub/sub on a one-thread event loop of its own (daemon), which {@link #close} stops and awaits. */
+    public static RedisPubSub onOwnThread(String threadName, RedisEndpoint endpoint, int maxPending,
+            StateListener state) {
+        EventLoopGroup group = EventLoops.newGroup(1, threadName);
+        try {
+            return new RedisPubSub(group, group.next(), endpoint, maxPending, state);
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    private RedisPubSub(EventLoopGroup ownGroup, EventLoop loop, RedisEndpoint endpoint, int maxPending,
+            StateListener state) {
+        this.ownGroup = ownGroup;
         this.loop = loop;
         this.endpoint = endpoint;
         this.maxPending = maxPending;
@@ -114,7 +157,7 @@ final class RedisPubSub {
     }
 
     /** Opens both connections (and keeps them open until {@link #close}). */
-    void start() {
+    public void start() {
         run(() -> {
             publisher.connect();
             subscriber.connect();
@@ -122,7 +165,7 @@ final class RedisPubSub {
     }
 
     /** Runs a task on the loop: at once when called there, else in submission order. False once the loop is gone. */
-    boolean run(Runnable task) {
+    public boolean run(Runnable task) {
         if (loop.inEventLoop()) {
             task.run();
             return true;
@@ -136,7 +179,7 @@ final class RedisPubSub {
     }
 
     /** Both connections are open. */
-    boolean connected() {
+    public boolean connected() {
         return connected;
     }
 
@@ -144,7 +187,7 @@ final class RedisPubSub {
      * Waits, off the loop, until both connections have been open once (true), or for at most {@code timeoutMillis}
      * (false): what a node publishes as it starts is otherwise refused while the connections are still opening.
      */
-    boolean awaitConnected(long timeoutMillis) {
+    public boolean awaitConnected(long timeoutMillis) {
         assert !loop.inEventLoop();
         try {
             firstConnected.get(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -158,12 +201,12 @@ final class RedisPubSub {
     }
 
     /** Events refused because the publishing connection was down or too far behind. */
-    long refused() {
+    public long refused() {
         return refused.get();
     }
 
     /** PUBLISHes a message (on the loop only). False when it could not be sent: the connection is down or behind. */
-    boolean publish(String channel, String payload) {
+    public boolean publish(String channel, String payload) {
         assert loop.inEventLoop();
         Channel ch = publisher.channel;
         if (ch == null || pending >= maxPending) {
@@ -178,6 +221,7 @@ final class RedisPubSub {
         bulk(out, payload, payloadBytes);
         ch.write(out, ch.voidPromise());
         pending++;
+        publishesSent++;
         if (!flushScheduled) {
             flushScheduled = true; // after the rest of this turn's events: one flush for all of them
             loop.execute(this::flushPublishes);
@@ -194,14 +238,68 @@ final class RedisPubSub {
     }
 
     /**
+     * PUBLISHes a message from any thread; completes when Redis has answered it, exceptionally when it could not be
+     * sent (the connection is down or behind), Redis refused it, or the connection broke before the answer.
+     */
+    public CompletableFuture<Void> publishConfirmed(String channel, String payload) {
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        if (!run(() -> {
+            if (closed) {
+                answered.completeExceptionally(closedException());
+            } else if (publish(channel, payload)) {
+                confirmations.add(new Confirmation(publishesSent, answered));
+            } else {
+                answered.completeExceptionally(new IllegalStateException("connection down or behind"));
+            }
+        })) {
+            answered.completeExceptionally(closedException());
+        }
+        return answered;
+    }
+
+    /**
+     * Completes (from any thread) once both connections are open; a connection waiting out its back-off is tried
+     * again at once, so that a caller after an outage need not wait for the next scheduled attempt.
+     */
+    public CompletableFuture<Void> whenConnected() {
+        CompletableFuture<Void> open = new CompletableFuture<>();
+        if (!run(() -> {
+            if (closed) {
+                open.completeExceptionally(closedException());
+            } else if (connected) {
+                open.complete(null);
+            } else {
+                connectWaiters.add(open);
+                publisher.connect();
+                subscriber.connect();
+            }
+        })) {
+            open.completeExceptionally(closedException());
+        }
+        return open;
+    }
+
+    private static IllegalStateException closedException() {
+        return new IllegalStateException("pub/sub is closed");
+    }
+
+    /**
+     * The listener of a channel whose messages are text (UTF-8): as {@link #subscribe(String, Listener)}, the message
+     * copied into a string for the consumer.
+     */
+    public CompletableFuture<Void> subscribeText(String channel, Consumer<String> listener) {
+        return subscribe(channel, payload -> listener.accept(payload.toString(StandardCharsets.UTF_8)));
+    }
+
+    /**
      * Sets the channel's listener (replacing one set before). Completes when Redis has confirmed the subscription; if
      * Redis is unreachable, that is when it is back.
      */
-    CompletableFuture<Void> subscribe(String channel, Listener listener) {
+    public CompletableFuture<Void> subscribe(String channel, Listener listener) {
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
         boolean accepted = run(() -> {
             if (closed) {
-                confirmed.completeExceptionally(new IllegalStateException("pub/sub is closed"));
+                confirmed.completeExceptionally(closedException());
                 return;
             }
             subscriptions.put(channel, new Subscription(listener, confirmed));
@@ -211,13 +309,13 @@ final class RedisPubSub {
             }
         });
         if (!accepted) {
-            confirmed.completeExceptionally(new IllegalStateException("pub/sub is closed"));
+            confirmed.completeExceptionally(closedException());
         }
         return confirmed;
     }
 
     /** Removes the channel's listener and the subscription. */
-    void unsubscribe(String channel) {
+    public void unsubscribe(String channel) {
         run(() -> {
             Channel ch = subscriber.channel;
             if (subscriptions.remove(channel) != null && ch != null) {
@@ -238,9 +336,20 @@ final class RedisPubSub {
 
     /**
      * Closes both connections; what was published before is given up to {@code drainMillis} to be answered first.
-     * Completes once both are closed (at once when the loop has already stopped).
+     * Completes once both are closed (at once when the loop has already stopped), and a loop of its own has ended.
      */
-    CompletableFuture<Void> close(long drainMillis) {
+    public CompletableFuture<Void> close(long drainMillis) {
+        CompletableFuture<Void> connectionsClosed = closeConnections(drainMillis);
+        if (ownGroup == null) {
+            return connectionsClosed;
+        }
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        connectionsClosed.whenComplete((v, e) -> ownGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS)
+                .addListener(f -> ended.complete(null)));
+        return ended;
+    }
+
+    private CompletableFuture<Void> closeConnections(long drainMillis) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMillis);
         if (!run(() -> {
@@ -259,9 +368,12 @@ final class RedisPubSub {
             return;
         }
         for (Subscription s : subscriptions.values()) {
-            s.confirmed.completeExceptionally(new IllegalStateException("pub/sub is closed"));
+            s.confirmed.completeExceptionally(closedException());
         }
         subscriptions.clear();
+        failConfirmations(closedException());
+        connectWaiters.forEach(w -> w.completeExceptionally(closedException()));
+        connectWaiters.clear();
         CompletableFuture<Void> a = publisher.closeNow();
         CompletableFuture<Void> b = subscriber.closeNow();
         CompletableFuture.allOf(a, b).whenComplete((v, e) -> done.complete(null));
@@ -298,12 +410,21 @@ final class RedisPubSub {
         return Unpooled.wrappedBuffer(s.getBytes(StandardCharsets.US_ASCII)).asReadOnly();
     }
 
+    private void failConfirmations(Exception why) {
+        for (Confirmation c : confirmations) {
+            c.answered().completeExceptionally(why);
+        }
+        confirmations.clear();
+    }
+
     private void updateConnected() {
         boolean now = publisher.channel != null && subscriber.channel != null;
         if (now != connected) {
             connected = now;
             if (now) {
                 firstConnected.complete(null);
+                connectWaiters.forEach(w -> w.complete(null));
+                connectWaiters.clear();
                 state.up();
             }
         }
@@ -316,9 +437,18 @@ final class RedisPubSub {
             if (pending > 0) {
                 pending--;
             }
+            publishesAnswered++;
             if (reply instanceof RespReplyDecoder.ErrorReply e) {
                 refused.incrementAndGet();
                 logger.warn("redis refused a PUBLISH: {}", e.message());
+            }
+            if (!confirmations.isEmpty() && confirmations.peekFirst().number() == publishesAnswered) {
+                CompletableFuture<Void> answered = confirmations.pollFirst().answered();
+                if (reply instanceof RespReplyDecoder.ErrorReply e) {
+                    answered.completeExceptionally(new IllegalStateException("redis refused it: " + e.message()));
+                } else {
+                    answered.complete(null);
+                }
             }
         }
         // +PONG for our pings
@@ -362,6 +492,8 @@ final class RedisPubSub {
         private boolean reportedDown;
         private long backoffMillis = MIN_BACKOFF_MILLIS;
         private ChannelFuture connect;
+        /** The next scheduled attempt: one at a time, however often a caller asks for the connection. */
+        private ScheduledFuture<?> retry;
 
         Leg(String role) {
             this.role = role;
@@ -433,9 +565,14 @@ final class RedisPubSub {
                 return;
             }
             channel = null;
-            if (this == publisher && pending > 0) {
-                refused.addAndGet(pending); // sent, but whether Redis took them is unknown
-                pending = 0;
+            if (this == publisher) {
+                if (pending > 0) {
+                    refused.addAndGet(pending); // sent, but whether Redis took them is unknown
+                    pending = 0;
+                }
+                failConfirmations(new IllegalStateException("connection lost before redis answered"));
+                publishesSent = 0;
+                publishesAnswered = 0;
             }
             broken(why);
         }
@@ -450,9 +587,12 @@ final class RedisPubSub {
                 logger.warn("redis {} connection to {} lost ({}); retrying", role, endpoint, why);
             }
             state.down(why);
+            if (retry != null && !retry.isDone()) {
+                return;
+            }
             long delay = backoffMillis;
             backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
-            loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+            retry = loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
         }
 
         CompletableFuture<Void> closeNow() {

@@ -1,4 +1,4 @@
-package dev.lectern.media.netty;
+package dev.lectern.media.proxy.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.lectern.signaling.cluster;
+package dev.lectern.core.store.redis.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;

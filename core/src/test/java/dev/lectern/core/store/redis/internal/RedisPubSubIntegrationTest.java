@@ -1,4 +1,4 @@
-package dev.lectern.signaling.cluster;
+package dev.lectern.core.store.redis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package dev.lectern.media.netty;
+package dev.lectern.media.proxy.internal;
 
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.netty.PipelineNames;

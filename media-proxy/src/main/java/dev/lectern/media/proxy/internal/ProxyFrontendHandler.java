@@ -1,10 +1,10 @@
-package dev.lectern.media.netty;
+package dev.lectern.media.proxy.internal;
 
 import dev.lectern.core.netty.ChannelAttrs;
 import dev.lectern.core.netty.ExpectedExceptions;
 import dev.lectern.core.netty.JsonErrors;
-import dev.lectern.core.netty.RawHttpContent;
-import dev.lectern.core.netty.RawHttpResponse;
+import dev.lectern.core.http.internal.RawHttpContent;
+import dev.lectern.core.http.internal.RawHttpResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

@@ -1,4 +1,4 @@
-package dev.lectern.media.netty;
+package dev.lectern.media.proxy.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,4 +1,4 @@
-package dev.lectern.core.netty;
+package dev.lectern.core.http.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.DefaultByteBufHolder;

@@ -32,11 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The SMTP client against a tiny SMTP server on a local port: plain delivery, AUTH PLAIN and LOGIN, STARTTLS with a
- * certificate generated for 127.0.0.1, refusal to send in clear text when STARTTLS is missing, dot-stuffing, and
- * server refusals reported as errors.
+ * The code sender (Angus Mail) against a tiny SMTP server on a local port: plain delivery, AUTH PLAIN and LOGIN,
+ * STARTTLS and implicit TLS with a certificate generated for 127.0.0.1, refusal to send in clear text when STARTTLS is
+ * missing, a certificate for another host refused, and server refusals reported as the mail store being down.
  */
-class SmtpClientIntegrationTest {
+class SmtpCodeSenderIntegrationTest {
     @TempDir
     static Path dir;
     private static SSLContext serverTls;
@@ -84,11 +84,17 @@ class SmtpClientIntegrationTest {
      * Serves one SMTP session. {@code extensions} are the EHLO lines; {@code rcptReply} is the answer to RCPT TO.
      */
     private CompletableFuture<Session> serve(List<String> extensions, String rcptReply) throws IOException {
-        listener = new ServerSocket(0);
+        return serve(extensions, rcptReply, false);
+    }
+
+    /** As {@link #serve(List, String)}; with {@code implicitTls} the connection is TLS from its first byte. */
+    private CompletableFuture<Session> serve(List<String> extensions, String rcptReply, boolean implicitTls)
+            throws IOException {
+        listener = implicitTls ? serverTls.getServerSocketFactory().createServerSocket(0) : new ServerSocket(0);
         return CompletableFuture.supplyAsync(() -> {
             List<String> commands = new ArrayList<>();
             StringBuilder data = new StringBuilder();
-            boolean tls = false;
+            boolean tls = implicitTls;
             try (Socket accepted = listener.accept()) {
                 accepted.setSoTimeout(10_000);
                 Socket s = accepted;
@@ -158,28 +164,42 @@ class SmtpClientIntegrationTest {
         out.flush();
     }
 
-    private SmtpClient client(String security, String user, String password) {
-        return new SmtpClient("127.0.0.1", listener.getLocalPort(), security, user, password, 5000, clientTls);
+    private SmtpCodeSender sender(String security, String user, String password) {
+        return sender(security, user, password, clientTls);
+    }
+
+    private SmtpCodeSender sender(String security, String user, String password, SSLSocketFactory tls) {
+        return new SmtpCodeSender(new AccountsConfig.Smtp("127.0.0.1", listener.getLocalPort(), security, user,
+                "Lectern <no-reply@example.com>", 5000), password, tls);
     }
 
     @Test
-    void plainDeliveryWithAuthPlainAndDotStuffing() throws Exception {
+    void plainDeliveryWithAuthPlain() throws Exception {
         CompletableFuture<Session> server = serve(List.of("AUTH PLAIN LOGIN"), "250 ok");
-        client("none", "mailer", "s3cret").send("Lectern <no-reply@example.com>", "ada@example.com", "Hi",
-                "line one\n.starts with a dot\nend");
+        sender("none", "mailer", "s3cret").send("ada@example.com", "register", "123456");
         Session s = server.get(10, TimeUnit.SECONDS);
         String plain = Base64.getEncoder().encodeToString("\0mailer\0s3cret".getBytes(StandardCharsets.UTF_8));
-        assertThat(s.commands()).contains("AUTH PLAIN " + plain, "MAIL FROM:<no-reply@example.com>",
-                "RCPT TO:<ada@example.com>", "QUIT");
-        assertThat(s.data()).contains("Subject: Hi\n").contains("To: <ada@example.com>\n")
-                .contains("\n..starts with a dot\n").contains("line one\n");
+        assertThat(s.commands()).containsSubsequence("EHLO lectern", "AUTH PLAIN " + plain,
+                "MAIL FROM:<no-reply@example.com>", "RCPT TO:<ada@example.com>", "DATA", "QUIT");
+        assertThat(s.data()).contains("Subject: Your Lectern code: 123456\n").contains("To: ada@example.com\n")
+                .contains("From: Lectern <no-reply@example.com>\n").contains("Your verification code is 123456.")
+                .contains("finish creating your account");
         assertThat(s.tls()).isFalse();
+    }
+
+    @Test
+    void noAuthenticationWithoutAUser() throws Exception {
+        CompletableFuture<Session> server = serve(List.of("AUTH PLAIN LOGIN"), "250 ok");
+        sender("none", "", null).send("ada@example.com", "reset", "654321");
+        Session s = server.get(10, TimeUnit.SECONDS);
+        assertThat(s.commands()).noneMatch(c -> c.startsWith("AUTH"));
+        assertThat(s.data()).contains("654321").contains("set a new password");
     }
 
     @Test
     void authLoginWhenPlainIsNotOffered() throws Exception {
         CompletableFuture<Session> server = serve(List.of("AUTH LOGIN"), "250 ok");
-        client("none", "mailer", "s3cret").send("a@example.com", "b@example.com", "s", "b");
+        sender("none", "mailer", "s3cret").send("b@example.com", "register", "1");
         Session s = server.get(10, TimeUnit.SECONDS);
         Base64.Encoder b64 = Base64.getEncoder();
         assertThat(s.commands()).containsSubsequence("AUTH LOGIN",
@@ -190,7 +210,7 @@ class SmtpClientIntegrationTest {
     @Test
     void startTlsUpgradesBeforeAuthentication() throws Exception {
         CompletableFuture<Session> server = serve(List.of("STARTTLS", "AUTH PLAIN"), "250 ok");
-        client("starttls", "mailer", "s3cret").send("a@example.com", "b@example.com", "code", "123456");
+        sender("starttls", "mailer", "s3cret").send("b@example.com", "register", "123456");
         Session s = server.get(10, TimeUnit.SECONDS);
         assertThat(s.tls()).isTrue();
         assertThat(s.commands()).containsSubsequence("EHLO lectern", "STARTTLS", "EHLO lectern");
@@ -200,10 +220,32 @@ class SmtpClientIntegrationTest {
     }
 
     @Test
+    void implicitTlsFromTheFirstByte() throws Exception {
+        CompletableFuture<Session> server = serve(List.of("AUTH PLAIN"), "250 ok", true);
+        sender("tls", "mailer", "s3cret").send("b@example.com", "register", "777777");
+        Session s = server.get(10, TimeUnit.SECONDS);
+        assertThat(s.commands()).contains("EHLO lectern").noneMatch(c -> c.equals("STARTTLS"));
+        assertThat(s.data()).contains("777777");
+    }
+
+    @Test
+    void aCertificateNotIssuedForTheHostIsRefused() throws Exception {
+        CompletableFuture<Session> server = serve(List.of("STARTTLS", "AUTH PLAIN"), "250 ok");
+        // trusted, but the name the sender connects to (localhost) is not the one in the certificate (127.0.0.1)
+        SmtpCodeSender wrongName = new SmtpCodeSender(new AccountsConfig.Smtp("localhost", listener.getLocalPort(),
+                "starttls", "mailer", "a@example.com", 5000), "s3cret", clientTls);
+        assertThatThrownBy(() -> wrongName.send("b@example.com", "register", "1"))
+                .isInstanceOf(StoreUnavailableException.class);
+        listener.close();
+        Session s = server.get(10, TimeUnit.SECONDS);
+        assertThat(s.commands()).noneMatch(c -> c.startsWith("AUTH") || c.startsWith("MAIL"));
+    }
+
+    @Test
     void refusesClearTextWhenStartTlsIsMissing() throws Exception {
         CompletableFuture<Session> server = serve(List.of("AUTH PLAIN"), "250 ok");
-        assertThatThrownBy(() -> client("starttls", "mailer", "s3cret").send("a@example.com", "b@example.com", "s", "b"))
-                .isInstanceOf(IOException.class).hasMessageContaining("STARTTLS");
+        assertThatThrownBy(() -> sender("starttls", "mailer", "s3cret").send("b@example.com", "register", "1"))
+                .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("STARTTLS");
         listener.close();
         Session s = server.get(10, TimeUnit.SECONDS);
         assertThat(s.commands()).noneMatch(c -> c.startsWith("AUTH") || c.startsWith("MAIL"));
@@ -212,9 +254,7 @@ class SmtpClientIntegrationTest {
     @Test
     void refusedRecipientIsAnErrorAndTheCodeSenderSaysTheMailStoreIsDown() throws Exception {
         CompletableFuture<Session> server = serve(List.of(), "550 no such user");
-        AccountsConfig.Smtp config = new AccountsConfig.Smtp("127.0.0.1", listener.getLocalPort(), "none", "",
-                "Lectern <no-reply@example.com>", 5000);
-        assertThatThrownBy(() -> new SmtpCodeSender(config, null, clientTls).send("x@example.com", "register", "1"))
+        assertThatThrownBy(() -> sender("none", "", null).send("x@example.com", "register", "1"))
                 .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("550");
         listener.close();
         server.get(10, TimeUnit.SECONDS);
