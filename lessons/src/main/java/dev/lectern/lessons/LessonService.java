@@ -42,10 +42,17 @@ public final class LessonService {
     private final SqlDatabase db;
     private final JobEngine engine;
     private final LessonRepository repo = new LessonRepository();
+    private final ProjectEvents events;
 
     public LessonService(SqlDatabase db, JobEngine engine) {
+        this(db, engine, null);
+    }
+
+    /** @param events where committed changes are published for live subscribers, or null for none */
+    public LessonService(SqlDatabase db, JobEngine engine, ProjectEvents events) {
         this.db = db;
         this.engine = engine;
+        this.events = events;
         engine.register(GENERATE, KindOptions.DEFAULTS, this::runGenerate);
         engine.register(EDIT, KindOptions.DEFAULTS, this::runEdit);
         engine.addHook((c, changed) -> {
@@ -55,6 +62,9 @@ public final class LessonService {
                 }
             }
         });
+        if (events != null) {
+            engine.addListener(this::onJobChange);
+        }
     }
 
     // ---------------------------------------------------------------- projects
@@ -85,13 +95,15 @@ public final class LessonService {
     /** Changes the title and/or description (null keeps the current one). */
     public Project updateProject(Principal caller, String id, String title, String description) {
         long now = System.currentTimeMillis();
-        return db.transaction(c -> {
+        Project updated = db.transaction(c -> {
             Project p = ownedProject(c, caller, id);
             String t = title == null ? p.title() : title(title);
             String d = description == null ? p.description() : text(description, "description");
             repo.updateProject(c, id, t, d, now);
             return new Project(p.id(), p.ownerId(), t, d, p.createdAt(), now);
         });
+        emit(id, "project.updated", updated);
+        return updated;
     }
 
     /** Deletes a project with its sessions and scenes (their jobs stay in the job table as history). */
@@ -101,6 +113,7 @@ public final class LessonService {
             repo.deleteProject(c, id);
             return null;
         });
+        emit(id, "project.deleted", Map.of("id", id));
     }
 
     // ---------------------------------------------------------------- sessions and scenes
@@ -115,6 +128,7 @@ public final class LessonService {
             repo.insertSession(c, s);
             return null;
         });
+        emit(projectId, "session.created", s);
         return s;
     }
 
@@ -165,6 +179,10 @@ public final class LessonService {
             }
             return queued;
         });
+        if (e.created()) {
+            emit(req.projectId(), "session.updated", Map.of("id", req.sessionId(), "status", "QUEUED",
+                    "jobId", e.id()));
+        }
         engine.signal();
         return e;
     }
@@ -203,6 +221,8 @@ public final class LessonService {
         if (!exists) {
             throw new PermanentJobFailure("session " + sessionId + " no longer exists");
         }
+        String projectId = p.path("projectId").asText();
+        emit(projectId, "session.updated", Map.of("id", sessionId, "status", "GENERATING"));
         ArrayNode ids = Json.MAPPER.createArrayNode();
         for (int i = 0; i < count; i++) {
             ctx.checkCancelled();
@@ -213,6 +233,7 @@ public final class LessonService {
                 repo.insertScene(c, scene);
                 return null;
             });
+            emit(projectId, "scene.created", scene);
             ids.add(scene.id());
             ctx.progress(100.0 * (i + 1) / count, "scene " + (i + 1) + " of " + count,
                     Json.write(Map.of("sessionId", sessionId, "scenes", ids)));
@@ -221,6 +242,7 @@ public final class LessonService {
             repo.sessionStatus(c, sessionId, "PLANNED", System.currentTimeMillis());
             return null;
         });
+        emit(projectId, "session.updated", Map.of("id", sessionId, "status", "PLANNED"));
         return Json.write(Map.of("sessionId", sessionId, "scenes", ids));
     }
 
@@ -237,7 +259,31 @@ public final class LessonService {
         });
         Scene s = edited.orElseThrow(() -> new PermanentJobFailure(
                 "scene " + sceneId + " changed since the edit was asked for (version " + version + ")"));
+        emit(p.path("projectId").asText(), "scene.updated", s);
         return Json.write(Map.of("sceneId", s.id(), "version", s.version(), "status", s.status()));
+    }
+
+    // ---------------------------------------------------------------- live events
+
+    private void emit(String projectId, String type, Object data) {
+        if (events != null && projectId != null && !projectId.isEmpty()) {
+            events.publish(projectId, type, data);
+        }
+    }
+
+    /** A lesson job's committed change (on the node that made it) goes to its project's subscribers. */
+    private void onJobChange(Job job) {
+        if (!job.kind().equals(GENERATE) && !job.kind().equals(EDIT)) {
+            return;
+        }
+        String projectId = payloadField(job, "projectId");
+        if (projectId.isEmpty()) {
+            return;
+        }
+        events.publishJob(projectId, job);
+        if (job.kind().equals(GENERATE) && (job.state() == JobState.FAILURE || job.state() == JobState.REVOKED)) {
+            emit(projectId, "session.updated", Map.of("id", sessionIdOf(job), "status", "FAILED"));
+        }
     }
 
     // ---------------------------------------------------------------- checks
@@ -304,8 +350,12 @@ public final class LessonService {
     }
 
     private static String sessionIdOf(Job job) {
+        return payloadField(job, "sessionId");
+    }
+
+    private static String payloadField(Job job, String field) {
         try {
-            return Json.MAPPER.readTree(job.payload()).path("sessionId").asText("");
+            return Json.MAPPER.readTree(job.payload()).path(field).asText("");
         } catch (java.io.IOException e) {
             return "";
         }

@@ -13,6 +13,7 @@ import dev.lectern.jobs.web.SignedCalls;
 import dev.lectern.jobs.webhook.OutboundWebhooks;
 import dev.lectern.jobs.webhook.SignedRequestVerifier;
 import dev.lectern.lessons.LessonService;
+import dev.lectern.lessons.ProjectEvents;
 import dev.lectern.lessons.web.LessonsApi;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -29,6 +30,7 @@ final class JobsModule implements FeatureModule {
     private final OutboundWebhooks webhooks;
     private final SignedCalls signed;
     private final LessonService lessons;
+    private final ProjectEvents projectEvents;
 
     JobsModule(ServerConfig config, Secrets secrets, InfrastructureModule infra, MeterRegistry meters,
                Closeables closeables) {
@@ -53,9 +55,16 @@ final class JobsModule implements FeatureModule {
                     KindOptions.DEFAULTS.withBackoff(5_000, 10 * 3_600_000L));
         }
         JobsApi.registerHelloTask(engine);
-        this.lessons = new LessonService(infra.sql, engine);
+        this.projectEvents = new ProjectEvents(infra.ephemeral);
+        this.lessons = new LessonService(infra.sql, engine, projectEvents);
+        closeables.add(projectEvents); // closed after the engine, so the last job changes still go out
         closeables.add(engine);
         engine.start();
+    }
+
+    /** The Socket.IO {@code subscribe}/{@code unsubscribe} events for a project's live changes. */
+    ProjectSubscriptions projectSubscriptions() {
+        return new ProjectSubscriptions(lessons, projectEvents, infra.blocking);
     }
 
     JobEngine engine() {
@@ -64,8 +73,9 @@ final class JobsModule implements FeatureModule {
 
     @Override
     public void registerRoutes(Router.Builder routes) {
-        new JobsApi(engine, signed, infra.ephemeral, webhooks, config.jobs().helloRoutes(), infra.clock)
+        new JobsApi(engine, signed, infra.ephemeral, webhooks, config.jobs().helloRoutes(), infra.clock,
+                infra.blocking)
                 .register(routes);
-        new LessonsApi(lessons, signed).register(routes);
+        new LessonsApi(lessons, signed, projectEvents, infra.blocking).register(routes);
     }
 }

@@ -16,6 +16,7 @@ import dev.lectern.http.api.DocsApi;
 import dev.lectern.http.api.HealthApi;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
+import dev.lectern.jobs.JobEngine;
 import dev.lectern.signaling.transport.SignalingInitializer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -65,6 +66,7 @@ public final class LecternServer implements AutoCloseable {
     private final InfrastructureModule infra;
     private final AccountsModule accounts;
     private final SignalingModule signaling;
+    private final JobsModule jobs;
     private volatile boolean closed;
 
     private LecternServer(ServerConfig config, Secrets secrets, boolean conformance, TokenVerifier tokensOverride) {
@@ -92,7 +94,10 @@ public final class LecternServer implements AutoCloseable {
                     this::signalingPort, this::onlineUsers);
             this.signaling = new SignalingModule(config, conformance, accounts.verifier(), tutoring, infra,
                     workerGroup, meters, closeables);
-            JobsModule jobs = new JobsModule(config, secrets, infra, meters, closeables);
+            this.jobs = new JobsModule(config, secrets, infra, meters, closeables);
+            if (signaling.signaling().service() != null) {
+                signaling.signaling().service().addEvents(jobs.projectSubscriptions());
+            }
             Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs), infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
         } catch (RuntimeException e) {
@@ -225,6 +230,11 @@ public final class LecternServer implements AutoCloseable {
     /** The signaling side (rooms, counters), for tests and benchmarks. */
     public Signaling signaling() {
         return signaling.signaling();
+    }
+
+    /** The job engine, for tests that register kinds of their own. */
+    JobEngine jobEngine() {
+        return jobs.engine();
     }
 
     /** Ephemeral state shared by the components (in-process or Redis). */

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.core.auth.InvalidTokenException;
-import dev.lectern.core.auth.Principal;
-import dev.lectern.core.auth.Role;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.json.Json;
 import dev.lectern.jobs.webhook.SeedSignature;
@@ -19,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,11 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The seed's job routes, the native job routes and the lessons REST over real sockets, on the production wiring. */
 class JobsIntegrationTest {
     private static final String SECRET = "the-seeds-webhook-secret";
-    private static final TokenVerifier TOKENS = token -> switch (token) {
-        case "alice" -> CompletableFuture.completedFuture(new Principal("alice", Role.STUDENT, "t1"));
-        case "bob" -> CompletableFuture.completedFuture(new Principal("bob", Role.STUDENT, "t2"));
-        default -> CompletableFuture.failedFuture(new InvalidTokenException("bad token"));
-    };
+    private static final TokenVerifier TOKENS = TestTokens.ALICE_AND_BOB;
 
     private LecternServer server;
     private HttpJson http;

@@ -49,6 +49,8 @@ public final class SignalingService implements JsonWsEndpoint {
     private final SocketIoServer sio;
     /** Every connected peer by user, so that server-side events (an avatar crash) reach all of a user's sockets. */
     private final Map<String, Set<Peer>> peersByUser = new ConcurrentHashMap<>();
+    /** Events other features serve, by name; the rooms serve the rest. */
+    private final Map<String, PeerEvents> featureEvents = new ConcurrentHashMap<>();
 
     public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
         this.config = config;
@@ -64,6 +66,15 @@ public final class SignalingService implements JsonWsEndpoint {
         if (config.devMode()) {
             logger.warn("signaling.devMode is ON: clients without a token may name themselves with user_id."
                     + " Never enable this in production.");
+        }
+    }
+
+    /** Serves {@code events.events()} on every connection from now on (before clients connect). */
+    public void addEvents(PeerEvents events) {
+        for (String name : events.events()) {
+            if (featureEvents.putIfAbsent(name, events) != null) {
+                throw new IllegalStateException("signaling event " + name + " is served twice");
+            }
         }
     }
 
@@ -139,7 +150,7 @@ public final class SignalingService implements JsonWsEndpoint {
                 if (ack != null) {
                     ack.send(Json.MAPPER.createArrayNode().add(result), List.of());
                 }
-            });
+            }, socket.executor());
         }
 
         @Override
@@ -182,6 +193,9 @@ public final class SignalingService implements JsonWsEndpoint {
 
     private void unregister(Peer peer) {
         peersByUser.computeIfPresent(peer.userId(), (u, set) -> CowSets.minus(set, peer));
+        for (PeerEvents e : Set.copyOf(featureEvents.values())) {
+            e.disconnected(peer);
+        }
     }
 
     /** Sends an event to every socket of a user on this node (Socket.IO and /ws); returns how many got it. */
@@ -224,8 +238,24 @@ public final class SignalingService implements JsonWsEndpoint {
         }
     }
 
-    private void handle(Peer peer, String event, JsonNode data, java.util.function.Consumer<JsonNode> reply) {
-        rooms.handleAsync(peer, event, data).whenComplete((result, failure) -> {
+    /**
+     * Serves one client event; {@code executor} is the connection's: a feature's answer comes back there, since
+     * features complete on threads of their own.
+     */
+    private void handle(Peer peer, String event, JsonNode data, java.util.function.Consumer<JsonNode> reply,
+                        java.util.concurrent.Executor executor) {
+        PeerEvents feature = featureEvents.get(event);
+        CompletionStage<JsonNode> stage;
+        if (feature == null) {
+            stage = rooms.handleAsync(peer, event, data);
+        } else {
+            try {
+                stage = feature.handle(peer, event, data).whenCompleteAsync((r, e) -> { }, executor);
+            } catch (RuntimeException e) {
+                stage = CompletableFuture.failedFuture(e);
+            }
+        }
+        stage.whenComplete((result, failure) -> {
             if (failure == null) {
                 reply.accept(result);
                 return;
@@ -279,7 +309,7 @@ public final class SignalingService implements JsonWsEndpoint {
                         ack.set("data", result);
                         peer.write(Json.write(ack));
                     }
-                });
+                }, Runnable::run); // the /ws sink is thread-safe
             }
 
             @Override

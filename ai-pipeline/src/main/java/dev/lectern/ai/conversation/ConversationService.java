@@ -97,7 +97,8 @@ public final class ConversationService {
         AiConfig.Chunker c = config.chunker();
         List<ChatMessage> context = new ArrayList<>();
         Turn turn = new Turn(this, info, model, listener,
-                new SentenceChunker(c.minChars(), c.maxChars(), c.firstClauseMinChars()), sink, blocking, speech);
+                new SentenceChunker(c.minChars(), c.maxChars(), c.firstClauseMinChars()), c.flushMillis(), sink,
+                blocking, speech);
         Turn previous = active.put(userId, turn);
         if (previous != null) {
             previous.bargeIn(); // stores its partial answer before the new message

@@ -5,6 +5,8 @@ import dev.lectern.ai.llm.ChatStreamListener;
 import dev.lectern.ai.llm.LlmException;
 import dev.lectern.ai.llm.Usage;
 import dev.lectern.ai.retrieval.Passage;
+import dev.lectern.ai.tts.InOrder;
+import dev.lectern.ai.tts.QuietFlush;
 import dev.lectern.ai.tts.SentenceChunker;
 import dev.lectern.ai.tts.SpeechService;
 import java.util.ArrayList;
@@ -29,11 +31,12 @@ public final class Turn implements ChatStreamListener {
     private final String model;
     private volatile long promptChars;
     private final TurnListener listener;
-    private final SentenceChunker chunker;
+    private final QuietFlush chunker;
     private final SentenceSink sink;
     private final Executor blocking;
     private final SpeechService speech;
     private final List<CompletableFuture<Void>> speaking = new ArrayList<>();
+    private final InOrder<SpeechService.Outcome> audioInOrder = new InOrder<>();
     private volatile boolean speechOverBudget;
     private CompletableFuture<?> lastReservation = CompletableFuture.completedFuture(null);
     private final StringBuilder answer = new StringBuilder();
@@ -44,12 +47,14 @@ public final class Turn implements ChatStreamListener {
     private int sentences;
 
     Turn(ConversationService service, SentenceSink.TurnInfo info, String model,
-         TurnListener listener, SentenceChunker chunker, SentenceSink sink, Executor blocking, SpeechService speech) {
+         TurnListener listener, SentenceChunker chunker, long flushMillis, SentenceSink sink, Executor blocking,
+         SpeechService speech) {
         this.service = service;
         this.info = info;
         this.model = model;
         this.listener = listener;
-        this.chunker = chunker;
+        // sentences are released in order, under the chunker's lock: from onText, or its quiet-period timer
+        this.chunker = new QuietFlush(chunker, flushMillis, listener.executor(), this::release);
         this.sink = sink;
         this.blocking = blocking;
         this.speech = speech;
@@ -103,6 +108,7 @@ public final class Turn implements ChatStreamListener {
         if (s != null) {
             s.cancel();
         }
+        chunker.cancel();
         sink.interrupted(info);
         String partial;
         synchronized (answer) {
@@ -130,9 +136,7 @@ public final class Turn implements ChatStreamListener {
             answer.append(text);
         }
         listener.onText(text, receivedNanos);
-        for (String sentence : chunker.feed(text)) {
-            release(sentence);
-        }
+        chunker.feed(text);
     }
 
     @Override
@@ -140,9 +144,7 @@ public final class Turn implements ChatStreamListener {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
-        for (String sentence : chunker.flush()) {
-            release(sentence);
-        }
+        chunker.finish();
         String text;
         synchronized (answer) {
             text = answer.toString();
@@ -164,6 +166,7 @@ public final class Turn implements ChatStreamListener {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
+        chunker.cancel();
         sink.interrupted(info);
         String partial;
         synchronized (answer) {
@@ -184,7 +187,8 @@ public final class Turn implements ChatStreamListener {
         }
         SpeechService.Speech s = speech.speak(info.userId(), sentence, lastReservation);
         lastReservation = s.reserved();
-        speaking.add(s.outcome().thenAccept(o -> {
+        // synthesis runs concurrently; audio events go out in sentence order
+        speaking.add(audioInOrder.add(s.outcome(), o -> {
             speechOverBudget |= o.overBudget();
             o.url().ifPresent(url -> listener.onAudio(index, url));
         }));

@@ -6,13 +6,16 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Cuts a streamed answer into pieces for the voice (Pipecat's lookahead and LiveKit Agents' rules). A piece is
- * released at a sentence end ({@code . ! ? ; …} and CJK terminators, with any closing quotes) only once the next
- * non-space character has arrived, never after an abbreviation ("e.g.", "Dr.", "U.S."), an initial, or before a
- * lower-case continuation, and never inside a number ("3.14"). Pieces shorter than {@code minChars} are merged with
- * the next; text without a sentence end is cut at a space by {@code maxChars}. The first piece of an answer may end
- * at a clause ({@code , :}) once it is {@code firstClauseMinChars} long, for a faster first sound. One instance per
- * answer; not thread-safe.
+ * Cuts a streamed answer into pieces for the voice (Pipecat's and LiveKit Agents' rules), deciding from the text
+ * already received: a sentence end ({@code . ! ? ;} and CJK terminators, with any closing quotes) followed by
+ * whitespace ends a piece at once, unless the word before it is an abbreviation ("e.g.", "Dr.", "U.S.") or an initial,
+ * or the dot belongs to an ellipsis; a dot followed by anything but whitespace ("3.14", "example.com", "a@b.org")
+ * ends nothing. CJK terminators ({@code 。！？；}) end a piece without whitespace. Text that ends right after a
+ * possible sentence end ("…Dr.", "…3.", "…changes.") is {@link #pending()}: more text decides it, or the caller
+ * releases it with {@link #flushPending()} after a quiet period ({@link QuietFlush}). Pieces shorter than
+ * {@code minChars} are merged with the next; text without a sentence end is cut at a space by {@code maxChars}. The
+ * first piece of an answer may end at a clause ({@code , :}) followed by whitespace once it is
+ * {@code firstClauseMinChars} long, for a faster first sound. One instance per answer; not thread-safe.
  */
 public final class SentenceChunker {
     private static final Set<String> ABBREVIATIONS = Set.of("mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "inc",
@@ -61,6 +64,28 @@ public final class SentenceChunker {
         scanFrom = 0;
     }
 
+    /** The text ends right after a possible sentence end that only more text (or a quiet period) can decide. */
+    public boolean pending() {
+        int last = buffer.length() - 1;
+        while (last >= 0 && Character.isWhitespace(buffer.charAt(last))) {
+            last--;
+        }
+        int run = last;
+        while (run >= 0 && isCloser(buffer.charAt(run))) {
+            run--;
+        }
+        if (run < 0 || !isTerminator(buffer.charAt(run))) {
+            return false;
+        }
+        // a dot at the very end of a URL or e-mail address in progress waits for more text, not for a pause
+        return last != buffer.length() - 1 || !isAddress(tokenBefore(run + 1));
+    }
+
+    /** A quiet period passed: releases the text when it ends at a possible sentence end ({@link #pending()}). */
+    public List<String> flushPending() {
+        return pending() ? flush() : List.of();
+    }
+
     private void scan(List<String> out) {
         int i = scanFrom;
         while (i < buffer.length()) {
@@ -76,26 +101,17 @@ public final class SentenceChunker {
                 end++;
             }
             if (end == buffer.length()) {
-                scanFrom = i; // need to see what follows
+                scanFrom = i; // closing quotes or whitespace may follow
                 break;
             }
-            boolean cjk = isCjkTerminator(buffer.charAt(end - 1));
+            boolean cjk = isCjkTerminator(buffer.charAt(end - 1)) || isCjkCloserAfterTerminator(i, end);
             if (!cjk && !Character.isWhitespace(buffer.charAt(end))) {
-                i = end; // "3.14", "e.g.x", "word,word"
+                i = end; // "3.14", "e.g.x", "word,word", "example.com"
                 continue;
             }
-            int next = end;
-            while (next < buffer.length() && Character.isWhitespace(buffer.charAt(next))) {
-                next++;
-            }
-            if (next == buffer.length()) {
-                scanFrom = i;
-                break;
-            }
-            boolean boundary = terminator ? isSentenceEnd(i, buffer.charAt(next))
-                    : trimmedLength(end) >= firstClauseMinChars;
-            if (boundary && (trimmedLength(end) >= minChars || (!terminator))) {
-                emit(out, end, next);
+            boolean boundary = terminator ? cjk || isSentenceEnd(i, end) : trimmedLength(end) >= firstClauseMinChars;
+            if (boundary && (!terminator || trimmedLength(end) >= minChars)) {
+                emit(out, end, end);
                 i = 0;
                 continue;
             }
@@ -109,13 +125,19 @@ public final class SentenceChunker {
         }
     }
 
-    private boolean isSentenceEnd(int at, char following) {
-        char c = buffer.charAt(at);
-        if (c != '.') {
+    /** The run of terminators and closers {@code [at, end)} is followed by whitespace: does it end a sentence? */
+    private boolean isSentenceEnd(int at, int end) {
+        for (int k = at; k < end; k++) {
+            char t = buffer.charAt(k);
+            if (t == '…' || (t == '.' && k + 1 < end && buffer.charAt(k + 1) == '.')) {
+                return false; // "Wait... and then", "Hmm… "
+            }
+        }
+        if (buffer.charAt(at) != '.') {
             return true;
         }
-        if (Character.isLowerCase(following)) {
-            return false; // "e.g. the", "approx. five", "... and then"
+        if (isAddress(tokenBefore(at))) {
+            return true; // "see https://example.org/a. Next", "write to bob@example.org. Then"
         }
         int start = at;
         while (start > 0 && (Character.isLetter(buffer.charAt(start - 1)) || buffer.charAt(start - 1) == '.')) {
@@ -125,10 +147,46 @@ public final class SentenceChunker {
         if (word.isEmpty()) {
             return true; // "$29. Next", "3. Then"
         }
-        if (ABBREVIATIONS.contains(word) || word.contains(".")) {
-            return false; // "Dr. Smith", "e.g. Paris", "U.S. Army"
+        if (ABBREVIATIONS.contains(word) || isDottedAbbreviation(word)) {
+            return false; // "Dr. Smith", "e.g. Paris", "U.S. Army", "Ph.D. student"
         }
         return !(word.length() == 1 && Character.isUpperCase(buffer.charAt(start))); // "J. Smith"
+    }
+
+    /** "e.g", "u.s", "ph.d", "a.m" (short parts) but not "example.com". */
+    private static boolean isDottedAbbreviation(String word) {
+        if (word.indexOf('.') < 0) {
+            return false;
+        }
+        for (String part : word.split("\\.")) {
+            if (part.length() > 2) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The whitespace-delimited text that ends at {@code end} (exclusive). */
+    private String tokenBefore(int end) {
+        int start = end;
+        while (start > 0 && !Character.isWhitespace(buffer.charAt(start - 1))) {
+            start--;
+        }
+        return buffer.substring(start, end);
+    }
+
+    private static boolean isAddress(String token) {
+        return token.contains("://") || token.startsWith("www.") || token.indexOf('@') > 0;
+    }
+
+    /** "「你好。」": a CJK terminator followed by closers. */
+    private boolean isCjkCloserAfterTerminator(int at, int end) {
+        for (int k = at; k < end; k++) {
+            if (isCjkTerminator(buffer.charAt(k))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void cutAtMax(List<String> out) {

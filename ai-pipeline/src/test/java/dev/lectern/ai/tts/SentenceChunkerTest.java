@@ -32,12 +32,66 @@ class SentenceChunkerTest {
     }
 
     @Test
-    void waitsForTheNextCharacterBeforeReleasing() {
+    void aDotFollowedByWhitespaceEndsTheSentenceWithoutTheNextToken() {
         SentenceChunker c = new SentenceChunker(1, 250, 0);
         assertThat(c.feed("It costs $29.")).isEmpty();
-        assertThat(c.feed(" ")).isEmpty();
-        assertThat(c.feed("Next")).containsExactly("It costs $29.");
+        assertThat(c.pending()).isTrue();
+        assertThat(c.feed(" ")).containsExactly("It costs $29.");
+        assertThat(c.pending()).isFalse();
+        assertThat(c.feed("The derivative measures how fast a quantity changes over time. "))
+                .containsExactly("The derivative measures how fast a quantity changes over time.");
+        assertThat(c.feed("Next")).isEmpty();
         assertThat(c.flush()).containsExactly("Next");
+    }
+
+    @Test
+    void ambiguousEndsArePendingUntilTextOrAQuietPeriodDecides() {
+        SentenceChunker c = new SentenceChunker(1, 250, 0);
+        assertThat(c.feed("Ask Dr.")).isEmpty();
+        assertThat(c.pending()).isTrue();
+        assertThat(c.feed(" ")).isEmpty(); // an abbreviation: not an end, still pending for a pause
+        assertThat(c.pending()).isTrue();
+        assertThat(c.feed("Smith")).isEmpty();
+        assertThat(c.pending()).isFalse();
+        assertThat(c.flushPending()).isEmpty();
+        assertThat(c.feed(" in room 3.")).isEmpty();
+        assertThat(c.pending()).isTrue();
+        assertThat(c.feed("5 now")).isEmpty(); // "3.5": inside a number
+        assertThat(c.pending()).isFalse();
+        assertThat(c.feed(". Then")).containsExactly("Ask Dr. Smith in room 3.5 now.");
+        assertThat(c.feed(" it ended.")).isEmpty();
+        assertThat(c.flushPending()).containsExactly("Then it ended.");
+        assertThat(c.pending()).isFalse();
+        assertThat(c.flush()).isEmpty();
+    }
+
+    @Test
+    void urlsAndEmailAddressesKeepTheirDots() {
+        assertThat(chunk("Visit https://example.org/a.b?x=1 now. Mail bob@mail.example.org. See example.com. Done."))
+                .containsExactly("Visit https://example.org/a.b?x=1 now.", "Mail bob@mail.example.org.",
+                        "See example.com.", "Done.");
+        SentenceChunker c = new SentenceChunker(1, 250, 0);
+        c.feed("Open https://example.");
+        assertThat(c.pending()).as("a URL in progress waits for more text").isFalse();
+        assertThat(c.feed("org. ")).containsExactly("Open https://example.org.");
+    }
+
+    @Test
+    void ellipsesDoNotEndASentence() {
+        assertThat(chunk("Hmm… let me think. Well... Maybe not. Ok."))
+                .containsExactly("Hmm… let me think.", "Well... Maybe not.", "Ok.");
+    }
+
+    @Test
+    void cjkFullStopsEndAtOnceWhenAnythingFollows() {
+        SentenceChunker c = new SentenceChunker(1, 250, 0);
+        assertThat(c.feed("导数衡量变化的快慢。")).isEmpty();
+        assertThat(c.pending()).as("a closing quote may still follow").isTrue();
+        assertThat(c.feed("他说")).containsExactly("导数衡量变化的快慢。");
+        assertThat(c.feed("：「真的吗？」好")).containsExactly("他说：「真的吗？」");
+        assertThat(c.feed("！")).isEmpty();
+        assertThat(c.flushPending()).containsExactly("好！");
+        assertThat(chunk("第一句。第二句！第三句？第四")).containsExactly("第一句。", "第二句！", "第三句？", "第四");
     }
 
     @Test

@@ -81,8 +81,9 @@ public record AiConfig(
     }
 
     /** Sentence chunking between the model and the voice. */
-    public record Chunker(int minChars, int maxChars, int firstClauseMinChars) {
+    public record Chunker(int minChars, int maxChars, int firstClauseMinChars, long flushMillis) {
         public Chunker {
+            checkRange(flushMillis, 0, 10_000, "ai.chunker.flushMillis");
             checkRange(minChars, 1, 10_000, "ai.chunker.minChars");
             checkRange(maxChars, 2, 10_000, "ai.chunker.maxChars");
             checkNonNegative(firstClauseMinChars, "ai.chunker.firstClauseMinChars");

@@ -9,6 +9,7 @@ import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
 import dev.lectern.http.Router;
+import dev.lectern.http.sse.EventStream;
 import dev.lectern.jobs.CancelResult;
 import dev.lectern.jobs.Job;
 import dev.lectern.jobs.JobEngine;
@@ -24,7 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * The job routes. The seed's demo pair {@code POST /test/hello?name=} and {@code GET /test/task/{id}} (no
@@ -36,6 +39,7 @@ import java.util.concurrent.CompletionStage;
 public final class JobsApi {
     public static final String HELLO = "test.hello";
     private static final int HELLO_PER_MINUTE = 30;
+    private static final long SSE_KEEP_ALIVE_MILLIS = 15_000;
 
     private final JobEngine engine;
     private final SignedCalls signed;
@@ -43,10 +47,15 @@ public final class JobsApi {
     private final OutboundWebhooks webhooks;
     private final boolean helloRoutes;
     private final Clock clock;
+    private final Executor blocking;
 
-    /** @param webhooks the outbound webhooks, or null when none are configured */
+    /**
+     * @param webhooks the outbound webhooks, or null when none are configured
+     * @param blocking where an event stream's ownership check reads the job (SSE sources open on the event loop)
+     */
     public JobsApi(JobEngine engine, SignedCalls signed, EphemeralStore ephemeral, OutboundWebhooks webhooks,
-                   boolean helloRoutes, Clock clock) {
+                   boolean helloRoutes, Clock clock, Executor blocking) {
+        this.blocking = blocking;
         this.engine = engine;
         this.signed = signed;
         this.ephemeral = ephemeral;
@@ -83,6 +92,10 @@ public final class JobsApi {
                 .summary("Cancel a job: a waiting one at once, a running one within a heartbeat").handle(this::cancel);
         routes.post("/api/jobs/{id}/retry").access(Access.USER).blocking().tag("jobs").errors(404, 409)
                 .summary("Queue a failed or revoked job again").handle(this::retry);
+        routes.get("/api/jobs/{id}/events").access(Access.USER).tag("jobs").errors(404)
+                .summary("A job's progress and state changes as text/event-stream (the /api/jobs/{id} shape), "
+                        + "from its current row to its terminal state")
+                .sse(SSE_KEEP_ALIVE_MILLIS, this::events);
         if (webhooks != null) {
             routes.get("/api/webhooks/deliveries").access(Access.ADMIN).blocking().tag("jobs")
                     .summary("The outbound webhook log, newest first")
@@ -113,6 +126,11 @@ public final class JobsApi {
         body.put("status", JobState.PENDING.name());
         body.put("message", "Hello task queued");
         return ok(body);
+    }
+
+    /** The owner check reads the job on the blocking executor (a source opens on the event loop). */
+    private CompletionStage<EventStream> events(ApiRequest r, Executor eventLoop) {
+        return CompletableFuture.supplyAsync(() -> new JobEventStream(engine, owned(r).id()), blocking);
     }
 
     private CompletionStage<ApiResponse> task(ApiRequest r) {

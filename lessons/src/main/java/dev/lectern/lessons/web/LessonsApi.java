@@ -9,17 +9,21 @@ import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
 import dev.lectern.http.Router;
+import dev.lectern.http.sse.EventStream;
 import dev.lectern.jobs.Enqueued;
 import dev.lectern.jobs.web.SignedCalls;
 import dev.lectern.lessons.EditRequest;
 import dev.lectern.lessons.GenerateRequest;
 import dev.lectern.lessons.LessonService;
 import dev.lectern.lessons.Project;
+import dev.lectern.lessons.ProjectEvents;
 import dev.lectern.lessons.SessionWithScenes;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * The video tutor's routes. The seed's {@code POST /jobs/generate} and {@code POST /jobs/edit} → {@code {jobId}},
@@ -28,12 +32,22 @@ import java.util.concurrent.CompletionStage;
  * session's scenes in order, each only for its owner (or an admin).
  */
 public final class LessonsApi {
+    private static final long SSE_KEEP_ALIVE_MILLIS = 15_000;
     private final LessonService lessons;
     private final SignedCalls signed;
+    private final ProjectEvents events;
+    private final Executor blocking;
 
-    public LessonsApi(LessonService lessons, SignedCalls signed) {
+    /**
+     * @param events   the projects' live changes
+     * @param blocking where an event stream's ownership check and subscription run (SSE sources open on the event
+     *                 loop)
+     */
+    public LessonsApi(LessonService lessons, SignedCalls signed, ProjectEvents events, Executor blocking) {
         this.lessons = lessons;
         this.signed = signed;
+        this.events = events;
+        this.blocking = blocking;
     }
 
     public void register(Router.Builder routes) {
@@ -57,6 +71,10 @@ public final class LessonsApi {
         routes.get("/api/projects/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
                 .summary("One project").handle(r -> ok(project(lessons.project(r.requirePrincipal(),
                         r.pathParam("id")))));
+        routes.get("/api/projects/{id}/events").access(Access.USER).tag("lessons").errors(404)
+                .summary("Every change to the project, its sessions, scenes and jobs, in order, as text/event-stream: "
+                        + "{type:subscribed} first, then {type,projectId,data} per change")
+                .sse(SSE_KEEP_ALIVE_MILLIS, this::projectEvents);
         routes.patch("/api/projects/{id}").access(Access.USER).blocking().json().tag("lessons").errors(400, 404)
                 .summary("Change a project's title or description")
                 .handle(r -> ok(project(lessons.updateProject(r.requirePrincipal(), r.pathParam("id"),
@@ -142,6 +160,18 @@ public final class LessonsApi {
             throw ServiceException.badRequest(field + " must be a string");
         }
         return v.asText();
+    }
+
+    /** Checks the owner and subscribes on the blocking executor; the subscription is live before the first event. */
+    private CompletionStage<EventStream> projectEvents(ApiRequest r, Executor eventLoop) {
+        Principal caller = r.requirePrincipal();
+        String id = r.pathParam("id");
+        return CompletableFuture.supplyAsync(() -> {
+            Project p = lessons.project(caller, id);
+            ProjectEventStream stream = new ProjectEventStream(p.id());
+            stream.attach(events.subscribe(p.id(), stream::onMessage));
+            return stream;
+        }, blocking);
     }
 
     private static Map<String, Object> project(Project p) {

@@ -1,0 +1,108 @@
+package dev.lectern.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.core.store.sql.PostgresTestDatabase;
+import dev.lectern.testing.TestConfigs;
+import dev.lectern.testing.TestServices;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Two nodes in cluster mode (Redis, one PostgreSQL): a client of one node's {@code /api/projects/{id}/events} sees the
+ * changes made through the other node, and the job the other node runs.
+ */
+class ProjectEventsAcrossNodesIntegrationTest {
+    private final String prefix = "lectern-test-" + UUID.randomUUID() + ":";
+    private final List<LecternServer> nodes = new ArrayList<>();
+    private final HttpClient client = HttpClient.newHttpClient();
+    private PostgresTestDatabase pg;
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void stores() {
+        TestServices.requireRedis();
+        TestServices.requirePostgres();
+        pg = PostgresTestDatabase.create();
+    }
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(LecternServer::close);
+        if (pg != null) {
+            pg.close();
+        }
+        try (Jedis j = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
+            Set<String> keys = j.keys(prefix + "*");
+            if (!keys.isEmpty()) {
+                j.del(keys.toArray(new String[0]));
+            }
+        }
+    }
+
+    private LecternServer node(String id) {
+        Map<String, String> env = new HashMap<>();
+        env.put("LECTERN_STORAGE__DATA_DIR", dir.resolve(id).toString());
+        env.put("LECTERN_STORAGE__SQL__URL", pg.url());
+        env.put("LECTERN_STORAGE__SQL__USER", PostgresTestDatabase.USER);
+        env.put("LECTERN_STORAGE__REDIS__URL", TestServices.redisUrl());
+        env.put("LECTERN_STORAGE__REDIS__KEY_PREFIX", prefix);
+        env.put("LECTERN_CLUSTER__MODE", "redis");
+        env.put("LECTERN_CLUSTER__NODE_ID", id);
+        LecternServer node = LecternServer.start(TestConfigs.defaults(env), Map.of(), TestTokens.ALICE_AND_BOB);
+        nodes.add(node);
+        return node;
+    }
+
+    @Test
+    void aSubscriberOnOneNodeSeesTheChangesMadeThroughTheOther() throws Exception {
+        LecternServer a = node("a");
+        LecternServer b = node("b");
+        HttpJson viaB = new HttpJson(b.httpPort());
+        String project = viaB.post("/api/projects", Map.of("title", "Calculus", "description", ""), "alice").text("id");
+
+        HttpResponse<InputStream> resp = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + a.httpPort() + "/api/projects/" + project + "/events"))
+                .header("Authorization", "Bearer alice").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(resp.statusCode()).isEqualTo(200);
+        try (LiveEventsIntegrationTest.Events events = new LiveEventsIntegrationTest.Events(resp.body())) {
+            assertThat(events.next().path("type").asText()).isEqualTo("subscribed");
+            String session = viaB.post("/api/projects/" + project + "/sessions",
+                    Map.of("prompt", "limits", "sceneCount", 2), "alice").text("id");
+            JsonNode created = events.next();
+            assertThat(created.path("type").asText()).isEqualTo("session.created");
+            assertThat(created.path("data").path("id").asText()).isEqualTo(session);
+
+            viaB.post("/jobs/generate", Map.of("projectId", project, "sessionId", session, "sceneCount", 2,
+                    "prompt", "limits", "timestamp", System.currentTimeMillis() / 1000), "alice");
+            List<String> types = new ArrayList<>();
+            JsonNode e;
+            while ((e = events.next()) != null) {
+                types.add(e.path("type").asText() + ":" + e.path("data").path("status").asText());
+                if (e.path("type").asText().equals("job") && e.path("data").path("status").asText().equals("SUCCESS")) {
+                    break;
+                }
+            }
+            assertThat(types).contains("session.updated:QUEUED", "session.updated:GENERATING",
+                    "session.updated:PLANNED", "job:SUCCESS");
+            assertThat(types.stream().filter(t -> t.startsWith("scene.created")).count()).isEqualTo(2);
+        }
+    }
+}
