@@ -6,7 +6,7 @@ import dev.lectern.ai.conversation.PersonaLookup;
 import dev.lectern.ai.conversation.SentenceSink;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.ai.llm.ModelProvider;
-import dev.lectern.ai.llm.OpenAiCompatibleProvider;
+import dev.lectern.ai.llm.internal.OpenAiCompatibleProvider;
 import dev.lectern.ai.llm.internal.StreamingHttpClient;
 import dev.lectern.ai.retrieval.DocumentCatalog;
 import dev.lectern.ai.retrieval.RetrievalService;
@@ -167,10 +167,6 @@ public final class AiPipeline implements AutoCloseable {
                 logger.warn("object purge skipped: blocking executor saturated");
             }
         }, period.toMillis(), period.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    }
-
-    public SpeechService speech() {
-        return speech;
     }
 
     /** Retrieval over users' documents, or null when the server was built without a document catalogue. */

@@ -5,7 +5,7 @@ import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.LessonsConfig;
 import dev.lectern.lessons.plan.LessonPlan;
 import dev.lectern.lessons.plan.PlannedScene;
-import dev.lectern.lessons.render.Cancellation;
+import dev.lectern.lessons.plan.Cancellation;
 import dev.lectern.lessons.render.Ffmpeg;
 import dev.lectern.lessons.render.LessonAssembler;
 import dev.lectern.lessons.render.LessonRenderer;

@@ -88,11 +88,6 @@ public final class AuthDecorator implements HttpDecorator {
                 });
     }
 
-    /** A verifier that refuses every token, for a server started without an account store. */
-    public static TokenVerifier refuseAll() {
-        return token -> CompletableFuture.failedFuture(new InvalidTokenException("token authentication is not configured"));
-    }
-
     /** For tests: accept a principal directly. */
     public static TokenVerifier fixed(String token, Principal principal) {
         return t -> t.equals(token) ? CompletableFuture.completedFuture(principal)

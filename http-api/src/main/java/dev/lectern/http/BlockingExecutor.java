@@ -33,14 +33,6 @@ public final class BlockingExecutor implements Executor, AutoCloseable {
         pool.execute(LogContext.wrap(command));
     }
 
-    public int queued() {
-        return pool.getQueue().size();
-    }
-
-    public int active() {
-        return pool.getActiveCount();
-    }
-
     @Override
     public void close() {
         pool.shutdown();

@@ -1,9 +1,5 @@
 package dev.lectern.http;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -18,7 +14,6 @@ public final class Headers {
     /** name0, value0, name1, value1, …; names lower-cased. */
     private final String[] flat;
     private final int size;
-    private volatile Map<String, List<String>> map;
 
     private Headers(String[] flat, int size) {
         this.flat = flat;
@@ -48,31 +43,5 @@ public final class Headers {
             }
         }
         return null;
-    }
-
-    public List<String> getAll(String name) {
-        List<String> values = null;
-        for (int i = 0; i < size; i += 2) {
-            if (flat[i].equalsIgnoreCase(name)) {
-                values = values == null ? new ArrayList<>(2) : values;
-                values.add(flat[i + 1]);
-            }
-        }
-        return values == null ? List.of() : Collections.unmodifiableList(values);
-    }
-
-    /** All headers by lower-case name, made on first use. */
-    public Map<String, List<String>> asMap() {
-        Map<String, List<String>> m = map;
-        if (m == null) {
-            Map<String, List<String>> built = new LinkedHashMap<>();
-            for (int i = 0; i < size; i += 2) {
-                built.computeIfAbsent(flat[i], k -> new ArrayList<>(1)).add(flat[i + 1]);
-            }
-            built.replaceAll((k, v) -> Collections.unmodifiableList(v));
-            m = Collections.unmodifiableMap(built);
-            map = m;
-        }
-        return m;
     }
 }

@@ -23,7 +23,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The REST edge's handlers together ({@link HttpEdgeHandlers}), requests in and responses out. */
+/** The REST edge's handlers together ({@link HttpEdgeInitializer}), requests in and responses out. */
 class RouteDispatchHandlerTest {
     record Greeting(String name, int times) {
         Greeting {
@@ -52,7 +52,7 @@ class RouteDispatchHandlerTest {
     private final EmbeddedChannel ch = new EmbeddedChannel();
 
     RouteDispatchHandlerTest() {
-        HttpEdgeHandlers.addTo(ch.pipeline(), app);
+        HttpEdgeInitializer.addTo(ch.pipeline(), app);
     }
 
     @AfterEach

@@ -52,7 +52,7 @@ class ServerHttpCodecTest {
 
     ServerHttpCodecTest() {
         ServerHttpCodec.addTo(ch.pipeline(), new HttpDecoderConfig());
-        HttpEdgeHandlers.addTo(ch.pipeline(), app);
+        HttpEdgeInitializer.addTo(ch.pipeline(), app);
     }
 
     @AfterEach

@@ -136,10 +136,6 @@ public final class JobEngine implements AutoCloseable {
         listeners.add(listener);
     }
 
-    public void removeListener(JobListener listener) {
-        listeners.remove(listener);
-    }
-
     public void addHook(JobChangeHook hook) {
         hooks.add(hook);
     }

@@ -3,7 +3,6 @@ package dev.lectern.jobs;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** A claimed job on this node: its context for the handler, and the flags the heartbeat and timeout set. */
@@ -75,18 +74,6 @@ final class RunningJob implements JobContext {
                     p.descendants().forEach(ProcessHandle::destroyForcibly);
                     p.destroyForcibly();
                 });
-            }
-        }
-    }
-
-    /** Waits briefly for the children to be gone (end of a run). */
-    void awaitProcesses() {
-        for (Process p : processes) {
-            try {
-                p.waitFor(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             }
         }
     }

@@ -154,11 +154,6 @@ public final class LessonService {
         });
     }
 
-    /** The project a session belongs to, checked against the caller (for event subscriptions and job views). */
-    public Project projectOfSession(Principal caller, String sessionId) {
-        return db.query(c -> ownedProject(c, caller, ownedSession(c, caller, sessionId).projectId()));
-    }
-
     // ---------------------------------------------------------------- jobs
 
     /**

@@ -11,7 +11,7 @@ import dev.lectern.http.Router;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.ChatHistoryApi;
 import dev.lectern.http.multipart.MultipartLimits;
-import dev.lectern.media.AvatarProxy;
+import dev.lectern.media.proxy.internal.AvatarProxy;
 import dev.lectern.media.AvatarService;
 import dev.lectern.media.livetalking.LiveTalkingClient;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package dev.lectern.server;
 import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.netty.PipelineNames;
 import dev.lectern.http.HttpApp;
-import dev.lectern.http.HttpEdgeHandlers;
+import dev.lectern.http.HttpEdgeInitializer;
 import dev.lectern.http.HttpTimeoutHandler;
 import dev.lectern.http.internal.ServerHttpCodec;
 import io.netty.channel.ChannelHandler;
@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 
 /**
  * Builds the pipeline of one accepted connection and nothing else: HTTP decoder and encoder, timeouts, the signaling
- * endpoints (when this port serves them), then the REST edge ({@link HttpEdgeHandlers}).
+ * endpoints (when this port serves them), then the REST edge ({@link HttpEdgeInitializer}).
  */
 public final class LecternInitializer extends ChannelInitializer<SocketChannel> {
     private final HttpConfig http;
@@ -41,6 +41,6 @@ public final class LecternInitializer extends ChannelInitializer<SocketChannel> 
         if (signaling != null) {
             p.addLast(PipelineNames.SIGNALING, signaling.get());
         }
-        HttpEdgeHandlers.addTo(p, app);
+        HttpEdgeInitializer.addTo(p, app);
     }
 }

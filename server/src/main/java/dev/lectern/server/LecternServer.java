@@ -17,6 +17,7 @@ import dev.lectern.http.api.HealthApi;
 import dev.lectern.http.api.MetricsApi;
 import dev.lectern.http.api.OpenApiApi;
 import dev.lectern.jobs.JobEngine;
+import dev.lectern.signaling.transport.SignalingInitializer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -164,7 +165,8 @@ public final class LecternServer implements AutoCloseable {
         HttpConfig http = config.http();
         int apiPort = http.port();
         int sigPort = config.signaling().port();
-        Supplier<ChannelHandler> signalingHandler = signaling.signaling().handlers();
+        SignalingInitializer initializer = signaling.signaling().initializer(); // @Sharable: one for every connection
+        Supplier<ChannelHandler> signalingHandler = () -> initializer;
         if (apiPort == sigPort && apiPort != 0) {
             listeners.add(bindPort("http.port/signaling.port", apiPort, signalingHandler));
         } else {
@@ -228,11 +230,6 @@ public final class LecternServer implements AutoCloseable {
     /** The signaling side (rooms, counters), for tests and benchmarks. */
     public Signaling signaling() {
         return signaling.signaling();
-    }
-
-    /** The one token check every entry point (REST, SSE, Socket.IO, /ws, the avatar proxy) uses. */
-    public TokenVerifier tokenVerifier() {
-        return accounts.verifier();
     }
 
     /** The job engine, for tests that register kinds of their own. */

@@ -15,12 +15,10 @@ import dev.lectern.signaling.socketio.SocketIoServer;
 import dev.lectern.signaling.transport.SignalingEndpoints;
 import dev.lectern.signaling.transport.SignalingInitializer;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.ChannelHandler;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /** Builds the signaling endpoints for the composition root: production rooms, or the conformance fixture. */
 public final class Signaling {
@@ -64,9 +62,9 @@ public final class Signaling {
         return new Signaling(endpoints, null);
     }
 
-    Supplier<ChannelHandler> handlers() {
-        SignalingInitializer initializer = new SignalingInitializer(endpoints); // @Sharable: one for every connection
-        return () -> initializer;
+    /** The signaling part of every connection's pipeline; {@code @Sharable}, so one serves every connection. */
+    SignalingInitializer initializer() {
+        return new SignalingInitializer(endpoints);
     }
 
     /** The room service (null in conformance mode). */

@@ -9,7 +9,7 @@ import dev.lectern.core.store.RedisEphemeralStore;
 import dev.lectern.http.Router;
 import dev.lectern.signaling.cluster.ClusterBus;
 import dev.lectern.signaling.cluster.LocalClusterBus;
-import dev.lectern.signaling.cluster.RedisClusterBus;
+import dev.lectern.signaling.cluster.internal.RedisClusterBus;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.room.IceServers;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +19,7 @@ import java.util.List;
 /**
  * The signaling feature's wiring: the cluster bus (single node, or rooms across nodes over Redis), the signaling
  * endpoints (production rooms fed to the room tutor, or the conformance fixture) and the notice to users whose avatar
- * crashed. Signaling has no REST routes: its handlers join the connection pipeline ({@link Signaling#handlers()}).
+ * crashed. Signaling has no REST routes: its handlers join the connection pipeline ({@link Signaling#initializer()}).
  */
 final class SignalingModule implements FeatureModule {
     private final ClusterBus bus;

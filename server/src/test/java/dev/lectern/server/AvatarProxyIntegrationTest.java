@@ -22,7 +22,7 @@ import dev.lectern.http.HttpApp;
 import dev.lectern.http.Router;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.multipart.MultipartLimits;
-import dev.lectern.media.AvatarProxy;
+import dev.lectern.media.proxy.internal.AvatarProxy;
 import dev.lectern.media.FakeAvatars;
 import dev.lectern.media.LocalAvatarManager;
 import dev.lectern.media.ProxyTarget;

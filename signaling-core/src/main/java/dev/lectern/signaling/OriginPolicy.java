@@ -22,10 +22,6 @@ public final class OriginPolicy {
         return any;
     }
 
-    public boolean isListed(String origin) {
-        return origin != null && (any || allowed.contains(origin));
-    }
-
     /** @param host the request's Host header (may be null) */
     public boolean allows(String origin, String host) {
         if (origin == null || any || allowed.contains(origin)) {

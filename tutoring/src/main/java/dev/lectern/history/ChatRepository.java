@@ -60,11 +60,6 @@ public final class ChatRepository {
                 favorite, sessionId, userId) == 1);
     }
 
-    public boolean rename(String userId, long sessionId, String title) {
-        return db.query(c -> Jdbc.update(c, "UPDATE chat_sessions SET title = ?, updated_at = ? WHERE id = ?"
-                + " AND user_id = ?", title, clock.millis(), sessionId, userId) == 1);
-    }
-
     /** Gives a chat still called {@code placeholder} its real title (the first question); other titles stay. */
     public void retitleIfNew(long sessionId, String placeholder, String title) {
         if (!title.isEmpty()) {

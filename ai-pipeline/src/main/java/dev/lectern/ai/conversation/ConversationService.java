@@ -200,9 +200,4 @@ public final class ConversationService {
         }
         return null;
     }
-
-    /** The user's answer currently streaming, if any (for tests and the room integration). */
-    public boolean isStreaming(String userId) {
-        return active.containsKey(userId);
-    }
 }

@@ -64,10 +64,6 @@ public final class Turn implements ChatStreamListener {
         return info.sessionId();
     }
 
-    public long turnId() {
-        return info.turnId();
-    }
-
     public String model() {
         return model;
     }

@@ -2,7 +2,6 @@ package dev.lectern.ai.llm;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
 
 /**
  * Incremental Server-Sent Events parser for an upstream model stream. Bytes arrive in arbitrary network pieces; a line
@@ -29,10 +28,6 @@ public final class SseEventParser {
     public SseEventParser(Listener listener, int maxLineBytes) {
         this.listener = listener;
         this.maxLineBytes = maxLineBytes;
-    }
-
-    public static SseEventParser ofData(Consumer<String> onData, int maxLineBytes) {
-        return new SseEventParser(onData::accept, maxLineBytes);
     }
 
     /** Parses a piece of the stream; throws {@link IllegalStateException} when one line exceeds the limit. */

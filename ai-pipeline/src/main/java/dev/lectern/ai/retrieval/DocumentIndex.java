@@ -321,13 +321,6 @@ public final class DocumentIndex implements AutoCloseable {
         return u;
     }
 
-    private synchronized void closeUser(String userId) {
-        UserIndex u = open.remove(userId);
-        if (u != null) {
-            u.close();
-        }
-    }
-
     @Override
     public synchronized void close() {
         for (Iterator<UserIndex> it = open.values().iterator(); it.hasNext(); ) {

@@ -58,8 +58,4 @@ public final class UsageMeter {
         }
         return true;
     }
-
-    public long speechCharsUsed(String userId) {
-        return store.get(TTS + userId).map(Long::parseLong).orElse(0L);
-    }
 }

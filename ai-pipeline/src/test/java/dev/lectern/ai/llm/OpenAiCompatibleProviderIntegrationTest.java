@@ -3,6 +3,7 @@ package dev.lectern.ai.llm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.lectern.ai.llm.internal.OpenAiCompatibleProvider;
 import dev.lectern.ai.llm.internal.StreamingHttpClient;
 import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.RecordingListener;

@@ -17,7 +17,7 @@ import dev.lectern.http.Router;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.api.ObjectsApi;
 import dev.lectern.http.multipart.MultipartLimits;
-import dev.lectern.media.AvatarProxy;
+import dev.lectern.media.proxy.internal.AvatarProxy;
 import dev.lectern.media.AvatarService;
 import dev.lectern.server.LecternInitializer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

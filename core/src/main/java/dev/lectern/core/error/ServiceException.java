@@ -57,10 +57,6 @@ public class ServiceException extends RuntimeException {
         return new ServiceException(409, "conflict", message);
     }
 
-    public static ServiceException unavailable(String message) {
-        return new ServiceException(503, "service_unavailable", message);
-    }
-
     public static ServiceException tooManyRequests(String message, long retryAfterSeconds) {
         return new ServiceException(429, "too_many_requests", message,
                 java.util.Map.of("Retry-After", Long.toString(Math.max(1, retryAfterSeconds))));

@@ -1,6 +1,7 @@
 package dev.lectern.core.store;
 
 import dev.lectern.core.config.StorageConfig;
+import dev.lectern.core.store.redis.internal.RedisEndpoint;
 import dev.lectern.core.store.redis.internal.RedisPubSub;
 import java.net.URI;
 import java.time.Duration;

@@ -10,16 +10,15 @@ import dev.lectern.http.Access;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
-import dev.lectern.http.Tunnel;
 import dev.lectern.http.multipart.MultipartForm;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.http.multipart.MultipartUploadHandler;
+import dev.lectern.http.netty.AvatarProxyTunnel;
+import dev.lectern.http.Tunnel;
 import dev.lectern.media.AvatarAssignment;
 import dev.lectern.media.AvatarException;
-import dev.lectern.media.AvatarProxy;
+import dev.lectern.media.proxy.internal.AvatarProxy;
 import dev.lectern.media.AvatarService;
-import dev.lectern.media.ProxyTarget;
-import io.netty.channel.ChannelHandler;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,7 +85,7 @@ public final class AvatarApi {
                 .summary("Release the caller's avatar instance")
                 .handle(r -> avatars.disconnect(r.requirePrincipal().userId()).thenApply(had ->
                         ApiResponse.json(Map.of("status", had ? "disconnected" : "not_connected"))));
-        Tunnel proxyRoute = new ProxyRoute(); // one for both methods: a connection's handler serves either
+        Tunnel proxyRoute = new AvatarProxyTunnel(avatars, config, proxy); // both methods: a handler serves either
         for (String method : List.of("GET", "POST")) {
             Router.RouteBuilder b = method.equals("GET") ? routes.get(WEBRTC_PREFIX + "{path}")
                     : routes.post(WEBRTC_PREFIX + "{path}");
@@ -210,50 +209,5 @@ public final class AvatarApi {
             return new ServiceException(e.kind().httpStatus(), code, e.getMessage());
         }
         return t instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(t);
-    }
-
-    /**
-     * {@code /api/webrtc/{path}}: the caller's target is looked up for every request (an instance that stopped or
-     * moved is noticed at once), but a keep-alive connection keeps one proxy handler for all its proxied requests.
-     */
-    private final class ProxyRoute implements Tunnel {
-        @Override
-        public ChannelHandler newHandler(ApiRequest request) {
-            return handler(request, null);
-        }
-
-        @Override
-        public ChannelHandler handler(ApiRequest request, ChannelHandler installed) {
-            return proxy(request, installed);
-        }
-
-        @Override
-        public boolean keepInstalled(ChannelHandler handler) {
-            return proxy.keepInstalled(handler);
-        }
-    }
-
-    private ChannelHandler proxy(ApiRequest r, ChannelHandler installed) {
-        String path = r.pathParam("path");
-        if (!AvatarProxy.isValidPath(path)) {
-            throw ServiceException.notFound("no such avatar endpoint");
-        }
-        ProxyTarget target = avatars.target(r.requirePrincipal().userId());
-        if (target instanceof ProxyTarget.Ready ready) {
-            if (ready.port() < config.portRangeStart() || ready.port() > config.portRangeEnd()) {
-                throw new ServiceException(502, "bad_gateway", "the avatar instance is not usable");
-            }
-            long timeout = path.equals("offer") ? config.offerTimeoutMillis() : config.requestTimeoutMillis();
-            return proxy.handler(ready.port(), path, timeout, installed);
-        }
-        if (target instanceof ProxyTarget.Starting) {
-            throw new ServiceException(503, "service_unavailable", "the avatar is still starting; try again shortly",
-                    Map.of("Retry-After", "1"));
-        }
-        if (target instanceof ProxyTarget.Crashed) {
-            throw new ServiceException(502, "bad_gateway",
-                    "the avatar instance stopped unexpectedly; POST /api/avatar/start to restart it");
-        }
-        throw ServiceException.conflict("no avatar started; POST /api/avatar/start first");
     }
 }

@@ -42,10 +42,6 @@ public final class ChatApi {
                 .register(meters);
     }
 
-    public Timer gatewayLatency() {
-        return gatewayLatency;
-    }
-
     public void register(Router.Builder routes) {
         routes.post("/api/chat/stream").access(Access.USER).tag("chat")
                 .consumes("application/json", "application/x-www-form-urlencoded")

@@ -38,10 +38,6 @@ public final class MultipartForm implements AutoCloseable {
         return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
     }
 
-    public Map<String, List<String>> fields() {
-        return fields;
-    }
-
     public List<FilePart> files() {
         return files;
     }

@@ -18,7 +18,7 @@ import dev.lectern.history.ChatRepository;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.http.BlockingExecutor;
 import dev.lectern.http.HttpApp;
-import dev.lectern.http.HttpEdgeHandlers;
+import dev.lectern.http.HttpEdgeInitializer;
 import dev.lectern.http.Router;
 import dev.lectern.rooms.RoomPresence;
 import dev.lectern.rooms.RoomRepository;
@@ -85,7 +85,7 @@ class HistoryApiTest {
                     : CompletableFuture.failedFuture(new InvalidTokenException("invalid token"));
         })), blocking, new SimpleMeterRegistry());
         ch = new EmbeddedChannel();
-        HttpEdgeHandlers.addTo(ch.pipeline(), app);
+        HttpEdgeInitializer.addTo(ch.pipeline(), app);
     }
 
     @AfterEach

@@ -13,7 +13,7 @@ import dev.lectern.ai.llm.OfflineProvider;
 import dev.lectern.ai.llm.Usage;
 import dev.lectern.ai.retrieval.Passage;
 import dev.lectern.core.json.Json;
-import dev.lectern.lessons.render.Cancellation;
+import dev.lectern.lessons.plan.Cancellation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;

@@ -1,5 +1,6 @@
 package dev.lectern.lessons.render;
 
+import dev.lectern.lessons.plan.Cancellation;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -108,7 +109,7 @@ public final class Ffmpeg {
      * cancel or interrupt ({@code cancelled}); a non-zero exit is {@code ffmpeg_failed} with the log's tail.
      */
     public void run(List<String> args, Path workDir, String logName, Cancellation cancel) {
-        cancel.check();
+        RenderException.throwIfCancelled(cancel);
         List<String> cmd = new ArrayList<>(args.size() + 6);
         cmd.add(executable().toString());
         cmd.addAll(List.of("-hide_banner", "-nostdin", "-v", "error", "-y"));

@@ -1,5 +1,6 @@
 package dev.lectern.lessons.render;
 
+import dev.lectern.lessons.plan.Cancellation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ public final class LessonAssembler {
         if (scenes.isEmpty()) {
             throw new IllegalArgumentException("a lesson needs at least one scene");
         }
-        cancel.check();
+        RenderException.throwIfCancelled(cancel);
         ffmpeg.executable();
         Path work = WorkDirs.beside(dir);
         try {

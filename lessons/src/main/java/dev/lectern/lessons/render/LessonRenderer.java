@@ -1,5 +1,6 @@
 package dev.lectern.lessons.render;
 
+import dev.lectern.lessons.plan.Cancellation;
 import dev.lectern.lessons.plan.LessonPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.lectern.lessons.render;
 
 import dev.lectern.ai.tts.TtsProvider;
 import dev.lectern.ai.tts.SentenceChunker;
+import dev.lectern.lessons.plan.Cancellation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,7 @@ public final class Narrator {
         if (sentences.isEmpty()) {
             throw new RenderException("tts_failed", "the narration is empty");
         }
-        cancel.check();
+        RenderException.throwIfCancelled(cancel);
         TtsProvider speaker = tts.withVoice(voice);
         List<CompletableFuture<byte[]>> clips = new ArrayList<>(sentences.size());
         for (String s : sentences) {
@@ -76,11 +77,11 @@ public final class Narrator {
             Thread.currentThread().interrupt();
             throw RenderException.cancelled();
         } catch (ExecutionException | java.util.concurrent.CancellationException e) {
-            cancel.check();
+            RenderException.throwIfCancelled(cancel);
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new RenderException("tts_failed", "text-to-speech failed: " + cause.getMessage());
         }
-        cancel.check();
+        RenderException.throwIfCancelled(cancel);
         List<WavPcm> pcm = pcm(clips.stream().map(CompletableFuture::join).toList(), speaker.extension(), out, cancel);
         List<Narration.TimedText> timed = new ArrayList<>(sentences.size());
         double t = 0;

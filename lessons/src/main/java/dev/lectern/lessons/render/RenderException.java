@@ -1,6 +1,7 @@
 package dev.lectern.lessons.render;
 
 import dev.lectern.core.error.ServiceException;
+import dev.lectern.lessons.plan.Cancellation;
 
 /**
  * A scene or a lesson could not be rendered. {@code code} is stable and machine-readable: {@code ffmpeg_not_found},
@@ -28,5 +29,12 @@ public final class RenderException extends ServiceException {
 
     static RenderException cancelled() {
         return new RenderException("cancelled", "the render was cancelled");
+    }
+
+    /** Throws {@code cancelled} when the work was cancelled. */
+    static void throwIfCancelled(Cancellation cancel) {
+        if (cancel.isCancelled()) {
+            throw cancelled();
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.lectern.lessons.render;
 
 import dev.lectern.core.config.LessonsConfig;
 import dev.lectern.core.json.Json;
+import dev.lectern.lessons.plan.Cancellation;
 import dev.lectern.lessons.plan.PlannedScene;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -91,7 +92,7 @@ public final class SceneRenderer {
     }
 
     private void encodeInto(Path work, PlannedScene scene, Narration narration, Cancellation cancel) {
-        cancel.check();
+        RenderException.throwIfCancelled(cancel);
         ffmpeg.executable(); // fail with ffmpeg_not_found before drawing anything
         SlideRenderer.Slide slide = SlideRenderer.Slide.of(scene);
         SlideRenderer.Layout layout = slides.layout(slide);
@@ -120,7 +121,7 @@ public final class SceneRenderer {
         } catch (IOException e) {
             throw new RenderException("render_io", "could not write the scene's frames: " + e.getMessage());
         }
-        cancel.check();
+        RenderException.throwIfCancelled(cancel);
         acquire(cancel);
         try {
             ffmpeg.run(encodeArgs(narration.audio().toAbsolutePath(), total), work, "encode.log", cancel);
@@ -150,7 +151,7 @@ public final class SceneRenderer {
     private void acquire(Cancellation cancel) {
         try {
             while (!encodes.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                cancel.check();
+                RenderException.throwIfCancelled(cancel);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

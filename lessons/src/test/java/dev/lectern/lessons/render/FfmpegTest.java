@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.lectern.lessons.plan.Cancellation;
 import dev.lectern.lessons.testing.MediaTools;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.ai.tts.EspeakTts;
 import dev.lectern.core.config.LessonsConfig;
+import dev.lectern.lessons.plan.Cancellation;
 import dev.lectern.lessons.plan.LessonPlan;
 import dev.lectern.lessons.plan.PlannedScene;
 import dev.lectern.lessons.plan.PlannedScene.Block;

@@ -8,6 +8,7 @@ import dev.lectern.ai.testing.FakeTtsServer;
 import dev.lectern.ai.tts.EspeakTts;
 import dev.lectern.ai.tts.HttpTts;
 import dev.lectern.core.config.Secret;
+import dev.lectern.lessons.plan.Cancellation;
 import dev.lectern.lessons.testing.MediaTools;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package dev.lectern.signaling.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.signaling.cluster.internal.RedisClusterBus;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;

@@ -193,10 +193,4 @@ public final class SocketIoSocket {
         SocketIoConnection c = connection();
         c.executor().execute(() -> c.disconnectFromServer(this));
     }
-
-    /** Closes the whole underlying connection. */
-    public void closeConnection(String reason) {
-        SocketIoConnection c = connection();
-        c.executor().execute(() -> c.close(reason));
-    }
 }

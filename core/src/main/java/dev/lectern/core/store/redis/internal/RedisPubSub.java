@@ -2,7 +2,6 @@ package dev.lectern.core.store.redis.internal;
 
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.netty.ExpectedExceptions;
-import dev.lectern.core.store.RedisEndpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.lectern.core.netty.EventLoops;
-import dev.lectern.core.store.RedisEndpoint;
 import dev.lectern.testing.TcpProxy;
 import dev.lectern.testing.TestServices;
 import io.netty.channel.EventLoop;

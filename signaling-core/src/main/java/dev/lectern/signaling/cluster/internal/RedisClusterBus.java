@@ -1,4 +1,4 @@
-package dev.lectern.signaling.cluster;
+package dev.lectern.signaling.cluster.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,6 +8,7 @@ import dev.lectern.core.store.RedisEphemeralStore;
 import dev.lectern.core.store.RedisScript;
 import dev.lectern.core.store.redis.internal.RedisPubSub;
 import dev.lectern.core.store.StoreUnavailableException;
+import dev.lectern.signaling.cluster.ClusterBus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;

@@ -1,4 +1,4 @@
-package dev.lectern.core.store;
+package dev.lectern.core.store.redis.internal;
 
 /**
  * Where and how to reach the Redis of {@code storage.redis}, for clients other than the store's own pool (the cluster

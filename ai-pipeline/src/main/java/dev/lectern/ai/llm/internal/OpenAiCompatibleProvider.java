@@ -1,10 +1,18 @@
-package dev.lectern.ai.llm;
+package dev.lectern.ai.llm.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lectern.ai.llm.internal.StreamingHttpClient;
-import dev.lectern.ai.llm.internal.UpstreamReadGate;
+import dev.lectern.ai.llm.ChatMessage;
+import dev.lectern.ai.llm.ChatRequest;
+import dev.lectern.ai.llm.ChatStream;
+import dev.lectern.ai.llm.ChatStreamListener;
+import dev.lectern.ai.llm.CompletionChunk;
+import dev.lectern.ai.llm.LlmException;
+import dev.lectern.ai.llm.ModelProvider;
+import dev.lectern.ai.llm.PullStream;
+import dev.lectern.ai.llm.SseEventParser;
+import dev.lectern.ai.llm.Usage;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.json.Json;
@@ -89,6 +97,11 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
         private final byte[] body;
         private volatile Attempt current;
         private volatile boolean textSeen;
+
+        /** Whether the reader asked for no more text for now (the read gate and the idle timer ask). */
+        boolean paused() {
+            return isPaused();
+        }
         private int attempts;
 
         UpstreamStream(ChatRequest request, ChatStreamListener listener) {
@@ -197,7 +210,7 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
 
         Attempt(UpstreamStream stream) {
             this.stream = stream;
-            this.gate = new UpstreamReadGate(stream::isPaused);
+            this.gate = new UpstreamReadGate(stream::paused);
             this.parser = new SseEventParser(this::onData, MAX_LINE_BYTES);
         }
 
@@ -245,9 +258,9 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
                 }
             }
             long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivityNanos);
-            if (stream.isPaused() || idleMillis < config.idleTimeoutMillis()) {
+            if (stream.paused() || idleMillis < config.idleTimeoutMillis()) {
                 // Waiting for a slow client is not an upstream stall.
-                schedule(stream.isPaused() ? config.idleTimeoutMillis() : config.idleTimeoutMillis() - idleMillis);
+                schedule(stream.paused() ? config.idleTimeoutMillis() : config.idleTimeoutMillis() - idleMillis);
                 return;
             }
             fail(new LlmException("upstream_timeout", "the model stopped sending for "

@@ -1,7 +1,5 @@
-package dev.lectern.media;
+package dev.lectern.media.proxy.internal;
 
-import dev.lectern.media.proxy.internal.BackendPool;
-import dev.lectern.media.proxy.internal.ProxyFrontendHandler;
 import io.netty.channel.ChannelHandler;
 
 /**

@@ -9,8 +9,8 @@ import io.netty.channel.ChannelPipeline;
  * the request context (id, MDC, access log, metrics), routing and dispatch, and the writer of event streams. A tunnel
  * route's handler joins between the last two for its request.
  */
-public final class HttpEdgeHandlers {
-    private HttpEdgeHandlers() {}
+public final class HttpEdgeInitializer {
+    private HttpEdgeInitializer() {}
 
     /** Adds the edge's handlers at the end of a pipeline that already decodes and encodes HTTP/1.1. */
     public static void addTo(ChannelPipeline p, HttpApp app) {

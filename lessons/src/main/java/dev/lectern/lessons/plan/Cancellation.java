@@ -1,4 +1,4 @@
-package dev.lectern.lessons.render;
+package dev.lectern.lessons.plan;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -49,13 +49,6 @@ public final class Cancellation {
         }
         callback.run();
         return () -> {};
-    }
-
-    /** Throws {@code cancelled} when the work was cancelled. */
-    public void check() {
-        if (isCancelled()) {
-            throw RenderException.cancelled();
-        }
     }
 
     /** A registered callback; {@link #close()} forgets it. */
