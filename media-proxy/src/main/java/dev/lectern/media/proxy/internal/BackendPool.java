@@ -152,11 +152,6 @@ public final class BackendPool implements AutoCloseable {
         }
     }
 
-    /** Idle connections on this loop to that port, for tests. */
-    int idleCount(EventLoop loop, int port) {
-        return deque(loop, port).size();
-    }
-
     private ArrayDeque<Channel> deque(EventLoop loop, int port) {
         Loop s = state(loop);
         ArrayDeque<Channel> d = s.idle.get(port);
