@@ -97,6 +97,7 @@ public final class DocumentIndex implements AutoCloseable {
 
     private final Analyzer analyzer = new EnglishAnalyzer(STOP_WORDS);
     private final Map<String, UserIndex> open;
+    private boolean closed;
 
     public DocumentIndex(Path root, int maxOpen) {
         try {
@@ -309,6 +310,11 @@ public final class DocumentIndex implements AutoCloseable {
     }
 
     private synchronized UserIndex user(String userId) {
+        if (closed) {
+            // a late announcement or search after close must not reopen the directory: its writer would keep the
+            // write lock and the next index on this directory could not open
+            throw new IllegalStateException("the document index is closed");
+        }
         UserIndex u = open.get(userId);
         if (u != null && !Files.isDirectory(u.dir)) {
             open.remove(userId).close(); // deleted under us: start again from an empty directory
@@ -323,6 +329,7 @@ public final class DocumentIndex implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         for (Iterator<UserIndex> it = open.values().iterator(); it.hasNext(); ) {
             it.next().close();
             it.remove();

@@ -253,4 +253,17 @@ class RetrievalServiceTest {
         assertThatThrownBy(() -> new AiConfig.Retrieval("", 100, 80, 4, 0.6, 1000, 100))
                 .hasMessageContaining("overlapChars");
     }
+
+    @Test
+    void aClosedIndexRefusesToReopenAnOwnersDirectory(@TempDir Path other) {
+        DocumentIndex index = new DocumentIndex(other, 4);
+        index.put("ann", "1", 1, "a.md", Passages.split(List.of(new PageText(1, "Ferns grow from spores.")), 200, 50));
+        index.commit("ann", 1);
+        index.close();
+        // a late announcement arriving after close must not leave a writer holding the directory's lock
+        assertThatThrownBy(() -> index.generation("ann")).isInstanceOf(IllegalStateException.class);
+        DocumentIndex again = new DocumentIndex(other, 4);
+        assertThat(again.count("ann")).as("the next index opens the same directory").isEqualTo(1);
+        again.close();
+    }
 }
