@@ -26,6 +26,7 @@ public final class ConsoleApi {
     static final List<Asset> FILES = List.of(
             new Asset("/", "console/index.html", "text/html; charset=utf-8"),
             new Asset("/console/app.js", "console/app.js", "text/javascript; charset=utf-8"),
+            new Asset("/console/projects.js", "console/projects.js", "text/javascript; charset=utf-8"),
             new Asset("/console/style.css", "console/style.css", "text/css; charset=utf-8"),
             new Asset("/console/icon.svg", "console/icon.svg", "image/svg+xml"));
 
@@ -50,7 +51,7 @@ public final class ConsoleApi {
     public void register(Router.Builder routes) {
         for (Loaded f : files) {
             routes.get(f.asset().path()).tag("system")
-                    .summary(f.asset().path().equals("/") ? "The web console (sign in, tutor chat, video rooms, avatar)"
+                    .summary(f.asset().path().equals("/") ? "The web console (sign in, tutor chat, video rooms, avatar, projects)"
                             : "A static file of the web console")
                     .handle(r -> serve(f, r).async());
         }
