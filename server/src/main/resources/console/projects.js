@@ -34,6 +34,8 @@ const SESSION_WORDS = {
 /** Scene states that mean its media is made (the bar is full) or that it failed. */
 const SCENE_DONE = new Set(['RENDERED', 'READY', 'DONE']);
 const SCENE_WORDS = { PLANNED: 'planned', EDITING: 'being edited', RENDERED: 'rendered', FAILED: 'failed' };
+/** Session states in which the scenes are being rendered or joined: the bar follows the scenes then. */
+const RENDER_STAGES = new Set(['RENDERING', 'ASSEMBLING']);
 const SESSION_DETAILS = 12; // sessions of a project whose scenes and job are fetched up front (newest first)
 const RECONNECT_MAX_MS = 15_000;
 
@@ -286,14 +288,28 @@ export function createProjects(kit) {
       el('div', { class: 'actions' }, start, cancel, retry));
   }
 
-  /** What a session's bar, words and buttons say now: its status, its job's, and its scenes'. */
+  /**
+   * What a session's bar, words and buttons say now: its status, its job's, and its scenes'. The generation job plans
+   * and lays out the scenes; where the server then renders them one job each and joins them (RENDERING, ASSEMBLING),
+   * the bar follows the rendered scenes. Within one run it never goes back (events of different jobs may interleave).
+   */
   function sessionView(s) {
     const job = jobOf(s);
     const status = s.status || 'DRAFT';
+    const scenes = sortedScenes(s.id);
     let value = null;
-    if ((job && job.status === 'SUCCESS') || status === 'READY') value = 100;
-    else if (job && percent(job.progress) !== null) value = percent(job.progress);
+    if (status === 'READY') value = 100;
+    else if (RENDER_STAGES.has(status) && scenes.length) {
+      const done = scenes.filter((sc) => SCENE_DONE.has(sc.status)).length;
+      value = 10 + (85 * done) / scenes.length + (status === 'ASSEMBLING' ? 5 : 0);
+    } else if (job && job.status === 'SUCCESS') value = RENDER_STAGES.has(status) ? 10 : 100;
+    else if (job && percent(job.progress) !== null) value = RENDER_STAGES.has(status) ? 10 : percent(job.progress);
     else if (status === 'DRAFT' || (job && job.status === 'PENDING')) value = 0;
+    if (job && job.status === 'PENDING') s.shown = null; // queued (again): a new run starts from nothing
+    else if (value !== null && s.shown != null && s.shown.job === (job && job.id) && value < s.shown.value) {
+      value = s.shown.value;
+    }
+    if (value !== null) s.shown = { job: job && job.id, value };
     let error = null;
     if (job && (job.status === 'FAILURE' || job.status === 'RETRY') && job.error) error = job.error;
     else if (status === 'FAILED' && field(s, 'error')) error = field(s, 'error');
@@ -322,20 +338,27 @@ export function createProjects(kit) {
     item.querySelector('.retry').hidden = !(job && (job.status === 'FAILURE' || job.status === 'REVOKED'));
     item.querySelector('.start').hidden = !(status === 'DRAFT' && !job);
     item.querySelector('.scene-bars').replaceChildren(...scenes.map((sc) => {
-      const bar = el('progress', { max: '100', 'aria-label': `${sc.title || 'Scene'}: ${words(SCENE_WORDS, sc.status)}` });
+      const said = `${sc.title || 'Scene'}: ${sceneWords(sc)}`;
+      const bar = el('progress', { max: '100', 'aria-label': said });
       setBar(bar, sceneValue(sc));
-      return el('li', { 'data-status': sc.status || '', title: `${sc.title || 'Scene'}: ${words(SCENE_WORDS, sc.status)}` },
-        bar);
+      return el('li', { 'data-status': sc.status || '', title: said }, bar);
     }));
   }
 
+  /** The session's state in words: its job's while that has not succeeded, then the lesson's own stage. */
   function jobLine(job, s, scenes) {
-    if (!job) {
-      return (s.status || 'DRAFT') === 'DRAFT' ? 'Not started yet.' : `Lesson ${words(SESSION_WORDS, s.status)}.`;
+    const status = s.status || 'DRAFT';
+    if (!job && status === 'DRAFT') return 'Not started yet.';
+    const parts = [];
+    if (job && job.status !== 'SUCCESS') {
+      parts.push(`Job ${words(JOB_WORDS, job.status)}`);
+      if (job.progressMessage && !FINAL_JOB.has(job.status)) parts.push(job.progressMessage);
+      if (job.status === 'RETRY' && job.attempts) parts.push(`attempt ${job.attempts}`);
+    } else {
+      const stage = words(SESSION_WORDS, status);
+      parts.push(stage.charAt(0).toUpperCase() + stage.slice(1));
+      if (s.stage && !FINAL_JOB.has(job && job.status) && status !== 'READY') parts.push(String(s.stage));
     }
-    const parts = [`Job ${words(JOB_WORDS, job.status)}`];
-    if (job.progressMessage && !FINAL_JOB.has(job.status)) parts.push(job.progressMessage);
-    if (job.status === 'RETRY' && job.attempts) parts.push(`attempt ${job.attempts}`);
     if (scenes.length) {
       const done = scenes.filter((sc) => SCENE_DONE.has(sc.status)).length;
       parts.push(`${scenes.length} scene${scenes.length === 1 ? '' : 's'}${done ? `, ${done} rendered` : ''}`);
@@ -350,8 +373,12 @@ export function createProjects(kit) {
     if (job && LIVE_JOB.has(job.status) && percent(job.progress) !== null) return percent(job.progress);
     const own = percent(field(sc, 'progress'));
     if (own !== null) return own;
-    if (sc.status === 'PLANNED' || sc.status === 'FAILED') return 0;
+    if ((sc.status === 'PLANNED' && !sc.stage) || sc.status === 'FAILED') return 0;
     return null; // in progress, amount unknown
+  }
+
+  function sceneWords(sc) {
+    return sc.stage && !SCENE_DONE.has(sc.status) && sc.status !== 'FAILED' ? String(sc.stage) : words(SCENE_WORDS, sc.status);
   }
 
   async function jobAction(sessionId, action, button) {
@@ -506,7 +533,9 @@ export function createProjects(kit) {
         }
         break;
       case 'session.created':
-      case 'session.updated': {
+      case 'session.updated':
+      case 'session.progress':
+      case 'session.restored': {
         const before = state.sessions.get(data.id);
         const s = merge(state.sessions, data.id, { projectId, ...data });
         if (state.current === projectId && !$('session-list').querySelector(`li[data-id="${CSS.escape(s.id)}"]`)) {
@@ -514,16 +543,19 @@ export function createProjects(kit) {
           $('sessions-empty').hidden = true;
         }
         // a partial update may announce the finished video without its (signed) URLs: read the session again
-        const finished = s.status === 'READY' && (!before || before.status !== 'READY');
-        if (finished && (state.lesson === s.id || !mediaUrl(s, 'video_url'))) loadDetails(s.id).catch(() => {});
+        const finished = s.status === 'READY' && (!before || before.status !== 'READY' || ev.type === 'session.restored');
+        if (finished || ev.type === 'session.restored') loadDetails(s.id).catch(() => {});
         updateSession(s.id);
         break;
       }
       case 'scene.created':
-      case 'scene.updated': {
+      case 'scene.updated':
+      case 'scene.progress':
+      case 'scene.rendered': {
         const sessionId = field(data, 'session_id');
         if (!sessionId) break;
-        merge(sceneMap(sessionId), data.id, data);
+        // a stage ("rendering") lasts until the scene's next change of state
+        merge(sceneMap(sessionId), data.id, ev.type === 'scene.progress' ? data : { stage: null, ...data });
         updateSession(sessionId);
         break;
       }
@@ -607,7 +639,7 @@ export function createProjects(kit) {
     $('lesson-heading').textContent = sessionLabel(s);
     $('lesson-prompt').textContent = s.prompt || '';
     $('lesson-prompt').hidden = !s.prompt || s.prompt.trim() === sessionLabel(s);
-    $('lesson-state').textContent = `${words(SESSION_WORDS, status)} · ${jobLine(job, s, sortedScenes(id))}`;
+    $('lesson-state').textContent = jobLine(job, s, sortedScenes(id));
     setBar($('lesson-bar'), value);
     $('lesson-pct').textContent = value === null ? '' : `${Math.round(value)}%`;
     $('lesson-error').hidden = !error;
@@ -663,19 +695,33 @@ export function createProjects(kit) {
   $('lesson-cancel').addEventListener('click', () => jobAction(state.lesson, 'cancel', $('lesson-cancel')));
   $('lesson-retry').addEventListener('click', () => jobAction(state.lesson, 'retry', $('lesson-retry')));
 
+  /** The scene's plan bullets (where the server plans scenes), else none. */
+  function bulletsOf(sc) {
+    const plan = sc && sc.plan;
+    return plan && Array.isArray(plan.bullets) ? plan.bullets.filter((b) => typeof b === 'string') : [];
+  }
+
   function sceneItem(id) {
     const existing = $('scene-list').querySelector(`li[data-id="${CSS.escape(id)}"]`);
     if (existing) return existing;
     const bar = el('progress', { class: 'bar', max: '100' });
     const preview = el('video', { class: 'preview', controls: '', preload: 'metadata', playsinline: '', hidden: '' });
     const toggle = el('button', { type: 'button', class: 'quiet edit', text: 'Edit this scene', 'aria-expanded': 'false' });
-    const prompt = el('textarea', { name: 'prompt', rows: '2', maxlength: '20000' });
-    const narration = el('textarea', { name: 'narration', rows: '3', maxlength: '20000' });
+    // what the editor can change: a free request to the model, or the scene's own words
+    const fields = {
+      prompt: el('textarea', { name: 'prompt', rows: '2', maxlength: '4000' }),
+      title: el('input', { name: 'title', maxlength: '200', autocomplete: 'off' }),
+      narration: el('textarea', { name: 'narration', rows: '3', maxlength: '2000' }),
+      bullets: el('textarea', { name: 'bullets', rows: '3', maxlength: '2000' }),
+    };
     const submit = el('button', { type: 'submit', text: 'Re-render this scene' });
     const close = el('button', { type: 'button', class: 'quiet', text: 'Close' });
     const form = el('form', { class: 'scene-edit', hidden: '' },
-      el('label', {}, 'What should change?', prompt),
-      el('label', {}, 'Narration', narration),
+      el('label', {}, 'What should change?', fields.prompt),
+      el('p', { class: 'hint', text: 'Or change the scene\'s own words:' }),
+      el('label', {}, 'Scene title', fields.title),
+      el('label', {}, 'Narration', fields.narration),
+      el('label', {}, 'Bullets, one a line', fields.bullets),
       el('div', { class: 'actions' }, submit, close));
     const status = el('p', { class: 'status edit-status', role: 'status', 'aria-live': 'polite' });
     const item = el('li', { class: 'scene', 'data-id': id },
@@ -683,6 +729,7 @@ export function createProjects(kit) {
         el('span', { class: 'version hint' })),
       bar,
       el('p', { class: 'narration' }),
+      el('ul', { class: 'bullets', hidden: '' }),
       preview,
       el('p', { class: 'error', hidden: '' }),
       toggle, form, status);
@@ -691,16 +738,18 @@ export function createProjects(kit) {
       form.hidden = !open;
       toggle.setAttribute('aria-expanded', String(open));
       if (open) {
-        const sc = sceneMap(state.lesson).get(id);
-        narration.value = sc ? sc.narration || '' : '';
-        narration.dataset.before = narration.value;
-        prompt.focus();
+        const sc = sceneMap(state.lesson).get(id) || {};
+        fields.title.value = sc.title || '';
+        fields.narration.value = sc.narration || '';
+        fields.bullets.value = bulletsOf(sc).join('\n');
+        for (const f of Object.values(fields)) f.dataset.before = f.value;
+        fields.prompt.focus();
       }
     });
     close.addEventListener('click', () => toggle.click());
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      editScene(id, form, prompt, narration, status);
+      editScene(id, form, toggle, fields, status);
     });
     return item;
   }
@@ -714,7 +763,7 @@ export function createProjects(kit) {
     item.dataset.version = String(sc.version ?? '');
     const n = (sc.position ?? 0) + 1;
     item.querySelector('.title').textContent = `${n}. ${sc.title || 'Scene'}`;
-    item.querySelector('.badge').textContent = words(SCENE_WORDS, sc.status);
+    item.querySelector('.badge').textContent = sceneWords(sc);
     item.querySelector('.version').textContent = sc.version ? `version ${sc.version}` : '';
     const bar = item.querySelector('.bar');
     bar.setAttribute('aria-label', `Progress of scene ${n}`);
@@ -722,6 +771,10 @@ export function createProjects(kit) {
     const narration = item.querySelector('.narration');
     narration.textContent = sc.narration || 'No narration yet.';
     narration.classList.toggle('hint', !sc.narration);
+    const bullets = bulletsOf(sc);
+    const list = item.querySelector('.bullets');
+    list.replaceChildren(...bullets.map((b) => el('li', { text: b })));
+    list.hidden = bullets.length === 0;
     const url = mediaUrl(sc, 'video_url');
     const preview = item.querySelector('.preview');
     preview.setAttribute('aria-label', `Preview of scene ${n}`);
@@ -737,22 +790,29 @@ export function createProjects(kit) {
     }
   }
 
-  /** POST /jobs/edit for one scene; the job's progress and the scene's new version arrive on the stream. */
-  async function editScene(sceneId, form, prompt, narration, status) {
+  /**
+   * POST /jobs/edit for one scene: the request to the model, and only the words that were changed (title, narration,
+   * bullets); the job's progress and the scene's new version arrive on the stream.
+   */
+  async function editScene(sceneId, form, toggle, fields, status) {
     const s = state.sessions.get(state.lesson);
     const body = {
       projectId: field(s, 'project_id'),
       sessionId: s.id,
       sceneId,
-      prompt: prompt.value.trim(),
+      prompt: fields.prompt.value.trim(),
       timestamp: Math.floor(Date.now() / 1000),
     };
-    if (narration.value.trim() && narration.value !== narration.dataset.before) body.narration = narration.value.trim();
-    if (!body.prompt && !body.narration) {
-      say(status, 'Say what should change, or change the narration.', 'error');
+    const changed = (f) => f.value.trim() !== (f.dataset.before || '').trim();
+    if (changed(fields.title) && fields.title.value.trim()) body.title = fields.title.value.trim();
+    if (changed(fields.narration) && fields.narration.value.trim()) body.narration = fields.narration.value.trim();
+    if (changed(fields.bullets)) {
+      body.bullets = fields.bullets.value.split('\n').map((b) => b.trim()).filter(Boolean);
+    }
+    if (!body.prompt && !body.title && !body.narration && !body.bullets) {
+      say(status, 'Say what should change, or change the scene\'s words.', 'error');
       return;
     }
-    if (!body.prompt) body.prompt = 'Use the new narration.';
     busy(form, true);
     say(status, 'Queuing the edit…');
     try {
@@ -762,7 +822,7 @@ export function createProjects(kit) {
       if (!state.jobs.has(jobId)) state.jobs.set(jobId, { id: jobId, status: 'PENDING' });
       form.hidden = true;
       form.reset();
-      form.previousElementSibling.setAttribute('aria-expanded', 'false');
+      toggle.setAttribute('aria-expanded', 'false');
       updateScene(sceneId);
     } catch (err) {
       say(status, `The edit was not queued: ${err.message}`, 'error');

@@ -137,7 +137,8 @@ class LessonsConsoleE2eTest {
         assertThat(job.get("status").asText()).isEqualTo("SUCCESS");
         assertThat(result.get("sessionBar").asText()).isEqualTo("100");
         assertThat(result.get("sessionPct").asText()).isEqualTo("100%");
-        assertThat(result.get("sessionJobLine").asText()).startsWith("Job done").contains(SCENES + " scenes");
+        assertThat(result.get("sessionJobLine").asText()).as("the job's part is over: the lesson's stage is said")
+                .doesNotContain("Job").contains(SCENES + " scenes");
         assertThat(result.get("sessionError").asText()).isEmpty();
         assertThat(result.get("cancelVisible").asBoolean()).as("nothing left to cancel").isFalse();
         assertThat(result.get("sessionSceneBars").asInt()).isEqualTo(SCENES);
