@@ -5,7 +5,8 @@
 // it must show as text), E2E_PROMPT, E2E_SCENES, E2E_DONE_STATUSES (comma-separated session statuses that end a
 // generation), E2E_EDIT_PROMPT. E2E_MODE=generate (default): create a project, generate, watch the bars reach the end,
 // open the lesson page, play the video when the session has one, edit scene 2, reload the lesson's address.
-// E2E_MODE=cancel (a server running no jobs): generate, see the job wait, cancel it, retry it.
+// E2E_MODE=cancel (a server running no jobs and without a model): generate, see the job wait, cancel it, retry it; then
+// write the scenes by hand (E2E_OWN_SCENES) and see what the page sends.
 // Output on stdout, one JSON object a line: {"step": ...} as it goes, then {"result": {...}} or {"error": "..."}.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ const failed = [];
 /** Creates the project through the form and waits until it is the one shown (and the live stream is on). */
 async function createProject(page) {
   await page.getByRole('tab', { name: 'Projects' }).click();
-  await page.getByLabel('Title').fill(projectTitle);
+  await page.getByLabel('Title', { exact: true }).fill(projectTitle);
   await page.getByLabel('Description').fill('Made by the browser test');
   await page.getByRole('button', { name: 'Create the project' }).click();
   await page.waitForFunction((t) => document.getElementById('project-heading').textContent === t, projectTitle);
@@ -191,6 +192,22 @@ async function cancel(page) {
   await page.locator('#session-list li.session[data-job="PENDING"]').waitFor();
   result.retriedLine = await session.locator('.job-state').textContent();
   result.sessionId = await session.getAttribute('data-id');
+
+  step('own-scenes');
+  // this server has no model: the form offers the scenes written by hand, and says why
+  result.offlineNotice = await page.locator('#own-scenes-offline').isVisible();
+  result.ownScenesOpen = await page.locator('#own-scenes').evaluate((d) => d.open);
+  await page.getByLabel('What should the lesson teach?').fill('Limits, written by hand');
+  await page.getByLabel('Your scenes').fill('Limits\n- a bullet but no narration');
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  await page.locator('#generate-status[data-kind="error"]').waitFor();
+  result.ownRefused = await page.locator('#generate-status').textContent();
+  const posted = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/jobs/generate');
+  await page.getByLabel('Your scenes').fill(env('E2E_OWN_SCENES'));
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  result.ownGenerate = (await posted).postDataJSON();
+  await page.waitForFunction(() => document.querySelectorAll('#session-list li.session[data-job="PENDING"]').length === 2);
+  result.ownSessionId = await page.locator('#session-list li.session').first().getAttribute('data-id');
 }
 
 const browser = await launch();

@@ -234,6 +234,7 @@ async function loadModels() {
   const models = m.models || [];
   const offline = models.length === 0 || models.every((x) => x.offline);
   $('model-notice').hidden = !offline;
+  projects.modelOffline(offline);
 }
 
 const ROLE_LABELS = { me: 'You', tutor: 'Tutor', system: 'Lectern' };

@@ -405,17 +405,28 @@ export function createProjects(kit) {
     e.preventDefault();
     const form = e.currentTarget;
     const prompt = $('generate-prompt').value.trim();
-    const sceneCount = Number($('generate-scenes').value);
+    let sceneCount = Number($('generate-scenes').value);
     const projectId = state.current;
     if (!prompt) {
       say($('generate-status'), 'Say what the lesson should teach.', 'error');
       return;
+    }
+    let own = null;
+    if ($('own-scenes').open && $('own-scenes-text').value.trim()) {
+      try {
+        own = ownScenes($('own-scenes-text').value);
+      } catch (err) {
+        say($('generate-status'), err.message, 'error');
+        return;
+      }
+      sceneCount = own.length;
     }
     busy(form, true);
     say($('generate-status'), 'Starting the lesson…');
     try {
       const session = await api('POST', `/api/projects/${encodeURIComponent(projectId)}/sessions`,
         { prompt, sceneCount });
+      if (own) session.ownScenes = own;
       merge(state.sessions, session.id, session);
       if (state.current === projectId) {
         $('session-list').prepend(sessionItem(session.id));
@@ -424,7 +435,7 @@ export function createProjects(kit) {
       }
       form.reset();
       $('generate-scenes').value = String(sceneCount);
-      await generate(session, null);
+      await generate(state.sessions.get(session.id), null);
     } catch (err) {
       say($('generate-status'), `The lesson was not started: ${err.message}`, 'error');
     } finally {
@@ -432,17 +443,35 @@ export function createProjects(kit) {
     }
   });
 
+  /**
+   * The scenes a user wrote: blocks separated by an empty line; a block's first line is its title, lines starting
+   * with "-" (or "•", "*") its bullets, the rest its narration. Throws with what is missing.
+   */
+  function ownScenes(text) {
+    const blocks = text.replace(/\r/g, '').split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
+    if (blocks.length > 50) throw new Error('At most 50 scenes.');
+    return blocks.map((block, i) => {
+      const [title, ...rest] = block.split('\n').map((l) => l.trim());
+      const bullets = rest.filter((l) => /^[-•*]\s*/.test(l)).map((l) => l.replace(/^[-•*]\s*/, '')).filter(Boolean);
+      const narration = rest.filter((l) => l && !/^[-•*]\s*/.test(l)).join(' ');
+      if (!narration) throw new Error(`Scene ${i + 1} (“${title}”) has no narration: write it under the title.`);
+      return { title, narration, bullets };
+    });
+  }
+
   /** Queues the session's generation (the seed's POST /jobs/generate); its Idempotency-Key makes a resend safe. */
   async function generate(session, button) {
     if (button) button.disabled = true;
     try {
-      const { jobId } = await api('POST', '/jobs/generate', {
+      const body = {
         projectId: field(session, 'project_id'),
         sessionId: session.id,
         sceneCount: field(session, 'scene_count'),
         prompt: session.prompt,
         timestamp: Math.floor(Date.now() / 1000),
-      }, { 'Idempotency-Key': `generate:${session.id}` });
+      };
+      if (session.ownScenes) body.scenes = session.ownScenes;
+      const { jobId } = await api('POST', '/jobs/generate', body, { 'Idempotency-Key': `generate:${session.id}` });
       merge(state.sessions, session.id, { jobId, status: session.status === 'DRAFT' ? 'QUEUED' : session.status });
       if (!state.jobs.has(jobId)) state.jobs.set(jobId, { id: jobId, status: 'PENDING', progress: 0 });
       say($('generate-status'), 'Generation queued; progress shows below as it happens.');
@@ -887,6 +916,11 @@ export function createProjects(kit) {
   });
 
   return {
+    /** Whether the server has no language model: then lessons need their scenes written (the form says so). */
+    modelOffline(offline) {
+      $('own-scenes-offline').hidden = !offline;
+      if (offline) $('own-scenes').open = true;
+    },
     /** After sign-in: the project list, then the page the address names. */
     async signedIn() {
       try {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * through the page (its title full of markup, shown as text), a lesson generated from the page with the bars fed by
  * the project's event stream up to the end, the lesson page with its scenes, the finished video loaded and played
  * with its captions track when the server made one, an edit of scene 2 from the page, and the lesson's address
- * reloaded. A second run, on a node that runs no jobs, waits, cancels and retries a generation.
+ * reloaded. A second run, on a node that runs no jobs and has no model, waits, cancels and retries a generation and
+ * sends scenes written by hand.
  */
 class LessonsConsoleE2eTest {
     private static final String PASSWORD = "Correct-horse-42";
@@ -229,7 +230,10 @@ class LessonsConsoleE2eTest {
     @Test
     void aWaitingGenerationIsCancelledAndRetriedFromThePage() throws Exception {
         start(Map.of("LECTERN_JOBS__WORKERS", "0"), null); // this node queues jobs but runs none: they wait
-        JsonNode result = BrowserScript.run("lessons.mjs", env("cancel"), email -> {
+        Map<String, String> env = env("cancel");
+        env.put("E2E_OWN_SCENES", "Limits\nA limit is the value a function approaches.\n- approaching a value\n"
+                + "- from both sides\n\n  Derivatives\r\nA derivative is a slope.\nIt measures change.\n• rate of change\n");
+        JsonNode result = BrowserScript.run("lessons.mjs", env, email -> {
             throw new AssertionError("no sign-up in this run");
         });
         System.out.println("lessons console e2e (cancel): " + result);
@@ -244,6 +248,24 @@ class LessonsConsoleE2eTest {
         JsonNode session = http.get("/api/sessions/" + result.get("sessionId").asText(), token).body();
         JsonNode job = http.get("/api/jobs/" + session.get("jobId").asText(), token).body();
         assertThat(job.get("status").asText()).as("queued again by Retry").isEqualTo("PENDING");
+
+        // Without a model the page offers the scenes written by hand, refuses a scene without narration itself, and
+        // sends what was written as the scenes of /jobs/generate.
+        assertThat(result.get("offlineNotice").asBoolean()).isTrue();
+        assertThat(result.get("ownScenesOpen").asBoolean()).isTrue();
+        assertThat(result.get("ownRefused").asText()).isEqualTo(
+                "Scene 1 (“Limits”) has no narration: write it under the title.");
+        JsonNode sent = result.get("ownGenerate");
+        assertThat(sent.get("sceneCount").asInt()).isEqualTo(2);
+        assertThat(sent.get("prompt").asText()).isEqualTo("Limits, written by hand");
+        assertThat(sent.get("sessionId").asText()).isEqualTo(result.get("ownSessionId").asText());
+        assertThat(sent.get("scenes")).isEqualTo(Json.MAPPER.readTree("""
+                [{"title":"Limits","narration":"A limit is the value a function approaches.",
+                  "bullets":["approaching a value","from both sides"]},
+                 {"title":"Derivatives","narration":"A derivative is a slope. It measures change.",
+                  "bullets":["rate of change"]}]"""));
+        assertThat(http.get("/api/sessions/" + sent.get("sessionId").asText(), token).body().get("sceneCount").asInt())
+                .isEqualTo(2);
         assertThat(result.get("errors")).as("page errors").isEmpty();
         assertThat(result.get("failedResponses")).as("refused requests").isEmpty();
     }
