@@ -37,7 +37,10 @@ public final class ConsoleApi {
     private final List<Loaded> files;
     private final String contentSecurityPolicy;
 
-    /** @param s3 where signed audio links point when objects live in S3 (its origin joins {@code media-src}) */
+    /**
+     * @param s3 where signed audio and video links point when objects live in S3 (its origin joins {@code media-src},
+     *           and {@code img-src} for a video's poster)
+     */
     public ConsoleApi(StorageConfig.S3 s3) {
         List<Loaded> loaded = new ArrayList<>();
         for (Asset a : FILES) {
@@ -85,10 +88,12 @@ public final class ConsoleApi {
         return false;
     }
 
+    /** {@code extraMediaSources} also serve images: a lesson video's poster is signed where its video is. */
     static String contentSecurityPolicy(String extraMediaSources) {
-        String media = "'self' blob:" + (extraMediaSources.isEmpty() ? "" : " " + extraMediaSources);
-        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-                + "media-src " + media + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        String extra = extraMediaSources.isEmpty() ? "" : " " + extraMediaSources;
+        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:" + extra
+                + "; connect-src 'self'; media-src 'self' blob:" + extra
+                + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     }
 
     /** The origins signed S3 links use: the endpoint (and its bucket sub-domains), or AWS itself. */
