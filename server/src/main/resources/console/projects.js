@@ -54,6 +54,8 @@ export function createProjects(kit) {
     jobs: new Map(), // job id → job (the /api/jobs/{id} shape or the project stream's job event)
     sceneJobs: new Map(), // scene id → the edit job this page queued for it
     lesson: null, // the session id whose lesson page is open
+    versions: null, // {sessionId, of: the session version they were read at, list}
+    versionsLoading: null, // "<session id>:<version>" being read
     live: null, // {projectId, abort}
   };
 
@@ -566,7 +568,10 @@ export function createProjects(kit) {
       case 'session.progress':
       case 'session.restored': {
         const before = state.sessions.get(data.id);
-        const s = merge(state.sessions, data.id, { projectId, ...data });
+        // a READY or restored session carries its lesson version's fields: that createdAt is not the session's
+        const { createdAt, created_at: createdAt2, current, ...change } = data;
+        const s = merge(state.sessions, data.id, ev.type === 'session.created' ? { projectId, ...data }
+          : { projectId, ...change });
         if (state.current === projectId && !$('session-list').querySelector(`li[data-id="${CSS.escape(s.id)}"]`)) {
           $('session-list').prepend(sessionItem(s.id));
           $('sessions-empty').hidden = true;
@@ -636,6 +641,7 @@ export function createProjects(kit) {
         state.jobs.set(jobId, await api('GET', `/api/jobs/${encodeURIComponent(jobId)}`).catch(() => ({ id: jobId })));
       }
       updateLesson();
+      loadVersions(sessionId);
       return state.sessions.get(sessionId);
     } catch (err) {
       if (state.lesson === sessionId) {
@@ -686,7 +692,7 @@ export function createProjects(kit) {
     while (list.children.length > items.length) list.lastElementChild.remove();
     for (const sc of scenes) updateScene(sc.id);
     $('scenes-empty').hidden = scenes.length > 0;
-    renderVersions(s);
+    renderVersions();
   }
 
   /** The finished lesson: video, poster and captions when the session has them. */
@@ -860,39 +866,79 @@ export function createProjects(kit) {
     }
   }
 
-  /** Versions, only when the session says it has them (and restore only when it names the route). */
-  function renderVersions(s) {
-    const versions = field(s, 'versions');
+  /**
+   * The lesson's kept versions (GET /api/sessions/{id}/versions), read when the session says it has a version (a
+   * server without versions says nothing, and the list stays hidden); each earlier one can be restored.
+   */
+  async function loadVersions(sessionId) {
+    const s = state.sessions.get(sessionId);
+    if (!s || typeof s.version !== 'number' || s.version < 1) {
+      $('lesson-versions').hidden = true;
+      return;
+    }
+    const tag = `${sessionId}:${s.version}`;
+    if (state.versionsLoading === tag) return; // already on its way
+    state.versionsLoading = tag;
+    let listing;
+    try {
+      listing = await api('GET', `/api/sessions/${encodeURIComponent(sessionId)}/versions`);
+    } catch (err) {
+      $('lesson-versions').hidden = true;
+      return;
+    } finally {
+      state.versionsLoading = null;
+    }
+    if (state.lesson !== sessionId) return;
+    state.versions = { sessionId, of: s.version, list: Array.isArray(listing.versions) ? listing.versions : [] };
+    renderVersions();
+  }
+
+  function renderVersions() {
     const box = $('lesson-versions');
-    if (!Array.isArray(versions) || versions.length === 0) {
+    const s = state.sessions.get(state.lesson);
+    const v = state.versions;
+    if (!s || !v || v.sessionId !== s.id || v.list.length === 0) {
       box.hidden = true;
       return;
     }
+    if (v.of !== s.version) { // a new render or a restore since: read the list again
+      loadVersions(s.id);
+      return;
+    }
     box.hidden = false;
-    $('version-list').replaceChildren(...versions.map((v) => {
-      const when = field(v, 'created_at');
-      const label = `Version ${v.version ?? ''}${when ? ` · ${new Date(when).toLocaleString()}` : ''}`;
-      const item = el('li', { 'data-version': String(v.version ?? '') }, el('span', { text: label }));
-      if (v.current) item.append(el('span', { class: 'badge', text: 'current' }));
-      const restore = typeof field(v, 'restore_url') === 'string' && field(v, 'restore_url').startsWith('/api/')
-        ? field(v, 'restore_url') : null;
-      if (restore && !v.current) {
-        const b = el('button', { type: 'button', class: 'quiet', text: 'Restore' });
-        b.addEventListener('click', async () => {
-          b.disabled = true;
-          try {
-            await api('POST', restore);
-            say($('lesson-status'), `Restoring version ${v.version}…`);
-          } catch (err) {
-            say($('lesson-status'), `Version ${v.version} was not restored: ${err.message}`, 'error');
-          } finally {
-            b.disabled = false;
-          }
-        });
+    const busyNow = s.status !== 'READY';
+    $('version-list').replaceChildren(...v.list.map((version) => {
+      const n = Number(version.version);
+      const when = field(version, 'created_at');
+      const secs = Number(field(version, 'duration_seconds'));
+      const label = [`Version ${n}`, when ? new Date(when).toLocaleString() : '',
+        Number.isFinite(secs) && secs > 0 ? `${Math.floor(secs / 60)}:${String(Math.round(secs % 60)).padStart(2, '0')}` : '']
+        .filter(Boolean).join(' · ');
+      const item = el('li', { 'data-version': String(n) }, el('span', { text: label }));
+      if (version.current) {
+        item.dataset.current = '';
+        item.append(el('span', { class: 'badge', text: 'current' }));
+      } else {
+        const b = el('button', { type: 'button', class: 'quiet', text: 'Restore', 'aria-label': `Restore version ${n}` });
+        b.disabled = busyNow;
+        b.addEventListener('click', () => restoreVersion(s.id, n, b));
         item.append(b);
       }
       return item;
     }));
+  }
+
+  async function restoreVersion(sessionId, n, button) {
+    button.disabled = true;
+    say($('lesson-status'), `Restoring version ${n}…`);
+    try {
+      await api('POST', `/api/sessions/${encodeURIComponent(sessionId)}/versions/${n}/restore`);
+      say($('lesson-status'), `Version ${n} is the current one again.`);
+      await loadLesson(sessionId);
+    } catch (err) {
+      say($('lesson-status'), `Version ${n} was not restored: ${err.message}`, 'error');
+      button.disabled = false;
+    }
   }
 
   // ---------------------------------------------------------------- routing and lifecycle
@@ -939,6 +985,7 @@ export function createProjects(kit) {
       state.sceneJobs.clear();
       state.current = null;
       state.lesson = null;
+      state.versions = null;
       $('project-list').replaceChildren();
       $('session-list').replaceChildren();
       $('scene-list').replaceChildren();
