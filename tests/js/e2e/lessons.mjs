@@ -54,6 +54,7 @@ async function recordProgress(page) {
         job: li.dataset.job,
         status: li.dataset.status,
         scenes: li.querySelectorAll('.scene-bars li').length,
+        scenesDone: [...li.querySelectorAll('.scene-bars progress')].filter((p) => p.dataset.value === '100').length,
       };
       const seen = window.progressSeen;
       const last = seen[seen.length - 1];
@@ -114,17 +115,40 @@ async function generate(page) {
   const second = page.locator('#scene-list li.scene').nth(1);
   const versionBefore = Number(await second.getAttribute('data-version'));
   result.versionBefore = versionBefore;
+  result.previewBefore = await second.locator('video.preview').getAttribute('src');
   await second.getByRole('button', { name: 'Edit this scene' }).click();
+  result.editorPrefill = {
+    title: await second.getByLabel('Scene title').inputValue(),
+    narration: await second.getByLabel('Narration').inputValue(),
+    bullets: await second.getByLabel('Bullets, one a line').inputValue(),
+  };
   await second.getByLabel('What should change?').fill(editPrompt);
   await second.getByRole('button', { name: 'Re-render this scene' }).click();
-  await page.waitForFunction((v) => {
-    const li = document.querySelectorAll('#scene-list li.scene')[1];
-    return Number(li.dataset.version) > v && /done|failed|cancelled/.test(li.querySelector('.edit-status').textContent);
-  }, versionBefore, { timeout: 240_000 });
-  result.versionAfter = Number(await second.getAttribute('data-version'));
+  // the edit job to its end, then the scene at its next version
+  await page.waitForFunction(() => ['SUCCESS', 'FAILURE', 'REVOKED']
+    .includes(document.querySelectorAll('#scene-list li.scene')[1].dataset.edit), null, { timeout: 240_000 });
+  result.editJob = await second.getAttribute('data-edit');
   result.editStatus = await second.locator('.edit-status').textContent();
+  await page.waitForFunction((v) => Number(document.querySelectorAll('#scene-list li.scene')[1].dataset.version) > v,
+    versionBefore);
+  result.versionAfter = Number(await second.getAttribute('data-version'));
   result.editedSceneStatus = await second.getAttribute('data-status');
+  result.editedNarration = await second.locator('.narration').textContent();
+  if (result.videoVisible) {
+    // the edited scene's new file, and the lesson assembled again (its status back to READY)
+    await page.waitForFunction((before) => {
+      const v = document.querySelectorAll('#scene-list li.scene')[1].querySelector('video.preview');
+      return v.getAttribute('src') && v.getAttribute('src') !== before
+        && document.getElementById('lesson-view').dataset.status === 'READY';
+    }, result.previewBefore);
+    result.previewAfter = await second.locator('video.preview').getAttribute('src');
+    await page.locator('#lesson-versions').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => document.querySelectorAll('#version-list li').length >= 2);
+  }
   result.versionsVisible = await page.locator('#lesson-versions').isVisible();
+  result.versionItems = await page.locator('#version-list li').evaluateAll((items) => items.map((i) => ({
+    version: Number(i.dataset.version), current: i.dataset.current !== undefined,
+  })));
 
   step('reload');
   // the lesson's address opens it again (the token is kept for the tab)
@@ -133,6 +157,19 @@ async function generate(page) {
   await page.waitForFunction((n) => document.querySelectorAll('#scene-list li.scene').length === n, scenes);
   result.reloadedHeading = await page.locator('#lesson-heading').textContent();
   result.reloadedVersions = await page.locator('#scene-list li.scene').evaluateAll((items) => items.map((i) => Number(i.dataset.version)));
+  result.reloadedNarrations = await page.locator('#scene-list .narration').allTextContents();
+  if (result.versionsVisible) {
+    step('restore');
+    // the first version back: the lesson's first video, and the scenes as they were
+    await page.locator('#version-list li[data-version="1"]').waitFor();
+    await page.getByRole('button', { name: 'Restore version 1' }).click();
+    await page.locator('#version-list li[data-version="1"][data-current]').waitFor();
+    await page.waitForFunction((v) => Number(document.querySelectorAll('#scene-list li.scene')[1].dataset.version) < v,
+      result.versionAfter);
+    result.restoredStatus = await page.locator('#lesson-status').textContent();
+    result.restoredNarrations = await page.locator('#scene-list .narration').allTextContents();
+    result.restoredVideoSrc = new URL(await page.locator('#lesson-video').getAttribute('src'), base).pathname;
+  }
   await page.locator('#lesson-back').click();
   await page.locator('#project-view').waitFor({ state: 'visible' });
   result.backHeading = await page.locator('#project-heading').textContent();

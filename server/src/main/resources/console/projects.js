@@ -306,7 +306,7 @@ export function createProjects(kit) {
       value = 10 + (85 * done) / scenes.length + (status === 'ASSEMBLING' ? 5 : 0);
     } else if (job && job.status === 'SUCCESS') value = RENDER_STAGES.has(status) ? 10 : 100;
     else if (job && percent(job.progress) !== null) value = RENDER_STAGES.has(status) ? 10 : percent(job.progress);
-    else if (status === 'DRAFT' || (job && job.status === 'PENDING')) value = 0;
+    else if (status === 'DRAFT' || status === 'QUEUED' || (job && job.status === 'PENDING')) value = 0;
     if (job && job.status === 'PENDING') s.shown = null; // queued (again): a new run starts from nothing
     else if (value !== null && s.shown != null && s.shown.job === (job && job.id) && value < s.shown.value) {
       value = s.shown.value;
@@ -816,6 +816,7 @@ export function createProjects(kit) {
     setSource(preview, url);
     preview.hidden = !url;
     const job = state.sceneJobs.has(id) ? state.jobs.get(state.sceneJobs.get(id)) : null;
+    item.dataset.edit = job ? job.status : '';
     const err = job && (job.status === 'FAILURE' || job.status === 'RETRY') ? job.error : field(sc, 'error');
     item.querySelector('.error').hidden = !err;
     item.querySelector('.error').textContent = err ? `Error: ${err}` : '';

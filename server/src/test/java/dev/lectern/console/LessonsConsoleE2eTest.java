@@ -97,6 +97,16 @@ class LessonsConsoleE2eTest {
         return Json.write(root);
     }
 
+    /** The model's rewrite of scene 2 for the edit: a one-scene plan. */
+    private static final String REWRITTEN = "Idea two, slowly: a derivative is a slope, for example of a hill.";
+
+    private static String rewrite() {
+        ObjectNode root = Json.MAPPER.createObjectNode().put("title", "Calculus");
+        ObjectNode s = root.putArray("scenes").addObject().put("title", "Idea 2, slower").put("narration", REWRITTEN);
+        s.putArray("bullets").add("A slope").add("A hill");
+        return Json.write(root);
+    }
+
     /** A media field under its documented name or its camelCase twin; "" when absent. */
     private static String media(JsonNode n, String snake, String camel) {
         String v = n.path(snake).asText("");
@@ -107,6 +117,7 @@ class LessonsConsoleE2eTest {
     void aLessonIsGeneratedWatchedLiveOpenedPlayedAndOneSceneEdited() throws Exception {
         upstream = new FakeModelServer();
         upstream.enqueue(FakeModelServer.answer(plan()));
+        upstream.enqueue(FakeModelServer.answer(rewrite())); // where the server asks the model to rewrite a scene
         start(Map.of(), TestAi.withTts(TestAi.config(upstream.baseUrl()), TestConfigs.defaults().ai().tts()));
         Map<String, String> env = env("generate");
         env.put("E2E_DONE_STATUSES", "PLANNED,READY,FAILED");
@@ -204,20 +215,56 @@ class LessonsConsoleE2eTest {
             assertThat(Json.MAPPER.convertValue(result.get("scenePreviews"), List.class)).isEqualTo(previews);
         }
 
-        // Scene 2 edited from the page: the edit job ran and the scene moved to its next version, on the server too.
+        // Scene 2 edited from the page: the editor showed its words, the edit job ran and the scene moved to its
+        // next version; reloaded at the lesson's address, the page shows it so, the other scenes untouched.
+        String title2 = result.get("sceneTitles").get(1).asText().substring("2. ".length());
+        String narration2 = result.get("sceneNarrations").get(1).asText();
+        assertThat(result.get("editorPrefill").get("title").asText()).isEqualTo(title2);
+        assertThat(result.get("editorPrefill").get("narration").asText())
+                .isEqualTo(narration2.equals("No narration yet.") ? "" : narration2);
         int before = result.get("versionBefore").asInt();
+        assertThat(result.get("editJob").asText()).as(result.get("editStatus").asText()).isEqualTo("SUCCESS");
+        assertThat(result.get("editStatus").asText()).isEqualTo("Edit done.");
         assertThat(result.get("versionAfter").asInt()).isEqualTo(before + 1);
-        assertThat(result.get("editStatus").asText()).startsWith("Edit done");
-        JsonNode edited = http.get("/api/scenes/" + scenes.get(1).get("id").asText(), token).body();
-        assertThat(edited.get("version").asInt()).isEqualTo(before + 1);
-        assertThat(result.get("editedSceneStatus").asText()).isEqualTo(edited.get("status").asText());
-        // Reloaded at the lesson's address: the same lesson, the edit kept, the other scenes untouched.
         assertThat(result.get("reloadedHeading").asText()).isEqualTo(PROMPT);
+        assertThat(Json.MAPPER.convertValue(result.get("reloadedVersions"), List.class))
+                .containsExactly(before, before + 1, before);
+        assertThat(result.get("reloadedNarrations").get(1).asText()).isEqualTo(result.get("editedNarration").asText());
+        JsonNode now = http.get("/api/sessions/" + sessionId, token).body();
         List<Integer> versions = new ArrayList<>();
-        http.get("/api/sessions/" + sessionId, token).body().get("scenes")
-                .forEach(s -> versions.add(s.get("version").asInt()));
-        assertThat(Json.MAPPER.convertValue(result.get("reloadedVersions"), List.class)).isEqualTo(versions);
-        assertThat(versions).containsExactly(before, before + 1, before);
+        List<String> narrationsNow = new ArrayList<>();
+        now.get("scenes").forEach(s -> {
+            versions.add(s.get("version").asInt());
+            narrationsNow.add(s.get("narration").asText().isEmpty() ? "No narration yet." : s.get("narration").asText());
+        });
+        if (video.isEmpty()) {
+            // no rendering here: the edit is recorded as the scene's next version, and there is nothing to restore
+            assertThat(versions).containsExactly(before, before + 1, before);
+            assertThat(Json.MAPPER.convertValue(result.get("reloadedNarrations"), List.class)).isEqualTo(narrationsNow);
+            assertThat(result.get("versionsVisible").asBoolean()).isFalse();
+        } else {
+            // the model's rewrite was rendered alone (a new preview file) and the lesson assembled again as version 2
+            assertThat(result.get("editedNarration").asText()).isEqualTo(REWRITTEN);
+            assertThat(result.get("editorPrefill").get("bullets").asText()).isEqualTo("First point\nSecond point");
+            assertThat(result.get("previewAfter").asText()).isNotEqualTo(result.get("previewBefore").asText());
+            assertThat(result.get("versionItems")).hasSize(2);
+            assertThat(result.get("versionItems").get(0).get("version").asInt()).isEqualTo(2);
+            assertThat(result.get("versionItems").get(0).get("current").asBoolean()).isTrue();
+            assertThat(result.get("versionItems").get(1).get("current").asBoolean()).isFalse();
+            // the scenes bar showed scenes done while others still rendered: per-scene progress arrived live
+            boolean partial = false;
+            for (JsonNode seen : result.get("progressSeen")) {
+                partial |= seen.get("status").asText().equals("RENDERING") && seen.get("scenesDone").asInt() > 0;
+            }
+            assertThat(partial).as("a scene rendered before the lesson was assembled").isTrue();
+            // Restore version 1 from the page: the first video and scene 2's first words, on the server too.
+            assertThat(result.get("restoredStatus").asText()).isEqualTo("Version 1 is the current one again.");
+            assertThat(result.get("restoredVideoSrc").asText()).isEqualTo(result.get("videoSrc").asText());
+            assertThat(versions).containsExactly(before, before, before);
+            assertThat(Json.MAPPER.convertValue(result.get("restoredNarrations"), List.class)).isEqualTo(narrationsNow)
+                    .isEqualTo(Json.MAPPER.convertValue(result.get("sceneNarrations"), List.class));
+            assertThat(now.get("version").asInt()).isEqualTo(1);
+        }
         assertThat(result.get("backHeading").asText()).isEqualTo(PROJECT);
 
         assertThat(result.get("errors")).as("page errors").isEmpty();
