@@ -133,7 +133,6 @@ async function generate(page) {
     versionBefore);
   result.versionAfter = Number(await second.getAttribute('data-version'));
   result.editedSceneStatus = await second.getAttribute('data-status');
-  result.editedNarration = await second.locator('.narration').textContent();
   if (result.videoVisible) {
     // the edited scene's new file, and the lesson assembled again (its status back to READY)
     await page.waitForFunction((before) => {
@@ -145,6 +144,12 @@ async function generate(page) {
     await page.locator('#lesson-versions').waitFor({ state: 'visible' });
     await page.waitForFunction(() => document.querySelectorAll('#version-list li').length >= 2);
   }
+  if (result.videoVisible) {
+    // the rewritten scene's words show without a reload
+    await page.waitForFunction((before) => document.querySelectorAll('#scene-list li.scene')[1]
+      .querySelector('.narration').textContent !== before, result.sceneNarrations[1]);
+  }
+  result.editedNarration = await second.locator('.narration').textContent();
   result.versionsVisible = await page.locator('#lesson-versions').isVisible();
   result.versionItems = await page.locator('#version-list li').evaluateAll((items) => items.map((i) => ({
     version: Number(i.dataset.version), current: i.dataset.current !== undefined,

@@ -588,8 +588,12 @@ export function createProjects(kit) {
       case 'scene.rendered': {
         const sessionId = field(data, 'session_id');
         if (!sessionId) break;
+        const known = sceneMap(sessionId).get(data.id);
         // a stage ("rendering") lasts until the scene's next change of state
         merge(sceneMap(sessionId), data.id, ev.type === 'scene.progress' ? data : { stage: null, ...data });
+        if (known && data.version !== undefined && data.version !== known.version && data.narration === undefined) {
+          reloadScene(sessionId, data.id); // a new version announced without its words: read them
+        }
         updateSession(sessionId);
         break;
       }
@@ -608,6 +612,18 @@ export function createProjects(kit) {
       }
       default:
         break;
+    }
+  }
+
+  async function reloadScene(sessionId, sceneId) {
+    try {
+      const sc = await api('GET', `/api/scenes/${encodeURIComponent(sceneId)}`);
+      const known = sceneMap(sessionId).get(sceneId);
+      if (known && (known.version ?? 0) > (sc.version ?? 0)) return; // an even newer one arrived meanwhile
+      merge(sceneMap(sessionId), sceneId, sc);
+      updateSession(sessionId);
+    } catch (err) {
+      // gone (regenerated, deleted): the next session read shows what is there
     }
   }
 
