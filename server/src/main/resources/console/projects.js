@@ -234,16 +234,24 @@ export function createProjects(kit) {
   async function loadDetails(sessionId) {
     const full = await api('GET', `/api/sessions/${encodeURIComponent(sessionId)}`);
     acceptSession(full);
-    const s = state.sessions.get(sessionId);
-    const jobId = field(s, 'job_id');
-    if (jobId && !state.jobs.has(jobId)) {
-      try {
-        state.jobs.set(jobId, await api('GET', `/api/jobs/${encodeURIComponent(jobId)}`));
-      } catch (err) {
-        // a job another user queued for a shared project is not ours to read: the session's status still shows
-      }
-    }
+    await refreshJob(field(state.sessions.get(sessionId), 'job_id'));
     updateSession(sessionId);
+  }
+
+  /**
+   * Reads a job unless what is known of it is final (events missed while the stream was down are caught up so). A
+   * read that answers after a newer event never takes a finished job back to running.
+   */
+  async function refreshJob(jobId) {
+    if (!jobId || FINAL_JOB.has((state.jobs.get(jobId) || {}).status)) return;
+    try {
+      const view = await api('GET', `/api/jobs/${encodeURIComponent(jobId)}`);
+      const known = state.jobs.get(jobId);
+      if (known && FINAL_JOB.has(known.status) && !FINAL_JOB.has(view.status)) return;
+      state.jobs.set(jobId, { ...known, ...view });
+    } catch (err) {
+      // a job that is not ours to read (an admin's view of a shared project): the session's status still shows
+    }
   }
 
   /** A GET /api/sessions/{id} answer: the session, and its scenes replacing what was known of them. */
@@ -652,10 +660,7 @@ export function createProjects(kit) {
       const full = await api('GET', `/api/sessions/${encodeURIComponent(sessionId)}`);
       if (state.lesson !== sessionId) return null;
       acceptSession(full);
-      const jobId = field(full, 'job_id');
-      if (jobId && !state.jobs.has(jobId)) {
-        state.jobs.set(jobId, await api('GET', `/api/jobs/${encodeURIComponent(jobId)}`).catch(() => ({ id: jobId })));
-      }
+      await refreshJob(field(full, 'job_id'));
       updateLesson();
       loadVersions(sessionId);
       return state.sessions.get(sessionId);
