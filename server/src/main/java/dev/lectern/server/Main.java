@@ -2,6 +2,8 @@ package dev.lectern.server;
 
 import dev.lectern.core.config.ConfigException;
 import dev.lectern.core.config.ConfigLoader;
+import dev.lectern.core.config.DotEnv;
+import dev.lectern.core.config.SeedEnvironment;
 import dev.lectern.core.config.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,17 +14,36 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * {@code lectern [conformance] [--config FILE]}: starts the server in the foreground ({@code conformance}: the
+ * {@code lectern [conformance] [--config FILE] [--env-file FILE]}: starts the server in the foreground ({@code conformance}: the
  * fixture of the official Socket.IO v5 / Engine.IO v4 test suites on port 3000 instead of the rooms). SIGTERM or SIGINT shut it down gracefully
- * and exit 0; an unusable config or a busy port logs one ERROR line and exits 2.
+ * and exit 0; an unusable config or a busy port logs one ERROR line and exits 2. {@code --env-file} reads a
+ * {@code .env} file; it and the process environment may use the seed backends' variable names ({@link SeedEnvironment}).
  */
 public final class Main {
     private static final Logger logger = LoggerFactory.getLogger(Main.class);
 
+    static final String USAGE = "usage: lectern [conformance|worker] [--config FILE] [--env-file FILE]";
+
     private Main() {}
 
     public static void main(String[] args) {
-        Map<String, String> env = System.getenv();
+        SeedEnvironment seed;
+        try {
+            Path envFile = envFile(args);
+            args = withoutEnvFile(args);
+            seed = SeedEnvironment.of(System.getenv(),
+                    envFile == null ? Map.of() : DotEnv.read(envFile, System.getenv()));
+        } catch (IllegalArgumentException | ConfigException e) {
+            System.err.println("lectern: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(e instanceof ConfigException ? 2 : 64);
+            return;
+        }
+        Map<String, String> env = seed.env();
+        applyLogLevel(env.get("LECTERN_LOG_LEVEL"));
+        if (!seed.isEmpty()) {
+            logger.info("seed environment: {}", seed.describe());
+        }
         boolean conformance = args.length > 0 && args[0].equals("conformance");
         // `worker`: a node that only works jobs (no listener)
         boolean worker = args.length > 0 && args[0].equals("worker");
@@ -43,13 +64,13 @@ public final class Main {
             configFile = configPath(args, env);
         } catch (IllegalArgumentException e) {
             System.err.println("lectern: " + e.getMessage());
-            System.err.println("usage: lectern [conformance|worker] [--config FILE]");
+            System.err.println(USAGE);
             System.exit(64);
             return;
         }
         AutoCloseable server;
         try {
-            ServerConfig config = ConfigLoader.load(configFile, env);
+            ServerConfig config = ConfigLoader.load(configFile, conformance ? SeedEnvironment.of(env) : seed);
             server = worker ? JobsWorker.start(config, env) : LecternServer.start(config, env, conformance);
         } catch (ConfigException e) {
             logger.error("invalid configuration: {}", e.getMessage());
@@ -75,6 +96,45 @@ public final class Main {
             logger.warn("shutdown failed", e);
         }
         System.exit(0);
+    }
+
+    /** The file named by {@code --env-file FILE} or {@code --env-file=FILE}, or null. */
+    static Path envFile(String[] args) {
+        Path file = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--env-file")) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("--env-file needs a file");
+                }
+                file = Path.of(args[++i]);
+            } else if (args[i].startsWith("--env-file=")) {
+                file = Path.of(args[i].substring("--env-file=".length()));
+            }
+        }
+        return file;
+    }
+
+    static String[] withoutEnvFile(String[] args) {
+        java.util.List<String> rest = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--env-file")) {
+                i++;
+            } else if (!args[i].startsWith("--env-file=")) {
+                rest.add(args[i]);
+            }
+        }
+        return rest.toArray(String[]::new);
+    }
+
+    /**
+     * logback read LECTERN_LOG_LEVEL from the process environment before Main ran; a level from the env file (or
+     * mapped from the seed's LOG_LEVEL) is applied here.
+     */
+    private static void applyLogLevel(String level) {
+        if (level != null && !level.isBlank()
+                && LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(ch.qos.logback.classic.Level.toLevel(level.strip(), root.getLevel()));
+        }
     }
 
     static Path configPath(String[] args, Map<String, String> env) {
