@@ -14,10 +14,11 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * {@code lectern [conformance] [--config FILE] [--env-file FILE]}: starts the server in the foreground ({@code conformance}: the
- * fixture of the official Socket.IO v5 / Engine.IO v4 test suites on port 3000 instead of the rooms). SIGTERM or SIGINT shut it down gracefully
- * and exit 0; an unusable config or a busy port logs one ERROR line and exits 2. {@code --env-file} reads a
- * {@code .env} file; it and the process environment may use the seed backends' variable names ({@link SeedEnvironment}).
+ * {@code lectern [conformance|worker] [--config FILE] [--env-file FILE]}: starts the server in the foreground
+ * ({@code conformance}: the fixture of the official Socket.IO v5 / Engine.IO v4 test suites on port 3000 instead of the
+ * rooms). SIGTERM or SIGINT shut it down gracefully and exit 0; an unusable config or a busy port logs one ERROR line
+ * and exits 2. {@code --env-file} reads a {@code .env} file; it and the process environment may use the seed
+ * backends' variable names ({@link SeedEnvironment}), mapped to Lectern's keys and logged once, names only.
  */
 public final class Main {
     private static final Logger logger = LoggerFactory.getLogger(Main.class);

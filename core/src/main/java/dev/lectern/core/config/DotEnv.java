@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
 /**
  * Reads a {@code .env} file as the seeds' deployments write it (python-dotenv / docker compose style):
  * {@code NAME=value} lines, blank lines and {@code #} comments, an optional {@code export } prefix, values unquoted
- * (trimmed, a {@code " #"} starts a comment), in single quotes (literal) or double quotes ({@code \n \t \" \\} escapes),
- * quoted values may span lines, {@code ${NAME}} and {@code ${NAME:-default}} expand in unquoted and double-quoted
- * values (from the process environment first, then earlier lines). A later line wins over an earlier one.
+ * (trimmed, a {@code " #"} starts a comment), in single quotes (literal) or double quotes
+ * ({@code \n \t \" \\} escapes); quoted values may span lines; {@code ${NAME}} and
+ * {@code ${NAME:-default}} expand in unquoted and double-quoted values (from the process environment first, then
+ * earlier lines). A later line wins over an earlier one.
  *
  * <p>The file is hostile until checked: larger than {@link #MAX_BYTES}, not UTF-8 text, or holding a NUL byte, it is
  * refused with a {@link ConfigException}. Messages name the line and the variable, never a value (values are
