@@ -27,52 +27,27 @@ public final class Main {
 
     private Main() {}
 
+    /** What {@link #main} starts: the config, the environment it runs with, and the kind of node. */
+    record Startup(ServerConfig config, Map<String, String> env, boolean worker, boolean conformance) {}
+
     public static void main(String[] args) {
-        SeedEnvironment seed;
+        Startup startup;
         try {
-            Path envFile = envFile(args);
-            args = withoutEnvFile(args);
-            seed = SeedEnvironment.of(System.getenv(),
-                    envFile == null ? Map.of() : DotEnv.read(envFile, System.getenv()));
-        } catch (IllegalArgumentException | ConfigException e) {
-            System.err.println("lectern: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(e instanceof ConfigException ? 2 : 64);
-            return;
-        }
-        Map<String, String> env = seed.env();
-        applyLogLevel(env.get("LECTERN_LOG_LEVEL"));
-        if (!seed.isEmpty()) {
-            logger.info("seed environment: {}", seed.describe());
-        }
-        boolean conformance = args.length > 0 && args[0].equals("conformance");
-        // `worker`: a node that only works jobs (no listener)
-        boolean worker = args.length > 0 && args[0].equals("worker");
-        if (worker) {
-            args = java.util.Arrays.copyOfRange(args, 1, args.length);
-        }
-        if (conformance) {
-            // the official Socket.IO / Engine.IO suites expect exactly this on localhost:3000
-            args = java.util.Arrays.copyOfRange(args, 1, args.length);
-            Map<String, String> fixed = new java.util.HashMap<>(env);
-            fixed.put("LECTERN_HTTP__HOST", env.getOrDefault("LECTERN_CONFORMANCE_HOST", "127.0.0.1"));
-            fixed.put("LECTERN_HTTP__PORT", "3000");
-            fixed.put("LECTERN_SIGNALING__PORT", "3000");
-            env = Map.copyOf(fixed);
-        }
-        Path configFile;
-        try {
-            configFile = configPath(args, env);
+            startup = configure(args, System.getenv());
         } catch (IllegalArgumentException e) {
             System.err.println("lectern: " + e.getMessage());
             System.err.println(USAGE);
             System.exit(64);
             return;
+        } catch (ConfigException e) {
+            logger.error("invalid configuration: {}", e.getMessage());
+            System.exit(2);
+            return;
         }
         AutoCloseable server;
         try {
-            ServerConfig config = ConfigLoader.load(configFile, conformance ? SeedEnvironment.of(env) : seed);
-            server = worker ? JobsWorker.start(config, env) : LecternServer.start(config, env, conformance);
+            server = startup.worker() ? JobsWorker.start(startup.config(), startup.env())
+                    : LecternServer.start(startup.config(), startup.env(), startup.conformance());
         } catch (ConfigException e) {
             logger.error("invalid configuration: {}", e.getMessage());
             System.exit(2);
@@ -97,6 +72,40 @@ public final class Main {
             logger.warn("shutdown failed", e);
         }
         System.exit(0);
+    }
+
+    /**
+     * Main's config path: the arguments, the env file and the process environment (seed variables understood, the
+     * mapping logged once) to the config and environment the node runs with. Usage errors are
+     * {@link IllegalArgumentException}s, unusable configuration {@link ConfigException}s.
+     */
+    static Startup configure(String[] args, Map<String, String> processEnv) {
+        Path envFile = envFile(args);
+        args = withoutEnvFile(args);
+        SeedEnvironment seed = SeedEnvironment.of(processEnv,
+                envFile == null ? Map.of() : DotEnv.read(envFile, processEnv));
+        Map<String, String> env = seed.env();
+        applyLogLevel(env.get("LECTERN_LOG_LEVEL"));
+        if (!seed.isEmpty()) {
+            logger.info("seed environment: {}", seed.describe());
+        }
+        boolean conformance = args.length > 0 && args[0].equals("conformance");
+        // `worker`: a node that only works jobs (no listener)
+        boolean worker = args.length > 0 && args[0].equals("worker");
+        if (worker || conformance) {
+            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+        }
+        if (conformance) {
+            // the official Socket.IO / Engine.IO suites expect exactly this on localhost:3000
+            Map<String, String> fixed = new java.util.HashMap<>(env);
+            fixed.put("LECTERN_HTTP__HOST", env.getOrDefault("LECTERN_CONFORMANCE_HOST", "127.0.0.1"));
+            fixed.put("LECTERN_HTTP__PORT", "3000");
+            fixed.put("LECTERN_SIGNALING__PORT", "3000");
+            env = Map.copyOf(fixed);
+            seed = SeedEnvironment.of(env);
+        }
+        Path configFile = configPath(args, env);
+        return new Startup(ConfigLoader.load(configFile, seed), env, worker, conformance);
     }
 
     /** The file named by {@code --env-file FILE} or {@code --env-file=FILE}, or null. */

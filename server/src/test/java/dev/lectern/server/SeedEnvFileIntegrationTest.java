@@ -1,0 +1,89 @@
+package dev.lectern.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.core.json.Json;
+import dev.lectern.core.store.sql.PostgresTestDatabase;
+import dev.lectern.testing.TestConfigs;
+import dev.lectern.testing.TestServices;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Main's config path with a seed deployment's {@code .env} ({@code --env-file}): its {@code DATABASE_URL} in the
+ * seed's {@code postgresql://user:pass@host:port/db} form really becomes the server's SQL store, and the password
+ * never reaches the log.
+ */
+class SeedEnvFileIntegrationTest {
+    private static final String PASSWORD = "seed-pw-never-logged";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void databaseUrlOfTheEnvFileIsTheStoreTheServerUses() throws Exception {
+        TestServices.requirePostgres();
+        ch.qos.logback.classic.Logger mainLogger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Main.class);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        mainLogger.addAppender(logs);
+        try (PostgresTestDatabase pg = PostgresTestDatabase.create()) {
+            Path envFile = dir.resolve(".env");
+            Files.writeString(envFile, String.join("\n",
+                    "# the Virtual Tutor seed's variables (trust auth on the test server ignores the password)",
+                    "export DATABASE_URL=\"postgresql://" + PostgresTestDatabase.USER + ":" + PASSWORD + "@"
+                            + TestServices.POSTGRES_HOST + ":" + TestServices.POSTGRES_PORT + "/" + pg.name() + "\"",
+                    "JWT_SECRET_KEY=" + "k".repeat(40),
+                    "SECRET_KEY=flask-only   # no counterpart",
+                    "",
+                    "LECTERN_HTTP__HOST=127.0.0.1",
+                    "LECTERN_HTTP__PORT=0",
+                    "LECTERN_SIGNALING__PORT=0",
+                    "LECTERN_STORAGE__DATA_DIR=" + dir.resolve("data"),
+                    "LECTERN_HISTORY__COMPANIONS_FILE=" + TestConfigs.home().resolve("config/companions.yaml"),
+                    ""));
+
+            Main.Startup startup = Main.configure(new String[] {"--config", TestConfigs.defaultFile().toString(),
+                    "--env-file", envFile.toString()}, Map.of());
+
+            assertThat(startup.config().storage().sql().url()).isEqualTo(pg.url());
+            assertThat(startup.config().storage().sql().user()).isEqualTo(PostgresTestDatabase.USER);
+            assertThat(startup.env()).containsEntry("LECTERN_SQL_PASSWORD", PASSWORD);
+            try (LecternServer server = LecternServer.start(startup.config(), startup.env(), false)) {
+                HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.httpPort() + "/api/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                JsonNode body = Json.MAPPER.readTree(health.body());
+                assertThat(body.at("/components/sqlStore/detail").asText()).isEqualTo("postgresql");
+                // the server migrated exactly this database
+                try (Connection c = DriverManager.getConnection(pg.url(), PostgresTestDatabase.USER, "");
+                     Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE success")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isPositive();
+                }
+            }
+        } finally {
+            mainLogger.detachAppender(logs);
+        }
+        String logged = String.join("\n", logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
+        assertThat(logged).contains("DATABASE_URL -> storage.sql.url, storage.sql.user, LECTERN_SQL_PASSWORD")
+                .contains("SECRET_KEY (")
+                .doesNotContain(PASSWORD);
+    }
+}
