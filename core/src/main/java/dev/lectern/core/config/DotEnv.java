@@ -29,6 +29,9 @@ public final class DotEnv {
     /** Largest env file accepted; real ones are a few KiB. */
     public static final int MAX_BYTES = 1 << 20;
 
+    /** All values together, after {@code ${…}} expansion, at most this many characters (no expansion bomb). */
+    static final int MAX_EXPANDED_CHARS = 2 * MAX_BYTES;
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
 
     private DotEnv() {}
@@ -81,6 +84,7 @@ public final class DotEnv {
         String s = text.replace("\r\n", "\n").replace('\r', '\n');
         int pos = 0;
         int line = 1;
+        long total = 0;
         while (pos < s.length()) {
             int eol = s.indexOf('\n', pos);
             if (eol < 0) {
@@ -165,6 +169,11 @@ public final class DotEnv {
                 int hash = commentStart(v);
                 value = expand((hash >= 0 ? v.substring(0, hash) : v).strip(), lookup, name, startLine);
             }
+            total += value.length();
+            if (total > MAX_EXPANDED_CHARS) {
+                throw new ConfigException("line " + startLine + ": " + name + ": the values expand to more than "
+                        + MAX_EXPANDED_CHARS + " characters in all");
+            }
             out.put(name, value);
             pos = end + 1;
             line++;
@@ -211,6 +220,10 @@ public final class DotEnv {
             }
             String found = lookup.apply(ref);
             sb.append(found == null || found.isEmpty() ? fallback : found);
+            if (sb.length() > MAX_EXPANDED_CHARS) {
+                throw new ConfigException("line " + line + ": " + name + ": expands to more than "
+                        + MAX_EXPANDED_CHARS + " characters");
+            }
             i = close + 1;
         }
         return sb.toString();

@@ -113,6 +113,16 @@ class DotEnvTest {
     }
 
     @Test
+    void refusesAnExpansionBomb() {
+        StringBuilder text = new StringBuilder("A=").append("x".repeat(100_000)).append('\n');
+        for (int i = 0; i < 100; i++) {
+            text.append("B").append(i).append("=${A}${A}${A}\n");
+        }
+        assertThatThrownBy(() -> parse(text.toString()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("expand");
+    }
+
+    @Test
     void refusesBinaryAndNonUtf8Content(@TempDir Path dir) throws IOException {
         Path binary = dir.resolve("binary.env");
         Files.write(binary, new byte[] {'A', '=', 1, 0, 2, 3});
