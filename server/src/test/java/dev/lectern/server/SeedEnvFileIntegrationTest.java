@@ -1,10 +1,12 @@
 package dev.lectern.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.core.config.ConfigException;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.sql.PostgresTestDatabase;
 import dev.lectern.testing.TestConfigs;
@@ -85,5 +87,26 @@ class SeedEnvFileIntegrationTest {
         assertThat(logged).contains("DATABASE_URL -> storage.sql.url, storage.sql.user, LECTERN_SQL_PASSWORD")
                 .contains("SECRET_KEY (")
                 .doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void envFileArgumentsAndUnusableFiles() throws Exception {
+        String config = TestConfigs.defaultFile().toString();
+        assertThatThrownBy(() -> Main.configure(new String[] {"--config", config, "--env-file"}, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--env-file");
+        Path binary = dir.resolve("binary.env");
+        Files.write(binary, new byte[] {'A', '=', 0, 1});
+        assertThatThrownBy(() -> Main.configure(new String[] {"--env-file=" + binary, "--config", config}, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("binary");
+        Path mysql = dir.resolve("mysql.env");
+        Files.writeString(mysql, "DATABASE_URL=mysql://u:hunter2@h/db\n");
+        assertThatThrownBy(() -> Main.configure(new String[] {"--env-file", mysql.toString(), "--config", config},
+                Map.of())).isInstanceOf(ConfigException.class).hasMessageNotContaining("hunter2");
+        Path ok = dir.resolve("ok.env");
+        Files.writeString(ok, "LECTERN_HTTP__PORT=9099\nJWT_ACCESS_TOKEN_EXPIRES=18000 # 5 h\n");
+        Main.Startup s = Main.configure(new String[] {"worker", "--env-file=" + ok, "--config", config}, Map.of());
+        assertThat(s.worker()).isTrue();
+        assertThat(s.config().http().port()).isEqualTo(9099);
+        assertThat(s.config().accounts().tokenTtlSeconds()).isEqualTo(18000);
     }
 }
