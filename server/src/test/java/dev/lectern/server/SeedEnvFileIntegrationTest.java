@@ -103,10 +103,20 @@ class SeedEnvFileIntegrationTest {
         assertThatThrownBy(() -> Main.configure(new String[] {"--env-file", mysql.toString(), "--config", config},
                 Map.of())).isInstanceOf(ConfigException.class).hasMessageNotContaining("hunter2");
         Path ok = dir.resolve("ok.env");
-        Files.writeString(ok, "LECTERN_HTTP__PORT=9099\nJWT_ACCESS_TOKEN_EXPIRES=18000 # 5 h\n");
-        Main.Startup s = Main.configure(new String[] {"worker", "--env-file=" + ok, "--config", config}, Map.of());
-        assertThat(s.worker()).isTrue();
-        assertThat(s.config().http().port()).isEqualTo(9099);
-        assertThat(s.config().accounts().tokenTtlSeconds()).isEqualTo(18000);
+        Files.writeString(ok, "LECTERN_HTTP__PORT=9099\nJWT_ACCESS_TOKEN_EXPIRES=18000 # 5 h\nLOG_LEVEL=WARNING\n");
+        ch.qos.logback.classic.Logger root =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.classic.Level before = root.getLevel();
+        try {
+            Main.Startup s = Main.configure(new String[] {"worker", "--env-file=" + ok, "--config", config},
+                    Map.of());
+            assertThat(s.worker()).isTrue();
+            assertThat(s.config().http().port()).isEqualTo(9099);
+            assertThat(s.config().accounts().tokenTtlSeconds()).isEqualTo(18000);
+            // logback read LECTERN_LOG_LEVEL before Main ran; the seed's LOG_LEVEL from the file is applied after
+            assertThat(root.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+        } finally {
+            root.setLevel(before);
+        }
     }
 }
