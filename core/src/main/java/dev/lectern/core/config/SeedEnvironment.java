@@ -31,6 +31,7 @@ public final class SeedEnvironment {
     static final String OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1";
     static final String OPENROUTER_MODEL = "google/gemini-2.5-flash";
     static final String ELEVENLABS_BASE_URL = "https://api.elevenlabs.io";
+    private static final String TOKEN_TTL = "LECTERN_ACCOUNTS__TOKEN_TTL_SECONDS";
 
     /** Seed variables Lectern has no counterpart for, with why; reported as ignored when present. */
     static final Map<String, String> NO_COUNTERPART = Map.ofEntries(
@@ -321,14 +322,14 @@ public final class SeedEnvironment {
         String expires = get("JWT_ACCESS_TOKEN_EXPIRES");
         String redisTtl = get("REDIS_TOKEN_TTL_SECONDS");
         if (expires != null) {
-            key("JWT_ACCESS_TOKEN_EXPIRES", "LECTERN_ACCOUNTS__TOKEN_TTL_SECONDS",
+            key("JWT_ACCESS_TOKEN_EXPIRES", TOKEN_TTL,
                     seconds("JWT_ACCESS_TOKEN_EXPIRES", expires));
             if (redisTtl != null) {
                 ignored.put("REDIS_TOKEN_TTL_SECONDS", "a token stays in Lectern's allow-list exactly as long as it"
                         + " lives (accounts.tokenTtlSeconds, from JWT_ACCESS_TOKEN_EXPIRES)");
             }
         } else if (redisTtl != null) {
-            key("REDIS_TOKEN_TTL_SECONDS", "LECTERN_ACCOUNTS__TOKEN_TTL_SECONDS",
+            key("REDIS_TOKEN_TTL_SECONDS", TOKEN_TTL,
                     seconds("REDIS_TOKEN_TTL_SECONDS", redisTtl));
         }
     }
@@ -394,6 +395,7 @@ public final class SeedEnvironment {
             applied = true;
             openRouter(tree);
             elevenLabs(tree);
+            tokenRefresh(tree);
         }
         overrides.forEach(override);
     }
@@ -425,6 +427,20 @@ public final class SeedEnvironment {
         p.put("referer", "");
         p.put("title", "Lectern");
         note("OPENROUTER_API_KEY", "ai.providers[openrouter] (model " + OPENROUTER_MODEL + ")");
+    }
+
+    /** A token lifetime shorter than the file's refresh window would be refused; the window shrinks with it. */
+    private void tokenRefresh(ObjectNode tree) {
+        String ttl = overrides.get(TOKEN_TTL);
+        String refresh = "LECTERN_ACCOUNTS__TOKEN_REFRESH_BEFORE_SECONDS";
+        if (ttl == null || explicit(refresh)) {
+            return;
+        }
+        long seconds = Long.parseLong(ttl);
+        if (tree.path("accounts").path("tokenRefreshBeforeSeconds").asLong(0) >= seconds) {
+            key(get("JWT_ACCESS_TOKEN_EXPIRES") != null ? "JWT_ACCESS_TOKEN_EXPIRES" : "REDIS_TOKEN_TTL_SECONDS",
+                    refresh, Long.toString(seconds / 4));
+        }
     }
 
     private void elevenLabs(ObjectNode tree) {

@@ -188,6 +188,10 @@ class SeedEnvironmentTest {
     void tokenLifetimeFallsBackToTheRedisTtlAndMustBeSeconds() {
         assertThat(load(file(Map.of("REDIS_TOKEN_TTL_SECONDS", "36000"))).accounts().tokenTtlSeconds())
                 .isEqualTo(36000);
+        // shorter than the default refresh window (an hour): the window shrinks with it
+        ServerConfig shortLived = load(file(Map.of("JWT_ACCESS_TOKEN_EXPIRES", "900")));
+        assertThat(shortLived.accounts().tokenTtlSeconds()).isEqualTo(900);
+        assertThat(shortLived.accounts().tokenRefreshBeforeSeconds()).isEqualTo(225);
         assertThatThrownBy(() -> file(Map.of("JWT_ACCESS_TOKEN_EXPIRES", "5h")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("JWT_ACCESS_TOKEN_EXPIRES");
     }
