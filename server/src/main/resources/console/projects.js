@@ -56,6 +56,7 @@ export function createProjects(kit) {
     lesson: null, // the session id whose lesson page is open
     versions: null, // {sessionId, of: the session version they were read at, list}
     versionsLoading: null, // "<session id>:<version>" being read
+    lastFailure: null, // the error of the job that failed in the event just before
     live: null, // {projectId, abort}
   };
 
@@ -286,16 +287,18 @@ export function createProjects(kit) {
     const cancel = el('button', { type: 'button', class: 'quiet cancel', text: 'Cancel', hidden: '' });
     const retry = el('button', { type: 'button', class: 'quiet retry', text: 'Retry', hidden: '' });
     const start = el('button', { type: 'button', class: 'quiet start', text: 'Start generating', hidden: '' });
+    const again = el('button', { type: 'button', class: 'quiet again', text: 'Generate again', hidden: '' });
     cancel.addEventListener('click', () => jobAction(id, 'cancel', cancel));
     retry.addEventListener('click', () => jobAction(id, 'retry', retry));
     start.addEventListener('click', () => generate(state.sessions.get(id), start));
+    again.addEventListener('click', () => generate(state.sessions.get(id), again, true));
     return el('li', { class: 'session', 'data-id': id },
       el('div', { class: 'session-head' }, open, el('span', { class: 'badge' })),
       el('div', { class: 'bar-line' }, bar, el('span', { class: 'pct' })),
       el('p', { class: 'job-state' }),
       el('p', { class: 'error', hidden: '' }),
       el('ol', { class: 'scene-bars', 'aria-label': 'Scene progress' }),
-      el('div', { class: 'actions' }, start, cancel, retry));
+      el('div', { class: 'actions' }, start, again, cancel, retry));
   }
 
   /**
@@ -347,6 +350,8 @@ export function createProjects(kit) {
     item.querySelector('.cancel').hidden = !(job && LIVE_JOB.has(job.status));
     item.querySelector('.retry').hidden = !(job && (job.status === 'FAILURE' || job.status === 'REVOKED'));
     item.querySelector('.start').hidden = !(status === 'DRAFT' && !job);
+    // a lesson whose generation succeeded but whose rendering failed is made again from the start
+    item.querySelector('.again').hidden = !(status === 'FAILED' && job && job.status === 'SUCCESS');
     item.querySelector('.scene-bars').replaceChildren(...scenes.map((sc) => {
       const said = `${sc.title || 'Scene'}: ${sceneWords(sc)}`;
       const bar = el('progress', { max: '100', 'aria-label': said });
@@ -469,8 +474,11 @@ export function createProjects(kit) {
     });
   }
 
-  /** Queues the session's generation (the seed's POST /jobs/generate); its Idempotency-Key makes a resend safe. */
-  async function generate(session, button) {
+  /**
+   * Queues the session's generation (the seed's POST /jobs/generate); its Idempotency-Key makes a resend safe, and a
+   * new one asks for another run ({@code again}).
+   */
+  async function generate(session, button, again = false) {
     if (button) button.disabled = true;
     try {
       const body = {
@@ -481,8 +489,10 @@ export function createProjects(kit) {
         timestamp: Math.floor(Date.now() / 1000),
       };
       if (session.ownScenes) body.scenes = session.ownScenes;
-      const { jobId } = await api('POST', '/jobs/generate', body, { 'Idempotency-Key': `generate:${session.id}` });
-      merge(state.sessions, session.id, { jobId, status: session.status === 'DRAFT' ? 'QUEUED' : session.status });
+      const key = again ? `generate:${session.id}:${Date.now()}` : `generate:${session.id}`;
+      const { jobId } = await api('POST', '/jobs/generate', body, { 'Idempotency-Key': key });
+      merge(state.sessions, session.id, { jobId, error: null,
+        status: session.status === 'DRAFT' || again ? 'QUEUED' : session.status });
       if (!state.jobs.has(jobId)) state.jobs.set(jobId, { id: jobId, status: 'PENDING', progress: 0 });
       say($('generate-status'), 'Generation queued; progress shows below as it happens.');
     } catch (err) {
@@ -545,6 +555,7 @@ export function createProjects(kit) {
 
   function onEvent(projectId, ev) {
     const data = ev.data || {};
+    if (ev.type !== 'job' && !(ev.type || '').startsWith('session.')) state.lastFailure = null;
     switch (ev.type) {
       case 'subscribed':
         liveStatus('Live: changes show as they happen.', '', 'on');
@@ -578,6 +589,9 @@ export function createProjects(kit) {
         const before = state.sessions.get(data.id);
         // a READY or restored session carries its lesson version's fields: that createdAt is not the session's
         const { createdAt, created_at: createdAt2, current, ...change } = data;
+        // a render or assembly job that failed just before (its event names no session) is why the session failed
+        if (change.status === 'FAILED' && !change.error && state.lastFailure) change.error = state.lastFailure;
+        state.lastFailure = null;
         const s = merge(state.sessions, data.id, ev.type === 'session.created' ? { projectId, ...data }
           : { projectId, ...change });
         if (state.current === projectId && !$('session-list').querySelector(`li[data-id="${CSS.escape(s.id)}"]`)) {
@@ -608,6 +622,7 @@ export function createProjects(kit) {
       case 'job': {
         const job = { ...state.jobs.get(data.id), ...data };
         state.jobs.set(job.id, job);
+        state.lastFailure = job.status === 'FAILURE' && job.error ? job.error : null;
         const sceneId = field(data, 'scene_id');
         if (sceneId) state.sceneJobs.set(sceneId, job.id);
         for (const s of state.sessions.values()) {
