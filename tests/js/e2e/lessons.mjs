@@ -6,8 +6,7 @@
 // generation), E2E_EDIT_PROMPT. E2E_MODE=generate (default): create a project, generate, watch the bars reach the end,
 // open the lesson page, play the video when the session has one, edit scene 2, reload the lesson's address.
 // E2E_MODE=cancel (a server running no jobs and without a model): generate, see the job wait, cancel it, retry it; then
-// write the scenes by hand (E2E_OWN_SCENES) and see what the page sends. E2E_MODE=fail (a server whose renders fail):
-// generate from scenes written by hand and see the failure and its reason.
+// write the scenes by hand (E2E_OWN_SCENES) and see what the page sends.
 // Output on stdout, one JSON object a line: {"step": ...} as it goes, then {"result": {...}} or {"error": "..."}.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -253,29 +252,6 @@ async function cancel(page) {
   result.ownSessionId = await page.locator('#session-list li.session').first().getAttribute('data-id');
 }
 
-/** A generation whose rendering fails (the server's ffmpeg is missing): the reason shows, and Generate again. */
-async function fail(page) {
-  step('project');
-  await createProject(page);
-  step('generate');
-  await page.getByLabel('What should the lesson teach?').fill(prompt);
-  if (!(await page.locator('#own-scenes').evaluate((d) => d.open))) await page.locator('#own-scenes summary').click();
-  await page.getByLabel('Your scenes').fill(env('E2E_OWN_SCENES'));
-  await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  const session = page.locator('#session-list li.session').first();
-  await page.locator('#session-list li.session[data-status="FAILED"]').waitFor({ timeout: 240_000 });
-  await session.locator('.error').waitFor();
-  result.failedError = await session.locator('.error').textContent();
-  result.failedBadge = await session.locator('.badge').textContent();
-  result.againVisible = await session.getByRole('button', { name: 'Generate again' }).isVisible();
-  result.sessionId = await session.getAttribute('data-id');
-  await page.screenshot({ path: join(shots, 'projects-failed.png') });
-  step('lesson');
-  await session.locator('a.open').click();
-  await page.locator('#lesson-view[data-status="FAILED"]').waitFor();
-  result.lessonVideoNone = await page.locator('#lesson-video-none').isVisible();
-}
-
 const browser = await launch();
 try {
   mkdirSync(shots, { recursive: true });
@@ -287,7 +263,6 @@ try {
   await page.goto('/');
   await signIn(page, email, password);
   if (mode === 'cancel') await cancel(page);
-  else if (mode === 'fail') await fail(page);
   else await generate(page);
   result.errors = errors;
   result.failedResponses = failed;
