@@ -445,6 +445,35 @@ public final class RoomService implements ClusterBus.Handler {
 
     // ---- the cluster side
 
+    /**
+     * A room event of ours that other nodes will not get: its sender, when it is a member here, gets an
+     * {@code error} with code {@code not_delivered}, the room, the event and its target, so that it can send again
+     * (an offer) or tell its user; never silent loss.
+     */
+    @Override
+    public void undelivered(String roomId, RoomEvent event) {
+        Room room = rooms.get(roomId);
+        if (room == null || event.from() == null) {
+            return;
+        }
+        Peer sender;
+        synchronized (room) {
+            Member m = room.members.get(event.from());
+            sender = m == null ? null : m.peer;
+        }
+        if (sender == null) {
+            return;
+        }
+        ObjectNode error = Json.MAPPER.createObjectNode().put("code", "not_delivered")
+                .put("message", "not delivered to the room's members on other nodes (the cluster store was"
+                        + " unreachable for too long)")
+                .put("room_id", roomId).put("event", event.event());
+        if (event.to() != null) {
+            error.put("to", event.to());
+        }
+        sender.send("error", error);
+    }
+
     /** An event from another node: membership news update the room's remote members; relays go to local peers. */
     @Override
     public void onRemote(String roomId, RoomEvent event) {

@@ -94,12 +94,34 @@ public final class RedisPubSub {
         void down(String why);
     }
 
+    /**
+     * Told on the loop of each answer to a {@link #publish} (in the order of the calls) and of the publishing
+     * connection breaking with some unanswered: a caller that keeps what it sent until Redis has taken it (the cluster
+     * bus's outage buffer) learns here what to let go of and what to send again.
+     */
+    public interface PublishListener {
+        PublishListener NONE = new PublishListener() {
+            @Override
+            public void answered(long receivers) {}
+
+            @Override
+            public void unanswered() {}
+        };
+
+        /** Redis answered the oldest unanswered PUBLISH: how many subscribers got it, -1 when it refused it. */
+        void answered(long receivers);
+
+        /** The publishing connection broke: no PUBLISH sent on it will be answered. */
+        void unanswered();
+    }
+
     /** The group of {@link #loop} when this pub/sub made it (it is stopped on close), else null. */
     private final EventLoopGroup ownGroup;
     private final EventLoop loop;
     private final RedisEndpoint endpoint;
     private final int maxPending;
     private final StateListener state;
+    private PublishListener publishListener = PublishListener.NONE;
     private final SslContext ssl;
     private final AtomicLong refused = new AtomicLong();
     private final Leg publisher = new Leg("publish");
@@ -197,6 +219,16 @@ public final class RedisPubSub {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Sets who is told of answers to PUBLISHes (on the loop, or before {@link #start}). */
+    public void publishListener(PublishListener listener) {
+        this.publishListener = listener;
+    }
+
+    /** Whether a {@link #publish} now would be sent (on the loop only): the connection is up and not behind. */
+    public boolean writable() {
+        return publisher.channel != null && pending < maxPending;
     }
 
     /** Events refused because the publishing connection was down or too far behind. */
@@ -449,6 +481,11 @@ public final class RedisPubSub {
                     answered.complete(null);
                 }
             }
+            try {
+                publishListener.answered(reply instanceof Long n ? n : -1);
+            } catch (RuntimeException e) {
+                logger.warn("a publish listener failed", e);
+            }
         }
         // +PONG for our pings
     }
@@ -572,6 +609,7 @@ public final class RedisPubSub {
                 failConfirmations(new IllegalStateException("connection lost before redis answered"));
                 publishesSent = 0;
                 publishesAnswered = 0;
+                publishListener.unanswered();
             }
             broken(why);
         }
