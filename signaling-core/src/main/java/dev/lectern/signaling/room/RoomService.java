@@ -502,10 +502,12 @@ public final class RoomService implements ClusterBus.Handler {
                 }
                 default -> {
                     String from = event.from();
-                    if (from != null && data.path("user_id").isTextual() && !room.members.containsKey(from)
-                            && !room.remote.containsKey(from)) {
+                    if (from != null && !room.members.containsKey(from) && !room.remote.containsKey(from)) {
                         // a sender we had not heard of (its peer-joined was lost in an outage): a member after all
-                        room.remote.put(from, new ClusterBus.Member(from, data.get("user_id").asText(), false));
+                        JsonNode user = Json.tree(data).path("user_id");
+                        if (user.isTextual()) {
+                            room.remote.put(from, new ClusterBus.Member(from, user.asText(), false));
+                        }
                     }
                     if (event.to() != null) {
                         Member target = room.members.get(event.to());

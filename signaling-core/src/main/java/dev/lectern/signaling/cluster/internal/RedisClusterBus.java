@@ -1,7 +1,14 @@
 package dev.lectern.signaling.cluster.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.RedisEphemeralStore;
@@ -113,13 +120,16 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private static final long CONFIRM_TIMEOUT_MILLIS = 5000;
     private static final long PROBE_RETRY_MILLIS = 100;
     /** The payload of a probe on {@link #SYNC} (known by identity among the messages in flight). */
-    private static final String PROBE = "probe";
+    private static final byte[] PROBE = "probe".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_HEAD = new byte[0];
 
     private final RedisEphemeralStore store;
     private final String nodeId;
     private final String incarnation;
     /** How every room event this node publishes begins: {@code {"o":<node id>,"i":<incarnation>,}. */
     private final String echoPrefix;
+    /** {@link #echoPrefix} and the sequence number's name: what a room event's message begins with. */
+    private final byte[] echoHead;
     private final String syncChannel;
     private final ByteBuf echoPrefixBytes;
     private final long heartbeatIntervalMillis;
@@ -182,6 +192,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         String origin = Json.write(Json.MAPPER.createObjectNode().put("o", nodeId).put("i", incarnation));
         this.echoPrefix = origin.substring(0, origin.length() - 1) + ",";
         this.echoPrefixBytes = Unpooled.wrappedBuffer(echoPrefix.getBytes(StandardCharsets.UTF_8)).asReadOnly();
+        this.echoHead = (echoPrefix + "\"s\":").getBytes(StandardCharsets.UTF_8);
         this.heartbeatIntervalMillis = heartbeatIntervalMillis;
         this.heartbeatTtlMillis = heartbeatTtlMillis;
         this.syncChannel = store.key(SYNC);
@@ -392,7 +403,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         String payload = Json.write(q);
         String channel = store.key(nodeChannel(node));
         if (!pubSub.run(() -> {
-            if (!sendNow(new Outgoing(channel, payload, null, null))) {
+            if (!sendNow(new Outgoing(channel, payload))) {
                 answer.completeExceptionally(new IllegalStateException("redis is unreachable or behind"));
             }
         })) {
@@ -430,7 +441,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             ObjectNode reply = Json.MAPPER.createObjectNode().put("r", id).put("b", e == null ? body : "");
             String payload = Json.write(reply);
             String channel = store.key(nodeChannel(from));
-            pubSub.run(() -> sendNow(new Outgoing(channel, payload, null, null))); // else the asker times out
+            pubSub.run(() -> sendNow(new Outgoing(channel, payload))); // else the asker times out
         });
     }
 
@@ -621,24 +632,38 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
 
     @Override
     public void publish(String roomId, RoomEvent event) {
-        ObjectNode envelope = Json.MAPPER.createObjectNode();
-        envelope.put("e", event.event());
-        if (event.to() != null) {
-            envelope.put("t", event.to());
-        }
-        if (event.from() != null) {
-            envelope.put("f", event.from());
-        }
-        envelope.set("d", event.data());
-        String body = Json.write(envelope); // encoded on the caller's thread; numbered on the loop, in write order
+        byte[] body = encode(event); // on the caller's thread; numbered on the loop, in write order
         String channel = store.key(channel(roomId));
-        if (!pubSub.run(() -> {
-            long seq = ++sequence;
-            // the origin leads, so that this node's own echo is known by its first bytes, unparsed
-            enqueue(new Outgoing(channel, echoPrefix + "\"s\":" + seq + "," + body.substring(1), roomId, event));
-        })) {
+        if (!pubSub.run(() -> enqueue(new Outgoing(channel, ++sequence, body, roomId, event)))) {
             undeliverable(roomId, event); // the loop is gone: the server is stopping
         }
+    }
+
+    /**
+     * The event as the tail of a message: {@code ,"e":…,"t":…,"f":…,"d":…}}; the origin and the sequence number
+     * ({@link #echoHead}) go before it, so that this node's own echo is known by its first bytes, unparsed. The data
+     * comes last: a receiver passes it on to its sockets as it came, without building it again.
+     */
+    private static byte[] encode(RoomEvent event) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("e", event.event());
+            if (event.to() != null) {
+                g.writeStringField("t", event.to());
+            }
+            if (event.from() != null) {
+                g.writeStringField("f", event.from());
+            }
+            g.writeFieldName("d");
+            Json.MAPPER.writeTree(g, event.data());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a room event", e);
+        }
+        byte[] body = out.toByteArray();
+        body[0] = ','; // what follows the sequence number
+        return body;
     }
 
     /**
@@ -647,22 +672,29 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
      */
     private static final class Outgoing {
         final String channel;
-        final String payload;
+        /** The room event's sequence number (after {@link #echoHead}), or -1: the body is the whole message. */
+        final long seq;
+        final byte[] body;
         final String roomId;
         final RoomEvent event;
         /** When it was first held ({@code System.nanoTime()}), 0 while it never was. */
         long heldAtNanos;
 
-        Outgoing(String channel, String payload, String roomId, RoomEvent event) {
+        Outgoing(String channel, long seq, byte[] body, String roomId, RoomEvent event) {
             this.channel = channel;
-            this.payload = payload;
+            this.seq = seq;
+            this.body = body;
             this.roomId = roomId;
             this.event = event;
         }
 
-        /** What it costs to keep: the payload's chars, the channel's, and the objects around them. */
+        Outgoing(String channel, String message) {
+            this(channel, -1, message.getBytes(StandardCharsets.UTF_8), null, null);
+        }
+
+        /** What it costs to keep: the body, the channel's chars, and the objects around them. */
         long bytes() {
-            return 2L * (payload.length() + channel.length()) + 96;
+            return body.length + 2L * channel.length() + 128;
         }
     }
 
@@ -685,7 +717,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     }
 
     private void write(Outgoing o) {
-        if (pubSub.publish(o.channel, o.payload)) {
+        if (pubSub.publish(o.channel, o.seq < 0 ? NO_HEAD : echoHead, o.seq, o.body)) {
             sent.add(o);
         } else if (o.event != null) {
             hold(o);
@@ -713,7 +745,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         if (o == null) {
             return;
         }
-        if (o.payload == PROBE) {
+        if (o.body == PROBE) {
             onProbeAnswered(receivers);
         } else if (receivers < 0 && o.event != null) {
             undeliverable(o.roomId, o.event); // Redis refused it (out of memory, say): sending it again would not help
@@ -765,7 +797,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             return;
         }
         probing = true;
-        if (!sendNow(new Outgoing(syncChannel, PROBE, null, null))) {
+        if (!sendNow(new Outgoing(syncChannel, -1, PROBE, null, null))) {
             probing = false; // the connection broke again: its return probes anew
         }
     }
@@ -849,26 +881,83 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         if (isOwnEcho(message)) { // every event of ours comes back: half of what arrives, dropped before parsing
             return;
         }
-        JsonNode m = parse(message);
+        Incoming m = Incoming.read(message);
         if (m == null) {
             logger.warn("ignoring a malformed cluster message on room {}", roomId);
             return;
         }
-        String origin = m.path("o").asText() + "/" + m.path("i").asText();
-        if (m.path("o").asText().equals(nodeId) && m.path("i").asText().equals(incarnation)) {
+        if (nodeId.equals(m.node) && incarnation.equals(m.incarnation)) {
             return;
         }
-        long seq = m.path("s").asLong();
+        String origin = m.node + "/" + m.incarnation;
         Map<String, Long> seen = lastSeen.computeIfAbsent(roomId, r -> new HashMap<>());
         Long last = seen.get(origin);
-        if (last != null && seq <= last) {
+        if (last != null && m.seq <= last) {
             outOfOrder.incrementAndGet();
             return;
         }
-        seen.put(origin, seq);
+        seen.put(origin, m.seq);
         Handler h = handler;
-        if (h != null && m.path("e").isTextual()) {
-            h.onRemote(roomId, new RoomEvent(m.get("e").asText(), text(m, "t"), text(m, "f"), m.get("d")));
+        if (h != null) {
+            h.onRemote(roomId, new RoomEvent(m.event, m.to, m.from, m.data));
+        }
+    }
+
+    /**
+     * A room event as read from its message with a streaming parser: the envelope's fields, and the data as the
+     * bytes it came in (a raw JSON value that the sockets' encoders copy as it is) unless it is membership news,
+     * which the rooms read.
+     */
+    private static final class Incoming {
+        /** Reads one value in the middle of the envelope (the mapper's own reader fails on what follows it). */
+        private static final ObjectReader TREE = Json.MAPPER.readerFor(JsonNode.class)
+                .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        String node = "";
+        String incarnation = "";
+        long seq;
+        String event;
+        String to;
+        String from;
+        JsonNode data;
+
+        /** The event, or null when the message is not one. */
+        static Incoming read(ByteBuf message) {
+            byte[] bytes = ByteBufUtil.getBytes(message);
+            Incoming m = new Incoming();
+            try (JsonParser p = Json.MAPPER.createParser(bytes)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    return null;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken t = p.nextToken();
+                    switch (field) {
+                        case "o" -> m.node = p.getValueAsString("");
+                        case "i" -> m.incarnation = p.getValueAsString("");
+                        case "s" -> m.seq = p.getValueAsLong();
+                        case "e" -> m.event = p.getValueAsString();
+                        case "t" -> m.to = p.getValueAsString();
+                        case "f" -> m.from = p.getValueAsString();
+                        case "d" -> m.data = data(p, t, bytes, m.event);
+                        default -> p.skipChildren();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+            return m.event == null || m.data == null ? null : m;
+        }
+
+        private static JsonNode data(JsonParser p, JsonToken t, byte[] bytes, String event) throws IOException {
+            if (t != JsonToken.START_OBJECT || event == null || event.equals("peer-joined")
+                    || event.equals("peer-left")) {
+                return TREE.readValue(p);
+            }
+            long start = p.currentTokenLocation().getByteOffset();
+            p.skipChildren();
+            long end = p.currentTokenLocation().getByteOffset() + 1;
+            return Json.MAPPER.getNodeFactory().rawValueNode(new RawValue(
+                    new String(bytes, (int) start, (int) (end - start), StandardCharsets.UTF_8)));
         }
     }
 
@@ -885,11 +974,6 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v != null && v.isTextual() ? v.asText() : null;
     }
 
     /**

@@ -238,10 +238,8 @@ public final class RedisPubSub {
 
     /** PUBLISHes a message (on the loop only). False when it could not be sent: the connection is down or behind. */
     public boolean publish(String channel, String payload) {
-        assert loop.inEventLoop();
-        Channel ch = publisher.channel;
-        if (ch == null || pending >= maxPending) {
-            refused.incrementAndGet();
+        Channel ch = publishable();
+        if (ch == null) {
             return false;
         }
         int channelBytes = ByteBufUtil.utf8Bytes(channel);
@@ -250,6 +248,49 @@ public final class RedisPubSub {
         out.writeBytes(PUBLISH);
         bulk(out, channel, channelBytes);
         bulk(out, payload, payloadBytes);
+        return sent(ch, out);
+    }
+
+    /**
+     * PUBLISHes a message made of parts, as {@link #publish(String, String)}: {@code head}, then {@code number} in
+     * decimal when it is not negative, then {@code body}, copied once, straight into the command's buffer (no string
+     * is built): what a caller that numbers its messages on the loop and encodes them elsewhere needs.
+     */
+    public boolean publish(String channel, byte[] head, long number, byte[] body) {
+        Channel ch = publishable();
+        if (ch == null) {
+            return false;
+        }
+        int channelBytes = ByteBufUtil.utf8Bytes(channel);
+        int digits = number < 0 ? 0 : digits(number);
+        int payloadBytes = head.length + digits + body.length;
+        ByteBuf out = ch.alloc().buffer(PUBLISH.length + 32 + channelBytes + payloadBytes);
+        out.writeBytes(PUBLISH);
+        bulk(out, channel, channelBytes);
+        out.writeByte('$');
+        writeDecimal(out, payloadBytes);
+        out.writeBytes(CRLF);
+        out.writeBytes(head);
+        if (number >= 0) {
+            writeDecimal(out, number);
+        }
+        out.writeBytes(body);
+        out.writeBytes(CRLF);
+        return sent(ch, out);
+    }
+
+    /** The publishing connection, or null (counted as refused) when it is down or too far behind. */
+    private Channel publishable() {
+        assert loop.inEventLoop();
+        Channel ch = publisher.channel;
+        if (ch == null || pending >= maxPending) {
+            refused.incrementAndGet();
+            return null;
+        }
+        return ch;
+    }
+
+    private boolean sent(Channel ch, ByteBuf out) {
         ch.write(out, ch.voidPromise());
         pending++;
         publishesSent++;
@@ -258,6 +299,27 @@ public final class RedisPubSub {
             loop.execute(this::flushPublishes);
         }
         return true;
+    }
+
+    private static int digits(long n) {
+        int d = 1;
+        for (long v = n; v >= 10; v /= 10) {
+            d++;
+        }
+        return d;
+    }
+
+    /** A non-negative number in decimal ASCII, without a string. */
+    private static void writeDecimal(ByteBuf out, long n) {
+        int d = digits(n);
+        int at = out.writerIndex();
+        out.ensureWritable(d);
+        long v = n;
+        for (int i = d - 1; i >= 0; i--) {
+            out.setByte(at + i, (int) ('0' + v % 10));
+            v /= 10;
+        }
+        out.writerIndex(at + d);
     }
 
     private void flushPublishes() {
