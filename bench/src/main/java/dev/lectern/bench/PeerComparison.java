@@ -87,17 +87,16 @@ final class PeerComparison {
         long started = System.nanoTime();
         Thread.sleep(minSeconds * 1000L);
         long last = target.jitTicks();
-        long slice = Long.MAX_VALUE;
+        long sliceMillis;
         long maxNanos = TimeUnit.SECONDS.toNanos(4L * Math.max(minSeconds, 5));
-        while (slice * 1000 / AvatarProxyBench.CLOCK_TICKS >= 20 && System.nanoTime() - started < maxNanos) {
+        do {
             Thread.sleep(2000);
             long now = target.jitTicks();
-            slice = now - last;
+            sliceMillis = (now - last) * 1000 / AvatarProxyBench.CLOCK_TICKS;
             last = now;
-        }
+        } while (sliceMillis >= 20 && System.nanoTime() - started < maxNanos);
         System.out.printf(Locale.ROOT, "warm-up: %s %d s (JIT %d ms in the last 2 s slice)%n", name,
-                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started),
-                slice == Long.MAX_VALUE ? 0 : slice * 1000 / AvatarProxyBench.CLOCK_TICKS);
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), sliceMillis);
     }
 
     private static long period(Side s, int totalRate) {
