@@ -63,7 +63,7 @@ final class PeerComparison {
                     s.load().stop();
                     Thread.sleep(500);
                     round.put(s.name(), w);
-                    System.out.println(windowLine(s.name(), w) + jitNote(jit, w, seconds));
+                    System.out.println(windowLine(s.name(), w, jitNote(jit, w, seconds)));
                 }
                 byRound.add(round);
                 for (Side peer : sides.subList(1, sides.size())) {
@@ -103,10 +103,11 @@ final class PeerComparison {
         return (long) (1e9 * s.load().clients() / totalRate);
     }
 
-    private static String windowLine(String name, RelayLoad.Window w) {
+    private static String windowLine(String name, RelayLoad.Window w, String jitNote) {
         return String.format(Locale.ROOT, "  %-15s relayed %6.0f msg/s (%5.1f%%), p50 %s, p99 %s, p99.9 %s, max %.3f ms;"
-                + " CPU %.1f us/msg%s", name, w.rate(), 100 * w.delivered(), LatencyHistogram.format(w.p50()),
+                + " CPU %.1f us/msg%s%s", name, w.rate(), 100 * w.delivered(), LatencyHistogram.format(w.p50()),
                 LatencyHistogram.format(w.p99()), LatencyHistogram.format(w.p999()), w.max(), w.cpuMicrosPerMessage(),
+                jitNote,
                 Double.isNaN(w.redisMicrosPerMessage()) ? ""
                         : String.format(Locale.ROOT, ", Redis %.1f us/msg", w.redisMicrosPerMessage()));
     }
