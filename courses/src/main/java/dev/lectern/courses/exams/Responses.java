@@ -88,7 +88,7 @@ public final class Responses {
                     && Math.abs(r.path("value").asDouble() - q.numericAnswer()) <= q.tolerance() + 1e-9;
             case SHORT_ANSWER -> {
                 String given = QuestionChecks.normalize(r.path("text").asText(""));
-                yield !given.isEmpty() && q.options().stream().map(Option::text).map(QuestionChecks::normalize)
+                yield !given.isEmpty() && q.keys().stream().map(Option::text).map(QuestionChecks::normalize)
                         .anyMatch(given::equals);
             }
             case ESSAY -> false;
