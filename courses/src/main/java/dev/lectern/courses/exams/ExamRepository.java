@@ -16,7 +16,7 @@ final class ExamRepository {
     // ---------------------------------------------------------------- questions
 
     void insertQuestion(Connection c, Question q, String sourceJob) throws SQLException {
-        Jdbc.update(c, "INSERT INTO exam_questions (id, course_id, type, status, body, version, source_job, "
+        update(c, "INSERT INTO exam_questions (id, course_id, type, status, body, version, source_job, "
                         + "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 q.id(), q.courseId(), q.content().type().wire(), q.status(), Json.write(q.content()), q.version(),
                 sourceJob, q.createdBy(), q.createdAt(), q.updatedAt());
@@ -25,7 +25,7 @@ final class ExamRepository {
 
     /** Writes the new state and its version row; false when {@code expectedVersion} is no longer current. */
     boolean updateQuestion(Connection c, Question q, int expectedVersion, String change, String by) throws SQLException {
-        int n = Jdbc.update(c, "UPDATE exam_questions SET type = ?, status = ?, body = ?, version = ?, updated_at = ? "
+        int n = update(c, "UPDATE exam_questions SET type = ?, status = ?, body = ?, version = ?, updated_at = ? "
                         + "WHERE id = ? AND version = ?", q.content().type().wire(), q.status(),
                 Json.write(q.content()), q.version(), q.updatedAt(), q.id(), expectedVersion);
         if (n == 1) {
@@ -35,7 +35,7 @@ final class ExamRepository {
     }
 
     private void questionVersion(Connection c, Question q, String change, String by, long at) throws SQLException {
-        Jdbc.update(c, "INSERT INTO exam_question_versions (question_id, version, status, body, change, changed_by, "
+        update(c, "INSERT INTO exam_question_versions (question_id, version, status, body, change, changed_by, "
                         + "changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)", q.id(), q.version(), q.status(),
                 Json.write(q.content()), change, by, at);
     }
@@ -84,14 +84,14 @@ final class ExamRepository {
     // ---------------------------------------------------------------- rubrics
 
     void insertRubric(Connection c, Rubric r) throws SQLException {
-        Jdbc.update(c, "INSERT INTO exam_rubrics (id, course_id, title, body, version, created_by, created_at, "
+        update(c, "INSERT INTO exam_rubrics (id, course_id, title, body, version, created_by, created_at, "
                         + "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", r.id(), r.courseId(), r.title(),
                 Json.write(r.criteria()), r.version(), r.createdBy(), r.createdAt(), r.updatedAt());
         rubricVersion(c, r, r.createdBy());
     }
 
     boolean updateRubric(Connection c, Rubric r, int expectedVersion, String by) throws SQLException {
-        int n = Jdbc.update(c, "UPDATE exam_rubrics SET title = ?, body = ?, version = ?, updated_at = ? "
+        int n = update(c, "UPDATE exam_rubrics SET title = ?, body = ?, version = ?, updated_at = ? "
                 + "WHERE id = ? AND version = ?", r.title(), Json.write(r.criteria()), r.version(), r.updatedAt(),
                 r.id(), expectedVersion);
         if (n == 1) {
@@ -101,7 +101,7 @@ final class ExamRepository {
     }
 
     private void rubricVersion(Connection c, Rubric r, String by) throws SQLException {
-        Jdbc.update(c, "INSERT INTO exam_rubric_versions (rubric_id, version, title, body, changed_by, changed_at) "
+        update(c, "INSERT INTO exam_rubric_versions (rubric_id, version, title, body, changed_by, changed_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?)", r.id(), r.version(), r.title(), Json.write(r.criteria()), by,
                 r.updatedAt());
     }
@@ -133,7 +133,7 @@ final class ExamRepository {
     // ---------------------------------------------------------------- exams
 
     void insertExam(Connection c, Exam e) throws SQLException {
-        Jdbc.update(c, "INSERT INTO exams (id, course_id, title, status, opens_at, closes_at, time_limit_millis, "
+        update(c, "INSERT INTO exams (id, course_id, title, status, opens_at, closes_at, time_limit_millis, "
                         + "released_at, version, created_by, created_at, updated_at) "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e.id(), e.courseId(), e.title(), e.status(),
                 e.opensAt(), e.closesAt(), e.timeLimitMillis(), e.releasedAt(), e.version(), e.createdBy(),
@@ -143,12 +143,12 @@ final class ExamRepository {
     }
 
     boolean updateExam(Connection c, Exam e, int expectedVersion, String change, String by) throws SQLException {
-        int n = Jdbc.update(c, "UPDATE exams SET title = ?, status = ?, opens_at = ?, closes_at = ?, "
+        int n = update(c, "UPDATE exams SET title = ?, status = ?, opens_at = ?, closes_at = ?, "
                         + "time_limit_millis = ?, released_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
                 e.title(), e.status(), e.opensAt(), e.closesAt(), e.timeLimitMillis(), e.releasedAt(), e.version(),
                 e.updatedAt(), e.id(), expectedVersion);
         if (n == 1) {
-            Jdbc.update(c, "DELETE FROM exam_items WHERE exam_id = ?", e.id());
+            update(c, "DELETE FROM exam_items WHERE exam_id = ?", e.id());
             writeItems(c, e);
             examVersion(c, e, change, by);
         }
@@ -157,13 +157,13 @@ final class ExamRepository {
 
     private void writeItems(Connection c, Exam e) throws SQLException {
         for (Exam.Item item : e.items()) {
-            Jdbc.update(c, "INSERT INTO exam_items (exam_id, position, question_id, question_version) "
+            update(c, "INSERT INTO exam_items (exam_id, position, question_id, question_version) "
                     + "VALUES (?, ?, ?, ?)", e.id(), item.position(), item.questionId(), item.questionVersion());
         }
     }
 
     private void examVersion(Connection c, Exam e, String change, String by) throws SQLException {
-        Jdbc.update(c, "INSERT INTO exam_versions (exam_id, version, body, change, changed_by, changed_at) "
+        update(c, "INSERT INTO exam_versions (exam_id, version, body, change, changed_by, changed_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?)", e.id(), e.version(), Json.write(e), change, by, e.updatedAt());
     }
 
@@ -200,7 +200,7 @@ final class ExamRepository {
     // ---------------------------------------------------------------- attempts and answers
 
     void insertAttempt(Connection c, Attempt a) throws SQLException {
-        Jdbc.update(c, "INSERT INTO exam_attempts (id, exam_id, student_id, seed, started_at, deadline_at, "
+        update(c, "INSERT INTO exam_attempts (id, exam_id, student_id, seed, started_at, deadline_at, "
                         + "submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)", a.id(), a.examId(), a.studentId(), a.seed(),
                 a.startedAt(), a.deadlineAt(), a.submittedAt());
     }
@@ -220,7 +220,7 @@ final class ExamRepository {
 
     /** Marks the attempt submitted unless it already is; false when it was. */
     boolean submit(Connection c, String attemptId, long at) throws SQLException {
-        return Jdbc.update(c, "UPDATE exam_attempts SET submitted_at = ? WHERE id = ? AND submitted_at IS NULL", at,
+        return update(c, "UPDATE exam_attempts SET submitted_at = ? WHERE id = ? AND submitted_at IS NULL", at,
                 attemptId) == 1;
     }
 
@@ -234,10 +234,10 @@ final class ExamRepository {
 
     void saveResponse(Connection c, String attemptId, String questionId, String response, long at)
             throws SQLException {
-        int n = Jdbc.update(c, "UPDATE exam_answers SET response = ?, saved_at = ? WHERE attempt_id = ? "
+        int n = update(c, "UPDATE exam_answers SET response = ?, saved_at = ? WHERE attempt_id = ? "
                 + "AND question_id = ?", response, at, attemptId, questionId);
         if (n == 0) {
-            Jdbc.update(c, "INSERT INTO exam_answers (attempt_id, question_id, response, saved_at, grade_status) "
+            update(c, "INSERT INTO exam_answers (attempt_id, question_id, response, saved_at, grade_status) "
                     + "VALUES (?, ?, ?, ?, ?)", attemptId, questionId, response, at, Answer.PENDING);
         }
     }
@@ -252,19 +252,19 @@ final class ExamRepository {
     }
 
     void autoGrade(Connection c, String attemptId, String questionId, double points) throws SQLException {
-        Jdbc.update(c, "UPDATE exam_answers SET grade_status = ?, auto_points = ? WHERE attempt_id = ? "
+        update(c, "UPDATE exam_answers SET grade_status = ?, auto_points = ? WHERE attempt_id = ? "
                 + "AND question_id = ?", Answer.AUTO, points, attemptId, questionId);
     }
 
     void modelGrade(Connection c, String attemptId, String questionId, String status, Double points, String grade)
             throws SQLException {
-        Jdbc.update(c, "UPDATE exam_answers SET grade_status = ?, model_points = ?, model_grade = ? "
+        update(c, "UPDATE exam_answers SET grade_status = ?, model_points = ?, model_grade = ? "
                 + "WHERE attempt_id = ? AND question_id = ?", status, points, grade, attemptId, questionId);
     }
 
     void override(Connection c, String attemptId, String questionId, double points, String grade)
             throws SQLException {
-        Jdbc.update(c, "UPDATE exam_answers SET grade_status = ?, lecturer_points = ?, lecturer_grade = ? "
+        update(c, "UPDATE exam_answers SET grade_status = ?, lecturer_points = ?, lecturer_grade = ? "
                 + "WHERE attempt_id = ? AND question_id = ?", Answer.OVERRIDDEN, points, grade, attemptId, questionId);
     }
 
@@ -274,6 +274,23 @@ final class ExamRepository {
     private static Answer answer(ResultSet rs) throws SQLException {
         return new Answer(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5),
                 doubleOrNull(rs, 6), doubleOrNull(rs, 7), rs.getString(8), doubleOrNull(rs, 9), rs.getString(10));
+    }
+
+    /**
+     * {@link Jdbc#update} binds null as VARCHAR, which PostgreSQL refuses for BIGINT and DOUBLE PRECISION columns;
+     * here null is bound untyped, so the column's type decides.
+     */
+    private static int update(Connection c, String sql, Object... params) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                if (params[i] == null) {
+                    ps.setNull(i + 1, java.sql.Types.NULL);
+                } else {
+                    ps.setObject(i + 1, params[i]);
+                }
+            }
+            return ps.executeUpdate();
+        }
     }
 
     private static Long longOrNull(ResultSet rs, int i) throws SQLException {

@@ -21,6 +21,8 @@ public final class QuestionChecks {
     public static final int MAX_OPTIONS = 8;
     /** Word-bigram Jaccard similarity at which two stems count as the same question. */
     public static final double DUPLICATE_SIMILARITY = 0.6;
+    /** Word-set Jaccard similarity at which two stems count as the same question (a word swapped, say). */
+    public static final double DUPLICATE_WORDS = 0.75;
     private static final Pattern CATCH_ALL = Pattern.compile(
             "^(all|none|both|neither)( of)?( the)? (above|these|options|answers|previous)\\b.*"
                     + "|^(all|none) (are|is) (correct|true)\\b.*");
@@ -125,15 +127,27 @@ public final class QuestionChecks {
         }
     }
 
-    /** True when {@code stem} is a near-duplicate of any of {@code others}. */
+    /**
+     * True when {@code stem} is a near-duplicate of any of {@code others}: their word bigrams overlap by
+     * {@value #DUPLICATE_SIMILARITY} or their words by {@value #DUPLICATE_WORDS} (Jaccard).
+     */
     public static boolean nearDuplicate(String stem, List<String> others) {
         Set<String> a = bigrams(stem);
+        Set<String> aw = words(stem);
         for (String other : others) {
-            if (similarity(a, bigrams(other)) >= DUPLICATE_SIMILARITY) {
+            if (similarity(a, bigrams(other)) >= DUPLICATE_SIMILARITY
+                    || similarity(aw, words(other)) >= DUPLICATE_WORDS) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static Set<String> words(String text) {
+        Set<String> out = new HashSet<>(List.of(normalize(text).replaceAll("[^\\p{L}\\p{N} ]", " ").strip()
+                .split(" +")));
+        out.remove("");
+        return out;
     }
 
     /** Jaccard similarity of the two texts' word bigrams (case, accents and punctuation ignored). */

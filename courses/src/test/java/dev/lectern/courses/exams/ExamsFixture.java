@@ -89,6 +89,39 @@ final class ExamsFixture implements AutoCloseable {
         return streamed(Json.write(value));
     }
 
+    /**
+     * A grader that reads the request it answers (the last one received: grading calls of one attempt are
+     * sequential): the best rating when the student's answer mentions {@code keyword}, else the lowest; the quote is
+     * the answer's first 30 characters. With {@code misquoteFirst} its first answer quotes words the student never
+     * wrote.
+     */
+    FakeModelServer.Script grader(String keyword, boolean misquoteFirst) {
+        boolean[] first = {misquoteFirst};
+        return ex -> {
+            JsonNode request = upstream.requests().get(upstream.requests().size() - 1);
+            String user = "";
+            for (JsonNode m : request.path("messages")) {
+                if (m.path("role").asText().equals("user")) {
+                    user = m.path("content").asText();
+                    break;
+                }
+            }
+            String answer = user.substring(user.indexOf("\"\"\"\n") + 4, user.lastIndexOf("\n\"\"\""));
+            java.util.List<String[]> ratings = new java.util.ArrayList<>();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\n- (\\S+) \\(([0-9.]+) points\\)")
+                    .matcher(user);
+            while (m.find()) {
+                ratings.add(new String[] {m.group(1), m.group(2)});
+            }
+            String[] pick = answer.contains(keyword) ? ratings.get(0) : ratings.get(ratings.size() - 1);
+            String quote = first[0] ? "words the student never wrote" : answer.substring(0, Math.min(30, answer.length()));
+            first[0] = false;
+            json(Map.of("ratingId", pick[0], "points", Double.parseDouble(pick[1]), "justification",
+                    "The answer " + (answer.contains(keyword) ? "names " : "does not name ") + keyword + ".",
+                    "quote", quote)).run(ex);
+        };
+    }
+
     Job awaitFinal(String jobId) {
         await().atMost(Duration.ofSeconds(60)).until(() -> engine.find(jobId).orElseThrow().state().isFinal());
         return engine.find(jobId).orElseThrow();
