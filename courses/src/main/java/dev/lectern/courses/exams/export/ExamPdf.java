@@ -1,5 +1,6 @@
 package dev.lectern.courses.exams.export;
 
+import dev.lectern.core.error.ServiceException;
 import dev.lectern.courses.exams.Question;
 import dev.lectern.courses.exams.QuestionContent;
 import dev.lectern.courses.exams.QuestionContent.Option;
@@ -40,12 +41,14 @@ public final class ExamPdf {
     public ExamPdf(Path fontDir) {
         this.regular = fontDir.resolve("DejaVuSans.ttf");
         this.bold = fontDir.resolve("DejaVuSans-Bold.ttf");
-        if (!Files.isReadable(regular) || !Files.isReadable(bold)) {
-            throw new IllegalStateException("DejaVu fonts not found in " + fontDir + " (install fonts-dejavu-core)");
-        }
     }
 
+    /** @throws ServiceException 503 {@code fonts_missing} when the DejaVu fonts are not installed */
     public byte[] render(String title, List<Question> questions, boolean answerKey) {
+        if (!Files.isReadable(regular) || !Files.isReadable(bold)) {
+            throw new ServiceException(503, "fonts_missing", "PDF export needs the DejaVu fonts ("
+                    + regular.getParent() + "; Debian: fonts-dejavu-core)");
+        }
         try (PDDocument doc = new PDDocument()) {
             PDDocumentInformation info = doc.getDocumentInformation();
             info.setTitle(title + (answerKey ? " (answer key)" : ""));
