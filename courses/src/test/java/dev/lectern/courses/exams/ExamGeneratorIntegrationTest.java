@@ -155,6 +155,38 @@ class ExamGeneratorIntegrationTest {
     }
 
     @Test
+    void aRubricIsDraftedFromAnEssayAndItsPassageThenEditable() throws Exception {
+        Question essay = f.exams.bank().create(LENA, COURSE, new QuestionContent(QuestionType.ESSAY, "",
+                "Explain how carbon dioxide warms the lower atmosphere.", List.of(), null, null,
+                "It absorbs infrared radiation.", "", 4, null, null, "en",
+                new QuestionContent.Citation("p2", "absorbs infrared radiation and re-emits it"), null));
+        f.upstream.enqueue(json(Map.of("title", "Greenhouse", "criteria", List.of(Map.of("description", "Mechanism",
+                "ratings", List.of(Map.of("description", "Named", "points", 3)))))));
+        f.upstream.enqueue(json(Map.of("title", "Greenhouse essay", "criteria", List.of(
+                Map.of("description", "Mechanism", "longDescription", "Infrared absorption and re-emission",
+                        "ratings", List.of(Map.of("description", "Missing", "longDescription", "", "points", 0),
+                                Map.of("description", "Named", "longDescription", "", "points", 3))),
+                Map.of("description", "Clarity", "longDescription", "", "ratings", List.of(
+                        Map.of("description", "Clear", "longDescription", "", "points", 1),
+                        Map.of("description", "Unclear", "longDescription", "", "points", 0)))))));
+        Job job = f.awaitFinal(f.exams.rubrics().draft(LENA, essay.id(), "").id());
+        assertThat(job.state()).as(job.error()).isEqualTo(JobState.SUCCESS);
+        assertThat(f.upstream.requests().get(0).path("messages").toString())
+                .contains("Carbon dioxide absorbs infrared radiation and re-emits it");
+        assertThat(f.upstream.requests().get(1).path("messages").toString())
+                .contains("$.criteria[0].ratings: an array of 2-10 ratings");
+        Rubric drafted = f.exams.rubrics().get(LENA, tree(job.result()).path("rubricId").asText());
+        assertThat(drafted.pointsPossible()).isEqualTo(4);
+        assertThat(drafted.criteria().get(0).ratings().get(0).description()).isEqualTo("Named");
+        Rubric edited = f.exams.rubrics().edit(LENA, drafted.id(), 1, "Greenhouse essay (edited)", null);
+        assertThat(edited.version()).isEqualTo(2);
+        assertThatThrownBy(() -> f.exams.rubrics().draft(LENA, f.exams.bank().create(LENA, COURSE,
+                new QuestionContent(QuestionType.NUMERIC, "", "What is ∫₀¹ 2x dx?", List.of(), 1.0, 0.01, "", "", 1,
+                        null, null, "en", null, null)).id(), ""))
+                .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.status()).isEqualTo(400));
+    }
+
+    @Test
     void onlyTheCoursesTeachersMayGenerate() {
         assertThatThrownBy(() -> f.exams.generator().generate(MALLORY, new GenerateRequest(COURSE,
                 Map.of(QuestionType.ESSAY, 1), List.of(), null, null, "en", "", null)))
