@@ -112,6 +112,52 @@ abstract class LessonServiceContract {
         assertThat(engine.list(new JobQuery(null, null, LessonService.GENERATE, 10, 0)).total()).isEqualTo(1);
     }
 
+    /**
+     * A replay must get the first job's id even while other transactions commit around it (the worker finishing
+     * jobs, writing progress): on SQLite a transaction that read before another writer committed used to fail its
+     * first write with SQLITE_BUSY_SNAPSHOT, and the replay answered with an error instead of the id.
+     */
+    @Test
+    void aReplayGetsTheFirstIdWhileOtherWritesCommit() throws Exception {
+        Project p = lessons.createProject(ALICE, "P", "");
+        VideoSession s = lessons.createSession(ALICE, p.id(), "x", 1);
+        Enqueued first = lessons.generate(null, new GenerateRequest(p.id(), s.id(), 1, "x"), "sha256:replayed");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            while (!stop.get()) { // what a finishing worker does: short write transactions, back to back
+                db.transaction(c -> dev.lectern.core.store.sql.Jdbc.update(c,
+                        "UPDATE job SET updated_at = updated_at + 1 WHERE id = ?", first.id()));
+            }
+        });
+        writer.start();
+        try {
+            for (int i = 0; i < 300; i++) {
+                Enqueued replay = lessons.generate(null, new GenerateRequest(p.id(), s.id(), 1, "x"),
+                        "sha256:replayed");
+                assertThat(replay.id()).isEqualTo(first.id());
+                assertThat(replay.created()).isFalse();
+            }
+            // two first deliveries of one key racing each other: both answer with the one job that was queued
+            for (int i = 0; i < 50; i++) {
+                String key = "sha256:race-" + i;
+                var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+                try {
+                    var a = pool.submit(() -> lessons.generate(null, new GenerateRequest(p.id(), s.id(), 1, "x"),
+                            key));
+                    var b = pool.submit(() -> lessons.generate(null, new GenerateRequest(p.id(), s.id(), 1, "x"),
+                            key));
+                    assertThat(a.get().id()).isEqualTo(b.get().id());
+                    assertThat(a.get().created()).isNotEqualTo(b.get().created());
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+    }
+
     @Test
     void aRequestForSomethingElsesSessionQueuesNothing() {
         Project alices = lessons.createProject(ALICE, "A", "");

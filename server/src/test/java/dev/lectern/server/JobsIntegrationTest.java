@@ -82,11 +82,13 @@ class JobsIntegrationTest {
         String sig = SeedSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), body.getBytes(StandardCharsets.UTF_8));
 
         HttpResponse<String> first = signedPost("/jobs/generate", body, sig);
-        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.statusCode()).as("first: %s", first.body()).isEqualTo(200);
         String jobId = Json.MAPPER.readTree(first.body()).path("jobId").asText();
         assertThat(jobId).isNotEmpty();
         HttpResponse<String> replay = signedPost("/jobs/generate", body, sig);
-        assertThat(Json.MAPPER.readTree(replay.body()).path("jobId").asText()).isEqualTo(jobId);
+        assertThat(replay.statusCode()).as("replay: %s", replay.body()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(replay.body()).path("jobId").asText()).as("replay: %s", replay.body())
+                .isEqualTo(jobId);
 
         HttpResponse<String> tampered = signedPost("/jobs/generate", body.replace("\"sceneCount\":3",
                 "\"sceneCount\":4"), sig);
