@@ -182,7 +182,7 @@ public final class ObjectsApi {
                 }
                 long first = Long.parseLong(a);
                 long last = b.isEmpty() ? size - 1 : Long.parseLong(b);
-                if (first < 0 || a.startsWith("+") || b.startsWith("+") || last < first) {
+                if (first < 0 || a.startsWith("+") || b.startsWith("+") || (!b.isEmpty() && last < first)) {
                     return null;
                 }
                 if (first >= size) {
