@@ -42,7 +42,7 @@ import java.util.UUID;
  * that marks its session, so neither exists without the other; a replayed request gets the first job's id back and
  * changes nothing.
  */
-public final class LessonService {
+public final class LessonService implements AutoCloseable {
     public static final String GENERATE = "video.generate";
     public static final String EDIT = "video.edit";
     public static final int MAX_SCENES = 50;
@@ -489,6 +489,14 @@ public final class LessonService {
         events.publishJob(projectId, job);
         if (job.kind().equals(GENERATE) && (job.state() == JobState.FAILURE || job.state() == JobState.REVOKED)) {
             emit(projectId, "session.updated", Map.of("id", sessionIdOf(job), "status", "FAILED"));
+        }
+    }
+
+    /** Stops the render jobs' cancel watcher (after the engine has stopped running them). */
+    @Override
+    public void close() {
+        if (pipeline != null) {
+            pipeline.close();
         }
     }
 

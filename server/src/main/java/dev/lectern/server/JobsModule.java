@@ -71,6 +71,7 @@ final class JobsModule implements FeatureModule {
         this.projectEvents = new ProjectEvents(infra.ephemeral);
         this.lessons = new LessonService(infra.sql, engine, projectEvents, studio(config, infra, models, closeables));
         closeables.add(projectEvents); // closed after the engine, so the last job changes still go out
+        closeables.add(lessons); // likewise: running renders keep their cancel watcher until the engine stops
         closeables.add(engine);
         engine.start();
     }

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /** Lesson videos small enough for tests (320x180, 5 fps, ultrafast), and caller-written scenes to render. */
-final class TestLessons {
+public final class TestLessons {
     private TestLessons() {}
 
     /** {@code env} with the small lesson settings added. */
-    static Map<String, String> small(Map<String, String> env) {
+    public static Map<String, String> small(Map<String, String> env) {
         Map<String, String> out = new HashMap<>(env);
         out.put("LECTERN_LESSONS__WIDTH", "320");
         out.put("LECTERN_LESSONS__HEIGHT", "180");
@@ -20,7 +20,7 @@ final class TestLessons {
     }
 
     /** {@code n} short scenes: {title, narration, bullets}. */
-    static List<Map<String, Object>> scenes(int n) {
+    public static List<Map<String, Object>> scenes(int n) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             out.add(Map.of("title", "Part " + i, "narration", "This is part " + i + ".", "bullets",
