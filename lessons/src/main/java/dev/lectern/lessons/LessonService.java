@@ -78,8 +78,15 @@ public final class LessonService implements AutoCloseable {
         engine.register(EDIT, KindOptions.DEFAULTS, this::runEdit);
         engine.addHook((c, changed) -> {
             for (Job job : changed) {
-                if (job.kind().equals(GENERATE) && (job.state() == JobState.FAILURE || job.state() == JobState.REVOKED)) {
+                if (!failed(job)) {
+                    continue;
+                }
+                if (job.kind().equals(GENERATE)) {
                     repo.sessionStatus(c, sessionIdOf(job), "FAILED", System.currentTimeMillis());
+                } else if (job.kind().equals(VideoPipeline.SCENE) || job.kind().equals(VideoPipeline.ASSEMBLE)) {
+                    // only while the session still runs that generation (a newer one is not failed by an old job)
+                    repo.sessionFailedIf(c, sessionIdOf(job), payloadField(job, "generation"),
+                            System.currentTimeMillis());
                 }
             }
         });
@@ -365,7 +372,8 @@ public final class LessonService implements AutoCloseable {
                 repo.insertScene(c, scene);
                 media.setPlan(c, scene.id(), scene.title(), scene.narration(), Json.write(plan.scenes().get(i)), now);
                 if (pipeline != null) {
-                    jobs.add(engine.enqueue(c, VideoPipeline.sceneJob(projectId, sessionId, scene.id(), ctx.owner()))
+                    jobs.add(engine.enqueue(c, VideoPipeline.sceneJob(projectId, sessionId, scene.id(), ctx.owner(),
+                            ctx.jobId()))
                             .id());
                 }
             }
@@ -487,7 +495,8 @@ public final class LessonService implements AutoCloseable {
             return;
         }
         events.publishJob(projectId, job);
-        if (job.kind().equals(GENERATE) && (job.state() == JobState.FAILURE || job.state() == JobState.REVOKED)) {
+        if (failed(job) && (job.kind().equals(GENERATE) || job.kind().equals(VideoPipeline.SCENE)
+                || job.kind().equals(VideoPipeline.ASSEMBLE))) {
             emit(projectId, "session.updated", Map.of("id", sessionIdOf(job), "status", "FAILED"));
         }
     }
@@ -573,6 +582,10 @@ public final class LessonService implements AutoCloseable {
 
     private static String newId() {
         return UUID.randomUUID().toString();
+    }
+
+    private static boolean failed(Job job) {
+        return job.state() == JobState.FAILURE || job.state() == JobState.REVOKED;
     }
 
     private static String sessionIdOf(Job job) {

@@ -99,9 +99,9 @@ final class VideoPipeline implements AutoCloseable {
     // ---------------------------------------------------------------- scene jobs
 
     /** The job that renders one scene of a generation. */
-    static NewJob sceneJob(String projectId, String sessionId, String sceneId, String owner) {
-        return NewJob.of(SCENE, Json.write(Map.of("projectId", projectId, "sessionId", sessionId, "sceneId", sceneId)))
-                .owner(owner);
+    static NewJob sceneJob(String projectId, String sessionId, String sceneId, String owner, String generation) {
+        return NewJob.of(SCENE, Json.write(Map.of("projectId", projectId, "sessionId", sessionId, "sceneId", sceneId,
+                "generation", generation))).owner(owner);
     }
 
     private String runScene(JobContext ctx) throws Exception {
@@ -130,7 +130,8 @@ final class VideoPipeline implements AutoCloseable {
                 }
                 new LessonRepository().sessionStatus(c, sessionId, "ASSEMBLING", System.currentTimeMillis());
                 engine.enqueue(c, NewJob.of(ASSEMBLE, Json.write(Map.of("projectId", projectId,
-                        "sessionId", sessionId))).owner(ctx.owner()).idempotencyKey("assemble:" + generation));
+                        "sessionId", sessionId, "generation", generation))).owner(ctx.owner())
+                        .idempotencyKey("assemble:" + generation));
                 return true;
             });
             if (last) {

@@ -255,6 +255,7 @@ abstract class LessonVideoContract {
                 .jobs().get(0);
         assertThat(failed.error()).contains("quota_exceeded");
         assertThat(failed.attempts()).isEqualTo(1);
+        assertThat(lessons.sessionView(ALICE, s.id()).get("status")).isEqualTo("FAILED");
         // nothing was stored, so the next request is still accepted; fill the quota by hand to see the 507
         db.transaction(c -> {
             new MediaRepository().addObject(c, "lessons/filler.mp4", "alice", s.id(), 5_000, 0);
