@@ -75,7 +75,7 @@ public final class LessonService implements AutoCloseable {
         this.events = events;
         this.pipeline = studio == null ? null : new VideoPipeline(db, engine, studio, this::emit);
         engine.register(GENERATE, KindOptions.DEFAULTS, this::runGenerate);
-        engine.register(EDIT, KindOptions.DEFAULTS, this::runEdit);
+        engine.register(EDIT, VideoPipeline.WAITING, this::runEdit);
         engine.addHook((c, changed) -> {
             for (Job job : changed) {
                 if (!failed(job)) {
@@ -454,8 +454,8 @@ public final class LessonService implements AutoCloseable {
         String projectId = p.path("projectId").asText();
         PlannedScene changed = p.has("scene") ? Json.MAPPER.treeToValue(p.get("scene"), PlannedScene.class) : null;
         if (pipeline != null) {
-            return pipeline.edit(ctx, projectId, p.path("sessionId").asText(), sceneId, changed,
-                    p.path("prompt").asText());
+            return pipeline.edit(ctx, projectId, p.path("sessionId").asText(), sceneId, p.path("version").asInt(),
+                    changed, p.path("prompt").asText());
         }
         if (changed == null) {
             throw new PermanentJobFailure("model_not_configured: no language model is configured, so a prompt "

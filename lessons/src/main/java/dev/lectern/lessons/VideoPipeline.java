@@ -48,6 +48,14 @@ final class VideoPipeline implements AutoCloseable {
     static final String SCENE = "video.scene";
     static final String ASSEMBLE = "video.assemble";
     private static final long LOCK_POLL_MILLIS = 200;
+    /**
+     * How long a job waits in its worker for the session's edit lease before it gives the worker back and runs again
+     * later (a retry with backoff): edits queued behind a running generation must not hold every worker, or the
+     * generation's own scene jobs would never run.
+     */
+    private static final long LOCK_WAIT_MILLIS = 2_000;
+    /** Runs of a job that waits for the session: enough for a long render ahead of it at the backoff below. */
+    static final KindOptions WAITING = KindOptions.DEFAULTS.withMaxAttempts(40).withBackoff(500, 15_000);
 
     private final SqlDatabase db;
     private final JobEngine engine;
@@ -73,7 +81,7 @@ final class VideoPipeline implements AutoCloseable {
             return t;
         });
         engine.register(SCENE, KindOptions.DEFAULTS.withMaxAttempts(3), this::runScene);
-        engine.register(ASSEMBLE, KindOptions.DEFAULTS.withMaxAttempts(3), this::runAssemble);
+        engine.register(ASSEMBLE, WAITING, this::runAssemble);
     }
 
     LessonPlanner planner() {
@@ -267,19 +275,23 @@ final class VideoPipeline implements AutoCloseable {
      * One edit: waits for the session's edit lease (so two edits, or an edit and an assembly, never interleave),
      * writes the scene's new version, renders it alone and re-assembles the lesson with the others' stored files.
      */
-    String edit(JobContext ctx, String projectId, String sessionId, String sceneId, PlannedScene changed,
-                String prompt) {
+    String edit(JobContext ctx, String projectId, String sessionId, String sceneId, int fromVersion,
+                PlannedScene changed, String prompt) {
         try (Watch w = watch(ctx)) {
             lock(ctx, sessionId);
             try {
                 SceneMedia before = db.query(c -> media.scene(c, sceneId)).orElseThrow(() ->
                         new PermanentJobFailure("scene " + sceneId + " no longer exists"));
                 PlannedScene next = changed != null ? changed : replan(before, prompt, w.cancel);
-                db.transaction(c -> {
-                    media.newSceneVersion(c, sceneId, next.title(), next.narration(), Json.write(next),
-                            System.currentTimeMillis());
-                    return null;
-                });
+                // a rerun of this edit (after a retry) finds its version already written: it only renders
+                boolean written = before.version() > fromVersion && before.plan().equals(Json.write(next));
+                if (!written) {
+                    db.transaction(c -> {
+                        media.newSceneVersion(c, sceneId, next.title(), next.narration(), Json.write(next),
+                                System.currentTimeMillis());
+                        return null;
+                    });
+                }
                 SceneMedia edited = db.query(c -> media.scene(c, sceneId)).orElseThrow();
                 events.emit(projectId, "scene.updated", Map.of("id", sceneId, "sessionId", sessionId,
                         "version", edited.version(), "status", "EDITING", "title", edited.title()));
@@ -318,6 +330,7 @@ final class VideoPipeline implements AutoCloseable {
     private void lock(JobContext ctx, String sessionId) {
         long lease = engine.options(ctx.kind()).timeoutMillis() + 60_000;
         boolean announced = false;
+        long giveUp = System.currentTimeMillis() + LOCK_WAIT_MILLIS;
         while (true) {
             ctx.checkCancelled();
             long now = System.currentTimeMillis();
@@ -333,6 +346,10 @@ final class VideoPipeline implements AutoCloseable {
             if (!announced) {
                 ctx.progress(0, "waiting for the session's running edit or render", null);
                 announced = true;
+            }
+            if (System.currentTimeMillis() > giveUp) {
+                throw new IllegalStateException("session busy: another edit or the generation of session "
+                        + sessionId + " is running; this job runs again later");
             }
             try {
                 Thread.sleep(LOCK_POLL_MILLIS);
