@@ -213,6 +213,16 @@ abstract class LessonVideoContract {
         assertThat(file(back.get("video_url"))).isEqualTo(video);
         assertThatThrownBy(() -> lessons.restore(ALICE, s.id(), 9)).isInstanceOfSatisfying(ServiceException.class,
                 e -> assertThat(e.status()).isEqualTo(404));
+
+        // deleting the project deletes its media and gives the quota back
+        long usedBefore = db.query(c -> new MediaRepository().usage(c, "alice"));
+        assertThat(usedBefore).isPositive();
+        lessons.deleteProject(ALICE, p.id());
+        long usedAfter = db.query(c -> new MediaRepository().usage(c, "alice"));
+        assertThat(usedAfter).isZero();
+        try (var left = Files.list(dir.resolve("objects").resolve("lessons"))) {
+            assertThat(left.filter(f -> !f.getFileName().toString().startsWith(".")).toList()).isEmpty();
+        }
     }
 
     @Test
