@@ -1,7 +1,6 @@
 package dev.lectern.server;
 
 import dev.lectern.ai.AiPipeline;
-import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.companions.CompanionCatalogFile;
 import dev.lectern.companions.CompanionPersonas;
 import dev.lectern.companions.CompanionRepository;
@@ -98,11 +97,6 @@ final class TutoringModule implements FeatureModule {
     /** Where signaling sends room events: the AI tutor of a room, then the transcripts. */
     RoomTutor tutor() {
         return tutor;
-    }
-
-    /** The configured models, for features that ask a model for structured answers (exams). */
-    ModelCatalog models() {
-        return ai.models();
     }
 
     @Override
