@@ -163,6 +163,9 @@ public final class GradingService {
             if (comment != null && comment.length() > 5000) {
                 throw ServiceException.badRequest("comment: at most 5000 characters");
             }
+            if (criteria != null && !criteria.isNull()) {
+                checkCriteria(c, q, criteria);
+            }
             Map<String, Object> grade = new LinkedHashMap<>();
             grade.put("by", caller.userId());
             grade.put("at", ctx.now());
@@ -172,6 +175,32 @@ public final class GradingService {
             return reviews(c, e).stream().filter(r -> r.attemptId().equals(attemptId)).findFirst().orElseThrow()
                     .answers().stream().filter(r -> r.questionId().equals(questionId)).findFirst().orElseThrow();
         });
+    }
+
+    /**
+     * A lecturer's per-criterion grade must name the question's rubric's criteria and ratings:
+     * {@code [{criterionId, ratingId, comment?}]}, each criterion at most once.
+     */
+    private void checkCriteria(Connection c, Question q, JsonNode criteria) throws SQLException {
+        if (q.content().rubricId() == null || !criteria.isArray()) {
+            throw ServiceException.badRequest("criteria: an array of {criterionId, ratingId}, for a question with a "
+                    + "rubric");
+        }
+        Rubric rubric = ctx.repo().rubric(c, q.content().rubricId()).orElseThrow();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (JsonNode n : criteria) {
+            String cid = n.path("criterionId").asText();
+            Rubric.Criterion criterion = rubric.criteria().stream().filter(x -> x.id().equals(cid)).findFirst()
+                    .orElseThrow(() -> ServiceException.badRequest("criteria: no criterion '" + cid + "' in the "
+                            + "rubric"));
+            if (!seen.add(cid)) {
+                throw ServiceException.badRequest("criteria: '" + cid + "' appears twice");
+            }
+            String rid = n.path("ratingId").asText();
+            if (criterion.ratings().stream().noneMatch(r -> r.id().equals(rid))) {
+                throw ServiceException.badRequest("criteria: no rating '" + rid + "' in criterion '" + cid + "'");
+            }
+        }
     }
 
     /** Releases the results: every attempt submitted (expired ones are), no answer pending or failed. */

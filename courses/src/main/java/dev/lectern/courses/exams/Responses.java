@@ -28,7 +28,8 @@ public final class Responses {
         ObjectNode out = Json.MAPPER.createObjectNode();
         switch (q.type()) {
             case SINGLE_CHOICE, TRUE_FALSE, MULTIPLE_SELECT -> {
-                JsonNode sel = r.path("selected");
+                JsonNode sel = r.has("selected") && !r.get("selected").isNull() ? r.get("selected")
+                        : Json.MAPPER.createArrayNode(); // no selection: the answer cleared
                 if (!sel.isArray()) {
                     throw ServiceException.badRequest("response.selected: an array of option ids");
                 }

@@ -212,6 +212,10 @@ abstract class ExamLifecycleContract {
         assertThat(overridden.points()).isEqualTo(1.0);
         assertThat(overridden.modelPoints()).isEqualTo(0.0);
         status(400, () -> f.exams.grading().override(LENA, tia.attemptId(), s.essay().id(), 5, null, null));
+        status(400, () -> f.exams.grading().override(LENA, tia.attemptId(), s.essay().id(), 1,
+                tree("[{\"criterionId\":\"c1\",\"ratingId\":\"nope\"}]"), null));
+        f.exams.grading().override(LENA, tia.attemptId(), s.essay().id(), 1,
+                tree("[{\"criterionId\":\"c1\",\"ratingId\":\"c1r1\",\"comment\":\"half\"}]"), null);
         Exam released = f.exams.grading().release(LENA, s.exam().id());
         assertThat(released.releasedAt()).isNotNull();
         status(409, () -> f.exams.grading().override(LENA, tia.attemptId(), s.essay().id(), 2, null, null));
