@@ -98,7 +98,8 @@ public final class LecternServer implements AutoCloseable {
             if (signaling.signaling().service() != null) {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());
             }
-            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs), infra.blocking);
+            ExamsModule exams = new ExamsModule(infra, jobs, tutoring.models());
+            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, exams), infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
         } catch (RuntimeException e) {
             closeables.closeAll();
