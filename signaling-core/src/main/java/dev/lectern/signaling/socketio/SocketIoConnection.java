@@ -322,6 +322,13 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         }
     }
 
+    /** Closes the connection when no namespace is connected on it. */
+    void closeIfUnused() {
+        if (noSockets()) {
+            close("server disconnect");
+        }
+    }
+
     /** A socket resumed on another connection: this one lets go of it, and closes if nothing else is left. */
     void release(SocketIoSocket socket) {
         removeSocket(socket.nsp(), socket);
