@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RouteDispatchHandler extends ChannelDuplexHandler {
     private static final Logger logger = LoggerFactory.getLogger(RouteDispatchHandler.class);
+    private static final io.netty.util.AsciiString NOSNIFF = io.netty.util.AsciiString.cached("x-content-type-options");
 
     private enum Mode { NONE, AGGREGATE, DISCARD, SSE, STREAM_PENDING, STREAMING }
 
@@ -448,6 +449,10 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
         HttpHeaders h = r.headers();
         if (resp.contentType() != null) {
             h.set(HttpHeaderNames.CONTENT_TYPE, resp.contentType());
+            if (resp.contentType().startsWith("application/json")) {
+                // a browser never reads an API answer as HTML or script, whatever a user managed to put in it
+                h.set(NOSNIFF, "nosniff");
+            }
         }
         for (Map.Entry<String, String> e : resp.headers().entrySet()) {
             h.set(e.getKey(), e.getValue());
