@@ -67,4 +67,20 @@ class SecurityHeadersIntegrationTest {
             assertThat(r.headers().firstValue("x-content-type-options")).as(path).contains("nosniff");
         }
     }
+
+    @Test
+    void withATokenMetricsAreOnlyForTheScraper() throws Exception {
+        try (LecternServer guarded = LecternServer.start(TestConfigs.defaults(),
+                Map.of("LECTERN_METRICS_TOKEN", "scrape-secret"))) {
+            URI metrics = URI.create("http://127.0.0.1:" + guarded.httpPort() + "/metrics");
+            assertThat(client.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(401); // before: route names, user counts and the JVM for anyone
+            assertThat(client.send(HttpRequest.newBuilder(metrics).header("Authorization", "Bearer wrong").build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+            HttpResponse<String> ok = client.send(HttpRequest.newBuilder(metrics)
+                    .header("Authorization", "Bearer scrape-secret").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).contains("http_server_requests_seconds_count");
+        }
+    }
 }
