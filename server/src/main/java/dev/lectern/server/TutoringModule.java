@@ -80,7 +80,7 @@ final class TutoringModule implements FeatureModule {
                 userFiles, infra.outbound.client()));
         ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
         UploadService.sweepSpool(infra.uploadSpool);
-        this.tutor = new RoomTutor(transcripts, rooms, ai.conversations(), infra.ephemeral, infra.blocking,
+        this.tutor = new RoomTutor(transcripts, rooms, ai.conversations(), infra.ephemeral,
                 Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
     }
 
