@@ -77,4 +77,33 @@ class RevocationIntegrationTest {
                 second).status()).isEqualTo(200);
         b.awaitClose();
     }
+
+    @Test
+    void wsTakesItsTokenAsASubprotocolSoItStaysOutOfUrls() throws Exception {
+        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString(),
+                "LECTERN_ACCOUNTS__BCRYPT_COST", "4")), Map.of());
+        HttpJson http = new HttpJson(server.httpPort());
+        assertThat(http.post("/api/send_verification", Map.of("email", "pia@example.com"), null).status())
+                .isEqualTo(202);
+        String code = server.ephemeralStore().get("code:register:pia@example.com").orElseThrow();
+        String token = http.post("/api/register", Map.of("email", "pia@example.com", "password", PASSWORD,
+                "code", code), null).text("token");
+        WsClient c = new WsClient();
+        c.ws = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).subprotocols("lectern",
+                        "bearer." + token)
+                .buildAsync(java.net.URI.create("ws://127.0.0.1:" + server.signalingPort() + "/ws"), c)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS); // before: 401, the token had to be in the URL
+        assertThat(c.ws.getSubprotocol()).isEqualTo("lectern");
+        c.send("{\"event\":\"join\",\"data\":{\"room_id\":\"sub\"},\"id\":1}");
+        String f = c.nextText();
+        while (!f.contains("\"ack\":1")) {
+            f = c.nextText();
+        }
+        assertThat(f).contains("\"room_id\":\"sub\"");
+        // a forged one is refused like a forged query token
+        java.util.concurrent.CompletableFuture<java.net.http.WebSocket> forged = client.newWebSocketBuilder()
+                .subprotocols("lectern", "bearer.forged").buildAsync(java.net.URI.create("ws://127.0.0.1:"
+                        + server.signalingPort() + "/ws"), new WsClient());
+        assertThat(forged).failsWithin(Duration.ofSeconds(10));
+    }
 }
