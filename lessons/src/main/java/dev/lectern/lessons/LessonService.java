@@ -78,6 +78,9 @@ public final class LessonService implements AutoCloseable {
         engine.register(EDIT, VideoPipeline.WAITING, this::runEdit);
         engine.addHook((c, changed) -> {
             for (Job job : changed) {
+                if (job.kind().equals(EDIT) && job.state().isFinal()) {
+                    media.dequeueEdit(c, job.id()); // a failed or cancelled edit lets the next one go
+                }
                 if (!failed(job)) {
                     continue;
                 }
@@ -299,30 +302,69 @@ public final class LessonService implements AutoCloseable {
         return e;
     }
 
-    /** Queues an edit of one scene: {@code POST /jobs/edit}. */
+    /**
+     * Queues an edit of a session's scenes: {@code POST /jobs/edit} (see {@link EditRequest} for the ops). The edit
+     * takes the session's next sequence number in the transaction that queues it: edits of one session run in the
+     * order they were submitted.
+     */
     public Enqueued edit(Principal callerOrNull, EditRequest req, String idempotencyKey) {
         String prompt = text(req.prompt(), "prompt");
-        if (!req.changesContent() && prompt.isBlank()) {
+        EditRequest.Op op = req.op();
+        if ((op == EditRequest.Op.UPDATE || op == EditRequest.Op.INSERT) && !req.changesContent()
+                && prompt.isBlank()) {
             throw ServiceException.badRequest("an edit needs a prompt, or a new title, narration or bullets");
+        }
+        if (op == EditRequest.Op.INSERT && req.changesContent() && (req.title() == null || req.narration() == null)) {
+            throw ServiceException.badRequest("an inserted scene needs its title and narration (or only a prompt)");
+        }
+        if (op == EditRequest.Op.MOVE && req.position() == null) {
+            throw ServiceException.badRequest("a move needs the scene's new position");
         }
         checkQuota(callerOrNull, req.projectId());
         Enqueued e = db.transaction(c -> {
             Project p = ownedProject(c, callerOrNull, required(req.projectId(), "projectId"));
             VideoSession s = sessionOf(c, p, required(req.sessionId(), "sessionId"));
-            Scene scene = repo.scene(c, required(req.sceneId(), "sceneId"))
-                    .filter(sc -> sc.sessionId().equals(s.id()))
-                    .orElseThrow(() -> ServiceException.notFound("no such scene in this session"));
+            List<Scene> scenes = repo.scenes(c, s.id());
             ObjectNode payload = Json.MAPPER.createObjectNode().put("projectId", p.id()).put("sessionId", s.id())
-                    .put("sceneId", scene.id()).put("version", scene.version()).put("prompt", prompt);
-            if (req.changesContent()) {
-                PlannedScene now = media.scene(c, scene.id()).filter(m -> !m.plan().isEmpty())
-                        .map(VideoPipeline::plannedScene)
-                        .orElse(new PlannedScene(scene.title(), scene.narration(), List.of()));
-                PlannedScene next = changed(now, req);
-                payload.set("scene", Json.MAPPER.valueToTree(next));
+                    .put("op", op.name().toLowerCase(java.util.Locale.ROOT)).put("prompt", prompt);
+            if (req.position() != null) {
+                // edits queued before this one may still change the count: past the end means the end
+                if (req.position() < 0 || req.position() >= MAX_SCENES) {
+                    throw ServiceException.badRequest("position: 0-" + (MAX_SCENES - 1));
+                }
+                payload.put("position", req.position());
             }
-            return engine.enqueue(c, NewJob.of(EDIT, Json.write(payload)).owner(p.ownerId())
+            if (op == EditRequest.Op.INSERT) {
+                if (scenes.size() >= MAX_SCENES) {
+                    throw ServiceException.badRequest("a lesson has at most " + MAX_SCENES + " scenes");
+                }
+                payload.put("sceneId", newId()).put("version", 0);
+                if (req.changesContent()) {
+                    payload.set("scene", Json.MAPPER.valueToTree(changed(new PlannedScene("", "", List.of()), req)));
+                }
+            } else {
+                Scene scene = repo.scene(c, required(req.sceneId(), "sceneId"))
+                        .filter(sc -> sc.sessionId().equals(s.id()))
+                        .orElseThrow(() -> ServiceException.notFound("no such scene in this session"));
+                payload.put("sceneId", scene.id()).put("version", scene.version());
+                if (op == EditRequest.Op.DELETE && scenes.size() <= 1) {
+                    throw ServiceException.badRequest("a lesson keeps at least one scene");
+                }
+                if (op == EditRequest.Op.UPDATE && req.changesContent()) {
+                    PlannedScene now = media.scene(c, scene.id()).filter(m -> !m.plan().isEmpty())
+                            .map(VideoPipeline::plannedScene)
+                            .orElse(new PlannedScene(scene.title(), scene.narration(), List.of()));
+                    payload.set("scene", Json.MAPPER.valueToTree(changed(now, req)));
+                }
+            }
+            long seq = media.nextEditSeq(c, s.id());
+            payload.put("seq", seq);
+            Enqueued queued = engine.enqueue(c, NewJob.of(EDIT, Json.write(payload)).owner(p.ownerId())
                     .idempotencyKey(idempotencyKey));
+            if (queued.created()) {
+                media.queueEdit(c, s.id(), seq, queued.id());
+            }
+            return queued;
         });
         engine.signal();
         return e;
@@ -453,9 +495,15 @@ public final class LessonService implements AutoCloseable {
         String sceneId = p.path("sceneId").asText();
         String projectId = p.path("projectId").asText();
         PlannedScene changed = p.has("scene") ? Json.MAPPER.treeToValue(p.get("scene"), PlannedScene.class) : null;
+        EditRequest.Op op = EditRequest.Op.parse(p.path("op").asText(null));
         if (pipeline != null) {
-            return pipeline.edit(ctx, projectId, p.path("sessionId").asText(), sceneId, p.path("version").asInt(),
-                    changed, p.path("prompt").asText());
+            return pipeline.edit(ctx, projectId, p.path("sessionId").asText(), new VideoPipeline.EditJob(op, sceneId,
+                    p.path("version").asInt(), changed, p.path("prompt").asText(), p.hasNonNull("position")
+                    ? p.get("position").asInt() : null, p.path("seq").asLong(0)));
+        }
+        if (op != EditRequest.Op.UPDATE) {
+            throw new PermanentJobFailure("lessons are not rendered on this node, so only a scene's content can be "
+                    + "edited here");
         }
         if (changed == null) {
             throw new PermanentJobFailure("model_not_configured: no language model is configured, so a prompt "

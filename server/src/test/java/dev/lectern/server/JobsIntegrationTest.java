@@ -197,6 +197,20 @@ class JobsIntegrationTest {
                         SECRET.getBytes(StandardCharsets.UTF_8), "msg_1", ts, editBody.getBytes(StandardCharsets.UTF_8)))
                 .POST(HttpRequest.BodyPublishers.ofString(editBody)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(sw.statusCode()).isEqualTo(200);
+
+        // the ops over HTTP, queued behind the signed edit: a move re-assembles without rendering
+        HttpJson.Reply move = http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId,
+                "sceneId", sceneId, "op", "move", "position", 0), "alice");
+        assertThat(move.status()).as(move.raw().body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(90)).until(() -> "SUCCESS".equals(
+                http.get("/api/jobs/" + move.text("jobId"), "alice").text("status")));
+        assertThat(http.get("/api/scenes/" + sceneId, "alice").body().path("position").asInt()).isZero();
+        assertThat(http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId, "sceneId", sceneId,
+                "op", "shuffle"), "alice").status()).isEqualTo(400);
+        assertThat(http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId, "sceneId", sceneId,
+                "op", "move", "position", -1), "alice").status()).isEqualTo(400);
+        assertThat(http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId, "op", "insert",
+                "title", "Only a title"), "alice").status()).isEqualTo(400);
     }
 
     @Test

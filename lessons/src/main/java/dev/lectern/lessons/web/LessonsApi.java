@@ -60,7 +60,8 @@ public final class LessonsApi {
                                 + "heads.", "bullets", List.of("Approaching a value")))))
                 .handle(this::generate);
         routes.post("/jobs/edit").blocking().json().tag("lessons").errors(400, 401, 404)
-                .summary("Queue an edit of one scene (signed call or user token)")
+                .summary("Queue an edit of a session's scenes: op update (default), insert, delete or move "
+                        + "(signed call or user token)")
                 .example(Map.of("projectId", "…", "sessionId", "…", "sceneId", "…", "prompt", "slower, please",
                         "timestamp", 1234567890))
                 .handle(this::edit);
@@ -139,7 +140,8 @@ public final class LessonsApi {
         }
         Enqueued e = lessons.edit(caller.principal(), new EditRequest(b.path("projectId").asText(null),
                 b.path("sessionId").asText(null), b.path("sceneId").asText(null), b.path("prompt").asText(null),
-                text(r, "title"), text(r, "narration"), bullets), key(r, caller));
+                text(r, "title"), text(r, "narration"), bullets, EditRequest.Op.parse(text(r, "op")),
+                position(b)), key(r, caller));
         return ok(Map.of("jobId", e.id()));
     }
 
@@ -183,6 +185,18 @@ public final class LessonsApi {
         } catch (IOException e) {
             throw ServiceException.badRequest("body is not valid JSON");
         }
+    }
+
+    /** The edit's optional {@code position}: a whole number, or absent / null. */
+    private static Integer position(JsonNode b) {
+        JsonNode n = b.get("position");
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0) {
+            throw ServiceException.badRequest("position must be a whole number >= 0");
+        }
+        return n.asInt();
     }
 
     private static String text(ApiRequest r, String field) {
