@@ -10,7 +10,8 @@ import java.util.Locale;
  *   <li>{@code update}: scene {@code sceneId} gets its new title, narration and/or bullets (null keeps each as it
  *       is); with none of them, the model rewrites it from {@code prompt}. Only that scene is re-rendered.</li>
  *   <li>{@code insert}: a new scene at {@code position} (0-based; null appends), from its title and narration (and
- *       bullets), or written by the model from {@code prompt}. Only the new scene is rendered.</li>
+ *       bullets), or written by the model from {@code prompt}. Only the new scene is rendered. Its id is the edit
+ *       job's id, so later edits may already delete or move it while the insert is still queued.</li>
  *   <li>{@code delete}: scene {@code sceneId} goes; nothing is rendered.</li>
  *   <li>{@code move}: scene {@code sceneId} goes to {@code position}; nothing is rendered.</li>
  * </ul>

@@ -106,6 +106,12 @@ final class MediaRepository {
                 jobId);
     }
 
+    /** Whether the job is an edit of the session that has not finished yet. */
+    boolean queuedEdit(Connection c, String sessionId, String jobId) throws SQLException {
+        return Jdbc.count(c, "SELECT COUNT(*) FROM lesson_edit_queue WHERE session_id = ? AND job_id = ?", sessionId,
+                jobId) > 0;
+    }
+
     void dequeueEdit(Connection c, String jobId) throws SQLException {
         Jdbc.update(c, "DELETE FROM lesson_edit_queue WHERE job_id = ?", jobId);
     }

@@ -88,6 +88,23 @@ final class VideoPipeline implements AutoCloseable {
         return studio.planner();
     }
 
+    CompanionVoices voices() {
+        return studio.voices();
+    }
+
+    LessonSources sources() {
+        return studio.sources();
+    }
+
+    /** The voice of the companion the session's project names, or "" (the provider's voice). */
+    private String voiceOf(String sessionId) {
+        if (studio.voices() == null) {
+            return "";
+        }
+        String companion = db.query(c -> new LessonRepository().companionOfSession(c, sessionId));
+        return companion == null ? "" : studio.voices().voice(companion).orElse("");
+    }
+
     // ---------------------------------------------------------------- URLs and views
 
     /** A signed URL for a stored object, or "" when there is none yet. */
@@ -158,7 +175,8 @@ final class VideoPipeline implements AutoCloseable {
         PlannedScene planned = plannedScene(scene);
         Path work = workDir("scene-");
         try {
-            RenderedScene r = studio.scenes().render(planned, "", work.resolve("out"), cancel);
+            RenderedScene r = studio.scenes().render(planned, voiceOf(scene.sessionId()), work.resolve("out"),
+                    cancel);
             String base = scene.id() + "-v" + scene.version() + "-" + shortId();
             List<Stored> files = List.of(new Stored(key(base, ".mp4"), r.video()),
                     new Stored(key(base, ".vtt"), r.captions()), new Stored(key(base, ".png"), r.poster()));
@@ -273,7 +291,7 @@ final class VideoPipeline implements AutoCloseable {
 
     /**
      * One queued edit as its job carries it: the op, the scene it names ({@code sceneId}; for an insert, the new
-     * scene's id, chosen when the edit was submitted, so a rerun does not insert twice), the scene's version when the
+     * scene's id, which is the job's id, so a rerun does not insert twice and the caller knows it at once), the scene's version when the
      * edit was asked for, the new content (null: the model writes it from {@code prompt}), the target position (null:
      * the end) and the edit's place in the session's order ({@code seq}, 0 for an edit queued before edits had one).
      */

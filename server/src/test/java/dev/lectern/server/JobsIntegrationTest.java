@@ -205,6 +205,16 @@ class JobsIntegrationTest {
         await().atMost(Duration.ofSeconds(90)).until(() -> "SUCCESS".equals(
                 http.get("/api/jobs/" + move.text("jobId"), "alice").text("status")));
         assertThat(http.get("/api/scenes/" + sceneId, "alice").body().path("position").asInt()).isZero();
+        HttpJson.Reply insert = http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId,
+                "op", "insert", "position", 1, "title", "Between", "narration", "A scene in between.",
+                "bullets", List.of("Inserted")), "alice");
+        assertThat(insert.status()).as(insert.raw().body()).isEqualTo(200);
+        assertThat(insert.text("sceneId")).isEqualTo(insert.text("jobId"));
+        await().atMost(Duration.ofSeconds(90)).until(() -> "SUCCESS".equals(
+                http.get("/api/jobs/" + insert.text("jobId"), "alice").text("status")));
+        JsonNode inserted = http.get("/api/scenes/" + insert.text("sceneId"), "alice").body();
+        assertThat(inserted.path("position").asInt()).isEqualTo(1);
+        assertThat(inserted.path("video_url").asText()).startsWith("/api/objects/lessons/");
         assertThat(http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId, "sceneId", sceneId,
                 "op", "shuffle"), "alice").status()).isEqualTo(400);
         assertThat(http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId, "sceneId", sceneId,
