@@ -67,14 +67,31 @@ final class MediaRepository {
                 + "updated_at = ? WHERE id = ?", title, narration, plan, now, sceneId);
     }
 
-    /** Puts a scene back as a version recorded it (a restore). */
-    void restoreScene(Connection c, SceneMedia s, String narration, long now) throws SQLException {
+    /**
+     * Puts a scene back as a version recorded it (a restore), with the narration and visual description of its plan
+     * (a rendered scene's script is always empty: its plan is what it says and shows).
+     */
+    void restoreScene(Connection c, SceneMedia s, String narration, String visualDescription, long now)
+            throws SQLException {
         Jdbc.update(c, "INSERT INTO scenes (id, session_id, position, title, script, narration, visual_description, "
                         + "status, video_url, audio_url, image_url, version, created_at, updated_at, plan, video_key, "
-                        + "captions_key, poster_key, duration_ms) VALUES (?, ?, ?, ?, '', ?, '', ?, '', '', '', ?, ?, ?, "
-                        + "?, ?, ?, ?, ?)", s.id(), s.sessionId(), s.position(), s.title(), narration, s.status(),
-                s.version(),
-                now, now, s.plan(), s.videoKey(), s.captionsKey(), s.posterKey(), s.durationMs());
+                        + "captions_key, poster_key, duration_ms) VALUES (?, ?, ?, ?, '', ?, ?, ?, '', '', '', ?, ?, ?, "
+                        + "?, ?, ?, ?, ?)", s.id(), s.sessionId(), s.position(), s.title(), narration,
+                visualDescription, s.status(), s.version(), now, now, s.plan(), s.videoKey(), s.captionsKey(),
+                s.posterKey(), s.durationMs());
+    }
+
+    /**
+     * Puts a scene back as it was before an edit whose render failed: its content, version and files. Only while the
+     * scene is still at the failed edit's version {@code failedVersion}.
+     */
+    boolean revertScene(Connection c, SceneMedia before, String narration, int failedVersion, long now)
+            throws SQLException {
+        return Jdbc.update(c, "UPDATE scenes SET title = ?, narration = ?, plan = ?, version = ?, status = ?, "
+                + "video_key = ?, captions_key = ?, poster_key = ?, duration_ms = ?, updated_at = ? WHERE id = ? AND "
+                + "version = ?", before.title(), narration, before.plan(), before.version(), before.status(),
+                before.videoKey(), before.captionsKey(), before.posterKey(), before.durationMs(), now, before.id(),
+                failedVersion) > 0;
     }
 
     /**

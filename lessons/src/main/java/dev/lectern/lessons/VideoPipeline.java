@@ -351,7 +351,20 @@ final class VideoPipeline implements AutoCloseable {
         events.emit(projectId, "scene.updated", Map.of("id", sceneId, "sessionId", sessionId,
                 "version", edited.version(), "status", "EDITING", "title", edited.title()));
         ctx.progress(10, "re-rendering scene " + (edited.position() + 1), null);
-        return renderScene(projectId, edited, ctx.owner(), cancel);
+        try {
+            return renderScene(projectId, edited, ctx.owner(), cancel);
+        } catch (RuntimeException e) {
+            if (!written) {
+                // the scene stays as it was (a run again writes the new version afresh)
+                boolean reverted = db.transaction(c -> media.revertScene(c, before,
+                        plannedScene(before).narration(), edited.version(), System.currentTimeMillis()));
+                if (reverted) {
+                    events.emit(projectId, "scene.updated", Map.of("id", sceneId, "sessionId", sessionId,
+                            "version", before.version(), "status", before.status(), "title", before.title()));
+                }
+            }
+            throw e;
+        }
     }
 
     /** A new scene at the job's position; the assembly renders it (the only scene without files). */
@@ -535,7 +548,8 @@ final class VideoPipeline implements AutoCloseable {
             List<SceneMedia> scenes = sceneList(found.scenes());
             new LessonRepository().deleteScenes(c, sessionId);
             for (SceneMedia sm : scenes) {
-                media.restoreScene(c, sm, plannedScene(sm).narration(), System.currentTimeMillis());
+                PlannedScene planned = plannedScene(sm);
+                media.restoreScene(c, sm, planned.narration(), planned.visualNote(), System.currentTimeMillis());
             }
             media.setSession(c, sessionId, new SessionMedia(found.videoKey(), found.captionsKey(), found.posterKey(),
                     found.version()), "READY", System.currentTimeMillis());

@@ -102,8 +102,8 @@ abstract class LessonVideoContract {
     static ArrayNode scenes(String... narrations) {
         ArrayNode a = Json.MAPPER.createArrayNode();
         for (int i = 0; i < narrations.length; i++) {
-            a.addObject().put("title", "Part " + (i + 1)).put("narration", narrations[i]).putArray("bullets")
-                    .add("Point " + (i + 1));
+            a.addObject().put("title", "Part " + (i + 1)).put("narration", narrations[i])
+                    .put("visual", "A drawing of part " + (i + 1)).putArray("bullets").add("Point " + (i + 1));
         }
         return a;
     }
@@ -211,6 +211,8 @@ abstract class LessonVideoContract {
         assertThat(back.get("version")).isEqualTo(1);
         assertThat(scenesOf(back).get(0).get("title")).isEqualTo("Part 1");
         assertThat(scenesOf(back).get(1).get("narration")).isEqualTo("Derivatives are limits of slopes.");
+        assertThat(scenesOf(back)).extracting(m -> m.get("visualDescription"))
+                .containsExactly("A drawing of part 1", "A drawing of part 2");
         assertThat(file(back.get("video_url"))).isEqualTo(video);
         assertThatThrownBy(() -> lessons.restore(ALICE, s.id(), 9)).isInstanceOfSatisfying(ServiceException.class,
                 e -> assertThat(e.status()).isEqualTo(404));
@@ -316,6 +318,34 @@ abstract class LessonVideoContract {
         assertThat(used).isLessThanOrEqualTo(200_000);
         assertThat(Files.list(dir.resolve("objects").resolve("lessons")).mapToLong(f -> f.toFile().length()).sum())
                 .isEqualTo(used);
+    }
+
+    @Test
+    void anEditWhoseRenderFailsLeavesTheSceneAtItsPreviousVersion() throws Exception {
+        open(1L << 30);
+        Project p = lessons.createProject(ALICE, "P", "");
+        VideoSession s = lessons.createSession(ALICE, p.id(), "x", 1);
+        engine.start();
+        lessons.generate(ALICE, new GenerateRequest(p.id(), s.id(), 1, "x", scenes("One short line."), null), null);
+        Map<String, Object> ready = awaitSession(s.id(), 1);
+        Map<String, Object> scene = scenesOf(ready).get(0);
+        // fill the quota to just under its limit: the request is accepted, the edit's render finds no room
+        long used = db.query(c -> new MediaRepository().usage(c, "alice"));
+        db.transaction(c -> {
+            new MediaRepository().addObject(c, "lessons/filler.mp4", "alice", s.id(), (1L << 30) - used - 100, 0);
+            return null;
+        });
+        Enqueued edit = lessons.edit(ALICE, new EditRequest(p.id(), s.id(), (String) scene.get("id"), "", null,
+                "A new line that never renders.", null), null);
+        Job failed = awaitJob(edit.id(), JobState.FAILURE);
+        assertThat(failed.error()).contains("quota_exceeded");
+        Map<String, Object> after = lessons.sessionView(ALICE, s.id());
+        assertThat(after.get("status")).isEqualTo("READY");
+        Map<String, Object> same = scenesOf(after).get(0);
+        assertThat(same.get("version")).isEqualTo(1);
+        assertThat(same.get("status")).isEqualTo("RENDERED");
+        assertThat(same.get("narration")).isEqualTo("One short line.");
+        assertThat(file(same.get("video_url"))).isEqualTo(file(scene.get("video_url")));
     }
 
     @Test
