@@ -182,6 +182,11 @@ public final class AiPipeline implements AutoCloseable {
         return models;
     }
 
+    /** The configured text-to-speech provider (espeak-ng by default when installed), or null for none. */
+    public TtsProvider tts() {
+        return tts;
+    }
+
     public UsageMeter usage() {
         return usage;
     }

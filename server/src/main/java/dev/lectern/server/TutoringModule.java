@@ -84,9 +84,14 @@ final class TutoringModule implements FeatureModule {
                 Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
     }
 
-    /** The language models (lesson plans use them too). */
+    /** The language models (lesson plans and exams use them too). */
     dev.lectern.ai.llm.ModelCatalog models() {
         return ai.models();
+    }
+
+    /** The AI pipeline: its models, text-to-speech and retrieval serve lesson videos too. */
+    AiPipeline ai() {
+        return ai;
     }
 
     /** The ICE servers rooms hand out, for signaling too. */
