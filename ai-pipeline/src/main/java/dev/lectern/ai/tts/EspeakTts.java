@@ -78,6 +78,12 @@ public final class EspeakTts implements TtsProvider {
         return CompletableFuture.runAsync(() -> run(text, out), executor);
     }
 
+    /** The pipe is read on the executor's thread, which may block. */
+    @Override
+    public boolean streamsOnBlockingThread() {
+        return true;
+    }
+
     private void run(String text, AudioOut out) {
         List<String> cmd = voice.isEmpty() ? List.of(executable, "--stdout", "--", text)
                 : List.of(executable, "--stdout", "-v", voice, "--", text);

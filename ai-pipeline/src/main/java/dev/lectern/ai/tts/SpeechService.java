@@ -116,39 +116,35 @@ public final class SpeechService {
      * stored when the engine is done, or dropped when it fails.
      */
     private CompletableFuture<Outcome> streamed(String key, String text, CompletableFuture<Boolean> stored) {
-        CompletableFuture<Outcome> first = new CompletableFuture<>();
-        CompletableFuture.supplyAsync(() -> live.create(key), blocking).whenComplete((clip, error) -> {
-            if (error != null) {
-                first.completeExceptionally(error);
-                return;
-            }
-            ClipWriter writer = new ClipWriter(clip, first,
-                    new Outcome(Optional.of(live.signedUrl(key, urlTtl)), false), stored);
-            CompletableFuture<Void> synthesis;
-            try {
-                synthesis = provider.stream(text, writer::write);
-            } catch (RuntimeException e) {
-                synthesis = CompletableFuture.failedFuture(e);
-            }
-            synthesis.whenComplete((v, e) -> writer.finish(e));
-        });
-        return first;
+        ClipWriter writer = new ClipWriter(key, provider.streamsOnBlockingThread(),
+                new Outcome(Optional.of(live.signedUrl(key, urlTtl)), false), stored);
+        CompletableFuture<Void> synthesis;
+        try {
+            synthesis = provider.stream(text, writer::write);
+        } catch (RuntimeException e) {
+            synthesis = CompletableFuture.failedFuture(e);
+        }
+        synthesis.whenComplete((v, e) -> writer.finish(e));
+        return writer.first;
     }
 
     /**
-     * Writes one clip's pieces into its live object on the blocking executor, one after another and in order (the
-     * engine hands them over on an I/O thread); the first written piece publishes the URL.
+     * Writes one clip's pieces into its live object (created with the first piece), one after another and in order:
+     * right away when the engine hands them over on a thread that may block, else on the blocking executor (the
+     * engine's thread is an I/O thread). The first written piece publishes the URL.
      */
     private final class ClipWriter {
-        private final LiveObject clip;
-        private final CompletableFuture<Outcome> first;
+        final CompletableFuture<Outcome> first = new CompletableFuture<>();
+        private final String key;
+        private final boolean inline;
         private final Outcome url;
         private final CompletableFuture<Boolean> stored;
+        private LiveObject clip; // written by one piece at a time, in order
         private CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
 
-        ClipWriter(LiveObject clip, CompletableFuture<Outcome> first, Outcome url, CompletableFuture<Boolean> stored) {
-            this.clip = clip;
-            this.first = first;
+        ClipWriter(String key, boolean inline, Outcome url, CompletableFuture<Boolean> stored) {
+            this.key = key;
+            this.inline = inline;
             this.url = url;
             this.stored = stored;
         }
@@ -157,19 +153,39 @@ public final class SpeechService {
             if (chain.isCompletedExceptionally()) {
                 throw new TtsException("the clip could not be written"); // the engine stops sending
             }
-            chain = chain.thenRunAsync(() -> {
-                clip.write(bytes, 0, bytes.length);
-                first.complete(url);
-            }, blocking);
+            if (!inline) {
+                chain = chain.thenRunAsync(() -> writeNow(bytes), blocking);
+                return;
+            }
+            try {
+                writeNow(bytes);
+            } catch (RuntimeException e) {
+                chain = CompletableFuture.failedFuture(e);
+                throw e;
+            }
+        }
+
+        private void writeNow(byte[] bytes) {
+            if (clip == null) {
+                clip = live.create(key);
+            }
+            clip.write(bytes, 0, bytes.length);
+            first.complete(url);
         }
 
         synchronized void finish(Throwable synthesisError) {
             chain.whenComplete((v, writeError) -> {
                 Throwable error = synthesisError != null ? synthesisError : writeError;
-                if (error != null) {
-                    clip.fail(String.valueOf(error.getMessage()));
-                    first.completeExceptionally(error);
+                if (error != null || clip == null) {
+                    if (clip != null) {
+                        clip.fail(String.valueOf(error.getMessage()));
+                    }
+                    first.completeExceptionally(error != null ? error : new TtsException("no audio"));
                     stored.complete(false);
+                    return;
+                }
+                if (inline) {
+                    store(); // still on the engine's thread
                     return;
                 }
                 try {

@@ -21,6 +21,14 @@ public interface TtsProvider {
         return synthesize(text).thenAccept(out::write);
     }
 
+    /**
+     * Whether {@link #stream} hands its pieces over on a thread of its own that may block (a process's reader), so
+     * that the receiver can store them right there instead of handing them to another thread.
+     */
+    default boolean streamsOnBlockingThread() {
+        return false;
+    }
+
     /** Where streamed audio goes, piece by piece (see {@link #stream}). */
     @FunctionalInterface
     interface AudioOut {

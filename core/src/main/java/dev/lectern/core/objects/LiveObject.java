@@ -15,9 +15,14 @@ import java.util.List;
  * offset and ask to be told when more comes. The bytes live in a spool file, never whole in memory; they are capped
  * at {@code maxBytes} (a write beyond fails the object). {@link #complete} stores the object and forgets it; the spool
  * file is deleted once the writer is done and the last reader has let go. Writes, reads and completion block (file
- * I/O): call them off event loops. State changes are serialized on this object; waiters run on the writer's thread.
+ * I/O): call them off event loops, except {@link #readMemory}, which serves the first {@link #MEMORY_BYTES} (the
+ * first seconds of a clip, where a listener waits) from a copy in memory. State changes are serialized on this object;
+ * waiters run on the writer's thread.
  */
 public final class LiveObject {
+    /** How much of the start of an object readers can take from memory (without a disk read): the first seconds. */
+    public static final int MEMORY_BYTES = 256 * 1024;
+
     /** Where the object is: still growing, complete (length final), or failed (readers stop where they are). */
     public enum State { WRITING, COMPLETE, FAILED }
 
@@ -32,6 +37,9 @@ public final class LiveObject {
     private boolean writerDone;
     private boolean closed;
     private List<Runnable> waiters = new ArrayList<>();
+    /** The first {@link #MEMORY_BYTES} bytes, also kept in memory: append-only, so a region once written never changes. */
+    private byte[] memory = new byte[0];
+    private int memoryLength;
 
     LiveObject(String key, Path spool, long maxBytes, LiveObjects owner) {
         this.key = key;
@@ -89,10 +97,37 @@ public final class LiveObject {
             if (state != State.WRITING) {
                 return;
             }
+            keepInMemory(bytes, offset, count);
             length = at + count;
             wake = takeWaiters();
         }
         wake.forEach(Runnable::run);
+    }
+
+    private void keepInMemory(byte[] bytes, int offset, int count) {
+        int n = (int) Math.min(count, MEMORY_BYTES - (long) memoryLength);
+        if (n <= 0 || memoryLength != length) {
+            return;
+        }
+        if (memoryLength + n > memory.length) {
+            // a new array: readers may hold views of the old one, whose written region stays as it was
+            memory = java.util.Arrays.copyOf(memory, Math.min(MEMORY_BYTES, Math.max(memoryLength + n,
+                    memory.length * 2)));
+        }
+        System.arraycopy(bytes, offset, memory, memoryLength, n);
+        memoryLength += n;
+    }
+
+    /**
+     * Up to {@code max} bytes at {@code position} from memory, as a read-only view (no copy, no disk); null when that
+     * part of the object is not in memory (past {@link #MEMORY_BYTES}, or not yet written): {@link #read} it instead.
+     */
+    public synchronized ByteBuffer readMemory(long position, int max) {
+        if (position >= memoryLength) {
+            return null;
+        }
+        int n = (int) Math.min(max, memoryLength - position);
+        return ByteBuffer.wrap(memory, (int) position, n).slice().asReadOnlyBuffer();
     }
 
     /**

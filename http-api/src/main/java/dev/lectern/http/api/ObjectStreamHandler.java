@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * body); a stored local object with Content-Length, or the part a single byte {@code Range} asks for (206, or 416);
  * else a redirect to the store's own URL, or 404.
  *
- * <p>Bounded memory: one piece of {@link #PIECE_BYTES} is read from disk (on the blocking executor) only when the
- * previous one has been handed to the socket and the channel is writable, so a slow reader holds at most a piece plus
+ * <p>Bounded memory: one piece of {@link #PIECE_BYTES} is read (from the live object's memory, else from disk on the
+ * blocking executor) only when the previous one has been written to the socket and the channel is writable, so a slow reader holds at most a piece plus
  * the channel's write buffer, however large the object; the writer of a live object never waits for readers. The bytes
  * handed to the socket and not yet written are counted in {@link LiveObjects#readersBuffered}.
  */
@@ -93,7 +93,12 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(msg); // a GET: nothing in the body matters
         if (head && !started) {
             started = true;
-            offload(this::find);
+            LiveObject o = live == null ? null : live.find(key).orElse(null);
+            if (o != null && o.open()) { // the usual case for a sentence's audio: no hop off the event loop
+                startLive(o);
+            } else {
+                offload(this::find);
+            }
         }
     }
 
@@ -124,12 +129,6 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
     private void find() {
         LiveObject o = live == null ? null : live.find(key).orElse(null);
         if (o != null && o.open()) {
-            if (o.state() == LiveObject.State.FAILED) {
-                o.release();
-                onLoop(() -> respond(ErrorMapper.error(404, "not_found", "this audio could not be produced",
-                        request.requestId())));
-                return;
-            }
             onLoop(() -> startLive(o));
             return;
         }
@@ -159,6 +158,11 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
     private void startLive(LiveObject o) {
         if (done) {
             o.release();
+            return;
+        }
+        if (o.state() == LiveObject.State.FAILED) {
+            o.release();
+            respond(ErrorMapper.error(404, "not_found", "this audio could not be produced", request.requestId()));
             return;
         }
         object = o;
@@ -252,7 +256,14 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
             }
         }
         if (position < available) {
-            read(position, (int) Math.min(PIECE_BYTES, available - position));
+            ByteBuffer inMemory = object == null ? null
+                    : object.readMemory(position, (int) Math.min(PIECE_BYTES, available - position));
+            if (inMemory != null) {
+                reading = true;
+                sendPiece(inMemory);
+            } else {
+                read(position, (int) Math.min(PIECE_BYTES, available - position));
+            }
         } else if (final_) {
             done = true;
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
