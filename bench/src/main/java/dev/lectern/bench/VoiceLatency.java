@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
  * with real espeak-ng, differ only in {@code ai.tts.streaming}: on, a sentence's audio URL goes out with espeak-ng's
  * first bytes and serves the clip as it grows; off (the old path), once the whole clip is stored. Each round runs
  * {@code conversations} concurrent turns (each its own user) against one node, then the other, alternating which goes
- * first. Per turn, client-side: request → first SSE byte (the response head and {@code started} event); request → the
+ * first. Each conversation is a new chat's turn, then a follow-up in the same session. Per turn, client-side: request
+ * → first SSE byte (the response head and {@code started} event); request → the
  * model asked (what Lectern does before the model); request → first text event; first sentence written by the model →
  * first byte of its audio readable at the {@code audio} event's URL. Printed per round (p50/p99/max) and summarised
  * over rounds (median of the rounds' p50s, and their spread), with the old/new ratio of the time to first audio byte.
@@ -50,6 +51,7 @@ public final class VoiceLatency {
     private static final String ANSWER = "The derivative measures how fast a quantity changes over time. It is the"
             + " slope of the tangent line at a point. We write it as f prime of x, and it is itself a function.";
     private static final Pattern TURN = Pattern.compile("turn-(\\d+)");
+    private static final long FOLLOW_UP = 1_000_000_000L; // the follow-up's turn id in the fake model's log
     private static final ExecutorService AUDIO_READERS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "bench-audio-reader");
         t.setDaemon(true);
@@ -92,6 +94,11 @@ public final class VoiceLatency {
                     }
                 }
                 summary(nodes);
+                for (Node n : nodes) {
+                    System.out.printf(Locale.ROOT, "%-10s server-side request parsed -> stream head and first event"
+                            + " handed to the connection (lectern.chat.start.latency, last minutes): %s%n", n.name,
+                            startLatency(http, n.port));
+                }
             } finally {
                 stop(streamed);
                 stop(whole);
@@ -143,20 +150,33 @@ public final class VoiceLatency {
         }
     }
 
-    /** One turn, timed from this side. */
+    /** A new chat's first turn, then a follow-up in the same session; timed from this side. */
     private static TurnTimes turn(HttpClient http, PacedModel model, int port, long id) {
+        TurnTimes first = turn(http, model, port, id, null);
+        TurnTimes next = turn(http, model, port, id + FOLLOW_UP, first.sessionId);
+        return new TurnTimes(first.headNanos, first.askedNanos, first.textNanos, first.audioNanos, null,
+                next.headNanos, next.askedNanos);
+    }
+
+    private static TurnTimes turn(HttpClient http, PacedModel model, int port, long id, String sessionId) {
         try {
-            String body = Json.write(Map.of("message", "turn-" + id + ": what is a derivative?"));
+            Map<String, Object> request = new LinkedHashMap<>();
+            request.put("message", "turn-" + id + ": what is a derivative?");
+            if (sessionId != null) {
+                request.put("session_id", sessionId);
+            }
+            String body = Json.write(request);
             long sent = System.nanoTime();
             HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + port + "/api/chat/stream"))
-                    .header("Authorization", "Bearer voice-" + id).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer voice-" + (id % FOLLOW_UP)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("chat stream answered " + r.statusCode());
             }
             long head = System.nanoTime();
             long firstText = 0;
+            String session = null;
             CompletableFuture<Long> firstAudio = null;
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                 String line;
@@ -176,6 +196,7 @@ public final class VoiceLatency {
                         if (status.equals("error")) {
                             throw new IllegalStateException("turn failed: " + e);
                         }
+                        session = e.get("session_id").asText();
                         break;
                     }
                 }
@@ -185,7 +206,8 @@ public final class VoiceLatency {
             }
             long audio = firstAudio.join();
             PacedModel.Times m = model.times(id);
-            return new TurnTimes(head - sent, m.asked() - sent, firstText - sent, audio - m.firstSentence());
+            return new TurnTimes(head - sent, m.asked() - sent, firstText - sent, audio - m.firstSentence(), session,
+                    0, 0);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -219,11 +241,14 @@ public final class VoiceLatency {
         System.out.println();
         System.out.println("summary: median of the rounds' p50 [spread: min-max of the rounds' p50], ms");
         for (Node n : nodes) {
-            System.out.printf(Locale.ROOT, "%-10s head %s  model asked %s  first text %s  first audio byte %s"
+            System.out.printf(Locale.ROOT, "%-10s new chat: head %s  model asked %s  first text %s  first audio byte %s"
                             + "  (p99 over all turns: head %s, first audio %s)%n", n.name,
                     n.summary(TurnTimes::headNanos), n.summary(TurnTimes::askedNanos),
                     n.summary(TurnTimes::textNanos), n.summary(TurnTimes::audioNanos),
                     ms(n.allQuantile(TurnTimes::headNanos, 0.99)), ms(n.allQuantile(TurnTimes::audioNanos, 0.99)));
+            System.out.printf(Locale.ROOT, "%-10s follow-up: head %s  model asked %s  (p99 over all turns: head %s)%n",
+                    n.name, n.summary(TurnTimes::followHeadNanos), n.summary(TurnTimes::followAskedNanos),
+                    ms(n.allQuantile(TurnTimes::followHeadNanos, 0.99)));
         }
         double streamed = nodes[0].medianOfP50(TurnTimes::audioNanos);
         double whole = nodes[1].medianOfP50(TurnTimes::audioNanos);
@@ -231,16 +256,35 @@ public final class VoiceLatency {
                 + " (per round: %s)%n", whole / streamed, nodes[0].ratios(nodes[1], TurnTimes::audioNanos));
     }
 
+    /** p50 and p99 of the node's {@code lectern.chat.start.latency}, from its Prometheus scrape. */
+    private static String startLatency(HttpClient http, int port) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        StringBuilder out = new StringBuilder();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("lectern_chat_start_latency_seconds{")) {
+                int at = line.indexOf("quantile=\"") + 10;
+                String q = line.substring(at, line.indexOf('"', at));
+                double seconds = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                out.append("p").append(Math.round(Double.parseDouble(q) * 100)).append(' ')
+                        .append(ms(seconds * 1e9)).append(" ms  ");
+            }
+        }
+        return out.toString().strip();
+    }
+
     static String ms(double nanos) {
         return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
     }
 
     /** One turn's times, in nanoseconds from the request (or from the first sentence, for the audio). */
-    record TurnTimes(long headNanos, long askedNanos, long textNanos, long audioNanos) {
+    record TurnTimes(long headNanos, long askedNanos, long textNanos, long audioNanos, String sessionId,
+                     long followHeadNanos, long followAskedNanos) {
         static String line(List<TurnTimes> times) {
             return "head " + pct(times, TurnTimes::headNanos) + "  asked " + pct(times, TurnTimes::askedNanos)
                     + "  text " + pct(times, TurnTimes::textNanos) + "  audio " + pct(times, TurnTimes::audioNanos)
-                    + "  (ms p50/p99/max)";
+                    + "  follow-up head " + pct(times, TurnTimes::followHeadNanos) + "  asked "
+                    + pct(times, TurnTimes::followAskedNanos) + "  (ms p50/p99/max)";
         }
 
         private static String pct(List<TurnTimes> times, java.util.function.ToLongFunction<TurnTimes> f) {
