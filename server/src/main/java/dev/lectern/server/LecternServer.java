@@ -94,11 +94,12 @@ public final class LecternServer implements AutoCloseable {
                     this::signalingPort, this::onlineUsers);
             this.signaling = new SignalingModule(config, conformance, accounts.verifier(), tutoring, infra,
                     workerGroup, meters, closeables);
-            this.jobs = new JobsModule(config, secrets, infra, meters, closeables);
+            this.jobs = new JobsModule(config, secrets, infra, meters, closeables, tutoring.models());
             if (signaling.signaling().service() != null) {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());
             }
-            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs), infra.blocking);
+            ExamsModule exams = new ExamsModule(infra, jobs, tutoring.models());
+            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, exams), infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
         } catch (RuntimeException e) {
             closeables.closeAll();

@@ -86,6 +86,11 @@ final class TutoringModule implements FeatureModule {
                 Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
     }
 
+    /** The language models (lesson plans use them too). */
+    dev.lectern.ai.llm.ModelCatalog models() {
+        return ai.models();
+    }
+
     /** The ICE servers rooms hand out, for signaling too. */
     IceServersService ice() {
         return ice;

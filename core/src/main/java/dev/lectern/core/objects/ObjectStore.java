@@ -16,6 +16,14 @@ public interface ObjectStore extends AutoCloseable {
     /** The bucket of users' uploads: kept until the user deletes them, never purged by age. */
     String UPLOADS = "uploads";
 
+    /** The bucket of lesson videos, captions and posters: kept (their versions are pruned by the lessons' quota). */
+    String LESSONS = "lessons";
+
+    /** Whether the age purge keeps this bucket's objects. */
+    static boolean kept(String bucket) {
+        return UPLOADS.equals(bucket) || LESSONS.equals(bucket);
+    }
+
     void put(String key, byte[] bytes);
 
     /** Stores the file's content under {@code key}, streaming it (never whole in memory). */
@@ -31,7 +39,7 @@ public interface ObjectStore extends AutoCloseable {
     /** A URL the browser can GET the object from until {@code ttl} has passed. */
     String signedUrl(String key, Duration ttl);
 
-    /** Removes objects older than {@code age}, except uploads (bucket {@link #UPLOADS}); returns how many. */
+    /** Removes objects older than {@code age}, except uploads and lessons ({@link #kept}); returns how many. */
     int purgeOlderThan(Duration age);
 
     @Override
@@ -73,6 +81,12 @@ public interface ObjectStore extends AutoCloseable {
         }
         if (k.endsWith(".jpg") || k.endsWith(".jpeg")) {
             return "image/jpeg";
+        }
+        if (k.endsWith(".mp4")) {
+            return "video/mp4";
+        }
+        if (k.endsWith(".vtt")) {
+            return "text/vtt; charset=utf-8";
         }
         if (k.endsWith(".m4a")) {
             return "audio/mp4";

@@ -27,13 +27,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +53,6 @@ import org.slf4j.LoggerFactory;
 final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(ObjectStreamHandler.class);
     static final int PIECE_BYTES = 16 * 1024;
-    private static final Pattern RANGE = Pattern.compile("bytes=(\\d{0,18})-(\\d{0,18})");
 
     private final ApiRequest request;
     private final String key;
@@ -134,9 +135,11 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
         }
         FileChannel f = null;
         long size = -1;
+        long modified = -1;
         try {
             f = FileChannel.open(local.path(key), StandardOpenOption.READ);
             size = f.size();
+            modified = Files.getLastModifiedTime(local.path(key)).toMillis();
         } catch (NoSuchFileException e) {
             // stored elsewhere, or not at all
         } catch (IOException e) {
@@ -145,7 +148,8 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
         if (f != null) {
             FileChannel opened = f;
             long length = size;
-            onLoop(() -> startStored(opened, length));
+            long modifiedMillis = modified;
+            onLoop(() -> startStored(opened, length, modifiedMillis));
         } else if (redirect != null) {
             onLoop(() -> respond(new ApiResponse(302, null, null, Map.of("Location", redirect))));
         } else {
@@ -167,7 +171,7 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
         }
         object = o;
         if (o.state() == LiveObject.State.COMPLETE) {
-            sendStored(o.length()); // complete: a plain object, while it is being stored
+            sendStored(o.length(), -1); // complete: a plain object, while it is being stored
             return;
         }
         HttpResponse head = head(HttpResponseStatus.OK);
@@ -178,41 +182,44 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
         pump();
     }
 
-    private void startStored(FileChannel f, long length) {
+    private void startStored(FileChannel f, long length, long modifiedMillis) {
         file = f;
         if (done) {
             finish();
             return;
         }
-        sendStored(length);
+        sendStored(length, modifiedMillis);
     }
 
-    /** A complete object of {@code length} bytes: all of it, or the one range asked for. */
-    private void sendStored(long length) {
-        String range = request.headers().get("Range");
-        long from = 0;
-        long to = length; // exclusive
-        HttpResponseStatus status = HttpResponseStatus.OK;
-        if (range != null) {
-            Matcher m = RANGE.matcher(range.strip());
-            if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
-                if (m.group(1).isEmpty()) { // the last n bytes
-                    from = Math.max(0, length - Long.parseLong(m.group(2)));
-                } else {
-                    from = Long.parseLong(m.group(1));
-                    to = m.group(2).isEmpty() ? length : Math.min(length, Long.parseLong(m.group(2)) + 1);
-                }
-                if (from >= length || from >= to) {
-                    respond(ErrorMapper.error(416, "range_not_satisfiable", "the object has " + length + " bytes",
-                            request.requestId()).withHeader("Content-Range", "bytes */" + length));
-                    return;
-                }
-                status = HttpResponseStatus.PARTIAL_CONTENT;
-            } // another unit or several ranges: the whole object, as RFC 9110 allows
+    /**
+     * A complete object of {@code length} bytes: all of it, or the one range asked for (with {@code If-Range} against
+     * its validators, which a stored file has: {@code modifiedMillis} >= 0).
+     */
+    private void sendStored(long length, long modifiedMillis) {
+        String etag = modifiedMillis < 0 ? null
+                : "\"" + Long.toHexString(length) + "-" + Long.toHexString(modifiedMillis) + "\"";
+        ObjectsApi.ByteRange range = ObjectsApi.ByteRange.parse(request.headers().get("Range"), length);
+        if (range != null && etag != null
+                && !ObjectsApi.ifRangeMatches(request.headers().get("If-Range"), etag, modifiedMillis)) {
+            range = null;
         }
+        if (range == ObjectsApi.ByteRange.UNSATISFIABLE) {
+            respond(ErrorMapper.error(416, "range_not_satisfiable", "the range starts beyond the object's " + length
+                    + " bytes", request.requestId()).withHeader("Content-Range", "bytes */" + length)
+                    .withHeader("Accept-Ranges", "bytes"));
+            return;
+        }
+        long from = range == null ? 0 : range.first();
+        long to = range == null ? length : range.last() + 1; // exclusive
+        HttpResponseStatus status = range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT;
         HttpResponse head = head(status);
         head.headers().set(HttpHeaderNames.CACHE_CONTROL, "private, max-age=300");
         head.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+        if (etag != null) {
+            head.headers().set(HttpHeaderNames.ETAG, etag);
+            head.headers().set(HttpHeaderNames.LAST_MODIFIED, DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                    Instant.ofEpochMilli(modifiedMillis).atZone(ZoneOffset.UTC)));
+        }
         if (status == HttpResponseStatus.PARTIAL_CONTENT) {
             head.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + from + "-" + (to - 1) + "/" + length);
         }

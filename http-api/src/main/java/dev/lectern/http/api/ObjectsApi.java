@@ -9,13 +9,16 @@ import dev.lectern.http.ApiRequest;
 import dev.lectern.http.Router;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.concurrent.Executor;
 
 /**
  * {@code GET /api/objects/{bucket}/{name}?expires=…&sig=…}: serves an object to whoever holds a valid, unexpired
  * signed URL (the signature is the authorisation). An object still being written ({@link LiveObjects}: a sentence's
  * speech while it is synthesised) streams as it grows, chunked; a stored local object goes out with Content-Length and
- * answers a byte Range; an object stored elsewhere (S3) is a redirect to its presigned URL. Unsafe names are a 404, a
+ * answers a byte Range (206, 416, If-Range: a browser seeks in a video); an object stored elsewhere (S3) is a redirect to its presigned URL. Unsafe names are a 404, a
  * wrong signature a 403, an expired link a 410. The bytes are read from disk on {@code blocking}, a piece at a time
  * and only while the client keeps up ({@link ObjectStreamHandler}).
  */
@@ -65,5 +68,68 @@ public final class ObjectsApi {
         }
         String redirect = store == local ? null : store.signedUrl(key, REDIRECT_TTL);
         return new ObjectStreamHandler(r, key, live, local, redirect, blocking);
+    }
+
+    /** No If-Range, or one naming the current entity tag (strong) or modification date: the range applies. */
+    static boolean ifRangeMatches(String ifRange, String etag, long modifiedMillis) {
+        if (ifRange == null || ifRange.isBlank()) {
+            return true;
+        }
+        String v = ifRange.strip();
+        if (v.startsWith("\"") || v.startsWith("W/")) {
+            return v.equals(etag);
+        }
+        try {
+            long date = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+            return date / 1000 == modifiedMillis / 1000;
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    /** One byte range of an object of known size, inclusive; {@link #UNSATISFIABLE} when it starts past the end. */
+    record ByteRange(long first, long last) {
+        static final ByteRange UNSATISFIABLE = new ByteRange(-1, -1);
+
+        /**
+         * {@code bytes=a-b}, {@code bytes=a-} or {@code bytes=-n}; null (serve the whole object, as RFC 9110 allows)
+         * for no header, another unit, several ranges or bad syntax.
+         */
+        static ByteRange parse(String header, long size) {
+            if (header == null) {
+                return null;
+            }
+            String h = header.strip();
+            if (!h.regionMatches(true, 0, "bytes=", 0, 6) || h.indexOf(',') >= 0) {
+                return null;
+            }
+            String spec = h.substring(6).strip();
+            int dash = spec.indexOf('-');
+            if (dash < 0) {
+                return null;
+            }
+            String a = spec.substring(0, dash).strip();
+            String b = spec.substring(dash + 1).strip();
+            try {
+                if (a.isEmpty()) {
+                    long suffix = Long.parseLong(b);
+                    if (suffix <= 0 || b.startsWith("+")) {
+                        return suffix == 0 ? UNSATISFIABLE : null;
+                    }
+                    return size == 0 ? UNSATISFIABLE : new ByteRange(Math.max(0, size - suffix), size - 1);
+                }
+                long first = Long.parseLong(a);
+                long last = b.isEmpty() ? size - 1 : Long.parseLong(b);
+                if (first < 0 || a.startsWith("+") || b.startsWith("+") || (!b.isEmpty() && last < first)) {
+                    return null;
+                }
+                if (first >= size) {
+                    return UNSATISFIABLE;
+                }
+                return new ByteRange(first, Math.min(last, size - 1));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
     }
 }
