@@ -77,7 +77,7 @@ public final class ConversationService {
      */
     public Turn start(String userId, String message, String sessionId, String companionId, TurnListener listener) {
         Turn turn = open(userId, message, sessionId, companionId, listener);
-        begin(turn);
+        turn.beginHere();
         return turn;
     }
 

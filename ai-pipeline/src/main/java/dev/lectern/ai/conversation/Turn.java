@@ -43,6 +43,7 @@ public final class Turn implements ChatStreamListener {
     private CompletableFuture<?> lastReservation = CompletableFuture.completedFuture(null);
     private final StringBuilder answer = new StringBuilder();
     private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicBoolean begun = new AtomicBoolean();
     private volatile ChatStream stream;
     /** Guarded by {@code this}: demand heard before the model was asked. */
     private long earlyDemand;
@@ -75,9 +76,13 @@ public final class Turn implements ChatStreamListener {
 
     /**
      * Stores the question and asks the model, on the blocking executor (see {@link ConversationService#begin}); a
-     * failure ends the turn with {@link TurnListener#onError}. For a turn from {@link ConversationService#open}.
+     * failure ends the turn with {@link TurnListener#onError}. For a turn from {@link ConversationService#open}; once
+     * (later calls do nothing). After {@link #cancel} it still stores the question, and asks nothing.
      */
     public void begin() {
+        if (!begun.compareAndSet(false, true)) {
+            return;
+        }
         Runnable task = () -> {
             try {
                 service.begin(this);
@@ -89,6 +94,13 @@ public final class Turn implements ChatStreamListener {
             blocking.execute(task);
         } catch (RejectedExecutionException e) {
             failBeforeAsking(new ChatException(503, "server_busy", "the server is busy; try again"));
+        }
+    }
+
+    /** As {@link #begin}, on this thread; failures are thrown (nothing was asked). */
+    void beginHere() {
+        if (begun.compareAndSet(false, true)) {
+            service.begin(this);
         }
     }
 

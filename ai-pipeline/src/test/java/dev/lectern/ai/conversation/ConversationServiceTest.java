@@ -156,6 +156,18 @@ class ConversationServiceTest {
                 .containsExactly("USER:What is 2+2?", "ASSISTANT:Four.", "USER:And 4+4?", "ASSISTANT:Eight.");
     }
 
+    @Test
+    void aTurnCancelledBeforeItBeganStillStoresTheQuestionAndAsksNothing() {
+        ConversationService svc = service();
+        Turn t = svc.open("u1", "Are you there?", null, null, new Collect());
+        t.cancel(); // the client left before the stream started
+        t.begin();
+        t.begin(); // once only
+        await().untilAsserted(() -> assertThat(store.lastMessages(t.sessionId(), 10))
+                .extracting(m -> m.role() + ":" + m.content()).containsExactly("USER:Are you there?"));
+        assertThat(upstream.requests()).isEmpty();
+    }
+
     private String lastSession() {
         // the only session the test created
         return store.findSessionIds().get(0);

@@ -96,6 +96,7 @@ final class ChatTurnStream implements EventStream, TurnListener {
         Turn t = turn;
         if (t != null) {
             t.cancel();
+            t.begin(); // a client gone before the stream started: its question is stored all the same
         }
     }
 
