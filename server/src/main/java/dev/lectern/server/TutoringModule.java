@@ -6,6 +6,7 @@ import dev.lectern.companions.CompanionPersonas;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
+import dev.lectern.core.objects.LiveObjects;
 import dev.lectern.files.UploadService;
 import dev.lectern.files.UserFileRepository;
 import dev.lectern.history.ChatRepository;
@@ -76,8 +77,9 @@ final class TutoringModule implements FeatureModule {
         this.userFiles = new UserFileRepository(infra.sql, infra.clock);
         this.ai = closeables.add(new AiPipeline(config.ai(), secrets, infra.ephemeral, new SqlChatStore(chats),
                 new CompanionPersonas(companions, config.ai().persona()), avatars.voice(), infra.blocking,
-                infra.objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()), infra.dataDir,
+                infra.objects, infra.live, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()), infra.dataDir,
                 userFiles, infra.outbound.client()));
+        meters.gauge("lectern.tts.stream.buffered.bytes", infra.live, LiveObjects::readersBufferedBytes);
         ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
         UploadService.sweepSpool(infra.uploadSpool);
         this.tutor = new RoomTutor(transcripts, rooms, ai.conversations(), infra.ephemeral,
