@@ -98,7 +98,10 @@ public final class LecternServer implements AutoCloseable {
             if (signaling.signaling().service() != null) {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());
             }
-            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs), infra.blocking);
+            CoursesModule courses = new CoursesModule(config, secrets, infra, tutoring.ai(), jobs.engine(),
+                    closeables);
+            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, courses),
+                    infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
         } catch (RuntimeException e) {
             closeables.closeAll();

@@ -1,0 +1,24 @@
+-- A course's lectures in order. The recording (audio or video) lives in the audio bucket; transcript_status is none,
+-- queued, transcribing, transcribed, failed or not_transcribed (reason in transcript_reason). notes_status follows the
+-- summary/key-points job: none, queued, done, failed.
+CREATE TABLE lectures (
+    id VARCHAR(40) PRIMARY KEY,
+    course_id VARCHAR(40) NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    title VARCHAR(200) NOT NULL,
+    lecture_date VARCHAR(10) NOT NULL,
+    description TEXT NOT NULL,
+    recording_key VARCHAR(300),
+    recording_type VARCHAR(16),
+    recording_size BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    transcript_status VARCHAR(20) NOT NULL,
+    transcript_reason VARCHAR(500),
+    transcript_job_id VARCHAR(40),
+    summary TEXT NOT NULL,
+    key_points TEXT NOT NULL,
+    notes_status VARCHAR(16) NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX lectures_course ON lectures (course_id, position);
