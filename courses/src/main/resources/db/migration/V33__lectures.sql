@@ -1,6 +1,6 @@
--- A course's lectures in order. The recording (audio or video) lives in the audio bucket; transcript_status is none,
--- queued, transcribing, transcribed, failed or not_transcribed (reason in transcript_reason). notes_status follows the
--- summary/key-points job: none, queued, done, failed.
+-- A course's lectures in order, and their transcripts. The recording (audio or video) lives in the audio bucket;
+-- transcript_status is none, queued, transcribing, transcribed, failed or not_transcribed (reason in
+-- transcript_reason). notes_status follows the summary/key-points job: none, queued, done, failed.
 CREATE TABLE lectures (
     id VARCHAR(40) PRIMARY KEY,
     course_id VARCHAR(40) NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
@@ -22,3 +22,15 @@ CREATE TABLE lectures (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX lectures_course ON lectures (course_id, position);
+
+-- A lecture's transcript: segments in order with their start and end in the recording (milliseconds). corrected marks
+-- a segment the lecturer edited.
+CREATE TABLE transcript_segments (
+    lecture_id VARCHAR(40) NOT NULL REFERENCES lectures (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    start_ms BIGINT NOT NULL,
+    end_ms BIGINT NOT NULL,
+    text TEXT NOT NULL,
+    corrected SMALLINT NOT NULL,
+    PRIMARY KEY (lecture_id, seq)
+);

@@ -70,6 +70,20 @@ public final class OrgService {
         });
     }
 
+    /**
+     * Puts a newly provisioned user (external sign-in) in the group with this name, unless they already have one;
+     * does nothing when no group has the name. Not a caller's action: the sign-in's mapping decided it.
+     */
+    public void provisionGroup(String userId, String groupName) {
+        db.transaction(c -> {
+            Optional<Group> g = repo.groups(c).stream().filter(x -> x.name().equals(groupName)).findFirst();
+            if (g.isPresent() && repo.groupOf(c, userId).isEmpty()) {
+                repo.setUserGroup(c, userId, g.get().id());
+            }
+            return null;
+        });
+    }
+
     /** Sets a user's role: student, lecturer (or tutor) or admin. */
     public Map<String, Object> setRole(Principal caller, String userId, String role) {
         requireAdmin(caller);

@@ -1,5 +1,6 @@
 package dev.lectern.server;
 
+import dev.lectern.accounts.oidc.OidcUsers;
 import dev.lectern.ai.AiPipeline;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.ai.retrieval.Transcriber;
@@ -31,14 +32,18 @@ import java.util.Optional;
 final class CoursesModule implements FeatureModule {
     private final CoursesApi api;
 
+    /** @param oidcUsers external sign-in's users (their mapped organisation groups are assigned here), or null */
     CoursesModule(ServerConfig config, Secrets secrets, InfrastructureModule infra, AiPipeline ai, JobEngine engine,
-                  Closeables closeables) {
+                  OidcUsers oidcUsers, Closeables closeables) {
         CoursesConfig cc = config.courses();
         AiConfig.Transcription t = config.ai().transcription();
         Optional<Secret> key = t.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(t.apiKeyEnv());
         CourseIndex index = closeables.add(new CourseIndex(infra.sql, infra.objects, config.ai().retrieval(),
                 cc.minTermCoverage(), infra.dataDir.resolve("course-index"), infra.dataDir.resolve("tmp")));
         OrgService org = new OrgService(infra.sql);
+        if (oidcUsers != null) {
+            oidcUsers.onGroup(org::provisionGroup);
+        }
         CourseService courses = new CourseService(infra.sql, index);
         MaterialService materials = new MaterialService(infra.sql, courses, index, infra.objects, cc.contentBucket());
         ModelCatalog models = ai.models();

@@ -99,7 +99,7 @@ public final class LecternServer implements AutoCloseable {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());
             }
             CoursesModule courses = new CoursesModule(config, secrets, infra, tutoring.ai(), jobs.engine(),
-                    closeables);
+                    accounts.oidcUsers(), closeables);
             Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, courses),
                     infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);

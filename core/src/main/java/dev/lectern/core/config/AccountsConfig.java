@@ -23,7 +23,8 @@ public record AccountsConfig(
         int codeMaxAttempts,
         LoginThrottle loginThrottle,
         RateLimit rateLimit,
-        Smtp smtp) {
+        Smtp smtp,
+        OidcConfig oidc) {
 
     public AccountsConfig {
         checkRange(tokenTtlSeconds, 60, 30L * 24 * 3600, "accounts.tokenTtlSeconds");
@@ -35,8 +36,8 @@ public record AccountsConfig(
         checkRange(codeTtlSeconds, 30, 86_400, "accounts.codeTtlSeconds");
         checkRange(codeResendSeconds, 1, 3600, "accounts.codeResendSeconds");
         checkRange(codeMaxAttempts, 1, 100, "accounts.codeMaxAttempts");
-        if (loginThrottle == null || rateLimit == null || smtp == null) {
-            throw new ConfigException("accounts: sections loginThrottle, rateLimit and smtp are required");
+        if (loginThrottle == null || rateLimit == null || smtp == null || oidc == null) {
+            throw new ConfigException("accounts: sections loginThrottle, rateLimit, smtp and oidc are required");
         }
     }
 
