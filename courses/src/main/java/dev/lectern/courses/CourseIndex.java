@@ -15,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -128,29 +127,25 @@ public final class CourseIndex implements AutoCloseable {
 
     /** Maps index passages to their sources; lecture passages get their segment's start and end from SQL. */
     private List<CoursePassage> resolve(List<Passage> found) {
-        Map<String, Map<Integer, TranscriptSegment>> segments = new HashMap<>();
-        List<CoursePassage> out = new ArrayList<>(found.size());
-        for (Passage p : found) {
-            if (p.fileId().startsWith("l-")) {
-                String lectureId = p.fileId().substring(2);
-                Map<Integer, TranscriptSegment> bySeq = segments.computeIfAbsent(lectureId, id -> db.query(c -> {
-                    Map<Integer, TranscriptSegment> m = new HashMap<>();
-                    for (TranscriptSegment s : repo.segments(c, id)) {
-                        m.put(s.seq(), s);
-                    }
-                    return m;
-                }));
-                TranscriptSegment s = bySeq.get(p.page() - 1);
-                long start = s == null ? 0 : s.startMs();
-                long end = s == null ? 0 : s.endMs();
-                out.add(new CoursePassage(CoursePassage.LECTURE, lectureId, p.filename(), 0, start, end, p.text(),
-                        p.score()));
-            } else {
-                out.add(new CoursePassage(CoursePassage.MATERIAL, p.fileId().substring(2), p.filename(), p.page(), 0,
-                        0, p.text(), p.score()));
-            }
+        if (found.stream().noneMatch(p -> p.fileId().startsWith("l-"))) {
+            return found.stream().map(p -> new CoursePassage(CoursePassage.MATERIAL, p.fileId().substring(2),
+                    p.filename(), p.page(), 0, 0, p.text(), p.score())).toList();
         }
-        return out;
+        return db.query(c -> {
+            List<CoursePassage> out = new ArrayList<>(found.size());
+            for (Passage p : found) {
+                if (p.fileId().startsWith("l-")) {
+                    String lectureId = p.fileId().substring(2);
+                    long[] t = repo.segmentTimes(c, lectureId, p.page() - 1).orElse(new long[] {0, 0});
+                    out.add(new CoursePassage(CoursePassage.LECTURE, lectureId, p.filename(), 0, t[0], t[1],
+                            p.text(), p.score()));
+                } else {
+                    out.add(new CoursePassage(CoursePassage.MATERIAL, p.fileId().substring(2), p.filename(),
+                            p.page(), 0, 0, p.text(), p.score()));
+                }
+            }
+            return out;
+        });
     }
 
     /** Rebuilds the course's index from the catalogue (called holding the course's lock). */

@@ -318,6 +318,12 @@ final class CourseRepository {
                 rs.getLong(3), rs.getString(4), rs.getInt(5) != 0), lectureId);
     }
 
+    /** Where one segment lies in the recording, {@code [start, end]} ms (no text: the search's lookup). */
+    Optional<long[]> segmentTimes(Connection c, String lectureId, int seq) throws SQLException {
+        return Jdbc.one(c, "SELECT start_ms, end_ms FROM transcript_segments WHERE lecture_id = ? AND seq = ?",
+                rs -> new long[] {rs.getLong(1), rs.getLong(2)}, lectureId, seq);
+    }
+
     boolean correctSegment(Connection c, String lectureId, int seq, String text) throws SQLException {
         return Jdbc.update(c, "UPDATE transcript_segments SET text = ?, corrected = 1 WHERE lecture_id = ? AND seq = ?",
                 text, lectureId, seq) > 0;

@@ -149,12 +149,14 @@ public final class LectureService {
     }
 
     public void delete(Principal caller, String lectureId) {
-        Lecture l = db.transaction(c -> {
+        record Deleted(Lecture lecture, long generation) {}
+        Deleted d = db.transaction(c -> {
             Lecture x = taught(c, caller, lectureId);
             repo.deleteLecture(c, lectureId);
-            return x;
+            return new Deleted(x, repo.bumpGeneration(c, x.courseId()));
         });
-        long generation = db.transaction(c -> repo.bumpGeneration(c, l.courseId()));
+        Lecture l = d.lecture();
+        long generation = d.generation();
         index.apply(l.courseId(), CourseIndex.lectureFile(lectureId), l.title(), null, generation);
         if (l.recordingKey() != null) {
             objects.delete(l.recordingKey());

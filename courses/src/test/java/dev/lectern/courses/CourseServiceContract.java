@@ -126,6 +126,13 @@ abstract class CourseServiceContract {
         assertStatus(404, () -> f.lectures.get(bob, l1.id()));
         assertStatus(400, () -> f.lectures.create(lecturer, k.id(), new LectureService.LectureFields("x", "tomorrow",
                 null)));
+        assertStatus(403, () -> f.lectures.delete(alice, l1.id()));
+        f.lectures.delete(coLecturer, l1.id());
+        assertThat(f.lectures.list(alice, k.id())).extracting(Lecture::id).containsExactly(l2.id());
+        assertStatus(404, () -> f.lectures.get(lecturer, l1.id()));
+        f.courses.delete(lecturer, k.id());
+        assertThat(f.courses.list(admin, 10, 0)).isEmpty();
+        assertStatus(404, () -> f.lectures.get(lecturer, l2.id()));
     }
 
     @Test

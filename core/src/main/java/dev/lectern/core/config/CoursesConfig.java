@@ -42,8 +42,10 @@ public record CoursesConfig(String audioBucket, String contentBucket, long maxRe
     }
 
     private static String bucket(String value, String key) {
-        if (value == null || !value.matches("[A-Za-z0-9_-][A-Za-z0-9._-]{0,62}") || value.contains("..")) {
-            throw new ConfigException(key + ": " + value + " (expected a bucket name of [A-Za-z0-9._-])");
+        // uploads-…: the object store never purges these by age (see ObjectStore.durable)
+        if (value == null || !value.matches("uploads-[A-Za-z0-9._-]{1,56}") || value.contains("..")) {
+            throw new ConfigException(key + ": " + value + " (expected uploads-<name>, [A-Za-z0-9._-]: buckets named"
+                    + " uploads-… are kept until deleted)");
         }
         return value;
     }

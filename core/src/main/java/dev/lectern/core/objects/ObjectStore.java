@@ -16,6 +16,14 @@ public interface ObjectStore extends AutoCloseable {
     /** The bucket of users' uploads: kept until the user deletes them, never purged by age. */
     String UPLOADS = "uploads";
 
+    /**
+     * Whether a bucket's objects are kept until deleted, never purged by age: {@link #UPLOADS} and every bucket named
+     * {@code uploads-…} (e.g. course recordings and materials).
+     */
+    static boolean durable(String bucket) {
+        return bucket.equals(UPLOADS) || bucket.startsWith(UPLOADS + "-");
+    }
+
     void put(String key, byte[] bytes);
 
     /** Stores the file's content under {@code key}, streaming it (never whole in memory). */
@@ -31,7 +39,7 @@ public interface ObjectStore extends AutoCloseable {
     /** A URL the browser can GET the object from until {@code ttl} has passed. */
     String signedUrl(String key, Duration ttl);
 
-    /** Removes objects older than {@code age}, except uploads (bucket {@link #UPLOADS}); returns how many. */
+    /** Removes objects older than {@code age}, except those of {@link #durable} buckets; returns how many. */
     int purgeOlderThan(Duration age);
 
     @Override
