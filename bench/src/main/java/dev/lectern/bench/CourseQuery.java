@@ -187,7 +187,8 @@ public final class CourseQuery {
             Path work = Files.createDirectories(dir.resolve("work"));
             long t0 = System.nanoTime();
             long[] firstPiece = new long[1];
-            List<TranscriptSegment> segments = pipeline.transcribe(recording, work, ProcessBuilder::start,
+            List<TranscriptSegment> segments = pipeline.transcribe(recording, work,
+                    pipeline.probe(recording, ProcessBuilder::start), ProcessBuilder::start,
                     (done, total) -> {
                         if (done == 1) {
                             firstPiece[0] = System.nanoTime();
@@ -195,8 +196,8 @@ public final class CourseQuery {
                     });
             double wall = (System.nanoTime() - t0) / 1e9;
             double service = serviceNanos.get() / 1e9;
-            System.out.printf("transcription pipeline: %d h recorded, %d pieces of %d s, wall %.2f s (cutting and the"
-                            + " first piece %.2f s), service %.2f s: overhead %.2f s per recorded hour (target <= 5 s)%n",
+            System.out.printf("transcription pipeline: %d h recorded, %d pieces of %d s, wall %.2f s (cutting to the first"
+                            + " piece done %.2f s), service %.2f s: overhead %.2f s per recorded hour (target <= 5 s)%n",
                     recordedHours, segments.size(), cc.segmentSeconds(), wall, (firstPiece[0] - t0) / 1e9, service,
                     (wall - service) / recordedHours);
         } finally {

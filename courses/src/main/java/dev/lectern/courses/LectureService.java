@@ -238,7 +238,7 @@ public final class LectureService {
             ctx.progress(1, "cutting the recording", null);
             List<TranscriptSegment> segments;
             try {
-                segments = pipeline.transcribe(recording, work, ctx::start, (done, total) -> {
+                segments = pipeline.transcribe(recording, work, l.durationMs(), ctx::start, (done, total) -> {
                     ctx.checkCancelled();
                     ctx.progress(1 + 98.0 * done / total, "piece " + done + " of " + total, null);
                 });

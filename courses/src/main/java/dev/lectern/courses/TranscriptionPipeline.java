@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Turns a recording into a timed transcript: {@code ffmpeg} cuts its audio into {@code segmentSeconds}-long mono
@@ -83,21 +82,62 @@ public final class TranscriptionPipeline {
         throw new TranscriptionException("the recording's duration cannot be read");
     }
 
-    /** Cuts, transcribes and joins; {@code work} is an empty directory of this run's own. */
-    public List<TranscriptSegment> transcribe(Path recording, Path work, Processes processes, Progress progress)
-            throws TranscriptionException, InterruptedException {
-        List<Piece> pieces = cut(recording, work, processes);
-        List<TranscriptSegment> out = new ArrayList<>(pieces.size());
-        for (int i = 0; i < pieces.size(); i++) {
-            Piece p = pieces.get(i);
-            String text = transcribePiece(p);
-            out.add(new TranscriptSegment(i, p.startMs(), p.endMs(), text.strip(), false));
-            try {
-                Files.deleteIfExists(p.file());
-            } catch (IOException e) {
-                // the work directory goes as a whole afterwards
+    /**
+     * Cuts, transcribes and joins; {@code work} is an empty directory of this run's own. Pieces are sent as soon as
+     * {@code ffmpeg} has finished them (it lists each in its segment list when it closes it), so the cutting of the
+     * rest overlaps the transcription of the first. {@code durationMs} (from {@link #probe}) sizes the progress.
+     */
+    public List<TranscriptSegment> transcribe(Path recording, Path work, long durationMs, Processes processes,
+                                              Progress progress) throws TranscriptionException, InterruptedException {
+        Path list = work.resolve("pieces.csv");
+        Path log = work.resolve("ffmpeg.log");
+        Process ffmpeg;
+        try {
+            ffmpeg = processes.start(new ProcessBuilder(cutCommand(recording, work, list)).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()));
+        } catch (IOException e) {
+            throw new TranscriptionException("ffmpeg cannot be started (is it installed?): " + e.getMessage());
+        }
+        // the last piece may be a few ms long (container padding): round, and trust the list once it is longer
+        int expected = (int) Math.max(1, Math.round((double) durationMs / (segmentSeconds * 1000L)));
+        long deadline = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
+        List<TranscriptSegment> out = new ArrayList<>();
+        try {
+            while (true) {
+                boolean exited = ffmpeg.waitFor(50, TimeUnit.MILLISECONDS);
+                List<Piece> listed = listed(list);
+                for (int i = out.size(); i < listed.size(); i++) {
+                    Piece p = listed.get(i);
+                    out.add(new TranscriptSegment(i, p.startMs(), p.endMs(), transcribePiece(p).strip(), false));
+                    try {
+                        Files.deleteIfExists(p.file());
+                    } catch (IOException e) {
+                        // the work directory goes as a whole afterwards
+                    }
+                    progress.done(i + 1, Math.max(expected, listed.size()));
+                }
+                if (exited && listed(list).size() == out.size()) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TranscriptionException("ffmpeg took longer than an hour to cut the recording");
+                }
             }
-            progress.done(i + 1, pieces.size());
+        } finally {
+            ffmpeg.destroyForcibly();
+        }
+        if (ffmpeg.exitValue() != 0) {
+            String first;
+            try {
+                first = Files.readAllLines(log).stream().findFirst().orElse("");
+            } catch (IOException e) {
+                first = "";
+            }
+            throw new TranscriptionException("ffmpeg cannot read the recording"
+                    + (first.isEmpty() ? "" : ": " + first.substring(0, Math.min(200, first.length()))));
+        }
+        if (out.isEmpty()) {
+            throw new TranscriptionException("the recording has no audio to transcribe");
         }
         return out;
     }
@@ -124,26 +164,39 @@ public final class TranscriptionPipeline {
     /** One piece of the recording, with where it lies in it. */
     record Piece(Path file, long startMs, long endMs) {}
 
-    List<Piece> cut(Path recording, Path work, Processes processes) throws TranscriptionException {
-        Path list = work.resolve("pieces.csv");
-        run(processes, List.of(ffmpeg, "-nostdin", "-v", "error", "-i", recording.toString(), "-vn", "-ac", "1",
-                "-ar", "16000", "-c:a", "pcm_s16le", "-f", "segment", "-segment_time", Integer.toString(segmentSeconds),
-                "-segment_list", list.toString(), "-segment_list_type", "csv",
-                work.resolve("piece-%05d.wav").toString()), 3600);
-        List<Piece> pieces = new ArrayList<>();
-        try (Stream<String> lines = Files.lines(list, StandardCharsets.UTF_8)) {
-            for (String line : (Iterable<String>) lines::iterator) {
-                String[] f = line.split(",");
-                if (f.length < 3) {
-                    continue;
-                }
-                pieces.add(new Piece(work.resolve(f[0].strip()), seconds(f[1]), seconds(f[2])));
-            }
-        } catch (IOException | NumberFormatException e) {
-            throw new TranscriptionException("ffmpeg listed no pieces: " + e.getMessage());
+    private List<String> cutCommand(Path recording, Path work, Path list) {
+        return List.of(ffmpeg, "-nostdin", "-v", "error", "-i", recording.toString(), "-vn", "-ac", "1", "-ar",
+                "16000", "-c:a", "pcm_s16le", "-f", "segment", "-segment_time", Integer.toString(segmentSeconds),
+                "-segment_list", list.toString(), "-segment_list_type", "csv", "-segment_list_flags", "+live",
+                work.resolve("piece-%05d.wav").toString());
+    }
+
+    /** The pieces ffmpeg has finished so far: the complete lines of its segment list. */
+    static List<Piece> listed(Path list) throws TranscriptionException {
+        if (!Files.exists(list)) {
+            return List.of();
         }
-        if (pieces.isEmpty()) {
-            throw new TranscriptionException("the recording has no audio to transcribe");
+        String text;
+        try {
+            text = Files.readString(list, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new TranscriptionException("ffmpeg's piece list cannot be read: " + e.getMessage());
+        }
+        List<Piece> pieces = new ArrayList<>();
+        int end = text.lastIndexOf('\n');
+        if (end < 0) {
+            return pieces;
+        }
+        for (String line : text.substring(0, end).split("\n")) {
+            String[] f = line.strip().split(",");
+            if (f.length < 3) {
+                continue;
+            }
+            try {
+                pieces.add(new Piece(list.resolveSibling(f[0].strip()), seconds(f[1]), seconds(f[2])));
+            } catch (NumberFormatException e) {
+                throw new TranscriptionException("ffmpeg listed a piece without times: " + line);
+            }
         }
         return pieces;
     }
