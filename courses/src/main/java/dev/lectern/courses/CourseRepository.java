@@ -21,18 +21,6 @@ final class CourseRepository {
     /** A row of the accounts' users table, as the organisation shows it. */
     record UserRow(String id, String email, String name, String role) {}
 
-    /**
-     * Takes the write lock now, at the start of a transaction that reads before it writes: on SQLite a transaction
-     * that read first and then writes fails at once (SQLITE_BUSY) when another connection wrote meanwhile, while a
-     * transaction that writes first waits its turn (busy_timeout). A no-op on PostgreSQL.
-     */
-    static <T> dev.lectern.core.store.sql.SqlWork<T> writing(dev.lectern.core.store.sql.SqlWork<T> work) {
-        return c -> {
-            Jdbc.update(c, "UPDATE courses SET index_generation = index_generation WHERE 1 = 0");
-            return work.run(c);
-        };
-    }
-
     // ---------------------------------------------------------------- organisation
 
     void insertRegion(Connection c, Region r) throws SQLException {

@@ -70,15 +70,15 @@ public final class CourseService {
         Course k = new Course(Ids.newId(), Ids.required(f.title(), "title", MAX_TITLE),
                 Ids.optional(f.code(), "code", 40), Ids.optional(f.description(), "description", MAX_TEXT),
                 Ids.optional(f.term(), "term", 40), language(f.language()), caller.userId(), now, now);
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             repo.insertCourse(c, k);
             return null;
-        }));
+        });
         return k;
     }
 
     public Course update(Principal caller, String courseId, CourseFields f) {
-        return db.transaction(CourseRepository.writing(c -> {
+        return db.transaction(c -> {
             Course k = teach(c, caller, courseId);
             Course u = new Course(k.id(),
                     f.title() == null ? k.title() : Ids.required(f.title(), "title", MAX_TITLE),
@@ -89,16 +89,16 @@ public final class CourseService {
                     k.createdBy(), k.createdAt(), System.currentTimeMillis());
             repo.updateCourse(c, u);
             return u;
-        }));
+        });
     }
 
     /** Deletes a course with its lectures, transcripts and material records (its objects stay until purged). */
     public void delete(Principal caller, String courseId) {
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             teach(c, caller, courseId);
             repo.deleteCourse(c, courseId);
             return null;
-        }));
+        });
     }
 
     /** The courses the caller may see, newest first. */
@@ -126,7 +126,7 @@ public final class CourseService {
     }
 
     public void addLecturer(Principal caller, String courseId, String userId) {
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             teach(c, caller, courseId);
             CourseRepository.UserRow u = repo.user(c, userId)
                     .orElseThrow(() -> ServiceException.notFound("no such user"));
@@ -135,11 +135,11 @@ public final class CourseService {
             }
             repo.addLecturer(c, courseId, userId);
             return null;
-        }));
+        });
     }
 
     public void removeLecturer(Principal caller, String courseId, String userId) {
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             teach(c, caller, courseId);
             if (repo.lecturers(c, courseId).equals(List.of(userId))) {
                 throw ServiceException.conflict("a course keeps at least one lecturer");
@@ -148,45 +148,45 @@ public final class CourseService {
                 throw ServiceException.notFound("not a lecturer of this course");
             }
             return null;
-        }));
+        });
     }
 
     public void share(Principal caller, String courseId, String groupId) {
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             teach(c, caller, courseId);
             repo.group(c, groupId).orElseThrow(() -> ServiceException.notFound("no such group"));
             repo.share(c, courseId, groupId);
             return null;
-        }));
+        });
     }
 
     public void unshare(Principal caller, String courseId, String groupId) {
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             teach(c, caller, courseId);
             if (repo.unshare(c, courseId, groupId) == 0) {
                 throw ServiceException.notFound("the course is not shared with this group");
             }
             return null;
-        }));
+        });
     }
 
     public void enrol(Principal caller, String courseId, String userId) {
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             teach(c, caller, courseId);
             repo.user(c, userId).orElseThrow(() -> ServiceException.notFound("no such user"));
             repo.enrol(c, courseId, userId, System.currentTimeMillis());
             return null;
-        }));
+        });
     }
 
     public void unenrol(Principal caller, String courseId, String userId) {
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             teach(c, caller, courseId);
             if (repo.unenrol(c, courseId, userId) == 0) {
                 throw ServiceException.notFound("not enrolled");
             }
             return null;
-        }));
+        });
     }
 
     // ---------------------------------------------------------------- checks shared with the other services

@@ -98,14 +98,14 @@ public final class LectureService {
 
     public Lecture create(Principal caller, String courseId, LectureFields f) {
         long now = System.currentTimeMillis();
-        return db.transaction(CourseRepository.writing(c -> {
+        return db.transaction(c -> {
             courses.teach(c, caller, courseId);
             Lecture l = new Lecture(Ids.newId(), courseId, repo.nextPosition(c, courseId),
                     Ids.required(f.title(), "title", 200), date(f.date()), Ids.optional(f.description(),
                     "description", 20_000), null, null, 0, 0, Lecture.T_NONE, null, null, "", "", "none", now, now);
             repo.insertLecture(c, l);
             return l;
-        }));
+        });
     }
 
     /** The course's lectures in order (for those who may take it). */
@@ -121,19 +121,19 @@ public final class LectureService {
     }
 
     public Lecture update(Principal caller, String lectureId, LectureFields f) {
-        return db.transaction(CourseRepository.writing(c -> {
+        return db.transaction(c -> {
             Lecture l = taught(c, caller, lectureId);
             repo.updateLecture(c, lectureId, f.title() == null ? l.title() : Ids.required(f.title(), "title", 200),
                     f.date() == null ? l.date() : date(f.date()),
                     f.description() == null ? l.description() : Ids.optional(f.description(), "description", 20_000),
                     System.currentTimeMillis());
             return repo.lecture(c, lectureId).orElseThrow();
-        }));
+        });
     }
 
     /** Moves a lecture to {@code position} (0-based) in its course's order; the others close up around it. */
     public List<Lecture> move(Principal caller, String lectureId, int position) {
-        return db.transaction(CourseRepository.writing(c -> {
+        return db.transaction(c -> {
             Lecture l = taught(c, caller, lectureId);
             List<Lecture> order = new ArrayList<>(repo.lectures(c, l.courseId()));
             if (position < 0 || position >= order.size()) {
@@ -145,16 +145,16 @@ public final class LectureService {
                 repo.setPosition(c, order.get(i).id(), i);
             }
             return repo.lectures(c, l.courseId());
-        }));
+        });
     }
 
     public void delete(Principal caller, String lectureId) {
         record Deleted(Lecture lecture, long generation) {}
-        Deleted d = db.transaction(CourseRepository.writing(c -> {
+        Deleted d = db.transaction(c -> {
             Lecture x = taught(c, caller, lectureId);
             repo.deleteLecture(c, lectureId);
             return new Deleted(x, repo.bumpGeneration(c, x.courseId()));
-        }));
+        });
         Lecture l = d.lecture();
         long generation = d.generation();
         index.apply(l.courseId(), CourseIndex.lectureFile(lectureId), l.title(), null, generation);
@@ -188,7 +188,7 @@ public final class LectureService {
                 + type;
         objects.put(key, file);
         long now = System.currentTimeMillis();
-        Lecture updated = db.transaction(CourseRepository.writing(c -> {
+        Lecture updated = db.transaction(c -> {
             taught(c, caller, lectureId);
             if (!pipeline.enabled()) {
                 repo.setRecording(c, lectureId, key, type, size, duration, Lecture.T_NOT_TRANSCRIBED,
@@ -199,7 +199,7 @@ public final class LectureService {
                 repo.setRecording(c, lectureId, key, type, size, duration, Lecture.T_QUEUED, null, job.id(), now);
             }
             return repo.lecture(c, lectureId).orElseThrow();
-        }));
+        });
         if (l.recordingKey() != null && !l.recordingKey().equals(key)) {
             objects.delete(l.recordingKey());
         }
@@ -220,7 +220,7 @@ public final class LectureService {
         JsonNode p = Json.MAPPER.readTree(ctx.payload());
         String lectureId = p.path("lectureId").asText();
         String key = p.path("key").asText();
-        Lecture l = db.transaction(CourseRepository.writing(c -> {
+        Lecture l = db.transaction(c -> {
             Lecture x = repo.lecture(c, lectureId).orElseThrow(() ->
                     new PermanentJobFailure("lecture " + lectureId + " no longer exists"));
             if (!key.equals(x.recordingKey())) {
@@ -228,7 +228,7 @@ public final class LectureService {
             }
             repo.setTranscriptStatus(c, lectureId, Lecture.T_TRANSCRIBING, null, System.currentTimeMillis());
             return x;
-        }));
+        });
         Path work = Files.createTempDirectory(tmpDir, "transcribe-");
         try {
             Path recording = work.resolve("recording." + l.recordingType());
@@ -246,7 +246,7 @@ public final class LectureService {
                 throw new PermanentJobFailure(e.getMessage());
             }
             ctx.checkCancelled();
-            long generation = db.transaction(CourseRepository.writing(c -> {
+            long generation = db.transaction(c -> {
                 repo.replaceSegments(c, lectureId, segments);
                 repo.setTranscriptStatus(c, lectureId, Lecture.T_TRANSCRIBED, null, System.currentTimeMillis());
                 if (model.configured()) {
@@ -255,7 +255,7 @@ public final class LectureService {
                     repo.setNotesStatus(c, lectureId, "queued", System.currentTimeMillis());
                 }
                 return repo.bumpGeneration(c, l.courseId());
-            }));
+            });
             index.apply(l.courseId(), CourseIndex.lectureFile(lectureId), l.title(), index.transcriptChunks(segments),
                     generation);
             engine.signal();
@@ -294,12 +294,12 @@ public final class LectureService {
         String t = Ids.required(text, "text", 20_000);
         Lecture l = db.query(c -> taught(c, caller, lectureId));
         record Result(List<TranscriptSegment> segments, long generation) {}
-        Result r = db.transaction(CourseRepository.writing(c -> {
+        Result r = db.transaction(c -> {
             if (!repo.correctSegment(c, lectureId, seq, t)) {
                 throw ServiceException.notFound("no such segment");
             }
             return new Result(repo.segments(c, lectureId), repo.bumpGeneration(c, l.courseId()));
-        }));
+        });
         index.apply(l.courseId(), CourseIndex.lectureFile(lectureId), l.title(), index.transcriptChunks(r.segments()),
                 r.generation());
         return r.segments().stream().filter(s -> s.seq() == seq).findFirst().orElseThrow();
@@ -310,7 +310,7 @@ public final class LectureService {
         if (!model.configured()) {
             throw new ServiceException(503, "no_model", "no model is configured (ai.providers)");
         }
-        Enqueued e = db.transaction(CourseRepository.writing(c -> {
+        Enqueued e = db.transaction(c -> {
             Lecture l = taught(c, caller, lectureId);
             if (!l.transcriptStatus().equals(Lecture.T_TRANSCRIBED)) {
                 throw ServiceException.conflict("the lecture has no transcript yet");
@@ -318,7 +318,7 @@ public final class LectureService {
             repo.setNotesStatus(c, lectureId, "queued", System.currentTimeMillis());
             return engine.enqueue(c, NewJob.of(NOTES, Json.write(Map.of("lectureId", lectureId)))
                     .owner(caller.userId()));
-        }));
+        });
         engine.signal();
         return e.id();
     }
@@ -343,10 +343,10 @@ public final class LectureService {
                 new ChatMessage("user", "Lecture: " + src.lecture().title() + "\nTranscript:\n" + transcript)),
                 800, 300_000);
         String[] notes = splitNotes(answer);
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             repo.setNotes(c, lectureId, notes[0], notes[1], "done", System.currentTimeMillis());
             return null;
-        }));
+        });
         return Json.write(Map.of("lectureId", lectureId));
     }
 

@@ -65,10 +65,10 @@ public final class MaterialService {
         }
         Material m = new Material(id, courseId, lectureIdOrNull, name, kind.extension(), key, size, status, error,
                 chunks == null ? 0 : chunks.size(), caller.userId(), System.currentTimeMillis());
-        long generation = db.transaction(CourseRepository.writing(c -> {
+        long generation = db.transaction(c -> {
             repo.insertMaterial(c, m);
             return m.status().equals("indexed") ? repo.bumpGeneration(c, courseId) : 0L;
-        }));
+        });
         if (chunks != null) {
             index.apply(courseId, CourseIndex.materialFile(id), name, chunks, generation);
         }
@@ -89,10 +89,10 @@ public final class MaterialService {
     public void delete(Principal caller, String courseId, String materialId) {
         courses.requireTeach(caller, courseId);
         Material m = get(caller, courseId, materialId);
-        long generation = db.transaction(CourseRepository.writing(c -> {
+        long generation = db.transaction(c -> {
             repo.deleteMaterial(c, materialId);
             return repo.bumpGeneration(c, courseId);
-        }));
+        });
         index.apply(courseId, CourseIndex.materialFile(materialId), m.filename(), null, generation);
         objects.delete(m.objectKey());
     }

@@ -29,10 +29,10 @@ public final class OrgService {
     public Region createRegion(Principal caller, String name) {
         requireAdmin(caller);
         Region r = new Region(Ids.newId(), Ids.required(name, "name", MAX_NAME), System.currentTimeMillis());
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             repo.insertRegion(c, r);
             return null;
-        }));
+        });
         return r;
     }
 
@@ -44,12 +44,12 @@ public final class OrgService {
     public Group createGroup(Principal caller, String regionId, String name) {
         requireAdmin(caller);
         Group g = new Group(Ids.newId(), regionId, Ids.required(name, "name", MAX_NAME), System.currentTimeMillis());
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             repo.region(c, Ids.required(regionId, "region_id", 40))
                     .orElseThrow(() -> ServiceException.notFound("no such region"));
             repo.insertGroup(c, g);
             return null;
-        }));
+        });
         return g;
     }
 
@@ -60,14 +60,14 @@ public final class OrgService {
     /** Puts a user in a group (null takes them out of theirs). */
     public Map<String, Object> assignGroup(Principal caller, String userId, String groupIdOrNull) {
         requireAdmin(caller);
-        return db.transaction(CourseRepository.writing(c -> {
+        return db.transaction(c -> {
             repo.user(c, userId).orElseThrow(() -> ServiceException.notFound("no such user"));
             if (groupIdOrNull != null) {
                 repo.group(c, groupIdOrNull).orElseThrow(() -> ServiceException.notFound("no such group"));
             }
             repo.setUserGroup(c, userId, groupIdOrNull);
             return view(c, repo.user(c, userId).orElseThrow());
-        }));
+        });
     }
 
     /**
@@ -75,13 +75,13 @@ public final class OrgService {
      * does nothing when no group has the name. Not a caller's action: the sign-in's mapping decided it.
      */
     public void provisionGroup(String userId, String groupName) {
-        db.transaction(CourseRepository.writing(c -> {
+        db.transaction(c -> {
             Optional<Group> g = repo.groups(c).stream().filter(x -> x.name().equals(groupName)).findFirst();
             if (g.isPresent() && repo.groupOf(c, userId).isEmpty()) {
                 repo.setUserGroup(c, userId, g.get().id());
             }
             return null;
-        }));
+        });
     }
 
     /** Sets a user's role: student, lecturer (or tutor) or admin. */
@@ -89,12 +89,12 @@ public final class OrgService {
         requireAdmin(caller);
         Role r = Ids.parseRole(role).orElseThrow(() ->
                 ServiceException.badRequest("role: student, lecturer or admin"));
-        return db.transaction(CourseRepository.writing(c -> {
+        return db.transaction(c -> {
             if (!repo.setRole(c, userId, r.wireName(), System.currentTimeMillis())) {
                 throw ServiceException.notFound("no such user");
             }
             return view(c, repo.user(c, userId).orElseThrow());
-        }));
+        });
     }
 
     /** One user's view, if the caller may see them (themselves, their group's members, anyone for an admin). */

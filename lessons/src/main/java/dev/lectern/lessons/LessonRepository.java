@@ -71,6 +71,12 @@ final class LessonRepository {
         Jdbc.update(c, "UPDATE lesson_sessions SET status = ?, updated_at = ? WHERE id = ?", status, now, id);
     }
 
+    /** FAILED, unless a newer generation than {@code generation} (a job id) has started since. */
+    void sessionFailedIf(Connection c, String id, String generation, long now) throws SQLException {
+        Jdbc.update(c, "UPDATE lesson_sessions SET status = 'FAILED', updated_at = ? WHERE id = ? AND job_id = ? AND "
+                + "status IN ('RENDERING', 'ASSEMBLING')", now, id, generation);
+    }
+
     List<Scene> scenes(Connection c, String sessionId) throws SQLException {
         return Jdbc.list(c, "SELECT " + SCENE + " FROM scenes WHERE session_id = ? ORDER BY position",
                 LessonRepository::scene, sessionId);

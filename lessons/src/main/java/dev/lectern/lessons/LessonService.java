@@ -17,6 +17,14 @@ import dev.lectern.jobs.NewJob;
 import dev.lectern.jobs.PermanentJobFailure;
 import java.sql.Connection;
 import java.sql.SQLException;
+import dev.lectern.lessons.plan.Cancellation;
+import dev.lectern.lessons.plan.LessonPlan;
+import dev.lectern.lessons.plan.LessonPlanner;
+import dev.lectern.lessons.plan.PlanException;
+import dev.lectern.lessons.plan.PlanValidator;
+import dev.lectern.lessons.plan.PlannedScene;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,12 +35,14 @@ import java.util.UUID;
  * all); anything else is "not found", never a hint that it exists. {@code callerOrNull} is null for a signed
  * service-to-service call, which may name any project. Every method blocks on the database.
  *
- * <p>{@value #GENERATE} lays a session's scenes out in order (one row per scene, PLANNED, no media yet) and
- * {@value #EDIT} records an edit of one scene (a new version, EDITING); planning their content and rendering their
- * media are later stages. Each job is queued in the transaction that marks its session or scene, so neither exists
- * without the other; a replayed request gets the first job's id back and changes nothing.
+ * <p>{@value #GENERATE} plans the lesson (the caller's own scenes, or the model's plan) and lays its scenes out in
+ * order; with a {@link LessonStudio} it queues one {@value VideoPipeline#SCENE} job per scene in the same
+ * transaction, the last of which queues the assembly (see {@link VideoPipeline}). {@value #EDIT} writes a new version
+ * of one scene, re-renders it alone and re-assembles, serialised per session. Each job is queued in the transaction
+ * that marks its session, so neither exists without the other; a replayed request gets the first job's id back and
+ * changes nothing.
  */
-public final class LessonService {
+public final class LessonService implements AutoCloseable {
     public static final String GENERATE = "video.generate";
     public static final String EDIT = "video.edit";
     public static final int MAX_SCENES = 50;
@@ -43,22 +53,40 @@ public final class LessonService {
     private final JobEngine engine;
     private final LessonRepository repo = new LessonRepository();
     private final ProjectEvents events;
+    private final MediaRepository media = new MediaRepository();
+    private final PlanValidator validator = new PlanValidator(MAX_SCENES);
+    private final VideoPipeline pipeline; // null: scenes are planned and laid out, never rendered
 
     public LessonService(SqlDatabase db, JobEngine engine) {
-        this(db, engine, null);
+        this(db, engine, null, null);
     }
 
-    /** @param events where committed changes are published for live subscribers, or null for none */
     public LessonService(SqlDatabase db, JobEngine engine, ProjectEvents events) {
+        this(db, engine, events, null);
+    }
+
+    /**
+     * @param events where committed changes are published for live subscribers, or null for none
+     * @param studio what renders the scenes into videos, or null to plan and lay them out only
+     */
+    public LessonService(SqlDatabase db, JobEngine engine, ProjectEvents events, LessonStudio studio) {
         this.db = db;
         this.engine = engine;
         this.events = events;
+        this.pipeline = studio == null ? null : new VideoPipeline(db, engine, studio, this::emit);
         engine.register(GENERATE, KindOptions.DEFAULTS, this::runGenerate);
-        engine.register(EDIT, KindOptions.DEFAULTS, this::runEdit);
+        engine.register(EDIT, VideoPipeline.WAITING, this::runEdit);
         engine.addHook((c, changed) -> {
             for (Job job : changed) {
-                if (job.kind().equals(GENERATE) && (job.state() == JobState.FAILURE || job.state() == JobState.REVOKED)) {
+                if (!failed(job)) {
+                    continue;
+                }
+                if (job.kind().equals(GENERATE)) {
                     repo.sessionStatus(c, sessionIdOf(job), "FAILED", System.currentTimeMillis());
+                } else if (job.kind().equals(VideoPipeline.SCENE) || job.kind().equals(VideoPipeline.ASSEMBLE)) {
+                    // only while the session still runs that generation (a newer one is not failed by an old job)
+                    repo.sessionFailedIf(c, sessionIdOf(job), payloadField(job, "generation"),
+                            System.currentTimeMillis());
                 }
             }
         });
@@ -108,11 +136,18 @@ public final class LessonService {
 
     /** Deletes a project with its sessions and scenes (their jobs stay in the job table as history). */
     public void deleteProject(Principal caller, String id) {
-        db.transaction(c -> {
+        List<String> objects = db.transaction(c -> {
             ownedProject(c, caller, id);
+            List<String> keys = media.projectObjects(c, id);
+            for (String k : keys) {
+                media.removeObject(c, k);
+            }
             repo.deleteProject(c, id);
-            return null;
+            return keys;
         });
+        if (pipeline != null) {
+            pipeline.deleteObjects(objects);
+        }
         emit(id, "project.deleted", Map.of("id", id));
     }
 
@@ -146,6 +181,74 @@ public final class LessonService {
         });
     }
 
+    /**
+     * The session as the API shows it: its fields, {@code version} (the current lesson version, 0 before the first)
+     * and signed {@code video_url}, {@code captions_url} and {@code poster_url} ("" until assembled), and its scenes in
+     * order, each with its own signed media URLs and duration.
+     */
+    public Map<String, Object> sessionView(Principal caller, String id) {
+        return db.query(c -> {
+            VideoSession s = ownedSession(c, caller, id);
+            MediaRepository.SessionMedia m = media.session(c, id).orElseThrow();
+            Map<String, Object> view = new LinkedHashMap<>(Json.MAPPER.convertValue(s, Map.class));
+            view.put("version", m.version());
+            view.put("video_url", url(m.videoKey()));
+            view.put("captions_url", url(m.captionsKey()));
+            view.put("poster_url", url(m.posterKey()));
+            view.put("videoUrl", url(m.videoKey()));
+            Map<String, MediaRepository.SceneMedia> byId = new java.util.HashMap<>();
+            media.scenes(c, id).forEach(sm -> byId.put(sm.id(), sm));
+            List<Map<String, Object>> scenes = new ArrayList<>();
+            for (Scene scene : repo.scenes(c, id)) {
+                scenes.add(sceneView(scene, byId.get(scene.id())));
+            }
+            view.put("scenes", scenes);
+            return view;
+        });
+    }
+
+    /** One scene as the API shows it (with its signed media URLs). */
+    public Map<String, Object> sceneView(Principal caller, String id) {
+        return db.query(c -> {
+            Scene scene = repo.scene(c, id).orElseThrow(() -> ServiceException.notFound("no such scene"));
+            ownedSession(c, caller, scene.sessionId());
+            return sceneView(scene, media.scene(c, id).orElse(null));
+        });
+    }
+
+    private Map<String, Object> sceneView(Scene scene, MediaRepository.SceneMedia m) {
+        Map<String, Object> view = new LinkedHashMap<>(Json.MAPPER.convertValue(scene, Map.class));
+        if (m != null) {
+            view.put("plan", m.plan().isEmpty() ? null : Json.MAPPER.convertValue(readTree(m.plan()), Map.class));
+            view.put("video_url", url(m.videoKey()));
+            view.put("captions_url", url(m.captionsKey()));
+            view.put("poster_url", url(m.posterKey()));
+            view.put("videoUrl", url(m.videoKey()));
+            view.put("imageUrl", url(m.posterKey()));
+            view.put("durationSeconds", m.durationMs() / 1000.0);
+        }
+        return view;
+    }
+
+    private String url(String key) {
+        return pipeline == null || key.isEmpty() ? "" : pipeline.url(key);
+    }
+
+    /** The rendered versions of a session's lesson, newest first. */
+    public List<Map<String, Object>> versions(Principal caller, String sessionId) {
+        db.query(c -> ownedSession(c, caller, sessionId));
+        return pipeline == null ? List.of() : pipeline.versions(sessionId);
+    }
+
+    /** Makes an earlier version of the lesson (its files and its scenes) the current one again. */
+    public Map<String, Object> restore(Principal caller, String sessionId, int version) {
+        VideoSession s = db.query(c -> ownedSession(c, caller, sessionId));
+        if (pipeline == null) {
+            throw ServiceException.notFound("no such version");
+        }
+        return pipeline.restore(s.projectId(), sessionId, version);
+    }
+
     public Scene scene(Principal caller, String id) {
         return db.query(c -> {
             Scene scene = repo.scene(c, id).orElseThrow(() -> ServiceException.notFound("no such scene"));
@@ -169,6 +272,15 @@ public final class LessonService {
         }
         ObjectNode payload = Json.MAPPER.createObjectNode().put("projectId", req.projectId())
                 .put("sessionId", req.sessionId()).put("sceneCount", req.sceneCount()).put("prompt", prompt);
+        if (req.scenes() != null && !req.scenes().isNull()) {
+            // checked now, so that a bad list is a 400 for the caller rather than a failed job
+            lessonPlan(req.scenes(), req.title() == null ? prompt : req.title());
+            payload.set("scenes", req.scenes());
+        }
+        if (req.title() != null) {
+            payload.put("title", text(req.title(), "title"));
+        }
+        checkQuota(callerOrNull, req.projectId());
         Enqueued e = db.transaction(c -> {
             Project p = ownedProject(c, callerOrNull, required(req.projectId(), "projectId"));
             VideoSession s = sessionOf(c, p, required(req.sessionId(), "sessionId"));
@@ -190,6 +302,10 @@ public final class LessonService {
     /** Queues an edit of one scene: {@code POST /jobs/edit}. */
     public Enqueued edit(Principal callerOrNull, EditRequest req, String idempotencyKey) {
         String prompt = text(req.prompt(), "prompt");
+        if (!req.changesContent() && prompt.isBlank()) {
+            throw ServiceException.badRequest("an edit needs a prompt, or a new title, narration or bullets");
+        }
+        checkQuota(callerOrNull, req.projectId());
         Enqueued e = db.transaction(c -> {
             Project p = ownedProject(c, callerOrNull, required(req.projectId(), "projectId"));
             VideoSession s = sessionOf(c, p, required(req.sessionId(), "sessionId"));
@@ -198,6 +314,13 @@ public final class LessonService {
                     .orElseThrow(() -> ServiceException.notFound("no such scene in this session"));
             ObjectNode payload = Json.MAPPER.createObjectNode().put("projectId", p.id()).put("sessionId", s.id())
                     .put("sceneId", scene.id()).put("version", scene.version()).put("prompt", prompt);
+            if (req.changesContent()) {
+                PlannedScene now = media.scene(c, scene.id()).filter(m -> !m.plan().isEmpty())
+                        .map(VideoPipeline::plannedScene)
+                        .orElse(new PlannedScene(scene.title(), scene.narration(), List.of()));
+                PlannedScene next = changed(now, req);
+                payload.set("scene", Json.MAPPER.valueToTree(next));
+            }
             return engine.enqueue(c, NewJob.of(EDIT, Json.write(payload)).owner(p.ownerId())
                     .idempotencyKey(idempotencyKey));
         });
@@ -208,58 +331,149 @@ public final class LessonService {
     private String runGenerate(JobContext ctx) throws Exception {
         JsonNode p = Json.MAPPER.readTree(ctx.payload());
         String sessionId = p.path("sessionId").asText();
+        String projectId = p.path("projectId").asText();
         int count = p.path("sceneCount").asInt();
-        long now = System.currentTimeMillis();
+        String prompt = p.path("prompt").asText();
         boolean exists = db.transaction(c -> {
             if (repo.session(c, sessionId).isEmpty()) {
                 return false;
             }
-            repo.sessionStatus(c, sessionId, "GENERATING", now);
-            repo.deleteScenes(c, sessionId); // a rerun starts the layout afresh
+            repo.sessionStatus(c, sessionId, "GENERATING", System.currentTimeMillis());
             return true;
         });
         if (!exists) {
             throw new PermanentJobFailure("session " + sessionId + " no longer exists");
         }
-        String projectId = p.path("projectId").asText();
         emit(projectId, "session.updated", Map.of("id", sessionId, "status", "GENERATING"));
-        ArrayNode ids = Json.MAPPER.createArrayNode();
-        for (int i = 0; i < count; i++) {
-            ctx.checkCancelled();
-            long t = System.currentTimeMillis();
-            Scene scene = new Scene(newId(), sessionId, i, "Scene " + (i + 1), "", "", "", "PLANNED", "", "", "", 1,
-                    t, t);
-            db.transaction(c -> {
+        ctx.progress(5, "planning", null);
+        LessonPlan plan;
+        if (p.has("scenes")) {
+            plan = lessonPlan(p.get("scenes"), p.path("title").asText(prompt));
+        } else if (pipeline == null || pipeline.planner() == null) {
+            throw new PermanentJobFailure("model_not_configured: no language model is configured on this node, so "
+                    + "the lesson cannot be planned; send the scenes yourself ({scenes:[{title, narration, "
+                    + "bullets}]})");
+        } else {
+            plan = plan(ctx, prompt, count, new Cancellation());
+        }
+        ctx.checkCancelled();
+        long now = System.currentTimeMillis();
+        List<Scene> scenes = new ArrayList<>();
+        for (int i = 0; i < plan.scenes().size(); i++) {
+            PlannedScene ps = plan.scenes().get(i);
+            scenes.add(new Scene(newId(), sessionId, i, clip(ps.title(), MAX_TITLE), "", ps.narration(),
+                    ps.visualNote(), "PLANNED", "", "", "", 1, now, now));
+        }
+        List<String> sceneJobs = db.transaction(c -> {
+            repo.deleteScenes(c, sessionId); // a rerun starts the layout afresh (old versions keep their scenes)
+            List<String> jobs = new ArrayList<>();
+            for (int i = 0; i < scenes.size(); i++) {
+                Scene scene = scenes.get(i);
                 repo.insertScene(c, scene);
-                return null;
-            });
+                media.setPlan(c, scene.id(), scene.title(), scene.narration(), Json.write(plan.scenes().get(i)), now);
+                if (pipeline != null) {
+                    jobs.add(engine.enqueue(c, VideoPipeline.sceneJob(projectId, sessionId, scene.id(), ctx.owner(),
+                            ctx.jobId()))
+                            .id());
+                }
+            }
+            repo.sessionStatus(c, sessionId, pipeline == null ? "PLANNED" : "RENDERING", System.currentTimeMillis());
+            return jobs;
+        });
+        engine.signal();
+        ArrayNode ids = Json.MAPPER.createArrayNode();
+        for (Scene scene : scenes) {
             emit(projectId, "scene.created", scene);
             ids.add(scene.id());
-            ctx.progress(100.0 * (i + 1) / count, "scene " + (i + 1) + " of " + count,
-                    Json.write(Map.of("sessionId", sessionId, "scenes", ids)));
         }
-        db.transaction(c -> {
-            repo.sessionStatus(c, sessionId, "PLANNED", System.currentTimeMillis());
-            return null;
-        });
-        emit(projectId, "session.updated", Map.of("id", sessionId, "status", "PLANNED"));
-        return Json.write(Map.of("sessionId", sessionId, "scenes", ids));
+        String status = pipeline == null ? "PLANNED" : "RENDERING";
+        emit(projectId, "session.updated", Map.of("id", sessionId, "status", status));
+        ctx.progress(100, scenes.size() + " scenes planned", null);
+        return Json.write(Map.of("sessionId", sessionId, "title", plan.title(), "scenes", ids, "sceneJobs",
+                sceneJobs));
+    }
+
+    /** The model's plan, cancelled with the job. */
+    private LessonPlan plan(JobContext ctx, String prompt, int count, Cancellation cancel) {
+        java.util.concurrent.ScheduledExecutorService poll = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor();
+        try {
+            poll.scheduleWithFixedDelay(() -> {
+                if (ctx.isCancelled()) {
+                    cancel.cancel();
+                }
+            }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return pipeline.planner().plan(new LessonPlanner.Request(prompt, count, List.of(), ""), cancel);
+        } catch (PlanException e) {
+            throw VideoPipeline.failure(e);
+        } finally {
+            poll.shutdownNow();
+        }
+    }
+
+    /** The caller's scenes checked by the plan's rules: a 400 naming what is wrong. */
+    private LessonPlan lessonPlan(JsonNode scenes, String title) {
+        PlanValidator.Result r = validator.validateScenes(scenes, clip(title == null || title.isBlank() ? "Lesson"
+                : title.strip(), PlanValidator.MAX_TITLE_CHARS), List.of());
+        if (!r.valid()) {
+            throw new PlanException("invalid_scenes", "the scenes are invalid", r.errors());
+        }
+        return r.plan();
+    }
+
+    /** The scene with the edit's new title, narration and bullets, checked like a caller's scene. */
+    private PlannedScene changed(PlannedScene now, EditRequest req) {
+        ObjectNode scene = Json.MAPPER.createObjectNode()
+                .put("title", req.title() != null ? req.title() : now.title())
+                .put("narration", req.narration() != null ? req.narration() : now.narration());
+        scene.set("bullets", Json.MAPPER.valueToTree(req.bullets() != null ? req.bullets() : now.bullets()));
+        if (now.block() != null && req.bullets() == null) {
+            scene.set("block", Json.MAPPER.createObjectNode().put("kind", now.block().kind().name().toLowerCase(
+                    java.util.Locale.ROOT)).put("text", now.block().text()).put("language", now.block().language()));
+        }
+        PlannedScene next = lessonPlan(Json.MAPPER.createArrayNode().add(scene), "Lesson").scenes().get(0);
+        return new PlannedScene(next.title(), next.narration(), next.bullets(), next.block(), now.visualNote(),
+                now.citations());
+    }
+
+    private void checkQuota(Principal callerOrNull, String projectId) {
+        if (pipeline == null || projectId == null) {
+            return;
+        }
+        String owner = db.query(c -> repo.project(c, projectId)).map(Project::ownerId).orElse(null);
+        if (owner != null && (callerOrNull == null || callerOrNull.isAdmin() || owner.equals(callerOrNull.userId()))
+                && pipeline.overQuota(owner)) {
+            throw new ServiceException(507, "storage_quota_exceeded", "this user's lesson media fill the quota "
+                    + "(lessons.mediaQuotaBytes) and no old version is left to prune; delete a project first");
+        }
     }
 
     private String runEdit(JobContext ctx) throws Exception {
         JsonNode p = Json.MAPPER.readTree(ctx.payload());
         String sceneId = p.path("sceneId").asText();
+        String projectId = p.path("projectId").asText();
+        PlannedScene changed = p.has("scene") ? Json.MAPPER.treeToValue(p.get("scene"), PlannedScene.class) : null;
+        if (pipeline != null) {
+            return pipeline.edit(ctx, projectId, p.path("sessionId").asText(), sceneId, p.path("version").asInt(),
+                    changed, p.path("prompt").asText());
+        }
+        if (changed == null) {
+            throw new PermanentJobFailure("model_not_configured: no language model is configured, so a prompt "
+                    + "cannot rewrite the scene; send its new title, narration or bullets instead");
+        }
         int version = p.path("version").asInt();
         Optional<Scene> edited = db.transaction(c -> {
             Scene s = repo.scene(c, sceneId).orElseThrow(() -> new PermanentJobFailure("scene " + sceneId + " gone"));
             if (!repo.editScene(c, sceneId, s.script(), version, System.currentTimeMillis())) {
                 return Optional.<Scene>empty();
             }
+            media.setPlan(c, sceneId, changed.title(), changed.narration(), Json.write(changed),
+                    System.currentTimeMillis());
             return repo.scene(c, sceneId);
         });
         Scene s = edited.orElseThrow(() -> new PermanentJobFailure(
                 "scene " + sceneId + " changed since the edit was asked for (version " + version + ")"));
-        emit(p.path("projectId").asText(), "scene.updated", s);
+        emit(projectId, "scene.updated", s);
         return Json.write(Map.of("sceneId", s.id(), "version", s.version(), "status", s.status()));
     }
 
@@ -273,7 +487,7 @@ public final class LessonService {
 
     /** A lesson job's committed change (on the node that made it) goes to its project's subscribers. */
     private void onJobChange(Job job) {
-        if (!job.kind().equals(GENERATE) && !job.kind().equals(EDIT)) {
+        if (!job.kind().startsWith("video.")) {
             return;
         }
         String projectId = payloadField(job, "projectId");
@@ -281,8 +495,17 @@ public final class LessonService {
             return;
         }
         events.publishJob(projectId, job);
-        if (job.kind().equals(GENERATE) && (job.state() == JobState.FAILURE || job.state() == JobState.REVOKED)) {
+        if (failed(job) && (job.kind().equals(GENERATE) || job.kind().equals(VideoPipeline.SCENE)
+                || job.kind().equals(VideoPipeline.ASSEMBLE))) {
             emit(projectId, "session.updated", Map.of("id", sessionIdOf(job), "status", "FAILED"));
+        }
+    }
+
+    /** Stops the render jobs' cancel watcher (after the engine has stopped running them). */
+    @Override
+    public void close() {
+        if (pipeline != null) {
+            pipeline.close();
         }
     }
 
@@ -345,8 +568,24 @@ public final class LessonService {
         }
     }
 
+    private static String clip(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    private static JsonNode readTree(String json) {
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     private static String newId() {
         return UUID.randomUUID().toString();
+    }
+
+    private static boolean failed(Job job) {
+        return job.state() == JobState.FAILURE || job.state() == JobState.REVOKED;
     }
 
     private static String sessionIdOf(Job job) {

@@ -85,12 +85,12 @@ abstract class LessonServiceContract {
         VideoSession s = lessons.createSession(ALICE, p.id(), "derivatives", 3);
         assertThat(s.status()).isEqualTo("DRAFT");
         engine.start();
-        Enqueued e = lessons.generate(null, new GenerateRequest(p.id(), s.id(), 4, "derivatives, gently"),
-                "sha256:delivery-1");
+        Enqueued e = lessons.generate(null, new GenerateRequest(p.id(), s.id(), 4, "derivatives, gently",
+                LessonVideoContract.scenes("One.", "Two.", "Three.", "Four."), null), "sha256:delivery-1");
         Job done = awaitJob(e.id(), JobState.SUCCESS);
         assertThat(done.owner()).isEqualTo("alice");
         assertThat(done.progressPercent()).isEqualTo(100.0);
-        assertThat(done.progressMessage()).isEqualTo("scene 4 of 4");
+        assertThat(done.progressMessage()).isEqualTo("4 scenes planned");
 
         SessionWithScenes full = lessons.session(ALICE, s.id());
         assertThat(full.session().status()).isEqualTo("PLANNED");
@@ -98,18 +98,65 @@ abstract class LessonServiceContract {
         assertThat(full.session().sceneCount()).isEqualTo(4);
         assertThat(full.session().prompt()).isEqualTo("derivatives, gently");
         assertThat(full.scenes()).extracting(Scene::position).containsExactly(0, 1, 2, 3);
-        assertThat(full.scenes()).extracting(Scene::title).containsExactly("Scene 1", "Scene 2", "Scene 3", "Scene 4");
+        assertThat(full.scenes()).extracting(Scene::title).containsExactly("Part 1", "Part 2", "Part 3", "Part 4");
+        assertThat(full.scenes()).extracting(Scene::narration).containsExactly("One.", "Two.", "Three.", "Four.");
         assertThat(done.result()).contains(full.scenes().get(3).id());
         assertThat(lessons.scene(ALICE, full.scenes().get(0).id()).status()).isEqualTo("PLANNED");
         assertNotFound(() -> lessons.scene(BOB, full.scenes().get(0).id()));
         assertNotFound(() -> lessons.session(BOB, s.id()));
 
         // the same signed delivery again: the first job's id, nothing queued
-        Enqueued replay = lessons.generate(null, new GenerateRequest(p.id(), s.id(), 4, "derivatives, gently"),
-                "sha256:delivery-1");
+        Enqueued replay = lessons.generate(null, new GenerateRequest(p.id(), s.id(), 4, "derivatives, gently",
+                LessonVideoContract.scenes("One.", "Two.", "Three.", "Four."), null), "sha256:delivery-1");
         assertThat(replay.id()).isEqualTo(e.id());
         assertThat(replay.created()).isFalse();
         assertThat(engine.list(new JobQuery(null, null, LessonService.GENERATE, 10, 0)).total()).isEqualTo(1);
+    }
+
+    /**
+     * A replay must get the first job's id even while other transactions commit around it (the worker finishing
+     * jobs, writing progress): on SQLite a transaction that read before another writer committed used to fail its
+     * first write with SQLITE_BUSY_SNAPSHOT, and the replay answered with an error instead of the id.
+     */
+    @Test
+    void aReplayGetsTheFirstIdWhileOtherWritesCommit() throws Exception {
+        Project p = lessons.createProject(ALICE, "P", "");
+        VideoSession s = lessons.createSession(ALICE, p.id(), "x", 1);
+        Enqueued first = lessons.generate(null, new GenerateRequest(p.id(), s.id(), 1, "x"), "sha256:replayed");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            while (!stop.get()) { // what a finishing worker does: short write transactions, back to back
+                db.transaction(c -> dev.lectern.core.store.sql.Jdbc.update(c,
+                        "UPDATE job SET updated_at = updated_at + 1 WHERE id = ?", first.id()));
+            }
+        });
+        writer.start();
+        try {
+            for (int i = 0; i < 300; i++) {
+                Enqueued replay = lessons.generate(null, new GenerateRequest(p.id(), s.id(), 1, "x"),
+                        "sha256:replayed");
+                assertThat(replay.id()).isEqualTo(first.id());
+                assertThat(replay.created()).isFalse();
+            }
+            // two first deliveries of one key racing each other: both answer with the one job that was queued
+            for (int i = 0; i < 50; i++) {
+                String key = "sha256:race-" + i;
+                var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+                try {
+                    var a = pool.submit(() -> lessons.generate(null, new GenerateRequest(p.id(), s.id(), 1, "x"),
+                            key));
+                    var b = pool.submit(() -> lessons.generate(null, new GenerateRequest(p.id(), s.id(), 1, "x"),
+                            key));
+                    assertThat(a.get().id()).isEqualTo(b.get().id());
+                    assertThat(a.get().created()).isNotEqualTo(b.get().created());
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
     }
 
     @Test
@@ -143,16 +190,23 @@ abstract class LessonServiceContract {
         Project p = lessons.createProject(ALICE, "P", "");
         VideoSession s = lessons.createSession(ALICE, p.id(), "x", 2);
         engine.start();
-        awaitJob(lessons.generate(ALICE, new GenerateRequest(p.id(), s.id(), 2, "x"), null).id(), JobState.SUCCESS);
+        awaitJob(lessons.generate(ALICE, new GenerateRequest(p.id(), s.id(), 2, "x",
+                LessonVideoContract.scenes("One.", "Two."), null), null).id(), JobState.SUCCESS);
         Scene second = lessons.session(ALICE, s.id()).scenes().get(1);
-        Enqueued edit = lessons.edit(ALICE, new EditRequest(p.id(), s.id(), second.id(), "slower, please"), null);
+        Enqueued edit = lessons.edit(ALICE, new EditRequest(p.id(), s.id(), second.id(), "slower, please", null,
+                "Two, slower.", null), null);
         Job done = awaitJob(edit.id(), JobState.SUCCESS);
+        assertThat(lessons.scene(ALICE, second.id()).narration()).isEqualTo("Two, slower.");
         assertThat(done.result()).contains("\"version\":2");
         Scene after = lessons.scene(ALICE, second.id());
         assertThat(after.version()).isEqualTo(2);
         assertThat(after.status()).isEqualTo("EDITING");
         assertThat(lessons.session(ALICE, s.id()).scenes().get(0).version()).isEqualTo(1);
         assertNotFound(() -> lessons.edit(BOB, new EditRequest(p.id(), s.id(), second.id(), "mine"), null));
+        // a prompt alone needs a model to rewrite the scene: without one the job says so
+        Job noModel = awaitJob(lessons.edit(ALICE, new EditRequest(p.id(), s.id(), second.id(), "shorter"), null)
+                .id(), JobState.FAILURE);
+        assertThat(noModel.error()).contains("model_not_configured");
     }
 
     @Test
@@ -160,7 +214,8 @@ abstract class LessonServiceContract {
         Project p = lessons.createProject(ALICE, "P", "");
         VideoSession s = lessons.createSession(ALICE, p.id(), "x", 2);
         engine.start();
-        awaitJob(lessons.generate(ALICE, new GenerateRequest(p.id(), s.id(), 2, "x"), null).id(), JobState.SUCCESS);
+        awaitJob(lessons.generate(ALICE, new GenerateRequest(p.id(), s.id(), 2, "x",
+                LessonVideoContract.scenes("One.", "Two."), null), null).id(), JobState.SUCCESS);
         List<Scene> scenes = lessons.session(ALICE, s.id()).scenes();
         assertThat(lessons.sessions(ALICE, p.id())).hasSize(1);
         lessons.deleteProject(ALICE, p.id());

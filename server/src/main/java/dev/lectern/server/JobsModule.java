@@ -15,6 +15,17 @@ import dev.lectern.jobs.webhook.SignedRequestVerifier;
 import dev.lectern.lessons.LessonService;
 import dev.lectern.lessons.ProjectEvents;
 import dev.lectern.lessons.web.LessonsApi;
+import dev.lectern.ai.llm.ModelCatalog;
+import dev.lectern.ai.tts.EspeakTts;
+import dev.lectern.ai.tts.TtsProvider;
+import dev.lectern.core.config.LessonsConfig;
+import dev.lectern.lessons.LessonStudio;
+import dev.lectern.lessons.plan.LessonPlanner;
+import dev.lectern.lessons.plan.PlanValidator;
+import dev.lectern.lessons.render.Ffmpeg;
+import dev.lectern.lessons.render.LessonAssembler;
+import dev.lectern.lessons.render.Narrator;
+import dev.lectern.lessons.render.SceneRenderer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 
@@ -24,6 +35,7 @@ import java.time.Duration;
  * (projects, sessions, scenes and their jobs), and their routes. The engine starts here and stops before the store.
  */
 final class JobsModule implements FeatureModule {
+    private static final String ESPEAK = "espeak-ng";
     private final ServerConfig config;
     private final InfrastructureModule infra;
     private final JobEngine engine;
@@ -32,8 +44,9 @@ final class JobsModule implements FeatureModule {
     private final LessonService lessons;
     private final ProjectEvents projectEvents;
 
+    /** @param models the language models that plan lessons, or null on a node without them (a worker node) */
     JobsModule(ServerConfig config, Secrets secrets, InfrastructureModule infra, MeterRegistry meters,
-               Closeables closeables) {
+               Closeables closeables, ModelCatalog models) {
         this.config = config;
         this.infra = infra;
         JobsConfig jobs = config.jobs();
@@ -56,10 +69,32 @@ final class JobsModule implements FeatureModule {
         }
         JobsApi.registerHelloTask(engine);
         this.projectEvents = new ProjectEvents(infra.ephemeral);
-        this.lessons = new LessonService(infra.sql, engine, projectEvents);
+        this.lessons = new LessonService(infra.sql, engine, projectEvents, studio(config, infra, models, closeables));
         closeables.add(projectEvents); // closed after the engine, so the last job changes still go out
+        closeables.add(lessons); // likewise: running renders keep their cancel watcher until the engine stops
         closeables.add(engine);
         engine.start();
+    }
+
+    /**
+     * The renderer of lesson videos: espeak-ng narration when it is installed and ai.tts allows it (without it a
+     * scene fails with tts_not_configured), ffmpeg, the object store, and {@code <dataDir>/tmp/lessons} for the
+     * temporary files of renders.
+     */
+    private static LessonStudio studio(ServerConfig config, InfrastructureModule infra, ModelCatalog models,
+                                       Closeables closeables) {
+        LessonsConfig c = config.lessons();
+        Ffmpeg ffmpeg = new Ffmpeg(c.ffmpegPath(), c.encodeTimeoutMillis());
+        String provider = config.ai().tts().provider();
+        TtsProvider tts = (provider.equals("auto") || provider.equals("espeak")) && EspeakTts.available(ESPEAK)
+                ? new EspeakTts(ESPEAK, config.ai().tts().voice(), infra.blocking, config.ai().tts().timeoutMillis())
+                : null;
+        Narrator narrator = new Narrator(tts, ffmpeg, c.narrationTimeoutMillis());
+        LessonPlanner planner = models == null ? null
+                : new LessonPlanner(models, new PlanValidator(c.maxScenes()), c.planTimeoutMillis());
+        return new LessonStudio(planner, new SceneRenderer(c, ffmpeg, narrator), new LessonAssembler(ffmpeg),
+                infra.objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()), c.mediaQuotaBytes(),
+                infra.dataDir.resolve("tmp").resolve("lessons"));
     }
 
     /** The Socket.IO {@code subscribe}/{@code unsubscribe} events for a project's live changes. */

@@ -22,7 +22,7 @@ final class JobsWorker implements AutoCloseable {
         try {
             InfrastructureModule infra = new InfrastructureModule(config, secrets, closeables);
             JobsModule jobs = new JobsModule(config, secrets, infra,
-                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), closeables);
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), closeables, null);
             logger.atInfo().addKeyValue("node", jobs.engine().nodeId()).addKeyValue("kinds", jobs.engine().kinds())
                     .log("job worker node running");
         } catch (RuntimeException e) {

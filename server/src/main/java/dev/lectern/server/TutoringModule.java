@@ -84,6 +84,11 @@ final class TutoringModule implements FeatureModule {
                 Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
     }
 
+    /** The language models (lesson plans use them too). */
+    dev.lectern.ai.llm.ModelCatalog models() {
+        return ai.models();
+    }
+
     /** The ICE servers rooms hand out, for signaling too. */
     /** The AI pipeline (its models serve the course features too). */
     AiPipeline ai() {

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,8 +32,8 @@ class JobsIntegrationTest {
 
     @BeforeEach
     void start() {
-        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_JOBS__HEARTBEAT_MILLIS", "200",
-                "LECTERN_JOBS__LEASE_MILLIS", "2000")), Map.of("WEBHOOK_SECRET", SECRET), TOKENS);
+        server = LecternServer.start(TestConfigs.defaults(TestLessons.small(Map.of("LECTERN_JOBS__HEARTBEAT_MILLIS",
+                "200", "LECTERN_JOBS__LEASE_MILLIS", "2000"))), Map.of("WEBHOOK_SECRET", SECRET), TOKENS);
         http = new HttpJson(server.httpPort());
     }
 
@@ -48,6 +49,33 @@ class JobsIntegrationTest {
             return status.equals(seen[0].path("status").asText());
         });
         return seen[0];
+    }
+
+    private JsonNode awaitReady(String sessionId, int version) {
+        JsonNode[] seen = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(120)).until(() -> {
+            seen[0] = http.get("/api/sessions/" + sessionId, "alice").body();
+            assertThat(seen[0].path("status").asText()).as(seen[0].toString()).isNotEqualTo("FAILED");
+            return "READY".equals(seen[0].path("status").asText()) && seen[0].path("version").asInt() >= version;
+        });
+        return seen[0];
+    }
+
+    @Test
+    void aGenerationWithoutScenesNeedsAModel() throws Exception {
+        String project = http.post("/api/projects", Map.of("title", "P"), "alice").text("id");
+        String session = http.post("/api/projects/" + project + "/sessions", Map.of("prompt", "x", "sceneCount", 1),
+                "alice").text("id");
+        String job = http.post("/jobs/generate", Map.of("projectId", project, "sessionId", session, "sceneCount", 1,
+                "prompt", "x"), "alice").text("jobId");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "FAILURE".equals(
+                http.get("/api/jobs/" + job, "alice").text("status")));
+        assertThat(http.get("/api/jobs/" + job, "alice").text("error")).contains("model_not_configured");
+        assertThat(http.get("/api/sessions/" + session, "alice").text("status")).isEqualTo("FAILED");
+        HttpJson.Reply bad = http.post("/jobs/generate", Map.of("projectId", project, "sessionId", session,
+                "sceneCount", 1, "prompt", "x", "scenes", List.of(Map.of("title", "", "narration", ""))), "alice");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.text("error")).isEqualTo("invalid_scenes");
     }
 
     @Test
@@ -78,15 +106,21 @@ class JobsIntegrationTest {
         assertThat(session.status()).isEqualTo(201);
         String sessionId = session.text("id");
         String body = Json.write(Map.of("projectId", project, "sessionId", sessionId, "sceneCount", 3,
-                "prompt", "Create a video about calculus", "timestamp", System.currentTimeMillis() / 1000));
+                "prompt", "Create a video about calculus", "timestamp", System.currentTimeMillis() / 1000,
+                "scenes", TestLessons.scenes(3)));
         String sig = SeedSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), body.getBytes(StandardCharsets.UTF_8));
 
         HttpResponse<String> first = signedPost("/jobs/generate", body, sig);
-        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.statusCode()).as("first: %s", first.body()).isEqualTo(200);
         String jobId = Json.MAPPER.readTree(first.body()).path("jobId").asText();
         assertThat(jobId).isNotEmpty();
-        HttpResponse<String> replay = signedPost("/jobs/generate", body, sig);
-        assertThat(Json.MAPPER.readTree(replay.body()).path("jobId").asText()).isEqualTo(jobId);
+        // replays while the worker plans, queues the scene jobs and finishes the first job: always its id
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> replay = signedPost("/jobs/generate", body, sig);
+            assertThat(replay.statusCode()).as("replay %d: %s", i, replay.body()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(replay.body()).path("jobId").asText()).as("replay %d: %s", i,
+                    replay.body()).isEqualTo(jobId);
+        }
 
         HttpResponse<String> tampered = signedPost("/jobs/generate", body.replace("\"sceneCount\":3",
                 "\"sceneCount\":4"), sig);
@@ -101,12 +135,33 @@ class JobsIntegrationTest {
                 http.get("/api/jobs/" + jobId, "alice").text("status")));
         assertThat(http.get("/api/jobs/" + jobId, "bob").status()).isEqualTo(404);
         assertThat(http.get("/test/task/" + jobId, null).status()).isEqualTo(404);
-        assertThat(http.get("/api/jobs?status=SUCCESS", "alice").body().path("jobs")).hasSize(1);
+        assertThat(http.get("/api/jobs?status=SUCCESS&kind=video.generate", "alice").body().path("jobs")).hasSize(1);
         assertThat(http.get("/api/jobs", "bob").body().path("jobs")).isEmpty();
 
-        JsonNode full = http.get("/api/sessions/" + sessionId, "alice").body();
-        assertThat(full.path("status").asText()).isEqualTo("PLANNED");
+        // one job per scene, then the assembly: the session ends READY with signed links to its media
+        JsonNode full = awaitReady(sessionId, 1);
         assertThat(full.path("scenes")).hasSize(3);
+        assertThat(full.path("scenes")).allSatisfy(sc -> assertThat(sc.path("video_url").asText())
+                .startsWith("/api/objects/lessons/"));
+        assertThat(http.get("/api/jobs?kind=video.scene&status=SUCCESS", "alice").body().path("total").asInt())
+                .isEqualTo(3);
+        String videoUrl = full.path("video_url").asText();
+        HttpResponse<byte[]> whole = raw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.httpPort() + videoUrl)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(whole.headers().firstValue("content-type")).contains("video/mp4");
+        assertThat(new String(whole.body(), 4, 4, StandardCharsets.US_ASCII)).isEqualTo("ftyp");
+        HttpResponse<byte[]> part = raw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + server.httpPort() + videoUrl)).header("Range", "bytes=100-199").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(part.statusCode()).isEqualTo(206);
+        assertThat(part.headers().firstValue("content-range")).contains("bytes 100-199/" + whole.body().length);
+        assertThat(part.body()).isEqualTo(java.util.Arrays.copyOfRange(whole.body(), 100, 200));
+        HttpResponse<byte[]> captions = raw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.httpPort() + full.path("captions_url").asText())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(new String(captions.body(), StandardCharsets.UTF_8)).startsWith("WEBVTT");
+        assertThat(captions.headers().firstValue("content-type").orElse("")).startsWith("text/vtt");
         assertThat(full.path("scenes").get(2).path("position").asInt()).isEqualTo(2);
         String sceneId = full.path("scenes").get(1).path("id").asText();
         assertThat(http.get("/api/scenes/" + sceneId, "alice").status()).isEqualTo(200);
@@ -114,11 +169,25 @@ class JobsIntegrationTest {
 
         // a user's edit with their token, and a Standard Webhooks signed one
         HttpJson.Reply edit = http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId,
-                "sceneId", sceneId, "prompt", "slower"), "alice");
+                "sceneId", sceneId, "prompt", "slower", "narration", "Now slower."), "alice");
         assertThat(edit.status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(30)).until(() -> "SUCCESS".equals(
+        await().atMost(Duration.ofSeconds(60)).until(() -> "SUCCESS".equals(
                 http.get("/api/jobs/" + edit.text("jobId"), "alice").text("status")));
         assertThat(http.get("/api/scenes/" + sceneId, "alice").body().path("version").asInt()).isEqualTo(2);
+        assertThat(http.get("/api/scenes/" + sceneId, "alice").body().path("narration").asText())
+                .isEqualTo("Now slower.");
+        JsonNode edited = awaitReady(sessionId, 2);
+        assertThat(edited.path("video_url").asText()).isNotEqualTo(videoUrl);
+        JsonNode versions = http.get("/api/sessions/" + sessionId + "/versions", "alice").body().path("versions");
+        assertThat(versions).hasSize(2);
+        assertThat(versions.get(0).path("current").asBoolean()).isTrue();
+        assertThat(http.get("/api/sessions/" + sessionId + "/versions", "bob").status()).isEqualTo(404);
+        HttpJson.Reply restored = http.post("/api/sessions/" + sessionId + "/versions/1/restore", null, "alice");
+        assertThat(restored.status()).as(restored.raw().body()).isEqualTo(200);
+        assertThat(http.get("/api/scenes/" + sceneId, "alice").body().path("narration").asText())
+                .isEqualTo("This is part 2.");
+        assertThat(http.post("/api/sessions/" + sessionId + "/versions/7/restore", null, "alice").status())
+                .isEqualTo(404);
         String editBody = Json.write(Map.of("projectId", project, "sessionId", sessionId, "sceneId", sceneId,
                 "prompt", "faster"));
         long ts = System.currentTimeMillis() / 1000;
@@ -151,7 +220,7 @@ class JobsIntegrationTest {
         String session = http.post("/api/projects/" + project + "/sessions", Map.of("prompt", "x", "sceneCount", 1),
                 "alice").text("id");
         String job = http.post("/jobs/generate", Map.of("projectId", project, "sessionId", session, "sceneCount", 1,
-                "prompt", "x"), "alice").text("jobId");
+                "prompt", "x", "scenes", TestLessons.scenes(1)), "alice").text("jobId");
         await().atMost(Duration.ofSeconds(30)).until(() -> "SUCCESS".equals(
                 http.get("/api/jobs/" + job, "alice").text("status")));
         assertThat(http.post("/api/jobs/" + job + "/cancel", null, "alice").status()).isEqualTo(409);

@@ -34,8 +34,8 @@ class LiveEventsIntegrationTest {
 
     @BeforeEach
     void start() {
-        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_JOBS__HEARTBEAT_MILLIS", "200",
-                "LECTERN_JOBS__LEASE_MILLIS", "2000")), Map.of(), TOKENS);
+        server = LecternServer.start(TestConfigs.defaults(TestLessons.small(Map.of(
+                "LECTERN_JOBS__HEARTBEAT_MILLIS", "200", "LECTERN_JOBS__LEASE_MILLIS", "2000"))), Map.of(), TOKENS);
         http = new HttpJson(server.httpPort());
     }
 
@@ -176,31 +176,40 @@ class LiveEventsIntegrationTest {
             assertThat(created.path("data").path("id").asText()).isEqualTo(session);
 
             String jobId = http.post("/jobs/generate", Map.of("projectId", project, "sessionId", session,
-                    "sceneCount", 2, "prompt", "derivatives", "timestamp", System.currentTimeMillis() / 1000),
-                    "alice").text("jobId");
+                    "sceneCount", 2, "prompt", "derivatives", "timestamp", System.currentTimeMillis() / 1000,
+                    "scenes", TestLessons.scenes(2)), "alice").text("jobId");
             List<JsonNode> seen = new ArrayList<>();
             JsonNode e;
             while ((e = events.next()) != null) {
                 seen.add(e);
-                if (e.path("type").asText().equals("job") && e.path("data").path("status").asText().equals("SUCCESS")) {
+                if (e.path("type").asText().equals("session.updated")
+                        && e.path("data").path("status").asText().equals("READY")) {
                     break;
                 }
             }
             List<String> sessionStates = seen.stream().filter(x -> x.path("type").asText().equals("session.updated"))
                     .map(x -> x.path("data").path("status").asText()).toList();
-            assertThat(sessionStates).containsExactly("QUEUED", "GENERATING", "PLANNED");
+            assertThat(sessionStates).containsExactly("QUEUED", "GENERATING", "RENDERING", "ASSEMBLING", "READY");
+            // the live preview: each scene's video as soon as it is stored, before the lesson is assembled
+            List<JsonNode> previews = seen.stream().filter(x -> x.path("type").asText().equals("scene.rendered"))
+                    .toList();
+            assertThat(previews).hasSize(2);
+            assertThat(previews).allMatch(x -> x.path("data").path("video_url").asText().startsWith("/api/objects/"));
+            assertThat(seen.indexOf(previews.get(1))).isLessThan(seen.size() - 1);
+            assertThat(seen.get(seen.size() - 1).path("data").path("video_url").asText()).isNotEmpty();
             List<JsonNode> scenes = seen.stream().filter(x -> x.path("type").asText().equals("scene.created"))
                     .toList();
             assertThat(scenes).hasSize(2);
             assertThat(scenes.get(0).path("data").path("position").asInt()).isZero();
             assertThat(scenes.get(1).path("data").path("position").asInt()).isEqualTo(1);
             assertThat(scenes).allMatch(x -> x.path("data").path("sessionId").asText().equals(session));
-            List<JsonNode> jobs = seen.stream().filter(x -> x.path("type").asText().equals("job")).toList();
+            List<JsonNode> jobs = seen.stream().filter(x -> x.path("type").asText().equals("job")
+                    && x.path("data").path("kind").asText().equals("video.generate")).toList();
             assertThat(jobs).allMatch(x -> x.path("data").path("id").asText().equals(jobId));
             assertThat(jobs.get(jobs.size() - 1).path("data").path("result").path("scenes")).hasSize(2);
-            // the scenes come between the session's GENERATING and PLANNED
+            // the scenes come between the session's GENERATING and RENDERING (planned, their render jobs queued)
             int generating = indexOf(seen, "session.updated", "GENERATING");
-            int planned = indexOf(seen, "session.updated", "PLANNED");
+            int planned = indexOf(seen, "session.updated", "RENDERING");
             assertThat(seen.indexOf(scenes.get(0))).isBetween(generating, planned);
             assertThat(seen.indexOf(scenes.get(1))).isBetween(generating, planned);
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.core.store.sql.PostgresTestDatabase;
+import dev.lectern.testing.S3Proxy;
 import dev.lectern.testing.TestConfigs;
 import dev.lectern.testing.TestServices;
 import java.io.InputStream;
@@ -33,14 +34,17 @@ class ProjectEventsAcrossNodesIntegrationTest {
     private final List<LecternServer> nodes = new ArrayList<>();
     private final HttpClient client = HttpClient.newHttpClient();
     private PostgresTestDatabase pg;
+    private S3Proxy s3; // the nodes share their lesson media through it: a scene rendered on one is assembled anywhere
+    private final String bucket = "lectern-lessons-" + UUID.randomUUID().toString().substring(0, 8);
     @TempDir
     Path dir;
 
     @BeforeEach
-    void stores() {
+    void stores() throws Exception {
         TestServices.requireRedis();
         TestServices.requirePostgres();
         pg = PostgresTestDatabase.create();
+        s3 = S3Proxy.start();
     }
 
     @AfterEach
@@ -48,6 +52,9 @@ class ProjectEventsAcrossNodesIntegrationTest {
         nodes.forEach(LecternServer::close);
         if (pg != null) {
             pg.close();
+        }
+        if (s3 != null) {
+            s3.close();
         }
         try (Jedis j = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
             Set<String> keys = j.keys(prefix + "*");
@@ -66,7 +73,12 @@ class ProjectEventsAcrossNodesIntegrationTest {
         env.put("LECTERN_STORAGE__REDIS__KEY_PREFIX", prefix);
         env.put("LECTERN_CLUSTER__MODE", "redis");
         env.put("LECTERN_CLUSTER__NODE_ID", id);
-        LecternServer node = LecternServer.start(TestConfigs.defaults(env), Map.of(), TestTokens.ALICE_AND_BOB);
+        env.put("LECTERN_STORAGE__OBJECTS__S3__BUCKET", bucket);
+        env.put("LECTERN_STORAGE__OBJECTS__S3__ENDPOINT", s3.endpoint().toString());
+        env.put("LECTERN_STORAGE__OBJECTS__S3__PATH_STYLE", "true");
+        LecternServer node = LecternServer.start(TestConfigs.defaults(TestLessons.small(env)),
+                Map.of("LECTERN_S3_ACCESS_KEY_ID", S3Proxy.IDENTITY, "LECTERN_S3_SECRET_ACCESS_KEY",
+                        S3Proxy.CREDENTIAL), TestTokens.ALICE_AND_BOB);
         nodes.add(node);
         return node;
     }
@@ -91,18 +103,26 @@ class ProjectEventsAcrossNodesIntegrationTest {
             assertThat(created.path("data").path("id").asText()).isEqualTo(session);
 
             viaB.post("/jobs/generate", Map.of("projectId", project, "sessionId", session, "sceneCount", 2,
-                    "prompt", "limits", "timestamp", System.currentTimeMillis() / 1000), "alice");
+                    "prompt", "limits", "timestamp", System.currentTimeMillis() / 1000,
+                    "scenes", TestLessons.scenes(2)), "alice");
             List<String> types = new ArrayList<>();
             JsonNode e;
             while ((e = events.next()) != null) {
                 types.add(e.path("type").asText() + ":" + e.path("data").path("status").asText());
-                if (e.path("type").asText().equals("job") && e.path("data").path("status").asText().equals("SUCCESS")) {
+                if (e.path("type").asText().equals("session.updated")
+                        && e.path("data").path("status").asText().equals("READY")) {
                     break;
                 }
             }
             assertThat(types).contains("session.updated:QUEUED", "session.updated:GENERATING",
-                    "session.updated:PLANNED", "job:SUCCESS");
+                    "session.updated:RENDERING", "scene.rendered:RENDERED", "session.updated:READY", "job:SUCCESS");
             assertThat(types.stream().filter(t -> t.startsWith("scene.created")).count()).isEqualTo(2);
+            // the assembled lesson is in S3: its presigned link serves byte ranges
+            JsonNode ready = viaB.get("/api/sessions/" + session, "alice").body();
+            HttpResponse<byte[]> part = client.send(HttpRequest.newBuilder(URI.create(ready.path("video_url").asText()))
+                    .header("Range", "bytes=0-15").build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(part.statusCode()).isEqualTo(206);
+            assertThat(new String(part.body(), 4, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ftyp");
         }
     }
 }

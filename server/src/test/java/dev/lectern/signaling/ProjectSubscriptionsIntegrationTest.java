@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.server.HttpJson;
 import dev.lectern.server.LecternServer;
+import dev.lectern.server.TestLessons;
 import dev.lectern.server.TestTokens;
 import dev.lectern.testing.TestConfigs;
 import java.util.Map;
@@ -32,7 +33,7 @@ class ProjectSubscriptionsIntegrationTest {
 
     @BeforeEach
     void start() {
-        server = LecternServer.start(TestConfigs.defaults(), Map.of(), TOKENS);
+        server = LecternServer.start(TestConfigs.defaults(TestLessons.small(Map.of())), Map.of(), TOKENS);
         http = new HttpJson(server.httpPort());
     }
 
@@ -82,6 +83,38 @@ class ProjectSubscriptionsIntegrationTest {
             JsonNode next = alice.awaitEvent("project-event");
             assertThat(next.path("projectId").asText()).isEqualTo(other);
             assertThat(next.path("type").asText()).isEqualTo("project.updated");
+        }
+    }
+
+    @Test
+    void eachSceneIsPushedAsItIsRenderedThenTheLesson() throws Exception {
+        String project = http.post("/api/projects", Map.of("title", "Calculus", "description", ""), "alice")
+                .text("id");
+        String url = "http://127.0.0.1:" + server.signalingPort();
+        try (NodePeer alice = new NodePeer(url, "{\"token\":\"alice\"}", "websocket")) {
+            alice.awaitKey("connect");
+            alice.emit("subscribe", "{\"project_id\":\"" + project + "\"}", 1);
+            assertThat(alice.awaitAck(1).path("ok").asBoolean()).isTrue();
+            String session = http.post("/api/projects/" + project + "/sessions",
+                    Map.of("prompt", "limits", "sceneCount", 2), "alice").text("id");
+            http.post("/jobs/generate", Map.of("projectId", project, "sessionId", session, "sceneCount", 2,
+                    "prompt", "limits", "scenes", TestLessons.scenes(2)), "alice");
+            java.util.List<String> order = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                JsonNode e = alice.awaitEvent("project-event");
+                String type = e.path("type").asText();
+                if (type.equals("scene.rendered")) {
+                    assertThat(e.path("data").path("video_url").asText()).startsWith("/api/objects/lessons/");
+                    assertThat(e.path("data").path("poster_url").asText()).contains(".png?");
+                    order.add(type);
+                }
+                if (type.equals("session.updated") && e.path("data").path("status").asText().equals("READY")) {
+                    assertThat(e.path("data").path("video_url").asText()).startsWith("/api/objects/lessons/");
+                    order.add("READY");
+                    break;
+                }
+            }
+            assertThat(order).containsExactly("scene.rendered", "scene.rendered", "READY");
         }
     }
 }

@@ -42,6 +42,18 @@ public final class ConfigLoader {
     private ConfigLoader() {}
 
     public static ServerConfig load(Path file, Map<String, String> env) {
+        return load(file, env, tree -> { });
+    }
+
+    /**
+     * Loads with a seed deployment's environment understood ({@link SeedEnvironment}): its derived overrides go
+     * first, the explicit {@code LECTERN_*} ones of {@code seed.env()} after, so those win.
+     */
+    public static ServerConfig load(Path file, SeedEnvironment seed) {
+        return load(file, seed.env(), tree -> seed.apply(tree, (name, value) -> override(tree, name, value)));
+    }
+
+    private static ServerConfig load(Path file, Map<String, String> env, java.util.function.Consumer<ObjectNode> first) {
         JsonNode root;
         try {
             root = YAML.readTree(Files.readString(file));
@@ -52,6 +64,7 @@ public final class ConfigLoader {
             throw new ConfigException("config file " + file + ": expected a mapping at the top level");
         }
         ObjectNode tree = (ObjectNode) root;
+        first.accept(tree);
         new TreeMap<>(env).forEach((name, value) -> {
             if (name.startsWith(ENV_PREFIX) && name.contains("__")) {
                 override(tree, name, value);

@@ -42,7 +42,7 @@ public record CoursesConfig(String audioBucket, String contentBucket, long maxRe
     }
 
     private static String bucket(String value, String key) {
-        // uploads-…: the object store never purges these by age (see ObjectStore.durable)
+        // uploads-…: the object store never purges these by age (see ObjectStore.kept)
         if (value == null || !value.matches("uploads-[A-Za-z0-9._-]{1,56}") || value.contains("..")) {
             throw new ConfigException(key + ": " + value + " (expected uploads-<name>, [A-Za-z0-9._-]: buckets named"
                     + " uploads-… are kept until deleted)");

@@ -7,11 +7,12 @@ import java.util.Set;
 /**
  * Lesson videos: where {@code ffmpeg} is, the frame size and rate every scene is encoded at (one set of codec
  * parameters for all scenes, so that a lesson is joined by stream copy), how many encodes run at once, and the time
- * limits of planning, narration and each {@code ffmpeg} run.
+ * limits of planning, narration and each {@code ffmpeg} run; how many bytes of lesson media (videos, captions, posters
+ * of every kept version) one user may store.
  */
 public record LessonsConfig(String ffmpegPath, int width, int height, int frameRate, String x264Preset, int crf,
                             int audioBitrateKbps, int maxParallelRenders, int maxScenes, long planTimeoutMillis,
-                            long narrationTimeoutMillis, long encodeTimeoutMillis) {
+                            long narrationTimeoutMillis, long encodeTimeoutMillis, long mediaQuotaBytes) {
     private static final Set<String> PRESETS = Set.of("ultrafast", "superfast", "veryfast", "faster", "fast",
             "medium", "slow");
 
@@ -34,5 +35,8 @@ public record LessonsConfig(String ffmpegPath, int width, int height, int frameR
         checkRange(planTimeoutMillis, 1000, 3_600_000, "lessons.planTimeoutMillis");
         checkRange(narrationTimeoutMillis, 1000, 3_600_000, "lessons.narrationTimeoutMillis");
         checkRange(encodeTimeoutMillis, 1000, 3_600_000, "lessons.encodeTimeoutMillis");
+        if (mediaQuotaBytes < 1024) {
+            throw new ConfigException("lessons.mediaQuotaBytes: " + mediaQuotaBytes + " (expected at least 1024)");
+        }
     }
 }

@@ -124,7 +124,7 @@ public final class LocalObjectStore implements ObjectStore {
         int removed = 0;
         try (DirectoryStream<Path> buckets = Files.newDirectoryStream(root)) {
             for (Path bucket : buckets) {
-                if (!Files.isDirectory(bucket) || ObjectStore.durable(bucket.getFileName().toString())) {
+                if (!Files.isDirectory(bucket) || ObjectStore.kept(bucket.getFileName().toString())) {
                     continue;
                 }
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(bucket)) {

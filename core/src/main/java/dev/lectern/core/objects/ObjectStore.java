@@ -16,12 +16,15 @@ public interface ObjectStore extends AutoCloseable {
     /** The bucket of users' uploads: kept until the user deletes them, never purged by age. */
     String UPLOADS = "uploads";
 
+    /** The bucket of lesson videos, captions and posters: kept (their versions are pruned by the lessons' quota). */
+    String LESSONS = "lessons";
+
     /**
-     * Whether a bucket's objects are kept until deleted, never purged by age: {@link #UPLOADS} and every bucket named
-     * {@code uploads-…} (e.g. course recordings and materials).
+     * Whether the age purge keeps this bucket's objects: uploads, lessons, and every bucket named {@code uploads-…}
+     * (course recordings and materials).
      */
-    static boolean durable(String bucket) {
-        return bucket.equals(UPLOADS) || bucket.startsWith(UPLOADS + "-");
+    static boolean kept(String bucket) {
+        return UPLOADS.equals(bucket) || LESSONS.equals(bucket) || bucket.startsWith(UPLOADS + "-");
     }
 
     void put(String key, byte[] bytes);
@@ -39,7 +42,7 @@ public interface ObjectStore extends AutoCloseable {
     /** A URL the browser can GET the object from until {@code ttl} has passed. */
     String signedUrl(String key, Duration ttl);
 
-    /** Removes objects older than {@code age}, except those of {@link #durable} buckets; returns how many. */
+    /** Removes objects older than {@code age}, except those of {@link #kept} buckets; returns how many. */
     int purgeOlderThan(Duration age);
 
     @Override
@@ -81,6 +84,12 @@ public interface ObjectStore extends AutoCloseable {
         }
         if (k.endsWith(".jpg") || k.endsWith(".jpeg")) {
             return "image/jpeg";
+        }
+        if (k.endsWith(".mp4")) {
+            return "video/mp4";
+        }
+        if (k.endsWith(".vtt")) {
+            return "text/vtt; charset=utf-8";
         }
         if (k.endsWith(".m4a")) {
             return "audio/mp4";

@@ -150,7 +150,7 @@ public final class S3ObjectStore implements ObjectStore {
         Instant cutoff = clock.instant().minus(age);
         int removed = 0;
         for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-            if (o.lastModified().isBefore(cutoff) && !ObjectStore.durable(o.key().substring(0, Math.max(0, o.key().indexOf('/'))))) {
+            if (o.lastModified().isBefore(cutoff) && !(o.key().indexOf('/') > 0 && ObjectStore.kept(o.key().substring(0, o.key().indexOf('/'))))) {
                 s3.deleteObject(b -> b.bucket(bucket).key(o.key()));
                 removed++;
             }

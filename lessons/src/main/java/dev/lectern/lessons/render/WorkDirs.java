@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * Temporary work directories, made beside their target (same file system, so finished files move in atomically)
  * under a dot-name, and removed with everything in them on every way out.
  */
-final class WorkDirs {
+public final class WorkDirs {
     private WorkDirs() {}
 
     static Path beside(Path target) {
@@ -36,7 +36,7 @@ final class WorkDirs {
     }
 
     /** Removes {@code dir} and everything in it, as far as it can. */
-    static void delete(Path dir) {
+    public static void delete(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }

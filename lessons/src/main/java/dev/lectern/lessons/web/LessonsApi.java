@@ -17,9 +17,10 @@ import dev.lectern.lessons.GenerateRequest;
 import dev.lectern.lessons.LessonService;
 import dev.lectern.lessons.Project;
 import dev.lectern.lessons.ProjectEvents;
-import dev.lectern.lessons.SessionWithScenes;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -54,7 +55,9 @@ public final class LessonsApi {
         routes.post("/jobs/generate").blocking().json().tag("lessons").errors(400, 401, 404)
                 .summary("Queue the generation of a video session's scenes (signed call or user token)")
                 .example(Map.of("projectId", "…", "sessionId", "…", "sceneCount", 3,
-                        "prompt", "Create a video about calculus", "timestamp", 1234567890))
+                        "prompt", "Create a video about calculus", "timestamp", 1234567890,
+                        "scenes", List.of(Map.of("title", "Limits", "narration", "A limit is where a function "
+                                + "heads.", "bullets", List.of("Approaching a value")))))
                 .handle(this::generate);
         routes.post("/jobs/edit").blocking().json().tag("lessons").errors(400, 401, 404)
                 .summary("Queue an edit of one scene (signed call or user token)")
@@ -93,27 +96,50 @@ public final class LessonsApi {
                 .summary("A project's video sessions, newest first")
                 .handle(r -> ok(Map.of("sessions", lessons.sessions(r.requirePrincipal(), r.pathParam("id")))));
         routes.get("/api/sessions/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
-                .summary("A video session with its scenes in order").handle(r -> ok(session(
-                        lessons.session(r.requirePrincipal(), r.pathParam("id")))));
+                .summary("A video session with its scenes in order; video_url, captions_url and poster_url are signed "
+                        + "links (HTTP range requests) once the lesson is assembled, each scene's as soon as it is "
+                        + "rendered").handle(r -> ok(lessons.sessionView(r.requirePrincipal(), r.pathParam("id"))));
+        routes.get("/api/sessions/{id}/versions").access(Access.USER).blocking().tag("lessons").errors(404)
+                .summary("Every kept version of the session's lesson, newest first, with signed media links")
+                .handle(r -> ok(Map.of("versions", lessons.versions(r.requirePrincipal(), r.pathParam("id")))));
+        routes.post("/api/sessions/{id}/versions/{version}/restore").access(Access.USER).blocking().tag("lessons")
+                .errors(404, 409).summary("Make an earlier version of the lesson (its video and its scenes) current")
+                .handle(r -> ok(lessons.restore(r.requirePrincipal(), r.pathParam("id"), version(r))));
         routes.get("/api/scenes/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
-                .summary("One scene").handle(r -> ok(lessons.scene(r.requirePrincipal(), r.pathParam("id"))));
+                .summary("One scene, with its signed media links once rendered")
+                .handle(r -> ok(lessons.sceneView(r.requirePrincipal(), r.pathParam("id"))));
     }
 
     private CompletionStage<ApiResponse> generate(ApiRequest r) {
         SignedCalls.Caller caller = signed.require(r);
         JsonNode b = body(r);
+        JsonNode scenes = b.get("scenes");
+        int count = b.path("sceneCount").asInt(scenes != null && scenes.isArray() ? scenes.size() : 0);
         Enqueued e = lessons.generate(caller.principal(), new GenerateRequest(b.path("projectId").asText(null),
-                b.path("sessionId").asText(null), b.path("sceneCount").asInt(0), b.path("prompt").asText(null)),
-                key(r, caller));
+                b.path("sessionId").asText(null), count, b.path("prompt").asText(null),
+                scenes == null || scenes.isNull() ? null : scenes, b.path("title").asText(null)), key(r, caller));
         return ok(Map.of("jobId", e.id()));
     }
 
     private CompletionStage<ApiResponse> edit(ApiRequest r) {
         SignedCalls.Caller caller = signed.require(r);
         JsonNode b = body(r);
+        List<String> bullets = null;
+        if (b.has("bullets") && !b.get("bullets").isNull()) {
+            if (!b.get("bullets").isArray()) {
+                throw ServiceException.badRequest("bullets must be an array of strings");
+            }
+            bullets = new ArrayList<>();
+            for (JsonNode n : b.get("bullets")) {
+                if (!n.isTextual()) {
+                    throw ServiceException.badRequest("bullets must be an array of strings");
+                }
+                bullets.add(n.asText());
+            }
+        }
         Enqueued e = lessons.edit(caller.principal(), new EditRequest(b.path("projectId").asText(null),
-                b.path("sessionId").asText(null), b.path("sceneId").asText(null), b.path("prompt").asText(null)),
-                key(r, caller));
+                b.path("sessionId").asText(null), b.path("sceneId").asText(null), b.path("prompt").asText(null),
+                text(r, "title"), text(r, "narration"), bullets), key(r, caller));
         return ok(Map.of("jobId", e.id()));
     }
 
@@ -137,6 +163,14 @@ public final class LessonsApi {
             throw ServiceException.badRequest("Idempotency-Key: at most 100 characters");
         }
         return "user:" + caller.principal().userId() + ":" + k;
+    }
+
+    private static int version(ApiRequest r) {
+        try {
+            return Integer.parseInt(r.pathParam("version"));
+        } catch (NumberFormatException e) {
+            throw ServiceException.notFound("no such version");
+        }
     }
 
     private static JsonNode body(ApiRequest r) {
@@ -182,12 +216,6 @@ public final class LessonsApi {
         m.put("ownerId", p.ownerId());
         m.put("createdAt", p.createdAt());
         m.put("updatedAt", p.updatedAt());
-        return m;
-    }
-
-    private static Map<String, Object> session(SessionWithScenes s) {
-        Map<String, Object> m = new LinkedHashMap<>(Json.MAPPER.convertValue(s.session(), Map.class));
-        m.put("scenes", s.scenes());
         return m;
     }
 

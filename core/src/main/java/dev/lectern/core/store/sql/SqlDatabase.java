@@ -16,6 +16,9 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteConnectionConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,10 +120,17 @@ public final class SqlDatabase implements AutoCloseable {
         }
     }
 
-    /** Runs work in one transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs work in one transaction: committed when it returns, rolled back when it throws.
+     *
+     * <p>On SQLite the transaction begins IMMEDIATE (it takes the write lock first, waiting up to the busy timeout):
+     * a deferred one that reads, then writes after another writer has committed cannot upgrade its stale snapshot
+     * and fails at once with SQLITE_BUSY whatever the busy timeout; a replayed {@code /jobs/generate} did that while
+     * a worker was finishing the first job, and answered 500 instead of the first job's id.
+     */
     public <T> T transaction(SqlWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
+            beginTransaction(c);
             try {
                 T result = work.run(c);
                 c.commit();
@@ -133,6 +143,21 @@ public final class SqlDatabase implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw translate(e);
+        }
+    }
+
+    private void beginTransaction(Connection c) throws SQLException {
+        if (!kind.equals("sqlite")) {
+            c.setAutoCommit(false);
+            return;
+        }
+        SQLiteConnectionConfig config = c.unwrap(SQLiteConnection.class).getConnectionConfig();
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        try {
+            c.setAutoCommit(false); // runs BEGIN IMMEDIATE
+        } finally {
+            // the driver begins the next transaction right after COMMIT: that one must not take the write lock
+            config.setTransactionMode(SQLiteConfig.TransactionMode.DEFERRED);
         }
     }
 
