@@ -24,6 +24,9 @@ public record AccountsConfig(
         LoginThrottle loginThrottle,
         RateLimit rateLimit,
         Smtp smtp,
+        int codeGuessesPerDay,
+        int codesPerAddressPerHour,
+        int codesPerClientPerHour,
         OidcConfig oidc) {
 
     public AccountsConfig {
@@ -39,6 +42,9 @@ public record AccountsConfig(
         if (loginThrottle == null || rateLimit == null || smtp == null || oidc == null) {
             throw new ConfigException("accounts: sections loginThrottle, rateLimit, smtp and oidc are required");
         }
+        checkRange(codeGuessesPerDay, 1, 1000, "accounts.codeGuessesPerDay");
+        checkRange(codesPerAddressPerHour, 1, 1000, "accounts.codesPerAddressPerHour");
+        checkRange(codesPerClientPerHour, 1, 100_000, "accounts.codesPerClientPerHour");
     }
 
     /**
