@@ -97,6 +97,11 @@ final class TutoringModule implements FeatureModule {
     }
 
     /** The ICE servers rooms hand out, for signaling too. */
+    /** The AI pipeline (its models serve the course features too). */
+    AiPipeline ai() {
+        return ai;
+    }
+
     IceServersService ice() {
         return ice;
     }
