@@ -38,6 +38,7 @@ final class SignalingModule implements FeatureModule {
         if (signaling.service() != null) {
             tutoring.tutor().attach(signaling.service().rooms()::broadcast);
             closeables.add(new AvatarCrashNotifier(infra.ephemeral, signaling.service()));
+            closeables.add(new RevocationNotifier(infra.ephemeral, signaling.service()));
         }
     }
 

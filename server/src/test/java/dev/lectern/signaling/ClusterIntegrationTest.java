@@ -268,8 +268,12 @@ class ClusterIntegrationTest {
 
     @Test
     void aBurstKeepsItsOrderAcrossNodesAndNobodyGetsAnEventTwice() throws Exception {
-        LecternServer a = node("a", 3);
-        LecternServer b = node("b", 3);
+        // a stress burst of 1000 messages from one socket: far over a user's chat budget (#19), raised here
+        Map<String, String> unlimited = Map.of("LECTERN_SIGNALING__MESSAGES_PER_SECOND", "100000",
+                "LECTERN_SIGNALING__MESSAGE_BURST", "100000", "LECTERN_SIGNALING__EVENTS_PER_SECOND", "100000",
+                "LECTERN_SIGNALING__EVENT_BURST", "100000");
+        LecternServer a = node("a", TestServices.redisUrl(), 3, unlimited);
+        LecternServer b = node("b", TestServices.redisUrl(), 3, unlimited);
         WsClient alice = client(a, "alice");
         WsClient carol = client(a, "carol");
         WsClient bob = client(b, "bob");

@@ -115,6 +115,11 @@ public final class RoomService implements ClusterBus.Handler {
             throw new SignalingError("bad_request", "is_host must be a boolean");
         }
         boolean host = hostFlag != null && hostFlag.asBoolean(false);
+        Set<String> in = memberships.get(peer.peerId());
+        if (in != null && in.size() >= config.maxRoomsPerPeer() && !in.contains(roomId)) {
+            throw new SignalingError("too_many_rooms", "a connection may be in at most " + config.maxRoomsPerPeer()
+                    + " rooms");
+        }
         if (!bus.clustered()) {
             return CompletableFuture.completedFuture(commitJoin(peer, roomId, host, null));
         }
