@@ -91,17 +91,12 @@ final class TutoringModule implements FeatureModule {
         return ai.models();
     }
 
-    /** The AI pipeline: its models, text-to-speech and retrieval serve lesson videos too. */
+    /** The AI pipeline: its models, text-to-speech and retrieval serve lesson videos and courses too. */
     AiPipeline ai() {
         return ai;
     }
 
     /** The ICE servers rooms hand out, for signaling too. */
-    /** The AI pipeline (its models serve the course features too). */
-    AiPipeline ai() {
-        return ai;
-    }
-
     IceServersService ice() {
         return ice;
     }
