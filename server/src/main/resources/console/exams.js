@@ -187,7 +187,7 @@ async function generate(form) {
   say(status, `Generated ${r.kept} question(s)${dropped.length ? `; dropped ${dropped.length}` : ''}.`, 'ok');
   const why = $('exams-dropped');
   why.replaceChildren(...dropped.map((d) => el('li', { text: typeof d === 'string' ? d
-    : `${d.stem || d.question || ''} — ${d.reason || JSON.stringify(d)}` })));
+    : `${(d.question && d.question.stem) || d.stem || ''} — ${(d.reasons || [d.reason]).filter(Boolean).join('; ')}` })));
   await openCourse(ex.course);
   if (r.examId) await openExam(r.examId);
 }
@@ -332,6 +332,7 @@ async function publish(form) {
     closesAt: closes, timeLimitMillis: Math.round(minutes * 60_000) });
   say(status, 'Published. Students open it with the exam id above.', 'ok');
   await openExam(ex.exam.id);
+  await openCourse(ex.course);
 }
 
 // ---------------------------------------------------------------- rubrics

@@ -5,8 +5,6 @@ import dev.lectern.ai.conversation.ConversationService;
 import dev.lectern.ai.conversation.PersonaLookup;
 import dev.lectern.ai.conversation.SentenceSink;
 import dev.lectern.ai.llm.ModelCatalog;
-import dev.lectern.ai.llm.ModelProvider;
-import dev.lectern.ai.llm.internal.OpenAiCompatibleProvider;
 import dev.lectern.ai.llm.internal.StreamingHttpClient;
 import dev.lectern.ai.retrieval.DocumentCatalog;
 import dev.lectern.ai.retrieval.RetrievalService;
@@ -69,19 +67,8 @@ public final class AiPipeline implements AutoCloseable {
         // model answers are read on the event loop of the client they stream to (or one of these threads)
         this.streaming = new StreamingHttpClient((int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMillis()),
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
-        Map<String, ModelProvider> byModel = new LinkedHashMap<>();
-        for (AiConfig.Provider p : config.providers()) {
-            Optional<Secret> key = p.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(p.apiKeyEnv());
-            if (!p.apiKeyEnv().isEmpty() && key.isEmpty()) {
-                logger.warn("ai.providers[{}]: environment variable {} is not set; requests go without a key",
-                        p.name(), p.apiKeyEnv());
-            }
-            OpenAiCompatibleProvider provider = new OpenAiCompatibleProvider(p, key, config, streaming, timers);
-            for (String m : p.models()) {
-                byModel.putIfAbsent(m, provider);
-            }
-        }
-        this.models = new ModelCatalog(byModel, config.defaultModel(), ephemeral);
+        this.models = new ModelCatalog(ModelClients.providers(config, secrets, streaming, timers), config.defaultModel(),
+                ephemeral);
         this.usage = new UsageMeter(ephemeral, config.usage());
         this.tts = tts(config.tts(), secrets, http, blocking);
         this.speech = new SpeechService(tts, objects, usage, blocking, objectUrlTtl, config.tts().maxChars());

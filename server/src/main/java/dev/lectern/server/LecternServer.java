@@ -98,7 +98,7 @@ public final class LecternServer implements AutoCloseable {
             if (signaling.signaling().service() != null) {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());
             }
-            ExamsModule exams = new ExamsModule(infra, jobs, tutoring.models());
+            ExamsModule exams = new ExamsModule(config.exams(), infra, jobs, tutoring.models());
             Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, exams), infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
         } catch (RuntimeException e) {
