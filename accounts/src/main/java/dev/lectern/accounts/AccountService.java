@@ -36,6 +36,16 @@ public final class AccountService {
     private final PasswordPolicy policy;
     private final AccountsConfig config;
     private final SecureRandom random = new SecureRandom();
+    /**
+     * Mail goes out here, off the request path: {@code send_verification} answers as fast whether or not a code was
+     * sent (an account exists), and a slow mail server holds no request.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor mailer = new java.util.concurrent.ThreadPoolExecutor(1, 1,
+            0, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1000), r -> {
+                Thread t = new Thread(r, "lectern-mail");
+                t.setDaemon(true);
+                return t;
+            });
     /** Compared against when the account does not exist, so that a wrong address costs as long as a wrong password. */
     private volatile String dummyHash;
 
@@ -56,7 +66,13 @@ public final class AccountService {
 
     // --- verification codes
 
-    public void sendVerification(String rawEmail, String purpose) {
+    /**
+     * Sends a code for {@code purpose} to the address when the account state fits (no account for register, an
+     * enabled one for reset_password); answers the same either way. At most {@code codesPerAddressPerHour} codes per
+     * e-mail address and purpose, and {@code codesPerClientPerHour} per client {@code address}; none while the
+     * address's codes are locked after too many wrong guesses.
+     */
+    public void sendVerification(String rawEmail, String purpose, String address) {
         String email = email(rawEmail);
         if (!PURPOSES.contains(purpose)) {
             throw ServiceException.badRequest("purpose must be one of " + PURPOSES);
@@ -67,10 +83,14 @@ public final class AccountService {
             long wait = store.ttl(sentKey).map(d -> (d.toMillis() + 999) / 1000).orElse(1L);
             throw ServiceException.tooManyRequests("a code was sent to this address a moment ago", wait);
         }
+        capPerHour("code-hour:client:" + address, config.codesPerClientPerHour(),
+                "too many codes requested from this network; try again later");
+        capPerHour("code-hour:" + purpose + ":" + email, config.codesPerAddressPerHour(),
+                "too many codes were sent to this address; try again later");
         Optional<User> existing = users.byEmail(email);
         // answer the same either way; only send when the purpose fits, so the endpoint does not list accounts
         boolean fits = purpose.equals("register") ? existing.isEmpty() : existing.filter(u -> !u.disabled()).isPresent();
-        if (!fits) {
+        if (!fits || store.exists(lockKey(purpose, email))) {
             logger.debug("verification for {} not sent: purpose {} does not fit the account state", email, purpose);
             return;
         }
@@ -78,7 +98,29 @@ public final class AccountService {
         Duration ttl = Duration.ofSeconds(config.codeTtlSeconds());
         store.set(codeKey(purpose, email), code, ttl);
         store.delete(attemptsKey(purpose, email));
-        codes.send(email, purpose, code);
+        mail(() -> codes.send(email, purpose, code), email);
+    }
+
+    private void capPerHour(String key, int max, String message) {
+        long n = store.increment(key, 1, Duration.ofHours(1));
+        if (n > max) {
+            long wait = store.ttl(key).map(d -> (d.toMillis() + 999) / 1000).orElse(3600L);
+            throw ServiceException.tooManyRequests(message, wait);
+        }
+    }
+
+    private void mail(Runnable send, String email) {
+        try {
+            mailer.execute(() -> {
+                try {
+                    send.run();
+                } catch (RuntimeException e) {
+                    logger.warn("mail to {} not sent: {}", email, e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            logger.warn("mail to {} not sent: the mail queue is full", email);
+        }
     }
 
     private static String codeKey(String purpose, String email) {
@@ -89,25 +131,65 @@ public final class AccountService {
         return "code-attempts:" + purpose + ":" + email;
     }
 
-    /** Checks and consumes a code; wrong guesses are counted and void the code after {@code codeMaxAttempts}. */
-    private void consumeCode(String purpose, String email, String code) {
+    /** Guesses at an address's codes of one purpose in 24 hours: a resend (a fresh code) does not clear it. */
+    private static String guessesKey(String purpose, String email) {
+        return "code-guesses:" + purpose + ":" + email;
+    }
+
+    private static String lockKey(String purpose, String email) {
+        return "code-lock:" + purpose + ":" + email;
+    }
+
+    /** Every failure of a code answers this, whatever the reason (no code, wrong, void, locked). */
+    private static ServiceException invalidCode() {
+        return new ServiceException(400, "invalid_code", "wrong or expired code; request a new one");
+    }
+
+    /**
+     * Checks and consumes a code. Each guess is counted before it is compared (so concurrent guesses cannot pass the
+     * limits): {@code codeMaxAttempts} per code, and {@code codeGuessesPerDay} per address and purpose whatever the
+     * number of codes sent; beyond the latter the address's codes of that purpose are locked for a day and the owner
+     * is mailed. Wrong codes also count against the client address in the login throttle.
+     */
+    private void consumeCode(String purpose, String email, String code, String address) {
         if (code == null || !code.matches("\\d{6}")) {
             throw new ServiceException(400, "invalid_code", "code must be six digits");
         }
-        String expected = store.get(codeKey(purpose, email)).orElse(null);
-        if (expected == null) {
-            throw new ServiceException(400, "invalid_code", "no valid code for this address; request a new one");
+        if (store.exists(lockKey(purpose, email))) {
+            throttle.failedAddress(address);
+            throw invalidCode();
         }
-        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), code.getBytes(StandardCharsets.US_ASCII))) {
-            long n = store.increment(attemptsKey(purpose, email), 1, Duration.ofSeconds(config.codeTtlSeconds()));
-            if (n >= config.codeMaxAttempts()) {
+        long guesses = store.increment(guessesKey(purpose, email), 1, Duration.ofDays(1));
+        if (guesses > config.codeGuessesPerDay()) {
+            lockCodes(purpose, email);
+            throttle.failedAddress(address);
+            throw invalidCode();
+        }
+        long attempts = store.increment(attemptsKey(purpose, email), 1, Duration.ofSeconds(config.codeTtlSeconds()));
+        String expected = attempts > config.codeMaxAttempts() ? null : store.get(codeKey(purpose, email)).orElse(null);
+        if (expected == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                code.getBytes(StandardCharsets.US_ASCII))) {
+            if (attempts >= config.codeMaxAttempts()) {
                 store.delete(codeKey(purpose, email));
-                store.delete(attemptsKey(purpose, email));
             }
-            throw new ServiceException(400, "invalid_code", "wrong code");
+            if (guesses >= config.codeGuessesPerDay()) {
+                lockCodes(purpose, email);
+            }
+            throttle.failedAddress(address);
+            throw invalidCode();
         }
         store.delete(codeKey(purpose, email));
         store.delete(attemptsKey(purpose, email));
+    }
+
+    /** No more codes of this purpose for the address today; the owner is told (once). */
+    private void lockCodes(String purpose, String email) {
+        store.delete(codeKey(purpose, email));
+        if (store.setIfAbsent(lockKey(purpose, email), "1", Duration.ofDays(1))) {
+            logger.atWarn().addKeyValue("email", email).addKeyValue("purpose", purpose)
+                    .log("verification codes locked for a day after {} wrong guesses", config.codeGuessesPerDay());
+            mail(() -> codes.sendLocked(email, purpose), email);
+        }
     }
 
     // --- sign-up and sign-in
@@ -122,11 +204,13 @@ public final class AccountService {
             throw ServiceException.forbidden("only an admin can create an admin account");
         }
         policy.check(password, email);
+        if (!byAdmin) {
+            // the code first: without it every answer is the same 400, so register does not tell who has an account
+            throttle.checkAddress(address);
+            consumeCode("register", email, code, address); // an admin creating an account vouches for the address
+        }
         if (users.byEmail(email).isPresent()) {
             throw new ServiceException(409, "email_taken", "this e-mail address is already registered");
-        }
-        if (!byAdmin) {
-            consumeCode("register", email, code); // an admin creating an account vouches for the address
         }
         User user;
         try {
@@ -155,7 +239,7 @@ public final class AccountService {
         if (user.disabled()) {
             throw new ServiceException(403, "account_disabled", "this account has been disabled");
         }
-        throttle.succeeded(email);
+        throttle.succeeded(email, address);
         return new Session(tokens.issue(Long.toString(user.id()), user.role()), user);
     }
 
@@ -167,7 +251,8 @@ public final class AccountService {
      * Sets a new password with a {@code reset_password} code: for the signed-in caller, or for {@code email} when
      * nobody is signed in. Revokes every token of the account.
      */
-    public void updatePassword(Principal caller, String rawEmail, String code, String newPassword) {
+    public void updatePassword(Principal caller, String rawEmail, String code, String newPassword, String address) {
+        throttle.checkAddress(address);
         User user;
         if (caller != null) {
             user = requireUser(caller);
@@ -180,10 +265,11 @@ public final class AccountService {
             policy.check(newPassword, email); // before the look-up, so the answer does not tell who has an account
             user = users.byEmail(email).filter(u -> !u.disabled()).orElse(null);
             if (user == null) {
-                throw new ServiceException(400, "invalid_code", "no valid code for this address; request a new one");
+                throttle.failedAddress(address);
+                throw invalidCode();
             }
         }
-        consumeCode("reset_password", user.email(), code);
+        consumeCode("reset_password", user.email(), code, address);
         users.updatePassword(user.id(), hash(newPassword));
         tokens.revokeAll(Long.toString(user.id()));
     }

@@ -4,6 +4,16 @@ package dev.lectern.accounts;
 public interface CodeSender {
     void send(String email, String purpose, String code);
 
+    /**
+     * Tells the owner of {@code email} that codes of {@code purpose} are locked for a day after too many wrong guesses
+     * (someone may be trying to take the account over).
+     */
+    default void sendLocked(String email, String purpose) {
+        org.slf4j.LoggerFactory.getLogger(CodeSender.class).atWarn().addKeyValue("email", email)
+                .addKeyValue("purpose", purpose)
+                .log("{} codes for {} locked after too many wrong guesses (no SMTP server configured)", purpose, email);
+    }
+
     /** Development delivery: the code goes to the server log (never to the API caller). */
     static CodeSender log() {
         org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(CodeSender.class);

@@ -62,13 +62,25 @@ public final class SmtpCodeSender implements CodeSender {
     @Override
     public void send(String email, String purpose, String code) {
         String what = purpose.equals("register") ? "finish creating your account" : "set a new password";
+        mail(email, "Your Lectern code: " + code, "Your verification code is " + code + ".\n\nEnter it to " + what
+                + ". If you did not ask for it, ignore this message.\n");
+    }
+
+    @Override
+    public void sendLocked(String email, String purpose) {
+        String what = purpose.equals("register") ? "creating an account" : "resetting the password";
+        mail(email, "Lectern: verification codes locked for a day", "Too many wrong verification codes were entered"
+                + " for " + what + " with this address, so codes for it are refused for the next 24 hours. If this"
+                + " was not you, someone may be trying to take over your account; your password is unchanged.\n");
+    }
+
+    private void mail(String email, String subject, String text) {
         try {
             MimeMessage message = new MimeMessage(session);
             message.setFrom(from);
             message.setRecipient(Message.RecipientType.TO, new InternetAddress(email, true));
-            message.setSubject("Your Lectern code: " + code, StandardCharsets.UTF_8.name());
-            message.setText("Your verification code is " + code + ".\n\nEnter it to " + what
-                    + ". If you did not ask for it, ignore this message.\n", StandardCharsets.UTF_8.name());
+            message.setSubject(subject, StandardCharsets.UTF_8.name());
+            message.setText(text, StandardCharsets.UTF_8.name());
             if (username.isEmpty()) {
                 Transport.send(message);
             } else {

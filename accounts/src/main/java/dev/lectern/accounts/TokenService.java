@@ -124,6 +124,26 @@ public final class TokenService {
     public void revoke(String userId, String jti) {
         store.delete(allowKey(jti));
         store.hdel(userKey(userId), jti);
+        announce(userId, jti);
+    }
+
+    /**
+     * Where revocations are announced ({@code {"user_id","token_id"}}, token_id null for all of the user's tokens):
+     * every node closes the live sockets (Socket.IO, /ws) that were opened with them.
+     */
+    public static final String REVOKED_CHANNEL = "tokens:revoked";
+
+    private void announce(String userId, String jti) {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        m.put("user_id", userId);
+        m.put("token_id", jti);
+        try {
+            store.publish(REVOKED_CHANNEL, dev.lectern.core.json.Json.write(m));
+        } catch (RuntimeException e) {
+            // the tokens are revoked in the store: sockets opened with them are refused on their next CONNECT
+            org.slf4j.LoggerFactory.getLogger(TokenService.class).warn("cannot announce a revocation: {}",
+                    e.toString());
+        }
     }
 
     /** Revokes every token of the user, on every node. */
@@ -133,6 +153,7 @@ public final class TokenService {
             store.delete(allowKey(jti));
         }
         store.delete(userKey(userId));
+        announce(userId, null);
     }
 
     public Duration ttl() {

@@ -50,29 +50,40 @@ class LoginThrottleTest {
     }
 
     @Test
-    void countsPerAddressAcrossAccountsAndPerAccountAcrossAddresses() {
+    void countsPerAddressAcrossAccountsAndPerAccountFromOneAddress() {
         for (int i = 0; i < 3; i++) {
             throttle.failed("user" + i + "@x.io", "6.6.6.6"); // one address guessing many accounts
         }
         assertThat(retryAfter("fresh@x.io", "6.6.6.6")).isPositive();
         assertThat(retryAfter("fresh@x.io", "2.2.2.2")).isZero();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 5; i++) {
             throttle.failed("target@x.io", "10.0.0." + i); // many addresses guessing one account
         }
-        assertThat(retryAfter("target@x.io", "10.0.0.99")).isPositive();
+        // each of them is slowed, but the owner, elsewhere, is not locked out of their own account
+        assertThat(retryAfter("target@x.io", "10.0.0.99")).isZero();
+    }
+
+    @Test
+    void wrongCodesFromAnAddressFeedItsLoginThrottle() {
+        throttle.failedAddress("7.7.7.7");
+        throttle.failedAddress("7.7.7.7");
+        throttle.failedAddress("7.7.7.7");
+        assertThat(retryAfter("anyone@x.io", "7.7.7.7")).isPositive();
+        assertThatThrownBy(() -> throttle.checkAddress("7.7.7.7")).isInstanceOf(ServiceException.class);
     }
 
     @Test
     void successClearsTheAccountCounter() {
         throttle.failed("a@x.io", "1.1.1.1");
-        throttle.failed("a@x.io", "2.2.2.2");
-        throttle.succeeded("a@x.io");
-        throttle.failed("a@x.io", "3.3.3.3");
-        assertThat(retryAfter("a@x.io", "4.4.4.4")).isZero();
+        throttle.failed("a@x.io", "1.1.1.1");
+        throttle.succeeded("a@x.io", "1.1.1.1");
+        store.delete("login-fail:addr:1.1.1.1"); // only the account's counter is cleared by a success
+        throttle.failed("a@x.io", "1.1.1.1");
+        assertThat(retryAfter("a@x.io", "1.1.1.1")).isZero();
         assertThatThrownBy(() -> {
-            throttle.failed("a@x.io", "5.5.5.5");
-            throttle.failed("a@x.io", "5.5.5.5");
-            throttle.checkAllowed("a@x.io", "9.9.9.9");
+            throttle.failed("a@x.io", "1.1.1.1");
+            throttle.failed("a@x.io", "1.1.1.1");
+            throttle.checkAllowed("a@x.io", "1.1.1.1");
         }).isInstanceOf(ServiceException.class);
     }
 }

@@ -147,15 +147,22 @@ public final class ClusterRelay {
             load.start((long) (1e9 * load.clients() / rate));
             // the first step also lets the JIT finish with the relay path: its compiler threads would otherwise
             // share the two cores with the measurement
-            Thread.sleep((first ? warmup : 3) * 1000L);
+            if (first) {
+                PeerComparison.warmUp(side.name(), side.target(), warmup);
+            } else {
+                Thread.sleep(3000);
+            }
             first = false;
+            long jit = side.target().jitTicks();
             RelayLoad.Window r = load.measure(seconds, side.target()::cpuTicks, redisCpu);
+            jit = side.target().jitTicks() - jit;
             System.out.printf(Locale.ROOT, "target %d msg/s for %d s: relayed %.0f msg/s %s,"
                     + " latency p50 %s, p99 %s, p99.9 %s, max %.3f ms;"
-                    + " the two nodes' CPU %.1f us per message, Redis's %.1f us%n",
+                    + " the two nodes' CPU %.1f us per message%s, Redis's %.1f us%n",
                     rate, seconds, r.rate(), localRooms ? "within nodes" : "across nodes",
                     LatencyHistogram.format(r.p50()), LatencyHistogram.format(r.p99()),
-                    LatencyHistogram.format(r.p999()), r.max(), r.cpuMicrosPerMessage(), r.redisMicrosPerMessage());
+                    LatencyHistogram.format(r.p999()), r.max(), r.cpuMicrosPerMessage(),
+                    PeerComparison.jitNote(jit, r, seconds), r.redisMicrosPerMessage());
         }
         load.stop();
         System.out.printf(Locale.ROOT, "client-side failures: %d%n", load.failures());

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleFunction;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -42,7 +43,7 @@ final class PeerComparison {
     void run(List<Integer> rates, int rounds, int seconds, int warmupSeconds) throws InterruptedException {
         for (Side s : sides) {
             s.load().start(period(s, rates.get(0)));
-            Thread.sleep(warmupSeconds * 1000L);
+            warmUp(s.name(), s.target(), warmupSeconds);
             s.load().stop();
             Thread.sleep(1000); // the last offers land
         }
@@ -56,11 +57,13 @@ final class PeerComparison {
                     Side s = sides.get((k + r) % sides.size());
                     s.load().start(period(s, rate));
                     Thread.sleep(SETTLE_SECONDS * 1000L);
+                    long jit = s.target().jitTicks();
                     RelayLoad.Window w = s.load().measure(seconds, s.target()::cpuTicks, redisCpuMicros);
+                    jit = s.target().jitTicks() - jit;
                     s.load().stop();
                     Thread.sleep(500);
                     round.put(s.name(), w);
-                    System.out.println(windowLine(s.name(), w));
+                    System.out.println(windowLine(s.name(), w, jitNote(jit, w, seconds)));
                 }
                 byRound.add(round);
                 for (Side peer : sides.subList(1, sides.size())) {
@@ -75,16 +78,47 @@ final class PeerComparison {
         }
     }
 
+    /**
+     * Loads a target for {@code minSeconds}, then on until its JVMs' JIT has settled: a 2 s slice in which their
+     * compiler threads used under 20 ms of CPU, or 4x the minimum. On a loaded two-core machine 15 s were not enough,
+     * and the compiler threads' CPU in the measured window was up to 40% of what the nodes used.
+     */
+    static void warmUp(String name, RelayTarget target, int minSeconds) throws InterruptedException {
+        long started = System.nanoTime();
+        Thread.sleep(minSeconds * 1000L);
+        long last = target.jitTicks();
+        long sliceMillis;
+        long maxNanos = TimeUnit.SECONDS.toNanos(4L * Math.max(minSeconds, 5));
+        do {
+            Thread.sleep(2000);
+            long now = target.jitTicks();
+            sliceMillis = (now - last) * 1000 / AvatarProxyBench.CLOCK_TICKS;
+            last = now;
+        } while (sliceMillis >= 20 && System.nanoTime() - started < maxNanos);
+        System.out.printf(Locale.ROOT, "warm-up: %s %d s (JIT %d ms in the last 2 s slice)%n", name,
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), sliceMillis);
+    }
+
     private static long period(Side s, int totalRate) {
         return (long) (1e9 * s.load().clients() / totalRate);
     }
 
-    private static String windowLine(String name, RelayLoad.Window w) {
+    private static String windowLine(String name, RelayLoad.Window w, String jitNote) {
         return String.format(Locale.ROOT, "  %-15s relayed %6.0f msg/s (%5.1f%%), p50 %s, p99 %s, p99.9 %s, max %.3f ms;"
-                + " CPU %.1f us/msg%s", name, w.rate(), 100 * w.delivered(), LatencyHistogram.format(w.p50()),
+                + " CPU %.1f us/msg%s%s", name, w.rate(), 100 * w.delivered(), LatencyHistogram.format(w.p50()),
                 LatencyHistogram.format(w.p99()), LatencyHistogram.format(w.p999()), w.max(), w.cpuMicrosPerMessage(),
+                jitNote,
                 Double.isNaN(w.redisMicrosPerMessage()) ? ""
                         : String.format(Locale.ROOT, ", Redis %.1f us/msg", w.redisMicrosPerMessage()));
+    }
+
+    /** The JIT compiler threads' share of a JVM target's CPU per message in a window (nothing for Node.js). */
+    static String jitNote(long jitTicks, RelayLoad.Window w, int seconds) {
+        if (jitTicks <= 0) {
+            return "";
+        }
+        return String.format(Locale.ROOT, " (of which JIT %.1f)",
+                jitTicks * 1e6 / AvatarProxyBench.CLOCK_TICKS / Math.max(1, w.rate() * seconds));
     }
 
     private static String ratioLine(String label, RelayLoad.Window a, RelayLoad.Window b) {

@@ -151,6 +151,32 @@ final class RelayTarget implements AutoCloseable {
         return AvatarProxyBench.cpuTicks(processes.stream().map(Process::pid).toList());
     }
 
+    /**
+     * utime + stime so far, in jiffies, of the JIT compiler threads ({@code C1/C2 CompilerThread}) of this target's
+     * JVMs (0 for a Node.js peer): compilation late in a warm-up is charged to the relay's CPU per message.
+     */
+    long jitTicks() {
+        long sum = 0;
+        for (Process p : processes) {
+            try (var tasks = Files.list(Path.of("/proc", Long.toString(p.pid()), "task"))) {
+                for (Path t : tasks.toList()) {
+                    try {
+                        if (Files.readString(t.resolve("comm")).contains("CompilerThre")) {
+                            String stat = Files.readString(t.resolve("stat"));
+                            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                            sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        // the thread ended
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // exited
+            }
+        }
+        return sum;
+    }
+
     /** The last lines each node printed (for a failure report, before the logs are deleted). */
     void printLogTails(int lines) {
         for (Path log : logs) {

@@ -29,6 +29,19 @@ public final class HttpApp {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+    private final List<HttpDecorator> unmatchedDecorators;
+    private final dev.lectern.core.net.ClientAddresses clientAddresses;
+
+    /** The methods routes may have; any other is answered 501 before routing and tagged {@code OTHER}. */
+    static final java.util.Set<String> KNOWN_METHODS =
+            java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+    /** The route placeholder unmatched requests pass the decorators with. */
+    private static final Route UNMATCHED = new Route("OTHER", "UNMATCHED", Access.PUBLIC, false,
+            r -> CompletableFuture.completedFuture(ApiResponse.noContent()), null, null, List.of(), "", "unmatched",
+            List.of(), null, List.of());
+    /** Distinct route templates and methods the request timers may have; beyond, new series are denied. */
+    static final int MAX_URI_TAGS = 1000;
+    static final int MAX_METHOD_TAGS = KNOWN_METHODS.size() + 1;
 
     public HttpApp(HttpConfig config, Router router, List<HttpDecorator> decorators, BlockingExecutor blocking,
                    MeterRegistry meters) {
@@ -38,6 +51,14 @@ public final class HttpApp {
         this.cors = new CorsPolicy(config.cors());
         this.blocking = blocking;
         this.meters = meters;
+        this.clientAddresses = new dev.lectern.core.net.ClientAddresses(config.trustedProxies());
+        this.unmatchedDecorators = this.decorators.stream().filter(HttpDecorator::coversUnmatched).toList();
+        // a backstop behind the tag normalisation below: no request can add series without bound
+        meters.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.maximumAllowableTags(
+                "http.server.requests", "uri", MAX_URI_TAGS, io.micrometer.core.instrument.config.MeterFilter.deny()));
+        meters.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.maximumAllowableTags(
+                "http.server.requests", "method", MAX_METHOD_TAGS,
+                io.micrometer.core.instrument.config.MeterFilter.deny()));
         meters.gauge("lectern.http.requests.inflight", inFlight);
     }
 
@@ -51,6 +72,11 @@ public final class HttpApp {
 
     public CorsPolicy cors() {
         return cors;
+    }
+
+    /** Works out a request's client address (trusted proxies' {@code X-Forwarded-For}). */
+    public dev.lectern.core.net.ClientAddresses clientAddresses() {
+        return clientAddresses;
     }
 
     public BlockingExecutor blocking() {
@@ -110,6 +136,25 @@ public final class HttpApp {
         return call(chain, request);
     }
 
+    /**
+     * A request that matched no route, through the decorators that cover such requests (the per-address limit):
+     * {@code answer} when they let it pass, else their refusal (429).
+     */
+    CompletionStage<ApiResponse> invokeUnmatched(ApiRequest request, ApiResponse answer) {
+        ApiHandler chain = r -> CompletableFuture.completedFuture(answer);
+        for (int i = unmatchedDecorators.size() - 1; i >= 0; i--) {
+            HttpDecorator d = unmatchedDecorators.get(i);
+            ApiHandler next = chain;
+            chain = r -> d.apply(r, UNMATCHED, next);
+        }
+        return call(chain, request);
+    }
+
+    /** The {@code method} tag of a request: its own when a route may have it, else {@code OTHER}. */
+    static String methodTag(String method) {
+        return KNOWN_METHODS.contains(method) ? method : "OTHER";
+    }
+
     private static CompletionStage<ApiResponse> call(ApiHandler handler, ApiRequest request) {
         try {
             CompletionStage<ApiResponse> result = handler.handle(request);
@@ -126,7 +171,7 @@ public final class HttpApp {
      * connection that repeats a request keeps the last one it used and does not look at all).
      */
     Timer timer(String method, String template, int status) {
-        return timers.computeIfAbsent(new TimerKey(method, template, status), this::timer);
+        return timers.computeIfAbsent(new TimerKey(methodTag(method), template, status), this::timer);
     }
 
     private record TimerKey(String method, String template, int status) {}

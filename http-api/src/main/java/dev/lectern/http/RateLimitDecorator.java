@@ -11,7 +11,8 @@ import java.util.concurrent.Executor;
 /**
  * Fixed-window request limits per minute, counted in the ephemeral store so that they hold across nodes: one
  * instance per client address (placed before authentication), one per signed-in user (placed after it). Beyond the
- * limit: 429 with {@code Retry-After} until the window ends. System routes (health, metrics, OpenAPI) are not
+ * limit: 429 with {@code Retry-After} until the window ends. The per-address instance also counts requests that match
+ * no route (404, 405, 501). System routes (health, metrics, OpenAPI) are not
  * counted, so a load balancer's probes never trip it. The counter is updated on the blocking executor (it may be
  * Redis); when the store is down the request fails with 503 like every other request that needs it.
  */
@@ -36,8 +37,13 @@ public final class RateLimitDecorator implements HttpDecorator {
     }
 
     @Override
+    public boolean coversUnmatched() {
+        return scope == Scope.ADDRESS;
+    }
+
+    @Override
     public CompletionStage<ApiResponse> apply(ApiRequest request, Route route, ApiHandler next) throws Exception {
-        String who = scope == Scope.ADDRESS ? request.remoteAddress()
+        String who = scope == Scope.ADDRESS ? dev.lectern.core.net.ClientAddresses.limitKey(request.remoteAddress())
                 : request.principalIfAny().map(p -> p.userId()).orElse(null);
         if (perMinute == 0 || who == null || "system".equals(route.tag())) {
             return next.handle(request);

@@ -30,8 +30,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
@@ -56,6 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RouteDispatchHandler extends ChannelDuplexHandler {
     private static final Logger logger = LoggerFactory.getLogger(RouteDispatchHandler.class);
+    private static final io.netty.util.AsciiString NOSNIFF = io.netty.util.AsciiString.cached("x-content-type-options");
 
     private enum Mode { NONE, AGGREGATE, DISCARD, SSE, STREAM_PENDING, STREAMING }
 
@@ -134,6 +133,10 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
             return;
         }
         String method = rc.method();
+        if (!HttpApp.KNOWN_METHODS.contains(method)) {
+            respondUnmatched(ctx, ErrorMapper.error(501, "not_implemented", "method not implemented", requestId));
+            return;
+        }
         Router.Match match = app.router().match(method, path);
         if (r.method().equals(HttpMethod.OPTIONS)) {
             List<String> allowed = match instanceof Router.MethodNotAllowed m ? m.allowed()
@@ -149,14 +152,14 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
             }
         }
         if (match instanceof Router.NotFound) {
-            respondEarly(ctx, ErrorMapper.error(404, "not_found", "no route for " + method + " " + path, requestId),
-                    false);
+            respondUnmatched(ctx, ErrorMapper.error(404, "not_found", "no route for " + method + " " + path,
+                    requestId));
             return;
         }
         if (match instanceof Router.MethodNotAllowed m) {
-            respondEarly(ctx, ErrorMapper.error(405, "method_not_allowed",
+            respondUnmatched(ctx, ErrorMapper.error(405, "method_not_allowed",
                     method + " is not allowed here; use " + String.join(", ", m.allowed()), requestId)
-                    .withHeader("Allow", String.join(", ", m.allowed())), false);
+                    .withHeader("Allow", String.join(", ", m.allowed())));
             return;
         }
         Router.Found found = (Router.Found) match;
@@ -409,6 +412,26 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
 
     // --- responses written by this handler
 
+    /**
+     * A 404, 405 or 501, after the per-address limit counted it (it may answer 429 instead). The body is skipped
+     * meanwhile; a client that sends too much has the connection closed.
+     */
+    private void respondUnmatched(ChannelHandlerContext ctx, ApiResponse resp) {
+        mode = Mode.DISCARD;
+        HttpRequest forRequest = request;
+        boolean close = hasBody(request)
+                && HttpUtil.getContentLength(request, Long.MAX_VALUE) > app.config().maxContentBytes();
+        RequestContext rc = RequestContextHandler.of(ctx.channel());
+        ApiRequest r = new ApiRequest(rc.method(), rc.path(), Map.of(), Map.of(),
+                Headers.of(request.headers()), null, remoteAddress(ctx), requestId, null);
+        String id = requestId;
+        app.invokeUnmatched(r, resp).whenComplete((ok, err) -> onEventLoop(ctx, () -> {
+            if (request == forRequest) {
+                respond(ctx, err == null ? ok : ErrorMapper.toResponse(err, id), close);
+            }
+        }));
+    }
+
     /** Answers before the body has been read: the rest of the body is skipped, or the connection closed. */
     private void respondEarly(ChannelHandlerContext ctx, ApiResponse resp, boolean close) {
         mode = Mode.DISCARD;
@@ -426,6 +449,10 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
         HttpHeaders h = r.headers();
         if (resp.contentType() != null) {
             h.set(HttpHeaderNames.CONTENT_TYPE, resp.contentType());
+            if (resp.contentType().startsWith("application/json")) {
+                // a browser never reads an API answer as HTML or script, whatever a user managed to put in it
+                h.set(NOSNIFF, "nosniff");
+            }
         }
         for (Map.Entry<String, String> e : resp.headers().entrySet()) {
             h.set(e.getKey(), e.getValue());
@@ -487,18 +514,16 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
     }
 
     /** The client's address, worked out once per connection rather than per request. */
+    /** The client's address: the peer's, or behind a trusted proxy what its {@code X-Forwarded-For} says. */
     private String remoteAddress(ChannelHandlerContext ctx) {
+        if (!app.config().trustedProxies().isEmpty()) {
+            return app.clientAddresses().resolve(ctx.channel().remoteAddress(),
+                    request == null ? null : request.headers().get("X-Forwarded-For"));
+        }
         if (remoteAddress == null) {
-            remoteAddress = remote(ctx.channel().remoteAddress());
+            remoteAddress = app.clientAddresses().resolve(ctx.channel().remoteAddress(), null);
         }
         return remoteAddress;
-    }
-
-    private static String remote(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            return inet.getAddress().getHostAddress();
-        }
-        return String.valueOf(address);
     }
 
     private void releaseBody() {

@@ -319,6 +319,18 @@ public final class LocalAvatarManager implements AvatarService {
         return out;
     }
 
+    /**
+     * Clears a child's environment down to what it needs to run (the search path, home, locale, temp dir, Python
+     * and CUDA/NVIDIA settings): never Lectern's secrets (JWT, SMTP, API keys, database URLs) or anything else.
+     */
+    static void keepOnly(java.util.Map<String, String> env) {
+        env.keySet().removeIf(k -> !(ALLOWED_ENV.contains(k) || k.startsWith("CUDA_") || k.startsWith("NVIDIA_")
+                || k.startsWith("LC_")));
+    }
+
+    static final java.util.Set<String> ALLOWED_ENV = java.util.Set.of("PATH", "HOME", "LANG", "TMPDIR", "TZ",
+            "LD_LIBRARY_PATH", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV");
+
     private void launch(Instance instance) {
         try {
             control.execute(() -> spawn(instance));
@@ -334,6 +346,7 @@ public final class LocalAvatarManager implements AvatarService {
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(nullFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(instance.log.toFile()));
+        keepOnly(pb.environment());
         if (instance.gpu != null) {
             pb.environment().put("CUDA_VISIBLE_DEVICES", instance.gpu);
         }

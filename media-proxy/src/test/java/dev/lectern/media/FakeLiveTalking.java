@@ -60,6 +60,8 @@ public final class FakeLiveTalking {
         }
         System.out.println("fake livetalking: avatar " + avatar + " port " + port + " cuda "
                 + System.getenv("CUDA_VISIBLE_DEVICES"));
+        System.out.println("fake livetalking: env " + String.join(",", new java.util.TreeSet<>(System.getenv()
+                .keySet())) + " .");
         if (avatar.contains("never_ready")) {
             Thread.sleep(Long.MAX_VALUE);
             return;

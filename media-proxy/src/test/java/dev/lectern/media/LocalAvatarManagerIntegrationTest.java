@@ -87,6 +87,11 @@ class LocalAvatarManagerIntegrationTest {
         Path log = data.resolve("avatars").resolve(a.instanceId() + ".log");
         await().atMost(WAIT).until(() -> Files.isRegularFile(log) && Files.readString(log).contains("cuda 0"));
         assertThat(Files.readString(log)).contains("avatar fake_int port " + a.port());
+        // #19: the child gets an allow-listed environment, never this process's secrets and settings
+        await().atMost(WAIT).until(() -> Files.readString(log).contains("fake livetalking: env "));
+        String env = Files.readString(log).replaceAll("(?s).*fake livetalking: env (.*?) \\..*", "$1");
+        assertThat(env.split(",")).allMatch(k -> LocalAvatarManager.ALLOWED_ENV.contains(k) || k.startsWith("CUDA_")
+                || k.startsWith("NVIDIA_") || k.startsWith("LC_"), "allow-listed").contains("CUDA_VISIBLE_DEVICES");
 
         await().atMost(WAIT).until(() -> store.hget(AvatarService.USERS_KEY, "u1")
                 .map(v -> v.contains("\"state\":\"ready\"")).orElse(false));

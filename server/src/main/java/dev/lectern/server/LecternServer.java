@@ -3,6 +3,7 @@ package dev.lectern.server;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.HttpConfig;
+import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.health.HealthCheck;
@@ -55,6 +56,8 @@ public final class LecternServer implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(LecternServer.class);
 
     private final ServerConfig config;
+    /** {@code /metrics} wants it as a bearer token when set (LECTERN_METRICS_TOKEN). */
+    private String metricsToken;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ChannelGroup channels = new DefaultChannelGroup("lectern", GlobalEventExecutor.INSTANCE);
@@ -98,6 +101,7 @@ public final class LecternServer implements AutoCloseable {
             if (signaling.signaling().service() != null) {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());
             }
+            this.metricsToken = secrets.get("LECTERN_METRICS_TOKEN").map(Secret::reveal).orElse(null);
             ExamsModule exams = new ExamsModule(config.exams(), infra, jobs, tutoring.models());
             Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, exams), infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
@@ -125,7 +129,7 @@ public final class LecternServer implements AutoCloseable {
             health.addAll(feature.healthChecks());
         }
         new HealthApi(health, blocking, BuildInfo.version()).register(routes);
-        new MetricsApi(meters).register(routes);
+        new MetricsApi(meters, metricsToken).register(routes);
         new DocsApi().register(routes);
         new ConsoleApi(config.storage().objects().s3()).register(routes);
         OpenApiApi openApi = new OpenApiApi(BuildInfo.version());

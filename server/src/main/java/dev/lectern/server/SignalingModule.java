@@ -31,12 +31,14 @@ final class SignalingModule implements FeatureModule {
         if (bus instanceof RedisClusterBus redisBus) {
             meters.more().counter("lectern.cluster.publish_dropped", List.of(), redisBus, RedisClusterBus::dropped);
             meters.more().counter("lectern.cluster.out_of_order", List.of(), redisBus, RedisClusterBus::outOfOrder);
+            meters.gauge("lectern.cluster.publish_held", List.of(), redisBus, RedisClusterBus::held);
         }
         this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config, verifier,
                 tutoring.tutor(), IceServers.of(tutoring.ice()), bus, meters);
         if (signaling.service() != null) {
             tutoring.tutor().attach(signaling.service().rooms()::broadcast);
             closeables.add(new AvatarCrashNotifier(infra.ephemeral, signaling.service()));
+            closeables.add(new RevocationNotifier(infra.ephemeral, signaling.service()));
         }
     }
 
@@ -52,7 +54,7 @@ final class SignalingModule implements FeatureModule {
         }
         // its pub/sub connections on one of the server's loops: relays sent or received there need no thread hop
         return new RedisClusterBus(redis, loops.next(), nodeId, cc.heartbeatIntervalMillis(), cc.heartbeatTtlMillis(),
-                cc.publishQueueLimit());
+                cc.publishQueueLimit(), cc.outageBufferBytes(), cc.outageBufferMillis());
     }
 
     Signaling signaling() {

@@ -80,7 +80,7 @@ final class TutoringModule implements FeatureModule {
                 userFiles, infra.outbound.client()));
         ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
         UploadService.sweepSpool(infra.uploadSpool);
-        this.tutor = new RoomTutor(transcripts, rooms, ai.conversations(), infra.ephemeral, infra.blocking,
+        this.tutor = new RoomTutor(transcripts, rooms, ai.conversations(), infra.ephemeral,
                 Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
     }
 
@@ -102,7 +102,9 @@ final class TutoringModule implements FeatureModule {
     @Override
     public void registerRoutes(Router.Builder routes) {
         new ChatApi(ai, infra.blocking, config.ai().sseKeepAliveMillis(), meters).register(routes);
-        new UserFilesApi(new UploadService(userFiles, chats, infra.objects, ai.retrieval()), userFiles,
+        new UserFilesApi(new UploadService(userFiles, chats, infra.objects, ai.retrieval(),
+                new UploadService.Quota(config.uploads().maxBytesPerUser(), config.uploads().maxFilesPerUser(),
+                        config.uploads().minFreeDiskBytes(), infra.uploadSpool)), userFiles,
                 MultipartLimits.oneFile(config.uploads().maxFileBytes(), config.uploads().maxParts(),
                         infra.uploadSpool), infra.blocking).register(routes);
         new WebRtcConfigApi(ice).register(routes);

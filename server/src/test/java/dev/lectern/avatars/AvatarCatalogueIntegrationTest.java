@@ -192,6 +192,9 @@ class AvatarCatalogueIntegrationTest {
         assertError(add(null, name, face(PNG), voice(WAV)), 401, "unauthorized");
         assertError(add(tutor, Part.text("avatar_name", "no spaces/allowed"), face(PNG), voice(WAV)), 400,
                 "bad_request");
+        // #19: a name reaches the avatar's command line; one starting with '-' would read as an option
+        assertError(add(tutor, Part.text("avatar_name", "--help"), face(PNG), voice(WAV)), 400,
+                "bad_request");
         assertError(add(tutor, face(PNG), voice(WAV)), 400, "bad_request");
         assertError(add(tutor, name, voice(WAV)), 400, "bad_request");
         assertError(add(tutor, name, face(PNG)), 400, "bad_request");

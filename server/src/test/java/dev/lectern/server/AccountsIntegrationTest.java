@@ -117,8 +117,10 @@ class AccountsIntegrationTest {
         assertThat(registered.status()).isEqualTo(201);
         assertThat(registered.body().at("/user/role").asText()).isEqualTo("student");
         assertThat(registered.raw().body()).doesNotContain("$2");
+        // the code is checked first (#19): a used code is refused like any wrong one, without telling the address
+        // has an account
         assertThat(http.post("/api/register", Map.of("email", "ada@example.com", "password", PASSWORD,
-                "code", code), null).status()).isEqualTo(409);
+                "code", code), null).status()).isEqualTo(400);
 
         HttpJson.Reply login = http.post("/api/login", Map.of("email", "ada@example.com", "password", PASSWORD), null);
         assertThat(login.status()).isEqualTo(200);

@@ -268,8 +268,12 @@ class ClusterIntegrationTest {
 
     @Test
     void aBurstKeepsItsOrderAcrossNodesAndNobodyGetsAnEventTwice() throws Exception {
-        LecternServer a = node("a", 3);
-        LecternServer b = node("b", 3);
+        // a stress burst of 1000 messages from one socket: far over a user's chat budget (#19), raised here
+        Map<String, String> unlimited = Map.of("LECTERN_SIGNALING__MESSAGES_PER_SECOND", "100000",
+                "LECTERN_SIGNALING__MESSAGE_BURST", "100000", "LECTERN_SIGNALING__EVENTS_PER_SECOND", "100000",
+                "LECTERN_SIGNALING__EVENT_BURST", "100000");
+        LecternServer a = node("a", TestServices.redisUrl(), 3, unlimited);
+        LecternServer b = node("b", TestServices.redisUrl(), 3, unlimited);
         WsClient alice = client(a, "alice");
         WsClient carol = client(a, "carol");
         WsClient bob = client(b, "bob");
@@ -459,11 +463,13 @@ class ClusterIntegrationTest {
         JsonNode health = httpA.get("/api/health", null).body();
         assertThat(health.at("/components/cluster/detail").asText()).contains("redis unavailable");
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() ->
-                httpA.get("/metrics", null).raw().body().contains("lectern_cluster_publish_dropped_total 1.0"));
+                httpA.get("/metrics", null).raw().body().contains("lectern_cluster_publish_held 1.0"));
 
         proxy.start();
         Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() ->
                 httpA.get("/api/health", null).status() == 200);
+        // what alice sent to the split room meanwhile was held on node a, and reaches bob now
+        assertThat(event(bob, "message").get("message").asText()).isEqualTo("to bob, locally");
         // cross-node delivery resumes: the subscription is back and publishing works again
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> subscribers("split") == 2);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -548,6 +554,139 @@ class ClusterIntegrationTest {
         mallory.send("40{\"user_id\":\"mallory\",\"pid\":\"" + pid + "\",\"offset\":\"0\"}");
         assertThat(sioConnected(mallory).get("sid").asText()).isNotEqualTo(sid);
         assertThat(event(alice, "peer-left").get("peer_id").asText()).isEqualTo(sid);
+    }
+
+    @Test
+    void aRedisOutageShorterThanTheBufferLosesNothingAndKeepsEachRoomsOrder() throws Exception {
+        TcpProxy proxy = new TcpProxy(TestServices.REDIS_HOST, TestServices.REDIS_PORT).start();
+        cleanup.add(proxy);
+        String viaProxy = "redis://127.0.0.1:" + proxy.port();
+        LecternServer a = node("a", viaProxy, 2, SLOW_PINGS);
+        LecternServer b = node("b", viaProxy, 2, SLOW_PINGS);
+        WsClient alice = sioJoined(a, "alice", "blink");
+        WsClient bob = sioJoined(b, "bob", "blink");
+        assertThat(sioEvent(alice, "peer-joined").get(1).get("user_id").asText()).isEqualTo("bob");
+        sioSend(alice, "blink", "before");
+        assertThat(sioEvent(bob, "message").get(1).get("message").asText()).isEqualTo("before");
+
+        proxy.cut(); // both nodes lose Redis (pub/sub and the pool); the shared Redis goes on serving the others
+        awaitCluster(a, "down");
+        awaitCluster(b, "down");
+        List<String> fromAlice = new ArrayList<>();
+        List<String> fromBob = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            fromAlice.add(sioSend(alice, "blink", "a" + i));
+            fromBob.add(sioSend(bob, "blink", "b" + i));
+        }
+        Thread.sleep(1500); // an outage of some seconds, longer than the heartbeat TTL: no node is reaped for it
+        proxy.start();
+
+        // everything sent meanwhile arrives after the reconnection, once each, in the order sent
+        assertThat(messagesFrom(bob, "alice", 20)).containsExactlyElementsOf(fromAlice);
+        assertThat(messagesFrom(alice, "bob", 20)).containsExactlyElementsOf(fromBob);
+        assertThat(metric(a, "lectern_cluster_publish_dropped_total")).isZero();
+        assertThat(metric(b, "lectern_cluster_publish_dropped_total")).isZero();
+        awaitCluster(a, "up");
+        // and the room goes on across nodes as before
+        sioSend(alice, "blink", "after");
+        assertThat(messagesFrom(bob, "alice", 1)).containsExactly("after");
+    }
+
+    @Test
+    void eventsBeyondTheOutageBufferAreGivenUpAndTheirSendersTold() throws Exception {
+        TcpProxy proxy = new TcpProxy(TestServices.REDIS_HOST, TestServices.REDIS_PORT).start();
+        cleanup.add(proxy);
+        String viaProxy = "redis://127.0.0.1:" + proxy.port();
+        Map<String, String> small = new HashMap<>(SLOW_PINGS);
+        small.put("LECTERN_CLUSTER__OUTAGE_BUFFER_BYTES", "4000"); // room for about ten of these messages
+        small.put("LECTERN_CLUSTER__OUTAGE_BUFFER_MILLIS", "1000");
+        LecternServer a = node("a", viaProxy, 2, small);
+        LecternServer b = node("b", viaProxy, 2, small);
+        WsClient alice = sioJoined(a, "alice", "brink");
+        WsClient bob = sioJoined(b, "bob", "brink");
+        String bobSid = sioEvent(alice, "peer-joined").get(1).get("peer_id").asText();
+
+        proxy.cut();
+        awaitCluster(a, "down");
+        for (int i = 0; i < 30; i++) {
+            sioSend(alice, "brink", "lost " + i);
+        }
+        alice.send("42[\"offer\",{\"room_id\":\"brink\",\"to\":\"" + bobSid + "\",\"sdp\":\"" + SDP + "\"}]");
+        // over the bytes at once, the rest after a second: every one of the 31 is reported to alice, none silently
+        List<JsonNode> errors = new ArrayList<>();
+        while (errors.size() < 31) {
+            JsonNode e = sioEvent(alice, "error").get(1);
+            assertThat(e.get("code").asText()).isEqualTo("not_delivered");
+            assertThat(e.get("room_id").asText()).isEqualTo("brink");
+            errors.add(e);
+        }
+        assertThat(errors).filteredOn(e -> e.get("event").asText().equals("message")).hasSize(30);
+        assertThat(errors).filteredOn(e -> e.get("event").asText().equals("offer"))
+                .singleElement().satisfies(e -> assertThat(e.get("to").asText()).isEqualTo(bobSid));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+                metric(a, "lectern_cluster_publish_dropped_total") == 31);
+
+        proxy.start();
+        awaitCluster(a, "up");
+        awaitCluster(b, "up");
+        // what was given up never arrives late: the first message bob gets is one sent after the outage
+        sioSend(alice, "brink", "back");
+        assertThat(messagesFrom(bob, "alice", 1)).containsExactly("back");
+    }
+
+    private static final Map<String, String> SLOW_PINGS = Map.of("LECTERN_SIGNALING__PING_INTERVAL_MILLIS", "25000",
+            "LECTERN_SIGNALING__PING_TIMEOUT_MILLIS", "20000");
+
+    /** A Socket.IO client of {@code user} on the node, joined to the room. */
+    private WsClient sioJoined(LecternServer node, String user, String room) throws Exception {
+        WsClient c = socketIo(node);
+        c.send("40{\"user_id\":\"" + user + "\"}");
+        sioConnected(c);
+        c.send("42[\"join\",{\"room_id\":\"" + room + "\"}]");
+        sioEvent(c, "joined");
+        return c;
+    }
+
+    private static String sioSend(WsClient c, String room, String message) throws Exception {
+        c.send("42[\"message\",{\"room_id\":\"" + room + "\",\"message\":\"" + message
+                + "\",\"sender\":\"x\"}]");
+        return message;
+    }
+
+    /**
+     * The next {@code n} chat messages from {@code user}, in the order received; fails on a {@code peer-left} or an
+     * {@code error} meanwhile (nothing was to be lost or reported).
+     */
+    private static List<String> messagesFrom(WsClient c, String user, int n) throws Exception {
+        List<String> got = new ArrayList<>();
+        while (got.size() < n) {
+            String f = c.nextText();
+            if (!f.startsWith("42")) {
+                continue;
+            }
+            JsonNode array = Json.MAPPER.readTree(f.substring(2));
+            String name = array.get(0).asText();
+            assertThat(name).as("event while waiting for messages: %s", f).isNotIn("peer-left", "error");
+            if (name.equals("message") && user.equals(array.get(1).get("user_id").asText())) {
+                got.add(array.get(1).get("message").asText());
+            }
+        }
+        return got;
+    }
+
+    private void awaitCluster(LecternServer node, String status) {
+        HttpJson h = new HttpJson(node.httpPort());
+        Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() ->
+                status.equals(h.get("/api/health", null).body().at("/components/cluster/status").asText()));
+    }
+
+    private static double metric(LecternServer node, String name) throws Exception {
+        for (String line : new HttpJson(node.httpPort()).get("/metrics", null).raw().body().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no metric " + name);
     }
 
     private WsClient socketIo(LecternServer node) throws Exception {

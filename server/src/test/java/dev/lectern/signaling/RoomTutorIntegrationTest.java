@@ -106,4 +106,37 @@ class RoomTutorIntegrationTest {
         assertThat(transcript.body().get("messages")).extracting(m -> m.get("sender").asText() + ": "
                 + m.get("message").asText()).containsExactly("Ann: What is 2+2?", "ai: Two plus two is four.");
     }
+
+    @Test
+    void oneAnswerPerRoomAtATime() throws Exception {
+        upstream = new FakeModelServer();
+        ServerConfig d = TestConfigs.defaults(Map.of("LECTERN_SIGNALING__RECOVERY_WINDOW_MILLIS", "0"));
+        server = LecternServer.start(d.withAi(TestAi.config(upstream.baseUrl())), Map.of("FAKE_API_KEY", "sk-test"),
+                TOKENS);
+        HttpJson http = new HttpJson(server.httpPort());
+        String roomId = http.post("/api/video/rooms", Map.of("companion_id", "ada-math"), "t-ann").text("room_id");
+        WsClient ann = WsClient.connect(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
+                "ws://127.0.0.1:" + server.signalingPort() + "/ws?token=t-ann");
+        ann.send("{\"event\":\"join\",\"data\":{\"room_id\":\"" + roomId + "\"}}");
+        event(ann, "joined");
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        upstream.enqueue(ex -> {
+            ex.raw("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                    + "\"content\":\"\"},\"finish_reason\":null}],\"usage\":null}\n\n");
+            ex.text("Thinking");
+            hold.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            ex.text(" done.").finish("stop").usage(1, 1).done();
+        });
+        ann.send("{\"event\":\"message\",\"data\":{\"room_id\":\"" + roomId + "\",\"message\":\"First?\"}}");
+        event(ann, "message-delta");
+        // before: a second question started a second answer (a model call and a blocking thread per message)
+        ann.send("{\"event\":\"message\",\"data\":{\"room_id\":\"" + roomId + "\",\"message\":\"Second?\"}}");
+        assertThat(event(ann, "error").get("code").asText()).isEqualTo("ai_busy");
+        hold.countDown();
+        assertThat(aiMessage(ann).get("message").asText()).isEqualTo("Thinking done.");
+        upstream.enqueue(FakeModelServer.answer("Now", " yes."));
+        ann.send("{\"event\":\"message\",\"data\":{\"room_id\":\"" + roomId + "\",\"message\":\"Third?\"}}");
+        assertThat(aiMessage(ann).get("message").asText()).isEqualTo("Now yes.");
+        assertThat(upstream.requests()).hasSize(2);
+    }
 }

@@ -49,6 +49,8 @@ public final class SignalingService implements JsonWsEndpoint {
     private final SocketIoServer sio;
     /** Every connected peer by user, so that server-side events (an avatar crash) reach all of a user's sockets. */
     private final Map<String, Set<Peer>> peersByUser = new ConcurrentHashMap<>();
+    /** Each connection's event budget, by peer id (dropped when it disconnects). */
+    private final Map<String, EventBudget> budgets = new ConcurrentHashMap<>();
     /** Events other features serve, by name; the rooms serve the rest. */
     private final Map<String, PeerEvents> featureEvents = new ConcurrentHashMap<>();
 
@@ -62,7 +64,7 @@ public final class SignalingService implements JsonWsEndpoint {
         sio.cluster(rooms.bus());
         this.engineIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
                 config.upgradeTimeoutMillis(), config.maxPayloadBytes(), config.outboundQueueLimit(), slowConsumers,
-                sio::attach);
+                sio::attach, config.maxSessionsWithoutConnect(), config.maxSessionsWithoutConnectPerAddress());
         if (config.devMode()) {
             logger.warn("signaling.devMode is ON: clients without a token may name themselves with user_id."
                     + " Never enable this in production.");
@@ -189,13 +191,35 @@ public final class SignalingService implements JsonWsEndpoint {
 
     private void register(Peer peer) {
         peersByUser.compute(peer.userId(), (u, set) -> CowSets.plus(set, peer));
+        budgets.put(peer.peerId(), new EventBudget(config.eventsPerSecond(), config.eventBurst(),
+                config.messagesPerSecond(), config.messageBurst()));
     }
 
     private void unregister(Peer peer) {
+        budgets.remove(peer.peerId());
         peersByUser.computeIfPresent(peer.userId(), (u, set) -> CowSets.minus(set, peer));
         for (PeerEvents e : Set.copyOf(featureEvents.values())) {
             e.disconnected(peer);
         }
+    }
+
+    /**
+     * Closes the user's connections on this node (Socket.IO and /ws): those authenticated with {@code tokenId}, or all
+     * when it is null (a password change, a disabled account). Returns how many were closed.
+     */
+    public int closeUser(String userId, String tokenId) {
+        Set<Peer> peers = peersByUser.get(userId);
+        if (peers == null) {
+            return 0;
+        }
+        int n = 0;
+        for (Peer p : peers) {
+            if (tokenId == null || tokenId.equals(p.tokenId())) {
+                p.close("token revoked");
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Sends an event to every socket of a user on this node (Socket.IO and /ws); returns how many got it. */
@@ -233,6 +257,16 @@ public final class SignalingService implements JsonWsEndpoint {
         }
 
         @Override
+        public String tokenId() {
+            return ((Principal) socket.principal()).tokenId();
+        }
+
+        @Override
+        public void close(String reason) {
+            socket.disconnectAndClose();
+        }
+
+        @Override
         public boolean isOpen() {
             return socket.isConnected();
         }
@@ -246,7 +280,12 @@ public final class SignalingService implements JsonWsEndpoint {
                         java.util.concurrent.Executor executor) {
         PeerEvents feature = featureEvents.get(event);
         CompletionStage<JsonNode> stage;
-        if (feature == null) {
+        EventBudget budget = budgets.get(peer.peerId());
+        if (budget != null && !budget.take(event, System.nanoTime())) {
+            // over the connection's budget: refused before any work (no room, store or tutor is touched)
+            stage = CompletableFuture.failedFuture(new SignalingError("rate_limited",
+                    "too many events; slow down"));
+        } else if (feature == null) {
             stage = rooms.handleAsync(peer, event, data);
         } else {
             try {
@@ -285,7 +324,7 @@ public final class SignalingService implements JsonWsEndpoint {
     @Override
     public JsonWsConnection open(Principal principal, JsonWsSink sink) {
         jsonConnections.incrementAndGet();
-        JsonPeer peer = new JsonPeer(EngineIoServer.newId(), principal.userId(), sink);
+        JsonPeer peer = new JsonPeer(EngineIoServer.newId(), principal.userId(), principal.tokenId(), sink);
         register(peer);
         return new JsonWsConnection() {
             @Override
@@ -325,13 +364,15 @@ public final class SignalingService implements JsonWsEndpoint {
     private final class JsonPeer implements Peer {
         private final String peerId;
         private final String userId;
+        private final String tokenId;
         private final JsonWsSink sink;
         private final AtomicInteger unwritable = new AtomicInteger();
         volatile boolean closed;
 
-        JsonPeer(String peerId, String userId, JsonWsSink sink) {
+        JsonPeer(String peerId, String userId, String tokenId, JsonWsSink sink) {
             this.peerId = peerId;
             this.userId = userId;
+            this.tokenId = tokenId;
             this.sink = sink;
         }
 
@@ -348,6 +389,16 @@ public final class SignalingService implements JsonWsEndpoint {
         @Override
         public boolean isOpen() {
             return !closed;
+        }
+
+        @Override
+        public String tokenId() {
+            return tokenId;
+        }
+
+        @Override
+        public void close(String reason) {
+            sink.close(1008, reason);
         }
 
         @Override

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class AvatarCatalogue {
     public static final String BUCKET = "avatars";
     /** Names of added avatars; they become object keys and the {@code {avatar}} argument of the avatar command. */
-    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** Never starting with '-': a name reaches the avatar command line, where it must not read as an option. */
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,63}");
     /** A configured preview image larger than this is not served (it is a misconfiguration, not a preview). */
     static final long MAX_PREVIEW_BYTES = 16L * 1024 * 1024;
 
@@ -142,7 +143,8 @@ public final class AvatarCatalogue {
      */
     public Entry add(String name, String description, Path face, Path voice, Principal caller) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw ServiceException.badRequest("field 'avatar_name' must be 1-64 letters, digits, '_' or '-'");
+            throw ServiceException.badRequest("field 'avatar_name' must be 1-64 letters, digits, '_' or '-'"
+                    + " (not starting with '-')");
         }
         String desc = description == null ? "" : description.strip();
         if (desc.length() > 500) {

@@ -33,13 +33,55 @@ public final class UploadService {
     private final ChatRepository chats;
     private final ObjectStore objects;
     private final RetrievalService retrieval;
+    private final Quota quota;
+
+    /** Per-user limits and the disk floor of the spool directory {@code spool}. */
+    public record Quota(long maxBytesPerUser, int maxFilesPerUser, long minFreeDiskBytes, Path spool) {
+        public static final Quota NONE = new Quota(Long.MAX_VALUE, Integer.MAX_VALUE, 0, null);
+    }
 
     public UploadService(UserFileRepository files, ChatRepository chats, ObjectStore objects,
                          RetrievalService retrieval) {
+        this(files, chats, objects, retrieval, Quota.NONE);
+    }
+
+    public UploadService(UserFileRepository files, ChatRepository chats, ObjectStore objects,
+                         RetrievalService retrieval, Quota quota) {
         this.files = files;
         this.chats = chats;
         this.objects = objects;
         this.retrieval = retrieval;
+        this.quota = quota;
+    }
+
+    /**
+     * Refuses an upload of {@code bytes} (a request's Content-Length before spooling, the file's size after) that
+     * would take the user over their quota (413 quota_exceeded), or arrives while the disk is nearly full (507).
+     */
+    public void checkQuota(String userId, long bytes) {
+        if (quota.spool() != null && quota.minFreeDiskBytes() > 0) {
+            long free;
+            try {
+                Files.createDirectories(quota.spool());
+                free = Files.getFileStore(quota.spool()).getUsableSpace();
+            } catch (IOException e) {
+                throw new ServiceException(507, "insufficient_storage", "the server cannot store uploads now");
+            }
+            if (free < quota.minFreeDiskBytes()) {
+                logger.warn("upload refused: {} bytes free under {} (floor {})", free, quota.spool(),
+                        quota.minFreeDiskBytes());
+                throw new ServiceException(507, "insufficient_storage", "the server is low on disk; try again later");
+            }
+        }
+        if (quota.maxFilesPerUser() != Integer.MAX_VALUE && files.count(userId) >= quota.maxFilesPerUser()) {
+            throw new ServiceException(413, "quota_exceeded", "you have " + quota.maxFilesPerUser()
+                    + " files, the most allowed; delete some first");
+        }
+        if (quota.maxBytesPerUser() != Long.MAX_VALUE
+                && files.totalBytes(userId) + Math.max(0, bytes) > quota.maxBytesPerUser()) {
+            throw new ServiceException(413, "quota_exceeded", "this upload would take your files over "
+                    + quota.maxBytesPerUser() + " bytes; delete some first");
+        }
     }
 
     /** Deletes spooled files a previous process left behind (a crash mid-upload). */
@@ -71,6 +113,7 @@ public final class UploadService {
         if (part.size() == 0) {
             throw ServiceException.badRequest("the file is empty");
         }
+        checkQuota(userId, part.size()); // again with the real size: Content-Length may be absent (chunked)
         if (!kind.matches(part.file())) {
             throw new ServiceException(415, "unsupported_media_type",
                     "the content of the file is not " + kind.extension().toUpperCase(java.util.Locale.ROOT));

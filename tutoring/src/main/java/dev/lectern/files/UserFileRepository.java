@@ -70,6 +70,11 @@ public final class UserFileRepository implements DocumentCatalog {
                 + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", UserFileRepository::read, userId, limit, offset));
     }
 
+    /** The bytes of the owner's stored files. */
+    public long totalBytes(String userId) {
+        return db.query(c -> Jdbc.count(c, "SELECT COALESCE(SUM(size), 0) FROM user_files WHERE user_id = ?", userId));
+    }
+
     public long count(String userId) {
         return db.query(c -> Jdbc.count(c, "SELECT COUNT(*) FROM user_files WHERE user_id = ?", userId));
     }

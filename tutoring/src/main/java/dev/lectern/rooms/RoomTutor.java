@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * then {@code message {sender:"ai", message, audio_url, audio_urls}} to everyone, stored in the transcript as well.
  * Each user has their own conversation with the companion in a room (kept for the room's live lifetime), so context,
  * budgets and barge-in are per user. With no model configured (only the offline provider) the companion stays quiet
- * in rooms. Model and database work runs on the blocking executor, never an event loop.
+ * in rooms. Model and database work runs on the tutor's own bounded pool, never an event loop, one answer per room
+ * at a time.
  */
 public final class RoomTutor implements RoomEventSink {
     public static final String AI_USER = "ai";
@@ -40,17 +40,29 @@ public final class RoomTutor implements RoomEventSink {
     private final RoomRepository rooms;
     private final ConversationService conversations;
     private final EphemeralStore ephemeral;
-    private final Executor blocking;
+    /**
+     * The tutor's own small pool with a bounded queue, not the shared blocking executor: chat in many rooms must
+     * never leave the REST API without threads (503).
+     */
+    private final java.util.concurrent.ThreadPoolExecutor executor;
+    /** Rooms with an answer in progress: one at a time per room. */
+    private final java.util.Set<String> answering = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Duration sessionTtl;
     private volatile Broadcaster broadcaster = (roomId, event, data) -> { };
 
     public RoomTutor(RoomEventSink next, RoomRepository rooms, ConversationService conversations,
-                     EphemeralStore ephemeral, Executor blocking, Duration sessionTtl) {
+                     EphemeralStore ephemeral, Duration sessionTtl) {
         this.next = next;
         this.rooms = rooms;
         this.conversations = conversations;
         this.ephemeral = ephemeral;
-        this.blocking = blocking;
+        this.executor = new java.util.concurrent.ThreadPoolExecutor(THREADS, THREADS, 30,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(QUEUE), r -> {
+                    Thread t = new Thread(r, "lectern-room-tutor");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.executor.allowCoreThreadTimeOut(true);
         this.sessionTtl = sessionTtl;
     }
 
@@ -75,26 +87,45 @@ public final class RoomTutor implements RoomEventSink {
         if (AI_USER.equals(userId)) {
             return;
         }
+        if (!answering.add(roomId)) {
+            broadcaster.broadcast(roomId, "error", error(roomId, "ai_busy",
+                    "the tutor is still answering in this room; ask again when it is done"));
+            return;
+        }
         try {
-            blocking.execute(() -> answer(roomId, userId, message));
+            executor.execute(() -> {
+                boolean started = false;
+                try {
+                    started = answer(roomId, userId, message);
+                } finally {
+                    if (!started) {
+                        answering.remove(roomId);
+                    }
+                }
+            });
         } catch (RejectedExecutionException e) {
+            answering.remove(roomId);
             broadcaster.broadcast(roomId, "error", error(roomId, "ai_busy", "the tutor is busy; try again shortly"));
         }
     }
 
-    private void answer(String roomId, String userId, String message) {
+    private static final int THREADS = 4;
+    private static final int QUEUE = 64;
+
+    /** True when an answer started (its listener ends the room's turn), false when there is none to give. */
+    private boolean answer(String roomId, String userId, String message) {
         Optional<RoomRepository.Room> room;
         try {
             room = rooms.findRoom(roomId);
         } catch (RuntimeException e) {
             logger.warn("room lookup for the AI tutor failed: {}", e.toString());
-            return;
+            return false;
         }
         if (room.isEmpty() || room.get().companionId() == null || room.get().ended()) {
-            return; // ad-hoc rooms and rooms without a companion have no tutor
+            return false; // ad-hoc rooms and rooms without a companion have no tutor
         }
         if (conversations.models().models().stream().allMatch(m -> m.offline())) {
-            return; // no model configured: the text chat explains that; a live room is not the place to repeat it
+            return false; // no model configured: the text chat explains that; a live room is not the place to repeat it
         }
         String companionId = room.get().companionId();
         String key = "room:" + roomId + ":ai_session:" + userId;
@@ -106,10 +137,12 @@ public final class RoomTutor implements RoomEventSink {
                 ephemeral.set(key, turn.sessionId(), sessionTtl);
             }
             turn.request(Long.MAX_VALUE); // the room gets events as fast as the model writes them
+            return true;
         } catch (RuntimeException e) {
             logger.debug("AI tutor did not answer in a room: {}", e.toString());
             broadcaster.broadcast(roomId, "error", error(roomId, "ai_unavailable", e.getMessage() == null
                     ? "the tutor cannot answer right now" : e.getMessage()));
+            return false;
         }
     }
 
@@ -157,18 +190,20 @@ public final class RoomTutor implements RoomEventSink {
             if (result.notice() != null) {
                 out.put("notice", result.notice());
             }
+            answering.remove(roomId);
             next.messageStored(roomId, AI_USER, AI_USER, result.text(), now);
             broadcaster.broadcast(roomId, "message", out);
         }
 
         @Override
         public void onError(String code, String message) {
+            answering.remove(roomId);
             broadcaster.broadcast(roomId, "error", error(roomId, code, message));
         }
 
         @Override
         public void onInterrupted(String reason) {
-            // the same user wrote again; the newer answer follows
+            answering.remove(roomId);
         }
     }
 }

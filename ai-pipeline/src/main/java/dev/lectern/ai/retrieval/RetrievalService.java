@@ -67,7 +67,7 @@ public final class RetrievalService implements AutoCloseable {
 
     private final AiConfig.Retrieval config;
     private final DocumentIndex index;
-    private final TextExtractor extractor;
+    private final ExtractionSandbox extractor;
     private final Transcriber transcriber;
     private final ObjectStore objects;
     private final DocumentCatalog catalog;
@@ -87,7 +87,6 @@ public final class RetrievalService implements AutoCloseable {
                             ObjectStore objects, DocumentCatalog catalog, EphemeralStore bus, Executor background) {
         this.config = config;
         this.index = new DocumentIndex(indexDir, 256);
-        this.extractor = new TextExtractor(config.maxExtractedChars(), config.maxInflateRatio());
         this.transcriber = transcriber;
         this.objects = objects;
         this.catalog = catalog;
@@ -99,6 +98,8 @@ public final class RetrievalService implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        this.extractor = new ExtractionSandbox(config.maxExtractedChars(), config.maxInflateRatio(),
+                config.extractHeapMb(), config.extractTimeoutMillis(), config.extractConcurrency(), this.tmpDir);
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new Object();
         }
@@ -343,6 +344,7 @@ public final class RetrievalService implements AutoCloseable {
     @Override
     public void close() {
         subscription.close();
+        extractor.close();
         index.close();
     }
 

@@ -21,8 +21,8 @@ import org.apache.poi.xwpf.usermodel.XWPFDocument;
 /**
  * Takes the text out of a document: PDFBox for PDF (page by page, so passages know their page), POI for DOCX, and
  * plain UTF-8 for text and Markdown. A document that is encrypted, corrupt, a zip bomb or without any text fails with
- * an {@link ExtractionException} naming the reason; nothing else is affected. Blocking: run it on the blocking
- * executor.
+ * an {@link ExtractionException} naming the reason. Its PDF and DOCX readers have no memory bound inside a page:
+ * the server runs them through {@link ExtractionSandbox}, in a child JVM. Blocking.
  */
 public final class TextExtractor {
     /**
@@ -30,6 +30,12 @@ public final class TextExtractor {
      * that are each slow to decode) fails rather than holding a blocking thread indefinitely.
      */
     static final long PDF_BUDGET_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+
+    /**
+     * POI refuses a DOCX part that inflates beyond this: a real document's {@code document.xml} is a few MB, and a
+     * part is held whole in memory while parsed.
+     */
+    static final long MAX_ZIP_ENTRY_BYTES = 32L << 20;
 
     private final long maxChars;
 
@@ -41,7 +47,7 @@ public final class TextExtractor {
         this.maxChars = maxChars;
         // POI's zip-bomb guards are process-wide; set them explicitly rather than trusting the defaults.
         ZipSecureFile.setMinInflateRatio(1.0 / maxInflateRatio);
-        ZipSecureFile.setMaxEntrySize(Math.min(4L * 1024 * 1024 * 1024 - 1, Math.max(maxChars * 8, 64L << 20)));
+        ZipSecureFile.setMaxEntrySize(MAX_ZIP_ENTRY_BYTES);
         ZipSecureFile.setMaxTextSize(maxChars);
     }
 

@@ -122,4 +122,67 @@ public final class Documents {
         }
         return file;
     }
+
+    /**
+     * A PDF of one page whose {@code /Contents} is an array holding one FlateDecode stream that inflates to
+     * {@code inflatedBytes} spaces (whole MB; about a thousandth of that on disk): PDFBox decodes it whole in memory.
+     */
+    public static Path flateBombPdf(Path file, long inflatedBytes) throws IOException {
+        // one MB of spaces deflated and sync-flushed is a self-contained run of blocks: repeated, it is a valid
+        // zlib stream of many MB (the checksum is computed over the whole), made in a second rather than minutes
+        byte[] block = new byte[1 << 20];
+        java.util.Arrays.fill(block, (byte) ' ');
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION, true);
+        byte[] segment;
+        byte[] end;
+        try {
+            deflater.setInput(block);
+            byte[] buf = new byte[1 << 16];
+            segment = java.util.Arrays.copyOf(buf, deflater.deflate(buf, 0, buf.length,
+                    java.util.zip.Deflater.SYNC_FLUSH));
+            deflater.reset();
+            deflater.finish();
+            end = java.util.Arrays.copyOf(buf, deflater.deflate(buf));
+        } finally {
+            deflater.end();
+        }
+        long blocks = inflatedBytes / block.length;
+        java.util.zip.Adler32 adler = new java.util.zip.Adler32();
+        java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+        compressed.write(0x78);
+        compressed.write(0xDA);
+        for (long n = 0; n < blocks; n++) {
+            compressed.writeBytes(segment);
+            adler.update(block);
+        }
+        compressed.writeBytes(end);
+        long sum = adler.getValue();
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            compressed.write((int) (sum >>> shift) & 0xFF);
+        }
+        java.io.ByteArrayOutputStream pdf = new java.io.ByteArrayOutputStream();
+        List<Integer> offsets = new java.util.ArrayList<>();
+        java.util.function.Consumer<String> ascii = t -> pdf.writeBytes(t.getBytes(StandardCharsets.US_ASCII));
+        ascii.accept("%PDF-1.4\n");
+        offsets.add(pdf.size());
+        ascii.accept("1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+        offsets.add(pdf.size());
+        ascii.accept("2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n");
+        offsets.add(pdf.size());
+        ascii.accept("3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << >>"
+                + " /Contents [4 0 R] >>\nendobj\n");
+        offsets.add(pdf.size());
+        ascii.accept("4 0 obj\n<< /Length " + compressed.size() + " /Filter /FlateDecode >>\nstream\n");
+        pdf.writeBytes(compressed.toByteArray());
+        ascii.accept("\nendstream\nendobj\n");
+        int xref = pdf.size();
+        StringBuilder x = new StringBuilder("xref\n0 5\n0000000000 65535 f \n");
+        for (int off : offsets) {
+            x.append(String.format("%010d 00000 n \n", off));
+        }
+        x.append("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n").append(xref).append("\n%%EOF\n");
+        ascii.accept(x.toString());
+        Files.write(file, pdf.toByteArray());
+        return file;
+    }
 }

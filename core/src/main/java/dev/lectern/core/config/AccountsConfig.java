@@ -23,7 +23,10 @@ public record AccountsConfig(
         int codeMaxAttempts,
         LoginThrottle loginThrottle,
         RateLimit rateLimit,
-        Smtp smtp) {
+        Smtp smtp,
+        int codeGuessesPerDay,
+        int codesPerAddressPerHour,
+        int codesPerClientPerHour) {
 
     public AccountsConfig {
         checkRange(tokenTtlSeconds, 60, 30L * 24 * 3600, "accounts.tokenTtlSeconds");
@@ -38,6 +41,9 @@ public record AccountsConfig(
         if (loginThrottle == null || rateLimit == null || smtp == null) {
             throw new ConfigException("accounts: sections loginThrottle, rateLimit and smtp are required");
         }
+        checkRange(codeGuessesPerDay, 1, 1000, "accounts.codeGuessesPerDay");
+        checkRange(codesPerAddressPerHour, 1, 1000, "accounts.codesPerAddressPerHour");
+        checkRange(codesPerClientPerHour, 1, 100_000, "accounts.codesPerClientPerHour");
     }
 
     /**

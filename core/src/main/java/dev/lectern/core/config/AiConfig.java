@@ -129,11 +129,24 @@ public record AiConfig(
      * ({@code ""} = {@code <dataDir>/index}), passages of about {@code passageChars} characters overlapping by
      * {@code overlapChars}; each answer gets at most {@code topPassages} passages whose share of the question's terms
      * is at least {@code minTermCoverage}. A document yields at most {@code maxExtractedChars} characters of text;
-     * a DOCX whose parts inflate more than {@code maxInflateRatio} times is refused as a zip bomb.
+     * a DOCX whose parts inflate more than {@code maxInflateRatio} times is refused as a zip bomb. PDF and DOCX are
+     * read in a child JVM with {@code extractHeapMb} of heap, killed after {@code extractTimeoutMillis}, at most
+     * {@code extractConcurrency} at once.
      */
     public record Retrieval(String indexDir, int passageChars, int overlapChars, int topPassages,
-                            double minTermCoverage, long maxExtractedChars, double maxInflateRatio) {
+                            double minTermCoverage, long maxExtractedChars, double maxInflateRatio,
+                            int extractHeapMb, long extractTimeoutMillis, int extractConcurrency) {
+        /** The defaults for the reader child (256 MB, 30 s, 2 at once). */
+        public Retrieval(String indexDir, int passageChars, int overlapChars, int topPassages,
+                         double minTermCoverage, long maxExtractedChars, double maxInflateRatio) {
+            this(indexDir, passageChars, overlapChars, topPassages, minTermCoverage, maxExtractedChars,
+                    maxInflateRatio, 256, 30_000, 2);
+        }
+
         public Retrieval {
+            checkRange(extractHeapMb, 32, 16_384, "ai.retrieval.extractHeapMb");
+            checkRange(extractTimeoutMillis, 1000, 3_600_000, "ai.retrieval.extractTimeoutMillis");
+            checkRange(extractConcurrency, 1, 64, "ai.retrieval.extractConcurrency");
             indexDir = indexDir == null ? "" : indexDir;
             checkRange(passageChars, 100, 20_000, "ai.retrieval.passageChars");
             checkRange(overlapChars, 0, passageChars / 2, "ai.retrieval.overlapChars");

@@ -7,7 +7,10 @@ import static dev.lectern.core.config.Checks.checkPositive;
 
 import java.util.List;
 
-/** The HTTP port: REST, SSE and the avatar proxy. */
+/**
+ * The HTTP port: REST, SSE and the avatar proxy. {@code trustedProxies}: address blocks (CIDR) whose
+ * {@code X-Forwarded-For} is believed; from anyone else it is ignored.
+ */
 public record HttpConfig(
         String host,
         int port,
@@ -22,7 +25,8 @@ public record HttpConfig(
         int writeBufferHighWaterMarkBytes,
         int blockingThreads,
         int blockingQueueSize,
-        Cors cors) {
+        Cors cors,
+        List<String> trustedProxies) {
 
     public HttpConfig {
         checkNotBlank(host, "http.host");
@@ -45,6 +49,7 @@ public record HttpConfig(
         if (cors == null) {
             throw new ConfigException("http.cors: missing");
         }
+        trustedProxies = trustedProxies == null ? List.of() : Checks.copyOf(trustedProxies, "http.trustedProxies");
     }
 
     /** Cross-origin access for browsers. An empty list allows same-origin only; "*" allows any origin without credentials. */

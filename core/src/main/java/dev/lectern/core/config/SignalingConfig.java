@@ -5,7 +5,11 @@ import static dev.lectern.core.config.Checks.checkPositive;
 import static dev.lectern.core.config.Checks.checkRange;
 
 
-/** The signaling port: Socket.IO / Engine.IO and the plain JSON WebSocket dialect, rooms and relay limits. */
+/**
+ * The signaling port: Socket.IO / Engine.IO and the plain JSON WebSocket dialect, rooms and relay limits, and the
+ * abuse limits: each connection's event and chat-message token buckets, rooms per connection, and Engine.IO sessions
+ * that have not (yet) connected to a namespace, in all and per client address.
+ */
 public record SignalingConfig(
         int port,
         boolean serveOnHttpPort,
@@ -22,7 +26,14 @@ public record SignalingConfig(
         int maxRoomIdChars,
         int maxSdpBytes,
         int maxCandidateChars,
-        int maxMessageChars) {
+        int maxMessageChars,
+        double eventsPerSecond,
+        int eventBurst,
+        double messagesPerSecond,
+        int messageBurst,
+        int maxRoomsPerPeer,
+        int maxSessionsWithoutConnect,
+        int maxSessionsWithoutConnectPerAddress) {
 
     public SignalingConfig {
         checkPort(port, "signaling.port");
@@ -39,5 +50,13 @@ public record SignalingConfig(
         checkPositive(maxSdpBytes, "signaling.maxSdpBytes");
         checkPositive(maxCandidateChars, "signaling.maxCandidateChars");
         checkPositive(maxMessageChars, "signaling.maxMessageChars");
+        if (!(eventsPerSecond > 0) || !(messagesPerSecond > 0)) {
+            throw new ConfigException("signaling.eventsPerSecond / messagesPerSecond: must be > 0");
+        }
+        checkRange(eventBurst, 1, 1_000_000, "signaling.eventBurst");
+        checkRange(messageBurst, 1, 1_000_000, "signaling.messageBurst");
+        checkRange(maxRoomsPerPeer, 1, 10_000, "signaling.maxRoomsPerPeer");
+        checkRange(maxSessionsWithoutConnect, 1, 10_000_000, "signaling.maxSessionsWithoutConnect");
+        checkRange(maxSessionsWithoutConnectPerAddress, 1, 1_000_000, "signaling.maxSessionsWithoutConnectPerAddress");
     }
 }

@@ -47,7 +47,8 @@ public final class AccountsApi {
                 .example(Map.of("email", "ada@example.com", "purpose", "register")).errors(400, 429, 503)
                 .handle(r -> {
                     SendVerification b = r.json(SendVerification.class);
-                    accounts.sendVerification(b.email(), b.purpose() == null ? "register" : b.purpose());
+                    accounts.sendVerification(b.email(), b.purpose() == null ? "register" : b.purpose(),
+                            r.remoteAddress());
                     return ApiResponse.json(202, Map.of("status", "sent")).async();
                 });
         routes.post("/api/register").tag("accounts").json().blocking()
@@ -87,7 +88,7 @@ public final class AccountsApi {
                 .errors(400, 401, 503)
                 .handle(r -> {
                     UpdatePassword b = r.json(UpdatePassword.class);
-                    accounts.updatePassword(r.principal(), b.email(), b.code(), b.newPassword());
+                    accounts.updatePassword(r.principal(), b.email(), b.code(), b.newPassword(), r.remoteAddress());
                     return ApiResponse.json(Map.of("status", "password_updated")).async();
                 });
         routes.post("/api/logout").tag("accounts").access(Access.USER).blocking()

@@ -25,6 +25,8 @@ public final class UserFilesApi {
     private final UserFileRepository files;
     private final MultipartLimits limits;
     private final Executor blocking;
+    /** Users with an upload in progress on this node. */
+    private final java.util.Set<String> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public UserFilesApi(UploadService uploads, UserFileRepository files, MultipartLimits limits, Executor blocking) {
         this.uploads = uploads;
@@ -38,8 +40,8 @@ public final class UserFilesApi {
                 .summary("Upload a document (pdf, docx, txt, md), image (png, jpg) or audio (wav, mp3, m4a) as the"
                         + " multipart part 'file', optionally with 'session_id' (the chat to record it in); 201 with"
                         + " the file record, its status (indexed, failed, not_indexed) and error")
-                .errors(400, 401, 404, 413, 415, 503)
-                .tunnel(r -> new MultipartUploadHandler(r, limits, blocking, this::receive));
+                .errors(400, 401, 404, 413, 415, 429, 503, 507)
+                .tunnel(r -> new MultipartUploadHandler(r, limits, blocking, this::receive, this::admit));
         routes.get("/api/user_files").access(Access.USER).blocking().tag("files")
                 .summary("The caller's uploads, newest first: id, filename, file_type, file_path, created_at,"
                         + " session_id, size, status, error, passages")
@@ -48,6 +50,32 @@ public final class UserFilesApi {
         routes.delete("/api/user_files/{id}").access(Access.USER).blocking().tag("files").errors(404)
                 .summary("Delete one of the caller's uploads: the stored object and its index entries")
                 .handle(this::delete);
+    }
+
+    /**
+     * Before anything is spooled: one upload at a time per user (on this node), and the quota and disk floor checked
+     * against the request's Content-Length. Completes with what releases the user's slot.
+     */
+    private CompletionStage<Runnable> admit(ApiRequest r, long contentLength) {
+        String user = r.requirePrincipal().userId();
+        if (!active.add(user)) {
+            return CompletableFuture.failedFuture(new ServiceException(429, "upload_in_progress",
+                    "another upload of yours is still in progress; wait for it to finish"));
+        }
+        Runnable release = () -> active.remove(user);
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                uploads.checkQuota(user, contentLength);
+                return release;
+            }, blocking).whenComplete((ok, err) -> {
+                if (err != null) {
+                    release.run();
+                }
+            });
+        } catch (RuntimeException e) {
+            release.run();
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private CompletionStage<ApiResponse> receive(ApiRequest r, MultipartForm form) {

@@ -60,6 +60,9 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
     private final MultipartLimits limits;
     private final Executor blocking;
     private final MultipartReceiver receiver;
+    private final Admission admission;
+    /** What the admission asked to run when the upload is over; run once. */
+    private Runnable release;
     private final ArrayDeque<HttpContent> queue = new ArrayDeque<>();
     private final MultipartForm form = new MultipartForm();
 
@@ -71,12 +74,27 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
     private boolean answered;   // a response has been written (or the channel is gone)
     private boolean cleaned;
 
+    /**
+     * Decides, before anything is spooled, whether the upload may start (quotas, one at a time): completes with what
+     * to run when the upload is over, or fails with the refusal the client gets.
+     */
+    @FunctionalInterface
+    public interface Admission {
+        java.util.concurrent.CompletionStage<Runnable> admit(ApiRequest request, long contentLength);
+    }
+
     public MultipartUploadHandler(ApiRequest request, MultipartLimits limits, Executor blocking,
                                   MultipartReceiver receiver) {
+        this(request, limits, blocking, receiver, null);
+    }
+
+    public MultipartUploadHandler(ApiRequest request, MultipartLimits limits, Executor blocking,
+                                  MultipartReceiver receiver, Admission admission) {
         this.request = request;
         this.limits = limits;
         this.blocking = blocking;
         this.receiver = receiver;
+        this.admission = admission;
     }
 
     @Override
@@ -125,6 +143,31 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
             fail(413, "payload_too_large", "the upload exceeds " + limits.maxFileBytes() + " bytes");
             return;
         }
+        if (admission == null) {
+            begin(r);
+            return;
+        }
+        java.util.concurrent.CompletionStage<Runnable> admitted;
+        try {
+            admitted = admission.admit(request, HttpUtil.getContentLength(r, -1L));
+        } catch (RuntimeException e) {
+            admitted = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        admitted.whenComplete((rel, err) -> onLoop(() -> {
+            release = rel;
+            if (answered) {
+                cleanup();
+            } else if (err != null) {
+                respond(ErrorMapper.toResponse(err, request.requestId()));
+                cleanup();
+            } else {
+                begin(r);
+            }
+        }));
+    }
+
+    /** Admitted: the decoder spools the body from now on. */
+    private void begin(HttpRequest r) {
         try {
             Files.createDirectories(limits.spoolDir());
             DefaultHttpDataFactory factory = new DefaultHttpDataFactory(true, StandardCharsets.UTF_8);
@@ -141,12 +184,16 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
-        ctx.read();
+        if (queue.isEmpty()) {
+            ctx.read();
+        } else {
+            pump(); // body that arrived while the upload was being admitted
+        }
     }
 
     /** Decodes the next queued chunk on the blocking executor; reads more from the socket when the queue is empty. */
     private void pump() {
-        if (busy || answered || queue.isEmpty()) {
+        if (busy || answered || queue.isEmpty() || decoder == null) {
             return;
         }
         HttpContent c = queue.poll();
@@ -285,6 +332,11 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
         HttpContent c;
         while ((c = queue.poll()) != null) {
             c.release();
+        }
+        Runnable rel = release;
+        if (rel != null && !busy) {
+            release = null;
+            rel.run();
         }
         if (cleaned || busy) {
             return; // a chunk still decoding calls back here when it is done

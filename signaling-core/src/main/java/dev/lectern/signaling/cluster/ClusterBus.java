@@ -43,7 +43,8 @@ public interface ClusterBus extends AutoCloseable {
 
     /**
      * Sends a room event to the other nodes with members in the room. Never blocks; the events of one room are
-     * delivered in the order of these calls.
+     * delivered in the order of these calls. While the shared store is away, events are kept (within a bound of age
+     * and bytes) and sent when it is back; one given up is reported to {@link Handler#undelivered}.
      */
     void publish(String roomId, RoomEvent event);
 
@@ -91,6 +92,12 @@ public interface ClusterBus extends AutoCloseable {
     interface Handler {
         /** An event from another node (or a member of a dead node that was reaped) for the local members of a room. */
         void onRemote(String roomId, RoomEvent event);
+
+        /**
+         * A room event this node published will not reach the other nodes (Redis was away longer than the bus keeps
+         * events for, or too much waited): its sender on this node, if any, is to be told.
+         */
+        void undelivered(String roomId, RoomEvent event);
 
         /** The members of each room on this node right now, re-asserted on every heartbeat. */
         Map<String, List<Member>> localMembers();

@@ -31,6 +31,12 @@ public final class EngineIoServer {
     private final Set<String> closedByClient = ConcurrentHashMap.newKeySet();
     private static final int MAX_CLOSED_REMEMBERED = 10_000;
     private final AtomicLong slowConsumers;
+    /** Sessions that have not connected to a namespace yet: in all, and by client address (IPv6 by /64). */
+    private final int maxUnconnected;
+    private final int maxUnconnectedPerAddress;
+    private final java.util.concurrent.atomic.AtomicInteger unconnected = new java.util.concurrent.atomic.AtomicInteger();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> unconnectedByAddress =
+            new ConcurrentHashMap<>();
 
     /**
      * @param onOpen called on the session's executor right after the handshake, to attach the layer above
@@ -38,6 +44,19 @@ public final class EngineIoServer {
      */
     public EngineIoServer(long pingIntervalMillis, long pingTimeoutMillis, long upgradeTimeoutMillis,
             int maxPayloadBytes, int outboundQueueLimit, AtomicLong slowConsumers, Consumer<EngineIoSession> onOpen) {
+        this(pingIntervalMillis, pingTimeoutMillis, upgradeTimeoutMillis, maxPayloadBytes, outboundQueueLimit,
+                slowConsumers, onOpen, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxUnconnected           sessions without a namespace CONNECT at once; beyond, handshakes are refused
+     * @param maxUnconnectedPerAddress the same per client address
+     */
+    public EngineIoServer(long pingIntervalMillis, long pingTimeoutMillis, long upgradeTimeoutMillis,
+            int maxPayloadBytes, int outboundQueueLimit, AtomicLong slowConsumers, Consumer<EngineIoSession> onOpen,
+            int maxUnconnected, int maxUnconnectedPerAddress) {
+        this.maxUnconnected = maxUnconnected;
+        this.maxUnconnectedPerAddress = maxUnconnectedPerAddress;
         this.pingIntervalMillis = pingIntervalMillis;
         this.pingTimeoutMillis = pingTimeoutMillis;
         this.upgradeTimeoutMillis = upgradeTimeoutMillis;
@@ -59,8 +78,21 @@ public final class EngineIoServer {
      * and its open packet, which the caller sends first (the polling response body, or the first WebSocket frame).
      */
     public Opened open(ScheduledExecutorService executor, EngineIoTransport websocket) {
+        return open(executor, websocket, null);
+    }
+
+    /**
+     * As {@link #open(ScheduledExecutorService, EngineIoTransport)} for a client at {@code address}; null when too
+     * many sessions (in all, or of that address) have not connected to a namespace yet: the caller refuses it.
+     */
+    public Opened open(ScheduledExecutorService executor, EngineIoTransport websocket, String address) {
+        String key = address == null ? "-" : dev.lectern.core.net.ClientAddresses.limitKey(address);
+        if (!admit(key)) {
+            return null;
+        }
         String sid = newId();
         EngineIoSession session = new EngineIoSession(sid, executor, this, websocket);
+        session.unconnectedKey = key;
         sessions.put(sid, session);
         ObjectNode handshake = Json.MAPPER.createObjectNode();
         handshake.put("sid", sid);
@@ -83,6 +115,31 @@ public final class EngineIoServer {
 
     public EngineIoSession get(String sid) {
         return sid == null ? null : sessions.get(sid);
+    }
+
+    private boolean admit(String key) {
+        if (unconnected.incrementAndGet() > maxUnconnected) {
+            unconnected.decrementAndGet();
+            return false;
+        }
+        java.util.concurrent.atomic.AtomicInteger n = unconnectedByAddress.computeIfAbsent(key,
+                k -> new java.util.concurrent.atomic.AtomicInteger());
+        if (n.incrementAndGet() > maxUnconnectedPerAddress) {
+            release(key);
+            return false;
+        }
+        return true;
+    }
+
+    /** A session connected to a namespace, or closed, before: it no longer counts as unconnected. */
+    void release(String key) {
+        unconnected.decrementAndGet();
+        unconnectedByAddress.computeIfPresent(key, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+    }
+
+    /** Sessions that have not connected to a namespace (yet). */
+    public int unconnected() {
+        return unconnected.get();
     }
 
     void remove(EngineIoSession session) {

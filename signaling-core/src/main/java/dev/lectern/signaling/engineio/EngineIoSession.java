@@ -41,6 +41,8 @@ public final class EngineIoSession {
     private boolean awaitingPong;
     private ScheduledFuture<?> upgradeTimeoutTask;
     private int unwritableSends;
+    /** The address key this session is counted under while it has not connected to a namespace; null after. */
+    String unconnectedKey;
 
     EngineIoSession(String sid, ScheduledExecutorService executor, EngineIoServer server, EngineIoTransport websocket) {
         this.sid = sid;
@@ -52,6 +54,20 @@ public final class EngineIoSession {
 
     public String sid() {
         return sid;
+    }
+
+    /** The largest packet the server accepts (also the most one Socket.IO packet's attachments may add up to). */
+    public int maxPayloadBytes() {
+        return server.maxPayloadBytes();
+    }
+
+    /** The layer above accepted the client (a namespace CONNECT succeeded): it no longer counts as unconnected. */
+    public void connected() {
+        String key = unconnectedKey;
+        if (key != null) {
+            unconnectedKey = null;
+            server.release(key);
+        }
     }
 
     public ScheduledExecutorService executor() {
@@ -334,6 +350,7 @@ public final class EngineIoSession {
             poll.respond(EngineIoPacketCodec.encodePayload(List.of(notify ? EngineIoPacket.CLOSE : EngineIoPacket.NOOP)));
         }
         outbox = null;
+        connected(); // stops counting it
         server.remove(this);
         if (listener != null) {
             listener.onClose(this, reason);

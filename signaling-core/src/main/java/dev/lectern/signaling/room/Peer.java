@@ -12,6 +12,14 @@ public interface Peer {
 
     void send(String event, JsonNode data);
 
+    /** The id of the token the connection was authenticated with (null: none, development mode). */
+    default String tokenId() {
+        return null;
+    }
+
+    /** Closes the connection from the server side (its token was revoked). */
+    default void close(String reason) { }
+
     /** False once the connection is gone for good (a join that completes later must not add it). */
     default boolean isOpen() {
         return true;

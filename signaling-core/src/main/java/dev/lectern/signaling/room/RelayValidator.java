@@ -136,6 +136,10 @@ public final class RelayValidator {
         if (!v.isTextual() || v.asText().length() > MAX_SENDER_CHARS) {
             throw new SignalingError("bad_request", "sender must be a string of at most " + MAX_SENDER_CHARS + " characters");
         }
+        if (v.asText().strip().equalsIgnoreCase("ai")) {
+            // the tutor's name: nobody may put words in its mouth
+            throw new SignalingError("bad_request", "sender \"ai\" is reserved for the tutor");
+        }
         return v.asText();
     }
 

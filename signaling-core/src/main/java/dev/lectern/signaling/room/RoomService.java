@@ -115,6 +115,11 @@ public final class RoomService implements ClusterBus.Handler {
             throw new SignalingError("bad_request", "is_host must be a boolean");
         }
         boolean host = hostFlag != null && hostFlag.asBoolean(false);
+        Set<String> in = memberships.get(peer.peerId());
+        if (in != null && in.size() >= config.maxRoomsPerPeer() && !in.contains(roomId)) {
+            throw new SignalingError("too_many_rooms", "a connection may be in at most " + config.maxRoomsPerPeer()
+                    + " rooms");
+        }
         if (!bus.clustered()) {
             return CompletableFuture.completedFuture(commitJoin(peer, roomId, host, null));
         }
@@ -445,6 +450,35 @@ public final class RoomService implements ClusterBus.Handler {
 
     // ---- the cluster side
 
+    /**
+     * A room event of ours that other nodes will not get: its sender, when it is a member here, gets an
+     * {@code error} with code {@code not_delivered}, the room, the event and its target, so that it can send again
+     * (an offer) or tell its user; never silent loss.
+     */
+    @Override
+    public void undelivered(String roomId, RoomEvent event) {
+        Room room = rooms.get(roomId);
+        if (room == null || event.from() == null) {
+            return;
+        }
+        Peer sender;
+        synchronized (room) {
+            Member m = room.members.get(event.from());
+            sender = m == null ? null : m.peer;
+        }
+        if (sender == null) {
+            return;
+        }
+        ObjectNode error = Json.MAPPER.createObjectNode().put("code", "not_delivered")
+                .put("message", "not delivered to the room's members on other nodes (the cluster store was"
+                        + " unreachable for too long)")
+                .put("room_id", roomId).put("event", event.event());
+        if (event.to() != null) {
+            error.put("to", event.to());
+        }
+        sender.send("error", error);
+    }
+
     /** An event from another node: membership news update the room's remote members; relays go to local peers. */
     @Override
     public void onRemote(String roomId, RoomEvent event) {
@@ -473,10 +507,12 @@ public final class RoomService implements ClusterBus.Handler {
                 }
                 default -> {
                     String from = event.from();
-                    if (from != null && data.path("user_id").isTextual() && !room.members.containsKey(from)
-                            && !room.remote.containsKey(from)) {
+                    if (from != null && !room.members.containsKey(from) && !room.remote.containsKey(from)) {
                         // a sender we had not heard of (its peer-joined was lost in an outage): a member after all
-                        room.remote.put(from, new ClusterBus.Member(from, data.get("user_id").asText(), false));
+                        JsonNode user = Json.tree(data).path("user_id");
+                        if (user.isTextual()) {
+                            room.remote.put(from, new ClusterBus.Member(from, user.asText(), false));
+                        }
                     }
                     if (event.to() != null) {
                         Member target = room.members.get(event.to());

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Socket.IO v5 layer over one Engine.IO session: namespace CONNECT / CONNECT_ERROR, binary reassembly, events,
- * acks, DISCONNECT and the connect timeout. Runs on the session's executor; a malformed packet closes the session.
+ * acks, DISCONNECT and the connect timeout. Runs on the session's executor; a malformed packet closes the session, as
+ * does a binary packet for a namespace not connected, or attachments adding up to more than the payload limit.
  */
 final class SocketIoConnection implements EngineIoSession.Listener {
     private static final Logger logger = LoggerFactory.getLogger(SocketIoConnection.class);
@@ -37,6 +38,8 @@ final class SocketIoConnection implements EngineIoSession.Listener {
     private SocketIoPacket partial;
     private int partialExpected;
     private List<byte[]> partialParts;
+    /** The bytes of {@link #partialParts} so far: together they may not exceed the session's payload limit. */
+    private long partialBytes;
     /** The executor's thread (an event loop is one thread); the constructor runs on it. */
     private final Thread owner = Thread.currentThread();
 
@@ -62,6 +65,10 @@ final class SocketIoConnection implements EngineIoSession.Listener {
                 if (partial == null) {
                     throw new SocketIoException("unexpected binary attachment");
                 }
+                partialBytes += packet.binary().length;
+                if (partialBytes > session.maxPayloadBytes()) {
+                    throw new SocketIoException("binary attachments exceed " + session.maxPayloadBytes() + " bytes");
+                }
                 partialParts.add(packet.binary());
                 if (partialParts.size() == partialExpected) {
                     SocketIoPacket complete = partial.withAttachments(partialParts);
@@ -76,7 +83,12 @@ final class SocketIoConnection implements EngineIoSession.Listener {
             }
             SocketIoPacketCodec.Decoded decoded = SocketIoPacketCodec.decode(packet.text());
             if (decoded.attachmentCount() > 0) {
+                if (socket(decoded.packet().nsp()) == null) {
+                    // nothing binary is held for a client that has not connected to the namespace
+                    throw new SocketIoException("binary packet before the namespace CONNECT");
+                }
                 partial = decoded.packet();
+                partialBytes = 0;
                 partialExpected = decoded.attachmentCount();
                 partialParts = new ArrayList<>(partialExpected);
                 return;
@@ -135,6 +147,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
                 connectTimeout.cancel(false);
                 connectTimeout = null;
             }
+            session.connected();
             if (resume(ns, nsp, auth, principal) || resumeFromAnotherNode(ns, nsp, auth, principal)) {
                 return;
             }
@@ -306,6 +319,13 @@ final class SocketIoConnection implements EngineIoSession.Listener {
             socket.markDisconnected();
             send(new SocketIoPacket(Type.DISCONNECT, socket.nsp(), -1, null));
             server.namespace(socket.nsp()).onDisconnect(socket, "server namespace disconnect");
+        }
+    }
+
+    /** Closes the connection when no namespace is connected on it. */
+    void closeIfUnused() {
+        if (noSockets()) {
+            close("server disconnect");
         }
     }
 

@@ -193,4 +193,13 @@ public final class SocketIoSocket {
         SocketIoConnection c = connection();
         c.executor().execute(() -> c.disconnectFromServer(this));
     }
+
+    /** Disconnects this namespace and closes the underlying connection when no other namespace is left on it. */
+    public void disconnectAndClose() {
+        SocketIoConnection c = connection();
+        c.executor().execute(() -> {
+            c.disconnectFromServer(this);
+            c.closeIfUnused();
+        });
+    }
 }

@@ -73,7 +73,12 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
                 badRequest(ctx, req, 2, "Bad handshake method");
                 return;
             }
-            EngineIoServer.Opened opened = eio.open(ctx.channel().eventLoop(), null);
+            EngineIoServer.Opened opened = eio.open(ctx.channel().eventLoop(), null, peer(ctx));
+            if (opened == null) {
+                respond(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "{\"code\":5,\"message\":\"too many sessions waiting to connect\"}");
+                return;
+            }
             respond(ctx, req, HttpResponseStatus.OK, EngineIoPacketCodec.encodePayload(List.of(opened.openPacket())));
             eio.opened(opened.session());
             return;
@@ -174,6 +179,11 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         });
+    }
+
+    static String peer(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : null;
     }
 
     private void respond(ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, String payload) {

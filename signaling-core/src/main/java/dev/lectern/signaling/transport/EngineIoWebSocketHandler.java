@@ -57,7 +57,14 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
     /** The 101 has been written: open a WebSocket-only session, or ask the polling session {@code sid} to upgrade. */
     private void start(String sid) {
         if (sid == null) {
-            EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this);
+            EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this,
+                    EngineIoPollingHandler.peer(ctx));
+            if (opened == null) {
+                // too many sessions waiting to connect: "try again later"
+                ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(1013,
+                        "too many sessions waiting to connect")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                return;
+            }
             session = opened.session();
             ctx.channel().attr(ChannelAttrs.SESSION_ID).set(session.sid());
             ctx.writeAndFlush(new TextWebSocketFrame(EngineIoPacketCodec.encode(opened.openPacket())));

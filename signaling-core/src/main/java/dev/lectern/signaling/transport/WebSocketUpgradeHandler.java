@@ -78,7 +78,8 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
     private void authenticate(ChannelHandlerContext ctx, WebSocketUpgradeRequest upgrade) {
         HttpRequest req = upgrade.request();
         ctx.channel().config().setAutoRead(false);
-        endpoints.jsonWs().authenticate(upgrade.token(), upgrade.devUserId()).whenComplete((principal, error) ->
+        String token = upgrade.token() != null ? upgrade.token() : protocolToken(req);
+        endpoints.jsonWs().authenticate(token, upgrade.devUserId()).whenComplete((principal, error) ->
                 ctx.channel().eventLoop().execute(() -> {
                     ctx.channel().config().setAutoRead(true);
                     if (!ctx.channel().isActive() || ctx.isRemoved()) {
@@ -97,6 +98,28 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
                 }));
     }
 
+    /** The subprotocol a client offers next to {@code bearer.<token>}; the server selects it. */
+    static final String SUBPROTOCOL = "lectern";
+    private static final String BEARER = "bearer.";
+
+    /**
+     * The token a /ws client may offer as the subprotocol {@code bearer.<token>} (next to {@value #SUBPROTOCOL}),
+     * which keeps it out of the URL and so out of proxies' access logs; null when none.
+     */
+    static String protocolToken(HttpRequest req) {
+        String offered = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
+        if (offered == null) {
+            return null;
+        }
+        for (String p : offered.split(",")) {
+            String s = p.strip();
+            if (s.startsWith(BEARER) && s.length() > BEARER.length()) {
+                return s.substring(BEARER.length());
+            }
+        }
+        return null;
+    }
+
     private JsonWsHandler newJsonWsHandler() {
         return new JsonWsHandler(endpoints.jsonWs(), endpoints.wsPingIntervalMillis(), endpoints.wsPingTimeoutMillis(),
                 endpoints.maxPayloadBytes());
@@ -109,8 +132,10 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
     private void upgrade(ChannelHandlerContext ctx, HttpRequest req, ChannelHandler webSocketHandler,
             WebSocketUpgraded upgraded) {
         String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri();
+        // a /ws client that sent its token as a subprotocol gets "lectern" selected (a browser requires one)
+        String subprotocols = upgraded.kind() == WebSocketKind.JSON && protocolToken(req) != null ? SUBPROTOCOL : null;
         WebSocketServerHandshaker handshaker =
-                new WebSocketServerHandshakerFactory(url, null, decoderConfig).newHandshaker(req);
+                new WebSocketServerHandshakerFactory(url, subprotocols, decoderConfig).newHandshaker(req);
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;

@@ -128,6 +128,41 @@ class RoomServiceClusterTest {
     }
 
     @Test
+    void anEventTheBusGivesUpIsReportedToItsSenderOnly() throws Exception {
+        bus.remote = List.of(new ClusterBus.Member("remote-1", "bob", false));
+        RoomServiceTest.Recorder a = new RoomServiceTest.Recorder("pa", "alice");
+        RoomServiceTest.Recorder c = new RoomServiceTest.Recorder("pc", "carol");
+        rooms.handle(a, "join", obj("{\"room_id\":\"r\"}"));
+        rooms.handle(c, "join", obj("{\"room_id\":\"r\"}"));
+        int before = c.events().size();
+
+        rooms.undelivered("r", new ClusterBus.RoomEvent("offer", "remote-1", "pa", obj("{\"sdp\":\"x\"}")));
+        assertThat(a.events()).last().isEqualTo("error");
+        JsonNode error = a.data().get(a.data().size() - 1);
+        assertThat(error.get("code").asText()).isEqualTo("not_delivered");
+        assertThat(error.get("room_id").asText()).isEqualTo("r");
+        assertThat(error.get("event").asText()).isEqualTo("offer");
+        assertThat(error.get("to").asText()).isEqualTo("remote-1");
+        assertThat(c.events()).hasSize(before);
+        // a server broadcast (no sender) or a room no longer here: nobody to tell
+        rooms.undelivered("r", new ClusterBus.RoomEvent("tutor", null, null, obj("{}")));
+        rooms.undelivered("gone", new ClusterBus.RoomEvent("offer", null, "pa", obj("{}")));
+        assertThat(a.events().stream().filter("error"::equals)).hasSize(1);
+    }
+
+    @Test
+    void remoteDataPassedOnAsRawJsonStillRegistersAnUnknownSender() throws Exception {
+        RoomServiceTest.Recorder a = new RoomServiceTest.Recorder("pa", "alice");
+        rooms.handle(a, "join", obj("{\"room_id\":\"r\"}"));
+        JsonNode raw = Json.MAPPER.getNodeFactory().rawValueNode(new com.fasterxml.jackson.databind.util.RawValue(
+                "{\"room_id\":\"r\",\"sdp\":\"v=0\",\"from\":\"rz\",\"user_id\":\"zed\"}"));
+        rooms.onRemote("r", new ClusterBus.RoomEvent("offer", null, "rz", raw));
+        assertThat(a.events()).last().isEqualTo("offer");
+        assertThat(Json.write(a.data().get(a.data().size() - 1))).contains("\"user_id\":\"zed\"");
+        assertThat(rooms.usersIn("r")).containsExactly("alice", "zed");
+    }
+
+    @Test
     void remoteEventsReachLocalPeersOnceAndRelaysOnlyTheirTarget() throws Exception {
         RoomServiceTest.Recorder a = new RoomServiceTest.Recorder("pa", "alice");
         RoomServiceTest.Recorder c = new RoomServiceTest.Recorder("pc", "carol");

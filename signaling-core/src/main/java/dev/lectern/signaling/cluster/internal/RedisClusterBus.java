@@ -1,7 +1,14 @@
 package dev.lectern.signaling.cluster.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.RedisEphemeralStore;
@@ -18,6 +25,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -110,20 +118,48 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             """);
     private static final String MEMBERS_SUFFIX = ":members";
     private static final long CONFIRM_TIMEOUT_MILLIS = 5000;
+    private static final long PROBE_RETRY_MILLIS = 100;
+    /** The payload of a probe on {@link #SYNC} (known by identity among the messages in flight). */
+    private static final byte[] PROBE = "probe".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_HEAD = new byte[0];
 
     private final RedisEphemeralStore store;
     private final String nodeId;
     private final String incarnation;
     /** How every room event this node publishes begins: {@code {"o":<node id>,"i":<incarnation>,}. */
     private final String echoPrefix;
+    /** {@link #echoPrefix} and the sequence number's name: what a room event's message begins with. */
+    private final byte[] echoHead;
+    private final String syncChannel;
     private final ByteBuf echoPrefixBytes;
     private final long heartbeatIntervalMillis;
     private final long heartbeatTtlMillis;
     private final long roomTtlMillis;
     private final ScheduledExecutorService worker;
+    private final EventLoop loop;
     private final RedisPubSub pubSub;
     /** The sequence number of the last event published (the pub/sub loop's only). */
     private long sequence;
+    // the outage buffer (the pub/sub loop's only)
+    private final long bufferBytes;
+    private final long bufferNanos;
+    /** Written to Redis and not yet answered, in the order written: sent again if the connection breaks first. */
+    private final ArrayDeque<Outgoing> sent = new ArrayDeque<>();
+    /** Waiting for Redis (away, behind, or not every node listening again yet), in publication order. */
+    private final ArrayDeque<Outgoing> held = new ArrayDeque<>();
+    private long heldBytes;
+    /** False from a break of a pub/sub connection until a probe found every live node subscribed again. */
+    private boolean flowing = true;
+    private boolean probing;
+    private boolean expiryScheduled;
+    /** Nodes alive at the last heartbeat that reached Redis, this one included (the probe's goal). */
+    private volatile int liveNodes = 1;
+    /** The largest {@link #liveNodes} since Redis was last lost: a restarted, empty Redis does not lower the goal. */
+    private volatile int liveNodesBeforeOutage = 1;
+    /** When the pub/sub connections were last up again after an outage ({@code System.nanoTime()}), or 0. */
+    private volatile long reconnectedAtNanos;
+    private final AtomicLong undelivered = new AtomicLong();
+    private final AtomicLong heldNow = new AtomicLong();
     private final AtomicLong outOfOrder = new AtomicLong();
     /** Whether what this node's earlier life left in Redis has been reaped (worker thread only). */
     private boolean earlierLifeReaped;
@@ -140,11 +176,15 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
 
     /**
      * A bus whose pub/sub connections live on {@code loop} (one of the server's event loops), with at most
-     * {@code publishQueueLimit} room events waiting for Redis's answer.
+     * {@code publishQueueLimit} room events waiting for Redis's answer, and room events for other nodes kept while
+     * Redis is away for up to {@code outageBufferMillis}, {@code outageBufferBytes} of them in all.
      */
     public RedisClusterBus(RedisEphemeralStore store, EventLoop loop, String nodeId, long heartbeatIntervalMillis,
-            long heartbeatTtlMillis, int publishQueueLimit) {
+            long heartbeatTtlMillis, int publishQueueLimit, long outageBufferBytes, long outageBufferMillis) {
         this.store = store;
+        this.loop = loop;
+        this.bufferBytes = outageBufferBytes;
+        this.bufferNanos = TimeUnit.MILLISECONDS.toNanos(outageBufferMillis);
         this.nodeId = nodeId;
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
@@ -152,8 +192,10 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         String origin = Json.write(Json.MAPPER.createObjectNode().put("o", nodeId).put("i", incarnation));
         this.echoPrefix = origin.substring(0, origin.length() - 1) + ",";
         this.echoPrefixBytes = Unpooled.wrappedBuffer(echoPrefix.getBytes(StandardCharsets.UTF_8)).asReadOnly();
+        this.echoHead = (echoPrefix + "\"s\":").getBytes(StandardCharsets.UTF_8);
         this.heartbeatIntervalMillis = heartbeatIntervalMillis;
         this.heartbeatTtlMillis = heartbeatTtlMillis;
+        this.syncChannel = store.key(SYNC);
         this.roomTtlMillis = Math.max(2 * heartbeatTtlMillis, 60_000);
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lectern-cluster");
@@ -164,6 +206,12 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             @Override
             public void up() {
                 markUp();
+                if (flowing) {
+                    drain(); // what was published while the connections first opened
+                } else {
+                    reconnectedAtNanos = System.nanoTime();
+                    probe();
+                }
                 // what waited for the connections (announcements after an outage, reaping) need not wait a beat
                 try {
                     worker.execute(RedisClusterBus.this::heartbeat);
@@ -175,6 +223,18 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             @Override
             public void down(String why) {
                 markDown(why);
+                stopFlowing();
+            }
+        });
+        pubSub.publishListener(new RedisPubSub.PublishListener() {
+            @Override
+            public void answered(long receivers) {
+                onAnswered(receivers);
+            }
+
+            @Override
+            public void unanswered() {
+                resendUnanswered();
             }
         });
     }
@@ -198,6 +258,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             // connection, which is still opening: it gets a few seconds, and the heartbeat retries what is left
             pubSub.awaitConnected(CONFIRM_TIMEOUT_MILLIS);
             subscribe(nodeChannel(nodeId), this::onNodeMessage);
+            subscribe(SYNC, message -> { }); // counted by probes, nothing to read
             reapEarlierLife(handler);
         });
         worker.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMillis, TimeUnit.MILLISECONDS);
@@ -226,6 +287,8 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     }
 
     private static final String NODES = "nodes";
+    /** Every node subscribes to it with its other channels: PUBLISH's answer on it counts the nodes listening. */
+    private static final String SYNC = "nodes:sync";
 
     private String value(Member m) {
         ObjectNode v = Json.MAPPER.createObjectNode().put("n", nodeId).put("i", incarnation).put("u", m.userId())
@@ -340,7 +403,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         String payload = Json.write(q);
         String channel = store.key(nodeChannel(node));
         if (!pubSub.run(() -> {
-            if (!pubSub.publish(channel, payload)) {
+            if (!sendNow(new Outgoing(channel, payload))) {
                 answer.completeExceptionally(new IllegalStateException("redis is unreachable or behind"));
             }
         })) {
@@ -378,7 +441,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             ObjectNode reply = Json.MAPPER.createObjectNode().put("r", id).put("b", e == null ? body : "");
             String payload = Json.write(reply);
             String channel = store.key(nodeChannel(from));
-            pubSub.run(() -> pubSub.publish(channel, payload)); // refused ones are counted; the asker times out
+            pubSub.run(() -> sendNow(new Outgoing(channel, payload))); // else the asker times out
         });
     }
 
@@ -501,14 +564,27 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         }
     }
 
+    /**
+     * Counts the live nodes (the goal of a {@link #probe}) and reaps the members of the others, except within a
+     * heartbeat TTL of Redis coming back after an outage: every node's heartbeat key may have expired while none could
+     * reach Redis, and the nodes that are alive re-assert theirs within a beat.
+     */
     private void reap(Handler h) {
         Set<String> nodes = store.setMembers(NODES);
+        long sinceBack = System.nanoTime() - reconnectedAtNanos;
+        boolean grace = reconnectedAtNanos != 0 && sinceBack < TimeUnit.MILLISECONDS.toNanos(heartbeatTtlMillis);
+        int live = 1;
         for (String node : nodes) {
-            if (node.equals(nodeId) || store.exists(aliveKey(node))) {
+            if (node.equals(nodeId)) {
                 continue;
             }
-            reapNode(h, node, aliveKey(node), null);
+            if (store.exists(aliveKey(node))) {
+                live++;
+            } else if (!grace) {
+                reapNode(h, node, aliveKey(node), null);
+            }
         }
+        liveNodes = live;
     }
 
     /**
@@ -556,32 +632,247 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
 
     @Override
     public void publish(String roomId, RoomEvent event) {
-        ObjectNode envelope = Json.MAPPER.createObjectNode();
-        envelope.put("e", event.event());
-        if (event.to() != null) {
-            envelope.put("t", event.to());
-        }
-        if (event.from() != null) {
-            envelope.put("f", event.from());
-        }
-        envelope.set("d", event.data());
-        String body = Json.write(envelope); // encoded on the caller's thread; numbered on the loop, in write order
+        byte[] body = encode(event); // on the caller's thread; numbered on the loop, in write order
         String channel = store.key(channel(roomId));
-        if (!pubSub.run(() -> {
-            long seq = ++sequence;
-            // the origin leads, so that this node's own echo is known by its first bytes, unparsed
-            if (!pubSub.publish(channel, echoPrefix + "\"s\":" + seq + "," + body.substring(1))) {
-                countRefused();
-            }
-        })) {
-            countRefused();
+        if (!pubSub.run(() -> enqueue(new Outgoing(channel, ++sequence, body, roomId, event)))) {
+            undeliverable(roomId, event); // the loop is gone: the server is stopping
         }
     }
 
-    private void countRefused() {
-        long n = pubSub.refused();
+    /**
+     * The event as the tail of a message: {@code ,"e":…,"t":…,"f":…,"d":…}}; the origin and the sequence number
+     * ({@link #echoHead}) go before it, so that this node's own echo is known by its first bytes, unparsed. The data
+     * comes last: a receiver passes it on to its sockets as it came, without building it again.
+     */
+    private static byte[] encode(RoomEvent event) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("e", event.event());
+            if (event.to() != null) {
+                g.writeStringField("t", event.to());
+            }
+            if (event.from() != null) {
+                g.writeStringField("f", event.from());
+            }
+            g.writeFieldName("d");
+            Json.MAPPER.writeTree(g, event.data());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a room event", e);
+        }
+        byte[] body = out.toByteArray();
+        body[0] = ','; // what follows the sequence number
+        return body;
+    }
+
+    /**
+     * A message for Redis. Room events ({@code event} set) are kept until Redis has answered them, and held while it
+     * is away; requests between nodes and probes are sent only when they can be at once.
+     */
+    private static final class Outgoing {
+        final String channel;
+        /** The room event's sequence number (after {@link #echoHead}), or -1: the body is the whole message. */
+        final long seq;
+        final byte[] body;
+        final String roomId;
+        final RoomEvent event;
+        /** When it was first held ({@code System.nanoTime()}), 0 while it never was. */
+        long heldAtNanos;
+
+        Outgoing(String channel, long seq, byte[] body, String roomId, RoomEvent event) {
+            this.channel = channel;
+            this.seq = seq;
+            this.body = body;
+            this.roomId = roomId;
+            this.event = event;
+        }
+
+        Outgoing(String channel, String message) {
+            this(channel, -1, message.getBytes(StandardCharsets.UTF_8), null, null);
+        }
+
+        /** What it costs to keep: the body, the channel's chars, and the objects around them. */
+        long bytes() {
+            return body.length + 2L * channel.length() + 128;
+        }
+    }
+
+    /** On the loop: a room event goes out at once when nothing waits before it, else joins the queue. */
+    private void enqueue(Outgoing o) {
+        if (flowing && held.isEmpty() && pubSub.writable()) {
+            write(o);
+        } else {
+            hold(o);
+        }
+    }
+
+    /** On the loop: a request or probe, sent only if it can go now (true) and then tracked until answered. */
+    private boolean sendNow(Outgoing o) {
+        if (!pubSub.writable()) {
+            return false;
+        }
+        write(o);
+        return true;
+    }
+
+    private void write(Outgoing o) {
+        if (pubSub.publish(o.channel, o.seq < 0 ? NO_HEAD : echoHead, o.seq, o.body)) {
+            sent.add(o);
+        } else if (o.event != null) {
+            hold(o);
+        }
+    }
+
+    private void hold(Outgoing o) {
+        long bytes = o.bytes();
+        if (heldBytes + bytes > bufferBytes) {
+            undeliverable(o.roomId, o.event);
+            return;
+        }
+        if (o.heldAtNanos == 0) {
+            o.heldAtNanos = System.nanoTime();
+        }
+        held.add(o);
+        heldBytes += bytes;
+        heldNow.set(held.size());
+        scheduleExpiry();
+    }
+
+    /** On the loop: Redis answered the oldest message in flight. */
+    private void onAnswered(long receivers) {
+        Outgoing o = sent.poll();
+        if (o == null) {
+            return;
+        }
+        if (o.body == PROBE) {
+            onProbeAnswered(receivers);
+        } else if (receivers < 0 && o.event != null) {
+            undeliverable(o.roomId, o.event); // Redis refused it (out of memory, say): sending it again would not help
+        }
+        drain();
+    }
+
+    /** On the loop: the publishing connection broke; what it carried unanswered is sent again, first, once back. */
+    private void resendUnanswered() {
+        stopFlowing();
+        List<Outgoing> again = new ArrayList<>(sent.size());
+        for (Outgoing o : sent) {
+            if (o.event != null) { // requests time out on their own; a probe is made again
+                again.add(o);
+            }
+        }
+        sent.clear();
+        probing = false;
+        long now = System.nanoTime();
+        for (int i = again.size() - 1; i >= 0; i--) { // ahead of what was held meanwhile, in their order
+            Outgoing o = again.get(i);
+            if (o.heldAtNanos == 0) {
+                o.heldAtNanos = now;
+            }
+            held.addFirst(o);
+            heldBytes += o.bytes();
+        }
+        heldNow.set(held.size());
+        scheduleExpiry();
+    }
+
+    private void stopFlowing() {
+        pubSub.run(() -> {
+            if (flowing) {
+                flowing = false;
+                liveNodesBeforeOutage = liveNodes;
+            }
+        });
+    }
+
+    /**
+     * On the loop, once both connections are up after a break: asks Redis how many nodes listen on {@link #SYNC}
+     * (they subscribe to it with all their room channels in one command) and lets the held events go once that is
+     * every live node, so that none is published before a node that needs it has subscribed again. Asked again every
+     * {@link #PROBE_RETRY_MILLIS} until then; held events age out meanwhile.
+     */
+    private void probe() {
+        if (flowing || probing || closed) {
+            return;
+        }
+        probing = true;
+        if (!sendNow(new Outgoing(syncChannel, -1, PROBE, null, null))) {
+            probing = false; // the connection broke again: its return probes anew
+        }
+    }
+
+    private void onProbeAnswered(long receivers) {
+        probing = false;
+        if (flowing) {
+            return;
+        }
+        boolean settled = System.nanoTime() - reconnectedAtNanos > TimeUnit.MILLISECONDS.toNanos(heartbeatTtlMillis);
+        int goal = settled ? liveNodes : Math.max(liveNodes, liveNodesBeforeOutage);
+        if (receivers >= goal) {
+            flowing = true;
+            if (!held.isEmpty()) {
+                logger.info("cluster node {}: {} room events held while redis was away go out now", nodeId,
+                        held.size());
+            }
+            return; // drain() follows
+        }
+        loop.schedule(this::probe, PROBE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** On the loop: sends what is held, in order, while Redis takes it. */
+    private void drain() {
+        while (flowing && !held.isEmpty() && pubSub.writable()) {
+            Outgoing o = held.poll();
+            heldBytes -= o.bytes();
+            write(o);
+        }
+        heldNow.set(held.size());
+    }
+
+    private void scheduleExpiry() {
+        if (!expiryScheduled && !held.isEmpty()) {
+            expiryScheduled = true;
+            long delay = Math.max(1, TimeUnit.NANOSECONDS.toMillis(held.peek().heldAtNanos + bufferNanos
+                    - System.nanoTime()) + 1);
+            loop.schedule(this::expire, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** On the loop: held events older than the buffer's age bound are given up, and their senders told. */
+    private void expire() {
+        expiryScheduled = false;
+        long limit = System.nanoTime() - bufferNanos;
+        int n = 0;
+        while (!held.isEmpty() && held.peek().heldAtNanos - limit <= 0) {
+            Outgoing o = held.poll();
+            heldBytes -= o.bytes();
+            undeliverable(o.roomId, o.event);
+            n++;
+        }
+        if (n > 0) {
+            logger.warn("cluster node {}: {} room events held longer than {} ms given up (their senders are told)",
+                    nodeId, n, TimeUnit.NANOSECONDS.toMillis(bufferNanos));
+        }
+        heldNow.set(held.size());
+        scheduleExpiry();
+        drain();
+    }
+
+    /** A room event that will not reach other nodes: counted, and its sender on this node told. */
+    private void undeliverable(String roomId, RoomEvent event) {
+        long n = undelivered.incrementAndGet();
         if (n == 1 || n % 10_000 == 0) {
-            logger.warn("{} room events not sent to other nodes so far (redis unreachable or behind)", n);
+            logger.warn("{} room events not delivered to other nodes so far (redis away too long, or the outage"
+                    + " buffer full)", n);
+        }
+        Handler h = handler;
+        if (h != null) {
+            try {
+                h.undelivered(roomId, event);
+            } catch (RuntimeException e) {
+                logger.warn("telling a sender of an undelivered event failed", e);
+            }
         }
     }
 
@@ -590,26 +881,83 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         if (isOwnEcho(message)) { // every event of ours comes back: half of what arrives, dropped before parsing
             return;
         }
-        JsonNode m = parse(message);
+        Incoming m = Incoming.read(message);
         if (m == null) {
             logger.warn("ignoring a malformed cluster message on room {}", roomId);
             return;
         }
-        String origin = m.path("o").asText() + "/" + m.path("i").asText();
-        if (m.path("o").asText().equals(nodeId) && m.path("i").asText().equals(incarnation)) {
+        if (nodeId.equals(m.node) && incarnation.equals(m.incarnation)) {
             return;
         }
-        long seq = m.path("s").asLong();
+        String origin = m.node + "/" + m.incarnation;
         Map<String, Long> seen = lastSeen.computeIfAbsent(roomId, r -> new HashMap<>());
         Long last = seen.get(origin);
-        if (last != null && seq <= last) {
+        if (last != null && m.seq <= last) {
             outOfOrder.incrementAndGet();
             return;
         }
-        seen.put(origin, seq);
+        seen.put(origin, m.seq);
         Handler h = handler;
-        if (h != null && m.path("e").isTextual()) {
-            h.onRemote(roomId, new RoomEvent(m.get("e").asText(), text(m, "t"), text(m, "f"), m.get("d")));
+        if (h != null) {
+            h.onRemote(roomId, new RoomEvent(m.event, m.to, m.from, m.data));
+        }
+    }
+
+    /**
+     * A room event as read from its message with a streaming parser: the envelope's fields, and the data as the
+     * bytes it came in (a raw JSON value that the sockets' encoders copy as it is) unless it is membership news,
+     * which the rooms read.
+     */
+    private static final class Incoming {
+        /** Reads one value in the middle of the envelope (the mapper's own reader fails on what follows it). */
+        private static final ObjectReader TREE = Json.MAPPER.readerFor(JsonNode.class)
+                .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        String node = "";
+        String incarnation = "";
+        long seq;
+        String event;
+        String to;
+        String from;
+        JsonNode data;
+
+        /** The event, or null when the message is not one. */
+        static Incoming read(ByteBuf message) {
+            byte[] bytes = ByteBufUtil.getBytes(message);
+            Incoming m = new Incoming();
+            try (JsonParser p = Json.MAPPER.createParser(bytes)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    return null;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken t = p.nextToken();
+                    switch (field) {
+                        case "o" -> m.node = p.getValueAsString("");
+                        case "i" -> m.incarnation = p.getValueAsString("");
+                        case "s" -> m.seq = p.getValueAsLong();
+                        case "e" -> m.event = p.getValueAsString();
+                        case "t" -> m.to = p.getValueAsString();
+                        case "f" -> m.from = p.getValueAsString();
+                        case "d" -> m.data = data(p, t, bytes, m.event);
+                        default -> p.skipChildren();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+            return m.event == null || m.data == null ? null : m;
+        }
+
+        private static JsonNode data(JsonParser p, JsonToken t, byte[] bytes, String event) throws IOException {
+            if (t != JsonToken.START_OBJECT || event == null || event.equals("peer-joined")
+                    || event.equals("peer-left")) {
+                return TREE.readValue(p);
+            }
+            long start = p.currentTokenLocation().getByteOffset();
+            p.skipChildren();
+            long end = p.currentTokenLocation().getByteOffset() + 1;
+            return Json.MAPPER.getNodeFactory().rawValueNode(new RawValue(
+                    new String(bytes, (int) start, (int) (end - start), StandardCharsets.UTF_8)));
         }
     }
 
@@ -628,14 +976,17 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         }
     }
 
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v != null && v.isTextual() ? v.asText() : null;
+    /**
+     * Room events given up for other nodes (held longer than the outage buffer's age bound, or beyond its bytes, or
+     * refused by Redis); their senders were told.
+     */
+    public long dropped() {
+        return undelivered.get();
     }
 
-    /** Room events that could not be sent to other nodes (Redis down, or too many waiting for its answer). */
-    public long dropped() {
-        return pubSub.refused();
+    /** Room events held for other nodes right now (Redis away or behind). */
+    public long held() {
+        return heldNow.get();
     }
 
     /** Remote events dropped as duplicates or out of order. */

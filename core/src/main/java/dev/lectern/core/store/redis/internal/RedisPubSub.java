@@ -94,12 +94,34 @@ public final class RedisPubSub {
         void down(String why);
     }
 
+    /**
+     * Told on the loop of each answer to a {@link #publish} (in the order of the calls) and of the publishing
+     * connection breaking with some unanswered: a caller that keeps what it sent until Redis has taken it (the cluster
+     * bus's outage buffer) learns here what to let go of and what to send again.
+     */
+    public interface PublishListener {
+        PublishListener NONE = new PublishListener() {
+            @Override
+            public void answered(long receivers) {}
+
+            @Override
+            public void unanswered() {}
+        };
+
+        /** Redis answered the oldest unanswered PUBLISH: how many subscribers got it, -1 when it refused it. */
+        void answered(long receivers);
+
+        /** The publishing connection broke: no PUBLISH sent on it will be answered. */
+        void unanswered();
+    }
+
     /** The group of {@link #loop} when this pub/sub made it (it is stopped on close), else null. */
     private final EventLoopGroup ownGroup;
     private final EventLoop loop;
     private final RedisEndpoint endpoint;
     private final int maxPending;
     private final StateListener state;
+    private PublishListener publishListener = PublishListener.NONE;
     private final SslContext ssl;
     private final AtomicLong refused = new AtomicLong();
     private final Leg publisher = new Leg("publish");
@@ -199,6 +221,16 @@ public final class RedisPubSub {
         }
     }
 
+    /** Sets who is told of answers to PUBLISHes (on the loop, or before {@link #start}). */
+    public void publishListener(PublishListener listener) {
+        this.publishListener = listener;
+    }
+
+    /** Whether a {@link #publish} now would be sent (on the loop only): the connection is up and not behind. */
+    public boolean writable() {
+        return publisher.channel != null && pending < maxPending;
+    }
+
     /** Events refused because the publishing connection was down or too far behind. */
     public long refused() {
         return refused.get();
@@ -206,10 +238,8 @@ public final class RedisPubSub {
 
     /** PUBLISHes a message (on the loop only). False when it could not be sent: the connection is down or behind. */
     public boolean publish(String channel, String payload) {
-        assert loop.inEventLoop();
-        Channel ch = publisher.channel;
-        if (ch == null || pending >= maxPending) {
-            refused.incrementAndGet();
+        Channel ch = publishable();
+        if (ch == null) {
             return false;
         }
         int channelBytes = ByteBufUtil.utf8Bytes(channel);
@@ -218,6 +248,49 @@ public final class RedisPubSub {
         out.writeBytes(PUBLISH);
         bulk(out, channel, channelBytes);
         bulk(out, payload, payloadBytes);
+        return sent(ch, out);
+    }
+
+    /**
+     * PUBLISHes a message made of parts, as {@link #publish(String, String)}: {@code head}, then {@code number} in
+     * decimal when it is not negative, then {@code body}, copied once, straight into the command's buffer (no string
+     * is built): what a caller that numbers its messages on the loop and encodes them elsewhere needs.
+     */
+    public boolean publish(String channel, byte[] head, long number, byte[] body) {
+        Channel ch = publishable();
+        if (ch == null) {
+            return false;
+        }
+        int channelBytes = ByteBufUtil.utf8Bytes(channel);
+        int digits = number < 0 ? 0 : digits(number);
+        int payloadBytes = head.length + digits + body.length;
+        ByteBuf out = ch.alloc().buffer(PUBLISH.length + 32 + channelBytes + payloadBytes);
+        out.writeBytes(PUBLISH);
+        bulk(out, channel, channelBytes);
+        out.writeByte('$');
+        writeDecimal(out, payloadBytes);
+        out.writeBytes(CRLF);
+        out.writeBytes(head);
+        if (number >= 0) {
+            writeDecimal(out, number);
+        }
+        out.writeBytes(body);
+        out.writeBytes(CRLF);
+        return sent(ch, out);
+    }
+
+    /** The publishing connection, or null (counted as refused) when it is down or too far behind. */
+    private Channel publishable() {
+        assert loop.inEventLoop();
+        Channel ch = publisher.channel;
+        if (ch == null || pending >= maxPending) {
+            refused.incrementAndGet();
+            return null;
+        }
+        return ch;
+    }
+
+    private boolean sent(Channel ch, ByteBuf out) {
         ch.write(out, ch.voidPromise());
         pending++;
         publishesSent++;
@@ -226,6 +299,27 @@ public final class RedisPubSub {
             loop.execute(this::flushPublishes);
         }
         return true;
+    }
+
+    private static int digits(long n) {
+        int d = 1;
+        for (long v = n; v >= 10; v /= 10) {
+            d++;
+        }
+        return d;
+    }
+
+    /** A non-negative number in decimal ASCII, without a string. */
+    private static void writeDecimal(ByteBuf out, long n) {
+        int d = digits(n);
+        int at = out.writerIndex();
+        out.ensureWritable(d);
+        long v = n;
+        for (int i = d - 1; i >= 0; i--) {
+            out.setByte(at + i, (int) ('0' + v % 10));
+            v /= 10;
+        }
+        out.writerIndex(at + d);
     }
 
     private void flushPublishes() {
@@ -449,6 +543,11 @@ public final class RedisPubSub {
                     answered.complete(null);
                 }
             }
+            try {
+                publishListener.answered(reply instanceof Long n ? n : -1);
+            } catch (RuntimeException e) {
+                logger.warn("a publish listener failed", e);
+            }
         }
         // +PONG for our pings
     }
@@ -572,6 +671,7 @@ public final class RedisPubSub {
                 failConfirmations(new IllegalStateException("connection lost before redis answered"));
                 publishesSent = 0;
                 publishesAnswered = 0;
+                publishListener.unanswered();
             }
             broken(why);
         }
