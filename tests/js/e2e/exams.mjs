@@ -90,11 +90,11 @@ async function build(page) {
   await page.locator('#exams-questions > li:nth-child(2) .exam-stem', { hasText: firstBefore }).waitFor();
   result.order = await page.locator('#exams-questions .exam-stem').allTextContents();
   await page.getByLabel('Time limit (minutes)').fill('30');
-  await page.screenshot({ path: join(shots, 'exams-builder.png'), fullPage: true });
-  await page.getByLabel('Time limit (minutes)').press('Enter'); // submits the publish form
+  await page.locator('#exams-publish-form').getByRole('button', { name: 'Publish' }).click();
   await page.locator('#exams-exam-title', { hasText: 'published' }).waitFor();
   result.published = await text(page, '#exams-exam-title');
   result.window = await text(page, '#exams-window');
+  await page.screenshot({ path: join(shots, 'exams-builder.png'), fullPage: true });
   return (await text(page, '#exams-exam-id')).trim();
 }
 
