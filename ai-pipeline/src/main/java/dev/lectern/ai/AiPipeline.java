@@ -5,6 +5,8 @@ import dev.lectern.ai.conversation.ConversationService;
 import dev.lectern.ai.conversation.PersonaLookup;
 import dev.lectern.ai.conversation.SentenceSink;
 import dev.lectern.ai.llm.ModelCatalog;
+import dev.lectern.ai.llm.ModelProvider;
+import dev.lectern.ai.llm.internal.OpenAiCompatibleProvider;
 import dev.lectern.ai.llm.internal.StreamingHttpClient;
 import dev.lectern.ai.retrieval.DocumentCatalog;
 import dev.lectern.ai.retrieval.RetrievalService;
@@ -17,6 +19,7 @@ import dev.lectern.ai.usage.UsageMeter;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
+import dev.lectern.core.objects.LiveObjects;
 import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.core.store.EphemeralStore;
 import java.nio.file.Path;
@@ -55,10 +58,22 @@ public final class AiPipeline implements AutoCloseable {
     public AiPipeline(AiConfig config, Secrets secrets, EphemeralStore ephemeral, ChatStore chats,
                       PersonaLookup personas, SentenceSink sink, Executor blocking, ObjectStore objects,
                       Duration objectUrlTtl, Path dataDir, DocumentCatalog documents, AsyncHttpClient http) {
+        this(config, secrets, ephemeral, chats, personas, sink, blocking, objects, null, objectUrlTtl, dataDir,
+                documents, http);
+    }
+
+    /**
+     * @param live where sentences' audio grows while it is synthesised ({@code ai.tts.streaming}); null = each clip's
+     *             URL is sent once the whole clip is stored
+     */
+    public AiPipeline(AiConfig config, Secrets secrets, EphemeralStore ephemeral, ChatStore chats,
+                      PersonaLookup personas, SentenceSink sink, Executor blocking, ObjectStore objects,
+                      LiveObjects live, Duration objectUrlTtl, Path dataDir, DocumentCatalog documents,
+                      AsyncHttpClient http) {
         this.objects = objects;
         this.blocking = blocking;
         this.ttsConfigured = config.tts().provider();
-        this.espeakInstalled = EspeakTts.available(ESPEAK);
+        this.espeakInstalled = EspeakTts.available(config.tts().command());
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lectern-llm-timer");
             t.setDaemon(true);
@@ -67,11 +82,23 @@ public final class AiPipeline implements AutoCloseable {
         // model answers are read on the event loop of the client they stream to (or one of these threads)
         this.streaming = new StreamingHttpClient((int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMillis()),
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
-        this.models = new ModelCatalog(ModelClients.providers(config, secrets, streaming, timers), config.defaultModel(),
-                ephemeral);
+        Map<String, ModelProvider> byModel = new LinkedHashMap<>();
+        for (AiConfig.Provider p : config.providers()) {
+            Optional<Secret> key = p.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(p.apiKeyEnv());
+            if (!p.apiKeyEnv().isEmpty() && key.isEmpty()) {
+                logger.warn("ai.providers[{}]: environment variable {} is not set; requests go without a key",
+                        p.name(), p.apiKeyEnv());
+            }
+            OpenAiCompatibleProvider provider = new OpenAiCompatibleProvider(p, key, config, streaming, timers);
+            for (String m : p.models()) {
+                byModel.putIfAbsent(m, provider);
+            }
+        }
+        this.models = new ModelCatalog(byModel, config.defaultModel(), ephemeral);
         this.usage = new UsageMeter(ephemeral, config.usage());
         this.tts = tts(config.tts(), secrets, http, blocking);
-        this.speech = new SpeechService(tts, objects, usage, blocking, objectUrlTtl, config.tts().maxChars());
+        this.speech = new SpeechService(tts, objects, config.tts().streaming() ? live : null, usage, blocking,
+                objectUrlTtl, config.tts().maxChars());
         this.retrieval = documents == null ? null
                 : retrieval(config, secrets, dataDir, objects, documents, ephemeral, blocking, http);
         this.conversations = new ConversationService(config, chats, personas, models, usage, sink, blocking, speech,
@@ -80,8 +107,6 @@ public final class AiPipeline implements AutoCloseable {
             logger.info("no model provider configured: the chat answers offline, saying how to configure one");
         }
     }
-
-    private static final String ESPEAK = "espeak-ng";
 
     /** The user-documents index under {@code ai.retrieval.indexDir} (default {@code <dataDir>/index}). */
     private static RetrievalService retrieval(AiConfig config, Secrets secrets, Path dataDir, ObjectStore objects,
@@ -111,7 +136,7 @@ public final class AiPipeline implements AutoCloseable {
             case "espeak":
             case "auto":
                 if (espeakInstalled) {
-                    return new EspeakTts(ESPEAK, c.voice(), blocking, c.timeoutMillis());
+                    return new EspeakTts(c.command(), c.voice(), blocking, c.timeoutMillis());
                 }
                 if (c.provider().equals("espeak")) {
                     logger.warn("ai.tts.provider is espeak but espeak-ng is not installed: answers are text only");
@@ -167,6 +192,11 @@ public final class AiPipeline implements AutoCloseable {
 
     public ModelCatalog models() {
         return models;
+    }
+
+    /** The configured text-to-speech provider (espeak-ng by default when installed), or null for none. */
+    public TtsProvider tts() {
+        return tts;
     }
 
     public UsageMeter usage() {

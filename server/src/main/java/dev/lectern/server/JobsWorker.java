@@ -1,20 +1,20 @@
 package dev.lectern.server;
 
-import dev.lectern.ai.ModelClients;
+import dev.lectern.ai.AiPipeline;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code bin/lectern worker}: a node that only works jobs. It opens the stores and runs the job engine (with
- * {@code jobs.workers} workers, the lessons' kinds registered, and the exams' model kinds when {@code ai.providers} has a
- * model) and listens on no port; several share one PostgreSQL
+ * {@code jobs.workers} workers, the lessons' kinds registered, with the configured models and text-to-speech, and the
+ * exams' model kinds when {@code ai.providers} names a model) and listens on no port; several share one PostgreSQL
  * with the serving nodes.
  */
 final class JobsWorker implements AutoCloseable {
@@ -26,13 +26,16 @@ final class JobsWorker implements AutoCloseable {
     private JobsWorker(ServerConfig config, Secrets secrets) {
         try {
             InfrastructureModule infra = new InfrastructureModule(config, secrets, closeables);
-            // model clients close after the engine (closeables close in reverse order)
-            Optional<ModelClients> models = ModelClients.open(config.ai(), secrets, infra.ephemeral)
-                    .map(closeables::add);
+            // the models plan lessons and the configured TTS narrates them here too; no chat, no document index
+            AiPipeline ai = closeables.add(new AiPipeline(config.ai(), secrets, infra.ephemeral, null, null, null,
+                    infra.blocking, infra.objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()),
+                    infra.dataDir, null, infra.outbound.client()));
             JobsModule jobs = new JobsModule(config, secrets, infra,
-                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), closeables, null);
-            // the exams' model jobs run where a model is configured; without one they stay for a node that has it
-            models.ifPresent(m -> ExamsModule.exams(config.exams(), infra, jobs.engine(), m.catalog()));
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), closeables, ai);
+            // the exams' model jobs run where a model is configured; without one they wait for a node that has it
+            if (!config.ai().providers().isEmpty()) {
+                ExamsModule.exams(config.exams(), infra, jobs.engine(), ai.models());
+            }
             this.kinds = jobs.engine().kinds();
             logger.atInfo().addKeyValue("node", jobs.engine().nodeId()).addKeyValue("kinds", jobs.engine().kinds())
                     .log("job worker node running");
