@@ -102,7 +102,7 @@ public final class LecternServer implements AutoCloseable {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());
             }
             this.metricsToken = secrets.get("LECTERN_METRICS_TOKEN").map(Secret::reveal).orElse(null);
-            ExamsModule exams = new ExamsModule(infra, jobs, tutoring.models());
+            ExamsModule exams = new ExamsModule(config.exams(), infra, jobs, tutoring.models());
             CoursesModule courses = new CoursesModule(config, secrets, infra, tutoring.ai(), jobs.engine(),
                     accounts.oidcUsers(), closeables);
             Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, exams, courses),

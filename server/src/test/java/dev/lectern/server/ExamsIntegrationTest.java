@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * graded against a rubric, the lecturer overrides one grade and releases, and the CSV and item analysis match.
  */
 class ExamsIntegrationTest {
-    private static final String COURSE = "chem101";
+    static final String COURSE = "chem101";
     private static final TokenVerifier TOKENS = token -> switch (token) {
         case "lena" -> CompletableFuture.completedFuture(new Principal("lena", Role.TUTOR, "t1"));
         case "sam" -> CompletableFuture.completedFuture(new Principal("sam", Role.STUDENT, "t2"));
@@ -67,6 +67,11 @@ class ExamsIntegrationTest {
         courses.addMember(COURSE, "lena", SqlExamCourses.TEACHER);
         courses.addMember(COURSE, "sam", SqlExamCourses.STUDENT);
         courses.addMember(COURSE, "tia", SqlExamCourses.STUDENT);
+        passages(courses);
+    }
+
+    /** The course's text: photosynthesis (p1) and the greenhouse effect (p2). */
+    static void passages(SqlExamCourses courses) {
         courses.addPassage(COURSE, new ExamCourses.Passage("p1", "lecture-1", "Photosynthesis",
                 "Plants take up carbon dioxide (CO₂) from the air and release oxygen during photosynthesis."));
         courses.addPassage(COURSE, new ExamCourses.Passage("p2", "lecture-2", "Greenhouse effect",
@@ -80,7 +85,7 @@ class ExamsIntegrationTest {
         upstream.close();
     }
 
-    private static Map<String, Object> q(String type, String stem, List<Map<String, Object>> options, Double answer,
+    static Map<String, Object> q(String type, String stem, List<Map<String, Object>> options, Double answer,
                                          Double tolerance, String model, String passage, String quote) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", type);
@@ -94,12 +99,12 @@ class ExamsIntegrationTest {
         return m;
     }
 
-    private static Map<String, Object> opt(String id, String text, boolean correct) {
+    static Map<String, Object> opt(String id, String text, boolean correct) {
         return Map.of("id", id, "text", text, "correct", correct, "feedback", "");
     }
 
     /** Grades each criterion by whether the student's answer names infrared; quotes the answer's first words. */
-    private FakeModelServer.Script grader() {
+    static FakeModelServer.Script grader(FakeModelServer upstream) {
         return ex -> {
             JsonNode request = upstream.requests().get(upstream.requests().size() - 1);
             String user = request.path("messages").get(1).path("content").asText();
@@ -272,7 +277,7 @@ class ExamsIntegrationTest {
             }
             ok(http.put("/api/attempts/" + attemptId + "/answers/" + qid, Map.of("response", response), student));
         }
-        upstream.enqueue(grader()).enqueue(grader());
+        upstream.enqueue(grader(upstream)).enqueue(grader(upstream));
         ok(http.post("/api/attempts/" + attemptId + "/submit", null, student));
         assertThat(http.post("/api/attempts/" + attemptId + "/submit", null, student).status()).isEqualTo(409);
         return attemptId;
