@@ -64,7 +64,8 @@ public final class SignalingService implements JsonWsEndpoint {
         sio.cluster(rooms.bus());
         this.engineIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
                 config.upgradeTimeoutMillis(), config.maxPayloadBytes(), config.outboundQueueLimit(), slowConsumers,
-                sio::attach, config.maxSessionsWithoutConnect(), config.maxSessionsWithoutConnectPerAddress());
+                sio::attach, config.maxSessionsWithoutConnect(), config.maxSessionsWithoutConnectPerAddress())
+                .outboundQueueBytes(config.outboundQueueBytes());
         if (config.devMode()) {
             logger.warn("signaling.devMode is ON: clients without a token may name themselves with user_id."
                     + " Never enable this in production.");
@@ -415,7 +416,8 @@ public final class SignalingService implements JsonWsEndpoint {
             }
             if (sink.send(json)) {
                 unwritable.set(0);
-            } else if (unwritable.incrementAndGet() > config.outboundQueueLimit()) {
+            } else if (unwritable.incrementAndGet() > config.outboundQueueLimit()
+                    || sink.pendingBytes() > config.outboundQueueBytes()) {
                 closed = true;
                 slowConsumers.incrementAndGet();
                 sink.close(1008, "slow consumer");
