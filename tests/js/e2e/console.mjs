@@ -9,16 +9,11 @@
 // avatar (only E2E_EXISTING_EMAIL, E2E_PASSWORD and E2E_QUESTION are used then).
 // Protocol on stdio, one JSON object a line: this script writes {"need_code": email} and reads {"code": "..."} back;
 // progress lines {"step": ...}; and last {"result": {...}} or {"error": "..."}.
-import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { env, launch, out, signIn as signInAs, step, TIMEOUT, watch } from './browser.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const base = env('LECTERN_URL');
 const shots = env('E2E_SHOTS');
 const password = env('E2E_PASSWORD');
@@ -32,10 +27,6 @@ const doc = mode === 'full' ? env('E2E_DOC') : '';
 const docQuestion = mode === 'full' ? env('E2E_DOC_QUESTION') : '';
 const badFile = mode === 'full' ? env('E2E_BAD_FILE') : '';
 const bigFile = process.env.E2E_BIG_FILE || '';
-const TIMEOUT = 60_000; // generous: the test machine may be busy with other builds
-
-const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
-const step = (name) => out({ step: name });
 
 const stdin = createInterface({ input: process.stdin });
 const replies = [];
@@ -60,12 +51,7 @@ async function signUp(page, email) {
   await page.locator('#app-view').waitFor({ state: 'visible' });
 }
 
-async function signIn(page, email) {
-  await page.locator('#sign-in-email').fill(email);
-  await page.locator('#sign-in-password').fill(password);
-  await page.locator('#sign-in-form').getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#app-view').waitFor({ state: 'visible' });
-}
+const signIn = (page, email) => signInAs(page, email, password);
 
 /** Waits until the page's peer connection reports connected (both connectionState and ICE state). */
 async function connected(page) {
@@ -150,13 +136,7 @@ async function unconfigured(page) {
   result.avatarFormVisible = await page.locator('#avatar-form').isVisible();
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-});
+const browser = await launch();
 const errors = [];
 const failed = [];
 const result = {};
@@ -167,14 +147,7 @@ try {
   const b = await browser.newContext(options);
   const pageA = await a.newPage();
   const pageB = await b.newPage();
-  for (const [name, p] of [['A', pageA], ['B', pageB]]) {
-    p.on('pageerror', (e) => errors.push(`${name}: ${e.message}`));
-    // Refused requests are listed by URL (Chromium's console message does not say which one failed).
-    p.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(`${name} console: ${m.text()}`);
-    });
-    p.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`); });
-  }
+  for (const [name, p] of [['A', pageA], ['B', pageB]]) watch(p, name, errors, failed);
   pageA.setDefaultTimeout(TIMEOUT);
   pageB.setDefaultTimeout(TIMEOUT);
 

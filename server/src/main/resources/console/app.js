@@ -1,6 +1,9 @@
 // Lectern web console: plain JavaScript, no build step, same-origin calls only (see the CSP of GET /).
 // Sections: sign-in/sign-up, tutor chat over SSE (streamed text, queued sentence audio, citations), uploads (hidden when
-// the server has none), video rooms over the /ws JSON dialect with a real RTCPeerConnection, the avatar.
+// the server has none), video rooms over the /ws JSON dialect with a real RTCPeerConnection, the avatar, and the
+// projects with their lesson videos (projects.js).
+
+import { createProjects } from '/console/projects.js';
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'lectern.token';
@@ -47,8 +50,8 @@ async function errorOf(res) {
 }
 
 /** One REST call: JSON (or FormData) in, JSON out; a refreshed token in X-New-Token is kept. */
-async function api(method, path, body) {
-  const headers = authHeaders();
+async function api(method, path, body, extraHeaders = {}) {
+  const headers = authHeaders(extraHeaders);
   let payload;
   if (body instanceof FormData) {
     payload = body;
@@ -97,6 +100,7 @@ function signedOut(message) {
   saveToken(null);
   state.user = null;
   leaveRoom();
+  projects.signedOut();
   $('app-view').hidden = true;
   $('auth-view').hidden = false;
   $('sign-out').hidden = true;
@@ -121,7 +125,7 @@ async function signedIn(session) {
     $('room-id').value = fromLink;
     selectTab('tab-room');
   }
-  await Promise.allSettled([loadTutors(), loadModels(), loadFiles(), loadAvatars()]);
+  await Promise.allSettled([loadTutors(), loadModels(), loadFiles(), loadAvatars(), projects.signedIn()]);
 }
 
 $('sign-in-form').addEventListener('submit', async (e) => {
@@ -182,7 +186,7 @@ $('sign-out').addEventListener('click', async () => {
 
 // ---------------------------------------------------------------- tabs
 
-const TABS = ['tab-chat', 'tab-room', 'tab-avatar'];
+const TABS = ['tab-chat', 'tab-room', 'tab-avatar', 'tab-projects'];
 
 function selectTab(id) {
   for (const t of TABS) {
@@ -230,6 +234,7 @@ async function loadModels() {
   const models = m.models || [];
   const offline = models.length === 0 || models.every((x) => x.offline);
   $('model-notice').hidden = !offline;
+  projects.modelOffline(offline);
 }
 
 const ROLE_LABELS = { me: 'You', tutor: 'Tutor', system: 'Lectern' };
@@ -861,6 +866,13 @@ function stopAvatarMedia() {
   $('avatar-video').srcObject = null;
   $('avatar-video').hidden = true;
 }
+
+// ---------------------------------------------------------------- projects and lesson videos
+
+const projects = createProjects({
+  $, api, el, say, busy, readEvents, authHeaders, keepFreshToken, errorOf, selectTab,
+  signedIn: () => state.user !== null,
+});
 
 // ---------------------------------------------------------------- start
 

@@ -19,6 +19,7 @@ import dev.lectern.ai.usage.UsageMeter;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
+import dev.lectern.core.objects.LiveObjects;
 import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.core.store.EphemeralStore;
 import java.nio.file.Path;
@@ -57,10 +58,22 @@ public final class AiPipeline implements AutoCloseable {
     public AiPipeline(AiConfig config, Secrets secrets, EphemeralStore ephemeral, ChatStore chats,
                       PersonaLookup personas, SentenceSink sink, Executor blocking, ObjectStore objects,
                       Duration objectUrlTtl, Path dataDir, DocumentCatalog documents, AsyncHttpClient http) {
+        this(config, secrets, ephemeral, chats, personas, sink, blocking, objects, null, objectUrlTtl, dataDir,
+                documents, http);
+    }
+
+    /**
+     * @param live where sentences' audio grows while it is synthesised ({@code ai.tts.streaming}); null = each clip's
+     *             URL is sent once the whole clip is stored
+     */
+    public AiPipeline(AiConfig config, Secrets secrets, EphemeralStore ephemeral, ChatStore chats,
+                      PersonaLookup personas, SentenceSink sink, Executor blocking, ObjectStore objects,
+                      LiveObjects live, Duration objectUrlTtl, Path dataDir, DocumentCatalog documents,
+                      AsyncHttpClient http) {
         this.objects = objects;
         this.blocking = blocking;
         this.ttsConfigured = config.tts().provider();
-        this.espeakInstalled = EspeakTts.available(ESPEAK);
+        this.espeakInstalled = EspeakTts.available(config.tts().command());
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lectern-llm-timer");
             t.setDaemon(true);
@@ -84,7 +97,8 @@ public final class AiPipeline implements AutoCloseable {
         this.models = new ModelCatalog(byModel, config.defaultModel(), ephemeral);
         this.usage = new UsageMeter(ephemeral, config.usage());
         this.tts = tts(config.tts(), secrets, http, blocking);
-        this.speech = new SpeechService(tts, objects, usage, blocking, objectUrlTtl, config.tts().maxChars());
+        this.speech = new SpeechService(tts, objects, config.tts().streaming() ? live : null, usage, blocking,
+                objectUrlTtl, config.tts().maxChars());
         this.retrieval = documents == null ? null
                 : retrieval(config, secrets, dataDir, objects, documents, ephemeral, blocking, http);
         this.conversations = new ConversationService(config, chats, personas, models, usage, sink, blocking, speech,
@@ -93,8 +107,6 @@ public final class AiPipeline implements AutoCloseable {
             logger.info("no model provider configured: the chat answers offline, saying how to configure one");
         }
     }
-
-    private static final String ESPEAK = "espeak-ng";
 
     /** The user-documents index under {@code ai.retrieval.indexDir} (default {@code <dataDir>/index}). */
     private static RetrievalService retrieval(AiConfig config, Secrets secrets, Path dataDir, ObjectStore objects,
@@ -124,7 +136,7 @@ public final class AiPipeline implements AutoCloseable {
             case "espeak":
             case "auto":
                 if (espeakInstalled) {
-                    return new EspeakTts(ESPEAK, c.voice(), blocking, c.timeoutMillis());
+                    return new EspeakTts(c.command(), c.voice(), blocking, c.timeoutMillis());
                 }
                 if (c.provider().equals("espeak")) {
                     logger.warn("ai.tts.provider is espeak but espeak-ng is not installed: answers are text only");
@@ -180,6 +192,11 @@ public final class AiPipeline implements AutoCloseable {
 
     public ModelCatalog models() {
         return models;
+    }
+
+    /** The configured text-to-speech provider (espeak-ng by default when installed), or null for none. */
+    public TtsProvider tts() {
+        return tts;
     }
 
     public UsageMeter usage() {

@@ -190,7 +190,8 @@ public final class ChatGatewayBench {
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 
-    private static int awaitPort(Process node) throws Exception {
+    /** Reads the node's {@code PORT n} line, then keeps draining its output. */
+    static int awaitPort(Process node) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null) {

@@ -37,6 +37,11 @@ public final class ChatGatewayNode {
     }
 
     private static ServerConfig config(String base) throws Exception {
+        return config(base, new AiConfig.Tts("none", "", "", "", "", 1000, 1000));
+    }
+
+    /** The node's configuration with {@code tts} (also {@link VoiceLatencyNode}'s). */
+    static ServerConfig config(String base, AiConfig.Tts tts) throws Exception {
         Path data = TempDirs.create("lectern-bench");
         Map<String, String> env = new HashMap<>();
         env.put("LECTERN_HTTP__PORT", "0");
@@ -52,7 +57,7 @@ public final class ChatGatewayNode {
                 "", a.connectTimeoutMillis(), a.firstTokenTimeoutMillis(), a.idleTimeoutMillis(), a.maxRetries(),
                 a.retryBackoffMillis(), a.temperature(), a.maxTokens(), a.contextTokenBudget(), a.maxMessageChars(),
                 a.persona(), a.sseKeepAliveMillis(), a.chunker(), a.usage(),
-                new AiConfig.Tts("none", "", "", "", "", 1000, 1000), a.retrieval(), a.transcription());
+                tts, a.retrieval(), a.transcription());
         return d.withAi(ai);
     }
 }

@@ -9,15 +9,15 @@ import java.util.Optional;
 
 /** The SQL of projects, video sessions and scenes (both dialects). Ownership is the service's to check. */
 final class LessonRepository {
-    private static final String PROJECT = "id, owner_id, title, description, created_at, updated_at";
+    private static final String PROJECT = "id, owner_id, title, description, created_at, updated_at, companion_id";
     private static final String SESSION = "id, project_id, prompt, scene_count, status, job_id, video_url, created_at, "
             + "updated_at";
     private static final String SCENE = "id, session_id, position, title, script, narration, visual_description, "
             + "status, video_url, audio_url, image_url, version, created_at, updated_at";
 
     void insertProject(Connection c, Project p) throws SQLException {
-        Jdbc.update(c, "INSERT INTO projects (" + PROJECT + ") VALUES (?, ?, ?, ?, ?, ?)", p.id(), p.ownerId(),
-                p.title(), p.description(), p.createdAt(), p.updatedAt());
+        Jdbc.update(c, "INSERT INTO projects (" + PROJECT + ") VALUES (?, ?, ?, ?, ?, ?, ?)", p.id(), p.ownerId(),
+                p.title(), p.description(), p.createdAt(), p.updatedAt(), p.companionId());
     }
 
     Optional<Project> project(Connection c, String id) throws SQLException {
@@ -33,9 +33,17 @@ final class LessonRepository {
         return Jdbc.count(c, "SELECT COUNT(*) FROM projects WHERE owner_id = ?", ownerId);
     }
 
-    void updateProject(Connection c, String id, String title, String description, long now) throws SQLException {
-        Jdbc.update(c, "UPDATE projects SET title = ?, description = ?, updated_at = ? WHERE id = ?", title,
-                description, now, id);
+    void updateProject(Connection c, String id, String title, String description, String companionId, long now)
+            throws SQLException {
+        Jdbc.update(c, "UPDATE projects SET title = ?, description = ?, companion_id = ?, updated_at = ? WHERE id = ?",
+                title, description, companionId, now, id);
+    }
+
+    /** The companion named by the project a session belongs to, or null. */
+    String companionOfSession(Connection c, String sessionId) throws SQLException {
+        return Jdbc.one(c, "SELECT p.companion_id FROM projects p JOIN lesson_sessions s ON s.project_id = p.id "
+                + "WHERE s.id = ?", rs -> java.util.Optional.ofNullable(rs.getString(1)), sessionId)
+                .flatMap(o -> o).orElse(null);
     }
 
     void deleteProject(Connection c, String id) throws SQLException {
@@ -104,7 +112,7 @@ final class LessonRepository {
 
     private static Project project(ResultSet rs) throws SQLException {
         return new Project(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-                rs.getLong(6));
+                rs.getLong(6), rs.getString(7));
     }
 
     private static VideoSession session(ResultSet rs) throws SQLException {

@@ -3,6 +3,7 @@ package dev.lectern.lessons;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.ai.retrieval.Passage;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.error.ServiceException;
 import dev.lectern.core.json.Json;
@@ -78,6 +79,9 @@ public final class LessonService implements AutoCloseable {
         engine.register(EDIT, VideoPipeline.WAITING, this::runEdit);
         engine.addHook((c, changed) -> {
             for (Job job : changed) {
+                if (job.kind().equals(EDIT) && job.state().isFinal()) {
+                    media.dequeueEdit(c, job.id()); // a failed or cancelled edit lets the next one go
+                }
                 if (!failed(job)) {
                     continue;
                 }
@@ -98,8 +102,14 @@ public final class LessonService implements AutoCloseable {
     // ---------------------------------------------------------------- projects
 
     public Project createProject(Principal caller, String title, String description) {
+        return createProject(caller, title, description, null);
+    }
+
+    /** A project whose lessons the companion {@code companionId} narrates in its voice (null: the default voice). */
+    public Project createProject(Principal caller, String title, String description, String companionId) {
         long now = System.currentTimeMillis();
-        Project p = new Project(newId(), caller.userId(), title(title), text(description, "description"), now, now);
+        Project p = new Project(newId(), caller.userId(), title(title), text(description, "description"), now, now,
+                companion(companionId));
         db.transaction(c -> {
             repo.insertProject(c, p);
             return null;
@@ -122,13 +132,23 @@ public final class LessonService implements AutoCloseable {
 
     /** Changes the title and/or description (null keeps the current one). */
     public Project updateProject(Principal caller, String id, String title, String description) {
+        return updateProject(caller, id, title, description, null);
+    }
+
+    /**
+     * Changes the title, description and/or companion (null keeps each as it is; a blank companion goes back to the
+     * default voice).
+     */
+    public Project updateProject(Principal caller, String id, String title, String description, String companionId) {
         long now = System.currentTimeMillis();
+        String companion = companionId == null ? null : companion(companionId);
         Project updated = db.transaction(c -> {
             Project p = ownedProject(c, caller, id);
             String t = title == null ? p.title() : title(title);
             String d = description == null ? p.description() : text(description, "description");
-            repo.updateProject(c, id, t, d, now);
-            return new Project(p.id(), p.ownerId(), t, d, p.createdAt(), now);
+            String k = companionId == null ? p.companionId() : companion;
+            repo.updateProject(c, id, t, d, k, now);
+            return new Project(p.id(), p.ownerId(), t, d, p.createdAt(), now, k);
         });
         emit(id, "project.updated", updated);
         return updated;
@@ -280,6 +300,9 @@ public final class LessonService implements AutoCloseable {
         if (req.title() != null) {
             payload.put("title", text(req.title(), "title"));
         }
+        if (!req.documentIds().isEmpty()) {
+            payload.set("sources", Json.MAPPER.valueToTree(sources(callerOrNull, req, prompt)));
+        }
         checkQuota(callerOrNull, req.projectId());
         Enqueued e = db.transaction(c -> {
             Project p = ownedProject(c, callerOrNull, required(req.projectId(), "projectId"));
@@ -299,30 +322,73 @@ public final class LessonService implements AutoCloseable {
         return e;
     }
 
-    /** Queues an edit of one scene: {@code POST /jobs/edit}. */
+    /**
+     * Queues an edit of a session's scenes: {@code POST /jobs/edit} (see {@link EditRequest} for the ops). The edit
+     * takes the session's next sequence number in the transaction that queues it: edits of one session run in the
+     * order they were submitted.
+     */
     public Enqueued edit(Principal callerOrNull, EditRequest req, String idempotencyKey) {
         String prompt = text(req.prompt(), "prompt");
-        if (!req.changesContent() && prompt.isBlank()) {
+        EditRequest.Op op = req.op();
+        if ((op == EditRequest.Op.UPDATE || op == EditRequest.Op.INSERT) && !req.changesContent()
+                && prompt.isBlank()) {
             throw ServiceException.badRequest("an edit needs a prompt, or a new title, narration or bullets");
+        }
+        if (op == EditRequest.Op.INSERT && req.changesContent() && (req.title() == null || req.narration() == null)) {
+            throw ServiceException.badRequest("an inserted scene needs its title and narration (or only a prompt)");
+        }
+        if (op == EditRequest.Op.MOVE && req.position() == null) {
+            throw ServiceException.badRequest("a move needs the scene's new position");
         }
         checkQuota(callerOrNull, req.projectId());
         Enqueued e = db.transaction(c -> {
             Project p = ownedProject(c, callerOrNull, required(req.projectId(), "projectId"));
             VideoSession s = sessionOf(c, p, required(req.sessionId(), "sessionId"));
-            Scene scene = repo.scene(c, required(req.sceneId(), "sceneId"))
-                    .filter(sc -> sc.sessionId().equals(s.id()))
-                    .orElseThrow(() -> ServiceException.notFound("no such scene in this session"));
+            List<Scene> scenes = repo.scenes(c, s.id());
             ObjectNode payload = Json.MAPPER.createObjectNode().put("projectId", p.id()).put("sessionId", s.id())
-                    .put("sceneId", scene.id()).put("version", scene.version()).put("prompt", prompt);
-            if (req.changesContent()) {
-                PlannedScene now = media.scene(c, scene.id()).filter(m -> !m.plan().isEmpty())
-                        .map(VideoPipeline::plannedScene)
-                        .orElse(new PlannedScene(scene.title(), scene.narration(), List.of()));
-                PlannedScene next = changed(now, req);
-                payload.set("scene", Json.MAPPER.valueToTree(next));
+                    .put("op", op.name().toLowerCase(java.util.Locale.ROOT)).put("prompt", prompt);
+            if (req.position() != null) {
+                // edits queued before this one may still change the count: past the end means the end
+                if (req.position() < 0 || req.position() >= MAX_SCENES) {
+                    throw ServiceException.badRequest("position: 0-" + (MAX_SCENES - 1));
+                }
+                payload.put("position", req.position());
             }
-            return engine.enqueue(c, NewJob.of(EDIT, Json.write(payload)).owner(p.ownerId())
+            if (op == EditRequest.Op.INSERT) {
+                if (scenes.size() >= MAX_SCENES) {
+                    throw ServiceException.badRequest("a lesson has at most " + MAX_SCENES + " scenes");
+                }
+                payload.put("version", 0); // the new scene's id is the job's: known to the caller at once
+                if (req.changesContent()) {
+                    payload.set("scene", Json.MAPPER.valueToTree(changed(new PlannedScene("", "", List.of()), req)));
+                }
+            } else if (op != EditRequest.Op.UPDATE && repo.scene(c, required(req.sceneId(), "sceneId")).isEmpty()
+                    && media.queuedEdit(c, s.id(), req.sceneId())) {
+                // a scene that an insert queued before this edit will create (its id is the insert's job id)
+                payload.put("sceneId", req.sceneId()).put("version", 0);
+            } else {
+                Scene scene = repo.scene(c, required(req.sceneId(), "sceneId"))
+                        .filter(sc -> sc.sessionId().equals(s.id()))
+                        .orElseThrow(() -> ServiceException.notFound("no such scene in this session"));
+                payload.put("sceneId", scene.id()).put("version", scene.version());
+                if (op == EditRequest.Op.DELETE && scenes.size() <= 1) {
+                    throw ServiceException.badRequest("a lesson keeps at least one scene");
+                }
+                if (op == EditRequest.Op.UPDATE && req.changesContent()) {
+                    PlannedScene now = media.scene(c, scene.id()).filter(m -> !m.plan().isEmpty())
+                            .map(VideoPipeline::plannedScene)
+                            .orElse(new PlannedScene(scene.title(), scene.narration(), List.of()));
+                    payload.set("scene", Json.MAPPER.valueToTree(changed(now, req)));
+                }
+            }
+            long seq = media.nextEditSeq(c, s.id());
+            payload.put("seq", seq);
+            Enqueued queued = engine.enqueue(c, NewJob.of(EDIT, Json.write(payload)).owner(p.ownerId())
                     .idempotencyKey(idempotencyKey));
+            if (queued.created()) {
+                media.queueEdit(c, s.id(), seq, queued.id());
+            }
+            return queued;
         });
         engine.signal();
         return e;
@@ -347,14 +413,16 @@ public final class LessonService implements AutoCloseable {
         emit(projectId, "session.updated", Map.of("id", sessionId, "status", "GENERATING"));
         ctx.progress(5, "planning", null);
         LessonPlan plan;
+        List<Passage> sources = p.has("sources") ? Json.MAPPER.convertValue(p.get("sources"),
+                Json.MAPPER.getTypeFactory().constructCollectionType(List.class, Passage.class)) : List.of();
         if (p.has("scenes")) {
-            plan = lessonPlan(p.get("scenes"), p.path("title").asText(prompt));
+            plan = lessonPlan(p.get("scenes"), p.path("title").asText(prompt), sources);
         } else if (pipeline == null || pipeline.planner() == null) {
             throw new PermanentJobFailure("model_not_configured: no language model is configured on this node, so "
                     + "the lesson cannot be planned; send the scenes yourself ({scenes:[{title, narration, "
                     + "bullets}]})");
         } else {
-            plan = plan(ctx, prompt, count, new Cancellation());
+            plan = plan(ctx, prompt, count, sources, new Cancellation());
         }
         ctx.checkCancelled();
         long now = System.currentTimeMillis();
@@ -394,7 +462,7 @@ public final class LessonService implements AutoCloseable {
     }
 
     /** The model's plan, cancelled with the job. */
-    private LessonPlan plan(JobContext ctx, String prompt, int count, Cancellation cancel) {
+    private LessonPlan plan(JobContext ctx, String prompt, int count, List<Passage> sources, Cancellation cancel) {
         java.util.concurrent.ScheduledExecutorService poll = java.util.concurrent.Executors
                 .newSingleThreadScheduledExecutor();
         try {
@@ -403,7 +471,7 @@ public final class LessonService implements AutoCloseable {
                     cancel.cancel();
                 }
             }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
-            return pipeline.planner().plan(new LessonPlanner.Request(prompt, count, List.of(), ""), cancel);
+            return pipeline.planner().plan(new LessonPlanner.Request(prompt, count, sources, ""), cancel);
         } catch (PlanException e) {
             throw VideoPipeline.failure(e);
         } finally {
@@ -411,10 +479,33 @@ public final class LessonService implements AutoCloseable {
         }
     }
 
+    /**
+     * The passages of the request's documents that ground its plan: found by the retrieval over the project owner's
+     * uploads, at most {@link LessonPlanner#MAX_SOURCES}. A 400 when this node has no retrieval or a document is not
+     * one of the owner's.
+     */
+    private List<Passage> sources(Principal callerOrNull, GenerateRequest req, String prompt) {
+        if (req.documentIds().size() > 20) {
+            throw ServiceException.badRequest("documentIds: at most 20");
+        }
+        LessonSources sources = pipeline == null ? null : pipeline.sources();
+        if (sources == null) {
+            throw ServiceException.badRequest("this server has no document retrieval, so documentIds cannot ground "
+                    + "a lesson");
+        }
+        Project p = db.query(c -> ownedProject(c, callerOrNull, required(req.projectId(), "projectId")));
+        List<Passage> found = sources.passages(p.ownerId(), req.documentIds(), prompt);
+        return found.size() <= LessonPlanner.MAX_SOURCES ? found : found.subList(0, LessonPlanner.MAX_SOURCES);
+    }
+
     /** The caller's scenes checked by the plan's rules: a 400 naming what is wrong. */
     private LessonPlan lessonPlan(JsonNode scenes, String title) {
+        return lessonPlan(scenes, title, List.of());
+    }
+
+    private LessonPlan lessonPlan(JsonNode scenes, String title, List<Passage> sources) {
         PlanValidator.Result r = validator.validateScenes(scenes, clip(title == null || title.isBlank() ? "Lesson"
-                : title.strip(), PlanValidator.MAX_TITLE_CHARS), List.of());
+                : title.strip(), PlanValidator.MAX_TITLE_CHARS), sources);
         if (!r.valid()) {
             throw new PlanException("invalid_scenes", "the scenes are invalid", r.errors());
         }
@@ -450,12 +541,18 @@ public final class LessonService implements AutoCloseable {
 
     private String runEdit(JobContext ctx) throws Exception {
         JsonNode p = Json.MAPPER.readTree(ctx.payload());
-        String sceneId = p.path("sceneId").asText();
         String projectId = p.path("projectId").asText();
+        EditRequest.Op op = EditRequest.Op.parse(p.path("op").asText(null));
+        String sceneId = op == EditRequest.Op.INSERT ? ctx.jobId() : p.path("sceneId").asText();
         PlannedScene changed = p.has("scene") ? Json.MAPPER.treeToValue(p.get("scene"), PlannedScene.class) : null;
         if (pipeline != null) {
-            return pipeline.edit(ctx, projectId, p.path("sessionId").asText(), sceneId, p.path("version").asInt(),
-                    changed, p.path("prompt").asText());
+            return pipeline.edit(ctx, projectId, p.path("sessionId").asText(), new VideoPipeline.EditJob(op, sceneId,
+                    p.path("version").asInt(), changed, p.path("prompt").asText(), p.hasNonNull("position")
+                    ? p.get("position").asInt() : null, p.path("seq").asLong(0)));
+        }
+        if (op != EditRequest.Op.UPDATE) {
+            throw new PermanentJobFailure("lessons are not rendered on this node, so only a scene's content can be "
+                    + "edited here");
         }
         if (changed == null) {
             throw new PermanentJobFailure("model_not_configured: no language model is configured, so a prompt "
@@ -554,6 +651,25 @@ public final class LessonService implements AutoCloseable {
             throw ServiceException.badRequest(name + ": at most " + MAX_TEXT + " characters");
         }
         return value;
+    }
+
+    /** A companion a project may name: null or blank for none; else one the companions' voices know (or a 400). */
+    private String companion(String companionId) {
+        if (companionId == null || companionId.isBlank()) {
+            return null;
+        }
+        String id = companionId.strip();
+        if (id.length() > 64) {
+            throw ServiceException.badRequest("companionId: at most 64 characters");
+        }
+        CompanionVoices voices = pipeline == null ? null : pipeline.voices();
+        if (voices == null) {
+            throw ServiceException.badRequest("this server knows no companions, so a project cannot name one");
+        }
+        if (voices.voice(id).isEmpty()) {
+            throw ServiceException.badRequest("no such companion: " + id);
+        }
+        return id;
     }
 
     private static void checkScenes(int n) {

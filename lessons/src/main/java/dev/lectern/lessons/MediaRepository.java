@@ -67,29 +67,87 @@ final class MediaRepository {
                 + "updated_at = ? WHERE id = ?", title, narration, plan, now, sceneId);
     }
 
-    /** Puts a scene back as a version recorded it (a restore). */
-    void restoreScene(Connection c, SceneMedia s, String narration, long now) throws SQLException {
+    /**
+     * Puts a scene back as a version recorded it (a restore), with the narration and visual description of its plan
+     * (a rendered scene's script is always empty: its plan is what it says and shows).
+     */
+    void restoreScene(Connection c, SceneMedia s, String narration, String visualDescription, long now)
+            throws SQLException {
         Jdbc.update(c, "INSERT INTO scenes (id, session_id, position, title, script, narration, visual_description, "
                         + "status, video_url, audio_url, image_url, version, created_at, updated_at, plan, video_key, "
-                        + "captions_key, poster_key, duration_ms) VALUES (?, ?, ?, ?, '', ?, '', ?, '', '', '', ?, ?, ?, "
-                        + "?, ?, ?, ?, ?)", s.id(), s.sessionId(), s.position(), s.title(), narration, s.status(),
-                s.version(),
-                now, now, s.plan(), s.videoKey(), s.captionsKey(), s.posterKey(), s.durationMs());
+                        + "captions_key, poster_key, duration_ms) VALUES (?, ?, ?, ?, '', ?, ?, ?, '', '', '', ?, ?, ?, "
+                        + "?, ?, ?, ?, ?)", s.id(), s.sessionId(), s.position(), s.title(), narration,
+                visualDescription, s.status(), s.version(), now, now, s.plan(), s.videoKey(), s.captionsKey(),
+                s.posterKey(), s.durationMs());
     }
 
     /**
-     * Takes the session's edit lease for {@code job} until {@code until}: free, expired, or already this job's; and
-     * only while no generation is running. False when someone else holds it.
+     * Puts a scene back as it was before an edit whose render failed: its content, version and files. Only while the
+     * scene is still at the failed edit's version {@code failedVersion}.
      */
-    boolean lock(Connection c, String sessionId, String job, long until, long now) throws SQLException {
+    boolean revertScene(Connection c, SceneMedia before, String narration, int failedVersion, long now)
+            throws SQLException {
+        return Jdbc.update(c, "UPDATE scenes SET title = ?, narration = ?, plan = ?, version = ?, status = ?, "
+                + "video_key = ?, captions_key = ?, poster_key = ?, duration_ms = ?, updated_at = ? WHERE id = ? AND "
+                + "version = ?", before.title(), narration, before.plan(), before.version(), before.status(),
+                before.videoKey(), before.captionsKey(), before.posterKey(), before.durationMs(), now, before.id(),
+                failedVersion) > 0;
+    }
+
+    /**
+     * Takes the session's edit lease for {@code job} until {@code until}: free, expired, or already this job's; only
+     * while no generation is running, and only when no edit submitted before this one ({@code seq}, 0 for a job that
+     * is not an ordered edit) is still queued. False when someone else holds it or an earlier edit must go first.
+     */
+    boolean lock(Connection c, String sessionId, String job, long seq, long until, long now) throws SQLException {
         return Jdbc.update(c, "UPDATE lesson_sessions SET edit_job = ?, edit_until = ? WHERE id = ? AND "
                 + "(edit_job IS NULL OR edit_job = ? OR edit_until < ?) AND status NOT IN ('QUEUED', 'GENERATING', "
-                + "'RENDERING')", job, until, sessionId, job, now) > 0;
+                + "'RENDERING') AND NOT EXISTS (SELECT 1 FROM lesson_edit_queue q WHERE q.session_id = ? AND "
+                + "q.seq < ?)", job, until, sessionId, job, now, sessionId, seq) > 0;
     }
 
     void unlock(Connection c, String sessionId, String job) throws SQLException {
         Jdbc.update(c, "UPDATE lesson_sessions SET edit_job = NULL, edit_until = 0 WHERE id = ? AND edit_job = ?",
                 sessionId, job);
+    }
+
+    /** The session's next edit sequence number (the caller's transaction holds the session row from here on). */
+    long nextEditSeq(Connection c, String sessionId) throws SQLException {
+        Jdbc.update(c, "UPDATE lesson_sessions SET edit_seq = edit_seq + 1 WHERE id = ?", sessionId);
+        return Jdbc.count(c, "SELECT edit_seq FROM lesson_sessions WHERE id = ?", sessionId);
+    }
+
+    /** An edit job waits in the session's queue from its submission until it ends (success or not). */
+    void queueEdit(Connection c, String sessionId, long seq, String jobId) throws SQLException {
+        Jdbc.update(c, "INSERT INTO lesson_edit_queue (session_id, seq, job_id) VALUES (?, ?, ?)", sessionId, seq,
+                jobId);
+    }
+
+    /** Whether the job is an edit of the session that has not finished yet. */
+    boolean queuedEdit(Connection c, String sessionId, String jobId) throws SQLException {
+        return Jdbc.count(c, "SELECT COUNT(*) FROM lesson_edit_queue WHERE session_id = ? AND job_id = ?", sessionId,
+                jobId) > 0;
+    }
+
+    void dequeueEdit(Connection c, String jobId) throws SQLException {
+        Jdbc.update(c, "DELETE FROM lesson_edit_queue WHERE job_id = ?", jobId);
+    }
+
+    /**
+     * Gives the session's scenes the positions of {@code ids}, in order. Positions are unique per session, so the
+     * scenes are first parked at negative positions (-1, -2, ...) and then put in place one by one.
+     */
+    void layout(Connection c, String sessionId, List<String> ids, long now) throws SQLException {
+        Jdbc.update(c, "UPDATE scenes SET position = -position - 1 WHERE session_id = ? AND position >= 0",
+                sessionId);
+        for (int i = 0; i < ids.size(); i++) {
+            Jdbc.update(c, "UPDATE scenes SET position = ?, updated_at = ? WHERE id = ?", i, now, ids.get(i));
+        }
+        Jdbc.update(c, "UPDATE lesson_sessions SET scene_count = ? WHERE id = ?", ids.size(), sessionId);
+    }
+
+    void deleteScene(Connection c, String sceneId) throws SQLException {
+        Jdbc.update(c, "DELETE FROM scenes WHERE id = ?", sceneId);
     }
 
     /** Whether an edit holds the session now. */

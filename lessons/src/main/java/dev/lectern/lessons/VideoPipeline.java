@@ -88,6 +88,23 @@ final class VideoPipeline implements AutoCloseable {
         return studio.planner();
     }
 
+    CompanionVoices voices() {
+        return studio.voices();
+    }
+
+    LessonSources sources() {
+        return studio.sources();
+    }
+
+    /** The voice of the companion the session's project names, or "" (the provider's voice). */
+    private String voiceOf(String sessionId) {
+        if (studio.voices() == null) {
+            return "";
+        }
+        String companion = db.query(c -> new LessonRepository().companionOfSession(c, sessionId));
+        return companion == null ? "" : studio.voices().voice(companion).orElse("");
+    }
+
     // ---------------------------------------------------------------- URLs and views
 
     /** A signed URL for a stored object, or "" when there is none yet. */
@@ -158,7 +175,8 @@ final class VideoPipeline implements AutoCloseable {
         PlannedScene planned = plannedScene(scene);
         Path work = workDir("scene-");
         try {
-            RenderedScene r = studio.scenes().render(planned, "", work.resolve("out"), cancel);
+            RenderedScene r = studio.scenes().render(planned, voiceOf(scene.sessionId()), work.resolve("out"),
+                    cancel);
             String base = scene.id() + "-v" + scene.version() + "-" + shortId();
             List<Stored> files = List.of(new Stored(key(base, ".mp4"), r.video()),
                     new Stored(key(base, ".vtt"), r.captions()), new Stored(key(base, ".png"), r.poster()));
@@ -196,12 +214,12 @@ final class VideoPipeline implements AutoCloseable {
         String projectId = p.path("projectId").asText();
         String sessionId = p.path("sessionId").asText();
         try (Watch w = watch(ctx)) {
-            lock(ctx, sessionId);
+            lock(ctx, sessionId, 0);
             try {
                 Version v = assemble(ctx, projectId, sessionId, w.cancel);
                 return Json.write(Map.of("sessionId", sessionId, "version", v.version()));
             } finally {
-                unlock(sessionId, ctx.jobId());
+                unlock(sessionId, ctx.jobId(), false);
             }
         }
     }
@@ -272,53 +290,172 @@ final class VideoPipeline implements AutoCloseable {
     // ---------------------------------------------------------------- edits
 
     /**
-     * One edit: waits for the session's edit lease (so two edits, or an edit and an assembly, never interleave),
-     * writes the scene's new version, renders it alone and re-assembles the lesson with the others' stored files.
+     * One queued edit as its job carries it: the op, the scene it names ({@code sceneId}; for an insert, the new
+     * scene's id, which is the job's id, so a rerun does not insert twice and the caller knows it at once), the scene's version when the
+     * edit was asked for, the new content (null: the model writes it from {@code prompt}), the target position (null:
+     * the end) and the edit's place in the session's order ({@code seq}, 0 for an edit queued before edits had one).
      */
-    String edit(JobContext ctx, String projectId, String sessionId, String sceneId, int fromVersion,
-                PlannedScene changed, String prompt) {
+    record EditJob(EditRequest.Op op, String sceneId, int fromVersion, PlannedScene scene, String prompt,
+                   Integer position, long seq) {}
+
+    /**
+     * One edit: waits for the session's edit lease, and for every edit of the session submitted before it (so two
+     * edits, or an edit and an assembly, never interleave, and edits apply in submission order), changes the scenes,
+     * renders only what changed (an update its scene, an insert the new scene, a delete or a move nothing) and
+     * re-assembles the lesson with the others' stored files.
+     */
+    String edit(JobContext ctx, String projectId, String sessionId, EditJob job) {
         try (Watch w = watch(ctx)) {
-            lock(ctx, sessionId);
+            lock(ctx, sessionId, job.seq());
+            boolean done = false;
             try {
-                SceneMedia before = db.query(c -> media.scene(c, sceneId)).orElseThrow(() ->
-                        new PermanentJobFailure("scene " + sceneId + " no longer exists"));
-                PlannedScene next = changed != null ? changed : replan(before, prompt, w.cancel);
-                // a rerun of this edit (after a retry) finds its version already written: it only renders
-                boolean written = before.version() > fromVersion && before.plan().equals(Json.write(next));
-                if (!written) {
-                    db.transaction(c -> {
-                        media.newSceneVersion(c, sceneId, next.title(), next.narration(), Json.write(next),
-                                System.currentTimeMillis());
-                        return null;
-                    });
-                }
-                SceneMedia edited = db.query(c -> media.scene(c, sceneId)).orElseThrow();
-                events.emit(projectId, "scene.updated", Map.of("id", sceneId, "sessionId", sessionId,
-                        "version", edited.version(), "status", "EDITING", "title", edited.title()));
-                ctx.progress(10, "re-rendering scene " + (edited.position() + 1), null);
-                renderScene(projectId, edited, ctx.owner(), w.cancel);
+                SceneMedia edited = switch (job.op()) {
+                    case UPDATE -> update(ctx, projectId, sessionId, job, w.cancel);
+                    case INSERT -> insert(projectId, sessionId, job, w.cancel);
+                    case DELETE -> delete(projectId, sessionId, job);
+                    case MOVE -> move(projectId, sessionId, job);
+                };
                 Version v = assemble(ctx, projectId, sessionId, w.cancel);
-                return Json.write(Map.of("sceneId", sceneId, "version", edited.version(), "lessonVersion",
-                        v.version()));
+                done = true;
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("op", job.op().wire());
+                result.put("sceneId", job.sceneId());
+                if (edited != null) {
+                    result.put("version", edited.version());
+                    result.put("position", edited.position());
+                }
+                result.put("lessonVersion", v.version());
+                return Json.write(result);
             } finally {
-                unlock(sessionId, ctx.jobId());
+                unlock(sessionId, ctx.jobId(), done);
             }
         }
     }
 
+    /** A new version of one scene, rendered alone. */
+    private SceneMedia update(JobContext ctx, String projectId, String sessionId, EditJob job, Cancellation cancel) {
+        String sceneId = job.sceneId();
+        SceneMedia before = db.query(c -> media.scene(c, sceneId)).orElseThrow(() ->
+                new PermanentJobFailure("scene " + sceneId + " no longer exists"));
+        PlannedScene next = job.scene() != null ? job.scene() : replan(before, job.prompt(), cancel);
+        // a rerun of this edit (after a retry) finds its version already written: it only renders
+        boolean written = before.version() > job.fromVersion() && before.plan().equals(Json.write(next));
+        if (!written) {
+            db.transaction(c -> {
+                media.newSceneVersion(c, sceneId, next.title(), next.narration(), Json.write(next),
+                        System.currentTimeMillis());
+                return null;
+            });
+        }
+        SceneMedia edited = db.query(c -> media.scene(c, sceneId)).orElseThrow();
+        events.emit(projectId, "scene.updated", Map.of("id", sceneId, "sessionId", sessionId,
+                "version", edited.version(), "status", "EDITING", "title", edited.title()));
+        ctx.progress(10, "re-rendering scene " + (edited.position() + 1), null);
+        try {
+            return renderScene(projectId, edited, ctx.owner(), cancel);
+        } catch (RuntimeException e) {
+            if (!written) {
+                // the scene stays as it was (a run again writes the new version afresh)
+                boolean reverted = db.transaction(c -> media.revertScene(c, before,
+                        plannedScene(before).narration(), edited.version(), System.currentTimeMillis()));
+                if (reverted) {
+                    events.emit(projectId, "scene.updated", Map.of("id", sceneId, "sessionId", sessionId,
+                            "version", before.version(), "status", before.status(), "title", before.title()));
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** A new scene at the job's position; the assembly renders it (the only scene without files). */
+    private SceneMedia insert(String projectId, String sessionId, EditJob job, Cancellation cancel) {
+        String sceneId = job.sceneId();
+        PlannedScene next = job.scene() != null ? job.scene() : write(job.prompt(), cancel);
+        long now = System.currentTimeMillis();
+        boolean inserted = db.transaction(c -> {
+            if (media.scene(c, sceneId).isPresent()) {
+                return false; // a rerun: inserted before the retry
+            }
+            List<String> ids = new ArrayList<>(media.scenes(c, sessionId).stream().map(SceneMedia::id).toList());
+            int at = job.position() == null ? ids.size() : Math.min(job.position(), ids.size());
+            ids.add(at, sceneId);
+            new LessonRepository().insertScene(c, new Scene(sceneId, sessionId, -1_000_000, next.title(), "",
+                    next.narration(), next.visualNote(), "PLANNED", "", "", "", 1, now, now));
+            media.setPlan(c, sceneId, next.title(), next.narration(), Json.write(next), now);
+            media.layout(c, sessionId, ids, now);
+            return true;
+        });
+        SceneMedia made = db.query(c -> media.scene(c, sceneId)).orElseThrow();
+        if (inserted) {
+            events.emit(projectId, "scene.created", Map.of("id", sceneId, "sessionId", sessionId,
+                    "position", made.position(), "version", made.version(), "status", "PLANNED", "title",
+                    made.title()));
+        }
+        return made;
+    }
+
+    /** The scene goes (its files stay while a version of the lesson shows them); the others close up. */
+    private SceneMedia delete(String projectId, String sessionId, EditJob job) {
+        boolean deleted = db.transaction(c -> {
+            List<String> ids = new ArrayList<>(media.scenes(c, sessionId).stream().map(SceneMedia::id).toList());
+            if (!ids.remove(job.sceneId())) {
+                return false; // a rerun, or deleted meanwhile: only the assembly is left to do
+            }
+            if (ids.isEmpty()) {
+                throw new PermanentJobFailure("a lesson keeps at least one scene; scene " + job.sceneId()
+                        + " is its last");
+            }
+            media.deleteScene(c, job.sceneId());
+            media.layout(c, sessionId, ids, System.currentTimeMillis());
+            return true;
+        });
+        if (deleted) {
+            events.emit(projectId, "scene.deleted", Map.of("id", job.sceneId(), "sessionId", sessionId));
+        }
+        return null;
+    }
+
+    /** The scene goes to the job's position; nothing is rendered. */
+    private SceneMedia move(String projectId, String sessionId, EditJob job) {
+        SceneMedia moved = db.transaction(c -> {
+            List<String> ids = new ArrayList<>(media.scenes(c, sessionId).stream().map(SceneMedia::id).toList());
+            if (!ids.remove(job.sceneId())) {
+                throw new PermanentJobFailure("scene " + job.sceneId() + " no longer exists");
+            }
+            int at = job.position() == null ? ids.size() : Math.min(job.position(), ids.size());
+            ids.add(at, job.sceneId());
+            media.layout(c, sessionId, ids, System.currentTimeMillis());
+            return media.scene(c, job.sceneId()).orElseThrow();
+        });
+        events.emit(projectId, "scene.moved", Map.of("id", moved.id(), "sessionId", sessionId,
+                "position", moved.position()));
+        return moved;
+    }
+
     /** A scene rewritten by the model from the edit's prompt. */
     private PlannedScene replan(SceneMedia scene, String prompt, Cancellation cancel) {
-        LessonPlanner planner = studio.planner();
-        if (planner == null) {
-            throw new PermanentJobFailure("model_not_configured: no language model runs on this node, so a prompt "
-                    + "cannot rewrite the scene; send its new title, narration or bullets instead");
-        }
         PlannedScene now = plannedScene(scene);
         String ask = "Rewrite one scene of a lesson as a one-scene plan. The change asked for: " + prompt
                 + "\nThe scene now: title: " + now.title() + "; bullets: " + now.bullets() + "; narration: "
                 + now.narration();
         if (ask.length() > LessonPlanner.MAX_PROMPT_CHARS) {
             ask = ask.substring(0, LessonPlanner.MAX_PROMPT_CHARS);
+        }
+        return onePlannedScene(ask, cancel);
+    }
+
+    /** A new scene written by the model from the edit's prompt. */
+    private PlannedScene write(String prompt, Cancellation cancel) {
+        String ask = "Write one new scene of a lesson as a one-scene plan: " + prompt;
+        return onePlannedScene(ask.length() > LessonPlanner.MAX_PROMPT_CHARS
+                ? ask.substring(0, LessonPlanner.MAX_PROMPT_CHARS) : ask, cancel);
+    }
+
+    private PlannedScene onePlannedScene(String ask, Cancellation cancel) {
+        LessonPlanner planner = studio.planner();
+        if (planner == null) {
+            throw new PermanentJobFailure("model_not_configured: no language model runs on this node, so a prompt "
+                    + "cannot write the scene; send its title, narration or bullets instead");
         }
         try {
             return planner.plan(new LessonPlanner.Request(ask, 1, List.of(), ""), cancel).scenes().get(0);
@@ -327,7 +464,7 @@ final class VideoPipeline implements AutoCloseable {
         }
     }
 
-    private void lock(JobContext ctx, String sessionId) {
+    private void lock(JobContext ctx, String sessionId, long seq) {
         long lease = engine.options(ctx.kind()).timeoutMillis() + 60_000;
         boolean announced = false;
         long giveUp = System.currentTimeMillis() + LOCK_WAIT_MILLIS;
@@ -338,7 +475,7 @@ final class VideoPipeline implements AutoCloseable {
                 if (new LessonRepository().session(c, sessionId).isEmpty()) {
                     throw new PermanentJobFailure("session " + sessionId + " no longer exists");
                 }
-                return media.lock(c, sessionId, ctx.jobId(), now + lease, now);
+                return media.lock(c, sessionId, ctx.jobId(), seq, now + lease, now);
             });
             if (held) {
                 return;
@@ -361,9 +498,13 @@ final class VideoPipeline implements AutoCloseable {
         }
     }
 
-    private void unlock(String sessionId, String jobId) {
+    /** Gives the lease back; a finished edit also leaves the session's queue, so the next edit may start. */
+    private void unlock(String sessionId, String jobId, boolean finishedEdit) {
         db.transaction(c -> {
             media.unlock(c, sessionId, jobId);
+            if (finishedEdit) {
+                media.dequeueEdit(c, jobId);
+            }
             return null;
         });
     }
@@ -407,7 +548,8 @@ final class VideoPipeline implements AutoCloseable {
             List<SceneMedia> scenes = sceneList(found.scenes());
             new LessonRepository().deleteScenes(c, sessionId);
             for (SceneMedia sm : scenes) {
-                media.restoreScene(c, sm, plannedScene(sm).narration(), System.currentTimeMillis());
+                PlannedScene planned = plannedScene(sm);
+                media.restoreScene(c, sm, planned.narration(), planned.visualNote(), System.currentTimeMillis());
             }
             media.setSession(c, sessionId, new SessionMedia(found.videoKey(), found.captionsKey(), found.posterKey(),
                     found.version()), "READY", System.currentTimeMillis());

@@ -17,6 +17,7 @@ import dev.lectern.core.objects.LocalObjectStore;
 import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.core.store.sql.Jdbc;
 import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.jobs.Enqueued;
 import dev.lectern.jobs.Job;
@@ -101,8 +102,8 @@ abstract class LessonVideoContract {
     static ArrayNode scenes(String... narrations) {
         ArrayNode a = Json.MAPPER.createArrayNode();
         for (int i = 0; i < narrations.length; i++) {
-            a.addObject().put("title", "Part " + (i + 1)).put("narration", narrations[i]).putArray("bullets")
-                    .add("Point " + (i + 1));
+            a.addObject().put("title", "Part " + (i + 1)).put("narration", narrations[i])
+                    .put("visual", "A drawing of part " + (i + 1)).putArray("bullets").add("Point " + (i + 1));
         }
         return a;
     }
@@ -210,6 +211,8 @@ abstract class LessonVideoContract {
         assertThat(back.get("version")).isEqualTo(1);
         assertThat(scenesOf(back).get(0).get("title")).isEqualTo("Part 1");
         assertThat(scenesOf(back).get(1).get("narration")).isEqualTo("Derivatives are limits of slopes.");
+        assertThat(scenesOf(back)).extracting(m -> m.get("visualDescription"))
+                .containsExactly("A drawing of part 1", "A drawing of part 2");
         assertThat(file(back.get("video_url"))).isEqualTo(video);
         assertThatThrownBy(() -> lessons.restore(ALICE, s.id(), 9)).isInstanceOfSatisfying(ServiceException.class,
                 e -> assertThat(e.status()).isEqualTo(404));
@@ -223,6 +226,71 @@ abstract class LessonVideoContract {
         try (var left = Files.list(dir.resolve("objects").resolve("lessons"))) {
             assertThat(left.filter(f -> !f.getFileName().toString().startsWith(".")).toList()).isEmpty();
         }
+    }
+
+    @Test
+    void insertMoveAndDeleteRenderOnlyTheNewSceneAndEditsApplyInSubmissionOrder() throws Exception {
+        open(1L << 30);
+        Project p = lessons.createProject(ALICE, "Calculus", "");
+        VideoSession s = lessons.createSession(ALICE, p.id(), "limits", 2);
+        engine.start();
+        lessons.generate(ALICE, new GenerateRequest(p.id(), s.id(), 2, "limits",
+                scenes("Limits come first.", "Slopes come next."), "Limits"), null);
+        List<Map<String, Object>> v1 = scenesOf(awaitSession(s.id(), 1));
+        String a = (String) v1.get(0).get("id");
+        String b = (String) v1.get(1).get("id");
+        Object bVideo = v1.get(1).get("video_url");
+        byte[] bBytes = Files.readAllBytes(file(bVideo));
+        events.subscribe(p.id(), m -> seen.add(readTree(m)));
+
+        // five edits submitted at once, run by three workers: each waits for the ones submitted before it
+        Enqueued insert = lessons.edit(ALICE, new EditRequest(p.id(), s.id(), null, "", "Middle", "In between.",
+                List.of("Between"), EditRequest.Op.INSERT, 0), null);
+        Enqueued move = lessons.edit(ALICE, new EditRequest(p.id(), s.id(), b, "", null, null, null,
+                EditRequest.Op.MOVE, 1), null);
+        Enqueued first = lessons.edit(ALICE, new EditRequest(p.id(), s.id(), a, "", null, "Said first.", null),
+                null);
+        Enqueued second = lessons.edit(ALICE, new EditRequest(p.id(), s.id(), a, "", null, "Said second.", null),
+                null);
+        String middle = insert.id(); // an inserted scene's id is its job's, usable before the insert ran
+        Enqueued delete = lessons.edit(ALICE, new EditRequest(p.id(), s.id(), middle, "", null, null, null,
+                EditRequest.Op.DELETE, null), null);
+        for (Enqueued e : List.of(insert, move, first, second, delete)) {
+            awaitJob(e.id(), JobState.SUCCESS);
+        }
+        Map<String, Object> done = awaitSession(s.id(), 6);
+        assertThat(done.get("version")).isEqualTo(6);
+        List<Map<String, Object>> after = scenesOf(done);
+        // in submission order: [M, A, B] -> [M, B, A] -> A twice -> [B, A]; insert and move swapped give [A, B]
+        assertThat(after).extracting(m -> m.get("id")).containsExactly(b, a);
+        assertThat(after).extracting(m -> m.get("position")).containsExactly(0, 1);
+        assertThat(after.get(1).get("narration")).isEqualTo("Said second.");
+        assertThat(after.get(1).get("version")).isEqualTo(3);
+        assertThat(done.get("sceneCount")).isEqualTo(2);
+        // only the inserted scene and the updated one were rendered; the moved scene kept its file
+        Map<String, Long> renders = seen.stream().filter(e -> e.path("type").asText().equals("scene.rendered"))
+                .collect(java.util.stream.Collectors.groupingBy(e -> e.path("data").path("id").asText(),
+                        java.util.stream.Collectors.counting()));
+        assertThat(renders).containsOnly(Map.entry(middle, 1L), Map.entry(a, 2L));
+        assertThat(file(after.get(0).get("video_url"))).isEqualTo(file(bVideo));
+        assertThat(Files.readAllBytes(file(bVideo))).isEqualTo(bBytes);
+        double seconds = MediaTools.probe(file(done.get("video_url"))).path("format").path("duration").asDouble();
+        assertThat(seconds).isCloseTo(after.stream().mapToDouble(m -> ((Number) m.get("durationSeconds"))
+                .doubleValue()).sum(), within(0.5));
+        assertThat(lessons.versions(ALICE, s.id())).hasSize(6);
+        long queued = db.query(c -> Jdbc.count(c, "SELECT COUNT(*) FROM lesson_edit_queue"));
+        assertThat(queued).isZero();
+
+        // the last scene cannot go; an edit of a deleted project is a 404
+        awaitJob(lessons.edit(ALICE, new EditRequest(p.id(), s.id(), a, "", null, null, null, EditRequest.Op.DELETE,
+                null), null).id(), JobState.SUCCESS);
+        assertThat(scenesOf(awaitSession(s.id(), 7))).extracting(m -> m.get("id")).containsExactly(b);
+        assertThatThrownBy(() -> lessons.edit(ALICE, new EditRequest(p.id(), s.id(), b, "", null, null, null,
+                EditRequest.Op.DELETE, null), null)).isInstanceOfSatisfying(ServiceException.class,
+                e -> assertThat(e.status()).isEqualTo(400));
+        lessons.deleteProject(ALICE, p.id());
+        assertThatThrownBy(() -> lessons.edit(ALICE, new EditRequest(p.id(), s.id(), b, "", null, "Gone.", null),
+                null)).isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.status()).isEqualTo(404));
     }
 
     @Test
@@ -250,6 +318,34 @@ abstract class LessonVideoContract {
         assertThat(used).isLessThanOrEqualTo(200_000);
         assertThat(Files.list(dir.resolve("objects").resolve("lessons")).mapToLong(f -> f.toFile().length()).sum())
                 .isEqualTo(used);
+    }
+
+    @Test
+    void anEditWhoseRenderFailsLeavesTheSceneAtItsPreviousVersion() throws Exception {
+        open(1L << 30);
+        Project p = lessons.createProject(ALICE, "P", "");
+        VideoSession s = lessons.createSession(ALICE, p.id(), "x", 1);
+        engine.start();
+        lessons.generate(ALICE, new GenerateRequest(p.id(), s.id(), 1, "x", scenes("One short line."), null), null);
+        Map<String, Object> ready = awaitSession(s.id(), 1);
+        Map<String, Object> scene = scenesOf(ready).get(0);
+        // fill the quota to just under its limit: the request is accepted, the edit's render finds no room
+        long used = db.query(c -> new MediaRepository().usage(c, "alice"));
+        db.transaction(c -> {
+            new MediaRepository().addObject(c, "lessons/filler.mp4", "alice", s.id(), (1L << 30) - used - 100, 0);
+            return null;
+        });
+        Enqueued edit = lessons.edit(ALICE, new EditRequest(p.id(), s.id(), (String) scene.get("id"), "", null,
+                "A new line that never renders.", null), null);
+        Job failed = awaitJob(edit.id(), JobState.FAILURE);
+        assertThat(failed.error()).contains("quota_exceeded");
+        Map<String, Object> after = lessons.sessionView(ALICE, s.id());
+        assertThat(after.get("status")).isEqualTo("READY");
+        Map<String, Object> same = scenesOf(after).get(0);
+        assertThat(same.get("version")).isEqualTo(1);
+        assertThat(same.get("status")).isEqualTo("RENDERED");
+        assertThat(same.get("narration")).isEqualTo("One short line.");
+        assertThat(file(same.get("video_url"))).isEqualTo(file(scene.get("video_url")));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.config.StorageConfig;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.core.netty.SharedHttpClient;
+import dev.lectern.core.objects.LiveObjects;
 import dev.lectern.core.objects.LocalObjectStore;
 import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.core.objects.S3ObjectStore;
@@ -49,6 +50,8 @@ final class InfrastructureModule implements FeatureModule {
     private final LocalObjectStore localObjects;
     /** Where objects live: {@link #localObjects}, or S3. */
     final ObjectStore objects;
+    /** Objects still being written (speech while it is synthesised), served by {@code ObjectsApi} as they grow. */
+    final LiveObjects live;
     /** The general HTTP client; closed after every feature that uses it (they are built, and closed, later). */
     final SharedHttpClient outbound;
 
@@ -71,6 +74,9 @@ final class InfrastructureModule implements FeatureModule {
         this.localObjects = new LocalObjectStore(dataDir.resolve("objects"),
                 new UrlSigner(objectSigningKey(secrets, storage.objects().signingKeyEnv())), ObjectsApi.PREFIX, clock);
         this.objects = closeables.add(objectStore(storage.objects().s3(), secrets, localObjects));
+        this.live = new LiveObjects(objects, localObjects.signer(), ObjectsApi.PREFIX, clock,
+                dataDir.resolve("tmp").resolve("live"), config.ai().tts().maxClipBytes());
+        live.sweepSpool();
         this.outbound = closeables.add(SharedHttpClient.create("lectern-http",
                 Math.max(2, Runtime.getRuntime().availableProcessors() / 2), Duration.ofMillis(
                         Math.max(config.ai().connectTimeoutMillis(), config.avatars().connectTimeoutMillis()))));
@@ -78,7 +84,7 @@ final class InfrastructureModule implements FeatureModule {
 
     @Override
     public void registerRoutes(Router.Builder routes) {
-        new ObjectsApi(localObjects, clock).register(routes);
+        new ObjectsApi(localObjects, objects, live, blocking, clock).register(routes);
     }
 
     /** {@code ephemeralStore} and {@code sqlStore} in {@code /api/health}, each naming its engine and any outage. */

@@ -15,9 +15,14 @@ import dev.lectern.jobs.webhook.SignedRequestVerifier;
 import dev.lectern.lessons.LessonService;
 import dev.lectern.lessons.ProjectEvents;
 import dev.lectern.lessons.web.LessonsApi;
-import dev.lectern.ai.llm.ModelCatalog;
-import dev.lectern.ai.tts.EspeakTts;
-import dev.lectern.ai.tts.TtsProvider;
+import dev.lectern.ai.AiPipeline;
+import dev.lectern.ai.retrieval.Passage;
+import dev.lectern.ai.retrieval.RetrievalService;
+import dev.lectern.companions.Companion;
+import dev.lectern.companions.CompanionRepository;
+import dev.lectern.core.error.ServiceException;
+import dev.lectern.lessons.CompanionVoices;
+import dev.lectern.lessons.LessonSources;
 import dev.lectern.core.config.LessonsConfig;
 import dev.lectern.lessons.LessonStudio;
 import dev.lectern.lessons.plan.LessonPlanner;
@@ -28,6 +33,9 @@ import dev.lectern.lessons.render.Narrator;
 import dev.lectern.lessons.render.SceneRenderer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The jobs feature's wiring: the job engine on the shared SQL store (its wake-ups over the ephemeral store's pub/sub
@@ -35,7 +43,6 @@ import java.time.Duration;
  * (projects, sessions, scenes and their jobs), and their routes. The engine starts here and stops before the store.
  */
 final class JobsModule implements FeatureModule {
-    private static final String ESPEAK = "espeak-ng";
     private final ServerConfig config;
     private final InfrastructureModule infra;
     private final JobEngine engine;
@@ -44,9 +51,12 @@ final class JobsModule implements FeatureModule {
     private final LessonService lessons;
     private final ProjectEvents projectEvents;
 
-    /** @param models the language models that plan lessons, or null on a node without them (a worker node) */
+    /**
+     * @param ai the AI pipeline whose models plan lessons, whose text-to-speech narrates them and whose retrieval (on a
+     *           serving node) grounds them in the users' uploads
+     */
     JobsModule(ServerConfig config, Secrets secrets, InfrastructureModule infra, MeterRegistry meters,
-               Closeables closeables, ModelCatalog models) {
+               Closeables closeables, AiPipeline ai) {
         this.config = config;
         this.infra = infra;
         JobsConfig jobs = config.jobs();
@@ -69,7 +79,7 @@ final class JobsModule implements FeatureModule {
         }
         JobsApi.registerHelloTask(engine);
         this.projectEvents = new ProjectEvents(infra.ephemeral);
-        this.lessons = new LessonService(infra.sql, engine, projectEvents, studio(config, infra, models, closeables));
+        this.lessons = new LessonService(infra.sql, engine, projectEvents, studio(config, infra, ai));
         closeables.add(projectEvents); // closed after the engine, so the last job changes still go out
         closeables.add(lessons); // likewise: running renders keep their cancel watcher until the engine stops
         closeables.add(engine);
@@ -77,24 +87,42 @@ final class JobsModule implements FeatureModule {
     }
 
     /**
-     * The renderer of lesson videos: espeak-ng narration when it is installed and ai.tts allows it (without it a
-     * scene fails with tts_not_configured), ffmpeg, the object store, and {@code <dataDir>/tmp/lessons} for the
-     * temporary files of renders.
+     * The renderer of lesson videos: the configured text-to-speech (ai.tts: espeak-ng when installed by default, or
+     * an HTTP provider; without one a scene fails with tts_not_configured), ffmpeg, the object store,
+     * {@code <dataDir>/tmp/lessons} for the temporary files of renders, the companions' voices (from the companions
+     * table, on any node) and the retrieval over the users' uploads when this node has it.
      */
-    private static LessonStudio studio(ServerConfig config, InfrastructureModule infra, ModelCatalog models,
-                                       Closeables closeables) {
+    private static LessonStudio studio(ServerConfig config, InfrastructureModule infra, AiPipeline ai) {
         LessonsConfig c = config.lessons();
         Ffmpeg ffmpeg = new Ffmpeg(c.ffmpegPath(), c.encodeTimeoutMillis());
-        String provider = config.ai().tts().provider();
-        TtsProvider tts = (provider.equals("auto") || provider.equals("espeak")) && EspeakTts.available(ESPEAK)
-                ? new EspeakTts(ESPEAK, config.ai().tts().voice(), infra.blocking, config.ai().tts().timeoutMillis())
-                : null;
-        Narrator narrator = new Narrator(tts, ffmpeg, c.narrationTimeoutMillis());
-        LessonPlanner planner = models == null ? null
-                : new LessonPlanner(models, new PlanValidator(c.maxScenes()), c.planTimeoutMillis());
+        Narrator narrator = new Narrator(ai.tts(), ffmpeg, c.narrationTimeoutMillis());
+        LessonPlanner planner = new LessonPlanner(ai.models(), new PlanValidator(c.maxScenes()),
+                c.planTimeoutMillis());
+        CompanionRepository companions = new CompanionRepository(infra.sql, infra.clock);
+        CompanionVoices voices = id -> companions.find(id).map(CompanionRepository.Stored::companion)
+                .filter(k -> !k.retired()).map(Companion::voice);
+        RetrievalService retrieval = ai.retrieval();
+        LessonSources sources = retrieval == null ? null : (owner, ids, prompt) -> grounding(retrieval, owner, ids,
+                prompt);
         return new LessonStudio(planner, new SceneRenderer(c, ffmpeg, narrator), new LessonAssembler(ffmpeg),
                 infra.objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()), c.mediaQuotaBytes(),
-                infra.dataDir.resolve("tmp").resolve("lessons"));
+                infra.dataDir.resolve("tmp").resolve("lessons"), voices, sources);
+    }
+
+    /**
+     * The passages of the owner's documents {@code ids} that the retrieval finds for the prompt; a 400 for an id that
+     * is not one of the owner's indexed uploads.
+     */
+    private static List<Passage> grounding(RetrievalService retrieval, String owner, List<String> ids, String prompt) {
+        List<Passage> found = retrieval.retrieve(owner, prompt); // brings the owner's index up to date first
+        Map<String, Long> indexed = retrieval.index().exists(owner) ? retrieval.index().files(owner) : Map.of();
+        for (String id : ids) {
+            if (!indexed.containsKey(id)) {
+                throw ServiceException.badRequest("document " + id + " is not one of your indexed uploads");
+            }
+        }
+        Set<String> wanted = Set.copyOf(ids);
+        return found.stream().filter(p -> wanted.contains(p.fileId())).toList();
     }
 
     /** The Socket.IO {@code subscribe}/{@code unsubscribe} events for a project's live changes. */

@@ -1,17 +1,19 @@
 package dev.lectern.server;
 
+import dev.lectern.ai.AiPipeline;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code bin/lectern worker}: a node that only works jobs. It opens the stores and runs the job engine (with
- * {@code jobs.workers} workers, the lessons' kinds registered) and listens on no port; several share one PostgreSQL
- * with the serving nodes.
+ * {@code jobs.workers} workers, the lessons' kinds registered, with the configured models and text-to-speech) and
+ * listens on no port; several share one PostgreSQL with the serving nodes.
  */
 final class JobsWorker implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(JobsWorker.class);
@@ -21,8 +23,12 @@ final class JobsWorker implements AutoCloseable {
     private JobsWorker(ServerConfig config, Secrets secrets) {
         try {
             InfrastructureModule infra = new InfrastructureModule(config, secrets, closeables);
+            // the models plan lessons and the configured TTS narrates them here too; no chat, no document index
+            AiPipeline ai = closeables.add(new AiPipeline(config.ai(), secrets, infra.ephemeral, null, null, null,
+                    infra.blocking, infra.objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()),
+                    infra.dataDir, null, infra.outbound.client()));
             JobsModule jobs = new JobsModule(config, secrets, infra,
-                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), closeables, null);
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), closeables, ai);
             logger.atInfo().addKeyValue("node", jobs.engine().nodeId()).addKeyValue("kinds", jobs.engine().kinds())
                     .log("job worker node running");
         } catch (RuntimeException e) {

@@ -97,7 +97,7 @@ public final class LecternServer implements AutoCloseable {
                     this::signalingPort, this::onlineUsers);
             this.signaling = new SignalingModule(config, conformance, accounts.verifier(), tutoring, infra,
                     workerGroup, meters, closeables);
-            this.jobs = new JobsModule(config, secrets, infra, meters, closeables, tutoring.models());
+            this.jobs = new JobsModule(config, secrets, infra, meters, closeables, tutoring.ai());
             if (signaling.signaling().service() != null) {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());
             }

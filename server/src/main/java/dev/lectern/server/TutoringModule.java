@@ -6,6 +6,7 @@ import dev.lectern.companions.CompanionPersonas;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
+import dev.lectern.core.objects.LiveObjects;
 import dev.lectern.files.UploadService;
 import dev.lectern.files.UserFileRepository;
 import dev.lectern.history.ChatRepository;
@@ -76,17 +77,23 @@ final class TutoringModule implements FeatureModule {
         this.userFiles = new UserFileRepository(infra.sql, infra.clock);
         this.ai = closeables.add(new AiPipeline(config.ai(), secrets, infra.ephemeral, new SqlChatStore(chats),
                 new CompanionPersonas(companions, config.ai().persona()), avatars.voice(), infra.blocking,
-                infra.objects, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()), infra.dataDir,
+                infra.objects, infra.live, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()), infra.dataDir,
                 userFiles, infra.outbound.client()));
+        meters.gauge("lectern.tts.stream.buffered.bytes", infra.live, LiveObjects::readersBufferedBytes);
         ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
         UploadService.sweepSpool(infra.uploadSpool);
         this.tutor = new RoomTutor(transcripts, rooms, ai.conversations(), infra.ephemeral,
                 Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
     }
 
-    /** The language models (lesson plans use them too). */
+    /** The language models (lesson plans and exams use them too). */
     dev.lectern.ai.llm.ModelCatalog models() {
         return ai.models();
+    }
+
+    /** The AI pipeline: its models, text-to-speech and retrieval serve lesson videos too. */
+    AiPipeline ai() {
+        return ai;
     }
 
     /** The ICE servers rooms hand out, for signaling too. */

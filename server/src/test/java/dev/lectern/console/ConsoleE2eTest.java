@@ -10,12 +10,7 @@ import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.server.HttpJson;
 import dev.lectern.server.LecternServer;
-import dev.lectern.server.NodeTools;
 import dev.lectern.testing.TestConfigs;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +43,6 @@ class ConsoleE2eTest {
     private static final String DOC_QUESTION = "Who is the lighthouse keeper of Varnholm?";
     private static final String DOC_ANSWER = "She is Ottilie Brandt (varnholm-notes.md).";
     private static final int MAX_UPLOAD_BYTES = 200_000;
-    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
 
     /** The shipped text-to-speech section: espeak-ng when installed, else text only. */
     private static final AiConfig.Tts SHIPPED_TTS = TestConfigs.defaults().ai().tts();
@@ -58,17 +51,9 @@ class ConsoleE2eTest {
     private LecternServer server;
     private HttpJson http;
 
-    /** Skips, or fails under CI=true, when node, playwright-core or chromium is missing. */
-    static void assumeBrowser() {
-        NodeTools.assumeInstalled("browser tests",
-                new NodeTools.Needed(TestConfigs.home().resolve("tests/js/node_modules/playwright-core"),
-                        "run bin/test-deps"),
-                new NodeTools.Needed(CHROMIUM, "bin/test-deps installs Debian's chromium"));
-    }
-
     @BeforeEach
     void checkBrowser() {
-        assumeBrowser();
+        BrowserScript.assumeBrowser();
     }
 
     /** Lectern with the shipped config (no outside lookups for ICE), these overrides and this AI section. */
@@ -98,11 +83,7 @@ class ConsoleE2eTest {
 
     /** An account made over REST, so that the page can sign in with it. */
     private void existingUser(String email) throws Exception {
-        assertThat(http.post("/api/send_verification", Map.of("email", email, "purpose", "register"), null).status())
-                .isEqualTo(202);
-        HttpJson.Reply r = http.post("/api/register", Map.of("email", email, "password", PASSWORD, "code",
-                code(email)), null);
-        assertThat(r.status()).as(r.raw().body()).isEqualTo(201);
+        BrowserScript.registerUser(server, http, email, PASSWORD);
     }
 
     @Test
@@ -264,46 +245,7 @@ class ConsoleE2eTest {
         return b.toString();
     }
 
-    /** Runs the script, answers its code requests, and returns its result line; fails with its error otherwise. */
     private JsonNode runBrowser(Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("node", "e2e/console.mjs")
-                .directory(TestConfigs.home().resolve("tests/js").toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        List<String> lines = new ArrayList<>();
-        Thread watchdog = new Thread(() -> {
-            try {
-                if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-            }
-        }, "console-e2e-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-             OutputStream in = p.getOutputStream()) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                lines.add(line);
-                JsonNode n = Json.MAPPER.readTree(line);
-                if (n.has("need_code")) {
-                    in.write((Json.write(Map.of("code", code(n.get("need_code").asText()))) + "\n")
-                            .getBytes(StandardCharsets.UTF_8));
-                    in.flush();
-                } else if (n.has("result")) {
-                    return n.get("result");
-                } else if (n.has("error")) {
-                    throw new AssertionError("browser run failed: " + n.get("error").asText() + "\nsteps: " + lines);
-                }
-            }
-        } finally {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-        throw new AssertionError("the browser script ended without a result (exit " + p.exitValue() + "): " + lines);
+        return BrowserScript.run("console.mjs", env, this::code);
     }
 }

@@ -197,6 +197,30 @@ class JobsIntegrationTest {
                         SECRET.getBytes(StandardCharsets.UTF_8), "msg_1", ts, editBody.getBytes(StandardCharsets.UTF_8)))
                 .POST(HttpRequest.BodyPublishers.ofString(editBody)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(sw.statusCode()).isEqualTo(200);
+
+        // the ops over HTTP, queued behind the signed edit: a move re-assembles without rendering
+        HttpJson.Reply move = http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId,
+                "sceneId", sceneId, "op", "move", "position", 0), "alice");
+        assertThat(move.status()).as(move.raw().body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(90)).until(() -> "SUCCESS".equals(
+                http.get("/api/jobs/" + move.text("jobId"), "alice").text("status")));
+        assertThat(http.get("/api/scenes/" + sceneId, "alice").body().path("position").asInt()).isZero();
+        HttpJson.Reply insert = http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId,
+                "op", "insert", "position", 1, "title", "Between", "narration", "A scene in between.",
+                "bullets", List.of("Inserted")), "alice");
+        assertThat(insert.status()).as(insert.raw().body()).isEqualTo(200);
+        assertThat(insert.text("sceneId")).isEqualTo(insert.text("jobId"));
+        await().atMost(Duration.ofSeconds(90)).until(() -> "SUCCESS".equals(
+                http.get("/api/jobs/" + insert.text("jobId"), "alice").text("status")));
+        JsonNode inserted = http.get("/api/scenes/" + insert.text("sceneId"), "alice").body();
+        assertThat(inserted.path("position").asInt()).isEqualTo(1);
+        assertThat(inserted.path("video_url").asText()).startsWith("/api/objects/lessons/");
+        assertThat(http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId, "sceneId", sceneId,
+                "op", "shuffle"), "alice").status()).isEqualTo(400);
+        assertThat(http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId, "sceneId", sceneId,
+                "op", "move", "position", -1), "alice").status()).isEqualTo(400);
+        assertThat(http.post("/jobs/edit", Map.of("projectId", project, "sessionId", sessionId, "op", "insert",
+                "title", "Only a title"), "alice").status()).isEqualTo(400);
     }
 
     @Test

@@ -11,21 +11,26 @@ import dev.lectern.ai.tts.SentenceChunker;
 import dev.lectern.ai.tts.SpeechService;
 import dev.lectern.ai.usage.UsageMeter;
 import dev.lectern.core.config.AiConfig;
+import dev.lectern.core.util.Futures;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Orchestrates a chat turn: checks the message and budget, interrupts the user's answer still streaming (barge-in),
- * stores the user's message before the model is asked, builds the context (persona prompt + the most recent turns
- * that fit the token budget) and opens the model stream. {@link #start} blocks (store): call it from the blocking
- * executor.
+ * Orchestrates a chat turn in two steps, so that a stream can start before the question is written: {@link #open}
+ * checks the message, session, companion and budget (reads; a new chat's session is created); {@link #begin} interrupts the user's answer still
+ * streaming (barge-in), stores the user's message before the model is asked, builds the context (persona prompt + the
+ * most recent turns that fit the token budget) and opens the model stream. Both block (store): call them from the
+ * blocking executor.
  */
 public final class ConversationService {
     private static final Logger logger = LoggerFactory.getLogger(ConversationService.class);
@@ -66,11 +71,22 @@ public final class ConversationService {
     }
 
     /**
-     * Starts an answer to {@code message}. Refusals before the model is asked are {@link ChatException}s (400 empty or
-     * too long, 404 unknown session or companion, 429 over the model budget). The returned turn delivers nothing until
-     * {@link Turn#request} is called.
+     * Starts an answer to {@code message} on this thread: {@link #open}, then {@link #begin}. Refusals before the
+     * model is asked are {@link ChatException}s (400 empty or too long, 404 unknown session or companion, 429 over the
+     * model budget). The returned turn delivers nothing until {@link Turn#request} is called.
      */
     public Turn start(String userId, String message, String sessionId, String companionId, TurnListener listener) {
+        Turn turn = open(userId, message, sessionId, companionId, listener);
+        turn.beginHere();
+        return turn;
+    }
+
+    /**
+     * Checks everything that can refuse the question, with reads only (the session, the companion, the budget, the
+     * active model), creates a new chat's session (its id is in the stream's first event), and returns a turn that has
+     * stored and asked nothing else yet: its stream can start at once, and {@link Turn#begin} does the rest. Blocks.
+     */
+    public Turn open(String userId, String message, String sessionId, String companionId, TurnListener listener) {
         String text = message == null ? "" : message.strip();
         if (text.isEmpty()) {
             throw new ChatException(400, "bad_request", "message is required");
@@ -79,7 +95,7 @@ public final class ConversationService {
             throw new ChatException(400, "bad_request", "message is longer than " + config.maxMessageChars()
                     + " characters");
         }
-        ChatStore.ChatSession session;
+        ChatStore.ChatSession session = null;
         Persona persona;
         if (sessionId != null && !sessionId.isBlank()) {
             session = store.findSession(userId, sessionId)
@@ -87,33 +103,81 @@ public final class ConversationService {
             persona = persona(session.companionId());
         } else {
             persona = persona(companionId == null || companionId.isBlank() ? null : companionId);
-            session = store.createSession(userId, persona.companionId());
         }
         usage.checkModelBudget(userId);
         String model = models.activeModel(userId);
+        if (session == null) {
+            // the one write before the stream: a new chat's id is in its started event
+            session = store.createSession(userId, persona.companionId());
+        }
 
         SentenceSink.TurnInfo info = new SentenceSink.TurnInfo(userId, session.id(), turnIds.incrementAndGet(),
                 persona.companionId());
         AiConfig.Chunker c = config.chunker();
-        List<ChatMessage> context = new ArrayList<>();
-        Turn turn = new Turn(this, info, model, listener,
+        return new Turn(this, info, model, listener,
                 new SentenceChunker(c.minChars(), c.maxChars(), c.firstClauseMinChars()), c.flushMillis(), sink,
-                blocking, speech);
+                blocking, speech, new Turn.Question(text, persona), models.offline(model));
+    }
+
+    /**
+     * Stores the question and asks the model. The question is stored before the model is asked, and in parallel with
+     * building the context: its write runs on another thread while this one loads the history and retrieves passages,
+     * and the model is asked only once the write has succeeded, so no answer is ever given to a question that is not
+     * stored, and the write costs the turn nothing when the reads take as long. A newer turn of the same user interrupts the older one here (barge-in), storing its
+     * partial answer before this question. Blocks (store writes): on the blocking executor.
+     */
+    void begin(Turn turn) {
+        Turn.Question q = turn.question();
+        String userId = turn.info().userId();
+        String sessionId = turn.info().sessionId();
         Turn previous = active.put(userId, turn);
-        if (previous != null) {
+        if (previous != null && previous != turn) {
             previous.bargeIn(); // stores its partial answer before the new message
         }
         try {
-            store.append(session.id(), ChatStore.Role.USER, text, ChatStore.Status.COMPLETE);
-            List<Passage> sources = retrieve(userId, text);
-            context.addAll(context(persona, session.id(), sources));
-            ChatRequest request = new ChatRequest(model, context, config.temperature(), config.maxTokens(),
-                    listener.executor());
-            turn.attach(models.provider(model).stream(request, sources, turn), request.promptChars(), sources);
-            return turn;
+            CompletableFuture<ChatStore.StoredMessage> question = appendQuestion(sessionId, q.text());
+            List<Passage> sources = retrieve(userId, q.text());
+            List<ChatStore.StoredMessage> history = store.lastMessages(sessionId, HISTORY_LIMIT);
+            long questionId = join(question).id();
+            List<ChatStore.StoredMessage> before = new ArrayList<>(history.size() + 1);
+            for (ChatStore.StoredMessage m : history) {
+                if (m.id() != questionId) { // the history was read while the question was being written
+                    before.add(m);
+                }
+            }
+            before.add(new ChatStore.StoredMessage(questionId, sessionId, ChatStore.Role.USER, q.text(),
+                    ChatStore.Status.COMPLETE, 0));
+            if (turn.finished()) {
+                active.remove(userId, turn);
+                return; // the client left, or a newer message took over, while this one was stored: nothing to ask
+            }
+            List<ChatMessage> context = context(q.persona(), before, sources);
+            ChatRequest request = new ChatRequest(turn.model(), context, config.temperature(), config.maxTokens(),
+                    turn.listener().executor());
+            turn.attach(models.provider(turn.model()).stream(request, sources, turn), request.promptChars(), sources);
         } catch (RuntimeException e) {
             active.remove(userId, turn); // nothing was asked: the turn never started
             throw e;
+        }
+    }
+
+    /** The question's write, on another thread when one is free (else here). */
+    private CompletableFuture<ChatStore.StoredMessage> appendQuestion(String sessionId, String text) {
+        try {
+            return CompletableFuture.supplyAsync(() -> store.append(sessionId, ChatStore.Role.USER, text,
+                    ChatStore.Status.COMPLETE), blocking);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(store.append(sessionId, ChatStore.Role.USER, text,
+                    ChatStore.Status.COMPLETE));
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            Throwable cause = Futures.unwrap(e);
+            throw cause instanceof RuntimeException r ? r : e;
         }
     }
 
@@ -155,11 +219,15 @@ public final class ConversationService {
      * context token budget.
      */
     List<ChatMessage> context(Persona persona, String sessionId, List<Passage> passages) {
+        return context(persona, store.lastMessages(sessionId, HISTORY_LIMIT), passages);
+    }
+
+    /** As above, from the session's last messages (oldest first, the question last). */
+    private List<ChatMessage> context(Persona persona, List<ChatStore.StoredMessage> history, List<Passage> passages) {
         String documents = passages.isEmpty() ? null : documentsPrompt(passages);
         long budget = config.contextTokenBudget() - Usage.estimateTokens(persona.prompt())
                 - (documents == null ? 0 : Usage.estimateTokens(documents));
         List<ChatMessage> recent = new ArrayList<>();
-        List<ChatStore.StoredMessage> history = store.lastMessages(sessionId, HISTORY_LIMIT);
         for (int i = history.size() - 1; i >= 0; i--) {
             ChatStore.StoredMessage m = history.get(i);
             if (m.content().isEmpty()) {
@@ -188,6 +256,11 @@ public final class ConversationService {
         }
         return personas.find(companionId)
                 .orElseThrow(() -> new ChatException(404, "not_found", "no such companion"));
+    }
+
+    /** The turn ended without an answer to store. */
+    void forget(Turn turn) {
+        active.remove(turn.info().userId(), turn);
     }
 
     /** Stores an answer once, counts its tokens, and forgets the turn; returns a notice for the user or null. */

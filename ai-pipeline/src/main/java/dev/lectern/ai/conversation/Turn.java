@@ -1,5 +1,6 @@
 package dev.lectern.ai.conversation;
 
+import dev.lectern.ai.llm.ChatException;
 import dev.lectern.ai.llm.ChatStream;
 import dev.lectern.ai.llm.ChatStreamListener;
 import dev.lectern.ai.llm.LlmException;
@@ -28,6 +29,7 @@ public final class Turn implements ChatStreamListener {
 
     private final ConversationService service;
     private final SentenceSink.TurnInfo info;
+    private final Question question;
     private final String model;
     private volatile long promptChars;
     private final TurnListener listener;
@@ -41,16 +43,21 @@ public final class Turn implements ChatStreamListener {
     private CompletableFuture<?> lastReservation = CompletableFuture.completedFuture(null);
     private final StringBuilder answer = new StringBuilder();
     private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicBoolean begun = new AtomicBoolean();
     private volatile ChatStream stream;
+    /** Guarded by {@code this}: demand heard before the model was asked. */
+    private long earlyDemand;
     private volatile boolean offline;
     private volatile List<Passage> sources = List.of();
     private int sentences;
 
     Turn(ConversationService service, SentenceSink.TurnInfo info, String model,
          TurnListener listener, SentenceChunker chunker, long flushMillis, SentenceSink sink, Executor blocking,
-         SpeechService speech) {
+         SpeechService speech, Question question, boolean offline) {
+        this.offline = offline;
         this.service = service;
         this.info = info;
+        this.question = question;
         this.model = model;
         this.listener = listener;
         // sentences are released in order, under the chunker's lock: from onText, or its quiet-period timer
@@ -60,8 +67,66 @@ public final class Turn implements ChatStreamListener {
         this.speech = speech;
     }
 
+    /** The question and who answers it, until {@link #begin} has stored it. */
+    record Question(String text, Persona persona) {}
+
     public String sessionId() {
         return info.sessionId();
+    }
+
+    /**
+     * Stores the question and asks the model, on the blocking executor (see {@link ConversationService#begin}); a
+     * failure ends the turn with {@link TurnListener#onError}. For a turn from {@link ConversationService#open}; once
+     * (later calls do nothing). After {@link #cancel} it still stores the question, and asks nothing.
+     */
+    public void begin() {
+        if (!begun.compareAndSet(false, true)) {
+            return;
+        }
+        Runnable task = () -> {
+            try {
+                service.begin(this);
+            } catch (RuntimeException e) {
+                failBeforeAsking(e);
+            }
+        };
+        try {
+            blocking.execute(task);
+        } catch (RejectedExecutionException e) {
+            failBeforeAsking(new ChatException(503, "server_busy", "the server is busy; try again"));
+        }
+    }
+
+    /** As {@link #begin}, on this thread; failures are thrown (nothing was asked). */
+    void beginHere() {
+        if (begun.compareAndSet(false, true)) {
+            service.begin(this);
+        }
+    }
+
+    private void failBeforeAsking(RuntimeException e) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        chunker.cancel();
+        if (e instanceof ChatException c) {
+            listener.onError(c.code(), c.getMessage());
+        } else {
+            logger.warn("a chat turn could not start", e);
+            listener.onError("store_unavailable", "the question could not be stored; try again");
+        }
+    }
+
+    Question question() {
+        return question;
+    }
+
+    boolean finished() {
+        return finished.get();
+    }
+
+    TurnListener listener() {
+        return listener;
     }
 
     public String model() {
@@ -76,18 +141,33 @@ public final class Turn implements ChatStreamListener {
         this.promptChars = promptChars;
         this.sources = sources;
         this.offline = s.offline();
-        this.stream = s;
+        long demand;
+        synchronized (this) {
+            this.stream = s;
+            demand = earlyDemand;
+            earlyDemand = 0;
+        }
         if (finished.get()) {
             s.cancel(); // interrupted before the model was even asked
+        } else if (demand > 0) {
+            s.request(demand); // what the consumer asked for before the model was
         }
     }
 
-    /** Allows {@code n} more text pieces; any thread. */
+    /** Allows {@code n} more text pieces; any thread (before the model is asked, the demand is kept for it). */
     public void request(long n) {
         ChatStream s = stream;
-        if (s != null) {
-            s.request(n);
+        if (s == null) {
+            synchronized (this) {
+                s = stream;
+                if (s == null) {
+                    long sum = earlyDemand + n;
+                    earlyDemand = sum < 0 ? Long.MAX_VALUE : sum;
+                    return;
+                }
+            }
         }
+        s.request(n);
     }
 
     /** The client went away: cancel upstream at once and store what arrived as interrupted. */
@@ -114,8 +194,13 @@ public final class Turn implements ChatStreamListener {
         synchronized (answer) {
             partial = answer.toString();
         }
+        boolean asked = s != null;
         Runnable store = () -> {
-            service.storeAnswer(this, partial, ChatStore.Status.INTERRUPTED, null);
+            if (asked || !partial.isEmpty()) {
+                service.storeAnswer(this, partial, ChatStore.Status.INTERRUPTED, null);
+            } else {
+                service.forget(this); // the model was never asked: there is no answer to store
+            }
             if (reason != null) {
                 listener.onInterrupted(reason);
             }

@@ -47,6 +47,11 @@ public final class ModelCatalog implements AutoCloseable {
         return out;
     }
 
+    /** Whether {@code model} is answered by the offline provider (no model configured). */
+    public boolean offline(String model) {
+        return byModel.get(model) instanceof OfflineProvider;
+    }
+
     public String defaultModel() {
         return defaultModel;
     }

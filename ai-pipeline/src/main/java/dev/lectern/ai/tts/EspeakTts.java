@@ -1,7 +1,9 @@
 package dev.lectern.ai.tts;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -9,9 +11,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The local {@code espeak-ng} binary (WAV on stdout): the embedded default when it is installed. The text is passed
- * after {@code --}, never through a shell. Runs on the given executor (a process is blocking work).
+ * after {@code --}, never through a shell. Runs on the given executor (a process is blocking work); {@link #stream}
+ * hands each read of the pipe on as it comes.
  */
 public final class EspeakTts implements TtsProvider {
+    private static final int READ_BYTES = 16 * 1024;
+
     private final String executable;
     private final String voice;
     private final Executor executor;
@@ -27,9 +32,13 @@ public final class EspeakTts implements TtsProvider {
     /** True when {@code executable --version} runs and exits 0 within a few seconds. */
     public static boolean available(String executable) {
         try {
-            Process p = new ProcessBuilder(executable, "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0;
+            Process p = new ProcessBuilder(executable, "--version").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly(); // a hung binary is as good as none
+                return false;
+            }
+            return p.exitValue() == 0;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
@@ -56,10 +65,26 @@ public final class EspeakTts implements TtsProvider {
 
     @Override
     public CompletableFuture<byte[]> synthesize(String text) {
-        return CompletableFuture.supplyAsync(() -> run(text), executor);
+        return CompletableFuture.supplyAsync(() -> {
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            run(text, all::writeBytes);
+            return all.toByteArray();
+        }, executor);
     }
 
-    private byte[] run(String text) {
+    /** espeak-ng writes the WAV to its stdout as it synthesises: each read of the pipe goes on at once. */
+    @Override
+    public CompletableFuture<Void> stream(String text, AudioOut out) {
+        return CompletableFuture.runAsync(() -> run(text, out), executor);
+    }
+
+    /** The pipe is read on the executor's thread, which may block. */
+    @Override
+    public boolean streamsOnBlockingThread() {
+        return true;
+    }
+
+    private void run(String text, AudioOut out) {
         List<String> cmd = voice.isEmpty() ? List.of(executable, "--stdout", "--", text)
                 : List.of(executable, "--stdout", "-v", voice, "--", text);
         Process p = null;
@@ -68,17 +93,21 @@ public final class EspeakTts implements TtsProvider {
             dev.lectern.core.util.ChildEnvironment.keepOnly(pb.environment()); // never Lectern's secrets
             p = pb.start();
             p.getOutputStream().close();
-            byte[] audio;
+            long total = 0;
             try (InputStream in = p.getInputStream()) {
-                audio = in.readAllBytes();
+                byte[] buf = new byte[READ_BYTES];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    total += n;
+                    out.write(Arrays.copyOf(buf, n));
+                }
             }
             if (!p.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
                 throw new TtsException("espeak-ng did not finish in time");
             }
-            if (p.exitValue() != 0 || audio.length == 0) {
+            if (p.exitValue() != 0 || total == 0) {
                 throw new TtsException("espeak-ng failed with exit code " + p.exitValue());
             }
-            return audio;
         } catch (IOException e) {
             throw new TtsException("espeak-ng could not run: " + e.getMessage());
         } catch (InterruptedException e) {

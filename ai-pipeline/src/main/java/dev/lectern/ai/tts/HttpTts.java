@@ -9,12 +9,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.asynchttpclient.AsyncCompletionHandler;
 import org.asynchttpclient.AsyncHttpClient;
 import org.asynchttpclient.BoundRequestBuilder;
+import org.asynchttpclient.HttpResponseBodyPart;
+import org.asynchttpclient.HttpResponseStatus;
+import org.asynchttpclient.Response;
 
 /**
  * The two HTTP text-to-speech APIs: any OpenAI-compatible {@code POST {base}/audio/speech} and ElevenLabs
- * {@code POST {base}/v1/text-to-speech/{voice}/stream} with {@code xi-api-key}. Both answer MP3 bytes.
+ * {@code POST {base}/v1/text-to-speech/{voice}/stream} with {@code xi-api-key}. Both answer MP3 bytes, streamed as
+ * they are synthesised.
  */
 public final class HttpTts implements TtsProvider {
     private final String name;
@@ -77,12 +82,7 @@ public final class HttpTts implements TtsProvider {
 
     @Override
     public CompletableFuture<byte[]> synthesize(String text) {
-        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(bodyTemplate);
-        body.put(textField, text);
-        BoundRequestBuilder b = http.preparePost(url).setHeader("Content-Type", "application/json")
-                .setBody(Json.writeBytes(body)).setRequestTimeout(timeout);
-        key.ifPresent(k -> b.setHeader(keyHeader, keyHeader.equals("Authorization") ? "Bearer " + k.reveal() : k.reveal()));
-        return b.execute().toCompletableFuture().thenApply(r -> {
+        return request(text).execute().toCompletableFuture().thenApply(r -> {
             if (r.getStatusCode() != 200) {
                 throw new TtsException(name + " text-to-speech answered HTTP " + r.getStatusCode());
             }
@@ -92,5 +92,69 @@ public final class HttpTts implements TtsProvider {
             }
             return audio;
         });
+    }
+
+    /** Both APIs answer a chunked body as the audio is synthesised: each part goes on as it arrives. */
+    @Override
+    public CompletableFuture<Void> stream(String text, AudioOut out) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        // nothing is accumulated: the parts are handed on, not kept (the overrides skip the base class's builder)
+        request(text).execute(new AsyncCompletionHandler<Void>() {
+            private long received;
+
+            @Override
+            public State onStatusReceived(HttpResponseStatus status) {
+                if (status.getStatusCode() != 200) {
+                    done.completeExceptionally(new TtsException(name + " text-to-speech answered HTTP "
+                            + status.getStatusCode()));
+                    return State.ABORT;
+                }
+                return State.CONTINUE;
+            }
+
+            @Override
+            public State onBodyPartReceived(HttpResponseBodyPart part) {
+                if (done.isDone()) {
+                    return State.ABORT; // the receiver failed
+                }
+                byte[] bytes = part.getBodyPartBytes();
+                if (bytes.length > 0) {
+                    received += bytes.length;
+                    try {
+                        out.write(bytes);
+                    } catch (RuntimeException e) {
+                        done.completeExceptionally(e);
+                        return State.ABORT;
+                    }
+                }
+                return State.CONTINUE;
+            }
+
+            @Override
+            public void onThrowable(Throwable t) {
+                done.completeExceptionally(t instanceof TtsException ? t
+                        : new TtsException(name + " text-to-speech failed: " + t.getMessage()));
+            }
+
+            @Override
+            public Void onCompleted(Response response) {
+                if (received == 0) {
+                    done.completeExceptionally(new TtsException(name + " text-to-speech sent no audio"));
+                } else {
+                    done.complete(null);
+                }
+                return null;
+            }
+        });
+        return done;
+    }
+
+    private BoundRequestBuilder request(String text) {
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(bodyTemplate);
+        body.put(textField, text);
+        BoundRequestBuilder b = http.preparePost(url).setHeader("Content-Type", "application/json")
+                .setBody(Json.writeBytes(body)).setRequestTimeout(timeout);
+        key.ifPresent(k -> b.setHeader(keyHeader, keyHeader.equals("Authorization") ? "Bearer " + k.reveal() : k.reveal()));
+        return b;
     }
 }

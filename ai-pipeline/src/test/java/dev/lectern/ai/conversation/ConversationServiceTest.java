@@ -132,6 +132,42 @@ class ConversationServiceTest {
         assertThat(ai.usage().modelTokensUsed("u1")).isEqualTo(13);
     }
 
+    @Test
+    void anOpenedTurnHasOnlyReadUntilItBeginsAndAFollowUpCarriesTheHistoryAndTheQuestionOnce() throws Exception {
+        ConversationService svc = service();
+        ChatStore.ChatSession s = store.createSession("u1", null);
+        store.append(s.id(), ChatStore.Role.USER, "What is 2+2?", ChatStore.Status.COMPLETE);
+        store.append(s.id(), ChatStore.Role.ASSISTANT, "Four.", ChatStore.Status.COMPLETE);
+        upstream.enqueue(FakeModelServer.answer("Eight."));
+        Collect c = new Collect();
+        Turn t = svc.open("u1", "And 4+4?", s.id(), null, c);
+        t.request(Long.MAX_VALUE); // demand before the model is asked is kept for it
+        assertThat(store.lastMessages(s.id(), 10)).hasSize(2); // the stream could start: nothing written yet
+        assertThat(upstream.requests()).isEmpty();
+
+        t.begin();
+        c.await();
+        assertThat(c.result.text()).isEqualTo("Eight.");
+        assertThat(upstream.requests().get(0).get("messages")).extracting(m -> m.get("role").asText() + ":"
+                        + m.get("content").asText())
+                .containsExactly("system:" + upstream.requests().get(0).get("messages").get(0).get("content").asText(),
+                        "user:What is 2+2?", "assistant:Four.", "user:And 4+4?");
+        assertThat(store.lastMessages(s.id(), 10)).extracting(m -> m.role() + ":" + m.content())
+                .containsExactly("USER:What is 2+2?", "ASSISTANT:Four.", "USER:And 4+4?", "ASSISTANT:Eight.");
+    }
+
+    @Test
+    void aTurnCancelledBeforeItBeganStillStoresTheQuestionAndAsksNothing() {
+        ConversationService svc = service();
+        Turn t = svc.open("u1", "Are you there?", null, null, new Collect());
+        t.cancel(); // the client left before the stream started
+        t.begin();
+        t.begin(); // once only
+        await().untilAsserted(() -> assertThat(store.lastMessages(t.sessionId(), 10))
+                .extracting(m -> m.role() + ":" + m.content()).containsExactly("USER:Are you there?"));
+        assertThat(upstream.requests()).isEmpty();
+    }
+
     private String lastSession() {
         // the only session the test created
         return store.findSessionIds().get(0);

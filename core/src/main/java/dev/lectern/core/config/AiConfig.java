@@ -93,9 +93,13 @@ public record AiConfig(
         }
     }
 
-    /** Text-to-speech for each released sentence. */
+    /**
+     * Text-to-speech for each released sentence. {@code command} is the espeak-ng executable; with {@code streaming}
+     * a sentence's audio URL is sent with the engine's first bytes and serves the clip while it grows (at most
+     * {@code maxClipBytes}), else once the whole clip is stored.
+     */
     public record Tts(String provider, String baseUrl, String apiKeyEnv, String model, String voice,
-                      long timeoutMillis, int maxChars) {
+                      long timeoutMillis, int maxChars, String command, boolean streaming, long maxClipBytes) {
         public static final java.util.Set<String> PROVIDERS = java.util.Set.of("auto", "none", "espeak", "openai",
                 "elevenlabs");
 
@@ -112,6 +116,15 @@ public record AiConfig(
             }
             checkPositive(timeoutMillis, "ai.tts.timeoutMillis");
             checkRange(maxChars, 1, 40_000, "ai.tts.maxChars");
+            checkNotBlank(command, "ai.tts.command");
+            checkRange(maxClipBytes, 1024, 1_000_000_000L, "ai.tts.maxClipBytes");
+        }
+
+        /** Streaming, with {@code espeak-ng} from the PATH and clips of at most 8 MiB. */
+        public Tts(String provider, String baseUrl, String apiKeyEnv, String model, String voice, long timeoutMillis,
+                   int maxChars) {
+            this(provider, baseUrl, apiKeyEnv, model, voice, timeoutMillis, maxChars, "espeak-ng", true,
+                    8L * 1024 * 1024);
         }
     }
 

@@ -26,6 +26,7 @@ public final class ChatApi {
     private final Executor blocking;
     private final long keepAliveMillis;
     private final Timer gatewayLatency;
+    private final Timer startLatency;
 
     public ChatApi(AiPipeline ai, Executor blocking, long keepAliveMillis, MeterRegistry meters) {
         this.ai = ai;
@@ -39,6 +40,11 @@ public final class ChatApi {
                 .serviceLevelObjectives(java.time.Duration.ofMillis(1))
                 .minimumExpectedValue(java.time.Duration.ofNanos(10_000))
                 .maximumExpectedValue(java.time.Duration.ofSeconds(10))
+                .register(meters);
+        this.startLatency = Timer.builder("lectern.chat.start.latency")
+                .description("time from a chat request parsed to its stream's head and first event handed to the"
+                        + " connection (before the question is stored and the model asked)")
+                .publishPercentiles(0.5, 0.99)
                 .register(meters);
     }
 
@@ -65,16 +71,19 @@ public final class ChatApi {
     }
 
     /**
-     * Parses the question (JSON or form; the dispatcher has read and limited the body), then starts the turn on the
-     * blocking executor; refusals before the stream (400, 404, 429, 503) become JSON errors.
+     * Parses the question (JSON or form; the dispatcher has read and limited the body), then opens the turn on the
+     * blocking executor with reads only; refusals before the stream (400, 404, 429, 503) become JSON errors. The
+     * question is stored once the stream has started ({@link ChatTurnStream#subscribe}).
      */
     private CompletionStage<EventStream> chat(ApiRequest r, Executor eventLoop) {
+        long parsed = System.nanoTime();
         Input input = parse(r);
         String userId = r.requirePrincipal().userId();
-        ChatTurnStream stream = new ChatTurnStream(eventLoop, gatewayLatency);
+        ChatTurnStream stream = new ChatTurnStream(eventLoop, gatewayLatency, startLatency, parsed);
         return CompletableFuture.supplyAsync(() -> {
             try {
-                stream.attach(ai.conversations().start(userId, input.message(), input.sessionId(),
+                // reads only: what could refuse the question; the stream starts, then the turn begins
+                stream.attach(ai.conversations().open(userId, input.message(), input.sessionId(),
                         input.companionId(), stream));
                 return (EventStream) stream;
             } catch (ChatException e) {

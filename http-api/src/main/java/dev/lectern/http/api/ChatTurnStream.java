@@ -21,11 +21,15 @@ import java.util.concurrent.TimeUnit;
  * {@code {"status":"streaming","chunk":…}} per piece of answer text, {@code {"status":"audio",…}} per spoken
  * sentence, and one of {@code complete}, {@code error} or {@code interrupted}, after which the stream ends. The
  * writer's demand goes to {@link Turn#request}, so the model is read only as fast as the client takes the text.
- * What the turn says before the writer subscribes waits here, in order.
+ * What the turn says before the writer subscribes waits here, in order. The turn comes opened, not begun: once the
+ * head and the {@code started} event are handed to the connection, {@link Turn#begin} stores the question and asks
+ * the model.
  */
 final class ChatTurnStream implements EventStream, TurnListener {
     private final Executor executor;
     private final Timer gatewayLatency;
+    private final Timer startLatency;
+    private final long parsedNanos;
     private volatile Turn turn;
     /** Guarded by {@code this}: events heard before the subscriber came (in order). */
     private final ArrayDeque<SseEvent> early = new ArrayDeque<>();
@@ -37,8 +41,18 @@ final class ChatTurnStream implements EventStream, TurnListener {
      * @param gatewayLatency time from a chunk arriving from the model to its event being on the client's socket
      */
     ChatTurnStream(Executor executor, Timer gatewayLatency) {
+        this(executor, gatewayLatency, null, 0);
+    }
+
+    /**
+     * @param startLatency time from the request parsed ({@code parsedNanos}) to the stream's head and first event
+     *                     handed to the connection
+     */
+    ChatTurnStream(Executor executor, Timer gatewayLatency, Timer startLatency, long parsedNanos) {
         this.executor = executor;
         this.gatewayLatency = gatewayLatency;
+        this.startLatency = startLatency;
+        this.parsedNanos = parsedNanos;
     }
 
     /** The turn this stream listens to; set once it has started, before the stream is subscribed. */
@@ -64,6 +78,12 @@ final class ChatTurnStream implements EventStream, TurnListener {
             s.onEnd();
         }
         subscriber = s;
+        if (startLatency != null) {
+            startLatency.record(System.nanoTime() - parsedNanos, TimeUnit.NANOSECONDS);
+        }
+        if (!ended) {
+            t.begin(); // the question is stored and the model asked after the first bytes are on their way
+        }
     }
 
     @Override
@@ -76,6 +96,7 @@ final class ChatTurnStream implements EventStream, TurnListener {
         Turn t = turn;
         if (t != null) {
             t.cancel();
+            t.begin(); // a client gone before the stream started: its question is stored all the same
         }
     }
 

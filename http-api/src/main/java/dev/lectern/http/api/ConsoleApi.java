@@ -26,6 +26,7 @@ public final class ConsoleApi {
     static final List<Asset> FILES = List.of(
             new Asset("/", "console/index.html", "text/html; charset=utf-8"),
             new Asset("/console/app.js", "console/app.js", "text/javascript; charset=utf-8"),
+            new Asset("/console/projects.js", "console/projects.js", "text/javascript; charset=utf-8"),
             new Asset("/console/style.css", "console/style.css", "text/css; charset=utf-8"),
             new Asset("/console/icon.svg", "console/icon.svg", "image/svg+xml"));
 
@@ -36,7 +37,10 @@ public final class ConsoleApi {
     private final List<Loaded> files;
     private final String contentSecurityPolicy;
 
-    /** @param s3 where signed audio links point when objects live in S3 (its origin joins {@code media-src}) */
+    /**
+     * @param s3 where signed audio and video links point when objects live in S3 (its origin joins {@code media-src},
+     *           and {@code img-src} for a video's poster)
+     */
     public ConsoleApi(StorageConfig.S3 s3) {
         List<Loaded> loaded = new ArrayList<>();
         for (Asset a : FILES) {
@@ -50,7 +54,7 @@ public final class ConsoleApi {
     public void register(Router.Builder routes) {
         for (Loaded f : files) {
             routes.get(f.asset().path()).tag("system")
-                    .summary(f.asset().path().equals("/") ? "The web console (sign in, tutor chat, video rooms, avatar)"
+                    .summary(f.asset().path().equals("/") ? "The web console (sign in, tutor chat, video rooms, avatar, projects)"
                             : "A static file of the web console")
                     .handle(r -> serve(f, r).async());
         }
@@ -84,10 +88,12 @@ public final class ConsoleApi {
         return false;
     }
 
+    /** {@code extraMediaSources} also serve images: a lesson video's poster is signed where its video is. */
     static String contentSecurityPolicy(String extraMediaSources) {
-        String media = "'self' blob:" + (extraMediaSources.isEmpty() ? "" : " " + extraMediaSources);
-        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-                + "media-src " + media + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        String extra = extraMediaSources.isEmpty() ? "" : " " + extraMediaSources;
+        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:" + extra
+                + "; connect-src 'self'; media-src 'self' blob:" + extra
+                + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     }
 
     /** The origins signed S3 links use: the endpoint (and its bucket sub-domains), or AWS itself. */

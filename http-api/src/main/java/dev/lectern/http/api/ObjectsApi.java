@@ -1,64 +1,64 @@
 package dev.lectern.http.api;
 
+import dev.lectern.core.error.ServiceException;
+import dev.lectern.core.objects.LiveObjects;
 import dev.lectern.core.objects.LocalObjectStore;
 import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.core.objects.UrlSigner;
-import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
-import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
+import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Map;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
- * {@code GET /api/objects/{bucket}/{name}?expires=…&sig=…}: serves a local object to whoever holds a valid, unexpired
- * signed URL (the signature is the authorisation). Unsafe names are a 404, a wrong signature a 403, an expired link a
- * 410. Byte ranges (206, 416, If-Range) let a browser seek in a video.
+ * {@code GET /api/objects/{bucket}/{name}?expires=…&sig=…}: serves an object to whoever holds a valid, unexpired
+ * signed URL (the signature is the authorisation). An object still being written ({@link LiveObjects}: a sentence's
+ * speech while it is synthesised) streams as it grows, chunked; a stored local object goes out with Content-Length and
+ * answers a byte Range (206, 416, If-Range: a browser seeks in a video); an object stored elsewhere (S3) is a redirect to its presigned URL. Unsafe names are a 404, a
+ * wrong signature a 403, an expired link a 410. The bytes are read from disk on {@code blocking}, a piece at a time
+ * and only while the client keeps up ({@link ObjectStreamHandler}).
  */
 public final class ObjectsApi {
     public static final String PREFIX = "/api/objects/";
-    static final long MAX_RANGE_BYTES = 8L << 20;
-    static final long MAX_WHOLE_BYTES = 64L << 20;
+    private static final Duration REDIRECT_TTL = Duration.ofMinutes(5);
 
-    private final LocalObjectStore store;
+    private final LocalObjectStore local;
+    private final ObjectStore store;
+    private final LiveObjects live;
+    private final Executor blocking;
     private final Clock clock;
 
-    public ObjectsApi(LocalObjectStore store, Clock clock) {
+    public ObjectsApi(LocalObjectStore local, ObjectStore store, LiveObjects live, Executor blocking, Clock clock) {
+        this.local = local;
         this.store = store;
+        this.live = live;
+        this.blocking = blocking;
         this.clock = clock;
     }
 
     public void register(Router.Builder routes) {
-        routes.get(PREFIX + "{bucket}/{name}").tag("objects").blocking()
-                .summary("An object (e.g. a sentence's TTS audio) through its signed, expiring URL")
+        routes.get(PREFIX + "{bucket}/{name}").tag("objects")
+                .summary("An object (e.g. a sentence's TTS audio, streamed while it is synthesised) through its "
+                        + "signed, expiring URL")
                 .query("expires", "integer", true, "unix seconds after which the link is dead")
                 .query("sig", "string", true, "base64url HMAC-SHA256 of bucket/name and expires")
-                .errors(403, 404, 410, 416)
-                .handle(this::get);
+                .errors(302, 403, 404, 410, 416)
+                .tunnel(this::open);
     }
 
-    private CompletionStage<ApiResponse> get(ApiRequest r) {
+    /** Checks the link (cheap: an HMAC), then hands the connection to a handler that finds and sends the bytes. */
+    private ObjectStreamHandler open(ApiRequest r) {
         String bucket = r.pathParam("bucket");
         String name = r.pathParam("name");
         if (!ObjectStore.isPart(bucket) || !ObjectStore.isPart(name)) {
             throw ServiceException.notFound("no such object");
         }
         String key = bucket + "/" + name;
-        UrlSigner.Verdict v = store.signer().verify(key, r.queryParam("expires").orElse(null),
+        UrlSigner.Verdict v = local.signer().verify(key, r.queryParam("expires").orElse(null),
                 r.queryParam("sig").orElse(null), clock.instant().getEpochSecond());
         if (v == UrlSigner.Verdict.BAD_SIGNATURE) {
             throw ServiceException.forbidden("invalid object link");
@@ -66,74 +66,12 @@ public final class ObjectsApi {
         if (v == UrlSigner.Verdict.EXPIRED) {
             throw new ServiceException(410, "gone", "this object link has expired");
         }
-        return serve(r, key);
-    }
-
-    /**
-     * The object, or the one byte range the request asks for (206 with Content-Range; 416 when it starts past the
-     * end). {@code If-Range} with a validator that no longer matches gets the whole object. Memory stays bounded: a
-     * range is answered with at most {@link #MAX_RANGE_BYTES} (a browser asks again from where it stopped), and
-     * an object larger than {@link #MAX_WHOLE_BYTES} is served only in ranges.
-     */
-    private CompletionStage<ApiResponse> serve(ApiRequest r, String key) {
-        Path file = store.path(key);
-        long size;
-        long modifiedMillis;
-        try {
-            size = Files.size(file);
-            modifiedMillis = Files.getLastModifiedTime(file).toMillis();
-        } catch (NoSuchFileException e) {
-            throw ServiceException.notFound("no such object");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read object " + key, e);
-        }
-        String etag = "\"" + Long.toHexString(size) + "-" + Long.toHexString(modifiedMillis) + "\"";
-        String lastModified = DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                Instant.ofEpochMilli(modifiedMillis).atZone(ZoneOffset.UTC));
-        ByteRange range = ByteRange.parse(r.headers().get("range"), size);
-        if (range != null && !ifRangeMatches(r.headers().get("if-range"), etag, modifiedMillis)) {
-            range = null;
-        }
-        if (range == ByteRange.UNSATISFIABLE) {
-            throw new ServiceException(416, "range_not_satisfiable", "the range starts beyond the object's "
-                    + size + " bytes", Map.of("Content-Range", "bytes */" + size, "Accept-Ranges", "bytes"));
-        }
-        long from = 0;
-        long length = size;
-        int status = 200;
-        if (range != null) {
-            from = range.first();
-            length = Math.min(range.last() - range.first() + 1, MAX_RANGE_BYTES);
-            status = 206;
-        } else if (size > MAX_WHOLE_BYTES) {
-            throw new ServiceException(413, "object_too_large", "this object is served in byte ranges only "
-                    + "(send a Range header)", Map.of("Accept-Ranges", "bytes"));
-        }
-        byte[] bytes = new byte[(int) length];
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining() && ch.read(buf, from + buf.position()) >= 0) {
-                // a short read continues where it stopped
-            }
-        } catch (NoSuchFileException e) {
-            throw ServiceException.notFound("no such object");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read object " + key, e);
-        }
-        ApiResponse response = ApiResponse.bytes(status, ObjectStore.contentType(key), bytes)
-                .withHeader("Cache-Control", "private, max-age=300")
-                .withHeader("X-Content-Type-Options", "nosniff")
-                .withHeader("Accept-Ranges", "bytes")
-                .withHeader("ETag", etag)
-                .withHeader("Last-Modified", lastModified);
-        if (status == 206) {
-            response = response.withHeader("Content-Range", "bytes " + from + "-" + (from + length - 1) + "/" + size);
-        }
-        return response.async();
+        String redirect = store == local ? null : store.signedUrl(key, REDIRECT_TTL);
+        return new ObjectStreamHandler(r, key, live, local, redirect, blocking);
     }
 
     /** No If-Range, or one naming the current entity tag (strong) or modification date: the range applies. */
-    private static boolean ifRangeMatches(String ifRange, String etag, long modifiedMillis) {
+    static boolean ifRangeMatches(String ifRange, String etag, long modifiedMillis) {
         if (ifRange == null || ifRange.isBlank()) {
             return true;
         }

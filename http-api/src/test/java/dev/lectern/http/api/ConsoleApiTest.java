@@ -20,7 +20,8 @@ class ConsoleApiTest {
 
         String csp = ConsoleApi.contentSecurityPolicy("http://minio:9000");
         assertThat(csp).contains("media-src 'self' blob: http://minio:9000;", "connect-src 'self';",
-                "script-src 'self';");
+                "script-src 'self';", "img-src 'self' data: http://minio:9000;");
+        assertThat(ConsoleApi.contentSecurityPolicy("")).contains("img-src 'self' data:;", "media-src 'self' blob:;");
     }
 
     @Test

@@ -36,7 +36,7 @@ public final class LessonPlanner {
     public static final int MAX_PROMPT_CHARS = 4000;
     static final int MAX_ANSWER_CHARS = 256 * 1024;
     static final int MAX_SOURCE_CHARS = 700;
-    static final int MAX_SOURCES = 8;
+    public static final int MAX_SOURCES = 8;
     private static final double TEMPERATURE = 0.4;
 
     private final ModelCatalog models;

@@ -60,14 +60,16 @@ public final class LessonsApi {
                                 + "heads.", "bullets", List.of("Approaching a value")))))
                 .handle(this::generate);
         routes.post("/jobs/edit").blocking().json().tag("lessons").errors(400, 401, 404)
-                .summary("Queue an edit of one scene (signed call or user token)")
+                .summary("Queue an edit of a session's scenes: op update (default), insert, delete or move "
+                        + "(signed call or user token)")
                 .example(Map.of("projectId", "…", "sessionId", "…", "sceneId", "…", "prompt", "slower, please",
                         "timestamp", 1234567890))
                 .handle(this::edit);
         routes.post("/api/projects").access(Access.USER).blocking().json().tag("lessons").errors(400)
-                .summary("Create a project").example(Map.of("title", "Calculus", "description", "limits first"))
+                .summary("Create a project (companionId: the tutor whose voice narrates its lessons)")
+                .example(Map.of("title", "Calculus", "description", "limits first", "companionId", "ada-math"))
                 .handle(r -> created(project(lessons.createProject(r.requirePrincipal(), text(r, "title"),
-                        text(r, "description")))));
+                        text(r, "description"), text(r, "companionId")))));
         routes.get("/api/projects").access(Access.USER).blocking().tag("lessons").summary("Your projects")
                 .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
                 .handle(this::projects);
@@ -79,9 +81,9 @@ public final class LessonsApi {
                         + "{type:subscribed} first, then {type,projectId,data} per change")
                 .sse(SSE_KEEP_ALIVE_MILLIS, this::projectEvents);
         routes.patch("/api/projects/{id}").access(Access.USER).blocking().json().tag("lessons").errors(400, 404)
-                .summary("Change a project's title or description")
+                .summary("Change a project's title, description or companion (\"\" = the default voice)")
                 .handle(r -> ok(project(lessons.updateProject(r.requirePrincipal(), r.pathParam("id"),
-                        text(r, "title"), text(r, "description")))));
+                        text(r, "title"), text(r, "description"), text(r, "companionId")))));
         routes.delete("/api/projects/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
                 .summary("Delete a project with its sessions and scenes").handle(r -> {
                     lessons.deleteProject(r.requirePrincipal(), r.pathParam("id"));
@@ -117,30 +119,22 @@ public final class LessonsApi {
         int count = b.path("sceneCount").asInt(scenes != null && scenes.isArray() ? scenes.size() : 0);
         Enqueued e = lessons.generate(caller.principal(), new GenerateRequest(b.path("projectId").asText(null),
                 b.path("sessionId").asText(null), count, b.path("prompt").asText(null),
-                scenes == null || scenes.isNull() ? null : scenes, b.path("title").asText(null)), key(r, caller));
+                scenes == null || scenes.isNull() ? null : scenes, b.path("title").asText(null), strings(b, "documentIds")),
+                key(r, caller));
         return ok(Map.of("jobId", e.id()));
     }
 
     private CompletionStage<ApiResponse> edit(ApiRequest r) {
         SignedCalls.Caller caller = signed.require(r);
         JsonNode b = body(r);
-        List<String> bullets = null;
-        if (b.has("bullets") && !b.get("bullets").isNull()) {
-            if (!b.get("bullets").isArray()) {
-                throw ServiceException.badRequest("bullets must be an array of strings");
-            }
-            bullets = new ArrayList<>();
-            for (JsonNode n : b.get("bullets")) {
-                if (!n.isTextual()) {
-                    throw ServiceException.badRequest("bullets must be an array of strings");
-                }
-                bullets.add(n.asText());
-            }
-        }
+        List<String> bullets = strings(b, "bullets");
         Enqueued e = lessons.edit(caller.principal(), new EditRequest(b.path("projectId").asText(null),
                 b.path("sessionId").asText(null), b.path("sceneId").asText(null), b.path("prompt").asText(null),
-                text(r, "title"), text(r, "narration"), bullets), key(r, caller));
-        return ok(Map.of("jobId", e.id()));
+                text(r, "title"), text(r, "narration"), bullets, EditRequest.Op.parse(text(r, "op")),
+                position(b)), key(r, caller));
+        // an inserted scene's id is its job's id
+        return ok("insert".equalsIgnoreCase(b.path("op").asText("").strip())
+                ? Map.of("jobId", e.id(), "sceneId", e.id()) : Map.of("jobId", e.id()));
     }
 
     private CompletionStage<ApiResponse> projects(ApiRequest r) {
@@ -185,6 +179,37 @@ public final class LessonsApi {
         }
     }
 
+    /** The body's optional array of strings {@code field}, or null when it is absent or null. */
+    private static List<String> strings(JsonNode b, String field) {
+        JsonNode n = b.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isArray()) {
+            throw ServiceException.badRequest(field + " must be an array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode v : n) {
+            if (!v.isTextual()) {
+                throw ServiceException.badRequest(field + " must be an array of strings");
+            }
+            out.add(v.asText());
+        }
+        return out;
+    }
+
+    /** The edit's optional {@code position}: a whole number, or absent / null. */
+    private static Integer position(JsonNode b) {
+        JsonNode n = b.get("position");
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0) {
+            throw ServiceException.badRequest("position must be a whole number >= 0");
+        }
+        return n.asInt();
+    }
+
     private static String text(ApiRequest r, String field) {
         JsonNode v = body(r).get(field);
         if (v == null || v.isNull()) {
@@ -214,6 +239,7 @@ public final class LessonsApi {
         m.put("title", p.title());
         m.put("description", p.description());
         m.put("ownerId", p.ownerId());
+        m.put("companionId", p.companionId());
         m.put("createdAt", p.createdAt());
         m.put("updatedAt", p.updatedAt());
         return m;

@@ -96,6 +96,19 @@ class ConsoleApiIntegrationTest {
         assertThat(get("/console/style.css").headers().firstValue("content-type")).hasValue("text/css; charset=utf-8");
         assertThat(get("/console/icon.svg").headers().firstValue("content-type")).hasValue("image/svg+xml");
         assertThat(get("/console/app.js").body()).contains("/api/chat/stream", "RTCPeerConnection");
+        // the modules app.js imports are served too, as JavaScript under the same policy
+        Matcher imports = Pattern.compile("import [^;]* from '(/console/[^']+)'").matcher(get("/console/app.js").body());
+        List<String> modules = new ArrayList<>();
+        while (imports.find()) {
+            modules.add(imports.group(1));
+        }
+        assertThat(modules).contains("/console/projects.js");
+        for (String path : modules) {
+            HttpResponse<String> f = get(path);
+            assertThat(f.statusCode()).as(path).isEqualTo(200);
+            assertThat(f.headers().firstValue("content-type")).as(path).hasValue("text/javascript; charset=utf-8");
+            assertThat(f.headers().firstValue("content-security-policy")).as(path).hasValue(csp);
+        }
     }
 
     @Test

@@ -1,0 +1,431 @@
+package dev.lectern.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.lectern.core.json.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The voice path of a chat turn, end to end: {@code bin/bench VoiceLatency [--conversations 10] [--rounds 5]
+ * [--tokenMillis 20]}.
+ *
+ * <p>A fake OpenAI-compatible model in this JVM streams a three-sentence answer, one word every {@code tokenMillis}
+ * over a real socket, and notes when it wrote the end of the first sentence. Two Lectern nodes, each in its own JVM
+ * with real espeak-ng, differ only in {@code ai.tts.streaming}: on, a sentence's audio URL goes out with espeak-ng's
+ * first bytes and serves the clip as it grows; off (the old path), once the whole clip is stored. Each round runs
+ * {@code conversations} concurrent turns (each its own user) against one node, then the other, alternating which goes
+ * first. Each conversation is a new chat's turn, then a follow-up in the same session. Per turn, client-side: request
+ * → first SSE byte (the response head and {@code started} event); request → the
+ * model asked (what Lectern does before the model); request → first text event; first sentence written by the model →
+ * first byte of its audio readable at the {@code audio} event's URL. Printed per round (p50/p99/max) and summarised
+ * over rounds (median of the rounds' p50s, and their spread), with the old/new ratio of the time to first audio byte.
+ */
+public final class VoiceLatency {
+    private static final String ANSWER = "The derivative measures how fast a quantity changes over time. It is the"
+            + " slope of the tangent line at a point. We write it as f prime of x, and it is itself a function.";
+    private static final Pattern TURN = Pattern.compile("turn-(\\d+)");
+    private static final long FOLLOW_UP = 1_000_000_000L; // the follow-up's turn id in the fake model's log
+    private static final ExecutorService AUDIO_READERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "bench-audio-reader");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private VoiceLatency() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = options(args);
+        int conversations = Integer.parseInt(opts.getOrDefault("conversations", "10"));
+        int rounds = Integer.parseInt(opts.getOrDefault("rounds", "5"));
+        int tokenMillis = Integer.parseInt(opts.getOrDefault("tokenMillis", "20"));
+        try (PacedModel model = new PacedModel(tokenMillis)) {
+            String base = "http://127.0.0.1:" + model.port() + "/v1";
+            Process streamed = start(base, true);
+            Process whole = start(base, false);
+            try {
+                Node[] nodes = {new Node("streamed", ChatGatewayBench.awaitPort(streamed)),
+                        new Node("whole-clip", ChatGatewayBench.awaitPort(whole))};
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .executor(Executors.newCachedThreadPool(r -> {
+                            Thread t = new Thread(r, "bench-client");
+                            t.setDaemon(true);
+                            return t;
+                        })).connectTimeout(Duration.ofSeconds(10)).build();
+                System.out.printf(Locale.ROOT, "voice latency: %d concurrent turns per round, %d rounds, a word every"
+                        + " %d ms; real espeak-ng; servers in their own JVMs; %d cores%n", conversations, rounds,
+                        tokenMillis, Runtime.getRuntime().availableProcessors());
+                AtomicLong turnIds = new AtomicLong();
+                for (Node n : nodes) { // warm-up: JIT, connection pools, espeak-ng's data in the page cache
+                    runRound(http, model, n, Math.min(conversations, 4), turnIds);
+                }
+                for (int r = 0; r < rounds; r++) {
+                    for (int k = 0; k < nodes.length; k++) {
+                        Node n = nodes[(r + k) % nodes.length];
+                        List<TurnTimes> times = runRound(http, model, n, conversations, turnIds);
+                        n.add(times);
+                        System.out.printf(Locale.ROOT, "round %d %-10s %s%n", r + 1, n.name, TurnTimes.line(times));
+                    }
+                }
+                summary(nodes);
+                for (Node n : nodes) {
+                    System.out.printf(Locale.ROOT, "%-10s server-side request parsed -> stream head and first event"
+                            + " handed to the connection (lectern.chat.start.latency, last minutes): %s%n", n.name,
+                            startLatency(http, n.port));
+                }
+            } finally {
+                stop(streamed);
+                stop(whole);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("usage: VoiceLatency [--conversations N] [--rounds N]"
+                        + " [--tokenMillis N]");
+            }
+            out.put(args[i].substring(2), args[i + 1]);
+        }
+        return out;
+    }
+
+    private static Process start(String base, boolean streaming) throws IOException {
+        return new ProcessBuilder(ServerJvm.command("1g", VoiceLatencyNode.class.getName(), base,
+                Boolean.toString(streaming))).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static void stop(Process node) throws InterruptedException {
+        try {
+            node.getOutputStream().close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+        if (!node.waitFor(20, TimeUnit.SECONDS)) {
+            node.destroyForcibly();
+        }
+    }
+
+    private static List<TurnTimes> runRound(HttpClient http, PacedModel model, Node node, int conversations,
+                                            AtomicLong turnIds) {
+        List<CompletableFuture<TurnTimes>> turns = new ArrayList<>();
+        ExecutorService clients = Executors.newFixedThreadPool(conversations);
+        try {
+            for (int i = 0; i < conversations; i++) {
+                long id = turnIds.incrementAndGet();
+                turns.add(CompletableFuture.supplyAsync(() -> turn(http, model, node.port, id), clients));
+            }
+            return turns.stream().map(CompletableFuture::join).toList();
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    /** A new chat's first turn, then a follow-up in the same session; timed from this side. */
+    private static TurnTimes turn(HttpClient http, PacedModel model, int port, long id) {
+        TurnTimes first = turn(http, model, port, id, null);
+        TurnTimes next = turn(http, model, port, id + FOLLOW_UP, first.sessionId);
+        return new TurnTimes(first.headNanos, first.askedNanos, first.textNanos, first.audioNanos, null,
+                next.headNanos, next.askedNanos);
+    }
+
+    private static TurnTimes turn(HttpClient http, PacedModel model, int port, long id, String sessionId) {
+        try {
+            Map<String, Object> request = new LinkedHashMap<>();
+            request.put("message", "turn-" + id + ": what is a derivative?");
+            if (sessionId != null) {
+                request.put("session_id", sessionId);
+            }
+            String body = Json.write(request);
+            long sent = System.nanoTime();
+            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/api/chat/stream"))
+                    .header("Authorization", "Bearer voice-" + (id % FOLLOW_UP)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("chat stream answered " + r.statusCode());
+            }
+            long head = System.nanoTime();
+            long firstText = 0;
+            String session = null;
+            CompletableFuture<Long> firstAudio = null;
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (!line.startsWith("data: ")) {
+                        continue;
+                    }
+                    JsonNode e = Json.MAPPER.readTree(line.substring(6));
+                    String status = e.get("status").asText();
+                    if (status.equals("streaming") && firstText == 0) {
+                        firstText = System.nanoTime();
+                    } else if (status.equals("audio") && e.get("index").asInt() == 0) {
+                        String url = e.get("audio_url").asText();
+                        // its own thread: the clip's transfer lasts as long as synthesis when it streams
+                        firstAudio = CompletableFuture.supplyAsync(() -> firstByte(http, port, url), AUDIO_READERS);
+                    } else if (status.equals("complete") || status.equals("error")) {
+                        if (status.equals("error")) {
+                            throw new IllegalStateException("turn failed: " + e);
+                        }
+                        session = e.get("session_id").asText();
+                        break;
+                    }
+                }
+            }
+            if (firstAudio == null) {
+                throw new IllegalStateException("no audio event for the first sentence");
+            }
+            long audio = firstAudio.join();
+            PacedModel.Times m = model.times(id);
+            return new TurnTimes(head - sent, m.asked() - sent, firstText - sent, audio - m.firstSentence(), session,
+                    0, 0);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** When the first byte of the body at {@code url} could be read. */
+    private static long firstByte(HttpClient http, int port, String url) {
+        try {
+            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + url)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = r.body()) {
+                if (r.statusCode() != 200 || in.read() < 0) {
+                    throw new IllegalStateException("audio URL answered " + r.statusCode());
+                }
+                long at = System.nanoTime();
+                in.transferTo(OutputStream.nullOutputStream());
+                return at;
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void summary(Node[] nodes) {
+        System.out.println();
+        System.out.println("summary: median of the rounds' p50 [spread: min-max of the rounds' p50], ms");
+        for (Node n : nodes) {
+            System.out.printf(Locale.ROOT, "%-10s new chat: head %s  model asked %s  first text %s  first audio byte %s"
+                            + "  (p99 over all turns: head %s, first audio %s)%n", n.name,
+                    n.summary(TurnTimes::headNanos), n.summary(TurnTimes::askedNanos),
+                    n.summary(TurnTimes::textNanos), n.summary(TurnTimes::audioNanos),
+                    ms(n.allQuantile(TurnTimes::headNanos, 0.99)), ms(n.allQuantile(TurnTimes::audioNanos, 0.99)));
+            System.out.printf(Locale.ROOT, "%-10s follow-up: head %s  model asked %s  (p99 over all turns: head %s)%n",
+                    n.name, n.summary(TurnTimes::followHeadNanos), n.summary(TurnTimes::followAskedNanos),
+                    ms(n.allQuantile(TurnTimes::followHeadNanos, 0.99)));
+        }
+        double streamed = nodes[0].medianOfP50(TurnTimes::audioNanos);
+        double whole = nodes[1].medianOfP50(TurnTimes::audioNanos);
+        System.out.printf(Locale.ROOT, "first sentence written -> first audio byte: whole-clip / streamed = %.2f"
+                + " (per round: %s)%n", whole / streamed, nodes[0].ratios(nodes[1], TurnTimes::audioNanos));
+    }
+
+    /** p50 and p99 of the node's {@code lectern.chat.start.latency}, from its Prometheus scrape. */
+    private static String startLatency(HttpClient http, int port) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        StringBuilder out = new StringBuilder();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("lectern_chat_start_latency_seconds{")) {
+                int at = line.indexOf("quantile=\"") + 10;
+                String q = line.substring(at, line.indexOf('"', at));
+                double seconds = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                out.append("p").append(Math.round(Double.parseDouble(q) * 100)).append(' ')
+                        .append(ms(seconds * 1e9)).append(" ms  ");
+            }
+        }
+        return out.toString().strip();
+    }
+
+    static String ms(double nanos) {
+        return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
+    }
+
+    /** One turn's times, in nanoseconds from the request (or from the first sentence, for the audio). */
+    record TurnTimes(long headNanos, long askedNanos, long textNanos, long audioNanos, String sessionId,
+                     long followHeadNanos, long followAskedNanos) {
+        static String line(List<TurnTimes> times) {
+            return "head " + pct(times, TurnTimes::headNanos) + "  asked " + pct(times, TurnTimes::askedNanos)
+                    + "  text " + pct(times, TurnTimes::textNanos) + "  audio " + pct(times, TurnTimes::audioNanos)
+                    + "  follow-up head " + pct(times, TurnTimes::followHeadNanos) + "  asked "
+                    + pct(times, TurnTimes::followAskedNanos) + "  (ms p50/p99/max)";
+        }
+
+        private static String pct(List<TurnTimes> times, java.util.function.ToLongFunction<TurnTimes> f) {
+            long[] v = times.stream().mapToLong(f).sorted().toArray();
+            return ms(quantile(v, 0.5)) + "/" + ms(quantile(v, 0.99)) + "/" + ms(v[v.length - 1]);
+        }
+    }
+
+    static double quantile(long[] sorted, double q) {
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    /** A Lectern node and its rounds. */
+    private static final class Node {
+        final String name;
+        final int port;
+        final List<List<TurnTimes>> rounds = new ArrayList<>();
+
+        Node(String name, int port) {
+            this.name = name;
+            this.port = port;
+        }
+
+        void add(List<TurnTimes> round) {
+            rounds.add(round);
+        }
+
+        double[] p50s(java.util.function.ToLongFunction<TurnTimes> f) {
+            return rounds.stream().mapToDouble(r -> quantile(r.stream().mapToLong(f).sorted().toArray(), 0.5))
+                    .toArray();
+        }
+
+        double medianOfP50(java.util.function.ToLongFunction<TurnTimes> f) {
+            double[] v = p50s(f);
+            Arrays.sort(v);
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
+        String summary(java.util.function.ToLongFunction<TurnTimes> f) {
+            double[] v = p50s(f);
+            Arrays.sort(v);
+            return ms(medianOfP50(f)) + " [" + ms(v[0]) + "-" + ms(v[v.length - 1]) + "]";
+        }
+
+        double allQuantile(java.util.function.ToLongFunction<TurnTimes> f, double q) {
+            return quantile(rounds.stream().flatMap(List::stream).mapToLong(f).sorted().toArray(), q);
+        }
+
+        String ratios(Node other, java.util.function.ToLongFunction<TurnTimes> f) {
+            double[] mine = p50s(f);
+            double[] theirs = other.p50s(f);
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < Math.min(mine.length, theirs.length); i++) {
+                out.add(String.format(Locale.ROOT, "%.2f", theirs[i] / mine[i]));
+            }
+            return String.join(" ", out);
+        }
+    }
+
+    /**
+     * An OpenAI-compatible model on a free port that writes {@link #ANSWER} one word every {@code tokenMillis},
+     * flushing each, and notes per turn (the {@code turn-N} in the question) when the request arrived and when the
+     * first sentence's last word was written.
+     */
+    static final class PacedModel implements AutoCloseable {
+        record Times(long asked, long firstSentence) {}
+
+        private final HttpServer server;
+        private final int tokenMillis;
+        private final Map<Long, Long> asked = new ConcurrentHashMap<>();
+        private final Map<Long, Long> firstSentence = new ConcurrentHashMap<>();
+
+        PacedModel(int tokenMillis) throws IOException {
+            this.tokenMillis = tokenMillis;
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
+            server.setExecutor(Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "paced-model");
+                t.setDaemon(true);
+                return t;
+            }));
+            server.createContext("/", this::answer);
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        Times times(long turn) {
+            return new Times(asked.get(turn), firstSentence.get(turn));
+        }
+
+        private void answer(HttpExchange ex) throws IOException {
+            long in = System.nanoTime();
+            try (ex) {
+                JsonNode request = Json.MAPPER.readTree(ex.getRequestBody().readAllBytes());
+                JsonNode messages = request.get("messages");
+                Matcher m = TURN.matcher(messages.get(messages.size() - 1).get("content").asText());
+                long turn = m.find() ? Long.parseLong(m.group(1)) : -1;
+                asked.put(turn, in);
+                ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+                ex.sendResponseHeaders(200, 0);
+                OutputStream out = ex.getResponseBody();
+                String[] words = ANSWER.split("(?<= )");
+                boolean firstDone = false;
+                for (String w : words) {
+                    out.write(("data: " + chunk(w, null) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    if (!firstDone && w.strip().endsWith(".")) {
+                        firstDone = true;
+                        firstSentence.put(turn, System.nanoTime());
+                    }
+                    Thread.sleep(tokenMillis);
+                }
+                out.write(("data: " + chunk(null, "stop") + "\n\ndata: [DONE]\n\n").getBytes(StandardCharsets.UTF_8));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private static String chunk(String content, String finishReason) {
+            ObjectNode root = Json.MAPPER.createObjectNode();
+            root.put("id", "chatcmpl-bench").put("object", "chat.completion.chunk").put("model", "bench-model");
+            ObjectNode choice = root.putArray("choices").addObject();
+            choice.put("index", 0);
+            ObjectNode delta = choice.putObject("delta");
+            if (content != null) {
+                delta.put("content", content);
+            }
+            if (finishReason == null) {
+                choice.putNull("finish_reason");
+            } else {
+                choice.put("finish_reason", finishReason);
+            }
+            return Json.write(root);
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package dev.lectern.core.objects;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One object being written ({@link LiveObjects}): one writer appends, any number of readers read what is there by
+ * offset and ask to be told when more comes. The bytes live in a spool file, never whole in memory; they are capped
+ * at {@code maxBytes} (a write beyond fails the object). {@link #complete} stores the object and forgets it; the spool
+ * file is deleted once the writer is done and the last reader has let go. Writes, reads and completion block (file
+ * I/O): call them off event loops, except {@link #readMemory}, which serves the first {@link #MEMORY_BYTES} (the
+ * first seconds of a clip, where a listener waits) from a copy in memory. State changes are serialized on this object;
+ * waiters run on the writer's thread.
+ */
+public final class LiveObject {
+    /** How much of the start of an object readers can take from memory (without a disk read): the first seconds. */
+    public static final int MEMORY_BYTES = 256 * 1024;
+
+    /** Where the object is: still growing, complete (length final), or failed (readers stop where they are). */
+    public enum State { WRITING, COMPLETE, FAILED }
+
+    private final String key;
+    private final Path spool;
+    private final long maxBytes;
+    private final LiveObjects owner;
+    private final FileChannel file;
+    private long length;
+    private State state = State.WRITING;
+    private int readers;
+    private boolean writerDone;
+    private boolean closed;
+    private List<Runnable> waiters = new ArrayList<>();
+    /** The first {@link #MEMORY_BYTES} bytes, also kept in memory: append-only, so a region once written never changes. */
+    private byte[] memory = new byte[0];
+    private int memoryLength;
+
+    LiveObject(String key, Path spool, long maxBytes, LiveObjects owner) {
+        this.key = key;
+        this.spool = spool;
+        this.maxBytes = maxBytes;
+        this.owner = owner;
+        try {
+            this.file = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create spool file for " + key, e);
+        }
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public synchronized long length() {
+        return length;
+    }
+
+    public synchronized State state() {
+        return state;
+    }
+
+    /** Appends bytes; fails the object (and throws) when it would pass its cap or the disk refuses. */
+    public void write(byte[] bytes, int offset, int count) {
+        if (count == 0) {
+            return;
+        }
+        long at;
+        synchronized (this) {
+            if (state != State.WRITING) {
+                throw new IllegalStateException("object " + key + " is no longer being written");
+            }
+            at = length;
+        }
+        if (at + count > maxBytes) {
+            fail("larger than " + maxBytes + " bytes");
+            throw new IllegalStateException("object " + key + " is larger than " + maxBytes + " bytes");
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes, offset, count);
+            long pos = at;
+            while (b.hasRemaining()) {
+                pos += file.write(b, pos);
+            }
+        } catch (IOException e) {
+            fail("spool write failed");
+            throw new UncheckedIOException("cannot write object " + key, e);
+        }
+        List<Runnable> wake;
+        synchronized (this) {
+            if (state != State.WRITING) {
+                return;
+            }
+            keepInMemory(bytes, offset, count);
+            length = at + count;
+            wake = takeWaiters();
+        }
+        wake.forEach(Runnable::run);
+    }
+
+    private void keepInMemory(byte[] bytes, int offset, int count) {
+        int n = (int) Math.min(count, MEMORY_BYTES - (long) memoryLength);
+        if (n <= 0 || memoryLength != length) {
+            return;
+        }
+        if (memoryLength + n > memory.length) {
+            // a new array: readers may hold views of the old one, whose written region stays as it was
+            memory = java.util.Arrays.copyOf(memory, Math.min(MEMORY_BYTES, Math.max(memoryLength + n,
+                    memory.length * 2)));
+        }
+        System.arraycopy(bytes, offset, memory, memoryLength, n);
+        memoryLength += n;
+    }
+
+    /**
+     * Up to {@code max} bytes at {@code position} from memory, as a read-only view (no copy, no disk); null when that
+     * part of the object is not in memory (past {@link #MEMORY_BYTES}, or not yet written): {@link #read} it instead.
+     */
+    public synchronized ByteBuffer readMemory(long position, int max) {
+        if (position >= memoryLength) {
+            return null;
+        }
+        int n = (int) Math.min(max, memoryLength - position);
+        return ByteBuffer.wrap(memory, (int) position, n).slice().asReadOnlyBuffer();
+    }
+
+    /**
+     * The writer is done: the length is final, waiting readers are told, and the object is stored in the
+     * {@link ObjectStore} (a copy of the spool file) and forgotten by {@link LiveObjects}.
+     */
+    public void complete() {
+        List<Runnable> wake;
+        synchronized (this) {
+            if (state != State.WRITING) {
+                throw new IllegalStateException("object " + key + " is no longer being written");
+            }
+            state = State.COMPLETE;
+            wake = takeWaiters();
+        }
+        wake.forEach(Runnable::run);
+        try {
+            owner.store().put(key, spool);
+        } finally {
+            owner.stored(this);
+            writerDone();
+        }
+    }
+
+    /** The writer failed: readers stop where they are; nothing is stored. */
+    public void fail(String reason) {
+        List<Runnable> wake;
+        synchronized (this) {
+            if (state != State.WRITING) {
+                return;
+            }
+            state = State.FAILED;
+            wake = takeWaiters();
+        }
+        owner.stored(this);
+        wake.forEach(Runnable::run);
+        writerDone();
+    }
+
+    /** A reader starts: false when the spool is already gone (the object is stored, or failed). */
+    public synchronized boolean open() {
+        if (closed) {
+            return false;
+        }
+        readers++;
+        return true;
+    }
+
+    /** A reader is done (each successful {@link #open} once). */
+    public void release() {
+        synchronized (this) {
+            readers--;
+        }
+        maybeClose();
+    }
+
+    /** Reads up to {@code dst.remaining()} bytes at {@code position} (below {@link #length}); -1 at the end. */
+    public int read(long position, ByteBuffer dst) {
+        try {
+            return file.read(dst, position);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read object " + key, e);
+        }
+    }
+
+    /**
+     * Runs {@code wake} once, when the object is longer than {@code seen} bytes or no longer being written, on the
+     * thread that changed it; false (and {@code wake} not kept) when that is already so: read again now.
+     */
+    public synchronized boolean whenLongerThan(long seen, Runnable wake) {
+        if (length > seen || state != State.WRITING) {
+            return false;
+        }
+        waiters.add(wake);
+        return true;
+    }
+
+    private List<Runnable> takeWaiters() {
+        List<Runnable> w = waiters;
+        waiters = w.isEmpty() ? w : new ArrayList<>();
+        return w;
+    }
+
+    private void writerDone() {
+        synchronized (this) {
+            writerDone = true;
+        }
+        maybeClose();
+    }
+
+    private void maybeClose() {
+        synchronized (this) {
+            if (closed || !writerDone || readers > 0) {
+                return;
+            }
+            closed = true;
+        }
+        try {
+            file.close();
+            Files.deleteIfExists(spool);
+        } catch (IOException e) {
+            // LiveObjects.sweepSpool removes it at the next start
+        }
+    }
+}

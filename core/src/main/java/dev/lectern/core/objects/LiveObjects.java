@@ -1,0 +1,123 @@
+package dev.lectern.core.objects;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Objects that can be read while they are still being written (a sentence's speech while the TTS engine produces
+ * it). Each {@link LiveObject} grows in a spool file under {@code spoolDir}; readers read it by offset at their own
+ * pace, so a slow reader holds no more than what it asked for. When the writer completes, the bytes are stored in the
+ * {@link ObjectStore} under the same key and the live object is forgotten: later requests find the stored object.
+ *
+ * <p>The URLs it hands out are this server's ({@code urlPrefix}, e.g. {@code /api/objects/}), signed with the same
+ * {@link UrlSigner} as the local store's, whatever store holds the complete object: only this server can serve the
+ * growing bytes. A node without the live object answers from the store once it is complete.
+ */
+public final class LiveObjects {
+    private final ObjectStore store;
+    private final UrlSigner signer;
+    private final String urlPrefix;
+    private final Clock clock;
+    private final Path spoolDir;
+    private final long maxBytes;
+    private final Map<String, LiveObject> live = new ConcurrentHashMap<>();
+    private final AtomicLong readersBuffered = new AtomicLong();
+
+    public LiveObjects(ObjectStore store, UrlSigner signer, String urlPrefix, Clock clock, Path spoolDir,
+                       long maxBytes) {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be positive");
+        }
+        this.store = store;
+        this.signer = signer;
+        this.urlPrefix = urlPrefix;
+        this.clock = clock;
+        this.spoolDir = spoolDir;
+        this.maxBytes = maxBytes;
+    }
+
+    /** Deletes spool files a previous process left behind; call once at start-up (blocks). */
+    public void sweepSpool() {
+        if (!Files.isDirectory(spoolDir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(spoolDir)) {
+            files.forEach(f -> {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    // the next sweep tries again
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot sweep " + spoolDir, e);
+        }
+    }
+
+    /** Starts an object that grows under {@code key} (blocks: creates the spool file). */
+    public LiveObject create(String key) {
+        ObjectStore.checkKey(key);
+        Path spool;
+        try {
+            Files.createDirectories(spoolDir);
+            spool = spoolDir.resolve("live-" + UUID.randomUUID());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create spool directory " + spoolDir, e);
+        }
+        LiveObject object = new LiveObject(key, spool, maxBytes, this);
+        if (live.putIfAbsent(key, object) != null) {
+            object.fail("duplicate key");
+            throw new IllegalArgumentException("an object is already being written under " + key);
+        }
+        return object;
+    }
+
+    /** The object still being written (or being stored) under {@code key}. */
+    public Optional<LiveObject> find(String key) {
+        return Optional.ofNullable(live.get(key));
+    }
+
+    /** How many objects are being written or stored now. */
+    public int size() {
+        return live.size();
+    }
+
+    /** A URL of this server that serves the object while it grows and after it is stored. */
+    public String signedUrl(String key, Duration ttl) {
+        ObjectStore.checkKey(key);
+        long expires = clock.instant().plus(ttl).getEpochSecond();
+        return urlPrefix + key + "?expires=" + expires + "&sig=" + signer.sign(key, expires);
+    }
+
+    /** A reader handed {@code delta} bytes to its connection (positive) or its connection wrote them (negative). */
+    public void readersBuffered(long delta) {
+        readersBuffered.addAndGet(delta);
+    }
+
+    /** Bytes of objects that readers hold in memory now: handed to connections and not yet written to the socket. */
+    public long readersBufferedBytes() {
+        return readersBuffered.get();
+    }
+
+    public UrlSigner signer() {
+        return signer;
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    void stored(LiveObject object) {
+        live.remove(object.key(), object);
+    }
+}
