@@ -185,7 +185,7 @@ public final class IndexingBench {
         }
     }
 
-    private static String percentiles(long[] nanos) {
+    static String percentiles(long[] nanos) {
         Arrays.sort(nanos);
         int n = nanos.length;
         return String.format("p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms", nanos[n / 2] / 1e6,
@@ -202,7 +202,7 @@ public final class IndexingBench {
     }
 
     /** Root words and their derived forms: about 1,000 distinct words. */
-    private static String[] vocabulary(SplittableRandom random) {
+    static String[] vocabulary(SplittableRandom random) {
         String[] suffixes = {"", "s", "al", "ic", "ation", "ity", "ism", "ive", "ous"};
         String[] out = new String[ROOTS.length * suffixes.length];
         int n = 0;
@@ -220,12 +220,12 @@ public final class IndexingBench {
         return out;
     }
 
-    private static int zipf(SplittableRandom random, int n) {
+    static int zipf(SplittableRandom random, int n) {
         double u = random.nextDouble();
         return (int) Math.min(n - 1, Math.floor(Math.pow(n + 1.0, u)) - 1);
     }
 
-    private static String notes(SplittableRandom random, String[] vocabulary, int bytes) {
+    static String notes(SplittableRandom random, String[] vocabulary, int bytes) {
         StringBuilder b = new StringBuilder(bytes + 200);
         while (b.length() < bytes) {
             int words = 8 + random.nextInt(18);
@@ -271,7 +271,7 @@ public final class IndexingBench {
         return file;
     }
 
-    private static int intArg(String[] args, String name, int dflt) {
+    static int intArg(String[] args, String name, int dflt) {
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals(name)) {
                 return Integer.parseInt(args[i + 1]);

@@ -8,8 +8,12 @@ import dev.lectern.accounts.JwtTokenVerifier;
 import dev.lectern.accounts.SmtpCodeSender;
 import dev.lectern.accounts.TokenService;
 import dev.lectern.accounts.UserRepository;
+import dev.lectern.accounts.oidc.OidcTokenValidator;
+import dev.lectern.accounts.oidc.OidcTokenVerifier;
+import dev.lectern.accounts.oidc.OidcUsers;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.AccountsConfig;
+import dev.lectern.core.config.OidcConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.config.ServerConfig;
@@ -33,6 +37,7 @@ import java.util.concurrent.Executor;
 final class AccountsModule implements FeatureModule {
     private final TokenService tokens;
     private final TokenVerifier verifier;
+    private final OidcUsers oidcUsers;
     private final AccountService accounts;
     private final AccountsConfig config;
     private final EphemeralStore ephemeral;
@@ -47,13 +52,22 @@ final class AccountsModule implements FeatureModule {
         this.clock = infra.clock;
         byte[] secret = JwtSecret.load(secrets, infra.dataDir);
         this.tokens = new TokenService(secret, ephemeral, Duration.ofSeconds(this.config.tokenTtlSeconds()), clock);
-        this.verifier = verifierOverride != null ? verifierOverride : new JwtTokenVerifier(tokens, blocking);
+        TokenVerifier own = verifierOverride != null ? verifierOverride : new JwtTokenVerifier(tokens, blocking);
+        OidcConfig oidc = this.config.oidc();
+        this.oidcUsers = oidc.enabled() ? new OidcUsers(infra.sql, new UserRepository(infra.sql, clock), oidc) : null;
+        this.verifier = oidc.enabled() ? new OidcTokenVerifier(own, oidc.issuer(), new OidcTokenValidator(oidc),
+                oidcUsers, blocking) : own;
         CodeSender sender = this.config.smtp().enabled()
                 ? new SmtpCodeSender(this.config.smtp(),
                         secrets.get("LECTERN_SMTP_PASSWORD").map(Secret::reveal).orElse(null))
                 : CodeSender.log();
         this.accounts = new AccountService(new UserRepository(infra.sql, clock), new AuditLog(infra.sql, clock), tokens,
                 ephemeral, sender, this.config);
+    }
+
+    /** External sign-in's users (to hand organisation groups to), or null when {@code accounts.oidc} is off. */
+    OidcUsers oidcUsers() {
+        return oidcUsers;
     }
 
     TokenVerifier verifier() {

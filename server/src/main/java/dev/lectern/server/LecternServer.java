@@ -103,7 +103,10 @@ public final class LecternServer implements AutoCloseable {
             }
             this.metricsToken = secrets.get("LECTERN_METRICS_TOKEN").map(Secret::reveal).orElse(null);
             ExamsModule exams = new ExamsModule(infra, jobs, tutoring.models());
-            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, exams), infra.blocking);
+            CoursesModule courses = new CoursesModule(config, secrets, infra, tutoring.ai(), jobs.engine(),
+                    accounts.oidcUsers(), closeables);
+            Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, exams, courses),
+                    infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);
         } catch (RuntimeException e) {
             closeables.closeAll();

@@ -91,7 +91,7 @@ final class TutoringModule implements FeatureModule {
         return ai.models();
     }
 
-    /** The AI pipeline: its models, text-to-speech and retrieval serve lesson videos too. */
+    /** The AI pipeline: its models, text-to-speech and retrieval serve lesson videos and courses too. */
     AiPipeline ai() {
         return ai;
     }

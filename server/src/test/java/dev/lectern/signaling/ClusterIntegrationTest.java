@@ -269,11 +269,8 @@ class ClusterIntegrationTest {
     @Test
     void aBurstKeepsItsOrderAcrossNodesAndNobodyGetsAnEventTwice() throws Exception {
         // a stress burst of 1000 messages from one socket: far over a user's chat budget (#19), raised here
-        Map<String, String> unlimited = Map.of("LECTERN_SIGNALING__MESSAGES_PER_SECOND", "100000",
-                "LECTERN_SIGNALING__MESSAGE_BURST", "100000", "LECTERN_SIGNALING__EVENTS_PER_SECOND", "100000",
-                "LECTERN_SIGNALING__EVENT_BURST", "100000");
-        LecternServer a = node("a", TestServices.redisUrl(), 3, unlimited);
-        LecternServer b = node("b", TestServices.redisUrl(), 3, unlimited);
+        LecternServer a = node("a", TestServices.redisUrl(), 3, UNLIMITED_BUDGETS);
+        LecternServer b = node("b", TestServices.redisUrl(), 3, UNLIMITED_BUDGETS);
         WsClient alice = client(a, "alice");
         WsClient carol = client(a, "carol");
         WsClient bob = client(b, "bob");
@@ -598,6 +595,7 @@ class ClusterIntegrationTest {
         cleanup.add(proxy);
         String viaProxy = "redis://127.0.0.1:" + proxy.port();
         Map<String, String> small = new HashMap<>(SLOW_PINGS);
+        small.putAll(UNLIMITED_BUDGETS); // 31 sends at once: more than a socket's burst of chat messages
         small.put("LECTERN_CLUSTER__OUTAGE_BUFFER_BYTES", "4000"); // room for about ten of these messages
         small.put("LECTERN_CLUSTER__OUTAGE_BUFFER_MILLIS", "1000");
         LecternServer a = node("a", viaProxy, 2, small);
@@ -634,6 +632,10 @@ class ClusterIntegrationTest {
         assertThat(messagesFrom(bob, "alice", 1)).containsExactly("back");
     }
 
+    /** Per-socket event and chat budgets out of the way, for tests that send faster than a person types. */
+    private static final Map<String, String> UNLIMITED_BUDGETS = Map.of(
+            "LECTERN_SIGNALING__MESSAGES_PER_SECOND", "100000", "LECTERN_SIGNALING__MESSAGE_BURST", "100000",
+            "LECTERN_SIGNALING__EVENTS_PER_SECOND", "100000", "LECTERN_SIGNALING__EVENT_BURST", "100000");
     private static final Map<String, String> SLOW_PINGS = Map.of("LECTERN_SIGNALING__PING_INTERVAL_MILLIS", "25000",
             "LECTERN_SIGNALING__PING_TIMEOUT_MILLIS", "20000");
 

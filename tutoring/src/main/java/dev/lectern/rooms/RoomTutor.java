@@ -87,16 +87,23 @@ public final class RoomTutor implements RoomEventSink {
         if (AI_USER.equals(userId)) {
             return;
         }
-        if (!answering.add(roomId)) {
-            broadcaster.broadcast(roomId, "error", error(roomId, "ai_busy",
-                    "the tutor is still answering in this room; ask again when it is done"));
-            return;
+        if (conversations.models().models().stream().allMatch(m -> m.offline())) {
+            return; // no model configured: the text chat explains that; a live room is not the place to repeat it
         }
         try {
             executor.execute(() -> {
+                Optional<String> companionId = tutorOf(roomId);
+                if (companionId.isEmpty()) {
+                    return; // no tutor in this room: nothing is busy, nobody is told anything
+                }
+                if (!answering.add(roomId)) {
+                    broadcaster.broadcast(roomId, "error", error(roomId, "ai_busy",
+                            "the tutor is still answering in this room; ask again when it is done"));
+                    return;
+                }
                 boolean started = false;
                 try {
-                    started = answer(roomId, userId, message);
+                    started = answer(roomId, userId, message, companionId.get());
                 } finally {
                     if (!started) {
                         answering.remove(roomId);
@@ -104,7 +111,6 @@ public final class RoomTutor implements RoomEventSink {
                 }
             });
         } catch (RejectedExecutionException e) {
-            answering.remove(roomId);
             broadcaster.broadcast(roomId, "error", error(roomId, "ai_busy", "the tutor is busy; try again shortly"));
         }
     }
@@ -112,22 +118,23 @@ public final class RoomTutor implements RoomEventSink {
     private static final int THREADS = 4;
     private static final int QUEUE = 64;
 
-    /** True when an answer started (its listener ends the room's turn), false when there is none to give. */
-    private boolean answer(String roomId, String userId, String message) {
+    /** The companion that answers in the room, if it has one and is live (ad-hoc rooms have none). */
+    private Optional<String> tutorOf(String roomId) {
         Optional<RoomRepository.Room> room;
         try {
             room = rooms.findRoom(roomId);
         } catch (RuntimeException e) {
             logger.warn("room lookup for the AI tutor failed: {}", e.toString());
-            return false;
+            return Optional.empty();
         }
         if (room.isEmpty() || room.get().companionId() == null || room.get().ended()) {
-            return false; // ad-hoc rooms and rooms without a companion have no tutor
+            return Optional.empty();
         }
-        if (conversations.models().models().stream().allMatch(m -> m.offline())) {
-            return false; // no model configured: the text chat explains that; a live room is not the place to repeat it
-        }
-        String companionId = room.get().companionId();
+        return Optional.of(room.get().companionId());
+    }
+
+    /** True when an answer started (its listener ends the room's turn), false when there is none to give. */
+    private boolean answer(String roomId, String userId, String message, String companionId) {
         String key = "room:" + roomId + ":ai_session:" + userId;
         try {
             String sessionId = ephemeral.get(key).orElse(null);

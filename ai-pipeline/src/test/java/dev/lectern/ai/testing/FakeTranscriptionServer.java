@@ -7,7 +7,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small OpenAI-compatible speech-to-text endpoint on loopback: {@code POST /v1/audio/transcriptions} answers
@@ -19,6 +23,9 @@ public final class FakeTranscriptionServer implements AutoCloseable {
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private volatile String transcript = "";
     private volatile int status = 200;
+    private final ConcurrentLinkedQueue<String> queued = new ConcurrentLinkedQueue<>();
+    private final Set<Integer> failOnce = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger requests = new AtomicInteger();
 
     public FakeTranscriptionServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -28,10 +35,13 @@ public final class FakeTranscriptionServer implements AutoCloseable {
             }
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             authorizations.add(auth == null ? "" : auth);
-            byte[] out = ("{\"text\":" + dev.lectern.core.json.Json.write(transcript) + "}")
-                    .getBytes(StandardCharsets.UTF_8);
+            int n = requests.getAndIncrement();
+            boolean fail = failOnce.remove(n);
+            String text = fail ? "" : queued.isEmpty() ? transcript : queued.poll();
+            byte[] out = (fail ? "{\"error\":{\"message\":\"overloaded\"}}"
+                    : "{\"text\":" + dev.lectern.core.json.Json.write(text) + "}").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(status, out.length);
+            ex.sendResponseHeaders(fail ? 503 : status, out.length);
             try (OutputStream os = ex.getResponseBody()) {
                 os.write(out);
             }
@@ -46,6 +56,23 @@ public final class FakeTranscriptionServer implements AutoCloseable {
     public FakeTranscriptionServer answer(String text) {
         this.transcript = text;
         return this;
+    }
+
+    /** Answers the next requests with these texts, one each, in order; then with {@link #answer}'s text. */
+    public FakeTranscriptionServer answers(String... texts) {
+        queued.addAll(List.of(texts));
+        return this;
+    }
+
+    /** The request with this number (0 = the first) fails once with 503; its retry is answered normally. */
+    public FakeTranscriptionServer failRequestOnce(int n) {
+        failOnce.add(n);
+        return this;
+    }
+
+    /** Requests received so far. */
+    public int requests() {
+        return requests.get();
     }
 
     public FakeTranscriptionServer status(int s) {

@@ -26,7 +26,8 @@ public record AccountsConfig(
         Smtp smtp,
         int codeGuessesPerDay,
         int codesPerAddressPerHour,
-        int codesPerClientPerHour) {
+        int codesPerClientPerHour,
+        OidcConfig oidc) {
 
     public AccountsConfig {
         checkRange(tokenTtlSeconds, 60, 30L * 24 * 3600, "accounts.tokenTtlSeconds");
@@ -38,8 +39,8 @@ public record AccountsConfig(
         checkRange(codeTtlSeconds, 30, 86_400, "accounts.codeTtlSeconds");
         checkRange(codeResendSeconds, 1, 3600, "accounts.codeResendSeconds");
         checkRange(codeMaxAttempts, 1, 100, "accounts.codeMaxAttempts");
-        if (loginThrottle == null || rateLimit == null || smtp == null) {
-            throw new ConfigException("accounts: sections loginThrottle, rateLimit and smtp are required");
+        if (loginThrottle == null || rateLimit == null || smtp == null || oidc == null) {
+            throw new ConfigException("accounts: sections loginThrottle, rateLimit, smtp and oidc are required");
         }
         checkRange(codeGuessesPerDay, 1, 1000, "accounts.codeGuessesPerDay");
         checkRange(codesPerAddressPerHour, 1, 1000, "accounts.codesPerAddressPerHour");

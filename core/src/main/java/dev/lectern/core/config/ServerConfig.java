@@ -17,11 +17,12 @@ public record ServerConfig(
         UploadsConfig uploads,
         ClusterConfig cluster,
         LessonsConfig lessons,
-        JobsConfig jobs) {
+        JobsConfig jobs,
+        CoursesConfig courses) {
 
     /** The same configuration with another AI section (tests and benchmarks point it at their own upstream). */
     public ServerConfig withAi(AiConfig newAi) {
         return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads, cluster,
-                lessons, jobs);
+                lessons, jobs, courses);
     }
 }

@@ -19,9 +19,12 @@ public interface ObjectStore extends AutoCloseable {
     /** The bucket of lesson videos, captions and posters: kept (their versions are pruned by the lessons' quota). */
     String LESSONS = "lessons";
 
-    /** Whether the age purge keeps this bucket's objects. */
+    /**
+     * Whether the age purge keeps this bucket's objects: uploads, lessons, and every bucket named {@code uploads-…}
+     * (course recordings and materials).
+     */
     static boolean kept(String bucket) {
-        return UPLOADS.equals(bucket) || LESSONS.equals(bucket);
+        return UPLOADS.equals(bucket) || LESSONS.equals(bucket) || bucket.startsWith(UPLOADS + "-");
     }
 
     void put(String key, byte[] bytes);
@@ -39,7 +42,7 @@ public interface ObjectStore extends AutoCloseable {
     /** A URL the browser can GET the object from until {@code ttl} has passed. */
     String signedUrl(String key, Duration ttl);
 
-    /** Removes objects older than {@code age}, except uploads and lessons ({@link #kept}); returns how many. */
+    /** Removes objects older than {@code age}, except those of {@link #kept} buckets; returns how many. */
     int purgeOlderThan(Duration age);
 
     @Override

@@ -66,11 +66,18 @@ class LocalObjectStoreTest {
         s.put("tts/old.mp3", new byte[1]);
         s.put("tts/new.mp3", new byte[1]);
         s.put("uploads/u1.notes.pdf", new byte[1]);
+        s.put("uploads-course-audio/c1-l1.mp3", new byte[1]);
+        s.put("uploadsx/old.bin", new byte[1]);
         Files.setLastModifiedTime(s.path("uploads/u1.notes.pdf"), FileTime.from(NOW.minus(Duration.ofDays(200))));
+        Files.setLastModifiedTime(s.path("uploads-course-audio/c1-l1.mp3"),
+                FileTime.from(NOW.minus(Duration.ofDays(200))));
+        Files.setLastModifiedTime(s.path("uploadsx/old.bin"), FileTime.from(NOW.minus(Duration.ofDays(2))));
         Files.setLastModifiedTime(s.path("tts/old.mp3"), FileTime.from(NOW.minus(Duration.ofDays(2))));
         Files.setLastModifiedTime(s.path("tts/new.mp3"), FileTime.from(NOW.minus(Duration.ofMinutes(5))));
-        assertThat(s.purgeOlderThan(Duration.ofDays(1))).isEqualTo(1);
+        assertThat(s.purgeOlderThan(Duration.ofDays(1))).isEqualTo(2);
         assertThat(s.get("tts/old.mp3")).isEmpty();
+        assertThat(s.get("uploadsx/old.bin")).isEmpty();
+        assertThat(s.get("uploads-course-audio/c1-l1.mp3")).as("uploads-… buckets too").isPresent();
         assertThat(s.get("tts/new.mp3")).isPresent();
         assertThat(s.get("uploads/u1.notes.pdf")).as("uploads stay until deleted").isPresent();
     }

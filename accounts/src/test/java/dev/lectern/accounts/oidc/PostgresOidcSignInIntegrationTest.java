@@ -1,0 +1,19 @@
+package dev.lectern.accounts.oidc;
+
+import dev.lectern.core.store.sql.PostgresTestDatabase;
+import dev.lectern.core.store.sql.SqlDatabase;
+
+class PostgresOidcSignInIntegrationTest extends OidcSignInContract {
+    private PostgresTestDatabase database;
+
+    @Override
+    protected SqlDatabase newDatabase() {
+        database = PostgresTestDatabase.create();
+        return database.open();
+    }
+
+    @Override
+    protected void afterDatabase() {
+        database.close();
+    }
+}

@@ -1,0 +1,18 @@
+package dev.lectern.courses;
+
+import dev.lectern.core.store.sql.SqlDatabase;
+import dev.lectern.testing.TestConfigs;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteCourseServiceTest extends CourseServiceContract {
+    @TempDir
+    Path data;
+
+    @Override
+    protected SqlDatabase newDatabase() {
+        return new SqlDatabase(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString())).storage(),
+                null);
+    }
+}
