@@ -92,7 +92,7 @@ public final class TokenService {
         if (!userId.equals(holder)) {
             throw new InvalidTokenException("token has been revoked");
         }
-        return new Principal(userId, role, jti);
+        return new Principal(userId, role, jti, jwt.getExpiresAt().getTime());
     }
 
     private DecodedJWT decodeVerified(String token) {

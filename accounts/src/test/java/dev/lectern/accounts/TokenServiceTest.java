@@ -41,7 +41,7 @@ class TokenServiceTest {
     void issuedTokenVerifiesToItsPrincipal() {
         TokenService.Issued t = tokens.issue("42", Role.TUTOR);
         Principal p = tokens.verify(t.token());
-        assertThat(p).isEqualTo(new Principal("42", Role.TUTOR, t.tokenId()));
+        assertThat(p).isEqualTo(new Principal("42", Role.TUTOR, t.tokenId(), t.expiresAt().toEpochMilli()));
         assertThat(t.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofHours(1)));
         assertThat(JWT.decode(t.token()).getAlgorithm()).isEqualTo("HS256");
     }

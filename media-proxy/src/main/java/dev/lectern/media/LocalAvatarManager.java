@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts, shares, watches and stops LiveTalking-compatible avatar processes on this machine.
  *
- * <p>Each instance runs the configured command with its {@code {model} {avatar} {port}} placeholders filled, a port
+ * <p>Each instance runs the configured command with its {@code {model} {avatar} {port} {host}} placeholders filled ({@code {host}}: loopback), a port
  * from the configured range, {@code CUDA_VISIBLE_DEVICES} set round-robin over the configured GPUs (at most
  * {@code maxInstancesPerGpu} each), and its output appended to {@code <dataDir>/avatars/<instance>.log}. It is handed
  * out only once its port answers HTTP. Up to {@code maxUsersPerInstance} users share one instance of an avatar. An
@@ -309,27 +309,21 @@ public final class LocalAvatarManager implements AvatarService {
 
     // ---------------------------------------------------------------- process lifecycle
 
+    /** The address avatar processes are told to bind ({@code {host}}): only this machine reaches them. */
+    static final String LOOPBACK = "127.0.0.1";
+
     /** The command with its placeholders filled; every argument is passed as-is, never through a shell. */
     static List<String> command(List<String> template, AvatarsConfig.Avatar avatar, int port) {
         List<String> out = new ArrayList<>(template.size());
         for (String arg : template) {
             out.add(arg.replace("{model}", avatar.avatarModel()).replace("{avatar}", avatar.avatarId())
-                    .replace("{port}", Integer.toString(port)));
+                    .replace("{port}", Integer.toString(port)).replace("{host}", LOOPBACK));
         }
         return out;
     }
 
-    /**
-     * Clears a child's environment down to what it needs to run (the search path, home, locale, temp dir, Python
-     * and CUDA/NVIDIA settings): never Lectern's secrets (JWT, SMTP, API keys, database URLs) or anything else.
-     */
-    static void keepOnly(java.util.Map<String, String> env) {
-        env.keySet().removeIf(k -> !(ALLOWED_ENV.contains(k) || k.startsWith("CUDA_") || k.startsWith("NVIDIA_")
-                || k.startsWith("LC_")));
-    }
-
-    static final java.util.Set<String> ALLOWED_ENV = java.util.Set.of("PATH", "HOME", "LANG", "TMPDIR", "TZ",
-            "LD_LIBRARY_PATH", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV");
+    /** The child-environment allow-list ({@link dev.lectern.core.util.ChildEnvironment}). */
+    static final java.util.Set<String> ALLOWED_ENV = dev.lectern.core.util.ChildEnvironment.ALLOWED;
 
     private void launch(Instance instance) {
         try {
@@ -346,7 +340,7 @@ public final class LocalAvatarManager implements AvatarService {
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(nullFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(instance.log.toFile()));
-        keepOnly(pb.environment());
+        dev.lectern.core.util.ChildEnvironment.keepOnly(pb.environment());
         if (instance.gpu != null) {
             pb.environment().put("CUDA_VISIBLE_DEVICES", instance.gpu);
         }
@@ -409,6 +403,12 @@ public final class LocalAvatarManager implements AvatarService {
             }
             logger.info("avatar instance {} ready on port {}", instance.id, instance.port);
             instance.ready.complete(null);
+            String exposed = Exposure.answeringAddress(instance.port, config.connectTimeoutMillis());
+            if (exposed != null) {
+                logger.warn("avatar instance {} also answers on {}:{} (not only loopback): anyone who reaches that"
+                        + " address bypasses Lectern's proxy; bind it to {{host}} (127.0.0.1) in avatars.command",
+                        instance.id, exposed, instance.port);
+            }
             return;
         }
         if (clock.getAsLong() >= deadlineMillis) {
@@ -654,6 +654,34 @@ public final class LocalAvatarManager implements AvatarService {
             } catch (IOException e) {
                 return false;
             }
+        }
+    }
+
+    /** Does a port answer on one of this machine's addresses other than loopback? */
+    static final class Exposure {
+        private Exposure() {}
+
+        /** The first non-loopback local address on which the port accepts a connection, or null. */
+        static String answeringAddress(int port, long timeoutMillis) {
+            try {
+                for (java.net.NetworkInterface nic : java.util.Collections.list(
+                        java.net.NetworkInterface.getNetworkInterfaces())) {
+                    for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                        if (a.isLoopbackAddress() || a.isLinkLocalAddress()) {
+                            continue;
+                        }
+                        try (Socket s = new Socket()) {
+                            s.connect(new InetSocketAddress(a, port), (int) Math.min(1000, timeoutMillis));
+                            return a.getHostAddress();
+                        } catch (IOException e) {
+                            // not there: good
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                return null;
+            }
+            return null;
         }
     }
 

@@ -45,7 +45,7 @@ public final class FakeAvatars {
         cmd.add("-Xmx64m").add("-XX:TieredStopAtLevel=1").add("-Xshare:auto");
         cmd.add("-cp").add(classPath()).add(FakeLiveTalking.class.getName());
         cmd.add("--transport").add("webrtc").add("--model").add("{model}").add("--avatar_id").add("{avatar}")
-                .add("--listenport").add("{port}").add("--max_session").add("2");
+                .add("--listenport").add("{port}").add("--host").add("{host}").add("--max_session").add("2");
         int start = 20000 + ThreadLocalRandom.current().nextInt(0, 400) * 100;
         avatars.put("portRangeStart", start).put("portRangeEnd", start + 19);
         avatars.putArray("gpus").add("0").add("1");

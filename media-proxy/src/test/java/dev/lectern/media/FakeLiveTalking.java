@@ -50,15 +50,17 @@ public final class FakeLiveTalking {
         int port = 8010;
         String avatar = "wav2lip256_avatar1";
         int maxSessions = 5;
+        String host = "0.0.0.0";
         for (int i = 0; i + 1 < args.length; i++) {
             switch (args[i]) {
                 case "--listenport" -> port = Integer.parseInt(args[++i]);
                 case "--avatar_id" -> avatar = args[++i];
                 case "--max_session" -> maxSessions = Integer.parseInt(args[++i]);
+                case "--host" -> host = args[++i];
                 default -> { }
             }
         }
-        System.out.println("fake livetalking: avatar " + avatar + " port " + port + " cuda "
+        System.out.println("fake livetalking: avatar " + avatar + " host " + host + " port " + port + " cuda "
                 + System.getenv("CUDA_VISIBLE_DEVICES"));
         System.out.println("fake livetalking: env " + String.join(",", new java.util.TreeSet<>(System.getenv()
                 .keySet())) + " .");
@@ -71,7 +73,7 @@ public final class FakeLiveTalking {
             return;
         }
         FakeLiveTalking fake = new FakeLiveTalking(avatar.contains("uuid"), maxSessions);
-        HttpServer server = HttpServer.create(new InetSocketAddress("0.0.0.0", port), 64);
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
         server.setExecutor(Executors.newFixedThreadPool(8));
         server.createContext("/", fake::handle);
         server.start();

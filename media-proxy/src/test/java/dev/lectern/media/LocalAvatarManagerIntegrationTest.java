@@ -86,7 +86,9 @@ class LocalAvatarManagerIntegrationTest {
 
         Path log = data.resolve("avatars").resolve(a.instanceId() + ".log");
         await().atMost(WAIT).until(() -> Files.isRegularFile(log) && Files.readString(log).contains("cuda 0"));
-        assertThat(Files.readString(log)).contains("avatar fake_int port " + a.port());
+        // #19: {host} is loopback, so the process listens there only; no other address of this machine reaches it
+        assertThat(Files.readString(log)).contains("avatar fake_int host 127.0.0.1 port " + a.port());
+        assertThat(LocalAvatarManager.Exposure.answeringAddress(a.port(), 1000)).isNull();
         // #19: the child gets an allow-listed environment, never this process's secrets and settings
         await().atMost(WAIT).until(() -> Files.readString(log).contains("fake livetalking: env "));
         String env = Files.readString(log).replaceAll("(?s).*fake livetalking: env (.*?) \\..*", "$1");

@@ -41,8 +41,7 @@ final class CoursesModule implements FeatureModule {
         CoursesConfig cc = config.courses();
         AiConfig.Transcription t = config.ai().transcription();
         Optional<Secret> key = t.apiKeyEnv().isEmpty() ? Optional.empty() : secrets.get(t.apiKeyEnv());
-        CourseIndex index = closeables.add(new CourseIndex(infra.sql, infra.objects, config.ai().retrieval(),
-                cc.minTermCoverage(), infra.dataDir.resolve("course-index"), infra.dataDir.resolve("tmp")));
+        CourseIndex index = index(config, infra, closeables);
         OrgService org = new OrgService(infra.sql);
         if (oidcUsers != null) {
             oidcUsers.onGroup(org::provisionGroup);
@@ -65,9 +64,21 @@ final class CoursesModule implements FeatureModule {
                 Duration.ofSeconds(config.storage().objects().urlTtlSeconds()));
     }
 
+    private static CourseIndex index(ServerConfig config, InfrastructureModule infra, Closeables closeables) {
+        return closeables.add(new CourseIndex(infra.sql, infra.objects, config.ai().retrieval(),
+                config.courses().minTermCoverage(), infra.dataDir.resolve("course-index"),
+                infra.dataDir.resolve("tmp")));
+    }
+
     /** The courses as the exams feature reaches them. */
     ExamCourses examCourses() {
         return examCourses;
+    }
+
+    /** The courses as the exams' jobs reach them on a worker node (which serves no course routes). */
+    static ExamCourses examCourses(ServerConfig config, InfrastructureModule infra, Closeables closeables) {
+        CourseIndex index = index(config, infra, closeables);
+        return new CourseServiceExamCourses(infra.sql, new CourseService(infra.sql, index), index);
     }
 
     @Override

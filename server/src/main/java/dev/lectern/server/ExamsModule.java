@@ -1,11 +1,14 @@
 package dev.lectern.server;
 
 import dev.lectern.ai.llm.ModelCatalog;
+import dev.lectern.core.config.ExamsConfig;
 import dev.lectern.courses.exams.Exams;
 import dev.lectern.courses.exams.ExamCourses;
 import dev.lectern.courses.exams.export.ExamPdf;
 import dev.lectern.courses.exams.web.ExamsApi;
 import dev.lectern.http.Router;
+import dev.lectern.jobs.JobEngine;
+import java.nio.file.Path;
 
 /**
  * The exams feature's wiring (issue #25): the bank, rubrics, exams, attempts and grading on the shared SQL store and
@@ -15,10 +18,17 @@ import dev.lectern.http.Router;
 final class ExamsModule implements FeatureModule {
     private final ExamsApi api;
 
-    ExamsModule(InfrastructureModule infra, JobsModule jobs, ModelCatalog models, CoursesModule courses) {
-        Exams exams = new Exams(infra.sql, courses.examCourses(), infra.clock, jobs.engine(), models,
-                Exams.MODEL_TIMEOUT_MILLIS, "");
-        this.api = new ExamsApi(exams, new ExamPdf(ExamPdf.DEFAULT_FONT_DIR));
+    ExamsModule(ExamsConfig config, InfrastructureModule infra, JobsModule jobs, ModelCatalog models,
+                ExamCourses courses) {
+        this.api = new ExamsApi(exams(config, infra, jobs.engine(), models, courses),
+                new ExamPdf(Path.of(config.fontDir())));
+    }
+
+    /** The feature on this node's store, clock and job engine; building it registers the exams' job kinds. */
+    static Exams exams(ExamsConfig config, InfrastructureModule infra, JobEngine engine, ModelCatalog models,
+                       ExamCourses courses) {
+        return new Exams(infra.sql, courses, infra.clock, engine, models, config.modelTimeoutMillis(),
+                config.gradingModel());
     }
 
     @Override

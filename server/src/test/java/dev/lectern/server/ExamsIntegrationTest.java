@@ -49,9 +49,7 @@ class ExamsIntegrationTest {
         return p == null ? CompletableFuture.failedFuture(new InvalidTokenException("bad token"))
                 : CompletableFuture.completedFuture(p);
     };
-    private String course;
-    private String p1;
-    private String p2;
+    private Course course;
 
     private FakeModelServer upstream;
     private LecternServer server;
@@ -65,8 +63,7 @@ class ExamsIntegrationTest {
                 "LECTERN_JOBS__LEASE_MILLIS", "5000")).withAi(TestAi.config(upstream.baseUrl()));
         server = LecternServer.start(config, Map.of("FAKE_API_KEY", "sk-test"), tokens);
         http = new HttpJson(server.httpPort(), Duration.ofSeconds(30));
-        // real accounts beside the server on its database; the course, its students and its text through the courses
-        // API: lena creates it and enrols sam and tia, two lectures each with an attached material give the passages
+        // real accounts beside the server on its database; the course (lena's, sam and tia enrolled) over its API
         side = new SqlDatabase(config.storage(), null);
         UserRepository users = new UserRepository(side, Clock.systemUTC());
         for (String name : List.of("lena", "sam", "tia")) {
@@ -74,27 +71,39 @@ class ExamsIntegrationTest {
             long id = users.create(name + "@example.org", "$2a$04$unusable", role, name).id();
             principals.put(name, new Principal(Long.toString(id), role, "t-" + name));
         }
-        course = ok(http.post("/api/courses", Map.of("title", "Chemistry", "code", "CHEM101"), "lena")).path("id")
-                .asText();
-        for (String student : List.of("sam", "tia")) {
-            assertThat(http.post("/api/courses/" + course + "/students",
-                    Map.of("user_id", principals.get(student).userId()), "lena").status()).isEqualTo(204);
+        course = course(http, "lena", List.of(principals.get("sam").userId(), principals.get("tia").userId()));
+    }
+
+    /** A course of the courses feature and the ids of its two passages (photosynthesis, the greenhouse effect). */
+    record Course(String id, String p1, String p2) {}
+
+    /**
+     * The course through the courses API: the lecturer creates it and enrols the students; two lectures, each with an
+     * attached Markdown material, give its text.
+     */
+    static Course course(HttpJson http, String lecturerToken, List<String> studentIds) throws Exception {
+        HttpJson.Reply created = http.post("/api/courses", Map.of("title", "Chemistry", "code", "CHEM101"),
+                lecturerToken);
+        assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+        String id = created.text("id");
+        for (String student : studentIds) {
+            assertThat(http.post("/api/courses/" + id + "/students", Map.of("user_id", student), lecturerToken)
+                    .status()).isEqualTo(204);
         }
         String[][] materials = {{"Photosynthesis", "photosynthesis.md",
                 "Plants take up carbon dioxide (CO₂) from the air and release oxygen during photosynthesis."},
             {"Greenhouse effect", "greenhouse.md",
                 "Carbon dioxide absorbs infrared radiation and re-emits it, which warms the lower atmosphere."}};
-        List<String> ids = new ArrayList<>();
+        List<String> passages = new ArrayList<>();
         for (String[] m : materials) {
-            String lecture = ok(http.post("/api/courses/" + course + "/lectures", Map.of("title", m[0]), "lena"))
-                    .path("id").asText();
-            HttpJson.Reply up = http.upload("/api/courses/" + course + "/materials", "lena", Map.of("lecture_id",
-                    lecture), m[1], m[2].getBytes(StandardCharsets.UTF_8));
+            String lecture = http.post("/api/courses/" + id + "/lectures", Map.of("title", m[0]), lecturerToken)
+                    .text("id");
+            HttpJson.Reply up = http.upload("/api/courses/" + id + "/materials", lecturerToken,
+                    Map.of("lecture_id", lecture), m[1], m[2].getBytes(StandardCharsets.UTF_8));
             assertThat(up.status()).as(up.raw().body()).isEqualTo(201);
-            ids.add(up.text("id"));
+            passages.add("material:" + up.text("id") + ":p0:0"); // a Markdown file: page 0, one chunk here
         }
-        p1 = "material:" + ids.get(0) + ":p0:0"; // a Markdown file is one page, 0, cut into one chunk here
-        p2 = "material:" + ids.get(1) + ":p0:0";
+        return new Course(id, passages.get(0), passages.get(1));
     }
 
     @AfterEach
@@ -104,7 +113,7 @@ class ExamsIntegrationTest {
         upstream.close();
     }
 
-    private static Map<String, Object> q(String type, String stem, List<Map<String, Object>> options, Double answer,
+    static Map<String, Object> q(String type, String stem, List<Map<String, Object>> options, Double answer,
                                          Double tolerance, String model, String passage, String quote) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", type);
@@ -118,12 +127,12 @@ class ExamsIntegrationTest {
         return m;
     }
 
-    private static Map<String, Object> opt(String id, String text, boolean correct) {
+    static Map<String, Object> opt(String id, String text, boolean correct) {
         return Map.of("id", id, "text", text, "correct", correct, "feedback", "");
     }
 
     /** Grades each criterion by whether the student's answer names infrared; quotes the answer's first words. */
-    private FakeModelServer.Script grader() {
+    static FakeModelServer.Script grader(FakeModelServer upstream) {
         return ex -> {
             JsonNode request = upstream.requests().get(upstream.requests().size() - 1);
             String user = request.path("messages").get(1).path("content").asText();
@@ -151,19 +160,20 @@ class ExamsIntegrationTest {
         upstream.enqueue(FakeModelServer.answer(Json.write(Map.of("questions", List.of(
                 q("single_choice", "Which gas do plants take up during photosynthesis?", List.of(
                         opt("a", "Carbon dioxide", true), opt("b", "Oxygen", false), opt("c", "Helium", false)),
-                        null, null, "", p1, "Plants take up carbon dioxide (CO₂) from the air"),
+                        null, null, "", course.p1(), "Plants take up carbon dioxide (CO₂) from the air"),
                 q("single_choice", "Which planet is the largest?", List.of(opt("a", "Jupiter", true),
-                        opt("b", "Mars", false)), null, null, "", p1, "Jupiter is the largest planet"),
+                        opt("b", "Mars", false)), null, null, "", course.p1(), "Jupiter is the largest planet"),
                 q("true_false", "Plants release oxygen during photosynthesis.", List.of(opt("true", "True", true),
-                        opt("false", "False", false)), null, null, "", p1, "release oxygen during photosynthesis"),
+                        opt("false", "False", false)), null, null, "", course.p1(),
+                        "release oxygen during photosynthesis"),
                 q("essay", "Explain how carbon dioxide warms the lower atmosphere.", List.of(), null, null,
-                        "It absorbs infrared radiation and re-emits it.", p2,
+                        "It absorbs infrared radiation and re-emits it.", course.p2(),
                         "absorbs infrared radiation and re-emits it"))))));
         upstream.enqueue(FakeModelServer.answer(Json.write(Map.of("questions", List.of(
                 q("single_choice", "What does the lecture say plants release during photosynthesis?", List.of(
                         opt("a", "Oxygen", true), opt("b", "Methane", false), opt("c", "Nitrogen", false)),
-                        null, null, "", p1, "release oxygen during photosynthesis"))))));
-        String jobId = ok(http.post("/api/courses/" + course + "/exams/generate", Map.of("counts",
+                        null, null, "", course.p1(), "release oxygen during photosynthesis"))))));
+        String jobId = ok(http.post("/api/courses/" + course.id() + "/exams/generate", Map.of("counts",
                 Map.of("single_choice", 2, "true_false", 1, "essay", 1), "examTitle", "Midterm", "bloom", "understand"),
                 "lena")).path("jobId").asText();
         JsonNode job = awaitJob(jobId, "lena");
@@ -171,10 +181,10 @@ class ExamsIntegrationTest {
         assertThat(job.path("result").path("kept").asInt()).isEqualTo(4);
         assertThat(job.path("result").path("dropped").toString()).contains("not found in the course's passages");
         String examId = job.path("result").path("examId").asText();
-        assertThat(http.get("/api/courses/" + course + "/questions", "sam").status()).isEqualTo(404);
+        assertThat(http.get("/api/courses/" + course.id() + "/questions", "sam").status()).isEqualTo(404);
 
         // 2. a rubric, the essay pointed at it (a new version), everything approved, the order changed, published
-        JsonNode rubric = ok(http.post("/api/courses/" + course + "/rubrics", Map.of("title", "Greenhouse essay",
+        JsonNode rubric = ok(http.post("/api/courses/" + course.id() + "/rubrics", Map.of("title", "Greenhouse essay",
                 "criteria", List.of(
                         Map.of("description", "Mechanism", "longDescription", "Names infrared absorption",
                                 "ratings", List.of(Map.of("description", "Named", "points", 3),
@@ -298,7 +308,7 @@ class ExamsIntegrationTest {
             }
             ok(http.put("/api/attempts/" + attemptId + "/answers/" + qid, Map.of("response", response), student));
         }
-        upstream.enqueue(grader()).enqueue(grader());
+        upstream.enqueue(grader(upstream)).enqueue(grader(upstream));
         ok(http.post("/api/attempts/" + attemptId + "/submit", null, student));
         assertThat(http.post("/api/attempts/" + attemptId + "/submit", null, student).status()).isEqualTo(409);
         return attemptId;

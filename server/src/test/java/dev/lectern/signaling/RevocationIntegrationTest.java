@@ -78,6 +78,33 @@ class RevocationIntegrationTest {
         b.awaitClose();
     }
 
+    /**
+     * Item 12 (rest): a socket outlived its token. A token that expires in about three seconds (issued with the
+     * server's own secret by a token service whose clock runs 57 s behind) opens a Socket.IO and a /ws connection;
+     * both are closed when it expires, without any revocation.
+     */
+    @Test
+    void aSocketIsClosedWhenItsTokenExpires() throws Exception {
+        String secret = "an-expiry-test-secret-that-is-long-enough-for-hs256-0123456789";
+        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString())),
+                Map.of("LECTERN_JWT_SECRET", secret));
+        dev.lectern.accounts.TokenService behind = new dev.lectern.accounts.TokenService(
+                secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), server.ephemeralStore(),
+                Duration.ofSeconds(60), java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofSeconds(-57)));
+        String token = behind.issue("short-lived", dev.lectern.core.auth.Role.STUDENT).token();
+
+        WsClient sio = socketIo(token); // accepted: the token is valid for now
+        WsClient json = WsClient.connect(client, "ws://127.0.0.1:" + server.signalingPort() + "/ws?token=" + token);
+        sio.awaitClose(); // before: both stayed open for as long as the client liked
+        json.awaitClose();
+        // and the expired token opens nothing any more
+        WsClient late = WsClient.connect(client, "ws://127.0.0.1:" + server.signalingPort()
+                + "/socket.io/?EIO=4&transport=websocket");
+        assertThat(late.nextText()).startsWith("0{");
+        late.send("40{\"token\":\"" + token + "\"}");
+        assertThat(late.nextText()).startsWith("44");
+    }
+
     @Test
     void wsTakesItsTokenAsASubprotocolSoItStaysOutOfUrls() throws Exception {
         server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString(),

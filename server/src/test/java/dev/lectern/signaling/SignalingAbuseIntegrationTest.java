@@ -103,6 +103,51 @@ class SignalingAbuseIntegrationTest {
         assertThat(ack(c, 3)).doesNotContain("bad_request");
     }
 
+    private HttpResponse<String> poll(String sid) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.signalingPort()
+                + "/socket.io/?EIO=4&transport=polling&sid=" + sid)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int post(String sid, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.signalingPort()
+                        + "/socket.io/?EIO=4&transport=polling&sid=" + sid)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode();
+    }
+
+    /**
+     * Item 6 (rest): a reader that never reads was bounded only in packets (1024 of up to maxPayloadBytes each, ~1 GB
+     * per connection). A polling peer that stops polling while its room is sent 40 messages of ~4 KB (41 packets,
+     * far under the packet limit) is now closed as a slow consumer once its buffer passes outboundQueueBytes.
+     */
+    @Test
+    void aPeerThatStopsReadingIsClosedWhenItsQueueOutgrowsTheByteLimit() throws Exception {
+        start(Map.of("LECTERN_SIGNALING__OUTBOUND_QUEUE_BYTES", "65536",
+                "LECTERN_SIGNALING__MESSAGES_PER_SECOND", "1000", "LECTERN_SIGNALING__MESSAGE_BURST", "1000"));
+        HttpResponse<String> open = handshake();
+        String sid = dev.lectern.core.json.Json.MAPPER.readTree(open.body().substring(1)).get("sid").asText();
+        assertThat(post(sid, "40{\"user_id\":\"victim\"}")).isEqualTo(200);
+        assertThat(poll(sid).body()).contains("40{\"sid\":");
+        assertThat(post(sid, "421[\"join\",{\"room_id\":\"slow\"}]")).isEqualTo(200);
+        assertThat(poll(sid).body()).contains("431[").contains("\"peers\"");
+
+        WsClient sender = connected("sender");
+        sender.send("421[\"join\",{\"room_id\":\"slow\"}]");
+        assertThat(ack(sender, 1)).contains("\"peers\"");
+        String text = "x".repeat(3900);
+        for (int i = 0; i < 40; i++) {
+            sender.send("42" + (100 + i) + "[\"message\",{\"room_id\":\"slow\",\"message\":\"" + text + i + "\"}]");
+        }
+        for (int i = 0; i < 40; i++) {
+            assertThat(ack(sender, 100 + i)).doesNotContain("rate_limited");
+        }
+        // ~160 KB waited for the victim: its session is gone rather than holding it
+        HttpResponse<String> late = poll(sid);
+        assertThat(late.statusCode()).as("poll after the flood: %s", late.body().length() > 200
+                ? late.body().substring(0, 200) : late.body()).isEqualTo(400);
+    }
+
     private HttpResponse<String> handshake() throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.signalingPort()
                 + "/socket.io/?EIO=4&transport=polling")).timeout(Duration.ofSeconds(10)).build(),

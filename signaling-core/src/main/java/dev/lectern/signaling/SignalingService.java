@@ -53,6 +53,20 @@ public final class SignalingService implements JsonWsEndpoint {
     private final Map<String, EventBudget> budgets = new ConcurrentHashMap<>();
     /** Events other features serve, by name; the rooms serve the rest. */
     private final Map<String, PeerEvents> featureEvents = new ConcurrentHashMap<>();
+    /** Closes each connection when the token it was opened with expires (issue #19 item 12). */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor expiry = expiryTimer();
+    private final Map<String, java.util.concurrent.ScheduledFuture<?>> expiries = new ConcurrentHashMap<>();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor expiryTimer() {
+        java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                r -> {
+                    Thread th = new Thread(r, "lectern-token-expiry");
+                    th.setDaemon(true);
+                    return th;
+                });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
 
     public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
         this.config = config;
@@ -64,7 +78,8 @@ public final class SignalingService implements JsonWsEndpoint {
         sio.cluster(rooms.bus());
         this.engineIo = new EngineIoServer(config.pingIntervalMillis(), config.pingTimeoutMillis(),
                 config.upgradeTimeoutMillis(), config.maxPayloadBytes(), config.outboundQueueLimit(), slowConsumers,
-                sio::attach, config.maxSessionsWithoutConnect(), config.maxSessionsWithoutConnectPerAddress());
+                sio::attach, config.maxSessionsWithoutConnect(), config.maxSessionsWithoutConnectPerAddress())
+                .outboundQueueBytes(config.outboundQueueBytes());
         if (config.devMode()) {
             logger.warn("signaling.devMode is ON: clients without a token may name themselves with user_id."
                     + " Never enable this in production.");
@@ -141,7 +156,7 @@ public final class SignalingService implements JsonWsEndpoint {
 
         @Override
         public void onConnect(SocketIoSocket socket, JsonNode auth) {
-            register(new SocketPeer(socket)); // rooms wait until the client joins one
+            register(new SocketPeer(socket), (Principal) socket.principal()); // rooms wait until it joins one
         }
 
         @Override
@@ -182,20 +197,33 @@ public final class SignalingService implements JsonWsEndpoint {
         @Override
         public void takeOver(SocketIoSocket socket, JsonNode state) {
             SocketPeer peer = new SocketPeer(socket);
-            register(peer);
+            register(peer, (Principal) socket.principal());
             if (state != null) {
                 rooms.adopt(peer, state);
             }
         }
     }
 
-    private void register(Peer peer) {
+    private void register(Peer peer, Principal principal) {
+        long expires = principal.expiresAtMillis();
+        if (expires > 0) {
+            long delay = Math.max(0, expires - System.currentTimeMillis());
+            expiries.put(peer.peerId(), expiry.schedule(() -> {
+                if (expiries.remove(peer.peerId()) != null) {
+                    peer.close("token expired");
+                }
+            }, delay, java.util.concurrent.TimeUnit.MILLISECONDS));
+        }
         peersByUser.compute(peer.userId(), (u, set) -> CowSets.plus(set, peer));
         budgets.put(peer.peerId(), new EventBudget(config.eventsPerSecond(), config.eventBurst(),
                 config.messagesPerSecond(), config.messageBurst()));
     }
 
     private void unregister(Peer peer) {
+        java.util.concurrent.ScheduledFuture<?> pending = expiries.remove(peer.peerId());
+        if (pending != null) {
+            pending.cancel(false);
+        }
         budgets.remove(peer.peerId());
         peersByUser.computeIfPresent(peer.userId(), (u, set) -> CowSets.minus(set, peer));
         for (PeerEvents e : Set.copyOf(featureEvents.values())) {
@@ -325,7 +353,7 @@ public final class SignalingService implements JsonWsEndpoint {
     public JsonWsConnection open(Principal principal, JsonWsSink sink) {
         jsonConnections.incrementAndGet();
         JsonPeer peer = new JsonPeer(EngineIoServer.newId(), principal.userId(), principal.tokenId(), sink);
-        register(peer);
+        register(peer, principal);
         return new JsonWsConnection() {
             @Override
             public void onText(String frame) {
@@ -415,7 +443,8 @@ public final class SignalingService implements JsonWsEndpoint {
             }
             if (sink.send(json)) {
                 unwritable.set(0);
-            } else if (unwritable.incrementAndGet() > config.outboundQueueLimit()) {
+            } else if (unwritable.incrementAndGet() > config.outboundQueueLimit()
+                    || sink.pendingBytes() > config.outboundQueueBytes()) {
                 closed = true;
                 slowConsumers.incrementAndGet();
                 sink.close(1008, "slow consumer");

@@ -89,7 +89,9 @@ public final class EspeakTts implements TtsProvider {
                 : List.of(executable, "--stdout", "-v", voice, "--", text);
         Process p = null;
         try {
-            p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+            dev.lectern.core.util.ChildEnvironment.keepOnly(pb.environment()); // never Lectern's secrets
+            p = pb.start();
             p.getOutputStream().close();
             long total = 0;
             try (InputStream in = p.getInputStream()) {

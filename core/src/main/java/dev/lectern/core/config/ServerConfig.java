@@ -18,11 +18,12 @@ public record ServerConfig(
         ClusterConfig cluster,
         LessonsConfig lessons,
         JobsConfig jobs,
-        CoursesConfig courses) {
+        CoursesConfig courses,
+        ExamsConfig exams) {
 
     /** The same configuration with another AI section (tests and benchmarks point it at their own upstream). */
     public ServerConfig withAi(AiConfig newAi) {
         return new ServerConfig(http, signaling, storage, accounts, ice, history, avatars, newAi, uploads, cluster,
-                lessons, jobs, courses);
+                lessons, jobs, courses, exams);
     }
 }

@@ -22,6 +22,7 @@ public record SignalingConfig(
         long recoveryBufferBytes,
         int maxPayloadBytes,
         int outboundQueueLimit,
+        long outboundQueueBytes,
         int roomCapacity,
         int maxRoomIdChars,
         int maxSdpBytes,
@@ -45,6 +46,7 @@ public record SignalingConfig(
         checkRange(recoveryBufferBytes, 65_536, 1L << 30, "signaling.recoveryBufferBytes");
         checkRange(maxPayloadBytes, 1024, 100 * 1024 * 1024, "signaling.maxPayloadBytes");
         checkRange(outboundQueueLimit, 1, 1_000_000, "signaling.outboundQueueLimit");
+        checkRange(outboundQueueBytes, 65_536, 1L << 30, "signaling.outboundQueueBytes");
         checkRange(roomCapacity, 2, 1000, "signaling.roomCapacity");
         checkRange(maxRoomIdChars, 1, 1024, "signaling.maxRoomIdChars");
         checkPositive(maxSdpBytes, "signaling.maxSdpBytes");

@@ -11,8 +11,7 @@ import java.time.Clock;
  * {@value RubricService#DRAFT} are registered here, so build it before the engine starts).
  */
 public final class Exams {
-    /** How long one model answer may take, and how many answers a call may ask for (first + retries with errors). */
-    public static final long MODEL_TIMEOUT_MILLIS = 180_000;
+    /** How many answers a model call may ask for (first + retries with errors); the timeout is exams.modelTimeoutMillis. */
     public static final int MODEL_ATTEMPTS = 3;
 
     private final QuestionBank bank;

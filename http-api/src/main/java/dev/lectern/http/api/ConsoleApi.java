@@ -28,7 +28,9 @@ public final class ConsoleApi {
             new Asset("/console/app.js", "console/app.js", "text/javascript; charset=utf-8"),
             new Asset("/console/projects.js", "console/projects.js", "text/javascript; charset=utf-8"),
             new Asset("/console/style.css", "console/style.css", "text/css; charset=utf-8"),
-            new Asset("/console/icon.svg", "console/icon.svg", "image/svg+xml"));
+            new Asset("/console/icon.svg", "console/icon.svg", "image/svg+xml"),
+            new Asset("/console/exams.js", "console/exams.js", "text/javascript; charset=utf-8"),
+            new Asset("/console/exams.css", "console/exams.css", "text/css; charset=utf-8"));
 
     record Asset(String path, String resource, String contentType) {}
 

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
  * {@code GET /health} and {@code GET /api/health}: the status of each configured component and the build version.
  * 200 when everything is up, 503 (with the same body) when something is down, so a load balancer can act on it.
  * Each check runs on the blocking executor with a time limit: a hung store reads as down, not as a hung request.
+ * One round of checks answers every request for {@link #CACHE_MILLIS} (and all requests while it runs), so a flood
+ * of /health does not become a flood of store pings (issue #19).
  */
 public final class HealthApi {
     private static final long CHECK_TIMEOUT_MILLIS = 2000;
@@ -37,7 +39,52 @@ public final class HealthApi {
                 .handle(r -> health());
     }
 
+    /** How long one round of checks answers every caller: a flood of /health costs one round per second. */
+    static final long CACHE_MILLIS = 1000;
+
+    /** One round of checks: started at {@code startedNanos}, shared by every caller until it is stale. */
+    private record Round(long startedNanos, CompletableFuture<Checked> result) {}
+
+    private record Checked(Map<String, Object> components, boolean up) {}
+
+    private final java.util.concurrent.atomic.AtomicReference<Round> round =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     private CompletableFuture<ApiResponse> health() {
+        return checked().thenApply(c -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", c.up() ? "ok" : "degraded");
+            body.put("version", version);
+            body.put("uptimeSeconds", (System.currentTimeMillis() - startedMillis) / 1000);
+            body.put("components", c.components());
+            return ApiResponse.json(c.up() ? 200 : 503, body);
+        });
+    }
+
+    /** The current round while it runs or is under {@link #CACHE_MILLIS} old; otherwise one new round (single flight). */
+    private CompletableFuture<Checked> checked() {
+        while (true) {
+            long now = System.nanoTime();
+            Round current = round.get();
+            if (current != null && (!current.result().isDone()
+                    || now - current.startedNanos() < TimeUnit.MILLISECONDS.toNanos(CACHE_MILLIS))) {
+                return current.result();
+            }
+            Round fresh = new Round(now, new CompletableFuture<>());
+            if (round.compareAndSet(current, fresh)) {
+                runChecks().whenComplete((c, e) -> {
+                    if (e != null) {
+                        fresh.result().completeExceptionally(e);
+                    } else {
+                        fresh.result().complete(c);
+                    }
+                });
+                return fresh.result();
+            }
+        }
+    }
+
+    private CompletableFuture<Checked> runChecks() {
         List<CompletableFuture<Map.Entry<String, HealthCheck.HealthStatus>>> futures = new ArrayList<>();
         for (HealthCheck check : checks) {
             futures.add(CompletableFuture.supplyAsync(() -> safeCheck(check), blocking)
@@ -55,12 +102,7 @@ public final class HealthApi {
                 components.put(e.getKey(), Map.of("status", e.getValue().up() ? "up" : "down",
                         "detail", e.getValue().detail()));
             }
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", up ? "ok" : "degraded");
-            body.put("version", version);
-            body.put("uptimeSeconds", (System.currentTimeMillis() - startedMillis) / 1000);
-            body.put("components", components);
-            return ApiResponse.json(up ? 200 : 503, body);
+            return new Checked(components, up);
         });
     }
 

@@ -117,9 +117,11 @@ public final class Ffmpeg {
         Path log = workDir.resolve(logName);
         Process p;
         try {
-            p = new ProcessBuilder(cmd).directory(workDir.toFile())
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(log.toFile()).redirectErrorStream(true).start();
+                    .redirectOutput(log.toFile()).redirectErrorStream(true);
+            dev.lectern.core.util.ChildEnvironment.keepOnly(pb.environment()); // never Lectern's secrets
+            p = pb.start();
         } catch (IOException e) {
             throw new RenderException("ffmpeg_not_found", "ffmpeg could not be started: " + e.getMessage());
         }

@@ -21,6 +21,7 @@ public final class EngineIoServer {
     private final long upgradeTimeoutMillis;
     private final int maxPayloadBytes;
     private final int outboundQueueLimit;
+    private volatile long outboundQueueBytes = Long.MAX_VALUE;
     private final Consumer<EngineIoSession> onOpen;
     private final Map<String, EngineIoSession> sessions = new ConcurrentHashMap<>();
     /**
@@ -193,6 +194,17 @@ public final class EngineIoServer {
 
     public int outboundQueueLimit() {
         return outboundQueueLimit;
+    }
+
+    /** The same limit in bytes: the polling buffer, or what a WebSocket that is not writable still holds. */
+    public long outboundQueueBytes() {
+        return outboundQueueBytes;
+    }
+
+    /** Sets {@link #outboundQueueBytes()} (unlimited until set); returns this. */
+    public EngineIoServer outboundQueueBytes(long bytes) {
+        this.outboundQueueBytes = bytes;
+        return this;
     }
 
     public record Opened(EngineIoSession session, EngineIoPacket openPacket) {}

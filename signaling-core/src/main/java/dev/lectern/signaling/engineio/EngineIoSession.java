@@ -36,6 +36,8 @@ public final class EngineIoSession {
     private PollRequest pendingPoll;
     /** Packets waiting for the next poll; created on first use (WebSocket-only sessions never need it). */
     private ArrayDeque<EngineIoPacket> outbox;
+    /** The rough size of {@link #outbox} in bytes ({@link EngineIoPacket#size()}). */
+    private long outboxBytes;
     /** The one pending heartbeat timer: the next ping, or, while {@link #awaitingPong}, the pong deadline. */
     private ScheduledFuture<?> heartbeat;
     private boolean awaitingPong;
@@ -126,7 +128,8 @@ public final class EngineIoSession {
         if (mode == Mode.WEBSOCKET) {
             if (ws.send(packets)) {
                 unwritableSends = 0;
-            } else if ((unwritableSends += packets.size()) > server.outboundQueueLimit()) {
+            } else if ((unwritableSends += packets.size()) > server.outboundQueueLimit()
+                    || ws.pendingBytes() > server.outboundQueueBytes()) {
                 server.countSlowConsumer();
                 close("slow consumer", false);
             }
@@ -136,7 +139,10 @@ public final class EngineIoSession {
             outbox = new ArrayDeque<>(4);
         }
         outbox.addAll(packets);
-        if (outbox.size() > server.outboundQueueLimit()) {
+        for (EngineIoPacket p : packets) {
+            outboxBytes += p.size();
+        }
+        if (outbox.size() > server.outboundQueueLimit() || outboxBytes > server.outboundQueueBytes()) {
             server.countSlowConsumer();
             close("slow consumer", false);
             return;
@@ -150,6 +156,7 @@ public final class EngineIoSession {
             pendingPoll = null;
             List<EngineIoPacket> batch = new ArrayList<>(outbox);
             outbox.clear();
+            outboxBytes = 0;
             poll.respond(EngineIoPacketCodec.encodePayload(batch));
         }
     }
@@ -275,6 +282,7 @@ public final class EngineIoSession {
             mode = Mode.WEBSOCKET;
             List<EngineIoPacket> rest = outbox == null ? List.of() : new ArrayList<>(outbox);
             outbox = null;
+            outboxBytes = 0;
             if (pendingPoll != null) {
                 PollRequest poll = pendingPoll;
                 pendingPoll = null;
@@ -350,6 +358,7 @@ public final class EngineIoSession {
             poll.respond(EngineIoPacketCodec.encodePayload(List.of(notify ? EngineIoPacket.CLOSE : EngineIoPacket.NOOP)));
         }
         outbox = null;
+        outboxBytes = 0;
         connected(); // stops counting it
         server.remove(this);
         if (listener != null) {

@@ -149,6 +149,12 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
     }
 
     @Override
+    public long pendingBytes() {
+        io.netty.channel.ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+
+    @Override
     public void close() {
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(new CloseWebSocketFrame()).addListener(ChannelFutureListener.CLOSE);

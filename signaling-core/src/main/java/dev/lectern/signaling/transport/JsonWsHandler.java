@@ -106,6 +106,12 @@ final class JsonWsHandler extends ChannelInboundHandlerAdapter implements JsonWs
     }
 
     @Override
+    public long pendingBytes() {
+        io.netty.channel.ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+
+    @Override
     public void close(int status, String reason) {
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(new CloseWebSocketFrame(status, reason)).addListener(ChannelFutureListener.CLOSE);

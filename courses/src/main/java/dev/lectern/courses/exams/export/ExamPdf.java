@@ -1,5 +1,6 @@
 package dev.lectern.courses.exams.export;
 
+import dev.lectern.core.config.ExamsConfig;
 import dev.lectern.core.error.ServiceException;
 import dev.lectern.courses.exams.Question;
 import dev.lectern.courses.exams.QuestionContent;
@@ -30,7 +31,7 @@ import org.apache.pdfbox.pdmodel.font.PDType0Font;
  */
 public final class ExamPdf {
     /** Where Debian's fonts-dejavu-core puts the fonts. */
-    public static final Path DEFAULT_FONT_DIR = Path.of("/usr/share/fonts/truetype/dejavu");
+    public static final Path DEFAULT_FONT_DIR = Path.of(ExamsConfig.DEFAULT_FONT_DIR);
     private static final float MARGIN = 56;
     private static final float BODY = 11;
     private static final float LEADING = 1.35f;
