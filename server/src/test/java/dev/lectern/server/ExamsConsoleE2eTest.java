@@ -7,7 +7,6 @@ import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
-import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.testing.TestConfigs;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -39,7 +38,6 @@ class ExamsConsoleE2eTest {
 
     private FakeModelServer upstream;
     private LecternServer server;
-    private SqlDatabase side;
     private HttpJson http;
 
     @BeforeEach
@@ -54,14 +52,10 @@ class ExamsConsoleE2eTest {
                 .withAi(TestAi.config(upstream.baseUrl()));
         server = LecternServer.start(config, Map.of("FAKE_API_KEY", "sk-test"));
         http = new HttpJson(server.httpPort(), Duration.ofSeconds(60));
-        side = new SqlDatabase(config.storage(), null);
     }
 
     @AfterEach
     void stop() {
-        if (side != null) {
-            side.close();
-        }
         if (server != null) {
             server.close();
         }
