@@ -1,6 +1,7 @@
 package dev.lectern.bench;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lectern.accounts.UserRepository;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.ai.llm.internal.OpenAiCompatibleProvider;
 import dev.lectern.ai.llm.internal.StreamingHttpClient;
@@ -11,17 +12,21 @@ import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.core.store.sql.SqlDatabase;
+import dev.lectern.courses.CourseIndex;
+import dev.lectern.courses.CourseService;
+import dev.lectern.courses.CourseServiceExamCourses;
+import dev.lectern.courses.MaterialService;
 import dev.lectern.courses.exams.Bloom;
 import dev.lectern.courses.exams.Difficulty;
-import dev.lectern.courses.exams.ExamCourses;
 import dev.lectern.courses.exams.Exams;
 import dev.lectern.courses.exams.GenerateRequest;
 import dev.lectern.courses.exams.Question;
 import dev.lectern.courses.exams.QuestionContent;
 import dev.lectern.courses.exams.QuestionType;
-import dev.lectern.courses.exams.SqlExamCourses;
 import dev.lectern.courses.exams.export.ExamPdf;
 import dev.lectern.jobs.Job;
 import dev.lectern.jobs.JobEngine;
@@ -29,6 +34,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -105,13 +111,20 @@ public final class ExamsBench {
         AiConfig ai = new AiConfig(List.of(provider), "", d.connectTimeoutMillis(), 60_000, 60_000, 0, 10,
                 d.temperature(), d.maxTokens(), d.contextTokenBudget(), d.maxMessageChars(), d.persona(),
                 d.sseKeepAliveMillis(), d.chunker(), d.usage(), d.tts(), d.retrieval(), d.transcription());
+        LocalObjectStore objects = new LocalObjectStore(dir.resolve("objects"), new UrlSigner(new byte[32]), "/o/",
+                Clock.systemUTC());
         try (SqlDatabase db = new SqlDatabase(config.storage(), null);
              ModelCatalog models = new ModelCatalog(Map.of("bench-model", new OpenAiCompatibleProvider(provider,
                      Optional.of(new Secret("BENCH_API_KEY", "sk-bench")), ai, http, timers)), "",
                      new InMemoryEphemeralStore());
-             JobEngine engine = new JobEngine(db, config.jobs(), null, new SimpleMeterRegistry())) {
-            SqlExamCourses courses = new SqlExamCourses(db);
-            Exams exams = new Exams(db, courses, Clock.systemUTC(), engine, models, 60_000, "");
+             JobEngine engine = new JobEngine(db, config.jobs(), null, new SimpleMeterRegistry());
+             CourseIndex index = new CourseIndex(db, objects, config.ai().retrieval(),
+                     config.courses().minTermCoverage(), dir.resolve("course-index"), dir.resolve("tmp"))) {
+            CourseService courses = new CourseService(db, index);
+            MaterialService materials = new MaterialService(db, courses, index, objects,
+                    config.courses().contentBucket());
+            Exams exams = new Exams(db, new CourseServiceExamCourses(db, courses, index), Clock.systemUTC(), engine,
+                    models, 60_000, "");
             Map<String, CompletableFuture<Job>> done = new ConcurrentHashMap<>();
             engine.addListener(job -> {
                 if (job.state().isFinal()) {
@@ -119,17 +132,21 @@ public final class ExamsBench {
                 }
             });
             engine.start();
-            Principal lecturer = new Principal("lecturer", Role.TUTOR, null);
+            long userId = new UserRepository(db, Clock.systemUTC()).create("lecturer@bench", "$2a$04$x",
+                    Role.TUTOR, "Lecturer").id();
+            Principal lecturer = new Principal(Long.toString(userId), Role.TUTOR, "bench");
+            StringBuilder text = new StringBuilder();
+            for (int p = 0; p < 20; p++) {
+                text.append(passage(p)).append("\n\n");
+            }
+            Path notes = Files.writeString(dir.resolve("notes.md"), text, StandardCharsets.UTF_8);
             double[] overhead = new double[runs];
             double[] wall = new double[runs];
             int warmup = 3;
             for (int i = -warmup; i < runs; i++) {
-                String course = "bench-" + (i + warmup);
-                courses.addMember(course, "lecturer", SqlExamCourses.TEACHER);
-                for (int p = 0; p < 20; p++) {
-                    courses.addPassage(course, new ExamCourses.Passage(course + "-p" + p, "lecture-1", "Passage " + p,
-                            passage(p)));
-                }
+                String course = courses.create(lecturer, new CourseService.CourseFields("Bench " + (i + warmup), "",
+                        "", "", "en")).id();
+                materials.upload(lecturer, course, null, "notes.md", notes, Files.size(notes));
                 upstream.served.set(0);
                 long t0 = System.nanoTime();
                 String id = exams.generator().generate(lecturer, new GenerateRequest(course, counts(), List.of(),

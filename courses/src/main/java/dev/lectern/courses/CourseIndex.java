@@ -101,6 +101,27 @@ public final class CourseIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * A stored material's chunks, fetched from the object store and extracted again (the text is not kept in SQL);
+     * null when its object is missing.
+     */
+    List<Passages.Chunk> materialChunks(Material m) throws IOException, ExtractionException {
+        Path tmp = Files.createTempFile(tmpDir, "course-", "." + m.fileType());
+        try {
+            if (!objects.copyTo(m.objectKey(), tmp)) {
+                return null;
+            }
+            FileKind kind = FileKind.fromName("x." + m.fileType()).orElseThrow();
+            return chunks(extract(kind, tmp));
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException e) {
+                logger.warn("cannot delete {}", tmp);
+            }
+        }
+    }
+
     static String materialFile(String materialId) {
         return "m-" + materialId;
     }
@@ -159,15 +180,13 @@ public final class CourseIndex implements AutoCloseable {
             if (!m.status().equals("indexed")) {
                 continue;
             }
-            Path tmp = null;
             try {
-                tmp = Files.createTempFile(tmpDir, "course-", "." + m.fileType());
-                if (!objects.copyTo(m.objectKey(), tmp)) {
+                List<Passages.Chunk> chunks = materialChunks(m);
+                if (chunks == null) {
                     logger.warn("course {} index: material {} has no object", courseId, m.id());
                     continue;
                 }
-                FileKind kind = FileKind.fromName("x." + m.fileType()).orElseThrow();
-                index.put(courseId, materialFile(m.id()), generation, m.filename(), chunks(extract(kind, tmp)));
+                index.put(courseId, materialFile(m.id()), generation, m.filename(), chunks);
                 files++;
             } catch (ExtractionException e) {
                 logger.warn("course {} index: material {} skipped: {}", courseId, m.id(), e.getMessage());
@@ -175,14 +194,6 @@ public final class CourseIndex implements AutoCloseable {
                 complete = false;
                 logger.warn("course {} index: material {} not fetched, trying at the next search: {}", courseId,
                         m.id(), e.toString());
-            } finally {
-                if (tmp != null) {
-                    try {
-                        Files.deleteIfExists(tmp);
-                    } catch (IOException e) {
-                        logger.warn("cannot delete {}", tmp);
-                    }
-                }
             }
         }
         for (Lecture l : src.lectures()) {

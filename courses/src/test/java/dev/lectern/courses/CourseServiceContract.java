@@ -282,6 +282,57 @@ abstract class CourseServiceContract {
         }
     }
 
+    @Test
+    void examsReachTheCourseThroughThePort() throws Exception {
+        CourseServiceExamCourses port = new CourseServiceExamCourses(db, f.courses, f.index);
+        Course k = course();
+        f.courses.enrol(lecturer, k.id(), alice.userId());
+        Region emea = f.org.createRegion(admin, "EMEA");
+        Group cs = f.org.createGroup(admin, emea.id(), "CS 2026");
+        f.org.assignGroup(admin, bob.userId(), cs.id());
+        assertThat(port.mayTake(bob, k.id())).isFalse();
+        f.courses.share(lecturer, k.id(), cs.id());
+        assertThat(port.mayTake(alice, k.id())).isTrue();
+        assertThat(port.mayTake(bob, k.id())).isTrue();
+        assertThat(port.mayTeach(alice, k.id())).isFalse();
+        assertThat(port.mayTeach(lecturer, k.id())).isTrue();
+        assertThat(port.mayTeach(admin, k.id())).isTrue();
+        assertThat(port.mayTake(lecturer, k.id())).isFalse(); // lecturers author exams, they do not sit them
+        assertThat(port.mayTeach(coLecturer, k.id())).isFalse();
+        assertThat(port.mayTeach(lecturer, "no-such-course")).isFalse();
+
+        Lecture roots = f.lectures.create(lecturer, k.id(), new LectureService.LectureFields("Roots", null, null));
+        db.transaction(c -> {
+            new CourseRepository().replaceSegments(c, roots.id(), List.of(
+                    new TranscriptSegment(0, 0, 4_000, "Roots take up water.", false),
+                    new TranscriptSegment(1, 4_000, 9_000, "  ", false),
+                    new TranscriptSegment(2, 65_000, 70_000, "Root hairs widen the surface.", false)));
+            return null;
+        });
+        Path notes = Files.writeString(dir.resolve("ferns.md"), "Ferns reproduce with spores.",
+                StandardCharsets.UTF_8);
+        Material ferns = f.materials.upload(lecturer, k.id(), null, "ferns.md", notes, Files.size(notes));
+
+        List<dev.lectern.courses.exams.ExamCourses.Passage> all = port.passages(k.id(), List.of(), 10);
+        assertThat(all).extracting(p -> p.id()).hasSize(3).startsWith("lecture:" + roots.id() + ":0",
+                "lecture:" + roots.id() + ":2");
+        assertThat(all.get(1).title()).isEqualTo("Roots @ 1:05");
+        assertThat(all.get(2).id()).startsWith("material:" + ferns.id() + ":p");
+        assertThat(all.get(2).text()).contains("Ferns reproduce with spores.");
+        assertThat(all.get(2).sourceId()).isEqualTo(ferns.id());
+        assertThat(port.passages(k.id(), List.of(ferns.id()), 10)).containsExactly(all.get(2));
+        assertThat(port.passages(k.id(), List.of(), 1)).containsExactly(all.get(0));
+        for (var p : all) {
+            assertThat(port.passage(k.id(), p.id())).contains(p);
+        }
+        Course other = course();
+        assertThat(port.passage(other.id(), all.get(0).id())).isEmpty();
+        assertThat(port.passage(other.id(), all.get(2).id())).isEmpty();
+        assertThat(port.passage(k.id(), "lecture:" + roots.id() + ":1")).isEmpty();
+        assertThat(port.passage(k.id(), "lecture:x")).isEmpty();
+        assertThat(port.passages(other.id(), List.of(), 10)).isEmpty();
+    }
+
     static void assertStatus(int status, Executable call) {
         assertThatThrownBy(call::execute).isInstanceOfSatisfying(ServiceException.class,
                 e -> assertThat(e.status()).isEqualTo(status));

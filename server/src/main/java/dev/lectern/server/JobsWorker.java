@@ -34,7 +34,8 @@ final class JobsWorker implements AutoCloseable {
                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), closeables, ai);
             // the exams' model jobs run where a model is configured; without one they wait for a node that has it
             if (!config.ai().providers().isEmpty()) {
-                ExamsModule.exams(config.exams(), infra, jobs.engine(), ai.models());
+                ExamsModule.exams(config.exams(), infra, jobs.engine(), ai.models(),
+                        CoursesModule.examCourses(config, infra, closeables));
             }
             this.kinds = jobs.engine().kinds();
             logger.atInfo().addKeyValue("node", jobs.engine().nodeId()).addKeyValue("kinds", jobs.engine().kinds())

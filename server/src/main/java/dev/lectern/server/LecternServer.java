@@ -102,9 +102,9 @@ public final class LecternServer implements AutoCloseable {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());
             }
             this.metricsToken = secrets.get("LECTERN_METRICS_TOKEN").map(Secret::reveal).orElse(null);
-            ExamsModule exams = new ExamsModule(config.exams(), infra, jobs, tutoring.models());
             CoursesModule courses = new CoursesModule(config, secrets, infra, tutoring.ai(), jobs.engine(),
                     accounts.oidcUsers(), closeables);
+            ExamsModule exams = new ExamsModule(config.exams(), infra, jobs, tutoring.models(), courses.examCourses());
             Router router = router(List.of(infra, accounts, tutoring, avatars, signaling, jobs, exams, courses),
                     infra.blocking);
             this.app = new HttpApp(http, router, accounts.decorators(), infra.blocking, meters);

@@ -7,8 +7,6 @@ import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
-import dev.lectern.core.store.sql.SqlDatabase;
-import dev.lectern.courses.exams.SqlExamCourses;
 import dev.lectern.testing.TestConfigs;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.Test;
  */
 class ExamsConsoleE2eTest {
     private static final String PASSWORD = "Correct-horse-42";
-    private static final String COURSE = ExamsIntegrationTest.COURSE;
     private static final String KEY = "Carbon dioxide";
     private static final String ESSAY = "CO₂ absorbs infrared radiation and re-emits it, warming the air. <b>bold</b>";
     private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
@@ -41,7 +38,6 @@ class ExamsConsoleE2eTest {
 
     private FakeModelServer upstream;
     private LecternServer server;
-    private SqlDatabase side;
     private HttpJson http;
 
     @BeforeEach
@@ -56,14 +52,10 @@ class ExamsConsoleE2eTest {
                 .withAi(TestAi.config(upstream.baseUrl()));
         server = LecternServer.start(config, Map.of("FAKE_API_KEY", "sk-test"));
         http = new HttpJson(server.httpPort(), Duration.ofSeconds(60));
-        side = new SqlDatabase(config.storage(), null);
     }
 
     @AfterEach
     void stop() {
-        if (side != null) {
-            side.close();
-        }
         if (server != null) {
             server.close();
         }
@@ -72,35 +64,33 @@ class ExamsConsoleE2eTest {
         }
     }
 
-    /** An account made over REST (so that the page can sign in with it); returns its user id. */
-    private String account(String email) throws Exception {
+    /** An account with the role made over REST (so that the page can sign in with it); returns its user id. */
+    private String account(String email, String role) throws Exception {
         assertThat(http.post("/api/send_verification", Map.of("email", email, "purpose", "register"), null).status())
                 .isEqualTo(202);
         String code = server.ephemeralStore().get("code:register:" + email).orElseThrow();
-        HttpJson.Reply r = http.post("/api/register", Map.of("email", email, "password", PASSWORD, "code", code), null);
+        HttpJson.Reply r = http.post("/api/register", Map.of("email", email, "password", PASSWORD, "code", code,
+                "role", role), null);
         assertThat(r.status()).as(r.raw().body()).isEqualTo(201);
         return http.get("/api/token_status", r.text("token")).body().path("user_id").asText();
     }
 
     @Test
     void lecturerBuildsAndGradesStudentTakesAndSeesTheResult() throws Exception {
-        String lena = account("lena@example.com");
-        String sam = account("sam@example.com");
-        SqlExamCourses courses = new SqlExamCourses(side);
-        courses.addMember(COURSE, lena, SqlExamCourses.TEACHER);
-        courses.addMember(COURSE, sam, SqlExamCourses.STUDENT);
-        ExamsIntegrationTest.passages(courses);
+        account("lena@example.com", "tutor");
+        String sam = account("sam@example.com", "student");
+        ExamsIntegrationTest.Course course = ExamsIntegrationTest.course(http, lena(), List.of(sam));
         // the model's exam: two grounded questions and one whose citation is not in the course (dropped)
         upstream.enqueue(FakeModelServer.answer(Json.write(Map.of("questions", List.of(
                 ExamsIntegrationTest.q("single_choice", "Which gas do plants take up during photosynthesis?", List.of(
                         ExamsIntegrationTest.opt("a", KEY, true), ExamsIntegrationTest.opt("b", "Oxygen", false),
-                        ExamsIntegrationTest.opt("c", "Helium", false)), null, null, "", "p1",
+                        ExamsIntegrationTest.opt("c", "Helium", false)), null, null, "", course.p1(),
                         "Plants take up carbon dioxide (CO₂) from the air"),
                 ExamsIntegrationTest.q("single_choice", "Which planet is the largest?", List.of(
                         ExamsIntegrationTest.opt("a", "Jupiter", true), ExamsIntegrationTest.opt("b", "Mars", false)),
-                        null, null, "", "p1", "Jupiter is the largest planet"),
+                        null, null, "", course.p1(), "Jupiter is the largest planet"),
                 ExamsIntegrationTest.q("essay", ESSAY_STEM, List.of(), null, null,
-                        "It absorbs infrared radiation and re-emits it.", "p2",
+                        "It absorbs infrared radiation and re-emits it.", course.p2(),
                         "absorbs infrared radiation and re-emits it"))))));
         upstream.enqueue(ExamsIntegrationTest.grader(upstream));
 
@@ -110,7 +100,7 @@ class ExamsConsoleE2eTest {
                 "E2E_PASSWORD", PASSWORD,
                 "E2E_LECTURER", "lena@example.com",
                 "E2E_STUDENT", "sam@example.com",
-                "E2E_COURSE", COURSE,
+                "E2E_COURSE", course.id(),
                 "E2E_KEY", KEY,
                 "E2E_ESSAY", ESSAY));
         System.out.println("exams console e2e: " + result);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lectern.accounts.UserRepository;
 import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.auth.InvalidTokenException;
@@ -13,19 +14,20 @@ import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.sql.SqlDatabase;
-import dev.lectern.courses.exams.ExamCourses;
-import dev.lectern.courses.exams.SqlExamCourses;
 import dev.lectern.testing.TestConfigs;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.pdfbox.Loader;
@@ -41,13 +43,13 @@ import org.junit.jupiter.api.Test;
  * graded against a rubric, the lecturer overrides one grade and releases, and the CSV and item analysis match.
  */
 class ExamsIntegrationTest {
-    static final String COURSE = "chem101";
-    private static final TokenVerifier TOKENS = token -> switch (token) {
-        case "lena" -> CompletableFuture.completedFuture(new Principal("lena", Role.TUTOR, "t1"));
-        case "sam" -> CompletableFuture.completedFuture(new Principal("sam", Role.STUDENT, "t2"));
-        case "tia" -> CompletableFuture.completedFuture(new Principal("tia", Role.STUDENT, "t3"));
-        default -> CompletableFuture.failedFuture(new InvalidTokenException("bad token"));
+    private final Map<String, Principal> principals = new ConcurrentHashMap<>();
+    private final TokenVerifier tokens = token -> {
+        Principal p = principals.get(token);
+        return p == null ? CompletableFuture.failedFuture(new InvalidTokenException("bad token"))
+                : CompletableFuture.completedFuture(p);
     };
+    private Course course;
 
     private FakeModelServer upstream;
     private LecternServer server;
@@ -59,23 +61,49 @@ class ExamsIntegrationTest {
         upstream = new FakeModelServer();
         ServerConfig config = TestConfigs.defaults(Map.of("LECTERN_JOBS__HEARTBEAT_MILLIS", "200",
                 "LECTERN_JOBS__LEASE_MILLIS", "5000")).withAi(TestAi.config(upstream.baseUrl()));
-        server = LecternServer.start(config, Map.of("FAKE_API_KEY", "sk-test"), TOKENS);
+        server = LecternServer.start(config, Map.of("FAKE_API_KEY", "sk-test"), tokens);
         http = new HttpJson(server.httpPort(), Duration.ofSeconds(30));
-        // the course, its people and its text, as the courses feature (#24) will hold them
+        // real accounts beside the server on its database; the course (lena's, sam and tia enrolled) over its API
         side = new SqlDatabase(config.storage(), null);
-        SqlExamCourses courses = new SqlExamCourses(side);
-        courses.addMember(COURSE, "lena", SqlExamCourses.TEACHER);
-        courses.addMember(COURSE, "sam", SqlExamCourses.STUDENT);
-        courses.addMember(COURSE, "tia", SqlExamCourses.STUDENT);
-        passages(courses);
+        UserRepository users = new UserRepository(side, Clock.systemUTC());
+        for (String name : List.of("lena", "sam", "tia")) {
+            Role role = name.equals("lena") ? Role.TUTOR : Role.STUDENT;
+            long id = users.create(name + "@example.org", "$2a$04$unusable", role, name).id();
+            principals.put(name, new Principal(Long.toString(id), role, "t-" + name));
+        }
+        course = course(http, "lena", List.of(principals.get("sam").userId(), principals.get("tia").userId()));
     }
 
-    /** The course's text: photosynthesis (p1) and the greenhouse effect (p2). */
-    static void passages(SqlExamCourses courses) {
-        courses.addPassage(COURSE, new ExamCourses.Passage("p1", "lecture-1", "Photosynthesis",
-                "Plants take up carbon dioxide (CO₂) from the air and release oxygen during photosynthesis."));
-        courses.addPassage(COURSE, new ExamCourses.Passage("p2", "lecture-2", "Greenhouse effect",
-                "Carbon dioxide absorbs infrared radiation and re-emits it, which warms the lower atmosphere."));
+    /** A course of the courses feature and the ids of its two passages (photosynthesis, the greenhouse effect). */
+    record Course(String id, String p1, String p2) {}
+
+    /**
+     * The course through the courses API: the lecturer creates it and enrols the students; two lectures, each with an
+     * attached Markdown material, give its text.
+     */
+    static Course course(HttpJson http, String lecturerToken, List<String> studentIds) throws Exception {
+        HttpJson.Reply created = http.post("/api/courses", Map.of("title", "Chemistry", "code", "CHEM101"),
+                lecturerToken);
+        assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+        String id = created.text("id");
+        for (String student : studentIds) {
+            assertThat(http.post("/api/courses/" + id + "/students", Map.of("user_id", student), lecturerToken)
+                    .status()).isEqualTo(204);
+        }
+        String[][] materials = {{"Photosynthesis", "photosynthesis.md",
+                "Plants take up carbon dioxide (CO₂) from the air and release oxygen during photosynthesis."},
+            {"Greenhouse effect", "greenhouse.md",
+                "Carbon dioxide absorbs infrared radiation and re-emits it, which warms the lower atmosphere."}};
+        List<String> passages = new ArrayList<>();
+        for (String[] m : materials) {
+            String lecture = http.post("/api/courses/" + id + "/lectures", Map.of("title", m[0]), lecturerToken)
+                    .text("id");
+            HttpJson.Reply up = http.upload("/api/courses/" + id + "/materials", lecturerToken,
+                    Map.of("lecture_id", lecture), m[1], m[2].getBytes(StandardCharsets.UTF_8));
+            assertThat(up.status()).as(up.raw().body()).isEqualTo(201);
+            passages.add("material:" + up.text("id") + ":p0:0"); // a Markdown file: page 0, one chunk here
+        }
+        return new Course(id, passages.get(0), passages.get(1));
     }
 
     @AfterEach
@@ -132,19 +160,20 @@ class ExamsIntegrationTest {
         upstream.enqueue(FakeModelServer.answer(Json.write(Map.of("questions", List.of(
                 q("single_choice", "Which gas do plants take up during photosynthesis?", List.of(
                         opt("a", "Carbon dioxide", true), opt("b", "Oxygen", false), opt("c", "Helium", false)),
-                        null, null, "", "p1", "Plants take up carbon dioxide (CO₂) from the air"),
+                        null, null, "", course.p1(), "Plants take up carbon dioxide (CO₂) from the air"),
                 q("single_choice", "Which planet is the largest?", List.of(opt("a", "Jupiter", true),
-                        opt("b", "Mars", false)), null, null, "", "p1", "Jupiter is the largest planet"),
+                        opt("b", "Mars", false)), null, null, "", course.p1(), "Jupiter is the largest planet"),
                 q("true_false", "Plants release oxygen during photosynthesis.", List.of(opt("true", "True", true),
-                        opt("false", "False", false)), null, null, "", "p1", "release oxygen during photosynthesis"),
+                        opt("false", "False", false)), null, null, "", course.p1(),
+                        "release oxygen during photosynthesis"),
                 q("essay", "Explain how carbon dioxide warms the lower atmosphere.", List.of(), null, null,
-                        "It absorbs infrared radiation and re-emits it.", "p2",
+                        "It absorbs infrared radiation and re-emits it.", course.p2(),
                         "absorbs infrared radiation and re-emits it"))))));
         upstream.enqueue(FakeModelServer.answer(Json.write(Map.of("questions", List.of(
                 q("single_choice", "What does the lecture say plants release during photosynthesis?", List.of(
                         opt("a", "Oxygen", true), opt("b", "Methane", false), opt("c", "Nitrogen", false)),
-                        null, null, "", "p1", "release oxygen during photosynthesis"))))));
-        String jobId = ok(http.post("/api/courses/" + COURSE + "/exams/generate", Map.of("counts",
+                        null, null, "", course.p1(), "release oxygen during photosynthesis"))))));
+        String jobId = ok(http.post("/api/courses/" + course.id() + "/exams/generate", Map.of("counts",
                 Map.of("single_choice", 2, "true_false", 1, "essay", 1), "examTitle", "Midterm", "bloom", "understand"),
                 "lena")).path("jobId").asText();
         JsonNode job = awaitJob(jobId, "lena");
@@ -152,10 +181,10 @@ class ExamsIntegrationTest {
         assertThat(job.path("result").path("kept").asInt()).isEqualTo(4);
         assertThat(job.path("result").path("dropped").toString()).contains("not found in the course's passages");
         String examId = job.path("result").path("examId").asText();
-        assertThat(http.get("/api/courses/" + COURSE + "/questions", "sam").status()).isEqualTo(404);
+        assertThat(http.get("/api/courses/" + course.id() + "/questions", "sam").status()).isEqualTo(404);
 
         // 2. a rubric, the essay pointed at it (a new version), everything approved, the order changed, published
-        JsonNode rubric = ok(http.post("/api/courses/" + COURSE + "/rubrics", Map.of("title", "Greenhouse essay",
+        JsonNode rubric = ok(http.post("/api/courses/" + course.id() + "/rubrics", Map.of("title", "Greenhouse essay",
                 "criteria", List.of(
                         Map.of("description", "Mechanism", "longDescription", "Names infrared absorption",
                                 "ratings", List.of(Map.of("description", "Named", "points", 3),
@@ -226,8 +255,10 @@ class ExamsIntegrationTest {
         assertThat(lines).hasSize(3);
         assertThat(lines[0]).isEqualTo("student_id,attempt_id,submitted_at,status,Q1 (4.0),Q2 (1.0),Q3 (1.0),"
                 + "Q4 (1.0),total,max_points");
-        assertThat(lines[1]).startsWith("sam," + samAttempt + ",").endsWith(",released,4,1,1,1,7,7");
-        assertThat(lines[2]).startsWith("tia," + tiaAttempt + ",").endsWith(",released,1,0,0,0,1,7");
+        assertThat(lines[1]).startsWith(principals.get("sam").userId() + "," + samAttempt + ",")
+                .endsWith(",released,4,1,1,1,7,7");
+        assertThat(lines[2]).startsWith(principals.get("tia").userId() + "," + tiaAttempt + ",")
+                .endsWith(",released,1,0,0,0,1,7");
         JsonNode items = ok(http.get("/api/exams/" + examId + "/item-analysis", "lena")).path("items");
         assertThat(items).hasSize(4);
         assertThat(items.get(0).path("difficulty").asDouble()).isEqualTo(0.625);
@@ -287,7 +318,8 @@ class ExamsIntegrationTest {
         JsonNode[] found = new JsonNode[1];
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             for (JsonNode a : http.get("/api/exams/" + examId + "/grades", "lena").body().path("attempts")) {
-                if (a.path("studentId").asText().equals(student) && !a.toString().contains("\"pending\"")) {
+                if (a.path("studentId").asText().equals(principals.get(student).userId())
+                        && !a.toString().contains("\"pending\"")) {
                     found[0] = a;
                     return true;
                 }

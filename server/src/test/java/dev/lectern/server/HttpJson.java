@@ -2,12 +2,15 @@ package dev.lectern.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.core.json.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 
 /** A JDK HttpClient speaking JSON to a running server, for integration tests. */
 public final class HttpJson {
@@ -48,6 +51,26 @@ public final class HttpJson {
         return send("PUT", path, body, token);
     }
 
+    /** A multipart/form-data upload of text fields and one file in the part "file". */
+    public Reply upload(String path, String token, Map<String, String> fields, String filename, byte[] content)
+            throws Exception {
+        String boundary = "xBoUnDaRy" + Long.toHexString(System.nanoTime());
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey()
+                    + "\"\r\n\r\n" + f.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(content);
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(timeout)
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+        return reply(client.send(req, HttpResponse.BodyHandlers.ofString()));
+    }
+
     public Reply send(String method, String path, Object body, String token) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(timeout)
@@ -59,7 +82,10 @@ public final class HttpJson {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return reply(client.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    private static Reply reply(HttpResponse<String> r) {
         JsonNode json = null;
         if (r.headers().firstValue("content-type").orElse("").startsWith("application/json")) {
             try {

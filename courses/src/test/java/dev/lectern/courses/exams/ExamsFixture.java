@@ -9,36 +9,49 @@ import dev.lectern.ai.llm.internal.OpenAiCompatibleProvider;
 import dev.lectern.ai.llm.internal.StreamingHttpClient;
 import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.TestAi;
+import dev.lectern.accounts.User;
+import dev.lectern.accounts.UserRepository;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secret;
+import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
+import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.InMemoryEphemeralStore;
 import dev.lectern.core.store.sql.SqlDatabase;
+import dev.lectern.courses.CourseIndex;
+import dev.lectern.courses.CourseService;
+import dev.lectern.courses.CourseServiceExamCourses;
+import dev.lectern.courses.LectureService;
+import dev.lectern.courses.MaterialService;
+import dev.lectern.courses.ModelAnswers;
 import dev.lectern.jobs.Job;
 import dev.lectern.jobs.JobEngine;
 import dev.lectern.jobs.JobState;
 import dev.lectern.testing.MutableClock;
 import dev.lectern.testing.TestConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The exams feature on a real database and job engine, the courses port on its interim tables, a model served by a
- * {@link FakeModelServer} over a real socket, and a server clock the test moves. Course "chem101": teacher lena,
- * students sam and tia; three passages from two lectures.
+ * The exams feature on a real database and job engine, the courses feature behind its port as the server wires it
+ * ({@link CourseServiceExamCourses}), a model served by a {@link FakeModelServer} over a real socket, and a server
+ * clock the test moves. Real accounts; the course "Chemistry" is created by its lecturer lena, who enrols the students
+ * sam and tia (mallory is a lecturer of no course); its text is three passages, one per uploaded material: p1
+ * attached to the first lecture, p2 and p3 to the second.
  */
 final class ExamsFixture implements AutoCloseable {
-    static final Principal LENA = new Principal("lena", Role.TUTOR, "t1");
-    static final Principal SAM = new Principal("sam", Role.STUDENT, "t2");
-    static final Principal TIA = new Principal("tia", Role.STUDENT, "t3");
-    static final Principal MALLORY = new Principal("mallory", Role.TUTOR, "t4");
-    static final String COURSE = "chem101";
     static final String P1 = "Plants take up carbon dioxide (CO₂) from the air and release oxygen during photosynthesis.";
     static final String P2 = "Carbon dioxide absorbs infrared radiation and re-emits it, which warms the lower atmosphere.";
     static final String P3 = "The integral ∫₀¹ 2x dx equals 1, the area under the line y = 2x between 0 and 1.";
@@ -48,12 +61,23 @@ final class ExamsFixture implements AutoCloseable {
     final FakeModelServer upstream;
     final MutableClock clock = new MutableClock(1_800_000_000_000L);
     final Exams exams;
-    final SqlExamCourses courses;
+    final ExamCourses courses;
+    final Principal lena;
+    final Principal sam;
+    final Principal tia;
+    final Principal mallory;
+    /** The course's id. */
+    final String course;
+    /** The passages' ids, as the courses feature names them. */
+    final String p1;
+    final String p2;
+    final String p3;
+    private final CourseIndex index;
     private final StreamingHttpClient http;
     private final ScheduledExecutorService timers;
     private final ModelCatalog models;
 
-    ExamsFixture(SqlDatabase db) throws Exception {
+    ExamsFixture(SqlDatabase db, Path dir) throws Exception {
         this.db = db;
         upstream = new FakeModelServer();
         timers = Executors.newSingleThreadScheduledExecutor();
@@ -64,15 +88,48 @@ final class ExamsFixture implements AutoCloseable {
         models = new ModelCatalog(Map.of("fake-model", provider), "fake-model", new InMemoryEphemeralStore());
         engine = new JobEngine(db, TestConfigs.defaults(Map.of("LECTERN_JOBS__HEARTBEAT_MILLIS", "100",
                 "LECTERN_JOBS__LEASE_MILLIS", "5000")).jobs(), null, new SimpleMeterRegistry(), "exams");
-        courses = new SqlExamCourses(db);
+
+        ServerConfig defaults = TestConfigs.defaults(Map.of());
+        LocalObjectStore objects = new LocalObjectStore(Files.createDirectories(dir.resolve("objects")),
+                new UrlSigner(new byte[32]), "/api/objects/", Clock.systemUTC());
+        index = new CourseIndex(db, objects, defaults.ai().retrieval(), defaults.courses().minTermCoverage(),
+                dir.resolve("course-index"), dir.resolve("tmp"));
+        CourseService courseService = new CourseService(db, index);
+        courses = new CourseServiceExamCourses(db, courseService, index);
         exams = new Exams(db, courses, clock, engine, models, 20_000, "");
+        LectureService lectures = new LectureService(db, courseService, index, objects, engine, null,
+                new ModelAnswers(null, ""), defaults.courses().audioBucket(), dir.resolve("tmp"));
         engine.start();
-        courses.addMember(COURSE, "lena", SqlExamCourses.TEACHER);
-        courses.addMember(COURSE, "sam", SqlExamCourses.STUDENT);
-        courses.addMember(COURSE, "tia", SqlExamCourses.STUDENT);
-        courses.addPassage(COURSE, new ExamCourses.Passage("p1", "lecture-1", "Photosynthesis", P1));
-        courses.addPassage(COURSE, new ExamCourses.Passage("p2", "lecture-2", "Greenhouse effect", P2));
-        courses.addPassage(COURSE, new ExamCourses.Passage("p3", "lecture-2", "Integrals", P3));
+
+        UserRepository users = new UserRepository(db, Clock.systemUTC());
+        lena = user(users, "lena", Role.TUTOR);
+        sam = user(users, "sam", Role.STUDENT);
+        tia = user(users, "tia", Role.STUDENT);
+        mallory = user(users, "mallory", Role.TUTOR);
+        course = courseService.create(lena, new CourseService.CourseFields("Chemistry", "CHEM101", "", "", "en")).id();
+        courseService.enrol(lena, course, sam.userId());
+        courseService.enrol(lena, course, tia.userId());
+        String first = lectures.create(lena, course, new LectureService.LectureFields("Plants", null, null)).id();
+        String second = lectures.create(lena, course, new LectureService.LectureFields("Climate", null, null)).id();
+        MaterialService materials = new MaterialService(db, courseService, index, objects,
+                defaults.courses().contentBucket());
+        for (String[] m : List.of(new String[] {first, "photosynthesis.md", P1},
+                new String[] {second, "greenhouse.md", P2}, new String[] {second, "integrals.md", P3})) {
+            Path file = Files.writeString(dir.resolve(m[1]), m[2], StandardCharsets.UTF_8);
+            materials.upload(lena, course, m[0], m[1], file, Files.size(file));
+        }
+        List<ExamCourses.Passage> passages = courses.passages(course, List.of(), 10);
+        if (passages.size() != 3) {
+            throw new IllegalStateException("expected three passages, got " + passages);
+        }
+        p1 = passages.get(0).id();
+        p2 = passages.get(1).id();
+        p3 = passages.get(2).id();
+    }
+
+    private static Principal user(UserRepository users, String name, Role role) {
+        User u = users.create(name + "@example.org", "$2a$10$unusable", role, name);
+        return new Principal(Long.toString(u.id()), role, "t-" + name);
     }
 
     /** A model answer streamed in pieces, as a provider streams it. */
@@ -142,5 +199,6 @@ final class ExamsFixture implements AutoCloseable {
         timers.shutdownNow();
         upstream.close();
         models.close();
+        index.close();
     }
 }

@@ -36,26 +36,27 @@ final class GeneratedQuestions {
         return out;
     }
 
-    static Map<String, Object> photosynthesis() {
+    static Map<String, Object> photosynthesis(String passageId) {
         return question("single_choice", "Which gas do plants take up during photosynthesis?",
-                options("Carbon dioxide", "Oxygen", "Nitrogen"), null, null, "", "p1",
+                options("Carbon dioxide", "Oxygen", "Nitrogen"), null, null, "", passageId,
                 "Plants take up carbon dioxide (CO₂) from the air");
     }
 
-    static Map<String, Object> integral() {
-        return question("numeric", "What is the value of ∫₀¹ 2x dx?", List.of(), 1.0, 0.01, "", "p3",
+    static Map<String, Object> integral(String passageId) {
+        return question("numeric", "What is the value of ∫₀¹ 2x dx?", List.of(), 1.0, 0.01, "", passageId,
                 "The integral ∫₀¹ 2x dx equals 1");
     }
 
-    static Map<String, Object> greenhouse() {
+    static Map<String, Object> greenhouse(String passageId) {
         return question("essay", "Explain how carbon dioxide warms the lower atmosphere.", List.of(), null, null,
-                "It absorbs infrared radiation and re-emits it.", "p2", "absorbs infrared radiation and re-emits it");
+                "It absorbs infrared radiation and re-emits it.", passageId,
+                "absorbs infrared radiation and re-emits it");
     }
 
-    static Map<String, Object> trueFalse() {
+    static Map<String, Object> trueFalse(String passageId) {
         List<Map<String, Object>> tf = List.of(Map.of("id", "true", "text", "True", "correct", true, "feedback", ""),
                 Map.of("id", "false", "text", "False", "correct", false, "feedback", ""));
-        return question("true_false", "Plants release oxygen during photosynthesis.", tf, null, null, "", "p1",
+        return question("true_false", "Plants release oxygen during photosynthesis.", tf, null, null, "", passageId,
                 "release oxygen during photosynthesis");
     }
 }
