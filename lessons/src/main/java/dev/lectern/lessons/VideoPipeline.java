@@ -176,7 +176,8 @@ final class VideoPipeline implements AutoCloseable {
         Path work = workDir("scene-");
         try {
             RenderedScene r = studio.scenes().render(planned, voiceOf(scene.sessionId()), work.resolve("out"),
-                    cancel);
+                    cancel, stage -> events.emit(projectId, "scene.progress", Map.of("id", scene.id(),
+                            "sessionId", scene.sessionId(), "position", scene.position(), "stage", stage)));
             String base = scene.id() + "-v" + scene.version() + "-" + shortId();
             List<Stored> files = List.of(new Stored(key(base, ".mp4"), r.video()),
                     new Stored(key(base, ".vtt"), r.captions()), new Stored(key(base, ".png"), r.poster()));

@@ -172,6 +172,15 @@ abstract class LessonVideoContract {
         assertThat(previews).hasSize(2);
         assertThat(previews).allSatisfy(e -> assertThat(e.path("data").path("video_url").asText())
                 .startsWith("/api/objects/lessons/"));
+        // and progress came per stage: narration, frames, encoding, each scene in that order before its preview
+        for (JsonNode preview : previews) {
+            String id = preview.path("data").path("id").asText();
+            List<String> stages = seen.subList(0, seen.indexOf(preview)).stream()
+                    .filter(e -> e.path("type").asText().equals("scene.progress")
+                            && e.path("data").path("id").asText().equals(id))
+                    .map(e -> e.path("data").path("stage").asText()).toList();
+            assertThat(stages).containsSubsequence("narration", "frames", "encoding");
+        }
         int firstPreview = seen.indexOf(previews.get(0));
         int readyAt = seen.stream().filter(e -> e.path("data").path("status").asText().equals("READY"))
                 .map(seen::indexOf).findFirst().orElseThrow();

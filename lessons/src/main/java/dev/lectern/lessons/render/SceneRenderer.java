@@ -49,13 +49,27 @@ public final class SceneRenderer {
         this.encodes = new Semaphore(config.maxParallelRenders(), true);
     }
 
+    /** Told as a scene's render enters each stage: {@code narration}, {@code frames}, {@code encoding}. */
+    @FunctionalInterface
+    public interface Stages {
+        Stages NONE = stage -> { };
+
+        void entered(String stage);
+    }
+
     /** Narrates the scene in {@code voice} (blank = the configured one) and renders it into {@code dir}. */
     public RenderedScene render(PlannedScene scene, String voice, Path dir, Cancellation cancel) {
+        return render(scene, voice, dir, cancel, Stages.NONE);
+    }
+
+    /** {@link #render(PlannedScene, String, Path, Cancellation)}, telling {@code stages} as each stage begins. */
+    public RenderedScene render(PlannedScene scene, String voice, Path dir, Cancellation cancel, Stages stages) {
         Path work = WorkDirs.beside(dir);
         try {
+            stages.entered("narration");
             Narration narration = narrator.narrate(scene.narration(), voice, work.resolve(RenderedScene.NARRATION),
                     cancel);
-            encodeInto(work, scene, narration, cancel);
+            encodeInto(work, scene, narration, cancel, stages);
             return publish(work, dir, true);
         } finally {
             WorkDirs.delete(work);
@@ -66,7 +80,7 @@ public final class SceneRenderer {
     public RenderedScene encode(PlannedScene scene, Narration narration, Path dir, Cancellation cancel) {
         Path work = WorkDirs.beside(dir);
         try {
-            encodeInto(work, scene, narration, cancel);
+            encodeInto(work, scene, narration, cancel, Stages.NONE);
             return publish(work, dir, false);
         } finally {
             WorkDirs.delete(work);
@@ -91,9 +105,10 @@ public final class SceneRenderer {
         }
     }
 
-    private void encodeInto(Path work, PlannedScene scene, Narration narration, Cancellation cancel) {
+    private void encodeInto(Path work, PlannedScene scene, Narration narration, Cancellation cancel, Stages stages) {
         RenderException.throwIfCancelled(cancel);
         ffmpeg.executable(); // fail with ffmpeg_not_found before drawing anything
+        stages.entered("frames");
         SlideRenderer.Slide slide = SlideRenderer.Slide.of(scene);
         SlideRenderer.Layout layout = slides.layout(slide);
         int bullets = layout.bulletCount();
@@ -124,6 +139,7 @@ public final class SceneRenderer {
         RenderException.throwIfCancelled(cancel);
         acquire(cancel);
         try {
+            stages.entered("encoding");
             ffmpeg.run(encodeArgs(narration.audio().toAbsolutePath(), total), work, "encode.log", cancel);
         } finally {
             encodes.release();
