@@ -30,8 +30,8 @@ const failed = [];
 /** Creates the project through the form and waits until it is the one shown (and the live stream is on). */
 async function createProject(page) {
   await page.getByRole('tab', { name: 'Projects' }).click();
-  await page.getByLabel('Title', { exact: true }).fill(projectTitle);
-  await page.getByLabel('Description').fill('Made by the browser test');
+  await page.locator('#projects-panel').getByLabel('Title', { exact: true }).fill(projectTitle);
+  await page.locator('#projects-panel').getByLabel('Description').fill('Made by the browser test');
   await page.getByRole('button', { name: 'Create the project' }).click();
   await page.waitForFunction((t) => document.getElementById('project-heading').textContent === t, projectTitle);
   result.projectHeading = await page.locator('#project-heading').textContent();
@@ -66,8 +66,8 @@ async function recordProgress(page) {
 }
 
 async function startGeneration(page) {
-  await page.getByLabel('What should the lesson teach?').fill(prompt);
-  await page.getByLabel('Scenes', { exact: true }).fill(String(scenes));
+  await page.locator('#projects-panel').getByLabel('What should the lesson teach?').fill(prompt);
+  await page.locator('#projects-panel').getByLabel('Scenes', { exact: true }).fill(String(scenes));
   await page.getByRole('button', { name: 'Generate', exact: true }).click();
   await page.locator('#session-list li.session').first().waitFor();
 }
@@ -239,13 +239,13 @@ async function cancel(page) {
   // this server has no model: the form offers the scenes written by hand, and says why
   result.offlineNotice = await page.locator('#own-scenes-offline').isVisible();
   result.ownScenesOpen = await page.locator('#own-scenes').evaluate((d) => d.open);
-  await page.getByLabel('What should the lesson teach?').fill('Limits, written by hand');
-  await page.getByLabel('Your scenes').fill('Limits\n- a bullet but no narration');
+  await page.locator('#projects-panel').getByLabel('What should the lesson teach?').fill('Limits, written by hand');
+  await page.locator('#projects-panel').getByLabel('Your scenes').fill('Limits\n- a bullet but no narration');
   await page.getByRole('button', { name: 'Generate', exact: true }).click();
   await page.locator('#generate-status[data-kind="error"]').waitFor();
   result.ownRefused = await page.locator('#generate-status').textContent();
   const posted = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/jobs/generate');
-  await page.getByLabel('Your scenes').fill(env('E2E_OWN_SCENES'));
+  await page.locator('#projects-panel').getByLabel('Your scenes').fill(env('E2E_OWN_SCENES'));
   await page.getByRole('button', { name: 'Generate', exact: true }).click();
   result.ownGenerate = (await posted).postDataJSON();
   await page.waitForFunction(() => document.querySelectorAll('#session-list li.session[data-job="PENDING"]').length === 2);
