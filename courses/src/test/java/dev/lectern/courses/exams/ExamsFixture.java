@@ -122,9 +122,15 @@ final class ExamsFixture implements AutoCloseable {
         if (passages.size() != 3) {
             throw new IllegalStateException("expected three passages, got " + passages);
         }
-        p1 = passages.get(0).id();
-        p2 = passages.get(1).id();
-        p3 = passages.get(2).id();
+        // by text: materials uploaded within one clock tick have no order between them (created_at, then random id)
+        p1 = passageOf(passages, P1);
+        p2 = passageOf(passages, P2);
+        p3 = passageOf(passages, P3);
+    }
+
+    private static String passageOf(List<ExamCourses.Passage> passages, String text) {
+        return passages.stream().filter(p -> p.text().contains(text)).map(ExamCourses.Passage::id).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no passage holds \"" + text + "\": " + passages));
     }
 
     private static Principal user(UserRepository users, String name, Role role) {
