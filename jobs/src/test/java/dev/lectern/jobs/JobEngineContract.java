@@ -383,8 +383,10 @@ abstract class JobEngineContract {
         String id = watcherNode.enqueue(NewJob.of("test.watched", "{}")).id();
         List<Job> seen = new CopyOnWriteArrayList<>();
         try (AutoCloseable watch = watcherNode.watch(id, seen::add)) {
-            worker.start();
+            // the watcher's first snapshot before any worker may claim the job: else it may already read STARTED
             watcherNode.start();
+            await().atMost(WAIT).until(() -> !seen.isEmpty());
+            worker.start();
             await().atMost(WAIT).until(() -> seen.stream().anyMatch(j -> "first".equals(j.progressMessage())));
             step.countDown();
             await().atMost(WAIT).until(() -> seen.stream().anyMatch(j -> "second".equals(j.progressMessage())));
