@@ -1,13 +1,19 @@
 package dev.lectern.http;
 
+import java.lang.reflect.Type;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * One endpoint: method + path template ({@code /api/video/rooms/{id}}), who may call it, and one of: a REST
  * {@link ApiHandler} (body aggregated up to the configured limit), an {@link SseRoute} (body aggregated the same way,
  * answered with an event stream), or a {@link Tunnel} that takes the raw request (uploads, the avatar proxy). The
- * documentation fields feed {@code /openapi.json}.
+ * documentation fields feed {@code /openapi.json}: {@code requestType} is the Java type the JSON (or form) body binds to,
+ * {@code responseTypes} the Java type of the body per status code (a {@code List<X>} type for a bare array), from
+ * which the document's schemas are generated so they cannot drift from the code.
  */
 public record Route(
         String method,
@@ -22,7 +28,9 @@ public record Route(
         String tag,
         List<Param> queryParams,
         Object requestExample,
-        List<Integer> errorStatuses) {
+        List<Integer> errorStatuses,
+        Type requestType,
+        Map<Integer, Type> responseTypes) {
 
     public Route {
         Objects.requireNonNull(method, "method");
@@ -34,6 +42,15 @@ public record Route(
         consumes = List.copyOf(consumes);
         queryParams = List.copyOf(queryParams);
         errorStatuses = List.copyOf(errorStatuses);
+        responseTypes = responseTypes == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(responseTypes));
+    }
+
+    /** A route without typed request or response bodies (the schema falls back to the example). */
+    public Route(String method, String template, Access access, boolean blocking, ApiHandler handler, SseRoute sse,
+            Tunnel tunnel, List<String> consumes, String summary, String tag, List<Param> queryParams,
+            Object requestExample, List<Integer> errorStatuses) {
+        this(method, template, access, blocking, handler, sse, tunnel, consumes, summary, tag, queryParams,
+                requestExample, errorStatuses, null, Map.of());
     }
 
     /** An SSE or tunnel route: its response is not a complete {@link ApiResponse}. */

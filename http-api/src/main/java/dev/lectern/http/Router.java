@@ -254,6 +254,8 @@ public final class Router {
         private final List<Route.Param> queryParams = new ArrayList<>();
         private Object requestExample;
         private final List<Integer> errors = new ArrayList<>();
+        private java.lang.reflect.Type requestType;
+        private final java.util.Map<Integer, java.lang.reflect.Type> responseTypes = new java.util.TreeMap<>();
 
         RouteBuilder(Builder parent, String method, String template) {
             this.parent = parent;
@@ -308,9 +310,24 @@ public final class Router {
             return this;
         }
 
+        /** The Java type the request body binds to (a record read with {@code ApiRequest.json}); documents it. */
+        public RouteBuilder request(java.lang.reflect.Type type) {
+            this.requestType = Objects.requireNonNull(type);
+            return this;
+        }
+
+        /**
+         * The Java type of the response body for {@code status} (use {@link Types#listOf} for a bare JSON array);
+         * documents it, and the contract tests validate what the route answers against the generated schema.
+         */
+        public RouteBuilder returns(int status, java.lang.reflect.Type type) {
+            responseTypes.put(status, Objects.requireNonNull(type));
+            return this;
+        }
+
         public Builder handle(ApiHandler handler) {
             return parent.add(new Route(method, template, access, blocking, handler, null, null, consumes, summary,
-                    tag, queryParams, requestExample, errors));
+                    tag, queryParams, requestExample, errors, requestType, responseTypes));
         }
 
         /**
@@ -319,13 +336,13 @@ public final class Router {
          */
         public Builder sse(long keepAliveMillis, SseRoute.Source source) {
             return parent.add(new Route(method, template, access, blocking, null, new SseRoute(keepAliveMillis, source),
-                    null, consumes, summary, tag, queryParams, requestExample, errors));
+                    null, consumes, summary, tag, queryParams, requestExample, errors, requestType, responseTypes));
         }
 
         /** Hands the raw request to a handler of its own (see {@link Tunnel}). */
         public Builder tunnel(Tunnel tunnel) {
             return parent.add(new Route(method, template, access, blocking, null, null, tunnel, consumes, summary, tag,
-                    queryParams, requestExample, errors));
+                    queryParams, requestExample, errors, requestType, responseTypes));
         }
     }
 }
