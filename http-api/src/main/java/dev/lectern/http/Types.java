@@ -31,6 +31,22 @@ public final class Types {
         return new Media(contentType);
     }
 
+    /**
+     * One of several bodies by content type, e.g. {@code either(Transcript.class, media("text/vtt"))} for a route that
+     * answers JSON or WebVTT as the request asks.
+     */
+    public static Type either(Type... alternatives) {
+        return new Either(List.of(alternatives));
+    }
+
+    /** Alternative bodies of one status (see {@link #either}). */
+    public record Either(List<Type> alternatives) implements Type {
+        @Override
+        public String getTypeName() {
+            return "either " + alternatives;
+        }
+    }
+
     /** A non-JSON body of one content type (see {@link #media}). */
     public record Media(String contentType) implements Type {
         @Override

@@ -56,13 +56,14 @@ public final class OpenApiApi {
 
     /** The OpenAPI 3.1 document of {@code router}'s routes, schemas generated from their declared body types. */
     public static Map<String, Object> build(Router router, String version) {
-        OpenApiSchemas schemas = new OpenApiSchemas();
+        OpenApiSchemas schemas = new OpenApiSchemas(false);
+        OpenApiSchemas inputs = new OpenApiSchemas(true);
         Map<String, Object> paths = new TreeMap<>();
         for (Route route : router.routes()) {
             @SuppressWarnings("unchecked")
             Map<String, Object> item = (Map<String, Object>) paths.computeIfAbsent(route.template(),
                     k -> new LinkedHashMap<>());
-            item.put(route.method().toLowerCase(Locale.ROOT), operation(route, schemas));
+            item.put(route.method().toLowerCase(Locale.ROOT), operation(route, schemas, inputs));
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("openapi", "3.1.0");
@@ -72,6 +73,7 @@ public final class OpenApiApi {
                         + "the Java type the route reads or writes."));
         doc.put("paths", paths);
         ObjectNode components = schemas.components();
+        components.setAll(inputs.components());
         components.set("Error", Json.MAPPER.valueToTree(ERROR_SCHEMA));
         doc.put("components", Map.of(
                 "securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer", "bearerFormat", "JWT")),
@@ -79,7 +81,7 @@ public final class OpenApiApi {
         return doc;
     }
 
-    private static Map<String, Object> operation(Route route, OpenApiSchemas schemas) {
+    private static Map<String, Object> operation(Route route, OpenApiSchemas schemas, OpenApiSchemas inputs) {
         Map<String, Object> op = new LinkedHashMap<>();
         op.put("summary", route.summary());
         op.put("tags", List.of(route.tag()));
@@ -102,7 +104,7 @@ public final class OpenApiApi {
             for (String type : route.consumes()) {
                 Map<String, Object> media = new LinkedHashMap<>();
                 media.put("schema", route.requestType() == null ? Map.of("type", "object")
-                        : schemas.schema(route.requestType()));
+                        : inputs.schema(route.requestType()));
                 if (route.requestExample() != null) {
                     media.put("example", route.requestExample());
                 }
@@ -124,7 +126,7 @@ public final class OpenApiApi {
                     "content", Map.of("text/event-stream", Map.of("schema", Map.of("type", "string")))));
         }
         if (responses.isEmpty()) {
-            responses.put("200", Map.of("description", "success"));
+            responses.put("200", Map.of("description", "success (no body type declared)"));
         }
         List<Integer> errors = new ArrayList<>(route.errorStatuses());
         if (!route.consumes().isEmpty()) {
@@ -147,7 +149,8 @@ public final class OpenApiApi {
     }
 
     /**
-     * One declared response: JSON of the type's schema; a non-JSON {@link Types.Media} body; no body for {@code Void};
+     * One declared response: JSON of the type's schema; a non-JSON {@link Types.Media} body, or {@link Types.Either} of
+     * several; no body for {@code Void};
      * on an SSE route the 200 is {@code text/event-stream}, the type describing each event's data.
      */
     private static Map<String, Object> response(Route route, int status, Type type, OpenApiSchemas schemas) {
@@ -156,10 +159,19 @@ public final class OpenApiApi {
         if (type == Void.class || type == void.class) {
             return r;
         }
-        if (type instanceof Types.Media media) {
-            boolean text = media.contentType().startsWith("text/") || media.contentType().contains("xml");
-            r.put("content", Map.of(media.contentType(), Map.of("schema", text ? Map.of("type", "string")
-                    : Map.of("type", "string", "contentMediaType", media.contentType()))));
+        if (type instanceof Types.Media || type instanceof Types.Either) {
+            Map<String, Object> content = new LinkedHashMap<>();
+            for (Type t : type instanceof Types.Either e ? e.alternatives() : List.of(type)) {
+                if (t instanceof Types.Media media) {
+                    boolean text = media.contentType().startsWith("text/") || media.contentType().contains("xml")
+                            || media.contentType().contains("*");
+                    content.put(media.contentType(), Map.of("schema", text ? Map.of("type", "string")
+                            : Map.of("type", "string", "contentMediaType", media.contentType())));
+                } else {
+                    content.put("application/json", Map.of("schema", schemas.schema(t)));
+                }
+            }
+            r.put("content", content);
             return r;
         }
         if (route.sse() != null && status == 200) {

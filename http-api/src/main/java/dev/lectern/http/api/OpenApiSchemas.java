@@ -1,6 +1,7 @@
 package dev.lectern.http.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -37,7 +38,12 @@ final class OpenApiSchemas {
 
     private final SchemaBuilder builder;
 
-    OpenApiSchemas() {
+    /**
+     * @param input schemas of request bodies: named {@code …Input}, and only a {@code @JsonProperty(required = true)}
+     *              field is required (the routes fill in what is left out); output schemas require every field the
+     *              mapper always writes
+     */
+    OpenApiSchemas(boolean input) {
         SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(Json.MAPPER, SchemaVersion.DRAFT_2020_12,
                 OptionPreset.PLAIN_JSON)
                 .with(new JacksonModule(JacksonOption.RESPECT_JSONPROPERTY_ORDER))
@@ -67,20 +73,21 @@ final class OpenApiSchemas {
                     @Override
                     public String getDefinitionNameForKey(DefinitionKey key, SchemaGenerationContext context) {
                         ResolvedType t = key.getType();
+                        String suffix = input ? "Input" : "";
                         if (!t.getTypeParameters().isEmpty() || t.getErasedType().getEnclosingClass() == null) {
-                            return super.getDefinitionNameForKey(key, context);
+                            return super.getDefinitionNameForKey(key, context) + suffix;
                         }
                         StringBuilder name = new StringBuilder(t.getErasedType().getSimpleName());
                         for (Class<?> c = t.getErasedType().getEnclosingClass(); c != null && dataType(c);
                                 c = c.getEnclosingClass()) {
                             name.insert(0, c.getSimpleName());
                         }
-                        return name.toString();
+                        return name.append(suffix).toString();
                     }
                 });
         config.forFields()
                 .withNullableCheck(f -> !f.getType().isPrimitive())
-                .withRequiredCheck(OpenApiSchemas::alwaysWritten);
+                .withRequiredCheck(f -> input ? requiredInput(f) : alwaysWritten(f));
         builder = new SchemaGenerator(config.build()).buildMultipleSchemaDefinitions();
     }
 
@@ -112,6 +119,11 @@ final class OpenApiSchemas {
     /** A record, enum or interface: a type whose nested types are named after it ({@code RubricCriterion}). */
     private static boolean dataType(Class<?> c) {
         return c.isRecord() || c.isEnum() || c.isInterface();
+    }
+
+    private static boolean requiredInput(FieldScope f) {
+        JsonProperty p = f.getAnnotationConsideringFieldAndGetter(JsonProperty.class);
+        return p != null && p.required();
     }
 
     /** The mapper writes nulls too, unless the field or its class says otherwise. */
