@@ -72,7 +72,7 @@ class CoursesIntegrationTest {
         AiConfig ai = TestAi.withTranscription(TestAi.config(model.baseUrl()),
                 new AiConfig.Transcription(whisper.baseUrl(), "whisper-1", "", 30_000));
         server = LecternServer.start(d.withAi(ai), Map.of("FAKE_API_KEY", "sk-test"), tokens);
-        http = new HttpJson(server.httpPort());
+        http = new HttpJson(server.httpPort()).validating(ContractValidator.load(server.httpPort()));
         // real accounts, made beside the server on the same database
         try (SqlDatabase db = new SqlDatabase(d.storage(), null)) {
             UserRepository users = new UserRepository(db, Clock.systemUTC());

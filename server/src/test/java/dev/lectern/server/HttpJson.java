@@ -62,6 +62,14 @@ public final class HttpJson {
         return send("PUT", path, body, token);
     }
 
+    public Reply patch(String path, Object body, String token) throws Exception {
+        return send("PATCH", path, body, token);
+    }
+
+    public Reply delete(String path, String token) throws Exception {
+        return send("DELETE", path, null, token);
+    }
+
     /** A multipart/form-data upload of text fields and one file in the part "file". */
     public Reply upload(String path, String token, Map<String, String> fields, String filename, byte[] content)
             throws Exception {

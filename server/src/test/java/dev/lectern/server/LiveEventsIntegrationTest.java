@@ -36,7 +36,7 @@ class LiveEventsIntegrationTest {
     void start() {
         server = LecternServer.start(TestConfigs.defaults(TestLessons.small(Map.of(
                 "LECTERN_JOBS__HEARTBEAT_MILLIS", "200", "LECTERN_JOBS__LEASE_MILLIS", "2000"))), Map.of(), TOKENS);
-        http = new HttpJson(server.httpPort());
+        http = new HttpJson(server.httpPort()).validating(ContractValidator.load(server.httpPort()));
     }
 
     @AfterEach
