@@ -129,6 +129,8 @@ public final class OpenApiApi {
             responses.put("200", Map.of("description", "success (no body type declared)"));
         }
         List<Integer> errors = new ArrayList<>(route.errorStatuses());
+        errors.add(429); // a rate limit (per address, per user)
+        errors.add(503); // the blocking executor or a store saturated or down
         if (!route.consumes().isEmpty()) {
             errors.add(400);
             errors.add(413);
