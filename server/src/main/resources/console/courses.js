@@ -8,7 +8,7 @@
 // Every string from the server is set with textContent (never innerHTML). Deep link: #course=<id>[&lecture=<id>].
 
 import { readEvents } from '/console/app.js';
-import { api, el, guarded, say, sleep } from '/console/exams.js';
+import { api, el, guarded, say, showPanel, sleep } from '/console/exams.js';
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'lectern.token';
@@ -74,21 +74,7 @@ function route(params) {
 
 // ---------------------------------------------------------------- tab
 
-function showTab(on) {
-  const tab = $('tab-courses');
-  if (on) {
-    for (const t of document.querySelectorAll('nav.tabs [role=tab]')) {
-      if (t === tab) continue;
-      t.setAttribute('aria-selected', 'false');
-      t.tabIndex = -1;
-      const panel = $(t.getAttribute('aria-controls'));
-      if (panel) panel.hidden = true;
-    }
-  }
-  tab.setAttribute('aria-selected', String(on));
-  tab.tabIndex = on ? 0 : -1;
-  $('courses-panel').hidden = !on;
-}
+const showTab = (on) => showPanel('tab-courses', on);
 
 async function opened() {
   showTab(true);

@@ -125,8 +125,9 @@ function responseText(q, response) {
 
 // ---------------------------------------------------------------- tab
 
-function showTab(on) {
-  const tab = $('tab-exams');
+/** Shows or hides a tab's panel; showing one hides every other tab's panel (app.js's, projects', courses'). */
+export function showPanel(tabId, on) {
+  const tab = $(tabId);
   if (on) {
     for (const t of document.querySelectorAll('nav.tabs [role=tab]')) {
       if (t === tab) continue;
@@ -138,8 +139,10 @@ function showTab(on) {
   }
   tab.setAttribute('aria-selected', String(on));
   tab.tabIndex = on ? 0 : -1;
-  $('exams-panel').hidden = !on;
+  $(tab.getAttribute('aria-controls')).hidden = !on;
 }
+
+const showTab = (on) => showPanel('tab-exams', on);
 
 // ---------------------------------------------------------------- lecturer: course, generation, exams, rubrics
 

@@ -10,16 +10,11 @@ import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.testing.TestConfigs;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,25 +74,14 @@ class CoursesConsoleE2eTest {
         }
     }
 
-    /** An account with the role made over REST (so that the page can sign in with it); returns its user id. */
-    private String account(String email, String role) throws Exception {
-        assertThat(http.post("/api/send_verification", Map.of("email", email, "purpose", "register"), null).status())
-                .isEqualTo(202);
-        String code = server.ephemeralStore().get("code:register:" + email).orElseThrow();
-        HttpJson.Reply r = http.post("/api/register", Map.of("email", email, "password", PASSWORD, "code", code,
-                "role", role), null);
-        assertThat(r.status()).as(r.raw().body()).isEqualTo(201);
-        return http.get("/api/token_status", r.text("token")).body().path("user_id").asText();
-    }
-
     private String login(String email) throws Exception {
         return http.post("/api/login", Map.of("email", email, "password", PASSWORD), null).text("token");
     }
 
     @Test
     void lecturerTranscribesALectureStudentAsksTheCourseAndSeesTheirExams() throws Exception {
-        account("lena@example.com", "tutor");
-        String sam = account("sam@example.com", "student");
+        ConsoleBrowser.account(http, server, "lena@example.com", PASSWORD, "tutor");
+        String sam = ConsoleBrowser.account(http, server, "sam@example.com", PASSWORD, "student");
         String lena = login("lena@example.com");
         // another course of lena's with a published exam for "My exams"
         ExamsIntegrationTest.Course chemistry = ExamsIntegrationTest.course(http, lena, List.of(sam));
@@ -119,17 +103,19 @@ class CoursesConsoleE2eTest {
                 }
             });
         }
+        Path recording = Files.write(dir.resolve("recording.mp3"),
+                CoursesIntegrationTest.recording(dir, "Plants turn light into sugar.", 25));
         Path material = dir.resolve("roots.md");
         Files.writeString(material, "Roots absorb water and minerals through root hairs.");
 
-        JsonNode result = runBrowser(Map.of(
+        JsonNode result = ConsoleBrowser.run("e2e/courses.mjs", Map.of(
                 "LECTERN_URL", "http://127.0.0.1:" + server.httpPort(),
                 "E2E_SHOTS", TestConfigs.home().resolve("server/target/screenshots").toString(),
                 "E2E_PASSWORD", PASSWORD,
                 "E2E_LECTURER", "lena@example.com",
                 "E2E_STUDENT", "sam@example.com",
                 "E2E_STUDENT_ID", sam,
-                "E2E_RECORDING", recording("Plants turn light into sugar.", 25).toString(),
+                "E2E_RECORDING", recording.toString(),
                 "E2E_MATERIAL", material.toString(),
                 "E2E_EXAM_TITLE", "Gas quiz"));
         System.out.println("courses console e2e: " + result);
@@ -225,49 +211,5 @@ class CoursesConsoleE2eTest {
                 now - 1000, "closesAt", now + 3_600_000, "timeLimitMillis", 1_800_000), lena);
         assertThat(published.status()).as(published.raw().body()).isEqualTo(200);
         return exam;
-    }
-
-    /** Spoken text then silence up to {@code seconds}, as MP3 (espeak-ng, ffmpeg). */
-    private Path recording(String text, int seconds) throws Exception {
-        Path wav = dir.resolve("speech.wav");
-        Path mp3 = dir.resolve("lecture.mp3");
-        run(List.of("espeak-ng", "-w", wav.toString(), text));
-        run(List.of("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", wav.toString(), "-af",
-                "apad=whole_dur=" + seconds, "-ac", "1", "-ar", "16000", "-c:a", "libmp3lame", "-b:a", "16k",
-                mp3.toString()));
-        return mp3;
-    }
-
-    private static void run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0).as(out).isTrue();
-    }
-
-    /** Runs the script and returns its result line; fails with its error otherwise. */
-    private static JsonNode runBrowser(Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("node", "e2e/courses.mjs")
-                .directory(TestConfigs.home().resolve("tests/js").toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                lines.add(line);
-                JsonNode n = Json.MAPPER.readTree(line);
-                if (n.has("result")) {
-                    return n.get("result");
-                } else if (n.has("error")) {
-                    throw new AssertionError("browser run failed: " + line + "\nsteps: " + lines);
-                }
-            }
-        } finally {
-            if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-        throw new AssertionError("the browser script ended without a result (exit " + p.exitValue() + "): " + lines);
     }
 }
