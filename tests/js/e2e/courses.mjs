@@ -90,6 +90,7 @@ async function teach(page) {
   result.transcriptState = await panel.locator('#courses-transcript-state').textContent();
   result.segments = await panel.locator('#courses-transcript .segment-text').allTextContents();
   result.times = await panel.locator('#courses-transcript .seek').allTextContents();
+  result.firstSegment = await panel.locator('#courses-transcript > li').first().textContent();
   result.playerTag = await panel.locator('#courses-player').evaluate((p) => p.tagName.toLowerCase());
   await page.screenshot({ path: join(shots, 'courses-lecture.png') });
 

@@ -402,8 +402,8 @@ function segment(l, s) {
   const render = (seg) => {
     item.replaceChildren(el('button', { type: 'button', class: 'seek', text: clock(seg.start_ms),
       'aria-label': `Play from ${clock(seg.start_ms)}`, onclick: () => seek(seg.start_ms) }),
-    el('span', { class: 'segment-text', text: seg.text }),
-    seg.corrected ? el('span', { class: 'hint', text: ' (corrected)' }) : null);
+    el('span', { class: 'segment-text', text: seg.text }));
+    if (seg.corrected) item.append(el('span', { class: 'hint', text: ' (corrected)' }));
     item.querySelector('.segment-text').addEventListener('click', () => seek(seg.start_ms));
     if (teaching()) {
       item.append(el('button', { type: 'button', class: 'quiet small', text: 'Correct',

@@ -143,6 +143,7 @@ class CoursesConsoleE2eTest {
                 "See you next week.");
         assertThat(Json.MAPPER.convertValue(result.path("times"), List.class)).containsExactly("0:00", "0:10", "0:20");
         assertThat(result.path("playerTag").asText()).isEqualTo("audio");
+        assertThat(result.path("firstSegment").asText()).isEqualTo("0:00Welcome to the lecture.Correct");
         long secondStart = result.path("secondStartMs").asLong();
         assertThat(secondStart).isBetween(9_500L, 10_500L);
         assertThat(result.path("positionBefore").asDouble()).isLessThan(1.0);
@@ -155,7 +156,8 @@ class CoursesConsoleE2eTest {
         JsonNode third = http.get("/api/lectures/" + lectureId + "/transcript", lena).body().path("segments").get(2);
         assertThat(third.path("text").asText()).isEqualTo("See you next week, with your questions.");
         assertThat(third.path("corrected").asBoolean()).isTrue();
-        assertThat(result.path("corrected").asText()).contains("(corrected)");
+        assertThat(result.path("corrected").asText())
+                .isEqualTo("0:20See you next week, with your questions. (corrected)Correct");
 
         // the student: their courses and exams, no authoring
         assertThat(Json.MAPPER.convertValue(result.path("studentCourses"), List.class)).hasSize(2);
