@@ -109,6 +109,11 @@ async function teach(page) {
   await third.getByRole('button', { name: 'Save' }).click();
   await third.locator('.segment-text', { hasText: 'with your questions' }).waitFor();
   result.corrected = await third.textContent();
+
+  step('lecturer: the lecture notes, written by the job after the transcript');
+  await panel.locator('#courses-key-points li', { hasText: 'chlorophyll' }).waitFor();
+  result.summary = await panel.locator('#courses-summary').textContent();
+  result.keyPoints = await panel.locator('#courses-key-points li').allTextContents();
 }
 
 async function learn(page) {
@@ -159,6 +164,7 @@ async function learn(page) {
   await page.evaluate(() => document.getElementById('courses-player').pause());
   result.studentSegments = await panel.locator('#courses-transcript .segment-text').allTextContents();
   result.studentMayCorrect = await panel.getByRole('button', { name: /^Correct the segment/ }).count();
+  result.studentKeyPoints = await panel.locator('#courses-key-points li').allTextContents();
 
   step('student: a question the course does not cover');
   await panel.getByLabel('Your question about the course').fill('Who won the 1998 football world cup?');

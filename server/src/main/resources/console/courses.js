@@ -297,7 +297,7 @@ async function openLecture(id) {
   }
   route({ course: co.course && co.course.id, lecture: id });
   await showLecture(l);
-  if (l.transcript_status === 'queued' || l.transcript_status === 'transcribing') watch(l);
+  watch(l);
   box.scrollIntoView({ block: 'start' });
 }
 
@@ -325,30 +325,51 @@ function renderStatus(l, job) {
   else if (running) bar.removeAttribute('value');
 }
 
-/** Follows the transcription until it ends (the job's progress for its lecturers, the lecture's status for all). */
-async function watch(l) {
+const transcribing = (l) => l.transcript_status === 'queued' || l.transcript_status === 'transcribing';
+
+/**
+ * Follows the lecture while its transcription runs or its notes are queued: the job's progress for its lecturers, the
+ * lecture's status for all; the transcript and player once transcribed, the notes once written.
+ */
+function watch(l) {
+  if (!transcribing(l) && l.notes_status !== 'queued') return;
   const mine = ++co.watch;
-  for (;;) {
-    await sleep(1000);
-    if (mine !== co.watch) return;
-    const fresh = await api('GET', `/api/lectures/${enc(l.id)}`);
-    let job = null;
-    if (teaching() && fresh.transcript_job_id) {
-      try {
-        job = await api('GET', `/api/jobs/${enc(fresh.transcript_job_id)}`);
-      } catch (e) {
-        job = null; // another lecturer's job: the lecture's status is enough
+  guarded($('courses-transcript-state'), async () => {
+    let last = l;
+    for (;;) {
+      await sleep(1000);
+      if (mine !== co.watch) return;
+      const fresh = await api('GET', `/api/lectures/${enc(l.id)}`);
+      let job = null;
+      if (teaching() && transcribing(fresh) && fresh.transcript_job_id) {
+        try {
+          job = await api('GET', `/api/jobs/${enc(fresh.transcript_job_id)}`);
+        } catch (e) {
+          job = null; // another lecturer's job: the lecture's status is enough
+        }
       }
+      if (mine !== co.watch) return;
+      if (transcribing(last) && !transcribing(fresh)) {
+        await showLecture(fresh);
+        const i = co.lectures.findIndex((x) => x.id === fresh.id);
+        if (i >= 0) co.lectures[i] = fresh;
+        renderLectures();
+      } else {
+        co.lecture = fresh;
+        renderStatus(fresh, job);
+        if (fresh.notes_status !== last.notes_status) notesChanged(fresh);
+      }
+      last = fresh;
+      if (!transcribing(fresh) && fresh.notes_status !== 'queued') return;
     }
-    if (mine !== co.watch) return;
-    renderStatus(fresh, job);
-    if (fresh.transcript_status !== 'queued' && fresh.transcript_status !== 'transcribing') {
-      await showLecture(fresh);
-      const i = co.lectures.findIndex((x) => x.id === fresh.id);
-      if (i >= 0) co.lectures[i] = fresh;
-      renderLectures();
-      return;
-    }
+  });
+}
+
+function notesChanged(l) {
+  renderNotes(l);
+  if (l.notes_status === 'done' || l.notes_status === 'failed') {
+    say($('courses-notes-status'), l.notes_status === 'done' ? 'Notes written.' : 'The notes could not be written.',
+      l.notes_status === 'done' ? 'ok' : 'error');
   }
 }
 
@@ -444,19 +465,9 @@ function renderNotes(l) {
 }
 
 async function makeNotes() {
-  const status = $('courses-notes-status');
   await api('POST', `/api/lectures/${enc(co.lecture.id)}/notes`);
-  say(status, 'Writing the notes…');
-  for (let i = 0; i < 600; i++) {
-    await sleep(1000);
-    const l = await api('GET', `/api/lectures/${enc(co.lecture.id)}`);
-    if (l.notes_status === 'done' || l.notes_status === 'failed') {
-      renderNotes(l);
-      say(status, l.notes_status === 'done' ? 'Notes written.' : 'The notes could not be written.',
-        l.notes_status === 'done' ? 'ok' : 'error');
-      return;
-    }
-  }
+  say($('courses-notes-status'), 'Writing the notes…');
+  watch(await api('GET', `/api/lectures/${enc(co.lecture.id)}`));
 }
 
 async function uploadRecording(form) {
@@ -468,7 +479,7 @@ async function uploadRecording(form) {
   form.reset();
   say(status, `Uploaded ${l.recording_type ? `(${l.recording_type})` : ''}.`, 'ok');
   await showLecture(l);
-  if (l.transcript_status === 'queued' || l.transcript_status === 'transcribing') watch(l);
+  watch(l);
 }
 
 // ---------------------------------------------------------------- ask the course

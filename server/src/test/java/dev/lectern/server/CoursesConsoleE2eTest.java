@@ -159,6 +159,11 @@ class CoursesConsoleE2eTest {
         assertThat(result.path("corrected").asText())
                 .isEqualTo("0:20See you next week, with your questions. (corrected)Correct");
 
+        // the notes job's summary and key points, shown once written
+        assertThat(result.path("summary").asText()).isEqualTo("Light and plants.");
+        assertThat(Json.MAPPER.convertValue(result.path("keyPoints"), List.class)).containsExactly("chlorophyll");
+        assertThat(Json.MAPPER.convertValue(result.path("studentKeyPoints"), List.class)).containsExactly("chlorophyll");
+
         // the student: their courses and exams, no authoring
         assertThat(Json.MAPPER.convertValue(result.path("studentCourses"), List.class)).hasSize(2);
         assertThat(result.path("myExamStatus").asText()).isEqualTo("not_started");
