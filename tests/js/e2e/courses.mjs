@@ -54,6 +54,7 @@ async function teach(page) {
   await form.getByLabel('Term').fill('2026-autumn');
   await form.getByRole('button', { name: 'Create the course' }).click();
   await panel.locator('#courses-course-title', { hasText: 'BIO101 · Botany' }).waitFor();
+  await panel.locator('#courses-list li', { hasText: 'Botany' }).waitFor();
   result.courseList = await panel.locator('#courses-list li').allTextContents();
   result.access = await panel.locator('#courses-course-about').textContent();
 
@@ -165,6 +166,18 @@ async function learn(page) {
   result.studentSegments = await panel.locator('#courses-transcript .segment-text').allTextContents();
   result.studentMayCorrect = await panel.getByRole('button', { name: /^Correct the segment/ }).count();
   result.studentKeyPoints = await panel.locator('#courses-key-points li').allTextContents();
+
+  step('student: the lecture by its link, in a new page');
+  const link = await page.evaluate(() => location.hash);
+  const other = await page.context().newPage();
+  watch(other, 'student link', errors, failed);
+  other.setDefaultTimeout(TIMEOUT);
+  await other.goto(`/${link}`);
+  await signIn(other, student, password); // the token lives in each page's sessionStorage
+  await other.locator('#courses-lecture-title', { hasText: 'Photosynthesis' }).waitFor();
+  result.deepLink = link;
+  result.deepLinkSegments = await other.locator('#courses-transcript .segment-text').count();
+  await other.close();
 
   step('student: a question the course does not cover');
   await panel.getByLabel('Your question about the course').fill('Who won the 1998 football world cup?');

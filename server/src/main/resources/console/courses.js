@@ -738,6 +738,13 @@ function wire() {
   $('courses-make-notes').addEventListener('click', () => guarded($('courses-notes-status'), makeNotes));
   $('courses-vtt').addEventListener('click', () => guarded($('courses-notes-status'), downloadVtt));
   $('courses-exams-refresh').addEventListener('click', () => guarded($('courses-status'), loadMyExams));
+  // a deep link (#course=…[&lecture=…]) opens the tab once signed in (app.js shows #app-view then)
+  const deepLink = () => {
+    if (!$('app-view').hidden && new URLSearchParams(location.hash.slice(1)).get('course')
+      && $('courses-panel').hidden) opened();
+  };
+  new MutationObserver(deepLink).observe($('app-view'), { attributes: true, attributeFilter: ['hidden'] });
+  deepLink();
 }
 
 wire();

@@ -131,6 +131,8 @@ class CoursesConsoleE2eTest {
         assertThat(botany).isNotNull();
         assertThat(botany.path("code").asText()).isEqualTo("BIO101");
         assertThat(botany.path("term").asText()).isEqualTo("2026-autumn");
+        assertThat(Json.MAPPER.convertValue(result.path("courseList"), List.class))
+                .containsExactlyInAnyOrder("BIO101 · Botany 2026-autumn", "CHEM101 · Chemistry");
         assertThat(result.path("access").asText()).contains("your access: lecturer");
         assertThat(result.path("members").asText()).isEqualTo("1 lecturer · 0 groups · 1 student enrolled explicitly");
         assertThat(result.path("materialStatus").asText()).isEqualTo("roots.md: indexed, 1 passage.");
@@ -184,6 +186,10 @@ class CoursesConsoleE2eTest {
                 .isLessThan(25.0);
         String prompt = model.requests().get(model.requests().size() - 1).path("messages").toString();
         assertThat(prompt).contains("Chlorophyll absorbs red and blue light");
+
+        assertThat(result.path("deepLink").asText()).isEqualTo("#course=" + botany.path("id").asText() + "&lecture="
+                + lectureId);
+        assertThat(result.path("deepLinkSegments").asInt()).isEqualTo(3);
 
         // nothing relevant: said so, without sources and without asking the model
         assertThat(result.path("noPassage").asText()).isNotBlank();
