@@ -146,7 +146,7 @@ async function learn(page) {
       }
     }).observe(box, { childList: true, subtree: true, characterData: true });
   });
-  await panel.getByLabel('Your question about the course').fill('What absorbs light in the chloroplasts?');
+  await panel.getByLabel('Question for the course').fill('What absorbs light in the chloroplasts?');
   await panel.getByRole('button', { name: 'Ask the course' }).click();
   await panel.locator('#courses-answer[data-state=complete]').waitFor();
   result.answer = await panel.locator('#courses-answer .answer-text').textContent();
@@ -180,7 +180,7 @@ async function learn(page) {
   await other.close();
 
   step('student: a question the course does not cover');
-  await panel.getByLabel('Your question about the course').fill('Who won the 1998 football world cup?');
+  await panel.getByLabel('Question for the course').fill('Who won the 1998 football world cup?');
   await panel.getByRole('button', { name: 'Ask the course' }).click();
   await panel.locator('#courses-answer[data-state=no_passage]').waitFor();
   result.noPassage = await panel.locator('#courses-answer .answer-text').textContent();

@@ -630,7 +630,7 @@ function buildPanel() {
       el('section', { class: 'course-ask', 'aria-labelledby': 'courses-ask-title' },
         el('h3', { id: 'courses-ask-title', text: 'Ask the course' }),
         el('form', { id: 'courses-ask-form', class: 'composer' },
-          el('label', { for: 'courses-question', class: 'sr-only', text: 'Your question about the course' }),
+          el('label', { for: 'courses-question', class: 'sr-only', text: 'Question for the course' }),
           el('textarea', { id: 'courses-question', name: 'question', rows: '2', required: true, maxlength: '2000',
             placeholder: 'Ask about the lectures and materials…' }),
           el('button', { type: 'submit', text: 'Ask the course' })),
