@@ -34,6 +34,10 @@ public final class MultipartFields {
 
     /** The fields in order, each name with its values; a malformed body or a file part is a 400. */
     public static Map<String, List<String>> parse(ApiRequest r) {
+        if (!MultipartUploadHandler.BOUNDARY.matcher(r.contentType()).find()) {
+            throw ServiceException.badRequest("malformed multipart form: the content type has no boundary (1-70"
+                    + " characters)");
+        }
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, r.path(),
                 Unpooled.wrappedBuffer(r.body()));
         request.headers().set(HttpHeaderNames.CONTENT_TYPE, r.header("content-type"));
@@ -41,6 +45,11 @@ public final class MultipartFields {
         try {
             decoder = new HttpPostMultipartRequestDecoder(new DefaultHttpDataFactory(false), request,
                     StandardCharsets.UTF_8);
+            InterfaceHttpData partial = decoder.currentPartialHttpData();
+            if (partial != null) { // the body ended inside a part: not in the decoder's list, so not destroyed
+                partial.release();
+                throw ServiceException.badRequest("malformed multipart form: the body ends inside a part");
+            }
             Map<String, List<String>> fields = new LinkedHashMap<>();
             for (InterfaceHttpData data : decoder.getBodyHttpDatas()) {
                 if (!(data instanceof Attribute a)) {
