@@ -10,7 +10,7 @@ import dev.lectern.http.Access;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
-import dev.lectern.http.multipart.MultipartFields;
+import dev.lectern.http.multipart.MultipartFieldDecoder;
 import dev.lectern.http.sse.EventStream;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -115,8 +115,8 @@ public final class ChatApi {
                               String active) {}
 
     static Input parse(ApiRequest r) {
-        if (r.isForm() || MultipartFields.isMultipart(r)) {
-            Map<String, List<String>> form = r.isForm() ? r.form() : MultipartFields.parse(r);
+        if (r.isForm() || MultipartFieldDecoder.isMultipart(r)) {
+            Map<String, List<String>> form = r.isForm() ? r.form() : MultipartFieldDecoder.decode(r);
             return new Input(first(form, "message"), first(form, "session_id"), first(form, "companion_id"));
         }
         if (r.isJson()) {

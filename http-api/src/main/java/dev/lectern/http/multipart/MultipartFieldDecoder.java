@@ -25,15 +25,15 @@ import java.util.Map;
  * limited), for routes that take a form of fields rather than a file, as front ends built with {@code FormData} send
  * it. File parts are refused (400): uploads go through {@link MultipartUploadHandler}, which spools them to disk.
  */
-public final class MultipartFields {
-    private MultipartFields() {}
+public final class MultipartFieldDecoder {
+    private MultipartFieldDecoder() {}
 
     public static boolean isMultipart(ApiRequest r) {
         return r.contentType().startsWith("multipart/form-data");
     }
 
     /** The fields in order, each name with its values; a malformed body or a file part is a 400. */
-    public static Map<String, List<String>> parse(ApiRequest r) {
+    public static Map<String, List<String>> decode(ApiRequest r) {
         if (!MultipartUploadHandler.BOUNDARY.matcher(r.contentType()).find()) {
             throw ServiceException.badRequest("malformed multipart form: the content type has no boundary (1-70"
                     + " characters)");
