@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.core.auth.AcceptedTokens;
 import dev.lectern.core.auth.InvalidTokenException;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
+import dev.lectern.core.auth.TokenTypeRefusedException;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.SignalingConfig;
 import dev.lectern.core.json.Json;
@@ -42,6 +44,8 @@ public final class SignalingService implements JsonWsEndpoint {
 
     private final SignalingConfig config;
     private final TokenVerifier verifier;
+    /** The kinds of token a connect takes: the same check REST and SSE routes make ({@link AcceptedTokens}). */
+    private volatile AcceptedTokens acceptedTokens = AcceptedTokens.ANY;
     private final RoomService rooms;
     private final AtomicLong slowConsumers = new AtomicLong();
     private final AtomicInteger jsonConnections = new AtomicInteger();
@@ -86,6 +90,15 @@ public final class SignalingService implements JsonWsEndpoint {
         }
     }
 
+    /**
+     * The kinds of token Socket.IO and {@code /ws} connects take from now on (default: every kind); a valid token of
+     * another kind is refused, the refusal naming it.
+     */
+    public SignalingService acceptTokens(AcceptedTokens accepted) {
+        this.acceptedTokens = java.util.Objects.requireNonNull(accepted);
+        return this;
+    }
+
     /** Serves {@code events.events()} on every connection from now on (before clients connect). */
     public void addEvents(PeerEvents events) {
         for (String name : events.events()) {
@@ -123,7 +136,8 @@ public final class SignalingService implements JsonWsEndpoint {
     private CompletionStage<Principal> identify(String token, String devUserId) {
         if (token != null && !token.isEmpty()) {
             try {
-                return verifier.verify(token);
+                AcceptedTokens accepted = acceptedTokens;
+                return verifier.verify(token).thenApply(accepted::check);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -148,7 +162,9 @@ public final class SignalingService implements JsonWsEndpoint {
             String userId = text(auth, "user_id");
             return identify(token, userId).handle((p, e) -> {
                 if (e != null) {
-                    throw new ConnectRefusedException("unauthorized");
+                    Throwable cause = dev.lectern.core.util.Futures.unwrap(e);
+                    throw new ConnectRefusedException(cause instanceof TokenTypeRefusedException refused
+                            ? refused.getMessage() : "unauthorized");
                 }
                 return (Object) p;
             });

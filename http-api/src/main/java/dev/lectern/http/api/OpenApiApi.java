@@ -49,11 +49,14 @@ public final class OpenApiApi {
         doc.put("paths", paths);
         doc.put("components", Map.of(
                 "securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer", "bearerFormat", "JWT")),
-                "schemas", Map.of("Error", Map.of("type", "object", "required", List.of("error", "message", "requestId"),
+                "schemas", Map.of("Error", Map.of("type", "object", "required",
+                        List.of("error", "message", "requestId", "msg"),
                         "properties", Map.of(
                                 "error", Map.of("type", "string"),
                                 "message", Map.of("type", "string"),
-                                "requestId", Map.of("type", "string"))))));
+                                "requestId", Map.of("type", "string"),
+                                "msg", Map.of("type", "string", "description", "the message again, for the seeds'"
+                                        + " front ends"))))));
         document = Json.writeBytes(doc);
     }
 

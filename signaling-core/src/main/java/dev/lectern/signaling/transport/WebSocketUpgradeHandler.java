@@ -1,6 +1,8 @@
 package dev.lectern.signaling.transport;
 
+import dev.lectern.core.auth.TokenTypeRefusedException;
 import dev.lectern.core.netty.ExpectedExceptions;
+import dev.lectern.core.netty.JsonErrors;
 import dev.lectern.core.netty.PipelineNames;
 import dev.lectern.core.util.Futures;
 import dev.lectern.signaling.engineio.EngineIoServer;
@@ -88,6 +90,12 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
                     if (error != null) {
                         Throwable cause = Futures.unwrap(error);
                         logger.debug("{} /ws refused: {}", ctx.channel(), cause.toString());
+                        if (cause instanceof TokenTypeRefusedException refused) {
+                            SignalingRouterHandler.respond(ctx, endpoints.origins(), req, HttpResponseStatus.FORBIDDEN,
+                                    new String(JsonErrors.body(TokenTypeRefusedException.CODE, refused.getMessage(),
+                                            null), java.nio.charset.StandardCharsets.UTF_8), "application/json");
+                            return;
+                        }
                         SignalingRouterHandler.respond(ctx, endpoints.origins(), req, HttpResponseStatus.UNAUTHORIZED,
                                 "{\"error\":\"unauthorized\",\"message\":\"a valid token is required\"}",
                                 "application/json");
