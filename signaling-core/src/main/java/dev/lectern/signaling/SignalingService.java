@@ -44,8 +44,11 @@ public final class SignalingService implements JsonWsEndpoint {
 
     private final SignalingConfig config;
     private final TokenVerifier verifier;
-    /** The kinds of token a connect takes: the same check REST and SSE routes make ({@link AcceptedTokens}). */
-    private volatile AcceptedTokens acceptedTokens = AcceptedTokens.ANY;
+    /**
+     * The kinds of token a connect takes ({@code signaling.tokenTypes}): the same check REST and SSE routes make
+     * ({@link AcceptedTokens}).
+     */
+    private volatile AcceptedTokens acceptedTokens;
     private final RoomService rooms;
     private final AtomicLong slowConsumers = new AtomicLong();
     private final AtomicInteger jsonConnections = new AtomicInteger();
@@ -75,6 +78,7 @@ public final class SignalingService implements JsonWsEndpoint {
     public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
         this.config = config;
         this.verifier = verifier;
+        this.acceptedTokens = config.acceptedTokens();
         this.rooms = rooms;
         this.sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis(),
                 config.recoveryWindowMillis(), config.pingIntervalMillis() + config.pingTimeoutMillis(),

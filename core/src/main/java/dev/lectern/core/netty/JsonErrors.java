@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * The one error body of every HTTP answer Lectern writes itself:
  * {@code {"error":code,"message":…,"requestId":…,"msg":…}}, in that order; {@code msg} repeats {@code message} for the
- * seed front ends (issue 20), which read it there. The message is shown to the client: never a stack trace, a secret or an internal detail.
+ * seed front ends (issue 20), which read it there. The message is shown to the client: never a stack trace, a secret
+ * or an internal detail.
  */
 public final class JsonErrors {
     public static final String CONTENT_TYPE = "application/json; charset=utf-8";
