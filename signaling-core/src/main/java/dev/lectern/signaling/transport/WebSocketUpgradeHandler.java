@@ -90,15 +90,13 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
                     if (error != null) {
                         Throwable cause = Futures.unwrap(error);
                         logger.debug("{} /ws refused: {}", ctx.channel(), cause.toString());
-                        if (cause instanceof TokenTypeRefusedException refused) {
-                            SignalingRouterHandler.respond(ctx, endpoints.origins(), req, HttpResponseStatus.FORBIDDEN,
-                                    new String(JsonErrors.body(TokenTypeRefusedException.CODE, refused.getMessage(),
-                                            null), java.nio.charset.StandardCharsets.UTF_8), "application/json");
-                            return;
-                        }
-                        SignalingRouterHandler.respond(ctx, endpoints.origins(), req, HttpResponseStatus.UNAUTHORIZED,
-                                "{\"error\":\"unauthorized\",\"message\":\"a valid token is required\"}",
-                                "application/json");
+                        boolean wrongKind = cause instanceof TokenTypeRefusedException;
+                        byte[] body = wrongKind
+                                ? JsonErrors.body(TokenTypeRefusedException.CODE, cause.getMessage(), null)
+                                : JsonErrors.body("unauthorized", "a valid token is required", null);
+                        SignalingRouterHandler.respond(ctx, endpoints.origins(), req, wrongKind
+                                ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.UNAUTHORIZED,
+                                new String(body, java.nio.charset.StandardCharsets.UTF_8), "application/json");
                         return;
                     }
                     upgrade(ctx, req, newJsonWsHandler(),
