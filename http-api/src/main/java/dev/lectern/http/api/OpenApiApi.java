@@ -96,6 +96,11 @@ public final class OpenApiApi {
                 op.put("x-required-role", route.access().minimumRole().wireName());
             }
         }
+        if (!route.tokens().equals(dev.lectern.core.auth.AcceptedTokens.ANY)) {
+            // the kinds of token the route takes (Route#tokens); 403 token_type_refused for the others
+            op.put("x-token-types", route.tokens().types().stream().map(dev.lectern.core.auth.TokenType::wireName)
+                    .toList());
+        }
         Map<String, Object> responses = new LinkedHashMap<>();
         responses.put("200", Map.of("description", "success"));
         List<Integer> errors = new ArrayList<>(route.errorStatuses());

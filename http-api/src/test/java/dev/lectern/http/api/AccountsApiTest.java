@@ -43,6 +43,21 @@ class AccountsApiTest {
     }
 
     @Test
+    void theOpenApiDocumentSaysWhichTokensLogoutTakes() throws Exception {
+        Router.Builder b = Router.builder();
+        new AccountsApi(null, null).register(b);
+        OpenApiApi openApi = new OpenApiApi("test");
+        openApi.register(b);
+        Router router = b.build();
+        openApi.document(router);
+        Router.Found found = (Router.Found) router.match("GET", "/openapi.json");
+        dev.lectern.http.ApiResponse doc = found.route().handler().handle(null).toCompletableFuture().get();
+        JsonNode paths = Json.MAPPER.readTree(doc.body()).get("paths");
+        assertThat(paths.at("/~1api~1logout/post/x-token-types").toString()).isEqualTo("[\"lectern\"]");
+        assertThat(paths.at("/~1api~1token_status/get").has("x-token-types")).isFalse();
+    }
+
+    @Test
     void tokenStatusHasTheSeedsFieldsBesideLecterns() throws Exception {
         Instant now = Instant.ofEpochSecond(1_000_000);
         Principal own = new Principal("42", Role.TUTOR, "jti");
