@@ -179,4 +179,19 @@ class TokenTypesIntegrationTest {
         // REST routes are untouched by the signaling setting
         assertThat(http.get("/api/token_status", own).status()).isEqualTo(200);
     }
+
+    @Test
+    void theSocketIoClientLibrarySeesTheRefusalNamingTheKind() throws Exception {
+        NodePeer.assumeAvailable();
+        start(Map.of("LECTERN_SIGNALING__TOKEN_TYPES", "oidc_access"));
+        String url = "http://127.0.0.1:" + server.signalingPort();
+        String access = accessToken("cog-6");
+        String id = idToken("cog-6");
+        try (NodePeer refused = new NodePeer(url, "{\"token\":\"" + id + "\"}", "websocket");
+                NodePeer accepted = new NodePeer(url, "{\"token\":\"" + access + "\"}", "polling,websocket")) {
+            assertThat(refused.awaitKey("connect_error").asText())
+                    .isEqualTo("a oidc_id token is not accepted here (accepted: oidc_access)");
+            accepted.awaitKey("connect");
+        }
+    }
 }
