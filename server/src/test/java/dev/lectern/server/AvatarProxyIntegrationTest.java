@@ -159,10 +159,11 @@ class AvatarProxyIntegrationTest {
     void startThenOfferHumanAndInterruptThroughTheProxyWithIntSessionIds() throws Exception {
         start(a -> { });
         JsonNode started = startAvatar("u1", FakeAvatars.ANNA);
-        assertThat(started.get("status").asText()).isEqualTo("ready");
-        assertThat(started.get("avatar_id").asText()).isEqualTo(FakeAvatars.ANNA);
+        assertThat(started.get("status").asText()).isEqualTo("success");
+        assertThat(started.get("avatar_id").asText()).isEqualTo(FakeAvatars.ANNA + "_user_u1");
+        assertThat(started.get("avatar_name").asText()).isEqualTo(FakeAvatars.ANNA);
         assertThat(started.get("webrtc_url").asText()).isEqualTo("/api/webrtc/offer");
-        assertThat(started.get("gpu").asText()).isEqualTo("0");
+        assertThat(started.get("gpu").asInt()).isEqualTo(0);
         assertThat(started.get("connections").asInt()).isEqualTo(1);
         assertThat(started.get("is_new_instance").asBoolean()).isTrue();
         assertThat(started.get("port").asInt()).isPositive();
@@ -225,8 +226,12 @@ class AvatarProxyIntegrationTest {
         assertThat(switched.get("port").asInt()).isNotEqualTo(first.get("port").asInt());
         assertThat(switched.get("connections").asInt()).isEqualTo(1);
 
-        assertThat(json(post("u2", "/api/avatar/disconnect", Map.of())).get("status").asText()).isEqualTo("disconnected");
-        assertThat(json(post("u2", "/api/avatar/disconnect", Map.of())).get("status").asText()).isEqualTo("not_connected");
+        JsonNode left = json(post("u2", "/api/avatar/disconnect", Map.of()));
+        assertThat(left.get("status").asText()).isEqualTo("success");
+        assertThat(left.get("message").asText()).isEqualTo("Disconnected from avatar " + FakeAvatars.ANNA);
+        JsonNode again = json(post("u2", "/api/avatar/disconnect", Map.of()));
+        assertThat(again.get("status").asText()).isEqualTo("success");
+        assertThat(again.get("message").asText()).isEqualTo("No avatar was connected");
         HttpResponse<String> none = get("u2", "/api/webrtc/headers");
         assertThat(none.statusCode()).isEqualTo(409);
         assertThat(json(none).get("error").asText()).isEqualTo("conflict");
@@ -475,8 +480,10 @@ class AvatarProxyIntegrationTest {
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort()
                 + "/api/avatar/list")).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
-        JsonNode avatar = json(r).get("avatars").get(0);
+        JsonNode avatar = json(r).get("tutor-anna");
         assertThat(avatar.get("name").asText()).isEqualTo("tutor-anna");
+        assertThat(avatar.get("clone").asBoolean()).isFalse();
+        assertThat(avatar.get("timbre").asText()).isEqualTo("en-US-AriaNeural");
         assertThat(avatar.get("status").asText()).isEqualTo("active");
         assertThat(avatar.get("tts_model").asText()).isEqualTo("edgetts");
         assertThat(avatar.get("avatar_model").asText()).isEqualTo("wav2lip");
