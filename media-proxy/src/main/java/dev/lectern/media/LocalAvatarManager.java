@@ -280,6 +280,9 @@ public final class LocalAvatarManager implements AvatarService {
             int connections;
             synchronized (this) {
                 connections = instance.users.size();
+                if (byUser.get(userId) == instance) {
+                    lastActive.put(userId, clock.getAsLong()); // the lease runs from the moment it is usable
+                }
             }
             writeMapping(userId, instance, "ready");
             return new AvatarAssignment(instance.avatar.name(), instance.id, instance.port, instance.gpu, connections,
@@ -704,7 +707,7 @@ public final class LocalAvatarManager implements AvatarService {
             }
             for (Map.Entry<String, Instance> e : new ArrayList<>(byUser.entrySet())) {
                 Long last = lastActive.get(e.getKey());
-                if (last == null || now - last >= config.leaseMillis()) {
+                if (e.getValue().state == State.READY && (last == null || now - last >= config.leaseMillis())) {
                     releaseLocked(e.getKey(), e.getValue());
                     lastActive.remove(e.getKey());
                     expired.add(e.getKey());

@@ -36,7 +36,8 @@ public final class FakeAvatars {
 
     /** Endpoints of the fakes that the proxy tests use besides LiveTalking's. */
     public static final java.util.List<String> TEST_PATHS = java.util.List.of("__spoken", "a", "bytes", "chunked",
-            "config", "continue", "cut", "echo", "headers", "hop", "payload", "slow", "split", "until_close");
+            "config", "continue", "cut", "echo", "headers", "hop", "payload", "slow", "split", "until_close", "garbage",
+            "bad_header");
 
     private FakeAvatars() {}
 

@@ -161,6 +161,28 @@ class AvatarCatalogueIntegrationTest {
         return client.send(b.build(), handler);
     }
 
+    /** #19: added avatars' files do not pile up forever: past {@code avatars.addedMaxAgeDays} they are purged. */
+    @Test
+    void addedAvatarsOlderThanTheMaximumAgeArePurgedWithTheirObjects() throws Exception {
+        assertThat(add(tutor, Part.text("name", "old-face"), face(PNG), voice(WAV)).status()).isEqualTo(200);
+        assertThat(add(tutor, Part.text("name", "new-face"), face(PNG), voice(WAV)).status()).isEqualTo(200);
+        try (dev.lectern.core.store.sql.SqlDatabase sql =
+                     new dev.lectern.core.store.sql.SqlDatabase(server.config().storage(), null)) {
+            AddedAvatarRepository rows = new AddedAvatarRepository(sql, java.time.Clock.systemUTC());
+            AddedAvatarRepository.AddedAvatar old = rows.find("old-face").orElseThrow();
+            long monthAgo = System.currentTimeMillis() - Duration.ofDays(31).toMillis();
+            sql.query(c -> dev.lectern.core.store.sql.Jdbc.update(c,
+                    "UPDATE avatars SET created_at = ? WHERE name = ?", monthAgo, "old-face"));
+            AvatarCatalogue catalogue = new AvatarCatalogue(server.config().avatars(), rows, server.objects(),
+                    server.ephemeralStore());
+            assertThat(catalogue.purgeOlderThan(Duration.ofDays(30), System.currentTimeMillis())).isEqualTo(1);
+            assertThat(listed()).contains("new-face").doesNotContain("old-face");
+            assertThat(server.objects().get(old.faceKey())).isEmpty();
+            assertThat(server.objects().get(old.voiceKey())).isEmpty();
+            assertThat(preview("old-face", student).statusCode()).isEqualTo(404);
+        }
+    }
+
     /** #20: the Virtual Tutor seed's front end, as documented: multipart forms, {@code name}, the seed's shapes. */
     @Test
     void theSeedsMultipartCallsGetTheDocumentedShapes() throws Exception {
