@@ -231,7 +231,7 @@ public final class ExternalAvatarManager implements AvatarService {
             if (r.getStatusCode() < 200 || r.getStatusCode() > 299) {
                 return HealthStatus.down("external manager /health answered HTTP " + r.getStatusCode());
             }
-            return HealthStatus.up("external manager healthy (HTTP " + r.getStatusCode() + ")");
+            return HealthStatus.up("external manager answers (HTTP " + r.getStatusCode() + " on /health)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return HealthStatus.down("interrupted");
