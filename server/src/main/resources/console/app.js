@@ -303,7 +303,7 @@ async function ask(question) {
 }
 
 /** Splits a text/event-stream body into events and hands each parsed `data:` payload on. */
-async function readEvents(stream, onEvent) {
+export async function readEvents(stream, onEvent) {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {
