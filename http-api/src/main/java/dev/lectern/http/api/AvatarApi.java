@@ -16,7 +16,7 @@ import dev.lectern.http.multipart.MultipartUploadHandler;
 import dev.lectern.http.netty.AvatarProxyTunnel;
 import dev.lectern.http.Tunnel;
 import dev.lectern.http.Types;
-import dev.lectern.http.multipart.FormFields;
+import dev.lectern.http.multipart.MultipartFieldDecoder;
 import dev.lectern.media.AvatarAssignment;
 import dev.lectern.media.AvatarException;
 import dev.lectern.media.proxy.internal.AvatarProxy;
@@ -158,9 +158,10 @@ public final class AvatarApi {
      */
     static String avatarName(ApiRequest r) {
         String name;
-        if (FormFields.isForm(r)) {
-            Map<String, String> f = FormFields.of(r);
-            name = f.containsKey("avatar_name") ? f.get("avatar_name") : f.get("name");
+        if (r.isForm() || MultipartFieldDecoder.isMultipart(r)) {
+            Map<String, List<String>> f = r.isForm() ? r.form() : MultipartFieldDecoder.decode(r);
+            List<String> values = f.containsKey("avatar_name") ? f.get("avatar_name") : f.get("name");
+            name = values == null ? null : values.get(0);
         } else {
             NameBody b = r.json(NameBody.class);
             name = b.avatarName() != null ? b.avatarName() : b.name();
