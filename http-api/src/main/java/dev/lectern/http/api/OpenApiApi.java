@@ -29,7 +29,7 @@ public final class OpenApiApi {
     private static final Map<String, Object> ERROR_REF = Map.of("$ref", "#/components/schemas/Error");
     /** Every error body: {@code {error, message, msg, requestId}} ({@code msg}: the message, as the seeds read it). */
     private static final Map<String, Object> ERROR_SCHEMA = Map.of("type", "object",
-            "required", List.of("error", "message", "requestId"),
+            "required", List.of("error", "message", "requestId", "msg"),
             "properties", Map.of(
                     "error", Map.of("type", "string", "description", "a stable code, e.g. not_found"),
                     "message", Map.of("type", "string"),
@@ -118,6 +118,11 @@ public final class OpenApiApi {
                 op.put("x-required-role", route.access().minimumRole().wireName());
             }
         }
+        if (!route.tokens().equals(dev.lectern.core.auth.AcceptedTokens.ANY)) {
+            // the kinds of token the route takes (Route#tokens); 403 token_type_refused for the others
+            op.put("x-token-types", route.tokens().types().stream().map(dev.lectern.core.auth.TokenType::wireName)
+                    .toList());
+        }
         Map<String, Object> responses = new TreeMap<>();
         route.responseTypes().forEach((status, type) ->
                 responses.put(Integer.toString(status), response(route, status, type, schemas)));
@@ -131,6 +136,9 @@ public final class OpenApiApi {
         List<Integer> errors = new ArrayList<>(route.errorStatuses());
         errors.add(429); // a rate limit (per address, per user)
         errors.add(503); // the blocking executor or a store saturated or down
+        if (!route.tokens().equals(dev.lectern.core.auth.AcceptedTokens.ANY)) {
+            errors.add(403); // token_type_refused
+        }
         if (!route.consumes().isEmpty()) {
             errors.add(400);
             errors.add(413);
