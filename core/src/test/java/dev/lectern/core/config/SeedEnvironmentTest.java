@@ -144,7 +144,10 @@ class SeedEnvironmentTest {
         ServerConfig c = load(seed);
         assertThat(c.storage().objects().s3().bucket()).isEqualTo("lectures-content");
         assertThat(c.storage().objects().s3().region()).isEqualTo("eu-west-1");
-        assertThat(seed.ignored()).containsKeys("AWS_S3_AUDIO_BUCKET_NAME", "COGNITO_USERPOOL_ID",
+        assertThat(c.storage().objects().s3().buckets()).isEqualTo(new StorageConfig.Buckets("lectures-audio",
+                "lectures-content"));
+        assertThat(seed.ignored()).doesNotContainKeys("AWS_S3_AUDIO_BUCKET_NAME", "AWS_S3_CONTENT_BUCKET_NAME");
+        assertThat(seed.ignored()).containsKeys("COGNITO_USERPOOL_ID",
                 "COGNITO_APP_CLIENT_ID");
         assertThat(seed.overrides()).noneSatisfy((name, value) -> assertThat(value).contains("eu-west-1_abc"));
     }
