@@ -235,23 +235,15 @@ public final class DocumentIndex implements AutoCloseable {
         BooleanQuery.Builder q = new BooleanQuery.Builder();
         terms.stream().limit(MAX_QUERY_TERMS)
                 .forEach(t -> q.add(new TermQuery(new Term("text", t)), BooleanClause.Occur.SHOULD));
-        // every term is a clause: the threshold is the query's minimum number of matching clauses, so Lucene skips
-        // the passages below it and no term vector is read; a longer question is cut to its first terms and its
-        // best passages checked against all of them
-        boolean whole = terms.size() <= MAX_QUERY_TERMS;
-        if (whole) {
-            q.setMinimumNumberShouldMatch(Math.max(1, (int) Math.ceil(minCoverage * terms.size() - 1e-6)));
-        }
         UserIndex u = user(userId);
         List<Passage> out = new ArrayList<>();
         try {
             IndexSearcher s = u.searchers.acquire();
             try {
-                TopDocs top = s.search(q.build(), whole ? limit : limit * 4);
-                TermVectors vectors = whole ? null : s.getIndexReader().termVectors();
+                TopDocs top = s.search(q.build(), limit * 4);
+                TermVectors vectors = s.getIndexReader().termVectors();
                 for (ScoreDoc sd : top.scoreDocs) {
-                    if (!whole && (double) matched(vectors.get(sd.doc, "text"), terms) / terms.size() + 1e-9
-                            < minCoverage) {
+                    if ((double) matched(vectors.get(sd.doc, "text"), terms) / terms.size() + 1e-9 < minCoverage) {
                         continue;
                     }
                     Document d = s.storedFields().document(sd.doc);

@@ -10,9 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The relevance threshold (the share of the question's distinct terms a passage must hold) as the index applies it:
- * as the query's minimum number of matching terms, and for questions longer than the query's term limit by checking
- * the best passages against every term.
+ * The relevance threshold (the share of the question's distinct terms a passage must hold): the best passages by BM25
+ * are checked against every term of the question, also of one longer than the query's term limit.
  */
 class DocumentIndexThresholdTest {
     @TempDir
