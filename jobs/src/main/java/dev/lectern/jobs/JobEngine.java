@@ -84,6 +84,8 @@ public final class JobEngine implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean abandoned;
     private volatile long lastHeartbeatMillis;
+    /** Waiting jobs when this node last refreshed the table's statistics (the scheduler's thread only). */
+    private long analyzedWaiting;
 
     private record Registration(KindOptions options, JobHandler handler) {}
 
@@ -760,8 +762,26 @@ public final class JobEngine implements AutoCloseable {
     }
 
     private void refreshDepth() {
-        if (!abandoned) {
-            metrics.depth(db.query(repo::depth));
+        if (abandoned) {
+            return;
+        }
+        Map<List<String>, Long> depth = db.query(repo::depth);
+        metrics.depth(depth);
+        long waiting = 0;
+        for (Map.Entry<List<String>, Long> e : depth.entrySet()) {
+            String state = e.getKey().get(1);
+            if (state.equals(JobState.PENDING.name()) || state.equals(JobState.RETRY.name())) {
+                waiting += e.getValue();
+            }
+        }
+        // the queue outgrew the statistics the claim is planned with: refresh them now, not at autovacuum's next nap
+        analyzedWaiting = Math.min(analyzedWaiting, waiting);
+        if (repo.postgres() && waiting >= 1000 && waiting > 4 * analyzedWaiting) {
+            db.query(c -> {
+                repo.analyze(c);
+                return null;
+            });
+            analyzedWaiting = waiting;
         }
     }
 

@@ -114,12 +114,18 @@ final class JobRepository {
         params.addAll(kinds);
         params.add(now);
         params.add(limit);
-        String sql = (postgres ? RELAXED : "")
-                + "UPDATE job SET state = 'STARTED', lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
-                + "lease_token = lease_token + 1, started_at = ?, updated_at = ? WHERE id IN (SELECT job.id FROM job"
-                + (postgres ? ", relaxed" : "") + " WHERE " + READY + " AND kind IN (" + marks(kinds.size()) + ") "
-                + "AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?"
-                + (postgres ? " FOR UPDATE OF job SKIP LOCKED" : "") + ") RETURNING " + COLUMNS;
+        String pick = "SELECT id FROM job WHERE " + READY + " AND kind IN (" + marks(kinds.size()) + ") "
+                + "AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?";
+        // PostgreSQL: the ids as an array, so the outer UPDATE looks each up by primary key whatever the plan cache
+        // guesses of LIMIT ? (a generic plan chose a hash join over the whole table)
+        String sql = postgres
+                ? RELAXED + "UPDATE job SET state = 'STARTED', lease_owner = ?, lease_until = ?, "
+                        + "attempts = attempts + 1, lease_token = lease_token + 1, started_at = ?, updated_at = ? "
+                        + "FROM relaxed WHERE job.id = ANY(ARRAY(" + pick + " FOR UPDATE SKIP LOCKED)) RETURNING "
+                        + COLUMNS.replaceAll("(^|, )", "$1job.")
+                : "UPDATE job SET state = 'STARTED', lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
+                        + "lease_token = lease_token + 1, started_at = ?, updated_at = ? WHERE id IN (" + pick + ") "
+                        + "RETURNING " + COLUMNS;
         return Jdbc.list(c, sql, JobRepository::map, params.toArray());
     }
 
@@ -312,6 +318,17 @@ final class JobRepository {
         List<Job> jobs = Jdbc.list(c, "SELECT " + COLUMNS + " FROM job" + where
                 + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", JobRepository::map, params.toArray());
         return new JobPage(jobs, total);
+    }
+
+    /**
+     * Refreshes the planner's statistics of the job table (PostgreSQL). A claim's plan rests on them: on a table
+     * whose waiting rows outgrew them, the planner reads and sorts every waiting row for each claim of a few
+     * (measured: 25-50 ms a claim with 20,000 waiting, against 0.3 ms), and autovacuum comes only at its next nap.
+     */
+    void analyze(Connection c) throws SQLException {
+        if (postgres) {
+            Jdbc.update(c, "ANALYZE job");
+        }
     }
 
     /** Jobs by kind and state, for the depth gauges. */
