@@ -162,6 +162,9 @@ public final class JobEngine implements AutoCloseable {
         }
         long beat = config.heartbeatMillis();
         lastHeartbeatMillis = System.currentTimeMillis();
+        long depthEvery = Math.max(beat, 5000);
+        // before the first claim: a claim planned (and its plan cached) on stale statistics stays slow until they change
+        guard(this::refreshDepth).run();
         if (config.workers() > 0) {
             AtomicInteger n = new AtomicInteger();
             workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
@@ -173,7 +176,7 @@ public final class JobEngine implements AutoCloseable {
             heartbeats.scheduleWithFixedDelay(guard(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
         }
         scheduler.scheduleWithFixedDelay(guard(this::reap), beat / 2, beat, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(guard(this::refreshDepth), 0, Math.max(beat, 5000), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(guard(this::refreshDepth), depthEvery, depthEvery, TimeUnit.MILLISECONDS);
         logger.atInfo().addKeyValue("node", nodeId).addKeyValue("workers", config.workers())
                 .addKeyValue("kinds", kinds.keySet()).addKeyValue("sql", db.kind()).log("job engine started");
     }
@@ -212,7 +215,8 @@ public final class JobEngine implements AutoCloseable {
             return e;
         }
         afterHooks();
-        fire(inserted[1]);
+        fire(inserted[1]); // PENDING, then STARTED, as a claim by the dispatcher would have them
+        fire(inserted[0]);
         dispatch(inserted[0], System.currentTimeMillis(), now);
         return e;
     }
@@ -777,11 +781,11 @@ public final class JobEngine implements AutoCloseable {
         // the queue outgrew the statistics the claim is planned with: refresh them now, not at autovacuum's next nap
         analyzedWaiting = Math.min(analyzedWaiting, waiting);
         if (repo.postgres() && waiting >= 1000 && waiting > 4 * analyzedWaiting) {
-            db.query(c -> {
+            analyzedWaiting = waiting; // tried once per fourfold growth, whether it succeeds or not
+            db.transaction(c -> {
                 repo.analyze(c);
                 return null;
             });
-            analyzedWaiting = waiting;
         }
     }
 

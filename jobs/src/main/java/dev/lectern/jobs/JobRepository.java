@@ -327,6 +327,8 @@ final class JobRepository {
      */
     void analyze(Connection c) throws SQLException {
         if (postgres) {
+            // in a transaction: a VACUUM holding the table's lock makes this give up, not wait (nor cancel it long)
+            Jdbc.update(c, "SET LOCAL lock_timeout = '200ms'");
             Jdbc.update(c, "ANALYZE job");
         }
     }
