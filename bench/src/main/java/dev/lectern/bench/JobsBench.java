@@ -53,7 +53,8 @@ public final class JobsBench {
 
     private JobsBench() {}
 
-    record Throughput(long jobs, double seconds, long duplicates) {
+    /** leasesLost and retried: the engines' own counters, so that a job that ran twice can be told from a lease lost. */
+    record Throughput(long jobs, double seconds, long duplicates, long leasesLost, long retried) {
         double perSecond() {
             return jobs / seconds;
         }
@@ -170,6 +171,10 @@ public final class JobsBench {
         figures.computeIfAbsent("pg across p99 ms", k -> new ArrayList<>()).add(across.p99());
     }
 
+    private static long count(SimpleMeterRegistry meters, String name) {
+        return (long) meters.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
     private static void record(Map<String, List<Double>> figures, String system, Throughput t, Pickup p) {
         figures.computeIfAbsent(system + " jobs/s", k -> new ArrayList<>()).add(t.perSecond());
         figures.computeIfAbsent(system + " p50 ms", k -> new ArrayList<>()).add(p.p50());
@@ -211,8 +216,9 @@ public final class JobsBench {
     }
 
     private static void report(String what, Throughput t, Pickup p) {
-        System.out.printf(Locale.ROOT, "%-28s %8.0f jobs/s (%d in %.2f s, %d ran twice)   pickup p50 %.1f ms, p99 %.1f ms,"
-                + " max %.1f ms%n", what, t.perSecond(), t.jobs(), t.seconds(), t.duplicates(), p.p50(), p.p99(), p.max());
+        System.out.printf(Locale.ROOT, "%-28s %8.0f jobs/s (%d in %.2f s, %d ran twice, %d leases lost, %d retried)"
+                        + "   pickup p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", what, t.perSecond(), t.jobs(), t.seconds(),
+                t.duplicates(), t.leasesLost(), t.retried(), p.p50(), p.p99(), p.max());
     }
 
     /** Queues {@code n} no-op jobs, then starts one engine per database and times the drain. */
@@ -222,8 +228,9 @@ public final class JobsBench {
         AtomicLong firstStart = new AtomicLong(Long.MAX_VALUE);
         CountDownLatch done = new CountDownLatch(n);
         List<JobEngine> engines = new ArrayList<>();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         for (SqlDatabase db : nodes) {
-            JobEngine e = new JobEngine(db, config, null, new SimpleMeterRegistry(), "bench");
+            JobEngine e = new JobEngine(db, config, null, meters, "bench");
             e.register(KIND, KindOptions.DEFAULTS, ctx -> {
                 firstStart.accumulateAndGet(System.nanoTime(), Math::min);
                 if (!ran.add(ctx.jobId())) {
@@ -252,7 +259,8 @@ public final class JobsBench {
                 throw new IllegalStateException("jobs not done: " + done.getCount() + " left");
             }
             double seconds = (System.nanoTime() - firstStart.get()) / 1e9;
-            return new Throughput(n, seconds, duplicates.get());
+            return new Throughput(n, seconds, duplicates.get(), count(meters, "lectern.jobs.lease.lost"),
+                    count(meters, "lectern.jobs.retries"));
         } finally {
             engines.forEach(JobEngine::close);
             nodes.get(0).query(c -> {
@@ -341,7 +349,7 @@ public final class JobsBench {
         try {
             JsonNode drain = Json.MAPPER.readTree(run(env, dir, python.toString(), script.toString(), "drain",
                     ids.toString()));
-            Throughput t = new Throughput(drain.get("n").asLong(), drain.get("seconds").asDouble(), 0);
+            Throughput t = new Throughput(drain.get("n").asLong(), drain.get("seconds").asDouble(), 0, 0, 0);
             JsonNode p = Json.MAPPER.readTree(run(env, dir, python.toString(), script.toString(), "trickle",
                     Integer.toString(trickle), Integer.toString(rate)));
             return new Object[] {t, new Pickup(p.get("p50").asDouble(), p.get("p99").asDouble(),
