@@ -89,6 +89,7 @@ final class RelayTarget implements AutoCloseable {
             env.put("LECTERN_HTTP__PORT", Integer.toString(port));
             env.put("LECTERN_SIGNALING__PORT", Integer.toString(port));
             env.put("LECTERN_SIGNALING__DEV_MODE", "true");
+            env.put("LECTERN_SIGNALING__AD_HOC_ROOMS", "true"); // benchmark rooms are made up by the clients
             env.put("LECTERN_STORAGE__DATA_DIR", TempDirs.create("lectern-bench-data").toString());
             return pb;
         });

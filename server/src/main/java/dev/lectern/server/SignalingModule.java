@@ -34,7 +34,7 @@ final class SignalingModule implements FeatureModule {
             meters.gauge("lectern.cluster.publish_held", List.of(), redisBus, RedisClusterBus::held);
         }
         this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config, verifier,
-                tutoring.tutor(), IceServers.of(tutoring.ice()), bus, meters);
+                tutoring.tutor(), IceServers.of(tutoring.ice()), bus, meters, tutoring.admission());
         if (signaling.service() != null) {
             tutoring.tutor().attach(signaling.service().rooms()::broadcast);
             closeables.add(new AvatarCrashNotifier(infra.ephemeral, signaling.service()));

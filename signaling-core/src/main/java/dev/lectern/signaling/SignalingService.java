@@ -42,6 +42,7 @@ public final class SignalingService implements JsonWsEndpoint {
 
     private final SignalingConfig config;
     private final TokenVerifier verifier;
+    private final boolean guestAccess;
     private final RoomService rooms;
     private final AtomicLong slowConsumers = new AtomicLong();
     private final AtomicInteger jsonConnections = new AtomicInteger();
@@ -69,6 +70,12 @@ public final class SignalingService implements JsonWsEndpoint {
     }
 
     public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
+        this(config, verifier, rooms, false);
+    }
+
+    /** @param guestAccess a connection without a token gets a guest identity of its own ({@code accounts.guestAccess}) */
+    public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms, boolean guestAccess) {
+        this.guestAccess = guestAccess;
         this.config = config;
         this.verifier = verifier;
         this.rooms = rooms;
@@ -130,6 +137,11 @@ public final class SignalingService implements JsonWsEndpoint {
         }
         if (config.devMode() && devUserId != null && DEV_USER_ID.matcher(devUserId).matches()) {
             return CompletableFuture.completedFuture(new Principal(devUserId, Role.STUDENT, null));
+        }
+        if (guestAccess) {
+            // a guest for the life of this connection: nothing it does reaches an account's or another guest's data
+            return CompletableFuture.completedFuture(dev.lectern.core.auth.Guests.principal(
+                    dev.lectern.core.auth.Guests.newId()));
         }
         return CompletableFuture.failedFuture(new InvalidTokenException("a token is required"));
     }

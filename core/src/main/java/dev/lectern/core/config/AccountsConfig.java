@@ -27,7 +27,8 @@ public record AccountsConfig(
         int codeGuessesPerDay,
         int codesPerAddressPerHour,
         int codesPerClientPerHour,
-        OidcConfig oidc) {
+        OidcConfig oidc,
+        boolean guestAccess) {
 
     public AccountsConfig {
         checkRange(tokenTtlSeconds, 60, 30L * 24 * 3600, "accounts.tokenTtlSeconds");

@@ -8,7 +8,8 @@ import static dev.lectern.core.config.Checks.checkRange;
 /**
  * The signaling port: Socket.IO / Engine.IO and the plain JSON WebSocket dialect, rooms and relay limits, and the
  * abuse limits: each connection's event and chat-message token buckets, rooms per connection, and Engine.IO sessions
- * that have not (yet) connected to a namespace, in all and per client address.
+ * that have not (yet) connected to a namespace, in all and per client address. {@code adHocRooms}: any room id may
+ * be joined without a REST room behind it (development and load benchmarks only).
  */
 public record SignalingConfig(
         int port,
@@ -34,7 +35,8 @@ public record SignalingConfig(
         int messageBurst,
         int maxRoomsPerPeer,
         int maxSessionsWithoutConnect,
-        int maxSessionsWithoutConnectPerAddress) {
+        int maxSessionsWithoutConnectPerAddress,
+        boolean adHocRooms) {
 
     public SignalingConfig {
         checkPort(port, "signaling.port");
