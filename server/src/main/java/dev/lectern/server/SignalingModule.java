@@ -36,6 +36,12 @@ final class SignalingModule implements FeatureModule {
         this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config, verifier,
                 tutoring.tutor(), IceServers.of(tutoring.ice()), bus, meters, tutoring.admission());
         if (signaling.service() != null) {
+            // Engine.IO handshakes count against the REST API's per-address limit (issue #19 item 7)
+            dev.lectern.http.RateLimitDecorator perAddress = new dev.lectern.http.RateLimitDecorator(infra.ephemeral,
+                    infra.blocking, dev.lectern.http.RateLimitDecorator.Scope.ADDRESS,
+                    config.accounts().rateLimit().perAddressPerMinute(), infra.clock);
+            signaling.service().engineIo().handshakeGate(address ->
+                    perAddress.count(dev.lectern.core.net.ClientAddresses.limitKey(address)));
             tutoring.tutor().attach(signaling.service().rooms()::broadcast);
             closeables.add(new AvatarCrashNotifier(infra.ephemeral, signaling.service()));
             closeables.add(new RevocationNotifier(infra.ephemeral, signaling.service()));

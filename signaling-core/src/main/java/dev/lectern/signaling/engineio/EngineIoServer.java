@@ -22,6 +22,7 @@ public final class EngineIoServer {
     private final int maxPayloadBytes;
     private final int outboundQueueLimit;
     private volatile long outboundQueueBytes = Long.MAX_VALUE;
+    private volatile HandshakeGate handshakeGate = HandshakeGate.OPEN;
     private final Consumer<EngineIoSession> onOpen;
     private final Map<String, EngineIoSession> sessions = new ConcurrentHashMap<>();
     /**
@@ -205,6 +206,16 @@ public final class EngineIoServer {
     public EngineIoServer outboundQueueBytes(long bytes) {
         this.outboundQueueBytes = bytes;
         return this;
+    }
+
+    /** Asked before every new session (see {@link HandshakeGate}); {@link HandshakeGate#OPEN} by default. */
+    public EngineIoServer handshakeGate(HandshakeGate gate) {
+        this.handshakeGate = gate;
+        return this;
+    }
+
+    public HandshakeGate handshakeGate() {
+        return handshakeGate;
     }
 
     public record Opened(EngineIoSession session, EngineIoPacket openPacket) {}
