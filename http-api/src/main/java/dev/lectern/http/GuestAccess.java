@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.LoggerFactory;
 
 /**
  * Guest mode ({@code accounts.guestAccess}, issue 20): front ends written for Holo Tutor Hub send no token. On the
@@ -34,6 +35,8 @@ public final class GuestAccess {
     public GuestAccess(byte[] secret) {
         this.key = new SecretKeySpec(hmac(new SecretKeySpec(secret, "HmacSHA256"), "lectern guest cookie"),
                 "HmacSHA256");
+        LoggerFactory.getLogger(GuestAccess.class).warn("accounts.guestAccess is ON: requests without a token to the"
+                + " tutor and room routes are served as guests");
     }
 
     public boolean allows(Route route) {

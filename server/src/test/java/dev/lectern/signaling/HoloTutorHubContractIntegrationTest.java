@@ -27,7 +27,12 @@ class HoloTutorHubContractIntegrationTest {
     private LecternServer server;
 
     private void start(boolean guests) {
+        start(guests, Map.of());
+    }
+
+    private void start(boolean guests, Map<String, String> more) {
         Map<String, String> env = new HashMap<>(Map.of("LECTERN_SIGNALING__RECOVERY_WINDOW_MILLIS", "0"));
+        env.putAll(more);
         if (guests) {
             env.put("LECTERN_ACCOUNTS__GUEST_ACCESS", "true");
         }
@@ -209,6 +214,18 @@ class HoloTutorHubContractIntegrationTest {
             g.emit("join", "{\"room_id\":\"" + guestRoom + "\"}", 2);
             assertThat(g.awaitAck(2).get("code").asText()).isEqualTo("room_not_live");
         }
+    }
+
+    @Test
+    void guestsStayRateLimited() throws Exception {
+        start(true, Map.of("LECTERN_ACCOUNTS__RATE_LIMIT__PER_ADDRESS_PER_MINUTE", "3"));
+        for (int i = 0; i < 3; i++) {
+            // a new guest each time (no cookie kept): the address still counts them all
+            assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + server.httpPort() + "/api/companions")).build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode()).isEqualTo(200);
+        }
+        assertThat(new Client(null).send("GET", "/api/companions", null).statusCode()).isEqualTo(429);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.lectern.http.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lectern.companions.Companion;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.auth.Principal;
@@ -10,7 +11,6 @@ import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
 import dev.lectern.http.Router;
 import dev.lectern.core.store.sql.DuplicateKeyException;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
