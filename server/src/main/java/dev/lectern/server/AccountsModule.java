@@ -45,6 +45,7 @@ final class AccountsModule implements FeatureModule {
     private final Clock clock;
     /** Guest mode ({@code accounts.guestAccess}), or null. */
     private final dev.lectern.http.GuestAccess guests;
+    private final dev.lectern.core.auth.GuestCookies guestCookies;
 
     /** {@code verifierOverride}: null in production; tests may pass a fixed verifier instead of the JWT one. */
     AccountsModule(ServerConfig config, Secrets secrets, InfrastructureModule infra, TokenVerifier verifierOverride) {
@@ -53,7 +54,8 @@ final class AccountsModule implements FeatureModule {
         this.blocking = infra.blocking;
         this.clock = infra.clock;
         byte[] secret = JwtSecret.load(secrets, infra.dataDir);
-        this.guests = this.config.guestAccess() ? new dev.lectern.http.GuestAccess(secret) : null;
+        this.guestCookies = this.config.guestAccess() ? new dev.lectern.core.auth.GuestCookies(secret) : null;
+        this.guests = guestCookies == null ? null : new dev.lectern.http.GuestAccess(guestCookies);
         this.tokens = new TokenService(secret, ephemeral, Duration.ofSeconds(this.config.tokenTtlSeconds()), clock);
         TokenVerifier own = verifierOverride != null ? verifierOverride : new JwtTokenVerifier(tokens, blocking);
         OidcConfig oidc = this.config.oidc();
@@ -71,6 +73,11 @@ final class AccountsModule implements FeatureModule {
     /** External sign-in's users (to hand organisation groups to), or null when {@code accounts.oidc} is off. */
     OidcUsers oidcUsers() {
         return oidcUsers;
+    }
+
+    /** The guest cookie's signer (guest mode), or null when {@code accounts.guestAccess} is off. */
+    dev.lectern.core.auth.GuestCookies guestCookies() {
+        return guestCookies;
     }
 
     TokenVerifier verifier() {

@@ -166,6 +166,40 @@ class HoloTutorHubContractIntegrationTest {
     }
 
     @Test
+    void aBrowsersSocketsAreItsRestGuest() throws Exception {
+        NodePeer.assumeAvailable();
+        start(true);
+        Client browser = new Client(null);
+        String roomId = null;
+        String owner = null;
+        for (String transports : new String[] {"polling", "websocket"}) {
+            JsonNode room = browser.ok("POST", "/api/video/rooms", Map.of("user_id", "user123"), 201);
+            roomId = room.get("room_id").asText();
+            owner = room.get("owner_id").asText();
+            try (NodePeer host = new NodePeer(sio(), "{}", transports, "once",
+                    Json.write(Map.of("Cookie", browser.cookie)));
+                 NodePeer other = new NodePeer(sio(), "{}", transports)) {
+                host.awaitKey("connect");
+                other.awaitKey("connect");
+                host.emit("join", "{\"room_id\":\"" + roomId + "\",\"user_id\":\"user123\",\"is_host\":true}", 1);
+                assertThat(host.awaitAck(1).get("user_id").asText()).as(transports).isEqualTo(owner);
+                other.emit("join", "{\"room_id\":\"" + roomId + "\",\"is_host\":true}", 1);
+                JsonNode joined = other.awaitEvent("joined");
+                assertThat(joined.at("/peers/0/user_id").asText()).isEqualTo(owner);
+                assertThat(joined.at("/peers/0/is_host").asBoolean()).as("the owner hosts").isTrue();
+                assertThat(host.awaitEvent("peer-joined").get("is_host").asBoolean()).isFalse();
+            }
+        }
+        // a forged cookie on the socket is a guest of its own, not the owner
+        try (NodePeer forged = new NodePeer(sio(), "{}", "websocket", "once",
+                Json.write(Map.of("Cookie", "lectern_guest=" + owner + ".bm90LWEtc2lnbmF0dXJl")))) {
+            forged.awaitKey("connect");
+            forged.emit("join", "{\"room_id\":\"made-by-forger\",\"is_host\":true}", 1);
+            assertThat(forged.awaitAck(1).get("user_id").asText()).startsWith("guest-").isNotEqualTo(owner);
+        }
+    }
+
+    @Test
     void guestsNeverReachEachOthersOrAnAccountsData() throws Exception {
         NodePeer.assumeAvailable();
         start(true);

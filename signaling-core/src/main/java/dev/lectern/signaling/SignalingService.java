@@ -42,7 +42,8 @@ public final class SignalingService implements JsonWsEndpoint {
 
     private final SignalingConfig config;
     private final TokenVerifier verifier;
-    private final boolean guestAccess;
+    /** Guest mode: the guest a handshake's cookie header names (or null); null itself when guest mode is off. */
+    private final java.util.function.UnaryOperator<String> guestOfCookie;
     private final RoomService rooms;
     private final AtomicLong slowConsumers = new AtomicLong();
     private final AtomicInteger jsonConnections = new AtomicInteger();
@@ -70,12 +71,17 @@ public final class SignalingService implements JsonWsEndpoint {
     }
 
     public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
-        this(config, verifier, rooms, false);
+        this(config, verifier, rooms, null);
     }
 
-    /** @param guestAccess a connection without a token gets a guest identity of its own ({@code accounts.guestAccess}) */
-    public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms, boolean guestAccess) {
-        this.guestAccess = guestAccess;
+    /**
+     * @param guestOfCookie guest mode ({@code accounts.guestAccess}; null: off): a connection without a token is the
+     *                      guest its handshake's signed cookie names (this function, from the {@code Cookie} header;
+     *                      null when none), else a guest of its own
+     */
+    public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms,
+                            java.util.function.UnaryOperator<String> guestOfCookie) {
+        this.guestOfCookie = guestOfCookie;
         this.config = config;
         this.verifier = verifier;
         this.rooms = rooms;
@@ -128,6 +134,10 @@ public final class SignalingService implements JsonWsEndpoint {
     // ---- identity
 
     private CompletionStage<Principal> identify(String token, String devUserId) {
+        return identify(token, devUserId, null);
+    }
+
+    private CompletionStage<Principal> identify(String token, String devUserId, String cookie) {
         if (token != null && !token.isEmpty()) {
             try {
                 return verifier.verify(token);
@@ -138,10 +148,12 @@ public final class SignalingService implements JsonWsEndpoint {
         if (config.devMode() && devUserId != null && DEV_USER_ID.matcher(devUserId).matches()) {
             return CompletableFuture.completedFuture(new Principal(devUserId, Role.STUDENT, null));
         }
-        if (guestAccess) {
-            // a guest for the life of this connection: nothing it does reaches an account's or another guest's data
+        if (guestOfCookie != null) {
+            // the browser's guest (its REST cookie), else a guest for the life of this connection: nothing it does
+            // reaches an account's or another guest's data
+            String guest = cookie == null ? null : guestOfCookie.apply(cookie);
             return CompletableFuture.completedFuture(dev.lectern.core.auth.Guests.principal(
-                    dev.lectern.core.auth.Guests.newId()));
+                    guest != null ? guest : dev.lectern.core.auth.Guests.newId()));
         }
         return CompletableFuture.failedFuture(new InvalidTokenException("a token is required"));
     }
@@ -156,9 +168,14 @@ public final class SignalingService implements JsonWsEndpoint {
     private final class RoomNamespace implements Namespace {
         @Override
         public CompletionStage<Object> authorize(JsonNode auth) {
+            return authorize(auth, null);
+        }
+
+        @Override
+        public CompletionStage<Object> authorize(JsonNode auth, String handshakeCookie) {
             String token = text(auth, "token");
             String userId = text(auth, "user_id");
-            return identify(token, userId).handle((p, e) -> {
+            return identify(token, userId, handshakeCookie).handle((p, e) -> {
                 if (e != null) {
                     throw new ConnectRefusedException("unauthorized");
                 }

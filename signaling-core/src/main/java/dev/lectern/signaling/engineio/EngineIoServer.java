@@ -88,6 +88,11 @@ public final class EngineIoServer {
      * many sessions (in all, or of that address) have not connected to a namespace yet: the caller refuses it.
      */
     public Opened open(ScheduledExecutorService executor, EngineIoTransport websocket, String address) {
+        return open(executor, websocket, address, null);
+    }
+
+    /** As {@link #open(ScheduledExecutorService, EngineIoTransport, String)}, keeping the handshake's cookie header. */
+    public Opened open(ScheduledExecutorService executor, EngineIoTransport websocket, String address, String cookie) {
         String key = address == null ? "-" : dev.lectern.core.net.ClientAddresses.limitKey(address);
         if (!admit(key)) {
             return null;
@@ -95,6 +100,7 @@ public final class EngineIoServer {
         String sid = newId();
         EngineIoSession session = new EngineIoSession(sid, executor, this, websocket);
         session.unconnectedKey = key;
+        session.handshakeCookie = cookie;
         sessions.put(sid, session);
         ObjectNode handshake = Json.MAPPER.createObjectNode();
         handshake.put("sid", sid);

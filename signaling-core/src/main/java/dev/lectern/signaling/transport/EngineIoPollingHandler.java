@@ -197,7 +197,8 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
                     "{\"code\":5,\"message\":\"too many requests from this address\"}");
             return;
         }
-        EngineIoServer.Opened opened = eio.open(ctx.channel().eventLoop(), null, peer(ctx));
+        EngineIoServer.Opened opened = eio.open(ctx.channel().eventLoop(), null, peer(ctx),
+                req.headers().get(io.netty.handler.codec.http.HttpHeaderNames.COOKIE));
         if (opened == null) {
             respond(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "{\"code\":5,\"message\":\"too many sessions waiting to connect\"}");

@@ -33,10 +33,17 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
     private static final Logger logger = LoggerFactory.getLogger(EngineIoWebSocketHandler.class);
 
     private final EngineIoServer server;
+    /** The upgrade request's {@code Cookie} header, for a WebSocket-only session (a guest's cookie), or null. */
+    private final String cookie;
     private ChannelHandlerContext ctx;
     private EngineIoSession session;
 
     EngineIoWebSocketHandler(EngineIoServer server) {
+        this(server, null);
+    }
+
+    EngineIoWebSocketHandler(EngineIoServer server, String cookie) {
+        this.cookie = cookie;
         this.server = server;
     }
 
@@ -86,7 +93,8 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
                     "too many requests from this address")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
             return;
         }
-        EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this, EngineIoPollingHandler.peer(ctx));
+        EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this, EngineIoPollingHandler.peer(ctx),
+                cookie);
         if (opened == null) {
             // too many sessions waiting to connect: "try again later"
             ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(1013,
