@@ -68,7 +68,8 @@ async function api(method, path, body, extraHeaders = {}) {
     if (res.status === 401 && state.token && path !== '/api/login') signedOut('Your session has ended; please sign in again.');
     throw err;
   }
-  return res.status === 204 ? null : res.json();
+  const text = res.status === 204 ? '' : await res.text(); // POST /api/sessionid answers 200 with no body
+  return text ? JSON.parse(text) : null;
 }
 
 function keepFreshToken(res) {
@@ -307,7 +308,7 @@ async function ask(question) {
 }
 
 /** Splits a text/event-stream body into events and hands each parsed `data:` payload on. */
-async function readEvents(stream, onEvent) {
+export async function readEvents(stream, onEvent) {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {
@@ -427,7 +428,7 @@ const audio = (() => {
 
 const FILES_PAGE = 100;
 
-/** GET /api/user_files: {files:[{id, filename, status, error, passages, ...}], total, page, page_size}. */
+/** GET /api/user_files?page_size=: {msg, total, files:[{id, filename, file_type, status, error, passages, ...}]}. */
 async function loadFiles() {
   let listing;
   try {

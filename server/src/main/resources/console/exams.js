@@ -22,7 +22,7 @@ const ex = { course: null, exam: null, questions: [], rubrics: [], attempt: null
 
 // ---------------------------------------------------------------- helpers
 
-function el(tag, attrs = {}, ...children) {
+export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
@@ -35,7 +35,7 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function say(node, text, kind = '') {
+export function say(node, text, kind = '') {
   node.textContent = text;
   node.dataset.kind = kind;
 }
@@ -62,13 +62,13 @@ async function request(method, path, body) {
   return res;
 }
 
-const api = async (method, path, body) => {
+export const api = async (method, path, body) => {
   const res = await request(method, path, body);
   return res.status === 204 ? null : res.json();
 };
 
 /** Runs an action, saying its failure in a status line rather than throwing. */
-async function guarded(status, fn) {
+export async function guarded(status, fn) {
   try {
     return await fn();
   } catch (err) {
@@ -77,7 +77,7 @@ async function guarded(status, fn) {
   }
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Follows a job until it ends, telling its state in a status line. */
 async function watchJob(id, status, what) {
@@ -125,8 +125,9 @@ function responseText(q, response) {
 
 // ---------------------------------------------------------------- tab
 
-function showTab(on) {
-  const tab = $('tab-exams');
+/** Shows or hides a tab's panel; showing one hides every other tab's panel (app.js's, projects', courses'). */
+export function showPanel(tabId, on) {
+  const tab = $(tabId);
   if (on) {
     for (const t of document.querySelectorAll('nav.tabs [role=tab]')) {
       if (t === tab) continue;
@@ -138,8 +139,10 @@ function showTab(on) {
   }
   tab.setAttribute('aria-selected', String(on));
   tab.tabIndex = on ? 0 : -1;
-  $('exams-panel').hidden = !on;
+  $(tab.getAttribute('aria-controls')).hidden = !on;
 }
+
+const showTab = (on) => showPanel('tab-exams', on);
 
 // ---------------------------------------------------------------- lecturer: course, generation, exams, rubrics
 

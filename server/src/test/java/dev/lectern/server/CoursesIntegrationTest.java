@@ -128,7 +128,7 @@ class CoursesIntegrationTest {
                 "See you next week.").failRequestOnce(1);
         model.enqueue(FakeModelServer.answer("SUMMARY:\nLight and plants.\nKEY POINTS:\n- chlorophyll"));
         HttpJson.Reply rec = upload("/api/lectures/" + lecture + "/recording", "lena", "lecture.mp3",
-                recording("Plants turn light into sugar.", 25));
+                recording(dir, "Plants turn light into sugar.", 25));
         assertThat(rec.status()).as(String.valueOf(rec.body())).isEqualTo(201);
         assertThat(rec.text("transcript_status")).isEqualTo("queued");
         await().atMost(Duration.ofSeconds(60)).until(() -> http.get("/api/lectures/" + lecture, "alice")
@@ -211,7 +211,7 @@ class CoursesIntegrationTest {
     }
 
     /** Spoken text then silence up to {@code seconds}, as MP3 (espeak-ng, ffmpeg). */
-    private byte[] recording(String text, int seconds) throws Exception {
+    static byte[] recording(Path dir, String text, int seconds) throws Exception {
         Path wav = dir.resolve("speech.wav");
         Path mp3 = dir.resolve("lecture.mp3");
         run(List.of("espeak-ng", "-w", wav.toString(), text));

@@ -8,15 +8,11 @@ import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.testing.TestConfigs;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,21 +60,10 @@ class ExamsConsoleE2eTest {
         }
     }
 
-    /** An account with the role made over REST (so that the page can sign in with it); returns its user id. */
-    private String account(String email, String role) throws Exception {
-        assertThat(http.post("/api/send_verification", Map.of("email", email, "purpose", "register"), null).status())
-                .isEqualTo(202);
-        String code = server.ephemeralStore().get("code:register:" + email).orElseThrow();
-        HttpJson.Reply r = http.post("/api/register", Map.of("email", email, "password", PASSWORD, "code", code,
-                "role", role), null);
-        assertThat(r.status()).as(r.raw().body()).isEqualTo(201);
-        return http.get("/api/token_status", r.text("token")).body().path("user_id").asText();
-    }
-
     @Test
     void lecturerBuildsAndGradesStudentTakesAndSeesTheResult() throws Exception {
-        account("lena@example.com", "tutor");
-        String sam = account("sam@example.com", "student");
+        ConsoleBrowser.account(http, server, "lena@example.com", PASSWORD, "tutor");
+        String sam = ConsoleBrowser.account(http, server, "sam@example.com", PASSWORD, "student");
         ExamsIntegrationTest.Course course = ExamsIntegrationTest.course(http, lena(), List.of(sam));
         // the model's exam: two grounded questions and one whose citation is not in the course (dropped)
         upstream.enqueue(FakeModelServer.answer(Json.write(Map.of("questions", List.of(
@@ -94,7 +79,7 @@ class ExamsConsoleE2eTest {
                         "absorbs infrared radiation and re-emits it"))))));
         upstream.enqueue(ExamsIntegrationTest.grader(upstream));
 
-        JsonNode result = runBrowser(Map.of(
+        JsonNode result = ConsoleBrowser.run("e2e/exams.mjs", Map.of(
                 "LECTERN_URL", "http://127.0.0.1:" + server.httpPort(),
                 "E2E_SHOTS", TestConfigs.home().resolve("server/target/screenshots").toString(),
                 "E2E_PASSWORD", PASSWORD,
@@ -163,32 +148,5 @@ class ExamsConsoleE2eTest {
 
     private String lena() throws Exception {
         return http.post("/api/login", Map.of("email", "lena@example.com", "password", PASSWORD), null).text("token");
-    }
-
-    /** Runs the script and returns its result line; fails with its error otherwise. */
-    private static JsonNode runBrowser(Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("node", "e2e/exams.mjs")
-                .directory(TestConfigs.home().resolve("tests/js").toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                lines.add(line);
-                JsonNode n = Json.MAPPER.readTree(line);
-                if (n.has("result")) {
-                    return n.get("result");
-                } else if (n.has("error")) {
-                    throw new AssertionError("browser run failed: " + line + "\nsteps: " + lines);
-                }
-            }
-        } finally {
-            if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-        throw new AssertionError("the browser script ended without a result (exit " + p.exitValue() + "): " + lines);
     }
 }

@@ -80,6 +80,7 @@ class PostgresOutageIntegrationTest {
         assertThat(health.status()).isEqualTo(503);
         assertThat(health.body().at("/components/sqlStore/status").asText()).isEqualTo("down");
         assertThat(health.body().at("/components/ephemeralStore/status").asText()).isEqualTo("up");
+        assertThat(health.body().at("/database").asText()).isEqualTo("disconnected");
 
         proxy.start(); // the same port again
 

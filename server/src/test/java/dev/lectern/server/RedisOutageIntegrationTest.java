@@ -80,6 +80,9 @@ class RedisOutageIntegrationTest {
         assertThat(health.body().at("/components/ephemeralStore/status").asText()).isEqualTo("down");
         assertThat(health.body().at("/components/ephemeralStore/detail").asText()).contains("redis unavailable");
         assertThat(health.body().at("/components/sqlStore/status").asText()).isEqualTo("up");
+        assertThat(health.body().at("/status").asText()).isEqualTo("unhealthy");
+        assertThat(health.body().at("/redis").asText()).isEqualTo("disconnected");
+        assertThat(health.body().at("/database").asText()).isEqualTo("connected");
 
         redis.start(); // same port, empty: no persistence
 

@@ -20,6 +20,7 @@ public final class Exams {
     private final AttemptService attempts;
     private final GradingService grading;
     private final ExamGenerator generator;
+    private final StudentExams students;
 
     /** @param gradingModel the model that grades written answers ("" = the default model) */
     public Exams(SqlDatabase db, ExamCourses courses, Clock clock, JobEngine engine, ModelCatalog models,
@@ -32,6 +33,7 @@ public final class Exams {
         this.attempts = new AttemptService(ctx, exams, engine);
         this.grading = new GradingService(ctx, exams, attempts, new RubricGrader(model), engine, gradingModel);
         this.generator = new ExamGenerator(ctx, bank, exams, model, engine);
+        this.students = new StudentExams(ctx, grading);
     }
 
     public QuestionBank bank() {
@@ -56,5 +58,9 @@ public final class Exams {
 
     public ExamGenerator generator() {
         return generator;
+    }
+
+    public StudentExams students() {
+        return students;
     }
 }

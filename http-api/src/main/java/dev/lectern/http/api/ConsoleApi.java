@@ -30,7 +30,9 @@ public final class ConsoleApi {
             new Asset("/console/style.css", "console/style.css", "text/css; charset=utf-8"),
             new Asset("/console/icon.svg", "console/icon.svg", "image/svg+xml"),
             new Asset("/console/exams.js", "console/exams.js", "text/javascript; charset=utf-8"),
-            new Asset("/console/exams.css", "console/exams.css", "text/css; charset=utf-8"));
+            new Asset("/console/exams.css", "console/exams.css", "text/css; charset=utf-8"),
+            new Asset("/console/courses.js", "console/courses.js", "text/javascript; charset=utf-8"),
+            new Asset("/console/courses.css", "console/courses.css", "text/css; charset=utf-8"));
 
     record Asset(String path, String resource, String contentType) {}
 

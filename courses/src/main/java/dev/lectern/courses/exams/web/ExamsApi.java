@@ -12,6 +12,7 @@ import dev.lectern.courses.exams.Exams;
 import dev.lectern.courses.exams.GenerateRequest;
 import dev.lectern.courses.exams.QuestionContent;
 import dev.lectern.courses.exams.Rubric;
+import dev.lectern.courses.exams.StudentExams;
 import dev.lectern.courses.exams.export.ExamPdf;
 import dev.lectern.courses.exams.export.GiftWriter;
 import dev.lectern.courses.exams.export.MoodleXmlWriter;
@@ -162,6 +163,11 @@ public final class ExamsApi {
         routes.get("/api/attempts/{id}/results").access(Access.USER).blocking().tag("exams").errors(404)
                 .summary("Your released results").handle(r -> ok(exams.grading().results(r.requirePrincipal(),
                         r.pathParam("id"))));
+        routes.get("/api/courses/{courseId}/exams/mine").access(Access.USER).blocking().tag("exams").errors(404)
+                .summary("For a student of the course: its published exams with window, time limit, your status "
+                        + "(not_started, in_progress, submitted, released) and your score once released")
+                .returns(200, StudentExams.StudentExamList.class)
+                .handle(r -> ok(exams.students().list(r.requirePrincipal(), r.pathParam("courseId"))));
     }
 
     private void grading(Router.Builder routes) {
