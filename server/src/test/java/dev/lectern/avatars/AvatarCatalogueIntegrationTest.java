@@ -261,6 +261,23 @@ class AvatarCatalogueIntegrationTest {
     }
 
     @Test
+    void aLargePreviewIsSentFromItsFileWholeAndTheConnectionServesTheNextRequest() throws Exception {
+        // 12 MiB: sent from the file as a region (never whole in the heap); the bytes and the length must be exact,
+        // and the kept-alive connection must answer the next request after the region
+        byte[] big = new byte[12 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(big);
+        System.arraycopy(PNG, 0, big, 0, PNG.length);
+        Files.write(dir.resolve("anna.png"), big);
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<byte[]> r = preview(FakeAvatars.ANNA, student);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValueAsLong("content-length")).hasValue(big.length);
+            assertThat(r.body()).isEqualTo(big);
+        }
+        assertThat(preview("nobody", student).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void previewAnswersTheImageOfAConfiguredAvatarAndClearErrorsOtherwise() throws Exception {
         HttpResponse<byte[]> anna = preview(FakeAvatars.ANNA, student);
         assertThat(anna.statusCode()).isEqualTo(200);

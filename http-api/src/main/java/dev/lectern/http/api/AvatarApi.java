@@ -177,7 +177,7 @@ public final class AvatarApi {
 
     private CompletionStage<ApiResponse> preview(ApiRequest r) {
         AvatarCatalogue.Image image = catalogue.preview(avatarName(r));
-        return ApiResponse.bytes(200, image.contentType(), image.bytes())
+        return ApiResponse.file(200, image.contentType(), image.file(), image.length(), image.afterSent())
                 .withHeader("Cache-Control", "private, max-age=300").async();
     }
 
