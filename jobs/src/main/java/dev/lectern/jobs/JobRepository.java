@@ -169,13 +169,17 @@ final class JobRepository {
             errors[i] = truncate(o.error(), 2000);
             runAts[i] = o.runAt();
         }
+        // the rows are locked in id order first, as the heartbeat locks them: two statements locking the same rows
+        // in different orders deadlock, and a completion or renewal that PostgreSQL aborts lets leases run out
         String sql = RELAXED + ", outcome AS (SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], "
-                + "?::text[], ?::bigint[]) AS o(id, token, state, result, error, run_at)) "
+                + "?::text[], ?::bigint[]) AS o(id, token, state, result, error, run_at)), "
+                + "locked AS MATERIALIZED (SELECT job.id FROM job WHERE job.id IN (SELECT id FROM outcome) "
+                + "ORDER BY job.id FOR UPDATE) "
                 + "UPDATE job SET state = outcome.state, result = outcome.result, error = outcome.error, "
                 + "run_at = outcome.run_at, finished_at = CASE WHEN outcome.state = 'RETRY' THEN NULL ELSE ? END, "
                 + "updated_at = ?, progress_percent = CASE WHEN outcome.state = 'SUCCESS' THEN 100 "
-                + "ELSE job.progress_percent END, lease_owner = NULL, lease_until = NULL FROM outcome, relaxed "
-                + "WHERE job.id = outcome.id AND job.lease_token = outcome.token AND job.state = 'STARTED' "
+                + "ELSE job.progress_percent END, lease_owner = NULL, lease_until = NULL FROM outcome, locked, relaxed "
+                + "WHERE job.id = outcome.id AND job.id = locked.id AND job.lease_token = outcome.token AND job.state = 'STARTED' "
                 + "RETURNING job.id";
         java.util.Set<String> done = new java.util.HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -232,11 +236,25 @@ final class JobRepository {
 
     /** Renews the leases of these jobs that this node still holds; says which it holds and which were asked to cancel. */
     List<Lease> heartbeat(Connection c, String nodeId, Collection<String> ids, long leaseUntil) throws SQLException {
+        if (postgres) { // rows locked in id order, as a batch of completions locks them (see finishPostgres)
+            return Jdbc.list(c, "WITH locked AS MATERIALIZED (SELECT id FROM job WHERE state = 'STARTED' AND id IN ("
+                    + marks(ids.size()) + ") ORDER BY id FOR UPDATE) UPDATE job SET lease_until = ? FROM locked "
+                    + "WHERE job.id = locked.id AND job.lease_owner = ? AND job.state = 'STARTED' "
+                    + "RETURNING job.id, job.lease_token, job.cancel_requested", rs -> new Lease(rs.getString(1),
+                    rs.getLong(2), rs.getInt(3) != 0), postgresHeartbeatParams(ids, leaseUntil, nodeId));
+        }
         List<Object> params = new ArrayList<>(List.of(leaseUntil, nodeId));
         params.addAll(ids);
         return Jdbc.list(c, "UPDATE job SET lease_until = ? WHERE lease_owner = ? AND state = 'STARTED' AND id IN ("
                 + marks(ids.size()) + ") RETURNING id, lease_token, cancel_requested", rs -> new Lease(rs.getString(1),
                 rs.getLong(2), rs.getInt(3) != 0), params.toArray());
+    }
+
+    private static Object[] postgresHeartbeatParams(Collection<String> ids, long leaseUntil, String nodeId) {
+        List<Object> params = new ArrayList<>(ids);
+        params.add(leaseUntil);
+        params.add(nodeId);
+        return params.toArray();
     }
 
     /** Started jobs whose lease ran out (their worker died or was cut off). */
