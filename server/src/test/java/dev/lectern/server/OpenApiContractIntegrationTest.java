@@ -30,21 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * /openapi.json of the production wiring: a valid OpenAPI 3.1 document whose every {@code $ref} resolves, every route
- * typed (but for the allow-list below), and what the typed routes answer over real HTTP validates against it.
+ * typed, and what the typed routes answer over real HTTP validates against it.
  */
 class OpenApiContractIntegrationTest {
-    /**
-     * Route prefixes typed by other helpers in their own branches (accounts, chat, user files, health, avatars, video
-     * rooms, companions, admin). TEMPORARY: the coordinator empties this list once those branches are merged, and from
-     * then on an untyped JSON route anywhere fails this test.
-     */
-    static final List<String> OTHER_HELPERS_ROUTE_PREFIXES = List.of(
-            "/api/user/", "/api/admin/", "/api/send_verification", "/api/register", "/api/login", "/api/logout",
-            "/api/token_status", "/api/update_password", "/api/refresh", "/api/auth", "/api/password",
-            "/api/verify", "/api/chat", "/api/message/", "/api/sessionid", "/api/user_files", "/health",
-            "/api/health", "/api/avatar", "/api/webrtc/{path}", "/api/tts/", "/api/llm/", "/api/video/",
-            "/api/companions");
-
     @TempDir
     Path dir;
     private final Map<String, Principal> principals = new ConcurrentHashMap<>();
@@ -91,18 +79,12 @@ class OpenApiContractIntegrationTest {
     @Test
     void everyJsonRouteDeclaresItsResponseType() {
         List<String> untyped = new ArrayList<>();
-        List<String> mine = new ArrayList<>();
         for (Route r : server.app().router().routes()) {
             if (!contract.typed(r.method(), r.template())) {
                 untyped.add(r.method() + " " + r.template());
-                if (OTHER_HELPERS_ROUTE_PREFIXES.stream().noneMatch(r.template()::startsWith)) {
-                    mine.add(r.method() + " " + r.template());
-                }
             }
         }
-        System.out.println("routes without a declared response type (" + untyped.size() + "):\n  "
-                + String.join("\n  ", untyped));
-        assertThat(mine).as("routes outside OTHER_HELPERS_ROUTE_PREFIXES that declare no response type").isEmpty();
+        assertThat(untyped).as("routes that declare no response type").isEmpty();
     }
 
     @Test
