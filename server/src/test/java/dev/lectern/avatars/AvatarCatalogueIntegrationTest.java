@@ -13,6 +13,7 @@ import dev.lectern.avatars.AvatarForms.Part;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.media.FakeAvatars;
+import dev.lectern.server.ContractValidator;
 import dev.lectern.server.HttpJson;
 import dev.lectern.server.LecternServer;
 import java.net.URI;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The avatar catalogue's admin endpoints on the production wiring (SQLite, in-process store, local object store, real
  * avatar processes), with real tokens of a tutor, another tutor and a student: add (multipart, type by magic bytes),
  * preview of configured and added avatars, delete, and each refusal of each. The seed's own calls:
- * {@link VirtualTutorAvatarContractIntegrationTest}.
+ * {@link VirtualTutorAvatarContractIntegrationTest}. Every reply, refusals included, validates against /openapi.json.
  */
 class AvatarCatalogueIntegrationTest {
     private static final String SECRET = "avatar-catalogue-test-secret-0123456789abcdef";
@@ -48,6 +49,7 @@ class AvatarCatalogueIntegrationTest {
     Path dir;
     private LecternServer server;
     private HttpJson http;
+    private ContractValidator contract;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private String student;
     private String tutor;
@@ -70,7 +72,8 @@ class AvatarCatalogueIntegrationTest {
             }
         });
         server = LecternServer.start(config, Map.of("LECTERN_JWT_SECRET", SECRET));
-        http = new HttpJson(server.httpPort());
+        contract = ContractValidator.load(server.httpPort());
+        http = new HttpJson(server.httpPort()).validating(contract);
         student = signUp("stu@example.com", null);
         tutor = signUp("tut@example.com", "tutor");
         otherTutor = signUp("tut2@example.com", "tutor");
@@ -95,7 +98,10 @@ class AvatarCatalogueIntegrationTest {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        contract.check("POST", "/api/avatar/preview", r.statusCode(),
+                r.headers().firstValue("content-type").orElse(null), new String(r.body(), StandardCharsets.UTF_8));
+        return r;
     }
 
     private static JsonNode json(HttpResponse<byte[]> r) throws Exception {
@@ -121,7 +127,11 @@ class AvatarCatalogueIntegrationTest {
 
     private <T> HttpResponse<T> multipart(String path, String token, HttpResponse.BodyHandler<T> handler,
                                           Part... parts) throws Exception {
-        return AvatarForms.post(client, server.httpPort(), path, token, handler, parts);
+        HttpResponse<T> r = AvatarForms.post(client, server.httpPort(), path, token, handler, parts);
+        Object body = r.body();
+        contract.check("POST", path, r.statusCode(), r.headers().firstValue("content-type").orElse(null),
+                body instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : (String) body);
+        return r;
     }
 
     /** #19: added avatars' files do not pile up forever: past {@code avatars.addedMaxAgeDays} they are purged. */
