@@ -11,6 +11,7 @@ import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.ServerConfig;
+import dev.lectern.core.json.Json;
 import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.http.Route;
 import dev.lectern.testing.TestConfigs;
@@ -88,7 +89,7 @@ class OpenApiContractIntegrationTest {
     }
 
     @Test
-    void aReplyThatBreaksTheDocumentIsReportedReadably() {
+    void aReplyThatBreaksTheDocumentIsReportedReadably() throws Exception {
         String job = "{\"id\":\"j\",\"kind\":\"k\",\"status\":\"SUCCESS\",\"owner\":null,\"priority\":0,"
                 + "\"attempts\":1,\"maxAttempts\":1,\"progress\":100.0,\"progressMessage\":null,"
                 + "\"partialResult\":null,\"result\":\"x\",\"error\":null,\"cancelRequested\":false,"
@@ -107,6 +108,15 @@ class OpenApiContractIntegrationTest {
                 .anySatisfy(p -> assertThat(p).contains("message")).anySatisfy(p -> assertThat(p).contains("requestId"));
         assertThat(contract.problems("GET", "/api/nothing/here", 200, null, "")).singleElement().asString()
                 .contains("no documented path");
+        // an event of the chat stream: its documented fields pass, a field the type does not have or a wrong type fails
+        contract.checkEvent("POST", "/api/chat/stream", Json.MAPPER.readTree(
+                "{\"status\":\"streaming\",\"chunk\":\"Hel\"}"));
+        assertThatThrownBy(() -> contract.checkEvent("POST", "/api/chat/stream", Json.MAPPER.readTree(
+                "{\"status\":\"streaming\",\"chunk\":\"Hel\",\"surprise\":1}")))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("surprise");
+        assertThatThrownBy(() -> contract.checkEvent("POST", "/api/chat/stream", Json.MAPPER.readTree(
+                "{\"status\":\"audio\",\"index\":\"first\"}")))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("index");
         assertThatThrownBy(() -> contract.check("GET", "/api/jobs/j", 418, "application/json", "{}"))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("GET /api/jobs/j → 418 breaks /openapi.json");
     }
