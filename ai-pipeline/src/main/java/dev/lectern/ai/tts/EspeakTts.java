@@ -49,13 +49,21 @@ public final class EspeakTts implements TtsProvider {
 
     /**
      * The voice names {@code executable --voices} lists (its Language column, what {@code -v} takes); empty when it
-     * cannot be run. Blocking, a few milliseconds: called once at start-up.
+     * cannot be run or does not finish within 5 s (then it is killed: a wrapper that keeps its output open must not
+     * hold start-up). Blocking, a few milliseconds: called once at start-up.
      */
     public static List<String> voices(String executable) {
+        Process p;
         try {
-            ProcessBuilder pb = new ProcessBuilder(executable, "--voices").redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(executable, "--voices").redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             dev.lectern.core.util.ChildEnvironment.keepOnly(pb.environment());
-            Process p = pb.start();
+            p = pb.start();
+        } catch (IOException e) {
+            return List.of();
+        }
+        CompletableFuture<List<String>> listed = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
             List<String> out = new java.util.ArrayList<>();
             try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
                     p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
@@ -66,16 +74,34 @@ public final class EspeakTts implements TtsProvider {
                         out.add(cols[1]);
                     }
                 }
+            } catch (IOException e) {
+                // killed, or gone: what was read is what there is
             }
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-            return List.copyOf(out);
-        } catch (IOException e) {
+            listed.complete(List.copyOf(out));
+        }, "espeak-voices");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return listed.get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
             return List.of();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();
+        } finally {
+            if (!waitQuietly(p)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** True when the process ends within a moment. */
+    private static boolean waitQuietly(Process p) {
+        try {
+            return p.waitFor(100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -94,6 +94,7 @@ class SpeechStreamingIntegrationTest {
         Path script = dir.resolve("espeak-gated");
         Files.writeString(script, "#!/bin/sh\n"
                 + "[ \"$1\" = --version ] && exec espeak-ng --version\n"
+                + "[ \"$1\" = --voices ] && exec espeak-ng --voices\n"
                 + "touch '" + started + "'\n"
                 + "espeak-ng \"$@\" || exit $?\n"
                 + "while [ ! -e '" + gate + "' ]; do sleep 0.02; done\n");
