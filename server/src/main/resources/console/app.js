@@ -787,7 +787,8 @@ const avatar = { pc: null, session: null };
 
 async function loadAvatars() {
   const list = await api('GET', '/api/avatar/list');
-  const usable = (list.avatars || []).filter((a) => a.status === 'active');
+  // keyed by avatar name, as the Virtual Tutor seed documents it
+  const usable = Object.entries(list || {}).map(([name, a]) => ({ ...a, name })).filter((a) => a.status === 'active');
   $('avatar-none').hidden = usable.length > 0;
   $('avatar-form').hidden = usable.length === 0;
   $('avatar-name').replaceChildren(...usable.map((a) => el('option', { value: a.name, text: a.description ? `${a.name} — ${a.description}` : a.name })));

@@ -63,7 +63,10 @@ public final class ChatApi {
                 .returns(200, ModelsReply.class)
                 .handle(this::models);
         routes.get("/api/tts/models").access(Access.USER).tag("chat")
-                .summary("The text-to-speech provider in use (or text only) and which providers are available")
+                .summary("The text-to-speech engines, keyed by name: full_name, clone, status (active: answers are"
+                        + " spoken with it; available; unavailable), license, timbres (voices a companion may name),"
+                        + " cur_timbre")
+                .returns(200, dev.lectern.http.Types.mapOf(dev.lectern.ai.tts.TtsModel.class))
                 .handle(r -> ApiResponse.json(ai.ttsDescription()).async());
         routes.post("/api/llm/activate").access(Access.USER).tag("chat").blocking().json()
                 .summary("Choose the caller's model from the configured list")
