@@ -1,7 +1,6 @@
 package dev.lectern.core.store.redis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.lectern.core.netty.EventLoops;
@@ -200,29 +199,5 @@ class RedisPubSubIntegrationTest {
         await().atMost(Duration.ofSeconds(10)).until(p::connected); // the publishing leg may still be backing off
         publishOnLoop(p, prefix + "c", List.of("hello"));
         await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("hello"));
-    }
-
-    @Test
-    void aPublishOnlyPubSubOpensOneConnectionPublishesAndRefusesToSubscribe() throws Exception {
-        RedisPubSub listening = open(TestServices.REDIS_PORT, 1000);
-        List<String> got = new CopyOnWriteArrayList<>();
-        listening.subscribe(prefix + "c", into(got)).get(5, TimeUnit.SECONDS);
-        RedisEndpoint endpoint = new RedisEndpoint(TestServices.REDIS_HOST, TestServices.REDIS_PORT, false, "", 1000,
-                1000);
-        RedisPubSub publishing = RedisPubSub.publishOnly(loop, endpoint, 100, RedisPubSub.StateListener.NONE);
-        try {
-            publishing.start();
-            await().atMost(Duration.ofSeconds(5)).until(publishing::connected); // without a subscribed connection
-            publishing.run(() -> publishing.publish(prefix + "c", "hello"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("hello"));
-            publishing.publishConfirmed(prefix + "c", "answered").get(5, TimeUnit.SECONDS); // Redis answers it
-            try (Jedis jedis = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
-                assertThat(jedis.pubsubNumSub(prefix + "c").get(prefix + "c")).isEqualTo(1L); // the listener only
-            }
-            assertThatThrownBy(() -> publishing.subscribe(prefix + "d", into(got)))
-                    .isInstanceOf(IllegalStateException.class);
-        } finally {
-            publishing.close(500).get(5, TimeUnit.SECONDS);
-        }
     }
 }
