@@ -13,10 +13,7 @@ import dev.lectern.signaling.cluster.internal.RedisClusterBus;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.room.IceServers;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.EventExecutor;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -55,13 +52,8 @@ final class SignalingModule implements FeatureModule {
         if (!(ephemeral instanceof RedisEphemeralStore redis)) {
             throw new StartupException("cluster.mode: redis needs storage.redis.url (the Redis the nodes share)", null);
         }
-        // a publishing connection on each of the server's loops (a socket's relays reach Redis without a thread hop),
-        // the subscribed one on the first
-        List<EventLoop> each = new ArrayList<>();
-        for (EventExecutor e : loops) {
-            each.add((EventLoop) e);
-        }
-        return new RedisClusterBus(redis, each, nodeId, cc.heartbeatIntervalMillis(), cc.heartbeatTtlMillis(),
+        // its pub/sub connections on one of the server's loops: relays sent or received there need no thread hop
+        return new RedisClusterBus(redis, loops.next(), nodeId, cc.heartbeatIntervalMillis(), cc.heartbeatTtlMillis(),
                 cc.publishQueueLimit(), cc.outageBufferBytes(), cc.outageBufferMillis());
     }
 

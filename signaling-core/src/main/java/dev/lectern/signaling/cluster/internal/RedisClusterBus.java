@@ -64,13 +64,10 @@ import org.slf4j.LoggerFactory;
  *       and start incarnation), then a sequence number: a node drops its own echoes by those first bytes, before
  *       parsing, and anything out of order.</li>
  *   <li>Threads: membership, subscriptions and heartbeats run on one worker thread (in submission order), with the
- *       store's pooled connections. Room events leave on one publishing connection per server event loop (a
- *       {@link Lane}): a local member's events always take the lane of the loop it joined from (its socket's loop, so
- *       a relay is written to Redis without a thread hop), events with no local sender (the rooms' own, the reaper's)
- *       take the first lane. Each lane numbers its events and keeps its own outage buffer, and each is an origin of
- *       its own to the receivers ({@code "i"}: the incarnation, then {@code .<lane>} after the first), so the order
- *       of one sender's events holds. Remote events are read on one subscribed connection, on the first lane's loop,
- *       and handed to the rooms there. Nothing here blocks an event loop.</li>
+ *       store's pooled connections. Room events travel on two Netty connections of {@link RedisPubSub} that live on
+ *       one of the server's event loops: an event published on that loop is written to Redis at once, one published
+ *       elsewhere is handed to the loop first; its sequence number is taken there, in the order of the writes. Remote
+ *       events are read and handed to the rooms on the same loop. Nothing here blocks an event loop.</li>
  * </ul>
  */
 public final class RedisClusterBus implements ClusterBus, HealthCheck {
@@ -129,30 +126,40 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private final RedisEphemeralStore store;
     private final String nodeId;
     private final String incarnation;
+    /** How every room event this node publishes begins: {@code {"o":<node id>,"i":<incarnation>,}. */
+    private final String echoPrefix;
+    /** {@link #echoPrefix} and the sequence number's name: what a room event's message begins with. */
+    private final byte[] echoHead;
     private final String syncChannel;
-    /**
-     * How every room event this node publishes begins, on any lane: {@code {"o":<node id>,"i":"<incarnation>} (the
-     * first lane's origin closes the string there, the others' go on with {@code .<lane>}).
-     */
     private final ByteBuf echoPrefixBytes;
     private final long heartbeatIntervalMillis;
     private final long heartbeatTtlMillis;
     private final long roomTtlMillis;
     private final ScheduledExecutorService worker;
-    /** One per server event loop; the first also listens ({@link #pubSub}). */
-    private final Lane[] lanes;
-    /** The first lane's pub/sub: the subscribed connection, requests between nodes, probes of its own lane. */
+    private final EventLoop loop;
     private final RedisPubSub pubSub;
-    /** The lane of each local member (by peer id), fixed when it first joins a room here. */
-    private final Map<String, Sender> senders = new ConcurrentHashMap<>();
-    /** The outage buffer's bytes per lane. */
+    /** The sequence number of the last event published (the pub/sub loop's only). */
+    private long sequence;
+    // the outage buffer (the pub/sub loop's only)
     private final long bufferBytes;
     private final long bufferNanos;
+    /** Written to Redis and not yet answered, in the order written: sent again if the connection breaks first. */
+    private final ArrayDeque<Outgoing> sent = new ArrayDeque<>();
+    /** Waiting for Redis (away, behind, or not every node listening again yet), in publication order. */
+    private final ArrayDeque<Outgoing> held = new ArrayDeque<>();
+    private long heldBytes;
+    /** False from a break of a pub/sub connection until a probe found every live node subscribed again. */
+    private boolean flowing = true;
+    private boolean probing;
+    private boolean expiryScheduled;
     /** Nodes alive at the last heartbeat that reached Redis, this one included (the probe's goal). */
     private volatile int liveNodes = 1;
+    /** The largest {@link #liveNodes} since Redis was last lost: a restarted, empty Redis does not lower the goal. */
+    private volatile int liveNodesBeforeOutage = 1;
     /** When the pub/sub connections were last up again after an outage ({@code System.nanoTime()}), or 0. */
     private volatile long reconnectedAtNanos;
     private final AtomicLong undelivered = new AtomicLong();
+    private final AtomicLong heldNow = new AtomicLong();
     private final AtomicLong outOfOrder = new AtomicLong();
     /** Whether what this node's earlier life left in Redis has been reaped (worker thread only). */
     private boolean earlierLifeReaped;
@@ -167,36 +174,25 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private volatile boolean up = true;
     private volatile boolean closed;
 
-    /** A bus with one lane, on {@code loop}: see {@link #RedisClusterBus(RedisEphemeralStore, List, String, long,
-     * long, int, long, long)}. */
+    /**
+     * A bus whose pub/sub connections live on {@code loop} (one of the server's event loops), with at most
+     * {@code publishQueueLimit} room events waiting for Redis's answer, and room events for other nodes kept while
+     * Redis is away for up to {@code outageBufferMillis}, {@code outageBufferBytes} of them in all.
+     */
     public RedisClusterBus(RedisEphemeralStore store, EventLoop loop, String nodeId, long heartbeatIntervalMillis,
             long heartbeatTtlMillis, int publishQueueLimit, long outageBufferBytes, long outageBufferMillis) {
-        this(store, List.of(loop), nodeId, heartbeatIntervalMillis, heartbeatTtlMillis, publishQueueLimit,
-                outageBufferBytes, outageBufferMillis);
-    }
-
-    /**
-     * A bus with a publishing connection on each of {@code loops} (the server's event loops) and its subscribed one on
-     * the first, with at most {@code publishQueueLimit} room events per loop waiting for Redis's answer, and room
-     * events for other nodes kept while Redis is away for up to {@code outageBufferMillis},
-     * {@code outageBufferBytes} of them in all (an equal share per loop).
-     */
-    public RedisClusterBus(RedisEphemeralStore store, List<EventLoop> loops, String nodeId,
-            long heartbeatIntervalMillis, long heartbeatTtlMillis, int publishQueueLimit, long outageBufferBytes,
-            long outageBufferMillis) {
-        if (loops.isEmpty()) {
-            throw new IllegalArgumentException("a cluster bus needs at least one event loop");
-        }
         this.store = store;
-        this.bufferBytes = outageBufferBytes / loops.size(); // each lane keeps its share
+        this.loop = loop;
+        this.bufferBytes = outageBufferBytes;
         this.bufferNanos = TimeUnit.MILLISECONDS.toNanos(outageBufferMillis);
         this.nodeId = nodeId;
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
         this.incarnation = HexFormat.of().formatHex(random);
-        String origin = originHead(incarnation);
-        this.echoPrefixBytes = Unpooled.wrappedBuffer(origin.substring(0, origin.length() - 2)
-                .getBytes(StandardCharsets.UTF_8)).asReadOnly();
+        String origin = Json.write(Json.MAPPER.createObjectNode().put("o", nodeId).put("i", incarnation));
+        this.echoPrefix = origin.substring(0, origin.length() - 1) + ",";
+        this.echoPrefixBytes = Unpooled.wrappedBuffer(echoPrefix.getBytes(StandardCharsets.UTF_8)).asReadOnly();
+        this.echoHead = (echoPrefix + "\"s\":").getBytes(StandardCharsets.UTF_8);
         this.heartbeatIntervalMillis = heartbeatIntervalMillis;
         this.heartbeatTtlMillis = heartbeatTtlMillis;
         this.syncChannel = store.key(SYNC);
@@ -206,17 +202,41 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             t.setDaemon(true);
             return t;
         });
-        this.lanes = new Lane[loops.size()];
-        for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = new Lane(i, loops.get(i), publishQueueLimit);
-        }
-        this.pubSub = lanes[0].pubSub;
-    }
+        this.pubSub = new RedisPubSub(loop, store.endpoint(), publishQueueLimit, new RedisPubSub.StateListener() {
+            @Override
+            public void up() {
+                markUp();
+                if (flowing) {
+                    drain(); // what was published while the connections first opened
+                } else {
+                    reconnectedAtNanos = System.nanoTime();
+                    probe();
+                }
+                // what waited for the connections (announcements after an outage, reaping) need not wait a beat
+                try {
+                    worker.execute(RedisClusterBus.this::heartbeat);
+                } catch (RejectedExecutionException e) {
+                    // closing
+                }
+            }
 
-    /** {@code {"o":<node id>,"i":<origin>,}: how a lane's room events begin (the origin: the incarnation, and lane). */
-    private String originHead(String origin) {
-        String json = Json.write(Json.MAPPER.createObjectNode().put("o", nodeId).put("i", origin));
-        return json.substring(0, json.length() - 1) + ",";
+            @Override
+            public void down(String why) {
+                markDown(why);
+                stopFlowing();
+            }
+        });
+        pubSub.publishListener(new RedisPubSub.PublishListener() {
+            @Override
+            public void answered(long receivers) {
+                onAnswered(receivers);
+            }
+
+            @Override
+            public void unanswered() {
+                resendUnanswered();
+            }
+        });
     }
 
     @Override
@@ -232,9 +252,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     @Override
     public void start(Handler handler) {
         this.handler = handler;
-        for (Lane lane : lanes) {
-            lane.pubSub.start();
-        }
+        pubSub.start();
         worker.execute(() -> {
             // what this node announces as it starts (an earlier life's members leaving) needs the publishing
             // connection, which is still opening: it gets a few seconds, and the heartbeat retries what is left
@@ -283,7 +301,6 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     @Override
     public CompletionStage<List<Member>> join(String roomId, Member member, int capacity) {
         CompletableFuture<List<Member>> result = new CompletableFuture<>();
-        registerSender(member.peerId());
         submit(() -> {
             acquire(roomId);
             Object reply;
@@ -298,21 +315,16 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
                 return;
             } catch (RuntimeException e) {
                 release(roomId);
-                unregisterSender(member.peerId());
                 result.completeExceptionally(e);
                 return;
             }
             if (reply == null) {
                 release(roomId);
-                unregisterSender(member.peerId());
                 result.completeExceptionally(new RoomFullException());
                 return;
             }
             result.complete(othersIn((List<?>) reply));
-        }, () -> {
-            unregisterSender(member.peerId());
-            result.completeExceptionally(new IllegalStateException("cluster bus is closed"));
-        });
+        }, () -> result.completeExceptionally(new IllegalStateException("cluster bus is closed")));
         return result;
     }
 
@@ -345,24 +357,19 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
                 release(roomId);
             }
             if (announce != null) {
-                publish(roomId, announce); // on the leaver's lane, after its other events
+                publish(roomId, announce);
             }
-            unregisterSender(peerId);
         }, () -> { });
     }
 
     @Override
     public void handOff(String roomId, String peerId) {
-        submit(() -> {
-            release(roomId);
-            unregisterSender(peerId);
-        }, () -> { });
+        submit(() -> release(roomId), () -> { });
     }
 
     @Override
     public CompletionStage<List<Member>> adopt(String roomId, Member member) {
         CompletableFuture<List<Member>> result = new CompletableFuture<>();
-        registerSender(member.peerId());
         submit(() -> {
             acquire(roomId);
             try {
@@ -396,7 +403,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         String payload = Json.write(q);
         String channel = store.key(nodeChannel(node));
         if (!pubSub.run(() -> {
-            if (!lanes[0].sendNow(new Outgoing(channel, payload))) {
+            if (!sendNow(new Outgoing(channel, payload))) {
                 answer.completeExceptionally(new IllegalStateException("redis is unreachable or behind"));
             }
         })) {
@@ -434,7 +441,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             ObjectNode reply = Json.MAPPER.createObjectNode().put("r", id).put("b", e == null ? body : "");
             String payload = Json.write(reply);
             String channel = store.key(nodeChannel(from));
-            pubSub.run(() -> lanes[0].sendNow(new Outgoing(channel, payload))); // else the asker times out
+            pubSub.run(() -> sendNow(new Outgoing(channel, payload))); // else the asker times out
         });
     }
 
@@ -627,55 +634,14 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     public void publish(String roomId, RoomEvent event) {
         byte[] body = encode(event); // on the caller's thread; numbered on the loop, in write order
         String channel = store.key(channel(roomId));
-        Lane lane = laneOf(event.from());
-        if (!lane.pubSub.run(() -> lane.enqueue(new Outgoing(channel, ++lane.sequence, body, roomId, event)))) {
+        if (!pubSub.run(() -> enqueue(new Outgoing(channel, ++sequence, body, roomId, event)))) {
             undeliverable(roomId, event); // the loop is gone: the server is stopping
         }
     }
 
     /**
-     * The lane of a local sender's events (all of them, whatever thread publishes them: so their order holds), the
-     * first lane for the rest.
-     */
-    private Lane laneOf(String from) {
-        if (lanes.length == 1 || from == null) {
-            return lanes[0];
-        }
-        Sender s = senders.get(from);
-        return s == null ? lanes[0] : s.lane;
-    }
-
-    /** A local member's lane and how many rooms here it is in (or joining). */
-    private record Sender(Lane lane, int rooms) {}
-
-    /** Before a local member's join or adoption: its lane is that of the calling loop, unless it has one. */
-    private void registerSender(String peerId) {
-        if (lanes.length == 1) {
-            return;
-        }
-        senders.compute(peerId, (k, s) -> s == null ? new Sender(callersLane(), 1) : new Sender(s.lane, s.rooms + 1));
-    }
-
-    /** After a local member left a room here, or was handed off (and its last event published). */
-    private void unregisterSender(String peerId) {
-        if (lanes.length == 1) {
-            return;
-        }
-        senders.computeIfPresent(peerId, (k, s) -> s.rooms <= 1 ? null : new Sender(s.lane, s.rooms - 1));
-    }
-
-    private Lane callersLane() {
-        for (Lane lane : lanes) {
-            if (lane.loop.inEventLoop()) {
-                return lane;
-            }
-        }
-        return lanes[0];
-    }
-
-    /**
      * The event as the tail of a message: {@code ,"e":…,"t":…,"f":…,"d":…}}; the origin and the sequence number
-     * ({@link Lane#echoHead}) go before it, so that this node's own echo is known by its first bytes, unparsed. The data
+     * ({@link #echoHead}) go before it, so that this node's own echo is known by its first bytes, unparsed. The data
      * comes last: a receiver passes it on to its sockets as it came, without building it again.
      */
     private static byte[] encode(RoomEvent event) {
@@ -706,7 +672,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
      */
     private static final class Outgoing {
         final String channel;
-        /** The room event's sequence number (after {@link Lane#echoHead}), or -1: the body is the whole message. */
+        /** The room event's sequence number (after {@link #echoHead}), or -1: the body is the whole message. */
         final long seq;
         final byte[] body;
         final String roomId;
@@ -732,237 +698,165 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         }
     }
 
-    /**
-     * One publishing connection, on one server event loop, with its own sequence numbers and outage buffer (all of it
-     * the loop's only). The first lane's pub/sub also holds the node's subscribed connection.
-     */
-    private final class Lane {
-        final int index;
-        final EventLoop loop;
-        final RedisPubSub pubSub;
-        /** What this lane's room events begin with: its origin and the sequence number's name. */
-        final byte[] echoHead;
-        /** The sequence number of the last event published. */
-        long sequence;
-        /** Written to Redis and not yet answered, in the order written: sent again if the connection breaks first. */
-        final ArrayDeque<Outgoing> sent = new ArrayDeque<>();
-        /** Waiting for Redis (away, behind, or not every node listening again yet), in publication order. */
-        final ArrayDeque<Outgoing> held = new ArrayDeque<>();
-        long heldBytes;
-        /** False from a break of the lane's connections until a probe found every live node subscribed again. */
-        boolean flowing = true;
-        boolean probing;
-        boolean expiryScheduled;
-        /** The largest {@link #liveNodes} since Redis was last lost: a restarted, empty Redis does not lower the goal. */
-        volatile int liveNodesBeforeOutage = 1;
-        final AtomicLong heldNow = new AtomicLong();
-
-        Lane(int index, EventLoop loop, int publishQueueLimit) {
-            this.index = index;
-            this.loop = loop;
-            this.echoHead = (originHead(index == 0 ? incarnation : incarnation + "." + index) + "\"s\":")
-                    .getBytes(StandardCharsets.UTF_8);
-            RedisPubSub.StateListener state = new RedisPubSub.StateListener() {
-                @Override
-                public void up() {
-                    markUp();
-                    if (flowing) {
-                        drain(); // what was published while the connections first opened
-                    } else {
-                        reconnectedAtNanos = System.nanoTime();
-                        probe();
-                    }
-                    if (index == 0) {
-                        // what waited for the connections (announcements after an outage, reaping) need not wait a beat
-                        try {
-                            worker.execute(RedisClusterBus.this::heartbeat);
-                        } catch (RejectedExecutionException e) {
-                            // closing
-                        }
-                    }
-                }
-
-                @Override
-                public void down(String why) {
-                    markDown(why);
-                    stopFlowing();
-                }
-            };
-            this.pubSub = index == 0 ? new RedisPubSub(loop, store.endpoint(), publishQueueLimit, state)
-                    : RedisPubSub.publishOnly(loop, store.endpoint(), publishQueueLimit, state);
-            pubSub.publishListener(new RedisPubSub.PublishListener() {
-                @Override
-                public void answered(long receivers) {
-                    onAnswered(receivers);
-                }
-
-                @Override
-                public void unanswered() {
-                    resendUnanswered();
-                }
-            });
-        }
-
-        /** On the loop: a room event goes out at once when nothing waits before it, else joins the queue. */
-        private void enqueue(Outgoing o) {
-            if (flowing && held.isEmpty() && pubSub.writable()) {
-                write(o);
-            } else {
-                hold(o);
-            }
-        }
-
-        /** On the loop: a request or probe, sent only if it can go now (true) and then tracked until answered. */
-        private boolean sendNow(Outgoing o) {
-            if (!pubSub.writable()) {
-                return false;
-            }
+    /** On the loop: a room event goes out at once when nothing waits before it, else joins the queue. */
+    private void enqueue(Outgoing o) {
+        if (flowing && held.isEmpty() && pubSub.writable()) {
             write(o);
-            return true;
+        } else {
+            hold(o);
         }
+    }
 
-        private void write(Outgoing o) {
-            if (pubSub.publish(o.channel, o.seq < 0 ? NO_HEAD : echoHead, o.seq, o.body)) {
-                sent.add(o);
-            } else if (o.event != null) {
-                hold(o);
+    /** On the loop: a request or probe, sent only if it can go now (true) and then tracked until answered. */
+    private boolean sendNow(Outgoing o) {
+        if (!pubSub.writable()) {
+            return false;
+        }
+        write(o);
+        return true;
+    }
+
+    private void write(Outgoing o) {
+        if (pubSub.publish(o.channel, o.seq < 0 ? NO_HEAD : echoHead, o.seq, o.body)) {
+            sent.add(o);
+        } else if (o.event != null) {
+            hold(o);
+        }
+    }
+
+    private void hold(Outgoing o) {
+        long bytes = o.bytes();
+        if (heldBytes + bytes > bufferBytes) {
+            undeliverable(o.roomId, o.event);
+            return;
+        }
+        if (o.heldAtNanos == 0) {
+            o.heldAtNanos = System.nanoTime();
+        }
+        held.add(o);
+        heldBytes += bytes;
+        heldNow.set(held.size());
+        scheduleExpiry();
+    }
+
+    /** On the loop: Redis answered the oldest message in flight. */
+    private void onAnswered(long receivers) {
+        Outgoing o = sent.poll();
+        if (o == null) {
+            return;
+        }
+        if (o.body == PROBE) {
+            onProbeAnswered(receivers);
+        } else if (receivers < 0 && o.event != null) {
+            undeliverable(o.roomId, o.event); // Redis refused it (out of memory, say): sending it again would not help
+        }
+        drain();
+    }
+
+    /** On the loop: the publishing connection broke; what it carried unanswered is sent again, first, once back. */
+    private void resendUnanswered() {
+        stopFlowing();
+        List<Outgoing> again = new ArrayList<>(sent.size());
+        for (Outgoing o : sent) {
+            if (o.event != null) { // requests time out on their own; a probe is made again
+                again.add(o);
             }
         }
-
-        private void hold(Outgoing o) {
-            long bytes = o.bytes();
-            if (heldBytes + bytes > bufferBytes) {
-                undeliverable(o.roomId, o.event);
-                return;
-            }
+        sent.clear();
+        probing = false;
+        long now = System.nanoTime();
+        for (int i = again.size() - 1; i >= 0; i--) { // ahead of what was held meanwhile, in their order
+            Outgoing o = again.get(i);
             if (o.heldAtNanos == 0) {
-                o.heldAtNanos = System.nanoTime();
+                o.heldAtNanos = now;
             }
-            held.add(o);
-            heldBytes += bytes;
-            heldNow.set(held.size());
-            scheduleExpiry();
+            held.addFirst(o);
+            heldBytes += o.bytes();
         }
+        heldNow.set(held.size());
+        scheduleExpiry();
+    }
 
-        /** On the loop: Redis answered the oldest message in flight. */
-        private void onAnswered(long receivers) {
-            Outgoing o = sent.poll();
-            if (o == null) {
-                return;
-            }
-            if (o.body == PROBE) {
-                onProbeAnswered(receivers);
-            } else if (receivers < 0 && o.event != null) {
-                undeliverable(o.roomId, o.event); // Redis refused it (out of memory, say): sending it again would not help
-            }
-            drain();
-        }
-
-        /** On the loop: the publishing connection broke; what it carried unanswered is sent again, first, once back. */
-        private void resendUnanswered() {
-            stopFlowing();
-            List<Outgoing> again = new ArrayList<>(sent.size());
-            for (Outgoing o : sent) {
-                if (o.event != null) { // requests time out on their own; a probe is made again
-                    again.add(o);
-                }
-            }
-            sent.clear();
-            probing = false;
-            long now = System.nanoTime();
-            for (int i = again.size() - 1; i >= 0; i--) { // ahead of what was held meanwhile, in their order
-                Outgoing o = again.get(i);
-                if (o.heldAtNanos == 0) {
-                    o.heldAtNanos = now;
-                }
-                held.addFirst(o);
-                heldBytes += o.bytes();
-            }
-            heldNow.set(held.size());
-            scheduleExpiry();
-        }
-
-        private void stopFlowing() {
-            pubSub.run(() -> {
-                if (flowing) {
-                    flowing = false;
-                    liveNodesBeforeOutage = liveNodes;
-                }
-            });
-        }
-
-        /**
-         * On the loop, once both connections are up after a break: asks Redis how many nodes listen on {@link #SYNC}
-         * (they subscribe to it with all their room channels in one command) and lets the held events go once that is
-         * every live node, so that none is published before a node that needs it has subscribed again. Asked again every
-         * {@link #PROBE_RETRY_MILLIS} until then; held events age out meanwhile.
-         */
-        private void probe() {
-            if (flowing || probing || closed) {
-                return;
-            }
-            probing = true;
-            if (!sendNow(new Outgoing(syncChannel, -1, PROBE, null, null))) {
-                probing = false; // the connection broke again: its return probes anew
-            }
-        }
-
-        private void onProbeAnswered(long receivers) {
-            probing = false;
+    private void stopFlowing() {
+        pubSub.run(() -> {
             if (flowing) {
-                return;
+                flowing = false;
+                liveNodesBeforeOutage = liveNodes;
             }
-            boolean settled = System.nanoTime() - reconnectedAtNanos > TimeUnit.MILLISECONDS.toNanos(heartbeatTtlMillis);
-            int goal = settled ? liveNodes : Math.max(liveNodes, liveNodesBeforeOutage);
-            if (receivers >= goal) {
-                flowing = true;
-                if (!held.isEmpty()) {
-                    logger.info("cluster node {}: {} room events held while redis was away go out now", nodeId,
-                            held.size());
-                }
-                return; // drain() follows
-            }
-            loop.schedule(this::probe, PROBE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
-        }
+        });
+    }
 
-        /** On the loop: sends what is held, in order, while Redis takes it. */
-        private void drain() {
-            while (flowing && !held.isEmpty() && pubSub.writable()) {
-                Outgoing o = held.poll();
-                heldBytes -= o.bytes();
-                write(o);
-            }
-            heldNow.set(held.size());
+    /**
+     * On the loop, once both connections are up after a break: asks Redis how many nodes listen on {@link #SYNC}
+     * (they subscribe to it with all their room channels in one command) and lets the held events go once that is
+     * every live node, so that none is published before a node that needs it has subscribed again. Asked again every
+     * {@link #PROBE_RETRY_MILLIS} until then; held events age out meanwhile.
+     */
+    private void probe() {
+        if (flowing || probing || closed) {
+            return;
         }
+        probing = true;
+        if (!sendNow(new Outgoing(syncChannel, -1, PROBE, null, null))) {
+            probing = false; // the connection broke again: its return probes anew
+        }
+    }
 
-        private void scheduleExpiry() {
-            if (!expiryScheduled && !held.isEmpty()) {
-                expiryScheduled = true;
-                long delay = Math.max(1, TimeUnit.NANOSECONDS.toMillis(held.peek().heldAtNanos + bufferNanos
-                        - System.nanoTime()) + 1);
-                loop.schedule(this::expire, delay, TimeUnit.MILLISECONDS);
-            }
+    private void onProbeAnswered(long receivers) {
+        probing = false;
+        if (flowing) {
+            return;
         }
+        boolean settled = System.nanoTime() - reconnectedAtNanos > TimeUnit.MILLISECONDS.toNanos(heartbeatTtlMillis);
+        int goal = settled ? liveNodes : Math.max(liveNodes, liveNodesBeforeOutage);
+        if (receivers >= goal) {
+            flowing = true;
+            if (!held.isEmpty()) {
+                logger.info("cluster node {}: {} room events held while redis was away go out now", nodeId,
+                        held.size());
+            }
+            return; // drain() follows
+        }
+        loop.schedule(this::probe, PROBE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+    }
 
-        /** On the loop: held events older than the buffer's age bound are given up, and their senders told. */
-        private void expire() {
-            expiryScheduled = false;
-            long limit = System.nanoTime() - bufferNanos;
-            int n = 0;
-            while (!held.isEmpty() && held.peek().heldAtNanos - limit <= 0) {
-                Outgoing o = held.poll();
-                heldBytes -= o.bytes();
-                undeliverable(o.roomId, o.event);
-                n++;
-            }
-            if (n > 0) {
-                logger.warn("cluster node {}: {} room events held longer than {} ms given up (their senders are told)",
-                        nodeId, n, TimeUnit.NANOSECONDS.toMillis(bufferNanos));
-            }
-            heldNow.set(held.size());
-            scheduleExpiry();
-            drain();
+    /** On the loop: sends what is held, in order, while Redis takes it. */
+    private void drain() {
+        while (flowing && !held.isEmpty() && pubSub.writable()) {
+            Outgoing o = held.poll();
+            heldBytes -= o.bytes();
+            write(o);
         }
+        heldNow.set(held.size());
+    }
+
+    private void scheduleExpiry() {
+        if (!expiryScheduled && !held.isEmpty()) {
+            expiryScheduled = true;
+            long delay = Math.max(1, TimeUnit.NANOSECONDS.toMillis(held.peek().heldAtNanos + bufferNanos
+                    - System.nanoTime()) + 1);
+            loop.schedule(this::expire, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** On the loop: held events older than the buffer's age bound are given up, and their senders told. */
+    private void expire() {
+        expiryScheduled = false;
+        long limit = System.nanoTime() - bufferNanos;
+        int n = 0;
+        while (!held.isEmpty() && held.peek().heldAtNanos - limit <= 0) {
+            Outgoing o = held.poll();
+            heldBytes -= o.bytes();
+            undeliverable(o.roomId, o.event);
+            n++;
+        }
+        if (n > 0) {
+            logger.warn("cluster node {}: {} room events held longer than {} ms given up (their senders are told)",
+                    nodeId, n, TimeUnit.NANOSECONDS.toMillis(bufferNanos));
+        }
+        heldNow.set(held.size());
+        scheduleExpiry();
+        drain();
     }
 
     /** A room event that will not reach other nodes: counted, and its sender on this node told. */
@@ -992,9 +886,8 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             logger.warn("ignoring a malformed cluster message on room {}", roomId);
             return;
         }
-        if (nodeId.equals(m.node) && (incarnation.equals(m.incarnation)
-                || m.incarnation.startsWith(incarnation + "."))) {
-            return; // one of our lanes' (the prefix check lets those through only when the node id was escaped)
+        if (nodeId.equals(m.node) && incarnation.equals(m.incarnation)) {
+            return;
         }
         String origin = m.node + "/" + m.incarnation;
         Map<String, Long> seen = lastSeen.computeIfAbsent(roomId, r -> new HashMap<>());
@@ -1093,11 +986,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
 
     /** Room events held for other nodes right now (Redis away or behind). */
     public long held() {
-        long n = 0;
-        for (Lane lane : lanes) {
-            n += lane.heldNow.get();
-        }
-        return n;
+        return heldNow.get();
     }
 
     /** Remote events dropped as duplicates or out of order. */
@@ -1114,7 +1003,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
 
     @Override
     public HealthStatus check() {
-        if (!connected()) {
+        if (!pubSub.connected()) {
             return HealthStatus.down("redis unavailable (pub/sub connections down), node " + nodeId
                     + " delivers locally only");
         }
@@ -1126,16 +1015,6 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             return HealthStatus.down("redis unavailable, node " + nodeId + " delivers locally only: "
                     + e.getMessage());
         }
-    }
-
-    /** Every lane's connections are open. */
-    private boolean connected() {
-        for (Lane lane : lanes) {
-            if (!lane.pubSub.connected()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override
@@ -1158,11 +1037,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
         try {
             worker.awaitTermination(5, TimeUnit.SECONDS);
             // what was published before (the peer-left of sockets closed at shutdown) is answered first
-            List<CompletableFuture<Void>> closing = new ArrayList<>();
-            for (Lane lane : lanes) {
-                closing.add(lane.pubSub.close(1000));
-            }
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(3, TimeUnit.SECONDS);
+            pubSub.close(1000).get(3, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

@@ -1,9 +1,8 @@
 /**
  * The Redis cluster bus ({@link dev.lectern.signaling.cluster.internal.RedisClusterBus}): room events leave and arrive
- * as the bytes of {@code dev.lectern.core.store.redis.internal.RedisPubSub}'s connections on the server's event loops
- * (one publishing connection per loop, so that a socket's relay reaches Redis without a hand-over between loops; one
- * subscribed connection per node). A room event is encoded once, to bytes, on the sender's thread and numbered on the
- * loop as it is written into the PUBLISH buffer; a node recognises its own echo by a byte prefix before parsing anything, reads the rest with a
+ * as the bytes of {@code dev.lectern.core.store.redis.internal.RedisPubSub}'s connections on a server event loop. A
+ * room event is encoded once, to bytes, on the sender's thread and numbered on the loop as it is written into the
+ * PUBLISH buffer; a node recognises its own echo by a byte prefix before parsing anything, reads the rest with a
  * streaming parser and passes the event's data on to its sockets as the raw JSON it came in (no tree is built and
  * written again per message). While Redis is away the events wait in a bounded outage buffer and go out in order once
  * every live node listens again. The rest of the code sees it as a {@link dev.lectern.signaling.cluster.ClusterBus}.

@@ -45,9 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Redis pub/sub, in RESP2 on one Netty event loop: a publishing connection and a subscribed connection, both opened on
  * the loop that is given, so that a room event sent by a socket on that loop reaches Redis, and one from Redis reaches
- * a socket on that loop, without a thread hop. The cluster bus runs one on a server event loop, and a
- * {@link #publishOnly} one on each of the other loops; the Redis ephemeral store runs one on a thread of its own
- * ({@link #onOwnThread}) for its {@code publish}/{@code subscribe}.
+ * a socket on that loop, without a thread hop. The cluster bus runs one on a server event loop; the Redis ephemeral
+ * store runs one on a thread of its own ({@link #onOwnThread}) for its {@code publish}/{@code subscribe}.
  *
  * <ul>
  *   <li>Publishing ({@link #publish}, on the loop only): a {@code PUBLISH} is encoded straight into a pooled buffer
@@ -118,8 +117,6 @@ public final class RedisPubSub {
 
     /** The group of {@link #loop} when this pub/sub made it (it is stopped on close), else null. */
     private final EventLoopGroup ownGroup;
-    /** False for a {@link #publishOnly} pub/sub: its subscribed connection is never opened. */
-    private final boolean subscribing;
     private final EventLoop loop;
     private final RedisEndpoint endpoint;
     private final int maxPending;
@@ -151,17 +148,7 @@ public final class RedisPubSub {
     private record Confirmation(long number, CompletableFuture<Void> answered) {}
 
     public RedisPubSub(EventLoop loop, RedisEndpoint endpoint, int maxPending, StateListener state) {
-        this(null, loop, endpoint, maxPending, state, true);
-    }
-
-    /**
-     * A pub/sub that only publishes: one connection, on {@code loop}; {@link #connected} and the state listener speak
-     * of that connection alone, and {@link #subscribe} is refused. What a caller that publishes from several loops
-     * and listens on one needs for the others.
-     */
-    public static RedisPubSub publishOnly(EventLoop loop, RedisEndpoint endpoint, int maxPending,
-            StateListener state) {
-        return new RedisPubSub(null, loop, endpoint, maxPending, state, false);
+        this(null, loop, endpoint, maxPending, state);
     }
 
     /** A pub/sub on a one-thread event loop of its own (daemon), which {@link #close} stops and awaits. */
@@ -169,7 +156,7 @@ public final class RedisPubSub {
             StateListener state) {
         EventLoopGroup group = EventLoops.newGroup(1, threadName);
         try {
-            return new RedisPubSub(group, group.next(), endpoint, maxPending, state, true);
+            return new RedisPubSub(group, group.next(), endpoint, maxPending, state);
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
@@ -177,9 +164,8 @@ public final class RedisPubSub {
     }
 
     private RedisPubSub(EventLoopGroup ownGroup, EventLoop loop, RedisEndpoint endpoint, int maxPending,
-            StateListener state, boolean subscribing) {
+            StateListener state) {
         this.ownGroup = ownGroup;
-        this.subscribing = subscribing;
         this.loop = loop;
         this.endpoint = endpoint;
         this.maxPending = maxPending;
@@ -195,9 +181,7 @@ public final class RedisPubSub {
     public void start() {
         run(() -> {
             publisher.connect();
-            if (subscribing) {
-                subscriber.connect();
-            }
+            subscriber.connect();
         });
     }
 
@@ -215,7 +199,7 @@ public final class RedisPubSub {
         }
     }
 
-    /** Both connections are open (the publishing one, for a {@link #publishOnly} pub/sub). */
+    /** Both connections are open. */
     public boolean connected() {
         return connected;
     }
@@ -380,9 +364,7 @@ public final class RedisPubSub {
             } else {
                 connectWaiters.add(open);
                 publisher.connect();
-                if (subscribing) {
-                    subscriber.connect();
-                }
+                subscriber.connect();
             }
         })) {
             open.completeExceptionally(closedException());
@@ -407,9 +389,6 @@ public final class RedisPubSub {
      * Redis is unreachable, that is when it is back.
      */
     public CompletableFuture<Void> subscribe(String channel, Listener listener) {
-        if (!subscribing) {
-            throw new IllegalStateException("a publish-only pub/sub cannot subscribe");
-        }
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
         boolean accepted = run(() -> {
             if (closed) {
@@ -532,7 +511,7 @@ public final class RedisPubSub {
     }
 
     private void updateConnected() {
-        boolean now = publisher.channel != null && (!subscribing || subscriber.channel != null);
+        boolean now = publisher.channel != null && subscriber.channel != null;
         if (now != connected) {
             connected = now;
             if (now) {
