@@ -547,7 +547,7 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
     /** The client's address: the peer's, or behind a trusted proxy what its {@code X-Forwarded-For} says. */
     private String remoteAddress(ChannelHandlerContext ctx) {
         if (!app.config().trustedProxies().isEmpty()) {
-            return app.clientAddresses().resolve(ctx.channel().remoteAddress(),
+            return app.clientAddresses().resolve(dev.lectern.core.netty.ChannelAttrs.clientAddress(ctx.channel()),
                     request == null ? null : request.headers().get("X-Forwarded-For"));
         }
         if (remoteAddress == null) {

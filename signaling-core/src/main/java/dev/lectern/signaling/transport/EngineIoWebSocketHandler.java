@@ -33,10 +33,17 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
     private static final Logger logger = LoggerFactory.getLogger(EngineIoWebSocketHandler.class);
 
     private final EngineIoServer server;
+    /** The upgrade request's {@code Cookie} header, for a WebSocket-only session (a guest's cookie), or null. */
+    private final String cookie;
     private ChannelHandlerContext ctx;
     private EngineIoSession session;
 
     EngineIoWebSocketHandler(EngineIoServer server) {
+        this(server, null);
+    }
+
+    EngineIoWebSocketHandler(EngineIoServer server, String cookie) {
+        this.cookie = cookie;
         this.server = server;
     }
 
@@ -57,18 +64,18 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
     /** The 101 has been written: open a WebSocket-only session, or ask the polling session {@code sid} to upgrade. */
     private void start(String sid) {
         if (sid == null) {
-            EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this,
-                    EngineIoPollingHandler.peer(ctx));
-            if (opened == null) {
-                // too many sessions waiting to connect: "try again later"
-                ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(1013,
-                        "too many sessions waiting to connect")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-                return;
+            java.util.concurrent.CompletionStage<Boolean> admitted =
+                    server.handshakeGate().admit(EngineIoPollingHandler.peer(ctx));
+            if (admitted instanceof java.util.concurrent.CompletableFuture<Boolean> f && f.isDone()
+                    && !f.isCompletedExceptionally()) {
+                open(f.join());
+            } else {
+                admitted.whenComplete((ok, error) -> ctx.executor().execute(() -> {
+                    if (ctx.channel().isActive()) {
+                        open(error == null && ok);
+                    }
+                }));
             }
-            session = opened.session();
-            ctx.channel().attr(ChannelAttrs.SESSION_ID).set(session.sid());
-            ctx.writeAndFlush(new TextWebSocketFrame(EngineIoPacketCodec.encode(opened.openPacket())));
-            server.opened(session);
             return;
         }
         EngineIoSession existing = server.get(sid);
@@ -76,6 +83,32 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
             close();
             return;
         }
+        resume(existing, sid);
+    }
+
+    /** A WebSocket-only session the gate answered: opened, or closed with 1013 (try again later) when refused. */
+    private void open(boolean admitted) {
+        if (!admitted) {
+            ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(1013,
+                    "too many requests from this address")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            return;
+        }
+        EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this, EngineIoPollingHandler.peer(ctx),
+                cookie);
+        if (opened == null) {
+            // too many sessions waiting to connect: "try again later"
+            ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(1013,
+                    "too many sessions waiting to connect")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            return;
+        }
+        session = opened.session();
+        ctx.channel().attr(ChannelAttrs.SESSION_ID).set(session.sid());
+        ctx.writeAndFlush(new TextWebSocketFrame(EngineIoPacketCodec.encode(opened.openPacket())));
+        server.opened(session);
+    }
+
+    /** A polling session's upgrade to this WebSocket. */
+    private void resume(EngineIoSession existing, String sid) {
         session = existing;
         ctx.channel().attr(ChannelAttrs.SESSION_ID).set(sid);
         existing.executor().execute(() -> {
