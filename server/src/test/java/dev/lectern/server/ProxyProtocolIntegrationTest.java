@@ -104,6 +104,36 @@ class ProxyProtocolIntegrationTest {
     }
 
     @Test
+    void behindAProxyThatSendsXForwardedForEachClientsHandshakesCountUnderItsOwnAddress() throws Exception {
+        start(Map.of("LECTERN_HTTP__TRUSTED_PROXIES", "127.0.0.0/8"));
+        int port = server.signalingPort();
+        for (int i = 0; i < 3; i++) {
+            assertThat(status(port, null, forwarded(HANDSHAKE, "203.0.113.60"))).isEqualTo(200);
+        }
+        assertThat(status(port, null, forwarded(HANDSHAKE, "203.0.113.60"))).isEqualTo(429);
+        // the same budget as that client's REST requests, and the next client behind the proxy has its own
+        assertThat(status(server.httpPort(), null, forwarded(COMPANIONS, "203.0.113.60"))).isEqualTo(429);
+        assertThat(status(port, null, forwarded(HANDSHAKE, "203.0.113.61"))).isEqualTo(200);
+        assertThat(status(port, null, HANDSHAKE)).isEqualTo(200); // the proxy's own
+    }
+
+    @Test
+    void anUntrustedPeersXForwardedForDoesNotEscapeItsHandshakeBudget() throws Exception {
+        start(Map.of());
+        int port = server.signalingPort();
+        for (int i = 0; i < 3; i++) {
+            assertThat(status(port, null, forwarded(HANDSHAKE, "203.0.113." + (70 + i)))).isEqualTo(200);
+        }
+        assertThat(status(port, null, forwarded(HANDSHAKE, "203.0.113.80"))).isEqualTo(429);
+    }
+
+    /** {@code request} with an {@code X-Forwarded-For} naming {@code client} after its request line. */
+    private static String forwarded(String request, String client) {
+        int eol = request.indexOf("\r\n");
+        return request.substring(0, eol + 2) + "X-Forwarded-For: " + client + "\r\n" + request.substring(eol + 2);
+    }
+
+    @Test
     void fromAnyOtherPeerAProxyHeaderIsNotBelieved() throws Exception {
         start(Map.of());
         int port = server.httpPort();

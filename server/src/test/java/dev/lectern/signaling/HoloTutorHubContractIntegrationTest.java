@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.core.json.Json;
+import dev.lectern.server.ContractValidator;
 import dev.lectern.server.LecternServer;
 import dev.lectern.server.TestTokens;
 import dev.lectern.testing.TestConfigs;
@@ -21,10 +22,13 @@ import org.junit.jupiter.api.Test;
  * The Holo Tutor Hub seed (000) as its README calls it, against the real server in guest mode
  * ({@code accounts.guestAccess}): every REST call without a token, socket.io-client with no auth payload and the
  * seed's {@code join}/{@code message}; guests kept apart from each other and from accounts; with guest mode off the
- * same calls are refused as before; and the joins issue #19 item 10 refuses.
+ * same calls are refused as before; and the joins issue #19 item 10 refuses. Every REST reply also validates against
+ * the server's own {@code /openapi.json} ({@link ContractValidator}), so the seed's shapes and the schemas generated
+ * from the routes' types cannot drift apart.
  */
 class HoloTutorHubContractIntegrationTest {
     private LecternServer server;
+    private ContractValidator contract;
 
     private void start(boolean guests) {
         start(guests, Map.of());
@@ -37,6 +41,7 @@ class HoloTutorHubContractIntegrationTest {
             env.put("LECTERN_ACCOUNTS__GUEST_ACCESS", "true");
         }
         server = LecternServer.start(TestConfigs.defaults(env), Map.of(), TestTokens.ALICE_AND_BOB);
+        contract = ContractValidator.load(server.httpPort());
     }
 
     @AfterEach
@@ -72,6 +77,8 @@ class HoloTutorHubContractIntegrationTest {
                     : HttpRequest.BodyPublishers.ofString(Json.write(body)));
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             r.headers().firstValue("set-cookie").ifPresent(c -> cookie = c.split(";", 2)[0]);
+            contract.check(method, path, r.statusCode(), r.headers().firstValue("content-type").orElse(null),
+                    r.body());
             return r;
         }
 

@@ -57,7 +57,7 @@ public final class CompanionsApi {
                 .returns(200, CompanionView.class).handle(this::update);
         routes.delete("/api/companions/{id}").access(Access.TUTOR).blocking().tag("companions").errors(404)
                 .summary("Retire a tutor (its creator or an admin); history keeps referring to it")
-                .handle(this::retire);
+                .returns(204, Void.class).handle(this::retire);
     }
 
     private CompletionStage<ApiResponse> list(ApiRequest r) {

@@ -73,7 +73,7 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
                 badRequest(ctx, req, 2, "Bad handshake method");
                 return;
             }
-            java.util.concurrent.CompletionStage<Boolean> admitted = eio.handshakeGate().admit(peer(ctx));
+            java.util.concurrent.CompletionStage<Boolean> admitted = eio.handshakeGate().admit(peer(ctx, req));
             if (admitted instanceof java.util.concurrent.CompletableFuture<Boolean> f && f.isDone()
                     && !f.isCompletedExceptionally()) {
                 handshake(ctx, req, eio, f.join());
@@ -197,7 +197,7 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
                     "{\"code\":5,\"message\":\"too many requests from this address\"}");
             return;
         }
-        EngineIoServer.Opened opened = eio.open(ctx.channel().eventLoop(), null, peer(ctx),
+        EngineIoServer.Opened opened = eio.open(ctx.channel().eventLoop(), null, peer(ctx, req),
                 req.headers().get(io.netty.handler.codec.http.HttpHeaderNames.COOKIE));
         if (opened == null) {
             respond(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
@@ -209,10 +209,10 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The client's address: the peer's, or what a trusted proxy said with the PROXY protocol. */
-    static String peer(ChannelHandlerContext ctx) {
-        return dev.lectern.core.netty.ChannelAttrs.clientAddress(ctx.channel()) instanceof java.net.InetSocketAddress a
-                && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : null;
+    /** The client {@code req} is for (X-Forwarded-For believed only from a trusted proxy), as the REST limits see it. */
+    static String peer(ChannelHandlerContext ctx, HttpRequest req) {
+        return dev.lectern.core.netty.ChannelAttrs.clientHost(ctx.channel(),
+                req == null ? null : req.headers().get("X-Forwarded-For"));
     }
 
     private void respond(ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, String payload) {

@@ -35,16 +35,23 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
     private final EngineIoServer server;
     /** The upgrade request's {@code Cookie} header, for a WebSocket-only session (a guest's cookie), or null. */
     private final String cookie;
+    /** The upgrade request's {@code X-Forwarded-For} (believed only from a trusted proxy), or null. */
+    private final String forwardedFor;
     private ChannelHandlerContext ctx;
     private EngineIoSession session;
 
     EngineIoWebSocketHandler(EngineIoServer server) {
-        this(server, null);
+        this(server, null, null);
     }
 
-    EngineIoWebSocketHandler(EngineIoServer server, String cookie) {
+    EngineIoWebSocketHandler(EngineIoServer server, String cookie, String forwardedFor) {
         this.cookie = cookie;
+        this.forwardedFor = forwardedFor;
         this.server = server;
+    }
+
+    private String peer() {
+        return dev.lectern.core.netty.ChannelAttrs.clientHost(ctx.channel(), forwardedFor);
     }
 
     @Override
@@ -65,7 +72,7 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
     private void start(String sid) {
         if (sid == null) {
             java.util.concurrent.CompletionStage<Boolean> admitted =
-                    server.handshakeGate().admit(EngineIoPollingHandler.peer(ctx));
+                    server.handshakeGate().admit(peer());
             if (admitted instanceof java.util.concurrent.CompletableFuture<Boolean> f && f.isDone()
                     && !f.isCompletedExceptionally()) {
                 open(f.join());
@@ -93,7 +100,7 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
                     "too many requests from this address")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
             return;
         }
-        EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this, EngineIoPollingHandler.peer(ctx),
+        EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this, peer(),
                 cookie);
         if (opened == null) {
             // too many sessions waiting to connect: "try again later"

@@ -73,7 +73,8 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
             badRequest(ctx, req, 1, "Session ID unknown");
         } else {
             upgrade(ctx, req, new EngineIoWebSocketHandler(eio,
-                            req.headers().get(io.netty.handler.codec.http.HttpHeaderNames.COOKIE)),
+                            req.headers().get(io.netty.handler.codec.http.HttpHeaderNames.COOKIE),
+                            req.headers().get("X-Forwarded-For")),
                     new WebSocketUpgraded(WebSocketKind.ENGINE_IO, req.uri(), upgrade.sid(), null));
         }
     }
