@@ -133,6 +133,7 @@ async function learn(page) {
   await panel.locator('#courses-course-title', { hasText: 'Botany' }).waitFor();
   result.studentAccess = await panel.locator('#courses-course-about').textContent();
   result.studentSeesTeachForms = await panel.locator('#courses-lecture-form').isVisible();
+  await panel.locator('#courses-lectures li', { hasText: 'Photosynthesis' }).waitFor();
   result.studentLectures = await panel.locator('#courses-lectures li').allTextContents();
 
   step('student: ask the course');
@@ -163,6 +164,7 @@ async function learn(page) {
   await panel.locator('#courses-player').waitFor();
   result.studentPosition = await seekedTo(page, result.citationStartMs / 1000 - 0.05);
   await page.evaluate(() => document.getElementById('courses-player').pause());
+  await panel.locator('#courses-transcript .segment-text').nth(2).waitFor();
   result.studentSegments = await panel.locator('#courses-transcript .segment-text').allTextContents();
   result.studentMayCorrect = await panel.getByRole('button', { name: /^Correct the segment/ }).count();
   result.studentKeyPoints = await panel.locator('#courses-key-points li').allTextContents();
@@ -175,6 +177,8 @@ async function learn(page) {
   await other.goto(`/${link}`);
   await signIn(other, student, password); // the token lives in each page's sessionStorage
   await other.locator('#courses-lecture-title', { hasText: 'Photosynthesis' }).waitFor();
+  // the title shows before the transcript has loaded: wait for its segments, then count them
+  await other.locator('#courses-transcript .segment-text').nth(2).waitFor();
   result.deepLink = link;
   result.deepLinkSegments = await other.locator('#courses-transcript .segment-text').count();
   await other.close();
