@@ -80,6 +80,7 @@ final class TutoringModule implements FeatureModule {
                 infra.objects, infra.live, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()), infra.dataDir,
                 userFiles, infra.outbound.client()));
         meters.gauge("lectern.tts.stream.buffered.bytes", infra.live, LiveObjects::readersBufferedBytes);
+        meters.gauge("lectern.objects.awaiting.elsewhere", infra.live, LiveObjects::awaitingElsewhereCount);
         ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
         UploadService.sweepSpool(infra.uploadSpool);
         this.tutor = new RoomTutor(transcripts, rooms, ai.conversations(), infra.ephemeral,

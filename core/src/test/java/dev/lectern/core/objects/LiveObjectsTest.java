@@ -102,7 +102,8 @@ class LiveObjectsTest {
         String url = live.signedUrl("tts/d.wav", Duration.ofMinutes(5));
         assertThat(url).startsWith("/api/objects/tts/d.wav?expires=");
         String expires = url.substring(url.indexOf("expires=") + 8, url.indexOf("&sig="));
-        String sig = url.substring(url.indexOf("&sig=") + 5);
+        String sig = url.substring(url.indexOf("&sig=") + 5, url.indexOf("&live=1"));
+        assertThat(url).endsWith("&live=1");
         assertThat(store.signer().verify("tts/d.wav", expires, sig, Instant.parse("2026-12-07T00:00:00Z")
                 .getEpochSecond())).isEqualTo(UrlSigner.Verdict.VALID);
     }
