@@ -80,19 +80,14 @@ public final class LiveObjects {
         }
     }
 
-    /** Starts an object that grows under {@code key} (blocks: creates the spool file). */
+    /**
+     * Starts an object that grows under {@code key}: no I/O (its spool file is created by its first write), so a URL
+     * for it can be handed out from any thread, an event loop too.
+     */
     public LiveObject create(String key) {
         ObjectStore.checkKey(key);
-        Path spool;
-        try {
-            Files.createDirectories(spoolDir);
-            spool = spoolDir.resolve("live-" + UUID.randomUUID());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create spool directory " + spoolDir, e);
-        }
-        LiveObject object = new LiveObject(key, spool, maxBytes, this);
+        LiveObject object = new LiveObject(key, spoolDir.resolve("live-" + UUID.randomUUID()), maxBytes, this);
         if (live.putIfAbsent(key, object) != null) {
-            object.fail("duplicate key");
             throw new IllegalArgumentException("an object is already being written under " + key);
         }
         return object;
