@@ -66,7 +66,8 @@ async function api(method, path, body, extraHeaders = {}) {
     if (res.status === 401 && state.token && path !== '/api/login') signedOut('Your session has ended; please sign in again.');
     throw err;
   }
-  return res.status === 204 ? null : res.json();
+  const text = res.status === 204 ? '' : await res.text(); // POST /api/sessionid answers 200 with no body
+  return text ? JSON.parse(text) : null;
 }
 
 function keepFreshToken(res) {
@@ -423,7 +424,7 @@ const audio = (() => {
 
 const FILES_PAGE = 100;
 
-/** GET /api/user_files: {files:[{id, filename, status, error, passages, ...}], total, page, page_size}. */
+/** GET /api/user_files?page_size=: {msg, total, files:[{id, filename, file_type, status, error, passages, ...}]}. */
 async function loadFiles() {
   let listing;
   try {
@@ -786,7 +787,8 @@ const avatar = { pc: null, session: null };
 
 async function loadAvatars() {
   const list = await api('GET', '/api/avatar/list');
-  const usable = (list.avatars || []).filter((a) => a.status === 'active');
+  // keyed by avatar name, as the Virtual Tutor seed documents it
+  const usable = Object.entries(list || {}).map(([name, a]) => ({ ...a, name })).filter((a) => a.status === 'active');
   $('avatar-none').hidden = usable.length > 0;
   $('avatar-form').hidden = usable.length === 0;
   $('avatar-name').replaceChildren(...usable.map((a) => el('option', { value: a.name, text: a.description ? `${a.name} — ${a.description}` : a.name })));

@@ -14,6 +14,7 @@ import dev.lectern.ai.retrieval.Transcriber;
 import dev.lectern.ai.tts.EspeakTts;
 import dev.lectern.ai.tts.HttpTts;
 import dev.lectern.ai.tts.SpeechService;
+import dev.lectern.ai.tts.TtsModel;
 import dev.lectern.ai.tts.TtsProvider;
 import dev.lectern.ai.usage.UsageMeter;
 import dev.lectern.core.config.AiConfig;
@@ -25,6 +26,7 @@ import dev.lectern.core.store.EphemeralStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -54,6 +56,8 @@ public final class AiPipeline implements AutoCloseable {
     private final RetrievalService retrieval;
     private final String ttsConfigured;
     private final boolean espeakInstalled;
+    private final List<String> espeakVoices;
+    private final String ttsVoice;
 
     public AiPipeline(AiConfig config, Secrets secrets, EphemeralStore ephemeral, ChatStore chats,
                       PersonaLookup personas, SentenceSink sink, Executor blocking, ObjectStore objects,
@@ -74,6 +78,8 @@ public final class AiPipeline implements AutoCloseable {
         this.blocking = blocking;
         this.ttsConfigured = config.tts().provider();
         this.espeakInstalled = EspeakTts.available(config.tts().command());
+        this.espeakVoices = espeakInstalled ? EspeakTts.voices(config.tts().command()) : List.of();
+        this.ttsVoice = config.tts().voice();
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lectern-llm-timer");
             t.setDaemon(true);
@@ -149,16 +155,34 @@ public final class AiPipeline implements AutoCloseable {
         }
     }
 
-    /** What {@code GET /api/tts/models} shows. */
-    public Map<String, Object> ttsDescription() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("configured", ttsConfigured);
-        out.put("active", tts == null ? null : tts.name());
-        out.put("text_only", tts == null);
-        out.put("format", tts == null ? null : tts.extension());
-        out.put("available", Map.of("espeak", espeakInstalled, "openai", "openai".equals(ttsConfigured),
-                "elevenlabs", "elevenlabs".equals(ttsConfigured)));
+    /** The voices OpenAI's speech endpoint offers. */
+    static final List<String> OPENAI_VOICES = List.of("alloy", "ash", "ballad", "coral", "echo", "fable", "nova",
+            "onyx", "sage", "shimmer");
+
+    /**
+     * What {@code GET /api/tts/models} shows: the engines Lectern has, keyed by name ({@code espeak}, {@code openai},
+     * {@code elevenlabs}), the one answers are spoken with {@code active}.
+     */
+    public Map<String, TtsModel> ttsDescription() {
+        String active = tts == null ? null : tts.name();
+        Map<String, TtsModel> out = new LinkedHashMap<>();
+        out.put("espeak", new TtsModel("eSpeak NG (local)", false, status("espeak", active, espeakInstalled),
+                "GPL-3.0-or-later", espeakVoices, "espeak".equals(active) ? voiceOr("en") : null, "wav"));
+        out.put("openai", new TtsModel("OpenAI text-to-speech", false,
+                status("openai", active, "openai".equals(ttsConfigured)), "commercial (OpenAI terms)", OPENAI_VOICES,
+                "openai".equals(active) ? voiceOr("alloy") : null, "mp3"));
+        out.put("elevenlabs", new TtsModel("ElevenLabs", true,
+                status("elevenlabs", active, "elevenlabs".equals(ttsConfigured)), "commercial (ElevenLabs terms)", null,
+                "elevenlabs".equals(active) ? voiceOr("21m00Tcm4TlvDq8ikWAM") : null, "mp3"));
         return out;
+    }
+
+    private static String status(String engine, String active, boolean usable) {
+        return engine.equals(active) ? "active" : usable ? "available" : "unavailable";
+    }
+
+    private String voiceOr(String engineDefault) {
+        return ttsVoice.isEmpty() ? engineDefault : ttsVoice;
     }
 
     /** Deletes objects older than {@code maxAge} every {@code period}, on the blocking executor. */

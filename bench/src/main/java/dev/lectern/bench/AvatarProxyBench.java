@@ -285,6 +285,7 @@ public final class AvatarProxyBench {
                 .add("-cp").add(System.getProperty("java.class.path")).add(BenchBackend.class.getName())
                 .add("--listenport").add("{port}").add("--body_bytes").add(Integer.toString(bodyBytes));
         avatars.put("workDir", ".");
+        ((ArrayNode) avatars.get("proxyPaths")).add("payload"); // the bench backend's endpoint
         avatars.putArray("gpus");
         int start = freePortBlock();
         avatars.put("portRangeStart", start).put("portRangeEnd", start + 9);

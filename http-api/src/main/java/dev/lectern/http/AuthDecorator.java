@@ -2,6 +2,7 @@ package dev.lectern.http;
 
 import dev.lectern.core.auth.InvalidTokenException;
 import dev.lectern.core.auth.Principal;
+import dev.lectern.core.auth.TokenTypeRefusedException;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.error.ServiceException;
 import dev.lectern.core.util.Futures;
@@ -10,8 +11,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Enforces each route's {@link Access}: a bearer token checked by the one {@link TokenVerifier} every entry point
- * uses; 401 when it is missing or invalid, 403 when the role is too low. On a public route a valid token still
- * identifies the caller, and an invalid one is ignored.
+ * uses; 401 when it is missing or invalid, 403 when the role is too low or the route does not take that kind of token
+ * ({@link Route#tokens}). On a public route a valid token of a kind it takes still identifies the caller, and any
+ * other is ignored.
  */
 public final class AuthDecorator implements HttpDecorator {
     private final TokenVerifier verifier;
@@ -42,7 +44,7 @@ public final class AuthDecorator implements HttpDecorator {
                 return next.handle(request);
             }
             return verifier.verify(token)
-                    .handle((p, err) -> err == null ? request.withPrincipal(p) : request)
+                    .handle((p, err) -> err == null && route.tokens().accepts(p) ? request.withPrincipal(p) : request)
                     .thenCompose(r -> {
                         try {
                             return next.handle(r);
@@ -59,7 +61,7 @@ public final class AuthDecorator implements HttpDecorator {
             // the token checked without waiting (a signature, a cached look-up), as for nearly every request: the
             // route runs now, with none of the stages below. The check itself still runs for every request, so a
             // revoked token is refused on the very next one.
-            Principal p = f.getNow(null);
+            Principal p = accepted(route, f.getNow(null));
             if (!p.has(access.minimumRole())) {
                 throw ServiceException.forbidden("requires role " + access.minimumRole().wireName());
             }
@@ -76,7 +78,8 @@ public final class AuthDecorator implements HttpDecorator {
                     }
                     throw new java.util.concurrent.CompletionException(t);
                 })
-                .thenCompose(p -> {
+                .thenCompose(verifiedPrincipal -> {
+                    Principal p = accepted(route, verifiedPrincipal);
                     if (!p.has(access.minimumRole())) {
                         throw ServiceException.forbidden("requires role " + access.minimumRole().wireName());
                     }
@@ -86,6 +89,18 @@ public final class AuthDecorator implements HttpDecorator {
                         return CompletableFuture.<ApiResponse>failedFuture(e);
                     }
                 });
+    }
+
+    /**
+     * The principal when the route takes its kind of token ({@link Route#tokens}, the check signaling uses too),
+     * else a 403 {@code token_type_refused} naming the refused kind.
+     */
+    private static Principal accepted(Route route, Principal p) {
+        try {
+            return route.tokens().check(p);
+        } catch (TokenTypeRefusedException e) {
+            throw new ServiceException(403, TokenTypeRefusedException.CODE, e.getMessage());
+        }
     }
 
     /** For tests: accept a principal directly. */

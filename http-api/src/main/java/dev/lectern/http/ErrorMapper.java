@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns any failure into {@code {"error","message","requestId"}} (Armeria's {@code ServerErrorHandler}). Stack traces
- * never reach clients; a 5xx is logged here, once.
+ * Turns any failure into {@code {"error","message","requestId","msg"}} ({@link JsonErrors#body}; Armeria's
+ * {@code ServerErrorHandler}). Stack traces never reach clients; a 5xx is logged here, once.
  */
 public final class ErrorMapper {
     private static final Logger logger = LoggerFactory.getLogger(ErrorMapper.class);

@@ -1,5 +1,6 @@
 package dev.lectern.http;
 
+import dev.lectern.core.auth.AcceptedTokens;
 import java.lang.reflect.Type;
 import java.util.Collections;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.TreeMap;
  * answered with an event stream), or a {@link Tunnel} that takes the raw request (uploads, the avatar proxy). The
  * documentation fields feed {@code /openapi.json}: {@code requestType} is the Java type the JSON (or form) body binds to,
  * {@code responseTypes} the Java type of the body per status code (a {@code List<X>} type for a bare array), from
- * which the document's schemas are generated so they cannot drift from the code.
+ * which the document's schemas are generated so they cannot drift from the code. {@code tokens} says which kinds of
+ * token the route takes ({@link AcceptedTokens#ANY} unless it says otherwise), checked by {@link AuthDecorator}.
  */
 public record Route(
         String method,
@@ -30,7 +32,8 @@ public record Route(
         Object requestExample,
         List<Integer> errorStatuses,
         Type requestType,
-        Map<Integer, Type> responseTypes) {
+        Map<Integer, Type> responseTypes,
+        AcceptedTokens tokens) {
 
     public Route {
         Objects.requireNonNull(method, "method");
@@ -43,6 +46,15 @@ public record Route(
         queryParams = List.copyOf(queryParams);
         errorStatuses = List.copyOf(errorStatuses);
         responseTypes = responseTypes == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(responseTypes));
+        tokens = tokens == null ? AcceptedTokens.ANY : tokens;
+    }
+
+    /** A route that takes every kind of token. */
+    public Route(String method, String template, Access access, boolean blocking, ApiHandler handler, SseRoute sse,
+            Tunnel tunnel, List<String> consumes, String summary, String tag, List<Param> queryParams,
+            Object requestExample, List<Integer> errorStatuses, Type requestType, Map<Integer, Type> responseTypes) {
+        this(method, template, access, blocking, handler, sse, tunnel, consumes, summary, tag, queryParams,
+                requestExample, errorStatuses, requestType, responseTypes, AcceptedTokens.ANY);
     }
 
     /** A route without typed request or response bodies (the schema falls back to the example). */
@@ -50,7 +62,7 @@ public record Route(
             Tunnel tunnel, List<String> consumes, String summary, String tag, List<Param> queryParams,
             Object requestExample, List<Integer> errorStatuses) {
         this(method, template, access, blocking, handler, sse, tunnel, consumes, summary, tag, queryParams,
-                requestExample, errorStatuses, null, Map.of());
+                requestExample, errorStatuses, null, Map.of(), AcceptedTokens.ANY);
     }
 
     /** An SSE or tunnel route: its response is not a complete {@link ApiResponse}. */

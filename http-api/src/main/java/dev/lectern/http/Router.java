@@ -256,6 +256,7 @@ public final class Router {
         private final List<Integer> errors = new ArrayList<>();
         private java.lang.reflect.Type requestType;
         private final java.util.Map<Integer, java.lang.reflect.Type> responseTypes = new java.util.TreeMap<>();
+        private dev.lectern.core.auth.AcceptedTokens tokens = dev.lectern.core.auth.AcceptedTokens.ANY;
 
         RouteBuilder(Builder parent, String method, String template) {
             this.parent = parent;
@@ -325,9 +326,22 @@ public final class Router {
             return this;
         }
 
+        /**
+         * The kinds of token the route takes (default: every kind), as the lecture seed's {@code require_token_types}
+         * says; a valid token of another kind is refused with 403 {@code token_type_refused} naming it.
+         */
+        public RouteBuilder tokens(dev.lectern.core.auth.TokenType first, dev.lectern.core.auth.TokenType... more) {
+            return tokens(dev.lectern.core.auth.AcceptedTokens.of(first, more));
+        }
+
+        public RouteBuilder tokens(dev.lectern.core.auth.AcceptedTokens accepted) {
+            this.tokens = Objects.requireNonNull(accepted);
+            return this;
+        }
+
         public Builder handle(ApiHandler handler) {
             return parent.add(new Route(method, template, access, blocking, handler, null, null, consumes, summary,
-                    tag, queryParams, requestExample, errors, requestType, responseTypes));
+                    tag, queryParams, requestExample, errors, requestType, responseTypes, tokens));
         }
 
         /**
@@ -336,13 +350,14 @@ public final class Router {
          */
         public Builder sse(long keepAliveMillis, SseRoute.Source source) {
             return parent.add(new Route(method, template, access, blocking, null, new SseRoute(keepAliveMillis, source),
-                    null, consumes, summary, tag, queryParams, requestExample, errors, requestType, responseTypes));
+                    null, consumes, summary, tag, queryParams, requestExample, errors, requestType, responseTypes,
+                    tokens));
         }
 
         /** Hands the raw request to a handler of its own (see {@link Tunnel}). */
         public Builder tunnel(Tunnel tunnel) {
             return parent.add(new Route(method, template, access, blocking, null, null, tunnel, consumes, summary, tag,
-                    queryParams, requestExample, errors, requestType, responseTypes));
+                    queryParams, requestExample, errors, requestType, responseTypes, tokens));
         }
     }
 }

@@ -36,10 +36,21 @@ public final class AvatarException extends RuntimeException {
     }
 
     private final Kind kind;
+    private final long retryAfterSeconds;
 
     public AvatarException(Kind kind, String message) {
+        this(kind, message, 0);
+    }
+
+    /** @param retryAfterSeconds when the caller may try again (a {@code Retry-After}); 0 = not said */
+    public AvatarException(Kind kind, String message, long retryAfterSeconds) {
         super(message, null, false, false);
         this.kind = kind;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public Kind kind() {

@@ -40,6 +40,13 @@ public interface AvatarService extends AutoCloseable, HealthCheck {
     /** Releases the user's instance; completes with false when they had none. */
     CompletionStage<Boolean> disconnect(String userId);
 
+    /** The avatar the user's instance runs (starting or ready), if they have one. Never blocks. */
+    java.util.Optional<String> currentAvatar(String userId);
+
+    /** The user's avatar was used (a proxied request, a sentence spoken): their lease starts over. Never blocks. */
+    default void touch(String userId) {
+    }
+
     /** Where the proxy may forward this user's requests. Never blocks. */
     ProxyTarget target(String userId);
 

@@ -23,9 +23,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * For deployments that already run an avatar manager on the avatar host: the same operations, forwarded to its HTTP
- * API ({@code POST {externalUrl}/start {user_id, avatar_name}} → {@code {port, gpu?, connections?,
- * is_new_instance?, instance_id?}}, {@code POST {externalUrl}/disconnect {user_id}}). Errors in LiveTalking's
- * envelope ({@code {"code":-1,"msg"}}) or HTTP errors become {@link AvatarException.Kind#UPSTREAM}. The proxy still
+ * API as the Virtual Tutor seed's backend speaks it: {@code POST {externalUrl}/avatar/start {avatar_id:
+ * "{avatar}_user_{user}", avatar_name}} → {@code {port, gpu?, connections?, is_new_instance?, instance_id?}},
+ * {@code POST {externalUrl}/avatar/disconnect {avatar_name}} when the user leaves or switches avatar, and
+ * {@code GET {externalUrl}/health} for {@code /api/health}. Lectern adds {@code user_id} beside the documented fields.
+ * Errors in LiveTalking's envelope ({@code {"code":-1,"msg"}}), {@code {"status":"error"}} or HTTP errors become
+ * {@link AvatarException.Kind#UPSTREAM}. The proxy still
  * reaches only 127.0.0.1 and only ports inside {@code avatars.portRangeStart..portRangeEnd}: a port outside the range
  * is refused, so a confused or hostile manager cannot turn the proxy into an open one.
  */
@@ -38,7 +41,10 @@ public final class ExternalAvatarManager implements AvatarService {
     private final String baseUrl;
     /** The process's shared HTTP client (not closed here). */
     private final AsyncHttpClient http;
-    private final Map<String, ProxyTarget.Ready> byUser = new ConcurrentHashMap<>();
+    private final Map<String, Held> byUser = new ConcurrentHashMap<>();
+
+    /** A user's instance: where the proxy goes, and the avatar to name when it is released. */
+    private record Held(String avatarName, ProxyTarget.Ready target) {}
     private final List<Consumer<AvatarEvent>> listeners = new CopyOnWriteArrayList<>();
 
     /**
@@ -79,10 +85,18 @@ public final class ExternalAvatarManager implements AvatarService {
     @Override
     public CompletionStage<AvatarAssignment> start(String userId, AvatarsConfig.Avatar avatar) {
         String avatarName = avatar.name();
+        Held old = byUser.get(userId);
+        CompletionStage<?> released = CompletableFuture.completedFuture(null);
+        if (old != null && !old.avatarName().equals(avatarName)) { // switching: the old one loses a connection first
+            byUser.remove(userId, old);
+            released = post("/avatar/disconnect", disconnectBody(userId, old.avatarName()))
+                    .handle((json, err) -> null);
+        }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("user_id", userId);
+        body.put("avatar_id", instanceName(avatarName, userId));
         body.put("avatar_name", avatarName);
-        return post("/start", body).thenApply(json -> {
+        body.put("user_id", userId);
+        return released.thenCompose(x -> post("/avatar/start", body)).thenApply(json -> {
             JsonNode port = json.get("port");
             if (port == null || !port.isIntegralNumber()) {
                 throw upstream("the avatar manager did not say which port the avatar uses");
@@ -93,8 +107,8 @@ public final class ExternalAvatarManager implements AvatarService {
                         config.portRangeStart(), config.portRangeEnd());
                 throw upstream("the avatar manager answered a port outside avatars.portRangeStart-portRangeEnd");
             }
-            String instanceId = text(json, "instance_id", avatarName + "@" + p);
-            byUser.put(userId, new ProxyTarget.Ready(p, instanceId));
+            String instanceId = text(json, "instance_id", instanceName(avatarName, userId));
+            byUser.put(userId, new Held(avatarName, new ProxyTarget.Ready(p, instanceId)));
             Map<String, Object> mapping = new LinkedHashMap<>();
             mapping.put("instance_id", instanceId);
             mapping.put("avatar", avatarName);
@@ -110,17 +124,38 @@ public final class ExternalAvatarManager implements AvatarService {
         });
     }
 
+    /** The seed's instance id of a user's avatar: {@code {avatar}_user_{user}}. */
+    static String instanceName(String avatarName, String userId) {
+        return avatarName + "_user_" + userId;
+    }
+
+    private static Map<String, Object> disconnectBody(String userId, String avatarName) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("avatar_name", avatarName);
+        body.put("avatar_id", instanceName(avatarName, userId));
+        body.put("user_id", userId);
+        return body;
+    }
+
     @Override
     public CompletionStage<Boolean> disconnect(String userId) {
-        boolean had = byUser.remove(userId) != null;
+        Held held = byUser.remove(userId);
+        if (held == null) {
+            return CompletableFuture.completedFuture(false);
+        }
         storeWrite(() -> store.hdel(USERS_KEY, userId));
-        return post("/disconnect", Map.of("user_id", userId)).thenApply(json -> had);
+        return post("/avatar/disconnect", disconnectBody(userId, held.avatarName())).thenApply(json -> true);
+    }
+
+    @Override
+    public java.util.Optional<String> currentAvatar(String userId) {
+        return java.util.Optional.ofNullable(byUser.get(userId)).map(Held::avatarName);
     }
 
     @Override
     public ProxyTarget target(String userId) {
-        ProxyTarget.Ready t = byUser.get(userId);
-        return t == null ? ProxyTarget.NONE : t;
+        Held h = byUser.get(userId);
+        return h == null ? ProxyTarget.NONE : h.target();
     }
 
     private CompletionStage<JsonNode> post(String path, Object body) {
@@ -150,6 +185,9 @@ public final class ExternalAvatarManager implements AvatarService {
                 throw upstream("the avatar manager sent an unreadable answer");
             }
             String refusal = LiveTalkingClient.refusal(json);
+            if (refusal == null && json.path("status").asText("").matches("error|failed|fail")) {
+                refusal = json.path("message").asText(json.path("error").asText(""));
+            }
             if (refusal != null) {
                 throw upstream("the avatar manager refused: "
                         + (refusal.isEmpty() ? "no reason given" : refusal.substring(0, Math.min(200, refusal.length()))));
@@ -181,13 +219,19 @@ public final class ExternalAvatarManager implements AvatarService {
         });
     }
 
-    /** Up when the external manager answers HTTP at all (blocking; {@code /api/health} runs it off the event loop). */
+    /**
+     * Up when the external manager's {@code GET /health} answers 2xx (blocking; {@code /api/health} runs it off the
+     * event loop).
+     */
     @Override
     public HealthStatus check() {
         try {
-            Response r = http.prepareGet(baseUrl + "/").setRequestTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
-                    .execute().get();
-            return HealthStatus.up("external manager answers (HTTP " + r.getStatusCode() + ")");
+            Response r = http.prepareGet(baseUrl + "/health")
+                    .setRequestTimeout(Duration.ofMillis(config.connectTimeoutMillis())).execute().get();
+            if (r.getStatusCode() < 200 || r.getStatusCode() > 299) {
+                return HealthStatus.down("external manager /health answered HTTP " + r.getStatusCode());
+            }
+            return HealthStatus.up("external manager answers (HTTP " + r.getStatusCode() + " on /health)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return HealthStatus.down("interrupted");

@@ -63,6 +63,8 @@ public final class LocalAvatarManager implements AvatarService {
         final int port;
         final String gpu;
         final Path log;
+        /** The user whose start launched the process (for {@code avatars.maxInstancesPerUser}). */
+        final String launchedBy;
         final CompletableFuture<Void> ready = new CompletableFuture<>();
         final Set<String> users = new LinkedHashSet<>();
         volatile State state = State.STARTING;
@@ -70,8 +72,9 @@ public final class LocalAvatarManager implements AvatarService {
         long idleSinceMillis;
         boolean crashed;
 
-        Instance(String id, AvatarsConfig.Avatar avatar, int port, String gpu, Path log) {
+        Instance(String id, AvatarsConfig.Avatar avatar, int port, String gpu, Path log, String launchedBy) {
             this.id = id;
+            this.launchedBy = launchedBy;
             this.avatar = avatar;
             this.port = port;
             this.gpu = gpu;
@@ -95,6 +98,24 @@ public final class LocalAvatarManager implements AvatarService {
     private final Map<String, Integer> gpuLoad = new LinkedHashMap<>();
     private int nextGpu;
     private boolean closed;
+    /** Starts waiting for a free slot, first come first served (at most {@code avatars.maxWaiting}). */
+    private final java.util.ArrayDeque<Waiter> waiters = new java.util.ArrayDeque<>();
+
+    /** A start waiting in line for a slot. */
+    private record Waiter(String userId, AvatarsConfig.Avatar avatar, CompletableFuture<AvatarAssignment> result) {}
+
+    /**
+     * Ports handed out by every manager of this JVM (several nodes in one process share a range): the free-port check
+     * sees a port as free until its process binds it, so without this two managers could pick the same one.
+     */
+    private static final Set<Integer> RESERVED_PORTS = ConcurrentHashMap.newKeySet();
+    /** What a 503 after the wait (or with the line full) says about when to come back. */
+    static final long RETRY_AFTER_SECONDS = 10;
+
+    /** Per user: when their avatar was last used through the proxy or spoken on (the lease). */
+    private final Map<String, Long> lastActive = new ConcurrentHashMap<>();
+    /** The start-up scan of the port range on this machine's other addresses: the addresses:ports that answered. */
+    private final CompletableFuture<List<String>> exposureScan = new CompletableFuture<>();
 
     // read without the lock by the proxy
     private final Map<String, Instance> byUser = new ConcurrentHashMap<>();
@@ -125,9 +146,39 @@ public final class LocalAvatarManager implements AvatarService {
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("lectern-avatar-timer"));
         this.storeWriter = Executors.newSingleThreadExecutor(daemon("lectern-avatar-store"));
         if (reapIdleAutomatically) {
-            long every = Math.max(100, Math.min(10_000, config.idleStopMillis() / 4));
+            long every = Math.max(100, Math.min(10_000, Math.min(config.idleStopMillis(), config.leaseMillis()) / 4));
             timer.scheduleWithFixedDelay(this::reapIdle, every, every, TimeUnit.MILLISECONDS);
         }
+        try {
+            control.execute(this::scanExposure);
+        } catch (RejectedExecutionException e) {
+            exposureScan.complete(List.of());
+        }
+    }
+
+    /**
+     * Start-up check: does anything answer on the avatar port range at one of this machine's non-loopback addresses?
+     * Such a listener (an avatar started by hand, or an old one bound to 0.0.0.0) is reachable without Lectern's
+     * proxy: each is logged as a warning.
+     */
+    private void scanExposure() {
+        List<String> found = new ArrayList<>();
+        try {
+            found = Exposure.answering(config.portRangeStart(), config.portRangeEnd(),
+                    Math.min(200, config.connectTimeoutMillis()));
+            for (String where : found) {
+                logger.warn("{} answers inside the avatar port range {}-{} on a non-loopback address: it is reachable"
+                        + " without Lectern's proxy; bind avatars to {{host}} (127.0.0.1)", where,
+                        config.portRangeStart(), config.portRangeEnd());
+            }
+        } finally {
+            exposureScan.complete(List.copyOf(found));
+        }
+    }
+
+    /** The start-up scan's findings ({@code address:port} that answered on a non-loopback address). */
+    public CompletableFuture<List<String>> exposureScan() {
+        return exposureScan;
     }
 
     private static ThreadFactory daemon(String name) {
@@ -168,11 +219,14 @@ public final class LocalAvatarManager implements AvatarService {
         Instance chosen;
         boolean isNew = false;
         Instance released = null;
+        Waiter waiting = null;
         synchronized (this) {
             if (closed) {
                 return CompletableFuture.failedFuture(shuttingDown());
             }
             crashedUsers.remove(userId);
+            lastActive.put(userId, clock.getAsLong());
+            dropWaiterLocked(userId, "replaced by a newer start");
             Instance current = byUser.get(userId);
             if (current != null && current.avatar.name().equals(avatarName) && live(current)) {
                 chosen = current;
@@ -182,23 +236,42 @@ public final class LocalAvatarManager implements AvatarService {
                     released = current;
                 }
                 chosen = shareable(avatar);
-                if (chosen == null) {
-                    chosen = allocate(avatar);
-                    if (chosen == null) {
-                        return CompletableFuture.failedFuture(new AvatarException(AvatarException.Kind.NO_CAPACITY,
-                                "all avatar slots are in use; try again later"));
-                    }
-                    isNew = true;
+                if (chosen == null && waiters.isEmpty()) { // nobody is in line before this start
+                    limitUserLocked(userId);
+                    chosen = allocate(avatar, userId);
+                    isNew = chosen != null;
                 }
-                chosen.users.add(userId);
-                byUser.put(userId, chosen);
+                if (chosen == null) {
+                    if (waiters.size() >= config.maxWaiting()) {
+                        return CompletableFuture.failedFuture(noCapacity("all avatar slots are in use and "
+                                + waiters.size() + " start(s) are waiting; try again later"));
+                    }
+                    waiting = new Waiter(userId, avatar, new CompletableFuture<>());
+                    waiters.add(waiting);
+                    reclaimIdleLocked();
+                } else {
+                    chosen.users.add(userId);
+                    byUser.put(userId, chosen);
+                }
             }
         }
         if (released != null) {
             logger.info("user {} switched from instance {} to avatar {}", userId, released.id, avatarName);
         }
-        Instance instance = chosen;
-        boolean created = isNew;
+        if (waiting != null) {
+            Waiter w = waiting;
+            try {
+                timer.schedule(() -> waitedTooLong(w), config.maxWaitMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                w.result.completeExceptionally(shuttingDown());
+            }
+            return w.result;
+        }
+        return assign(userId, chosen, isNew);
+    }
+
+    /** Hands the user the instance (launching it when new) and answers once it is ready. */
+    private CompletionStage<AvatarAssignment> assign(String userId, Instance instance, boolean created) {
         writeMapping(userId, instance, "starting");
         if (created) {
             launch(instance);
@@ -207,10 +280,130 @@ public final class LocalAvatarManager implements AvatarService {
             int connections;
             synchronized (this) {
                 connections = instance.users.size();
+                if (byUser.get(userId) == instance) {
+                    lastActive.put(userId, clock.getAsLong()); // the lease runs from the moment it is usable
+                }
             }
             writeMapping(userId, instance, "ready");
-            return new AvatarAssignment(avatar.name(), instance.id, instance.port, instance.gpu, connections, created);
+            return new AvatarAssignment(instance.avatar.name(), instance.id, instance.port, instance.gpu, connections,
+                    created);
         });
+    }
+
+    private static AvatarException noCapacity(String message) {
+        return new AvatarException(AvatarException.Kind.NO_CAPACITY, message, RETRY_AFTER_SECONDS);
+    }
+
+    /**
+     * A user's footprint: the instances their starts launched and they left idle (by switching avatar), plus the one
+     * being started, stay within {@code maxInstancesPerUser}: their oldest idle ones are stopped at once instead of
+     * holding a slot until {@code idleStopMillis}.
+     */
+    private void limitUserLocked(String userId) {
+        List<Instance> idle = new ArrayList<>();
+        for (Instance i : instances.values()) {
+            if (userId.equals(i.launchedBy) && i.state == State.READY && i.users.isEmpty()) {
+                idle.add(i);
+            }
+        }
+        idle.sort(java.util.Comparator.comparingLong(i -> i.idleSinceMillis));
+        int excess = idle.size() + 1 - config.maxInstancesPerUser(); // + 1: the instance being started
+        for (int k = 0; k < excess; k++) {
+            stopIdleLocked(idle.get(k), "its user started another avatar (avatars.maxInstancesPerUser)");
+        }
+    }
+
+    /** A waiter still in line after {@code maxWaitMillis}: 503 with Retry-After. */
+    private void waitedTooLong(Waiter w) {
+        boolean removed;
+        synchronized (this) {
+            removed = waiters.remove(w);
+        }
+        if (removed) {
+            w.result.completeExceptionally(noCapacity("no avatar slot became free within "
+                    + config.maxWaitMillis() / 1000 + " s; try again later"));
+        }
+    }
+
+    private void dropWaiterLocked(String userId, String why) {
+        for (java.util.Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.userId.equals(userId)) {
+                it.remove();
+                w.result.completeExceptionally(new AvatarException(AvatarException.Kind.NO_CAPACITY, why));
+            }
+        }
+    }
+
+    /** Gives freed slots (or room in a shared instance) to the starts in line, first come first served. */
+    private void drainWaitersLocked() {
+        while (!closed && !waiters.isEmpty()) {
+            Waiter w = waiters.peek();
+            Instance chosen = shareable(w.avatar);
+            boolean isNew = false;
+            if (chosen == null) {
+                limitUserLocked(w.userId);
+                chosen = allocate(w.avatar, w.userId);
+                isNew = chosen != null;
+            }
+            if (chosen == null) {
+                return;
+            }
+            waiters.poll();
+            chosen.users.add(w.userId);
+            byUser.put(w.userId, chosen);
+            lastActive.put(w.userId, clock.getAsLong());
+            logger.info("user {} waited in line and gets instance {} of avatar {}", w.userId, chosen.id,
+                    w.avatar.name());
+            assign(w.userId, chosen, isNew).whenComplete((a, e) -> {
+                if (e != null) {
+                    w.result.completeExceptionally(e);
+                } else {
+                    w.result.complete(a);
+                }
+            });
+        }
+    }
+
+    /** With starts in line: stops the instance idle the longest (no users), unless enough are stopping already. */
+    private void reclaimIdleLocked() {
+        int stopping = 0;
+        Instance oldest = null;
+        for (Instance i : instances.values()) {
+            stopping += i.state == State.STOPPING ? 1 : 0;
+            if (i.state == State.READY && i.users.isEmpty()
+                    && (oldest == null || i.idleSinceMillis < oldest.idleSinceMillis)) {
+                oldest = i;
+            }
+        }
+        if (oldest != null && stopping < waiters.size()) {
+            stopIdleLocked(oldest, "a start is waiting for its slot");
+        }
+    }
+
+    /** Stops an instance without users; its slot is handed on when the process has exited. */
+    private void stopIdleLocked(Instance i, String why) {
+        i.state = State.STOPPING;
+        Process p = i.process;
+        logger.info("avatar instance {} without users stopped: {}", i.id, why);
+        runSafely(() -> {
+            ProcessStopper.stop(p, config.stopGraceMillis());
+            emit(new AvatarEvent(AvatarEvent.Type.IDLE_STOPPED, i.id, i.avatar.name(), List.of(), why));
+        });
+    }
+
+    @Override
+    public Optional<String> currentAvatar(String userId) {
+        Instance i = byUser.get(userId);
+        return i == null ? Optional.empty() : Optional.of(i.avatar.name());
+    }
+
+    /** The user's avatar was used (a proxied request, a sentence spoken): their lease starts over. */
+    @Override
+    public void touch(String userId) {
+        if (byUser.containsKey(userId)) {
+            lastActive.put(userId, clock.getAsLong());
+        }
     }
 
     private static boolean live(Instance i) {
@@ -230,7 +423,7 @@ public final class LocalAvatarManager implements AvatarService {
     }
 
     /** A new instance with a free port and GPU slot, or null when there is none. */
-    private Instance allocate(AvatarsConfig.Avatar avatar) {
+    private Instance allocate(AvatarsConfig.Avatar avatar, String launchedBy) {
         String gpu = null;
         if (!config.gpus().isEmpty()) {
             List<String> gpus = config.gpus();
@@ -248,7 +441,7 @@ public final class LocalAvatarManager implements AvatarService {
         }
         int port = -1;
         for (int p = config.portRangeStart(); p <= config.portRangeEnd(); p++) {
-            if (!ports.containsKey(p) && PortCheck.isFree(p)) {
+            if (!ports.containsKey(p) && !RESERVED_PORTS.contains(p) && PortCheck.isFree(p) && RESERVED_PORTS.add(p)) {
                 port = p;
                 break;
             }
@@ -257,7 +450,7 @@ public final class LocalAvatarManager implements AvatarService {
             return null;
         }
         String id = avatar.name() + "-" + sequence.incrementAndGet();
-        Instance i = new Instance(id, avatar, port, gpu, logDir.resolve(id + ".log"));
+        Instance i = new Instance(id, avatar, port, gpu, logDir.resolve(id + ".log"), launchedBy);
         instances.put(id, i);
         ports.put(port, i);
         if (gpu != null) {
@@ -270,6 +463,8 @@ public final class LocalAvatarManager implements AvatarService {
     public CompletionStage<Boolean> disconnect(String userId) {
         boolean had;
         synchronized (this) {
+            dropWaiterLocked(userId, "disconnected while waiting");
+            lastActive.remove(userId);
             boolean wasCrashed = crashedUsers.remove(userId) != null;
             Instance current = byUser.get(userId);
             if (current != null) {
@@ -287,6 +482,10 @@ public final class LocalAvatarManager implements AvatarService {
         byUser.remove(userId, instance);
         if (instance.users.remove(userId) && instance.users.isEmpty()) {
             instance.idleSinceMillis = clock.getAsLong();
+        }
+        if (!waiters.isEmpty()) {
+            drainWaitersLocked(); // room in a shared instance, or an idle one to reclaim
+            reclaimIdleLocked();
         }
     }
 
@@ -486,19 +685,33 @@ public final class LocalAvatarManager implements AvatarService {
     private void freeLocked(Instance instance) {
         if (instances.remove(instance.id) != null) {
             ports.remove(instance.port, instance);
+            RESERVED_PORTS.remove(instance.port);
             if (instance.gpu != null) {
                 gpuLoad.merge(instance.gpu, -1, Integer::sum);
             }
+            drainWaitersLocked();
         }
     }
 
-    /** Stops instances that have had no users for {@code idleStopMillis}. Runs periodically; public for tests. */
+    /**
+     * Releases users whose lease ran out ({@code leaseMillis} without proxy or voice activity), then stops instances
+     * that have had no users for {@code idleStopMillis}. Runs periodically; public for tests.
+     */
     public void reapIdle() {
         long now = clock.getAsLong();
         List<Instance> idle = new ArrayList<>();
+        List<String> expired = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 return;
+            }
+            for (Map.Entry<String, Instance> e : new ArrayList<>(byUser.entrySet())) {
+                Long last = lastActive.get(e.getKey());
+                if (e.getValue().state == State.READY && (last == null || now - last >= config.leaseMillis())) {
+                    releaseLocked(e.getKey(), e.getValue());
+                    lastActive.remove(e.getKey());
+                    expired.add(e.getKey());
+                }
             }
             for (Instance i : instances.values()) {
                 if (i.state == State.READY && i.users.isEmpty()
@@ -507,6 +720,11 @@ public final class LocalAvatarManager implements AvatarService {
                     idle.add(i);
                 }
             }
+        }
+        for (String u : expired) {
+            logger.info("avatar lease of user {} expired after {} ms without activity; slot released", u,
+                    config.leaseMillis());
+            storeWrite(() -> store.hdel(USERS_KEY, u));
         }
         for (Instance i : idle) {
             logger.info("avatar instance {} idle for {} ms; stopping it", i.id, now - i.idleSinceMillis);
@@ -575,6 +793,11 @@ public final class LocalAvatarManager implements AvatarService {
         return out;
     }
 
+    /** Starts waiting in line for a slot now. */
+    public synchronized int waiting() {
+        return waiters.size();
+    }
+
     public Optional<InstanceView> instance(String id) {
         return instances().stream().filter(v -> v.id().equals(id)).findFirst();
     }
@@ -615,6 +838,10 @@ public final class LocalAvatarManager implements AvatarService {
                 i.state = State.STOPPING;
             }
             byUser.clear();
+            for (Waiter w : waiters) {
+                w.result.completeExceptionally(shuttingDown());
+            }
+            waiters.clear();
         }
         timer.shutdownNow();
         List<Process> processes = new ArrayList<>();
@@ -660,6 +887,39 @@ public final class LocalAvatarManager implements AvatarService {
     /** Does a port answer on one of this machine's addresses other than loopback? */
     static final class Exposure {
         private Exposure() {}
+
+        /** Every {@code address:port} of the range that accepts a connection on a non-loopback local address. */
+        static List<String> answering(int first, int last, long timeoutMillis) {
+            List<String> out = new ArrayList<>();
+            for (java.net.InetAddress a : nonLoopback()) {
+                for (int port = first; port <= last; port++) {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress(a, port), (int) Math.max(1, timeoutMillis));
+                        out.add(a.getHostAddress() + ":" + port);
+                    } catch (IOException e) {
+                        // nothing there: good
+                    }
+                }
+            }
+            return out;
+        }
+
+        static List<java.net.InetAddress> nonLoopback() {
+            List<java.net.InetAddress> out = new ArrayList<>();
+            try {
+                for (java.net.NetworkInterface nic : java.util.Collections.list(
+                        java.net.NetworkInterface.getNetworkInterfaces())) {
+                    for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                        if (!a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                            out.add(a);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                return out;
+            }
+            return out;
+        }
 
         /** The first non-loopback local address on which the port accepts a connection, or null. */
         static String answeringAddress(int port, long timeoutMillis) {

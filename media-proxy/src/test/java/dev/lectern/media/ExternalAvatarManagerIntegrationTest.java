@@ -29,6 +29,7 @@ class ExternalAvatarManagerIntegrationTest {
     private HttpServer upstream;
     private final List<String> received = new CopyOnWriteArrayList<>();
     private final AtomicReference<String> startAnswer = new AtomicReference<>();
+    private final AtomicReference<String> healthAnswer = new AtomicReference<>("{\"status\":\"healthy\"}");
     private final InMemoryEphemeralStore store = new InMemoryEphemeralStore();
     private final ExecutorService storeThread = Executors.newSingleThreadExecutor();
     private ExternalAvatarManager manager;
@@ -42,8 +43,10 @@ class ExternalAvatarManagerIntegrationTest {
             try (ex) {
                 String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
                 received.add(ex.getRequestURI().getPath() + " " + body);
-                String answer = ex.getRequestURI().getPath().endsWith("/start") ? startAnswer.get()
-                        : "{\"code\":0,\"msg\":\"ok\"}";
+                String path = ex.getRequestURI().getPath();
+                String answer = path.endsWith("/avatar/start") ? startAnswer.get()
+                        : path.endsWith("/health") ? healthAnswer.get()
+                        : "{\"status\":\"success\",\"message\":\"ok\"}";
                 int status = answer.startsWith("HTTP ") ? Integer.parseInt(answer.substring(5)) : 200;
                 byte[] bytes = (status == 200 ? answer : "oops").getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(status, bytes.length);
@@ -54,7 +57,8 @@ class ExternalAvatarManagerIntegrationTest {
         });
         upstream.start();
         String url = "http://127.0.0.1:" + upstream.getAddress().getPort() + "/avatars/";
-        config = FakeAvatars.avatars(a -> a.put("mode", "external").put("externalUrl", url));
+        config = FakeAvatars.avatars(a -> a.put("mode", "external").put("externalUrl", url)
+                .put("connectTimeoutMillis", 10000)); // a loaded machine's first request may take seconds
         http = dev.lectern.core.netty.SharedHttpClient.create("test-avatar-external", 1, Duration.ofSeconds(2));
         manager = (ExternalAvatarManager) AvatarService.create(config, java.nio.file.Path.of("."), store, storeThread,
                 http.client());
@@ -84,22 +88,53 @@ class ExternalAvatarManagerIntegrationTest {
     }
 
     @Test
-    void startAndDisconnectAreForwardedAndTheMappingKept() throws Exception {
+    void startAndDisconnectAreForwardedAsTheSeedsBackendSpeaksAndTheMappingKept() throws Exception {
         int port = config.portRangeStart() + 3;
         startAnswer.set("{\"status\":\"success\",\"port\":" + port + ",\"gpu\":1,\"connections\":2,"
                 + "\"is_new_instance\":false,\"instance_id\":\"ext-7\"}");
         AvatarAssignment a = join(manager.start("u1", FakeAvatars.ANNA));
         assertThat(a).isEqualTo(new AvatarAssignment(FakeAvatars.ANNA, "ext-7", port, "1", 2, false));
-        JsonNode sent = Json.MAPPER.readTree(received.get(0).substring("/avatars/start ".length()));
-        assertThat(received.get(0)).startsWith("/avatars/start ");
-        assertThat(sent.get("user_id").asText()).isEqualTo("u1");
+        assertThat(received.get(0)).startsWith("/avatars/avatar/start ");
+        JsonNode sent = Json.MAPPER.readTree(received.get(0).substring("/avatars/avatar/start ".length()));
+        assertThat(sent.get("avatar_id").asText()).isEqualTo(FakeAvatars.ANNA + "_user_u1");
         assertThat(sent.get("avatar_name").asText()).isEqualTo(FakeAvatars.ANNA);
         assertThat(manager.target("u1")).isEqualTo(new ProxyTarget.Ready(port, "ext-7"));
+        assertThat(manager.currentAvatar("u1")).hasValue(FakeAvatars.ANNA);
         await().atMost(Duration.ofSeconds(10)).until(() -> store.hget(AvatarService.USERS_KEY, "u1").isPresent());
 
+        // switching avatar: the old one is disconnected first, by its name, then the new one started
+        startAnswer.set("{\"status\":\"success\",\"port\":" + (port + 1) + "}");
+        AvatarAssignment b = join(manager.start("u1", FakeAvatars.BOB));
+        assertThat(b.instanceId()).isEqualTo(FakeAvatars.BOB + "_user_u1");
+        assertThat(received.get(1)).startsWith("/avatars/avatar/disconnect ");
+        assertThat(Json.MAPPER.readTree(received.get(1).substring("/avatars/avatar/disconnect ".length()))
+                .get("avatar_name").asText()).isEqualTo(FakeAvatars.ANNA);
+        assertThat(received.get(2)).startsWith("/avatars/avatar/start ");
+
         assertThat(join(manager.disconnect("u1"))).isTrue();
-        assertThat(received.get(1)).startsWith("/avatars/disconnect ").contains("\"user_id\":\"u1\"");
+        assertThat(received.get(3)).startsWith("/avatars/avatar/disconnect ");
+        assertThat(Json.MAPPER.readTree(received.get(3).substring("/avatars/avatar/disconnect ".length()))
+                .get("avatar_name").asText()).isEqualTo(FakeAvatars.BOB);
         assertThat(manager.target("u1")).isEqualTo(ProxyTarget.NONE);
+        assertThat(join(manager.disconnect("u1"))).isFalse();
+        assertThat(received).hasSize(4);
+    }
+
+    @Test
+    void healthIsTheManagersHealthRoute() {
+        dev.lectern.core.health.HealthCheck.HealthStatus health = manager.check();
+        assertThat(health.up()).as(health.detail()).isTrue();
+        assertThat(received).containsExactly("/avatars/health ");
+        healthAnswer.set("HTTP 503");
+        assertThat(manager.check().up()).isFalse();
+    }
+
+    @Test
+    void aSeedStyleErrorAnswerIsAnUpstreamError() {
+        startAnswer.set("{\"status\":\"error\",\"message\":\"no GPU left\"}");
+        AvatarException e = failure(manager.start("u1", FakeAvatars.ANNA));
+        assertThat(e.kind()).isEqualTo(AvatarException.Kind.UPSTREAM);
+        assertThat(e.getMessage()).contains("no GPU left");
     }
 
     @Test

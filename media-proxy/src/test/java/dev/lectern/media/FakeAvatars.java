@@ -34,6 +34,11 @@ public final class FakeAvatars {
     /** Listed but switched off. */
     public static final String RETIRED = "retired";
 
+    /** Endpoints of the fakes that the proxy tests use besides LiveTalking's. */
+    public static final java.util.List<String> TEST_PATHS = java.util.List.of("__spoken", "a", "bytes", "chunked",
+            "config", "continue", "cut", "echo", "headers", "hop", "payload", "slow", "split", "until_close", "garbage",
+            "bad_header");
+
     private FakeAvatars() {}
 
     /** Loads the shipped file with these avatar settings and env-style overrides. */
@@ -56,6 +61,10 @@ public final class FakeAvatars {
         avatars.put("stopGraceMillis", 3000);
         avatars.put("offerTimeoutMillis", 10000);
         avatars.put("requestTimeoutMillis", 3000);
+        ArrayNode paths = (ArrayNode) avatars.get("proxyPaths");
+        for (String extra : TEST_PATHS) {
+            paths.add(extra); // the proxy tests' own endpoints of the fake avatar, beside LiveTalking's
+        }
         ArrayNode catalogue = avatars.putArray("catalogue");
         entry(catalogue, ANNA, "active", "fake_int");
         entry(catalogue, BOB, "active", "fake_uuid");

@@ -228,15 +228,111 @@ class LocalAvatarManagerIntegrationTest {
 
     @Test
     void refusesUnknownAndInactiveAvatarsAndWhenFull() {
-        manager(a -> a.put("maxInstancesPerGpu", 1).putArray("gpus").add("0"));
+        manager(a -> a.put("maxInstancesPerGpu", 1).put("maxWaiting", 0).putArray("gpus").add("0"));
         assertThat(((AvatarException) failure(manager.start("u1", "nobody"))).kind())
                 .isEqualTo(AvatarException.Kind.UNKNOWN_AVATAR);
         assertThat(((AvatarException) failure(manager.start("u1", FakeAvatars.RETIRED))).kind())
                 .isEqualTo(AvatarException.Kind.INACTIVE);
         join(manager.start("u1", FakeAvatars.ANNA));
-        assertThat(((AvatarException) failure(manager.start("u2", FakeAvatars.BOB))).kind())
-                .isEqualTo(AvatarException.Kind.NO_CAPACITY);
+        AvatarException full = (AvatarException) failure(manager.start("u2", FakeAvatars.BOB));
+        assertThat(full.kind()).isEqualTo(AvatarException.Kind.NO_CAPACITY);
+        assertThat(full.retryAfterSeconds()).isPositive();
         assertThat(manager.target("u2")).isEqualTo(ProxyTarget.NONE);
+    }
+
+    /** #19: no 503 forever; a start waits in line (bounded) and gets the first slot that frees up. */
+    @Test
+    void aFullManagerLetsStartsWaitInLineAndHandsTheFreedSlotOn() {
+        manager(a -> a.put("maxInstancesPerGpu", 1).put("maxUsersPerInstance", 1).put("maxWaiting", 1)
+                .putArray("gpus").add("0"));
+        AvatarAssignment anna = join(manager.start("u1", FakeAvatars.ANNA));
+        java.util.concurrent.CompletableFuture<AvatarAssignment> second =
+                manager.start("u2", FakeAvatars.BOB).toCompletableFuture();
+        assertThat(manager.waiting()).isEqualTo(1);
+        assertThat(second).isNotDone();
+        assertThat(manager.target("u2")).isEqualTo(ProxyTarget.NONE);
+        AvatarException full = (AvatarException) failure(manager.start("u3", FakeAvatars.ANNA)); // the line is full
+        assertThat(full.kind()).isEqualTo(AvatarException.Kind.NO_CAPACITY);
+        assertThat(full.retryAfterSeconds()).isPositive();
+
+        manager.disconnect("u1"); // its instance is idle: with a start waiting it is stopped now, not when idle long
+        AvatarAssignment bob = join(second);
+        assertThat(bob.avatarName()).isEqualTo(FakeAvatars.BOB);
+        assertThat(bob.newInstance()).isTrue();
+        assertThat(manager.instance(anna.instanceId())).isEmpty();
+        assertThat(manager.waiting()).isZero();
+        assertThat(manager.target("u2")).isEqualTo(new ProxyTarget.Ready(bob.port(), bob.instanceId()));
+    }
+
+    @Test
+    void aStartWaitingPastTheBoundIsRefusedWithRetryAfter() {
+        manager(a -> a.put("maxInstancesPerGpu", 1).put("maxUsersPerInstance", 1).put("maxWaitMillis", 300)
+                .putArray("gpus").add("0"));
+        join(manager.start("u1", FakeAvatars.ANNA));
+        AvatarException e = (AvatarException) failure(manager.start("u2", FakeAvatars.BOB));
+        assertThat(e.kind()).isEqualTo(AvatarException.Kind.NO_CAPACITY);
+        assertThat(e.retryAfterSeconds()).isPositive();
+        assertThat(e.getMessage()).contains("no avatar slot became free");
+        assertThat(manager.waiting()).isZero();
+        assertThat(manager.target("u2")).isEqualTo(ProxyTarget.NONE);
+    }
+
+    /** #19: a slot is a lease that runs out without proxy or voice activity. */
+    @Test
+    void theLeaseRunsOutWithoutActivityAndActivityRenewsIt() {
+        manager(a -> a.put("leaseMillis", 60_000));
+        AvatarAssignment a = join(manager.start("u1", FakeAvatars.ANNA));
+        clock.addAndGet(40_000);
+        manager.touch("u1");
+        clock.addAndGet(40_000);
+        manager.reapIdle();
+        assertThat(manager.target("u1")).isEqualTo(new ProxyTarget.Ready(a.port(), a.instanceId()));
+        clock.addAndGet(20_000);
+        manager.reapIdle();
+        assertThat(manager.target("u1")).isEqualTo(ProxyTarget.NONE);
+        assertThat(manager.currentAvatar("u1")).isEmpty();
+        assertThat(manager.instance(a.instanceId()).orElseThrow().users()).isEmpty();
+        await().atMost(WAIT).until(() -> store.hget(AvatarService.USERS_KEY, "u1").isEmpty());
+    }
+
+    /** #19: switching avatars over and over cannot leave one user's idle processes holding the slots. */
+    @Test
+    void aUserSwitchingAvatarsKeepsAtMostTheirCapOfProcesses() {
+        manager(a -> a.put("maxInstancesPerUser", 1));
+        AvatarAssignment anna = join(manager.start("u1", FakeAvatars.ANNA));
+        AvatarAssignment bob = join(manager.start("u1", FakeAvatars.BOB));
+        await().atMost(WAIT).until(() -> manager.instance(anna.instanceId()).isEmpty());
+        assertThat(manager.instance(bob.instanceId())).isPresent();
+        assertThat(manager.instances()).hasSize(1);
+    }
+
+    /** Two managers of one JVM (two nodes) over the same range: a port is free to both until its process binds it. */
+    @Test
+    void twoManagersOverOneRangeNeverHandOutTheSamePort() {
+        manager(a -> { });
+        LocalAvatarManager other = new LocalAvatarManager(config, data.resolve("other"), store, clock::get, false);
+        try {
+            var first = manager.start("u1", FakeAvatars.ANNA);
+            var second = other.start("u2", FakeAvatars.ANNA);
+            assertThat(join(first).port()).isNotEqualTo(join(second).port());
+        } finally {
+            other.close();
+        }
+    }
+
+    /** #19: start-up warns about anything answering in the avatar port range on another address of the machine. */
+    @Test
+    void theStartUpScanFindsAListenerInTheRangeOnAnotherAddress() throws Exception {
+        java.net.InetAddress address = LocalAvatarManager.Exposure.nonLoopback().stream()
+                .filter(x -> x instanceof java.net.Inet4Address).findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(address != null, "no non-loopback IPv4 address here");
+        config = FakeAvatars.avatars(a -> { });
+        int port = config.portRangeStart() + 7;
+        try (java.net.ServerSocket exposed = new java.net.ServerSocket(port, 50, address)) {
+            manager = new LocalAvatarManager(config, data, store, clock::get, false);
+            assertThat(manager.exposureScan().get(60, TimeUnit.SECONDS))
+                    .containsExactly(address.getHostAddress() + ":" + port);
+        }
     }
 
     @Test

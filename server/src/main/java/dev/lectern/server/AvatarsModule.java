@@ -23,6 +23,7 @@ import java.util.List;
  * speaks, sent to the user's avatar). Routes: the avatar API and its proxy; health: the avatar instances.
  */
 final class AvatarsModule implements FeatureModule {
+    private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(AvatarsModule.class);
     private final AvatarsConfig config;
     private final UploadsConfig uploads;
     private final InfrastructureModule infra;
@@ -46,6 +47,34 @@ final class AvatarsModule implements FeatureModule {
                 infra.objects, infra.ephemeral);
         this.voice = new AvatarVoice(avatars, liveTalking, infra.ephemeral, ChatHistoryApi::avatarSessionKey,
                 infra.blocking);
+        if (this.config.addedMaxAgeDays() > 0) {
+            purgeAddedEveryHour(Duration.ofDays(this.config.addedMaxAgeDays()), closeables);
+        }
+    }
+
+    /** Added avatars older than {@code avatars.addedMaxAgeDays} are deleted, hourly, on the blocking executor. */
+    private void purgeAddedEveryHour(Duration maxAge, Closeables closeables) {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "lectern-avatar-purge");
+                    t.setDaemon(true);
+                    return t;
+                });
+        AutoCloseable stop = timer::shutdownNow;
+        closeables.add(stop);
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                infra.blocking.execute(() -> {
+                    try {
+                        catalogue.purgeOlderThan(maxAge, infra.clock.millis());
+                    } catch (RuntimeException e) {
+                        logger.warn("added-avatar purge failed: {}", e.toString());
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                logger.warn("added-avatar purge skipped: blocking executor saturated");
+            }
+        }, 1, 60, java.util.concurrent.TimeUnit.MINUTES);
     }
 
     /** Where the AI tutor's sentences go to be spoken by the user's avatar. */

@@ -53,6 +53,8 @@ final class TutoringModule implements FeatureModule {
     private final UserFileRepository userFiles;
     private final AiPipeline ai;
     private final RoomTutor tutor;
+    /** One upload at a time per user on every node: Redis locks of 30 s, renewed while the upload runs. */
+    private final dev.lectern.core.store.ClusterLocks uploadLocks;
 
     /**
      * @param signalingPort the port signaling listens on, known once the server is bound
@@ -83,6 +85,8 @@ final class TutoringModule implements FeatureModule {
         meters.gauge("lectern.objects.awaiting.elsewhere", infra.live, LiveObjects::awaitingElsewhereCount);
         ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
         UploadService.sweepSpool(infra.uploadSpool);
+        this.uploadLocks = closeables.add(dev.lectern.core.store.ClusterLocks.on(infra.ephemeral,
+                Duration.ofSeconds(30)));
         this.tutor = new RoomTutor(transcripts, rooms, ai.conversations(), infra.ephemeral,
                 Duration.ofSeconds(config.history().roomLiveTtlSeconds()));
     }
@@ -114,7 +118,7 @@ final class TutoringModule implements FeatureModule {
                 new UploadService.Quota(config.uploads().maxBytesPerUser(), config.uploads().maxFilesPerUser(),
                         config.uploads().minFreeDiskBytes(), infra.uploadSpool)), userFiles,
                 MultipartLimits.oneFile(config.uploads().maxFileBytes(), config.uploads().maxParts(),
-                        infra.uploadSpool), infra.blocking).register(routes);
+                        infra.uploadSpool), infra.blocking, uploadLocks).register(routes);
         new WebRtcConfigApi(ice).register(routes);
         new CompanionsApi(companions).register(routes);
         new VideoRoomsApi(rooms, companions, infra.ephemeral, ice, config.history(), signalingPort, presence,

@@ -86,7 +86,7 @@ class AvatarCatalogueIntegrationTest {
 
     private String signUp(String email, String role) throws Exception {
         assertThat(http.post("/api/send_verification", Map.of("email", email, "purpose", "register"), null).status())
-                .isEqualTo(202);
+                .isEqualTo(200);
         Map<String, Object> body = new HashMap<>(Map.of("email", email, "password", PASSWORD,
                 "code", server.ephemeralStore().get("code:register:" + email).orElseThrow()));
         if (role != null) {
@@ -128,6 +128,16 @@ class AvatarCatalogueIntegrationTest {
     }
 
     private HttpJson.Reply add(String token, Part... parts) throws Exception {
+        HttpResponse<String> r = multipart("/api/avatar/add", token, HttpResponse.BodyHandlers.ofString(), parts);
+        return new HttpJson.Reply(r.statusCode(), Json.MAPPER.readTree(r.body()), r);
+    }
+
+    private HttpResponse<byte[]> multipart(String path, String token, Part... parts) throws Exception {
+        return multipart(path, token, HttpResponse.BodyHandlers.ofByteArray(), parts);
+    }
+
+    private <T> HttpResponse<T> multipart(String path, String token, HttpResponse.BodyHandler<T> handler,
+                                          Part... parts) throws Exception {
         String boundary = "avatar-" + System.nanoTime();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (Part p : parts) {
@@ -142,14 +152,94 @@ class AvatarCatalogueIntegrationTest {
         }
         body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort()
-                        + "/api/avatar/add")).timeout(Duration.ofSeconds(30))
+                        + path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new HttpJson.Reply(r.statusCode(), Json.MAPPER.readTree(r.body()), r);
+        return client.send(b.build(), handler);
+    }
+
+    /** #19: added avatars' files do not pile up forever: past {@code avatars.addedMaxAgeDays} they are purged. */
+    @Test
+    void addedAvatarsOlderThanTheMaximumAgeArePurgedWithTheirObjects() throws Exception {
+        assertThat(add(tutor, Part.text("name", "old-face"), face(PNG), voice(WAV)).status()).isEqualTo(200);
+        assertThat(add(tutor, Part.text("name", "new-face"), face(PNG), voice(WAV)).status()).isEqualTo(200);
+        try (dev.lectern.core.store.sql.SqlDatabase sql =
+                     new dev.lectern.core.store.sql.SqlDatabase(server.config().storage(), null)) {
+            AddedAvatarRepository rows = new AddedAvatarRepository(sql, java.time.Clock.systemUTC());
+            AddedAvatarRepository.AddedAvatar old = rows.find("old-face").orElseThrow();
+            long monthAgo = System.currentTimeMillis() - Duration.ofDays(31).toMillis();
+            sql.query(c -> dev.lectern.core.store.sql.Jdbc.update(c,
+                    "UPDATE avatars SET created_at = ? WHERE name = ?", monthAgo, "old-face"));
+            AvatarCatalogue catalogue = new AvatarCatalogue(server.config().avatars(), rows, server.objects(),
+                    server.ephemeralStore());
+            assertThat(catalogue.purgeOlderThan(Duration.ofDays(30), System.currentTimeMillis())).isEqualTo(1);
+            assertThat(listed()).contains("new-face").doesNotContain("old-face");
+            assertThat(server.objects().get(old.faceKey())).isEmpty();
+            assertThat(server.objects().get(old.voiceKey())).isEmpty();
+            assertThat(preview("old-face", student).statusCode()).isEqualTo(404);
+        }
+    }
+
+    /** #20: the Virtual Tutor seed's front end, as documented: multipart forms, {@code name}, the seed's shapes. */
+    @Test
+    void theSeedsMultipartCallsGetTheDocumentedShapes() throws Exception {
+        Part[] seedAdd = {Part.text("name", "seed_face"), Part.text("avatar_blur", "false"),
+                Part.text("support_clone", "true"), Part.text("timbre", "custom_voice"),
+                Part.text("tts_model", "CosyVoice"), Part.text("avatar_model", "musetalk"),
+                Part.text("description", "My custom avatar"), face(PNG), voice(WAV)};
+        HttpResponse<byte[]> refused = multipart("/api/avatar/add", student, seedAdd);
+        assertThat(refused.statusCode()).isEqualTo(403);
+        HttpResponse<byte[]> added = multipart("/api/avatar/add", tutor, seedAdd);
+        assertThat(added.statusCode()).as(new String(added.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        assertThat(json(added).get("status").asText()).isEqualTo("success");
+        assertThat(json(added).get("message").asText()).isEqualTo("Avatar created successfully");
+        assertThat(json(added).get("avatar_name").asText()).isEqualTo("seed_face");
+
+        JsonNode list = http.get("/api/avatar/list", student).body();
+        assertThat(list.isObject()).isTrue();
+        for (String name : List.of(FakeAvatars.ANNA, "seed_face")) {
+            JsonNode a = list.get(name);
+            assertThat(a.get("clone").isBoolean()).as(name).isTrue();
+            for (String field : List.of("description", "status", "timbre", "tts_model", "avatar_model")) {
+                assertThat(a.get(field).isTextual()).as(name + "." + field).isTrue();
+            }
+        }
+        assertThat(list.get(FakeAvatars.ANNA).get("timbre").asText()).isEqualTo("en-US-AriaNeural");
+        assertThat(list.get("seed_face").get("description").asText()).isEqualTo("My custom avatar");
+
+        HttpResponse<byte[]> image = multipart("/api/avatar/preview", student, Part.text("avatar_name", "seed_face"));
+        assertThat(image.statusCode()).isEqualTo(200);
+        assertThat(image.headers().firstValue("content-type")).hasValue("image/png");
+        assertThat(image.body()).isEqualTo(PNG);
+
+        HttpResponse<byte[]> started = multipart("/api/avatar/start", student,
+                Part.text("avatar_name", FakeAvatars.ANNA));
+        assertThat(started.statusCode()).as(new String(started.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        JsonNode s = json(started);
+        String studentId = http.get("/api/token_status", student).text("user_id");
+        assertThat(s.get("status").asText()).isEqualTo("success");
+        assertThat(s.get("avatar_id").asText()).isEqualTo(FakeAvatars.ANNA + "_user_" + studentId);
+        assertThat(s.get("port").isInt()).isTrue();
+        assertThat(s.get("webrtc_url").asText()).isEqualTo("/api/webrtc/offer");
+        assertThat(s.get("gpu").isInt()).isTrue();
+        assertThat(s.get("connections").asInt()).isEqualTo(1);
+        assertThat(s.get("is_new_instance").asBoolean()).isTrue();
+        assertThat(s.get("message").asText()).isEqualTo("Avatar started successfully (port " + s.get("port").asInt()
+                + ", connections: 1)");
+
+        HttpJson.Reply left = http.post("/api/avatar/disconnect", null, student);
+        assertThat(left.status()).isEqualTo(200);
+        assertThat(left.text("status")).isEqualTo("success");
+        assertThat(left.text("message")).isEqualTo("Disconnected from avatar " + FakeAvatars.ANNA);
+
+        HttpResponse<byte[]> deleted = multipart("/api/avatar/delete", tutor, Part.text("name", "seed_face"));
+        assertThat(deleted.statusCode()).as(new String(deleted.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        assertThat(json(deleted).get("status").asText()).isEqualTo("success");
+        assertThat(json(deleted).get("message").asText()).isEqualTo("Avatar deleted successfully");
+        assertThat(listed()).doesNotContain("seed_face");
     }
 
     private static Part face(byte[] bytes) {
@@ -162,7 +252,11 @@ class AvatarCatalogueIntegrationTest {
 
     private List<String> listed() throws Exception {
         List<String> names = new ArrayList<>();
-        http.get("/api/avatar/list", student).body().get("avatars").forEach(a -> names.add(a.get("name").asText()));
+        JsonNode list = http.get("/api/avatar/list", student).body(); // keyed by name, as the seed documents it
+        list.fieldNames().forEachRemaining(n -> {
+            assertThat(list.get(n).get("name").asText()).isEqualTo(n);
+            names.add(n);
+        });
         return names;
     }
 
@@ -206,7 +300,9 @@ class AvatarCatalogueIntegrationTest {
         assertThat(listed()).doesNotContain("new-face");
 
         HttpJson.Reply ok = add(tutor, name, face(PNG), voice(MP3));
-        assertThat(ok.status()).as(ok.raw().body()).isEqualTo(201);
+        assertThat(ok.status()).as(ok.raw().body()).isEqualTo(200);
+        assertThat(ok.text("status")).isEqualTo("success");
+        assertThat(ok.text("avatar_name")).isEqualTo("new-face");
         assertError(add(otherTutor, name, face(JPEG), voice(WAV)), 409, "avatar_exists");
         HttpResponse<byte[]> image = preview("new-face", student);
         assertThat(image.headers().firstValue("content-type")).hasValue("image/png");
@@ -218,7 +314,8 @@ class AvatarCatalogueIntegrationTest {
     void anAddedAvatarIsListedPreviewedStartedAndDeletedOnlyByItsTutorWhenNobodyUsesIt() throws Exception {
         HttpJson.Reply created = add(tutor, Part.text("avatar_name", "my-face"),
                 Part.text("description", "added in a test"), face(JPEG), voice(WAV));
-        assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+        assertThat(created.status()).as(created.raw().body()).isEqualTo(200);
+        assertThat(created.text("message")).isEqualTo("Avatar created successfully");
         assertThat(created.body().at("/avatar/name").asText()).isEqualTo("my-face");
         assertThat(created.body().at("/avatar/source").asText()).isEqualTo("added");
         List<String> stored = new ArrayList<>();
@@ -241,7 +338,7 @@ class AvatarCatalogueIntegrationTest {
                 "configured_avatar");
         assertError(http.post("/api/avatar/delete", Map.of("avatar_name", "nobody"), tutor), 404, "not_found");
         assertError(http.post("/api/avatar/delete", Map.of("avatar_name", "my-face"), otherTutor), 403, "forbidden");
-        assertError(http.post("/api/avatar/delete", Map.of("name", "my-face"), tutor), 400, "bad_request");
+        assertError(http.post("/api/avatar/delete", Map.of("nom", "my-face"), tutor), 400, "bad_request");
 
         // in use: the student's real avatar process runs it
         HttpResponse<String> started = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
@@ -250,14 +347,18 @@ class AvatarCatalogueIntegrationTest {
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("avatar_name", "my-face")))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
-        assertThat(Json.MAPPER.readTree(started.body()).get("avatar_id").asText()).isEqualTo("my-face");
+        assertThat(Json.MAPPER.readTree(started.body()).get("avatar_id").asText()).startsWith("my-face_user_");
+        assertThat(Json.MAPPER.readTree(started.body()).get("avatar_name").asText()).isEqualTo("my-face");
         assertError(http.post("/api/avatar/delete", Map.of("avatar_name", "my-face"), tutor), 409, "avatar_in_use");
         assertThat(listed()).contains("my-face");
 
-        assertThat(http.post("/api/avatar/disconnect", null, student).text("status")).isEqualTo("disconnected");
+        HttpJson.Reply left = http.post("/api/avatar/disconnect", null, student);
+        assertThat(left.text("status")).isEqualTo("success");
+        assertThat(left.text("message")).isEqualTo("Disconnected from avatar my-face");
         HttpJson.Reply deleted = http.post("/api/avatar/delete", Map.of("avatar_name", "my-face"), tutor);
         assertThat(deleted.status()).as(deleted.raw().body()).isEqualTo(200);
-        assertThat(deleted.text("status")).isEqualTo("deleted");
+        assertThat(deleted.text("status")).isEqualTo("success");
+        assertThat(deleted.text("message")).isEqualTo("Avatar deleted successfully");
 
         assertThat(listed()).doesNotContain("my-face").contains(FakeAvatars.ANNA);
         assertThat(preview("my-face", student).statusCode()).isEqualTo(404);

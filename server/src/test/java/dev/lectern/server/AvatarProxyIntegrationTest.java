@@ -23,6 +23,7 @@ import dev.lectern.http.Router;
 import dev.lectern.http.api.AvatarApi;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.media.proxy.internal.AvatarProxy;
+import dev.lectern.media.AvatarService;
 import dev.lectern.media.FakeAvatars;
 import dev.lectern.media.LocalAvatarManager;
 import dev.lectern.media.ProxyTarget;
@@ -159,10 +160,11 @@ class AvatarProxyIntegrationTest {
     void startThenOfferHumanAndInterruptThroughTheProxyWithIntSessionIds() throws Exception {
         start(a -> { });
         JsonNode started = startAvatar("u1", FakeAvatars.ANNA);
-        assertThat(started.get("status").asText()).isEqualTo("ready");
-        assertThat(started.get("avatar_id").asText()).isEqualTo(FakeAvatars.ANNA);
+        assertThat(started.get("status").asText()).isEqualTo("success");
+        assertThat(started.get("avatar_id").asText()).isEqualTo(FakeAvatars.ANNA + "_user_u1");
+        assertThat(started.get("avatar_name").asText()).isEqualTo(FakeAvatars.ANNA);
         assertThat(started.get("webrtc_url").asText()).isEqualTo("/api/webrtc/offer");
-        assertThat(started.get("gpu").asText()).isEqualTo("0");
+        assertThat(started.get("gpu").asInt()).isEqualTo(0);
         assertThat(started.get("connections").asInt()).isEqualTo(1);
         assertThat(started.get("is_new_instance").asBoolean()).isTrue();
         assertThat(started.get("port").asInt()).isPositive();
@@ -225,11 +227,57 @@ class AvatarProxyIntegrationTest {
         assertThat(switched.get("port").asInt()).isNotEqualTo(first.get("port").asInt());
         assertThat(switched.get("connections").asInt()).isEqualTo(1);
 
-        assertThat(json(post("u2", "/api/avatar/disconnect", Map.of())).get("status").asText()).isEqualTo("disconnected");
-        assertThat(json(post("u2", "/api/avatar/disconnect", Map.of())).get("status").asText()).isEqualTo("not_connected");
+        JsonNode left = json(post("u2", "/api/avatar/disconnect", Map.of()));
+        assertThat(left.get("status").asText()).isEqualTo("success");
+        assertThat(left.get("message").asText()).isEqualTo("Disconnected from avatar " + FakeAvatars.ANNA);
+        JsonNode again = json(post("u2", "/api/avatar/disconnect", Map.of()));
+        assertThat(again.get("status").asText()).isEqualTo("success");
+        assertThat(again.get("message").asText()).isEqualTo("No avatar was connected");
         HttpResponse<String> none = get("u2", "/api/webrtc/headers");
         assertThat(none.statusCode()).isEqualTo(409);
         assertThat(json(none).get("error").asText()).isEqualTo("conflict");
+    }
+
+    /** #19: the proxy forwards only LiveTalking's API ({@code avatars.proxyPaths}); the avatar's other pages are 404. */
+    @Test
+    void pathsOutsideLiveTalkingsApiAreNotForwarded() throws Exception {
+        start(a -> { });
+        startAvatar("u1", FakeAvatars.ANNA);
+        for (String path : List.of("/api/webrtc/admin", "/api/webrtc/docs", "/api/webrtc/shutdown")) {
+            HttpResponse<String> r = get("u1", path);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+            assertThat(json(r).get("error").asText()).isEqualTo("not_found");
+        }
+        HttpResponse<String> spoken = get("u1", "/api/webrtc/__spoken"); // a path the test config adds: forwarded
+        assertThat(spoken.statusCode()).isEqualTo(200);
+    }
+
+    /** #19: with every slot taken a start waits in line, then answers 503 with Retry-After (not 503 forever). */
+    @Test
+    void aStartThatFindsNoSlotInTimeIs503WithRetryAfter() throws Exception {
+        start(a -> a.put("maxInstancesPerGpu", 1).put("maxUsersPerInstance", 1).put("maxWaitMillis", 300)
+                .putArray("gpus").add("0"));
+        startAvatar("u1", FakeAvatars.ANNA);
+        HttpResponse<String> full = post("u2", "/api/avatar/start", Map.of("avatar_name", FakeAvatars.BOB));
+        assertThat(full.statusCode()).as(full.body()).isEqualTo(503);
+        assertThat(json(full).get("error").asText()).isEqualTo("service_unavailable");
+        assertThat(full.headers().firstValue("retry-after").map(Long::parseLong).orElse(0L)).isPositive();
+        assertThat(get("u2", "/api/webrtc/headers").statusCode()).isEqualTo(409);
+    }
+
+    /** #19: a user who stops using their avatar loses its slot after avatars.leaseMillis. */
+    @Test
+    void anAvatarLeftUnusedIsReleasedWhenItsLeaseRunsOut() throws Exception {
+        start(a -> a.put("leaseMillis", 2000));
+        startAvatar("u1", FakeAvatars.ANNA);
+        // watched without using the avatar (a proxied request would renew the lease)
+        await().atMost(WAIT).until(() -> manager.target("u1").equals(ProxyTarget.NONE));
+        HttpResponse<String> gone = get("u1", "/api/webrtc/headers");
+        assertThat(gone.statusCode()).isEqualTo(409);
+        assertThat(json(gone).get("message").asText()).contains("no avatar started");
+        await().atMost(WAIT).until(() -> store.hget(AvatarService.USERS_KEY, "u1").isEmpty());
+        assertThat(manager.instances()).allSatisfy(v -> assertThat(v.users()).isEmpty());
     }
 
     @Test
@@ -475,8 +523,10 @@ class AvatarProxyIntegrationTest {
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort()
                 + "/api/avatar/list")).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
-        JsonNode avatar = json(r).get("avatars").get(0);
+        JsonNode avatar = json(r).get("tutor-anna");
         assertThat(avatar.get("name").asText()).isEqualTo("tutor-anna");
+        assertThat(avatar.get("clone").asBoolean()).isFalse();
+        assertThat(avatar.get("timbre").asText()).isEqualTo("en-US-AriaNeural");
         assertThat(avatar.get("status").asText()).isEqualTo("active");
         assertThat(avatar.get("tts_model").asText()).isEqualTo("edgetts");
         assertThat(avatar.get("avatar_model").asText()).isEqualTo("wav2lip");

@@ -120,7 +120,7 @@ class LessonWorkerNodeIntegrationTest {
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode json = Json.MAPPER.readTree(r.body());
         assertThat(json.path("status").asText()).isEqualTo("indexed");
         return json.path("id").asText();

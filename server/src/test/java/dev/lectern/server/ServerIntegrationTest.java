@@ -54,7 +54,9 @@ class ServerIntegrationTest {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("content-type")).get().asString().startsWith("application/json");
             JsonNode body = Json.MAPPER.readTree(r.body());
-            assertThat(body.get("status").asText()).isEqualTo("ok");
+            assertThat(body.get("status").asText()).isEqualTo("healthy");
+            assertThat(body.get("database").asText()).isEqualTo("connected");
+            assertThat(body.get("redis").asText()).isEqualTo("not_configured"); // in-process ephemeral store
             assertThat(body.get("version").asText()).isNotBlank();
             assertThat(body.has("components")).isTrue();
         }

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.core.auth.AcceptedTokens;
 import dev.lectern.core.auth.InvalidTokenException;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
+import dev.lectern.core.auth.TokenTypeRefusedException;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.SignalingConfig;
 import dev.lectern.core.json.Json;
@@ -42,6 +44,11 @@ public final class SignalingService implements JsonWsEndpoint {
 
     private final SignalingConfig config;
     private final TokenVerifier verifier;
+    /**
+     * The kinds of token a connect takes ({@code signaling.tokenTypes}): the same check REST and SSE routes make
+     * ({@link AcceptedTokens}).
+     */
+    private volatile AcceptedTokens acceptedTokens;
     private final RoomService rooms;
     private final AtomicLong slowConsumers = new AtomicLong();
     private final AtomicInteger jsonConnections = new AtomicInteger();
@@ -71,6 +78,7 @@ public final class SignalingService implements JsonWsEndpoint {
     public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
         this.config = config;
         this.verifier = verifier;
+        this.acceptedTokens = config.acceptedTokens();
         this.rooms = rooms;
         this.sio = new SocketIoServer(Map.of("/", new RoomNamespace()), config.connectTimeoutMillis(),
                 config.recoveryWindowMillis(), config.pingIntervalMillis() + config.pingTimeoutMillis(),
@@ -84,6 +92,15 @@ public final class SignalingService implements JsonWsEndpoint {
             logger.warn("signaling.devMode is ON: clients without a token may name themselves with user_id."
                     + " Never enable this in production.");
         }
+    }
+
+    /**
+     * The kinds of token Socket.IO and {@code /ws} connects take from now on (default: every kind); a valid token of
+     * another kind is refused, the refusal naming it.
+     */
+    public SignalingService acceptTokens(AcceptedTokens accepted) {
+        this.acceptedTokens = java.util.Objects.requireNonNull(accepted);
+        return this;
     }
 
     /** Serves {@code events.events()} on every connection from now on (before clients connect). */
@@ -123,7 +140,8 @@ public final class SignalingService implements JsonWsEndpoint {
     private CompletionStage<Principal> identify(String token, String devUserId) {
         if (token != null && !token.isEmpty()) {
             try {
-                return verifier.verify(token);
+                AcceptedTokens accepted = acceptedTokens;
+                return verifier.verify(token).thenApply(accepted::check);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -148,7 +166,9 @@ public final class SignalingService implements JsonWsEndpoint {
             String userId = text(auth, "user_id");
             return identify(token, userId).handle((p, e) -> {
                 if (e != null) {
-                    throw new ConnectRefusedException("unauthorized");
+                    Throwable cause = dev.lectern.core.util.Futures.unwrap(e);
+                    throw new ConnectRefusedException(cause instanceof TokenTypeRefusedException refused
+                            ? refused.getMessage() : "unauthorized");
                 }
                 return (Object) p;
             });

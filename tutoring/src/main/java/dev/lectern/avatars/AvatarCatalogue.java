@@ -223,14 +223,38 @@ public final class AvatarCatalogue {
         if (!added.delete(name)) {
             throw ServiceException.notFound("no avatar named '" + name + "'"); // deleted meanwhile by someone else
         }
+        deleteObjects(a);
+        logger.info("avatar {} deleted by {}", name, caller.userId());
+    }
+
+    /**
+     * Deletes the added avatars (row, then face and voice objects) that were added more than {@code maxAge} before
+     * {@code nowMillis} and that nobody's instance runs; returns how many. Avatars in use are kept for a later round.
+     */
+    public int purgeOlderThan(java.time.Duration maxAge, long nowMillis) {
+        int purged = 0;
+        for (AddedAvatar a : added.list()) {
+            if (nowMillis - a.createdAtMillis() < maxAge.toMillis() || inUse(a.name())) {
+                continue;
+            }
+            if (added.delete(a.name())) {
+                deleteObjects(a);
+                purged++;
+                logger.info("added avatar {} purged: older than {} days", a.name(), maxAge.toDays());
+            }
+        }
+        return purged;
+    }
+
+    private void deleteObjects(AddedAvatar a) {
         for (String key : List.of(a.faceKey(), a.voiceKey())) {
             try {
                 objects.delete(key);
             } catch (RuntimeException e) {
-                logger.warn("avatar {} deleted, but its object {} could not be removed: {}", name, key, e.toString());
+                logger.warn("avatar {} deleted, but its object {} could not be removed: {}", a.name(), key,
+                        e.toString());
             }
         }
-        logger.info("avatar {} deleted by {}", name, caller.userId());
     }
 
     /**

@@ -52,6 +52,7 @@ public final class AvatarVoice implements SentenceSink {
         if (!(avatars.target(user) instanceof ProxyTarget.Ready)) {
             return;
         }
+        avatars.touch(user); // speaking on the avatar keeps its lease
         long generation = generation(user).get();
         enqueue(user, () -> {
             if (generation(user).get() != generation) {

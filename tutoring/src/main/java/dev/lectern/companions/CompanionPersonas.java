@@ -4,7 +4,10 @@ import dev.lectern.ai.conversation.Persona;
 import dev.lectern.ai.conversation.PersonaLookup;
 import java.util.Optional;
 
-/** The AI tutor's personas come from the companion catalogue; retired companions no longer answer. Blocking. */
+/**
+ * The AI tutor's personas come from the companion catalogue, each speaking with its companion's {@code voice}; retired
+ * companions no longer answer. Blocking.
+ */
 public final class CompanionPersonas implements PersonaLookup {
     private final CompanionRepository companions;
     private final Persona defaultPersona;
@@ -22,6 +25,6 @@ public final class CompanionPersonas implements PersonaLookup {
     @Override
     public Optional<Persona> find(String companionId) {
         return companions.find(companionId).map(CompanionRepository.Stored::companion).filter(c -> !c.retired())
-                .map(c -> new Persona(c.id(), c.name(), c.persona()));
+                .map(c -> new Persona(c.id(), c.name(), c.persona(), c.voice()));
     }
 }

@@ -102,8 +102,24 @@ public final class UploadService {
         }
     }
 
-    public UserFileRepository.UserFile upload(String userId, Optional<String> sessionField,
-                                              SpooledFile part) {
+    /**
+     * A stored upload and the chat message that records it: in the chat the client named, or in a new chat titled
+     * after the file when it named none (as the Virtual Tutor backend did, so every upload has a session and a message).
+     */
+    public record Uploaded(UserFileRepository.UserFile file, long sessionId, long messageId) {}
+
+    /** What a message recording an upload says, e.g. {@code Uploaded document: notes.pdf}. */
+    public static String uploadedContent(String category, String filename) {
+        return "Uploaded " + category + ": " + filename;
+    }
+
+    /** {@code document}, {@code image} or {@code audio}: the category of a stored file type (its extension). */
+    public static String category(String extension) {
+        return FileKind.fromName("x." + extension).map(k -> k.category().name().toLowerCase(java.util.Locale.ROOT))
+                .orElse("document");
+    }
+
+    public Uploaded upload(String userId, Optional<String> sessionField, SpooledFile part) {
         if (part == null) {
             throw ServiceException.badRequest("a file part named 'file' is required");
         }
@@ -122,12 +138,16 @@ public final class UploadService {
         if (sessionId != null && chats.find(userId, sessionId).isEmpty()) {
             throw ServiceException.notFound("no such chat");
         }
+        String category = kind.category().name().toLowerCase(java.util.Locale.ROOT);
+        String content = uploadedContent(category, name);
+        if (sessionId == null) {
+            sessionId = chats.create(userId, content.length() > 200 ? content.substring(0, 200) : content, null).id();
+        }
         String key = ObjectStore.UPLOADS + "/" + UUID.randomUUID() + "." + kind.extension();
         objects.put(key, part.file());
         UserFileRepository.UserFile f;
         try {
-            f = files.insert(userId, name, kind.extension(), key, part.size(),
-                    sessionId == null ? null : sessionId.toString());
+            f = files.insert(userId, name, kind.extension(), key, part.size(), sessionId.toString());
         } catch (RuntimeException e) {
             objects.delete(key);
             throw e;
@@ -142,11 +162,9 @@ public final class UploadService {
             o = new RetrievalService.Outcome(RetrievalService.Outcome.FAILED, 0, "indexing failed; try again later");
             version[0] = files.setStatus(userId, f.id(), o.status(), o.error(), o.passages());
         }
-        if (sessionId != null) {
-            chats.appendChecked(sessionId, "user", "Uploaded file: " + name, "complete");
-        }
-        return new UserFileRepository.UserFile(f.id(), userId, name, f.fileType(), key, f.size(), f.sessionId(),
-                o.status(), o.error(), o.passages(), f.createdAt(), version[0]);
+        long messageId = chats.appendChecked(sessionId, "user", content, "complete", category, key).id();
+        return new Uploaded(new UserFileRepository.UserFile(f.id(), userId, name, f.fileType(), key, f.size(),
+                f.sessionId(), o.status(), o.error(), o.passages(), f.createdAt(), version[0]), sessionId, messageId);
     }
 
     /**

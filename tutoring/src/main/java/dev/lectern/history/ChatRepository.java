@@ -28,7 +28,16 @@ public final class ChatRepository {
     public record ChatSession(long id, String userId, String title, String companionId, boolean favorite,
                               long createdAt, long updatedAt, long messageCount) {}
 
-    public record ChatMessage(long id, long sessionId, String role, String content, String status, long createdAt) {}
+    /**
+     * One message; {@code fileType} (document, image, audio) and {@code filePath} (the object key) name the upload a
+     * message records, null otherwise.
+     */
+    public record ChatMessage(long id, long sessionId, String role, String content, String status, long createdAt,
+                              String fileType, String filePath) {
+        public ChatMessage(long id, long sessionId, String role, String content, String status, long createdAt) {
+            this(id, sessionId, role, content, status, createdAt, null, null);
+        }
+    }
 
     public ChatSession create(String userId, String title, String companionId) {
         long now = clock.millis();
@@ -96,13 +105,22 @@ public final class ChatRepository {
 
     /** Appends to a chat whose owner the caller has already checked (the conversation service); touches the chat. */
     public ChatMessage appendChecked(long sessionId, String role, String content, String status) {
+        return appendChecked(sessionId, role, content, status, null, null);
+    }
+
+    /**
+     * Appends to a checked chat a message that records an upload: its category ({@code fileType}) and object key
+     * ({@code filePath}); touches the chat.
+     */
+    public ChatMessage appendChecked(long sessionId, String role, String content, String status, String fileType,
+                                     String filePath) {
         long now = clock.millis();
         return db.transaction(c -> {
             Jdbc.update(c, "UPDATE chat_sessions SET updated_at = ? WHERE id = ?", now, sessionId);
-            long id = Jdbc.one(c, "INSERT INTO chat_messages (session_id, role, content, status, created_at)"
-                    + " VALUES (?, ?, ?, ?, ?) RETURNING id", rs -> rs.getLong(1), sessionId, role, content, status, now)
-                    .orElseThrow();
-            return new ChatMessage(id, sessionId, role, content, status, now);
+            long id = Jdbc.one(c, "INSERT INTO chat_messages (session_id, role, content, status, created_at, file_type,"
+                    + " file_path) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", rs -> rs.getLong(1), sessionId, role,
+                    content, status, now, fileType, filePath).orElseThrow();
+            return new ChatMessage(id, sessionId, role, content, status, now, fileType, filePath);
         });
     }
 
@@ -118,10 +136,10 @@ public final class ChatRepository {
 
     /** Messages of a chat the user owns, oldest first, after {@code afterId}, at most {@code limit}. */
     public List<ChatMessage> messages(String userId, long sessionId, long afterId, int limit) {
-        return db.query(c -> Jdbc.list(c, "SELECT m.id, m.session_id, m.role, m.content, m.status, m.created_at"
-                + " FROM chat_messages m JOIN chat_sessions s ON s.id = m.session_id WHERE m.session_id = ?"
-                + " AND s.user_id = ? AND m.id > ? ORDER BY m.id LIMIT ?", ChatRepository::readMessage,
-                sessionId, userId, afterId, limit));
+        return db.query(c -> Jdbc.list(c, "SELECT m.id, m.session_id, m.role, m.content, m.status, m.created_at,"
+                + " m.file_type, m.file_path FROM chat_messages m JOIN chat_sessions s ON s.id = m.session_id"
+                + " WHERE m.session_id = ? AND s.user_id = ? AND m.id > ? ORDER BY m.id LIMIT ?",
+                ChatRepository::readMessageWithFile, sessionId, userId, afterId, limit));
     }
 
     /** The last {@code n} messages of a chat, oldest first (the conversation context for the model). */
@@ -144,5 +162,11 @@ public final class ChatRepository {
     private static ChatMessage readMessage(ResultSet rs) throws SQLException {
         return new ChatMessage(rs.getLong("id"), rs.getLong("session_id"), rs.getString("role"),
                 rs.getString("content"), rs.getString("status"), rs.getLong("created_at"));
+    }
+
+    private static ChatMessage readMessageWithFile(ResultSet rs) throws SQLException {
+        return new ChatMessage(rs.getLong("id"), rs.getLong("session_id"), rs.getString("role"),
+                rs.getString("content"), rs.getString("status"), rs.getLong("created_at"), rs.getString("file_type"),
+                rs.getString("file_path"));
     }
 }

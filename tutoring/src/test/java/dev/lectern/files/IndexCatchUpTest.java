@@ -86,7 +86,7 @@ class IndexCatchUpTest {
             throws Exception {
         Path file = Files.writeString(dir.resolve(name), text);
         return new UploadService(files, new ChatRepository(db, Clock.systemUTC()), objects, node).upload(owner,
-                Optional.empty(), new UploadService.SpooledFile(name, file, Files.size(file)));
+                Optional.empty(), new UploadService.SpooledFile(name, file, Files.size(file))).file();
     }
 
     private boolean delete(RetrievalService node, String owner, long id) {

@@ -3,6 +3,7 @@ package dev.lectern.accounts.oidc;
 import com.nimbusds.jwt.JWTParser;
 import dev.lectern.accounts.User;
 import dev.lectern.core.auth.Principal;
+import dev.lectern.core.auth.TokenType;
 import dev.lectern.core.auth.TokenVerifier;
 import java.text.ParseException;
 import java.util.concurrent.CompletableFuture;
@@ -13,11 +14,12 @@ import java.util.concurrent.Executor;
  * The one token check of every entry point, with external sign-in: a token whose (unverified) issuer is the configured
  * OIDC issuer is verified by {@link OidcTokenValidator} and mapped to its Lectern user by {@link OidcUsers}, on the
  * blocking executor; every other token goes to Lectern's own verifier, unchanged. The principal of an external token
- * has a token id {@code oidc:<token_use>:<jti or subject>}, so a route can tell which kind of token it was given.
+ * has a token id {@code oidc:<token_use>:<jti or subject>} ({@link TokenType#tokenId}), so a route can tell which
+ * kind of token it was given ({@link TokenType#of}).
  */
 public final class OidcTokenVerifier implements TokenVerifier {
     /** The token id prefix of principals from external tokens. */
-    public static final String TOKEN_ID_PREFIX = "oidc:";
+    public static final String TOKEN_ID_PREFIX = TokenType.OIDC_PREFIX;
 
     private final TokenVerifier own;
     private final String issuer;
@@ -43,8 +45,8 @@ public final class OidcTokenVerifier implements TokenVerifier {
             return CompletableFuture.supplyAsync(() -> {
                 OidcIdentity id = validator.verify(token);
                 User u = users.resolve(id);
-                return new Principal(Long.toString(u.id()), u.role(), TOKEN_ID_PREFIX + id.tokenUse() + ":"
-                        + (id.tokenId().isEmpty() ? id.subject() : id.tokenId()));
+                return new Principal(Long.toString(u.id()), u.role(), TokenType.tokenId(id.tokenUse(),
+                        id.tokenId().isEmpty() ? id.subject() : id.tokenId()));
             }, blocking);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e); // executor saturated

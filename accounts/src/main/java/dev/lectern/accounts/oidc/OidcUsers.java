@@ -72,7 +72,12 @@ public final class OidcUsers {
             String secret = HexFormat.of().formatHex(random());
             String hash = BCrypt.withDefaults().hashToString(4, secret.toCharArray());
             String name = id.name().isBlank() ? email : id.name().strip();
-            return users.create(email, hash, role, name.length() > 100 ? name.substring(0, 100) : name);
+            try {
+                return users.create(email, hash, role, name.length() > 100 ? name.substring(0, 100) : name);
+            } catch (DuplicateKeyException e) {
+                // a concurrent first sign-in (the same subject, or the same address) created it a moment ago
+                return users.byEmail(email).orElseThrow(() -> e);
+            }
         });
         try {
             db.query(c -> Jdbc.update(c, "INSERT INTO oidc_subjects (issuer, subject, user_id, created_at) VALUES "

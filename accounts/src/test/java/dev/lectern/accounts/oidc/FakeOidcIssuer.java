@@ -21,15 +21,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An OIDC issuer on loopback, as Cognito serves one: {@code GET /.well-known/jwks.json} publishes the public halves of
  * its current keys; it signs tokens with any of its keys, can rotate (publish a new key, drop the old one) and can go
- * down (the JWKS answers 503). Counts JWKS fetches.
+ * down (the JWKS answers 503). Counts JWKS fetches. Public, in the accounts test-jar, for the server's tests too.
  */
-final class FakeOidcIssuer implements AutoCloseable {
+public final class FakeOidcIssuer implements AutoCloseable {
     private final HttpServer server;
     private final List<RSAKey> published = new CopyOnWriteArrayList<>();
     private final AtomicInteger fetches = new AtomicInteger();
     private volatile boolean down;
 
-    FakeOidcIssuer() throws IOException, JOSEException {
+    public FakeOidcIssuer() throws IOException, JOSEException {
         published.add(newKey("k1"));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/.well-known/jwks.json", ex -> {
@@ -46,35 +46,35 @@ final class FakeOidcIssuer implements AutoCloseable {
         server.start();
     }
 
-    static RSAKey newKey(String kid) throws JOSEException {
+    public static RSAKey newKey(String kid) throws JOSEException {
         return new RSAKeyGenerator(2048).keyID(kid).generate();
     }
 
-    String issuer() {
+    public String issuer() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    RSAKey key(String kid) {
+    public RSAKey key(String kid) {
         return published.stream().filter(k -> k.getKeyID().equals(kid)).findFirst().orElseThrow();
     }
 
     /** Publishes a new key and drops the others (a completed rotation). */
-    RSAKey rotate(String kid) throws JOSEException {
+    public RSAKey rotate(String kid) throws JOSEException {
         RSAKey k = newKey(kid);
         published.clear();
         published.add(k);
         return k;
     }
 
-    void down(boolean isDown) {
+    public void down(boolean isDown) {
         this.down = isDown;
     }
 
-    int fetches() {
+    public int fetches() {
         return fetches.get();
     }
 
-    static String sign(RSAKey key, JWTClaimsSet claims) throws JOSEException {
+    public static String sign(RSAKey key, JWTClaimsSet claims) throws JOSEException {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
         jwt.sign(new RSASSASigner(key));
         return jwt.serialize();

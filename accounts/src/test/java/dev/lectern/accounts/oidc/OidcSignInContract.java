@@ -98,6 +98,22 @@ abstract class OidcSignInContract {
                 .cause().isInstanceOf(InvalidTokenException.class).hasMessageContaining(reason);
     }
 
+    /** A client that opens its socket and calls the API at once signs the same new subject in twice at a time. */
+    @Test
+    void concurrentFirstSignInsOfOneSubjectAllResolveToOneAccount() throws Exception {
+        RSAKey k1 = issuer.key("k1");
+        List<CompletableFuture<Principal>> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String token = FakeOidcIssuer.sign(k1, idToken("racer").jwtID("race-" + i).build());
+            all.add(verifier.verify(token).toCompletableFuture());
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (CompletableFuture<Principal> f : all) {
+            ids.add(f.get(30, TimeUnit.SECONDS).userId()); // before: one of them failed on the duplicate e-mail
+        }
+        assertThat(ids).hasSize(1);
+    }
+
     @Test
     void aFirstSeenUserIsProvisionedFromTheClaimsAndKeepsTheirAccount() throws Exception {
         RSAKey k1 = issuer.key("k1");

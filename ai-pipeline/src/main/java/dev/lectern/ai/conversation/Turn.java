@@ -270,7 +270,7 @@ public final class Turn implements ChatStreamListener {
         if (speech == null || !speech.enabled() || offline) {
             return;
         }
-        SpeechService.Speech s = speech.speak(info.userId(), sentence, lastReservation);
+        SpeechService.Speech s = speech.speak(info.userId(), sentence, lastReservation, question.persona().voice());
         lastReservation = s.reserved();
         // synthesis runs concurrently; audio events go out in sentence order
         speaking.add(audioInOrder.add(s.outcome(), o -> {

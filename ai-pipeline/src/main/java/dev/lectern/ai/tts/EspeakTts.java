@@ -47,6 +47,38 @@ public final class EspeakTts implements TtsProvider {
         }
     }
 
+    /**
+     * The voice names {@code executable --voices} lists (its Language column, what {@code -v} takes); empty when it
+     * cannot be run. Blocking, a few milliseconds: called once at start-up.
+     */
+    public static List<String> voices(String executable) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(executable, "--voices").redirectErrorStream(true);
+            dev.lectern.core.util.ChildEnvironment.keepOnly(pb.environment());
+            Process p = pb.start();
+            List<String> out = new java.util.ArrayList<>();
+            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                String line = r.readLine(); // the header
+                while ((line = r.readLine()) != null && out.size() < 1000) {
+                    String[] cols = line.strip().split("\\s+");
+                    if (cols.length > 1) {
+                        out.add(cols[1]);
+                    }
+                }
+            }
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            return List.copyOf(out);
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
     @Override
     public String name() {
         return "espeak";

@@ -29,6 +29,8 @@ public final class SpeechService {
     private final Executor blocking;
     private final Duration urlTtl;
     private final int maxChars;
+    /** The provider per companion voice. */
+    private final java.util.Map<String, TtsProvider> voices = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The URL of a sentence's audio, or why there is none. */
     public record Outcome(Optional<String> url, boolean overBudget) {}
@@ -51,6 +53,17 @@ public final class SpeechService {
         this.blocking = blocking;
         this.urlTtl = urlTtl;
         this.maxChars = maxChars;
+    }
+
+    /** The provider speaking with this voice (one instance per voice, made once); blank = the configured one. */
+    private TtsProvider voiced(String voice) {
+        if (voice == null || voice.isBlank()) {
+            return provider;
+        }
+        if (voices.size() >= 256 && !voices.containsKey(voice.strip())) {
+            return provider.withVoice(voice); // a bounded cache: companions are made by tutors
+        }
+        return voices.computeIfAbsent(voice.strip(), provider::withVoice);
     }
 
     public boolean enabled() {
@@ -78,6 +91,14 @@ public final class SpeechService {
      * done, so that an answer's sentences use the budget in order; synthesis runs in parallel.
      */
     public Speech speak(String userId, String sentence, CompletableFuture<?> after) {
+        return speak(userId, sentence, after, "");
+    }
+
+    /**
+     * As {@link #speak(String, String, CompletableFuture)} with a voice of the provider (a companion's {@code voice});
+     * blank = the configured one.
+     */
+    public Speech speak(String userId, String sentence, CompletableFuture<?> after, String voice) {
         if (provider == null) {
             return new Speech(CompletableFuture.completedFuture(false),
                     CompletableFuture.completedFuture(new Outcome(Optional.empty(), false)),
@@ -93,11 +114,12 @@ public final class SpeechService {
                         stored.complete(false);
                         return CompletableFuture.completedFuture(new Outcome(Optional.empty(), true));
                     }
-                    String key = "tts/" + UUID.randomUUID() + "." + provider.extension();
+                    TtsProvider speaker = voiced(voice);
+                    String key = "tts/" + UUID.randomUUID() + "." + speaker.extension();
                     if (live != null) {
-                        return streamed(key, text, stored);
+                        return streamed(speaker, key, text, stored);
                     }
-                    return provider.synthesize(text).thenApplyAsync(audio -> {
+                    return speaker.synthesize(text).thenApplyAsync(audio -> {
                         objects.put(key, audio);
                         stored.complete(true);
                         return new Outcome(Optional.of(objects.signedUrl(key, urlTtl)), false);
@@ -115,12 +137,13 @@ public final class SpeechService {
      * Synthesises into a live object: the outcome is its URL once the first bytes are written there; the clip is
      * stored when the engine is done, or dropped when it fails.
      */
-    private CompletableFuture<Outcome> streamed(String key, String text, CompletableFuture<Boolean> stored) {
-        ClipWriter writer = new ClipWriter(key, provider.streamsOnBlockingThread(),
+    private CompletableFuture<Outcome> streamed(TtsProvider speaker, String key, String text,
+                                                CompletableFuture<Boolean> stored) {
+        ClipWriter writer = new ClipWriter(key, speaker.streamsOnBlockingThread(),
                 new Outcome(Optional.of(live.signedUrl(key, urlTtl)), false), stored);
         CompletableFuture<Void> synthesis;
         try {
-            synthesis = provider.stream(text, writer::write);
+            synthesis = speaker.stream(text, writer::write);
         } catch (RuntimeException e) {
             synthesis = CompletableFuture.failedFuture(e);
         }

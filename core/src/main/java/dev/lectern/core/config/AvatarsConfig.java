@@ -35,7 +35,13 @@ public record AvatarsConfig(
         long requestTimeoutMillis,
         int maxIdleBackendConnections,
         String addedAvatarModel,
-        List<Avatar> catalogue) {
+        List<Avatar> catalogue,
+        long leaseMillis,
+        int maxInstancesPerUser,
+        int maxWaiting,
+        long maxWaitMillis,
+        int addedMaxAgeDays,
+        List<String> proxyPaths) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern GPU = Pattern.compile("[0-9]{1,3}");
@@ -96,6 +102,18 @@ public record AvatarsConfig(
         if (!NAME.matcher(addedAvatarModel).matches()) {
             throw new ConfigException("avatars.addedAvatarModel: '" + addedAvatarModel
                     + "' (expected: [A-Za-z0-9_.-]{1,64}; it becomes a command-line argument)");
+        }
+        checkPositive(leaseMillis, "avatars.leaseMillis");
+        checkPositive(maxInstancesPerUser, "avatars.maxInstancesPerUser");
+        checkNonNegative(maxWaiting, "avatars.maxWaiting");
+        checkPositive(maxWaitMillis, "avatars.maxWaitMillis");
+        checkNonNegative(addedMaxAgeDays, "avatars.addedMaxAgeDays");
+        proxyPaths = Checks.copyOf(proxyPaths, "avatars.proxyPaths");
+        for (String path : proxyPaths) {
+            if (path == null || !NAME.matcher(path).matches() || path.startsWith(".")) {
+                throw new ConfigException("avatars.proxyPaths: '" + path + "' (expected: one path segment such as"
+                        + " offer)");
+            }
         }
         catalogue = Checks.copyOf(catalogue, "avatars.catalogue");
         Set<String> names = new HashSet<>();

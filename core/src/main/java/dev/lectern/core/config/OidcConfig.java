@@ -22,7 +22,8 @@ public record OidcConfig(String issuer, String clientId, String jwksUrl, List<St
                          String defaultRole, Map<String, GroupMapping> groups, long jwksCacheSeconds,
                          long unknownKeyRefetchSeconds, long outageToleranceSeconds, int timeoutMillis,
                          long clockSkewSeconds) {
-    private static final Pattern COGNITO_POOL = Pattern.compile("([a-z]{2}(?:-[a-z]+)+-\\d)_[A-Za-z0-9]+");
+    /** A Cognito user pool id, {@code <region>_<id>}; group 1 is the region. */
+    static final Pattern COGNITO_POOL = Pattern.compile("([a-z]{2}(?:-[a-z]+)+-\\d)_[A-Za-z0-9]+");
 
     /** What membership of a provider group gives a first-seen user: a role and, optionally, an organisation group. */
     public record GroupMapping(String role, String group) {

@@ -47,17 +47,14 @@ public final class SeedEnvironment {
             Map.entry("AVATAR_MANAGER_URL", "see avatars.mode/externalUrl"),
             Map.entry("AVATAR_BASE_PORT", "see avatars.portRangeStart"),
             Map.entry("DEBUG", "no debug mode"),
-            Map.entry("AWS_SESSION_TOKEN", "temporary AWS credentials are not supported"),
-            Map.entry("COGNITO_USERPOOL_ID", "not mapped here: OIDC sign-in is configured separately"),
-            Map.entry("COGNITO_APP_CLIENT_ID", "not mapped here: OIDC sign-in is configured separately"),
-            Map.entry("COGNITO_REGION", "not mapped here: OIDC sign-in is configured separately"));
+            Map.entry("AWS_SESSION_TOKEN", "temporary AWS credentials are not supported"));
 
     private static final Set<String> SEED_NAMES = Set.of("OPENROUTER_API_KEY", "ELEVENLABS_API_KEY", "REDIS_URL",
             "DATABASE_URL", "S3_BUCKET_NAME", "AWS_S3_CONTENT_BUCKET_NAME", "AWS_S3_AUDIO_BUCKET_NAME",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_REGION_NAME", "AWS_DEFAULT_REGION",
             "JWT_SECRET_KEY", "JWT_ACCESS_TOKEN_EXPIRES", "REDIS_TOKEN_TTL_SECONDS", "MAIL_SERVER", "MAIL_PORT",
             "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_DEFAULT_SENDER", "LOG_LEVEL",
-            "WEBHOOK_SECRET");
+            "WEBHOOK_SECRET", "COGNITO_USERPOOL_ID", "COGNITO_APP_CLIENT_ID", "COGNITO_REGION");
 
     private final Map<String, String> source;
     private final Set<String> fileNames;
@@ -171,6 +168,7 @@ public final class SeedEnvironment {
         redis();
         objects();
         accounts();
+        cognito();
         mail();
         String level = get("LOG_LEVEL");
         if (level != null) {
@@ -331,6 +329,49 @@ public final class SeedEnvironment {
         } else if (redisTtl != null) {
             key("REDIS_TOKEN_TTL_SECONDS", TOKEN_TTL,
                     seconds("REDIS_TOKEN_TTL_SECONDS", redisTtl));
+        }
+    }
+
+    /**
+     * The lecture seed's Cognito user pool and app client: Lectern's external sign-in, {@code accounts.oidc.issuer}
+     * (the pool id, from which the issuer URL follows; a pool id without its region is completed with
+     * {@code COGNITO_REGION} or the AWS region) and {@code accounts.oidc.clientId}.
+     */
+    private void cognito() {
+        String pool = get("COGNITO_USERPOOL_ID");
+        String client = get("COGNITO_APP_CLIENT_ID");
+        String region = get("COGNITO_REGION");
+        if (pool == null) {
+            if (client != null) {
+                ignored.put("COGNITO_APP_CLIENT_ID", "no COGNITO_USERPOOL_ID: Cognito sign-in stays off");
+            }
+            if (region != null) {
+                ignored.put("COGNITO_REGION", "no COGNITO_USERPOOL_ID: Cognito sign-in stays off");
+            }
+            return;
+        }
+        java.util.regex.Matcher m = OidcConfig.COGNITO_POOL.matcher(pool);
+        String issuer = pool;
+        if (m.matches()) {
+            if (region != null && !region.equals(m.group(1))) {
+                throw new ConfigException("COGNITO_REGION: " + region + " is not the region of COGNITO_USERPOOL_ID ("
+                        + m.group(1) + ")");
+            }
+        } else if (!pool.contains("://")) {
+            String r = region != null ? region : get("AWS_REGION") != null ? get("AWS_REGION")
+                    : get("AWS_REGION_NAME") != null ? get("AWS_REGION_NAME") : get("AWS_DEFAULT_REGION");
+            if (r == null) {
+                throw new ConfigException("COGNITO_USERPOOL_ID: not of the form <region>_<id> (e.g."
+                        + " eu-central-1_AbCdEfGhI); set COGNITO_REGION too");
+            }
+            issuer = "https://cognito-idp." + r + ".amazonaws.com/" + pool;
+        }
+        key("COGNITO_USERPOOL_ID", "LECTERN_ACCOUNTS__OIDC__ISSUER", issuer);
+        if (region != null) {
+            note("COGNITO_REGION", "accounts.oidc.issuer (with COGNITO_USERPOOL_ID)");
+        }
+        if (client != null) {
+            key("COGNITO_APP_CLIENT_ID", "LECTERN_ACCOUNTS__OIDC__CLIENT_ID", client);
         }
     }
 

@@ -8,7 +8,7 @@ import static dev.lectern.core.config.Checks.checkRange;
 /**
  * The signaling port: Socket.IO / Engine.IO and the plain JSON WebSocket dialect, rooms and relay limits, and the
  * abuse limits: each connection's event and chat-message token buckets, rooms per connection, and Engine.IO sessions
- * that have not (yet) connected to a namespace, in all and per client address.
+ * that have not (yet) connected to a namespace, in all and per client address; the kinds of token a connect takes.
  */
 public record SignalingConfig(
         int port,
@@ -34,7 +34,8 @@ public record SignalingConfig(
         int messageBurst,
         int maxRoomsPerPeer,
         int maxSessionsWithoutConnect,
-        int maxSessionsWithoutConnectPerAddress) {
+        int maxSessionsWithoutConnectPerAddress,
+        java.util.List<String> tokenTypes) {
 
     public SignalingConfig {
         checkPort(port, "signaling.port");
@@ -60,5 +61,22 @@ public record SignalingConfig(
         checkRange(maxRoomsPerPeer, 1, 10_000, "signaling.maxRoomsPerPeer");
         checkRange(maxSessionsWithoutConnect, 1, 10_000_000, "signaling.maxSessionsWithoutConnect");
         checkRange(maxSessionsWithoutConnectPerAddress, 1, 1_000_000, "signaling.maxSessionsWithoutConnectPerAddress");
+        tokenTypes = tokenTypes == null || tokenTypes.isEmpty() ? java.util.List.of("lectern", "oidc_id", "oidc_access")
+                : java.util.List.copyOf(tokenTypes);
+        acceptedTokens(tokenTypes); // a typo stops start-up
+    }
+
+    /** The kinds of token a Socket.IO or {@code /ws} connect takes: {@code tokenTypes} as the one shared check. */
+    public dev.lectern.core.auth.AcceptedTokens acceptedTokens() {
+        return acceptedTokens(tokenTypes);
+    }
+
+    private static dev.lectern.core.auth.AcceptedTokens acceptedTokens(java.util.List<String> names) {
+        try {
+            return dev.lectern.core.auth.AcceptedTokens.union(names.stream().map(
+                    dev.lectern.core.auth.TokenType::parse).toList());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("signaling.tokenTypes: " + e.getMessage());
+        }
     }
 }

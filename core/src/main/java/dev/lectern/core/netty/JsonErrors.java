@@ -11,8 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The one error body of every HTTP answer Lectern writes itself: {@code {"error":code,"message":…,"requestId":…}}, in
- * that order. The message is shown to the client: never a stack trace, a secret or an internal detail.
+ * The one error body of every HTTP answer Lectern writes itself:
+ * {@code {"error":code,"message":…,"requestId":…,"msg":…}}, in that order; {@code msg} repeats {@code message} for the
+ * seed front ends (issue 20), which read it there. The message is shown to the client: never a stack trace, a secret
+ * or an internal detail.
  */
 public final class JsonErrors {
     public static final String CONTENT_TYPE = "application/json; charset=utf-8";
@@ -21,10 +23,11 @@ public final class JsonErrors {
 
     /** The body alone, for a writer that frames the response itself. */
     public static byte[] body(String code, String message, String requestId) {
-        Map<String, Object> body = new LinkedHashMap<>(4);
+        Map<String, Object> body = new LinkedHashMap<>(8);
         body.put("error", code);
         body.put("message", message);
         body.put("requestId", requestId);
+        body.put("msg", message); // the seeds' front ends read the text from msg (Flask-JWT-Extended's key)
         return Json.writeBytes(body);
     }
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,9 +145,33 @@ class SeedEnvironmentTest {
         ServerConfig c = load(seed);
         assertThat(c.storage().objects().s3().bucket()).isEqualTo("lectures-content");
         assertThat(c.storage().objects().s3().region()).isEqualTo("eu-west-1");
-        assertThat(seed.ignored()).containsKeys("AWS_S3_AUDIO_BUCKET_NAME", "COGNITO_USERPOOL_ID",
-                "COGNITO_APP_CLIENT_ID");
-        assertThat(seed.overrides()).noneSatisfy((name, value) -> assertThat(value).contains("eu-west-1_abc"));
+        assertThat(seed.ignored()).containsKeys("AWS_S3_AUDIO_BUCKET_NAME")
+                .doesNotContainKeys("COGNITO_USERPOOL_ID", "COGNITO_APP_CLIENT_ID");
+        // the Cognito pool and app client are Lectern's external sign-in
+        assertThat(c.accounts().oidc().issuer())
+                .isEqualTo("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc");
+        assertThat(c.accounts().oidc().clientId()).isEqualTo("client");
+        assertThat(seed.mapped()).containsEntry("COGNITO_USERPOOL_ID", List.of("accounts.oidc.issuer"))
+                .containsEntry("COGNITO_APP_CLIENT_ID", List.of("accounts.oidc.clientId"));
+        assertThat(seed.describe()).contains("COGNITO_USERPOOL_ID -> accounts.oidc.issuer")
+                .doesNotContain("eu-west-1_abc");
+    }
+
+    @Test
+    void cognitoRegionCompletesAPoolIdWithoutOneAndMustMatchOneWithIt() {
+        SeedEnvironment bare = file(Map.of("COGNITO_USERPOOL_ID", "AbCdEf123", "COGNITO_REGION", "eu-central-1",
+                "COGNITO_APP_CLIENT_ID", "client"));
+        assertThat(load(bare).accounts().oidc().issuer())
+                .isEqualTo("https://cognito-idp.eu-central-1.amazonaws.com/AbCdEf123");
+        assertThatThrownBy(() -> file(Map.of("COGNITO_USERPOOL_ID", "eu-west-1_abc", "COGNITO_REGION",
+                "eu-central-1"))).isInstanceOf(ConfigException.class).hasMessageContaining("COGNITO_REGION");
+        assertThatThrownBy(() -> file(Map.of("COGNITO_USERPOOL_ID", "AbCdEf123")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("COGNITO_REGION");
+        // an explicit LECTERN_ variable wins; a client id without a pool leaves sign-in off
+        SeedEnvironment explicit = file(Map.of("COGNITO_USERPOOL_ID", "eu-west-1_abc", "COGNITO_APP_CLIENT_ID", "c",
+                "LECTERN_ACCOUNTS__OIDC__ISSUER", "https://login.example.org"));
+        assertThat(explicit.overrides()).doesNotContainKey("LECTERN_ACCOUNTS__OIDC__ISSUER");
+        assertThat(file(Map.of("COGNITO_APP_CLIENT_ID", "c")).ignored()).containsKey("COGNITO_APP_CLIENT_ID");
     }
 
     @Test

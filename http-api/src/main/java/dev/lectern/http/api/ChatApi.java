@@ -1,5 +1,6 @@
 package dev.lectern.http.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.ai.AiPipeline;
 import dev.lectern.ai.llm.ChatException;
@@ -9,11 +10,10 @@ import dev.lectern.http.Access;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
+import dev.lectern.http.multipart.MultipartFieldDecoder;
 import dev.lectern.http.sse.EventStream;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -50,23 +50,29 @@ public final class ChatApi {
 
     public void register(Router.Builder routes) {
         routes.post("/api/chat/stream").access(Access.USER).tag("chat")
-                .consumes("application/json", "application/x-www-form-urlencoded")
+                .consumes("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
                 .summary("Ask the tutor; the answer streams as text/event-stream: {status:started}, "
                         + "{status:streaming,chunk} per piece, then {status:complete,session_id,text,usage} or "
                         + "{status:error,code,message} or {status:interrupted,reason}")
                 .example(Map.of("message", "What is a derivative?", "session_id", "optional", "companion_id", "optional"))
                 .errors(400, 401, 404, 413, 415, 429, 503)
+                .request(Input.class)
                 .sse(keepAliveMillis, this::chat);
         routes.get("/api/llm/models").access(Access.USER).tag("chat").blocking()
                 .summary("The configured models, the default, and the caller's active model")
+                .returns(200, ModelsReply.class)
                 .handle(this::models);
         routes.get("/api/tts/models").access(Access.USER).tag("chat")
-                .summary("The text-to-speech provider in use (or text only) and which providers are available")
+                .summary("The text-to-speech engines, keyed by name: full_name, clone, status (active: answers are"
+                        + " spoken with it; available; unavailable), license, timbres (voices a companion may name),"
+                        + " cur_timbre")
+                .returns(200, dev.lectern.http.Types.mapOf(dev.lectern.ai.tts.TtsModel.class))
                 .handle(r -> ApiResponse.json(ai.ttsDescription()).async());
         routes.post("/api/llm/activate").access(Access.USER).tag("chat").blocking().json()
                 .summary("Choose the caller's model from the configured list")
                 .example(Map.of("model", "google/gemini-2.5-flash"))
                 .errors(400, 401)
+                .request(Activate.class).returns(200, ActivateReply.class)
                 .handle(this::activate);
     }
 
@@ -93,12 +99,27 @@ public final class ChatApi {
         }, blocking);
     }
 
-    /** The request body: {@code message}, optional {@code session_id} and {@code companion_id}. */
-    record Input(String message, String sessionId, String companionId) {}
+    /**
+     * The request body (JSON, a URL-encoded form, or a multipart form as the Virtual Tutor front end sends it):
+     * {@code message}, optional {@code session_id} and {@code companion_id}.
+     */
+    record Input(String message, @JsonProperty("session_id") String sessionId,
+                 @JsonProperty("companion_id") String companionId) {}
+
+    /** {@code {"model": "…"}}. */
+    record Activate(String model) {}
+
+    /** The seed's {@code {status, message, model}}, and {@code msg} and Lectern's {@code active} beside them. */
+    public record ActivateReply(String status, String message, String model, String msg, String active) {}
+
+    public record ModelView(String id, String provider, boolean offline) {}
+
+    public record ModelsReply(String msg, List<ModelView> models, @JsonProperty("default") String defaultModel,
+                              String active) {}
 
     static Input parse(ApiRequest r) {
-        if (r.isForm()) {
-            Map<String, List<String>> form = r.form();
+        if (r.isForm() || MultipartFieldDecoder.isMultipart(r)) {
+            Map<String, List<String>> form = r.isForm() ? r.form() : MultipartFieldDecoder.decode(r);
             return new Input(first(form, "message"), first(form, "session_id"), first(form, "companion_id"));
         }
         if (r.isJson()) {
@@ -106,7 +127,7 @@ public final class ChatApi {
             return new Input(text(n, "message"), text(n, "session_id"), text(n, "companion_id"));
         }
         throw new ServiceException(415, "unsupported_media_type",
-                "content type must be application/json or application/x-www-form-urlencoded");
+                "content type must be application/json, application/x-www-form-urlencoded or multipart/form-data");
     }
 
     private static String first(Map<String, List<String>> form, String key) {
@@ -130,19 +151,10 @@ public final class ChatApi {
 
     private CompletionStage<ApiResponse> models(ApiRequest r) {
         ModelCatalog catalog = ai.models();
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (ModelCatalog.Model m : catalog.models()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("id", m.id());
-            e.put("provider", m.provider());
-            e.put("offline", m.offline());
-            list.add(e);
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("models", list);
-        body.put("default", catalog.defaultModel());
-        body.put("active", catalog.activeModel(r.requirePrincipal().userId()));
-        return ApiResponse.json(body).async();
+        List<ModelView> list = catalog.models().stream()
+                .map(m -> new ModelView(m.id(), m.provider(), m.offline())).toList();
+        return ApiResponse.json(new ModelsReply("Models retrieved successfully", list, catalog.defaultModel(),
+                catalog.activeModel(r.requirePrincipal().userId()))).async();
     }
 
     private CompletionStage<ApiResponse> activate(ApiRequest r) {
@@ -156,6 +168,7 @@ public final class ChatApi {
         } catch (ChatException e) {
             throw new ServiceException(e.status(), e.code(), e.getMessage());
         }
-        return ApiResponse.json(Map.of("active", model.textValue())).async();
+        return ApiResponse.json(new ActivateReply("success", "Model activated", model.textValue(), "Model activated",
+                model.textValue())).async();
     }
 }

@@ -67,7 +67,7 @@ final class ChatTurnStream implements EventStream, TurnListener {
         Turn t = turn;
         Map<String, Object> hello = new LinkedHashMap<>();
         hello.put("status", "started");
-        hello.put("session_id", t.sessionId());
+        hello.put("session_id", idValue(t.sessionId()));
         hello.put("model", t.model());
         hello.put("offline", t.offline());
         s.onEvent(SseEvent.of(Json.writeBytes(hello)));
@@ -136,7 +136,7 @@ final class ChatTurnStream implements EventStream, TurnListener {
     public void onComplete(Result r) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("status", "complete");
-        e.put("session_id", r.sessionId());
+        e.put("session_id", idValue(r.sessionId())); // an int, as the Virtual Tutor front end reads it
         e.put("model", r.model());
         e.put("text", r.text());
         Usage u = r.usage();
@@ -150,8 +150,7 @@ final class ChatTurnStream implements EventStream, TurnListener {
         List<Map<String, Object>> sources = new ArrayList<>(r.sources().size());
         for (Passage p : r.sources()) {
             Map<String, Object> src = new LinkedHashMap<>();
-            src.put("file_id", p.fileId().chars().allMatch(Character::isDigit) && !p.fileId().isEmpty()
-                    ? (Object) Long.valueOf(p.fileId()) : p.fileId());
+            src.put("file_id", idValue(p.fileId()));
             src.put("filename", p.filename());
             src.put("page", p.page() > 0 ? p.page() : null);
             src.put("passage", p.text());
@@ -179,6 +178,12 @@ final class ChatTurnStream implements EventStream, TurnListener {
         e.put("status", "interrupted");
         e.put("reason", reason);
         emit(SseEvent.of(Json.writeBytes(e)), true);
+    }
+
+    /** A numeric id (the SQL stores') as a JSON number, any other id as a string. */
+    static Object idValue(String id) {
+        return id != null && !id.isEmpty() && id.length() < 19 && id.chars().allMatch(c -> c >= '0' && c <= '9')
+                ? (Object) Long.valueOf(id) : id;
     }
 
     private void emit(SseEvent event, boolean last) {

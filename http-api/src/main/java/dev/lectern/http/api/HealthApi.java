@@ -3,6 +3,8 @@ package dev.lectern.http.api;
 import dev.lectern.core.health.HealthCheck;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,14 +14,19 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code GET /health} and {@code GET /api/health}: the status of each configured component and the build version.
- * 200 when everything is up, 503 (with the same body) when something is down, so a load balancer can act on it.
+ * {@code GET /health} and {@code GET /api/health}: the Virtual Tutor backend's {@code {status: "healthy", service,
+ * timestamp, database, redis}}, and beside it the status of each configured component and the build version.
+ * 200 when everything is up, 503 (status {@code unhealthy}, same body) when something is down, so a load balancer
+ * can act on it.
  * Each check runs on the blocking executor with a time limit: a hung store reads as down, not as a hung request.
  * One round of checks answers every request for {@link #CACHE_MILLIS} (and all requests while it runs), so a flood
  * of /health does not become a flood of store pings (issue #19).
  */
 public final class HealthApi {
     private static final long CHECK_TIMEOUT_MILLIS = 2000;
+    /** The components behind the seed's {@code database} and {@code redis} fields. */
+    static final String SQL_STORE = "sqlStore";
+    static final String EPHEMERAL_STORE = "ephemeralStore";
 
     private final List<HealthCheck> checks;
     private final Executor blocking;
@@ -32,10 +39,27 @@ public final class HealthApi {
         this.version = version;
     }
 
+    /** One component: {@code up} or {@code down}, and what it is or why it is down. */
+    public record Component(String status, String detail) {}
+
+    /** The seed's fields, then Lectern's. */
+    public record Health(
+            String status,
+            String service,
+            String timestamp,
+            String database,
+            String redis,
+            String msg,
+            String version,
+            long uptimeSeconds,
+            Map<String, Component> components) {}
+
     public void register(Router.Builder routes) {
         routes.get("/health").tag("system").summary("Liveness and the status of each store").errors(503)
+                .returns(200, Health.class).returns(503, Health.class)
                 .handle(r -> health());
         routes.get("/api/health").tag("system").summary("Liveness and the status of each store").errors(503)
+                .returns(200, Health.class).returns(503, Health.class)
                 .handle(r -> health());
     }
 
@@ -45,18 +69,22 @@ public final class HealthApi {
     /** One round of checks: started at {@code startedNanos}, shared by every caller until it is stale. */
     private record Round(long startedNanos, CompletableFuture<Checked> result) {}
 
-    private record Checked(Map<String, Object> components, boolean up) {}
+    private record Checked(Map<String, Component> components, boolean up) {}
 
     private final java.util.concurrent.atomic.AtomicReference<Round> round =
             new java.util.concurrent.atomic.AtomicReference<>();
 
     private CompletableFuture<ApiResponse> health() {
         return checked().thenApply(c -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", c.up() ? "ok" : "degraded");
-            body.put("version", version);
-            body.put("uptimeSeconds", (System.currentTimeMillis() - startedMillis) / 1000);
-            body.put("components", c.components());
+            Component sql = c.components().get(SQL_STORE);
+            Component store = c.components().get(EPHEMERAL_STORE);
+            String redis = store == null || store.status().equals("up") && !"redis".equals(store.detail())
+                    ? "not_configured" : store.status().equals("up") ? "connected" : "disconnected";
+            Health body = new Health(c.up() ? "healthy" : "unhealthy", "lectern",
+                    Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                    sql == null ? "not_configured" : sql.status().equals("up") ? "connected" : "disconnected", redis,
+                    c.up() ? "Service is healthy" : "Service is unhealthy", version,
+                    (System.currentTimeMillis() - startedMillis) / 1000, c.components());
             return ApiResponse.json(c.up() ? 200 : 503, body);
         });
     }
@@ -94,13 +122,13 @@ public final class HealthApi {
                     .thenApply(s -> Map.entry(check.name(), s)));
         }
         return CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).thenApply(v -> {
-            Map<String, Object> components = new LinkedHashMap<>();
+            Map<String, Component> components = new LinkedHashMap<>();
             boolean up = true;
             for (var f : futures) {
                 var e = f.join();
                 up &= e.getValue().up();
-                components.put(e.getKey(), Map.of("status", e.getValue().up() ? "up" : "down",
-                        "detail", e.getValue().detail()));
+                components.put(e.getKey(), new Component(e.getValue().up() ? "up" : "down",
+                        e.getValue().detail()));
             }
             return new Checked(components, up);
         });

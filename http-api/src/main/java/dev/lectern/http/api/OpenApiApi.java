@@ -49,11 +49,14 @@ public final class OpenApiApi {
         doc.put("paths", paths);
         doc.put("components", Map.of(
                 "securitySchemes", Map.of("bearer", Map.of("type", "http", "scheme", "bearer", "bearerFormat", "JWT")),
-                "schemas", Map.of("Error", Map.of("type", "object", "required", List.of("error", "message", "requestId"),
+                "schemas", Map.of("Error", Map.of("type", "object", "required",
+                        List.of("error", "message", "requestId", "msg"),
                         "properties", Map.of(
                                 "error", Map.of("type", "string"),
                                 "message", Map.of("type", "string"),
-                                "requestId", Map.of("type", "string"))))));
+                                "requestId", Map.of("type", "string"),
+                                "msg", Map.of("type", "string", "description", "the message again, for the seeds'"
+                                        + " front ends"))))));
         document = Json.writeBytes(doc);
     }
 
@@ -92,6 +95,11 @@ public final class OpenApiApi {
             if (route.access() != Access.USER) {
                 op.put("x-required-role", route.access().minimumRole().wireName());
             }
+        }
+        if (!route.tokens().equals(dev.lectern.core.auth.AcceptedTokens.ANY)) {
+            // the kinds of token the route takes (Route#tokens); 403 token_type_refused for the others
+            op.put("x-token-types", route.tokens().types().stream().map(dev.lectern.core.auth.TokenType::wireName)
+                    .toList());
         }
         Map<String, Object> responses = new LinkedHashMap<>();
         responses.put("200", Map.of("description", "success"));

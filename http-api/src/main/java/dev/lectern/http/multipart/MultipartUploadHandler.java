@@ -53,7 +53,7 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_BUFFERED_BYTES = 1024 * 1024;
     /** Text fields are read into memory: only files may be large. */
     private static final int MAX_FIELD_BYTES = 64 * 1024;
-    private static final java.util.regex.Pattern BOUNDARY =
+    static final java.util.regex.Pattern BOUNDARY =
             java.util.regex.Pattern.compile(";\\s*boundary=(\"[^\"]{1,70}\"|[^\\s;\"]{1,70})(\\s*;|\\s*$)");
 
     private final ApiRequest request;

@@ -12,7 +12,9 @@ import java.util.Map;
 
 /**
  * {@code /api/webrtc/{path}}: the caller's target is looked up for every request (an instance that stopped or moved is
- * noticed at once), but a keep-alive connection keeps one proxy handler for all its proxied requests.
+ * noticed at once), but a keep-alive connection keeps one proxy handler for all its proxied requests. Only the paths
+ * of {@code avatars.proxyPaths} (LiveTalking's API) are forwarded, others are 404; each forwarded request renews the
+ * caller's avatar lease.
  */
 public final class AvatarProxyTunnel implements Tunnel {
     private final AvatarService avatars;
@@ -33,11 +35,13 @@ public final class AvatarProxyTunnel implements Tunnel {
     @Override
     public ChannelHandler handler(ApiRequest r, ChannelHandler installed) {
         String path = r.pathParam("path");
-        if (!AvatarProxy.isValidPath(path)) {
+        if (!AvatarProxy.isValidPath(path) || !config.proxyPaths().contains(path)) {
             throw ServiceException.notFound("no such avatar endpoint");
         }
-        ProxyTarget target = avatars.target(r.requirePrincipal().userId());
+        String user = r.requirePrincipal().userId();
+        ProxyTarget target = avatars.target(user);
         if (target instanceof ProxyTarget.Ready ready) {
+            avatars.touch(user);
             if (ready.port() < config.portRangeStart() || ready.port() > config.portRangeEnd()) {
                 throw new ServiceException(502, "bad_gateway", "the avatar instance is not usable");
             }

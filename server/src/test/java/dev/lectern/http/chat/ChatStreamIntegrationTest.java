@@ -294,7 +294,11 @@ class ChatStreamIntegrationTest {
             HttpResponse<String> models = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + server.httpPort() + "/api/tts/models")).header("Authorization", "Bearer " + TOKEN).build(),
                     HttpResponse.BodyHandlers.ofString());
-            assertThat(Json.MAPPER.readTree(models.body()).get("active").asText()).isEqualTo("openai");
+            JsonNode engines = Json.MAPPER.readTree(models.body());
+            assertThat(engines.get("openai").get("status").asText()).isEqualTo("active");
+            assertThat(engines.get("openai").get("cur_timbre").asText()).isEqualTo("alloy");
+            assertThat(engines.get("openai").get("timbres")).isNotEmpty();
+            assertThat(engines.get("elevenlabs").get("status").asText()).isEqualTo("unavailable");
         }
     }
 

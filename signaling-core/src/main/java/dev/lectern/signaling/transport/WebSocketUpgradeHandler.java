@@ -1,6 +1,8 @@
 package dev.lectern.signaling.transport;
 
+import dev.lectern.core.auth.TokenTypeRefusedException;
 import dev.lectern.core.netty.ExpectedExceptions;
+import dev.lectern.core.netty.JsonErrors;
 import dev.lectern.core.netty.PipelineNames;
 import dev.lectern.core.util.Futures;
 import dev.lectern.signaling.engineio.EngineIoServer;
@@ -88,9 +90,13 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
                     if (error != null) {
                         Throwable cause = Futures.unwrap(error);
                         logger.debug("{} /ws refused: {}", ctx.channel(), cause.toString());
-                        SignalingRouterHandler.respond(ctx, endpoints.origins(), req, HttpResponseStatus.UNAUTHORIZED,
-                                "{\"error\":\"unauthorized\",\"message\":\"a valid token is required\"}",
-                                "application/json");
+                        boolean wrongKind = cause instanceof TokenTypeRefusedException;
+                        byte[] body = wrongKind
+                                ? JsonErrors.body(TokenTypeRefusedException.CODE, cause.getMessage(), null)
+                                : JsonErrors.body("unauthorized", "a valid token is required", null);
+                        SignalingRouterHandler.respond(ctx, endpoints.origins(), req, wrongKind
+                                ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.UNAUTHORIZED,
+                                new String(body, java.nio.charset.StandardCharsets.UTF_8), "application/json");
                         return;
                     }
                     upgrade(ctx, req, newJsonWsHandler(),
