@@ -70,6 +70,8 @@ public final class VoiceLatencyNode {
         avatars.put("portRangeStart", portStart).put("portRangeEnd", portEnd);
         avatars.put("maxUsersPerInstance", maxUsers);
         avatars.put("idleStopMillis", 3_600_000);
+        // generous: no lease ends for want of proxy traffic, no start is refused by a cap, during the run
+        avatars.put("leaseMillis", 3_600_000).put("maxInstancesPerUser", 2).put("maxWaiting", Math.max(32, maxUsers));
         ArrayNode catalogue = avatars.putArray("catalogue");
         catalogue.addObject().put("name", "bench").put("description", "benchmark LiveTalking").put("status", "active")
                 .put("voice", "").put("ttsModel", "").put("avatarModel", "bench").put("avatarId", "bench")
