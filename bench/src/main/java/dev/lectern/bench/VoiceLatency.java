@@ -278,19 +278,18 @@ public final class VoiceLatency {
                     }
                 }
             }
-            if (firstAudio == null) {
-                throw new IllegalStateException("no audio event for the first sentence");
-            }
-            long audio = firstAudio.join();
+            // no audio event (the node's TTS call failed: text only): the audio figures are missing (-1), counted
+            long audio = firstAudio == null ? -1 : firstAudio.join();
             PacedModel.Times m = reports.model().times(id);
-            PacedTts.Times t = reports.tts().times(id);
+            PacedTts.Times t = audio < 0 ? null : reports.tts().times(id);
             long human = reports.avatars() == null ? 0 : reports.avatars().arrival(id);
             long modelFirstToken = m.firstToken() - m.asked();
-            return new TurnTimes(head - sent, m.asked() - sent, firstText - sent, audio - m.firstSentence(), session,
+            return new TurnTimes(head - sent, m.asked() - sent, firstText - sent,
+                    audio < 0 ? -1 : audio - m.firstSentence(), session,
                     0, 0, (firstText - sent) - modelFirstToken,
-                    t == null ? 0 : t.arrived() - m.firstSentence(),
-                    t == null ? 0 : audioEvent - t.firstByte(),
-                    t == null ? 0 : (audio - m.firstSentence()) - (t.firstByte() - t.arrived()),
+                    t == null ? -1 : t.arrived() - m.firstSentence(),
+                    t == null ? -1 : audioEvent - t.firstByte(),
+                    t == null ? -1 : (audio - m.firstSentence()) - (t.firstByte() - t.arrived()),
                     human == 0 ? 0 : human - m.firstSentence());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -401,12 +400,18 @@ public final class VoiceLatency {
         }
 
         private static String pct(List<TurnTimes> times, java.util.function.ToLongFunction<TurnTimes> f) {
-            long[] v = times.stream().mapToLong(f).sorted().toArray();
+            long[] v = times.stream().mapToLong(f).filter(x -> x >= 0).sorted().toArray();
+            if (v.length == 0) {
+                return "-";
+            }
             return ms(quantile(v, 0.5)) + "/" + ms(quantile(v, 0.99)) + "/" + ms(v[v.length - 1]);
         }
     }
 
     static double quantile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
         int i = (int) Math.ceil(q * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
@@ -427,7 +432,7 @@ public final class VoiceLatency {
         }
 
         double[] p50s(java.util.function.ToLongFunction<TurnTimes> f) {
-            return rounds.stream().mapToDouble(r -> quantile(r.stream().mapToLong(f).sorted().toArray(), 0.5))
+            return rounds.stream().mapToDouble(r -> quantile(r.stream().mapToLong(f).filter(x -> x >= 0).sorted().toArray(), 0.5))
                     .toArray();
         }
 
@@ -445,12 +450,17 @@ public final class VoiceLatency {
 
         /** p50 / p99 / max over every turn of every round. */
         String all(java.util.function.ToLongFunction<TurnTimes> f) {
-            long[] v = rounds.stream().flatMap(List::stream).mapToLong(f).sorted().toArray();
-            return ms(quantile(v, 0.5)) + " / " + ms(quantile(v, 0.99)) + " / " + ms(v[v.length - 1]);
+            long[] v = rounds.stream().flatMap(List::stream).mapToLong(f).filter(x -> x >= 0).sorted().toArray();
+            long missing = rounds.stream().mapToLong(List::size).sum() - v.length;
+            if (v.length == 0) {
+                return "none measured";
+            }
+            return ms(quantile(v, 0.5)) + " / " + ms(quantile(v, 0.99)) + " / " + ms(v[v.length - 1])
+                    + (missing > 0 ? "  (" + missing + " turns without an audio event)" : "");
         }
 
         double allQuantile(java.util.function.ToLongFunction<TurnTimes> f, double q) {
-            return quantile(rounds.stream().flatMap(List::stream).mapToLong(f).sorted().toArray(), q);
+            return quantile(rounds.stream().flatMap(List::stream).mapToLong(f).filter(x -> x >= 0).sorted().toArray(), q);
         }
 
         String ratios(Node other, java.util.function.ToLongFunction<TurnTimes> f) {
