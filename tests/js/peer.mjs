@@ -1,5 +1,5 @@
 // A scripted socket.io-client peer for the Java integration tests.
-//   node peer.mjs URL AUTH_JSON [TRANSPORTS] [reconnect]
+//   node peer.mjs URL AUTH_JSON [TRANSPORTS] [reconnect] [HEADERS_JSON]   (headers of the handshakes, e.g. Cookie)
 // Prints one JSON line per thing that happens: {"connect":id}, {"connect_error":message}, {"event":name,"data":...},
 // {"ack":n,"data":...}, {"disconnect":reason}. Reads one JSON command per line on stdin:
 //   {"emit":"join","data":{...},"ack":1}   emit (with an ack id to report the reply under)
@@ -9,7 +9,7 @@
 import { io } from "socket.io-client";
 import { createInterface } from "node:readline";
 
-const [url, authJson, transports, mode] = process.argv.slice(2);
+const [url, authJson, transports, mode, headersJson] = process.argv.slice(2);
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 const socket = io(url, {
   auth: JSON.parse(authJson || "{}"),
@@ -18,6 +18,7 @@ const socket = io(url, {
   reconnectionDelay: 100,
   reconnectionDelayMax: 200,
   timeout: 10000,
+  extraHeaders: JSON.parse(headersJson || "{}"),
 });
 
 socket.on("connect", () =>

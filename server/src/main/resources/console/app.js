@@ -8,6 +8,8 @@ import { createProjects } from '/console/projects.js';
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'lectern.token';
 
+/** The invite of the room link this page was opened with ({room, code}), if any. */
+let linkInvite = null;
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY),
   user: null,
@@ -121,9 +123,11 @@ async function signedIn(session) {
   $('app-view').hidden = false;
   $('sign-out').hidden = false;
   say($('auth-status'), '');
-  const fromLink = new URLSearchParams(location.hash.slice(1)).get('room');
+  const linkParams = new URLSearchParams(location.hash.slice(1));
+  const fromLink = linkParams.get('room');
   if (fromLink) {
     $('room-id').value = fromLink;
+    linkInvite = { room: fromLink, code: linkParams.get('invite') }; // a room's link carries its invite
     selectTab('tab-room');
   }
   await Promise.allSettled([loadTutors(), loadModels(), loadFiles(), loadAvatars(), projects.signedIn()]);
@@ -550,7 +554,9 @@ $('room-create').addEventListener('click', async () => {
   if ($('room-with-tutor').checked && $('tutor').value) body.companion_id = $('tutor').value;
   try {
     const created = await api('POST', '/api/video/rooms', body);
-    await joinRoom(created.room_id);
+    // only the owner and people it invites may join: the shared link carries an invite code
+    const invite = await api('POST', `/api/video/rooms/${encodeURIComponent(created.room_id)}/invites`);
+    await joinRoom(created.room_id, invite.invite);
     if (created.greeting) addMessage($('room-messages'), 'tutor', created.greeting);
   } catch (err) {
     roomStatus(`Could not start a room: ${err.message}`);
@@ -560,7 +566,7 @@ $('room-create').addEventListener('click', async () => {
 $('room-join-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const id = $('room-id').value.trim();
-  if (id) joinRoom(id);
+  if (id) joinRoom(id, linkInvite && linkInvite.room === id ? linkInvite.code : null);
 });
 
 $('room-leave').addEventListener('click', () => {
@@ -568,11 +574,13 @@ $('room-leave').addEventListener('click', () => {
   roomStatus('You left the room.');
 });
 
-async function joinRoom(id) {
+async function joinRoom(id, invite) {
   leaveRoom();
   room.id = id;
   $('room-id').value = id;
-  const link = `${location.origin}/#room=${encodeURIComponent(id)}`;
+  const link = invite
+    ? `${location.origin}/#invite=${encodeURIComponent(invite)}&room=${encodeURIComponent(id)}`
+    : `${location.origin}/#room=${encodeURIComponent(id)}`;
   $('room-link').replaceChildren('Share this room: ', el('a', { href: link, text: link }));
   roomStatus('Starting the camera…');
   let local = null;
@@ -591,7 +599,7 @@ async function joinRoom(id) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const ws = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(state.token)}`);
   room.ws = ws;
-  ws.addEventListener('open', () => send('join', { room_id: id }));
+  ws.addEventListener('open', () => send('join', invite ? { room_id: id, invite } : { room_id: id }));
   ws.addEventListener('message', (m) => {
     let frame;
     try {

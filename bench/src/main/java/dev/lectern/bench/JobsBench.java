@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * {@code bin/bench JobsBench [--jobs 20000] [--trickle 2000] [--rate 200] [--workers 4]}: the job engine with no-op
+ * {@code bin/bench JobsBench [--jobs 20000] [--trickle 2000] [--rate 200] [--workers 4] [--rounds 1]
+ * [--only sqlite,pg,celery]}: the job engine with no-op
  * jobs, with the shipped {@code jobs} settings (but for {@code --workers}), and Celery 5 running the same no-op task in
  * the same run.
  *
@@ -44,14 +45,16 @@ import java.util.concurrent.locks.LockSupport;
  *       handler's first line. On SQLite, on PostgreSQL one node, on PostgreSQL across nodes (queued by a node with no
  *       workers, run by the other: the wake-up is LISTEN/NOTIFY), and for Celery.</li>
  * </ul>
- * Every run checks that no job ran twice. The PostgreSQL database is created at 127.0.0.1:5432 and dropped after.
+ * With {@code --rounds R} the systems run R times, in reverse order every other round, and the summary gives the median
+ * and the range of each figure and of the per-round ratios to Celery. Every run checks that no job ran twice. The PostgreSQL database is created at 127.0.0.1:5432 and dropped after.
  */
 public final class JobsBench {
     private static final String KIND = "bench.noop";
 
     private JobsBench() {}
 
-    record Throughput(long jobs, double seconds, long duplicates) {
+    /** leasesLost and retried: the engines' own counters, so that a job that ran twice can be told from a lease lost. */
+    record Throughput(long jobs, double seconds, long duplicates, long leasesLost, long retried) {
         double perSecond() {
             return jobs / seconds;
         }
@@ -64,28 +67,88 @@ public final class JobsBench {
         int trickle = intArg(args, "--trickle", 2_000);
         int rate = intArg(args, "--rate", 200);
         int workers = intArg(args, "--workers", 4);
+        int rounds = intArg(args, "--rounds", 1);
+        List<String> systems = List.of(stringArg(args, "--only", "sqlite,pg,celery").split(","));
         Map<String, String> base = Map.of("LECTERN_JOBS__WORKERS", Integer.toString(workers));
 
         Path dir = Files.createTempDirectory("lectern-jobs-bench");
-        System.out.printf(Locale.ROOT, "JobsBench: %d jobs preloaded, %d trickled at %d/s, %d workers per node%n",
-                jobs, trickle, rate, workers);
+        System.out.printf(Locale.ROOT, "JobsBench: %d jobs preloaded, %d trickled at %d/s, %d workers per node, %d"
+                + " round(s) of %s%n", jobs, trickle, rate, workers, rounds, systems);
 
-        Throughput sqliteT;
-        Pickup sqliteP;
-        Map<String, String> sqliteEnv = new HashMap<>(base);
-        sqliteEnv.put("LECTERN_STORAGE__DATA_DIR", dir.toString());
-        ServerConfig sqliteConfig = ConfigLoader.load(Path.of("config/lectern.yaml"), sqliteEnv);
-        try (SqlDatabase db = new SqlDatabase(sqliteConfig.storage(), null)) {
-            sqliteT = throughput(List.of(db), sqliteConfig.jobs(), jobs);
-            sqliteP = pickup(db, db, sqliteConfig.jobs(), trickle, rate, true);
+        Map<String, List<Double>> figures = new java.util.LinkedHashMap<>();
+        for (int round = 1; round <= rounds; round++) {
+            // alternate the order from round to round: a load that drifts during the run then favours no system
+            List<String> order = new ArrayList<>(systems);
+            if (round % 2 == 0) {
+                java.util.Collections.reverse(order);
+            }
+            System.out.printf(Locale.ROOT, "round %d (%s), load average %s%n", round, order, loadAverage());
+            for (String system : order) {
+                switch (system) {
+                    case "sqlite" -> sqlite(dir, base, jobs, trickle, rate, figures);
+                    case "pg" -> postgres(dir, base, jobs, trickle, rate, figures);
+                    case "celery" -> {
+                        try {
+                            Object[] celery = celery(dir, jobs, trickle, rate, workers);
+                            Throughput t = (Throughput) celery[0];
+                            Pickup p = (Pickup) celery[1];
+                            report("Celery 5 (Redis), 1 worker", t, p);
+                            record(figures, "celery", t, p);
+                        } catch (Exception e) {
+                            System.out.println("Celery: not measured (" + e.getMessage() + ")");
+                        }
+                    }
+                    default -> throw new IllegalArgumentException("--only: sqlite, pg, celery");
+                }
+            }
         }
-        report("SQLite, 1 node", sqliteT, sqliteP);
 
+        System.out.println();
+        System.out.printf(Locale.ROOT, "median [min-max] of %d round(s), load average now %s%n", rounds, loadAverage());
+        figures.forEach((name, values) -> System.out.printf(Locale.ROOT, "  %-22s %s%n", name, spread(values)));
+        double sqliteT = median(figures.get("sqlite jobs/s"));
+        double pgT = median(figures.get("pg jobs/s"));
+        double sqliteP = median(figures.get("sqlite p99 ms"));
+        double pgP = median(figures.get("pg p99 ms"));
+        double acrossP = median(figures.get("pg across p99 ms"));
+        System.out.printf(Locale.ROOT, "targets (medians): SQLite >= 1000 jobs/s: %s (%.0f); PostgreSQL 2 nodes >= 2000"
+                        + " jobs/s: %s (%.0f); pickup p99 <= 50 ms one node: %s (%.1f SQLite, %.1f PostgreSQL);"
+                        + " <= 250 ms across: %s (%.1f)%n",
+                sqliteT >= 1000, sqliteT, pgT >= 2000, pgT, sqliteP <= 50 && pgP <= 50, sqliteP, pgP,
+                acrossP <= 250, acrossP);
+        if (figures.containsKey("celery jobs/s")) {
+            // per round, Lectern / Celery of that round: the ratios cancel most of a shared machine's load
+            System.out.printf(Locale.ROOT, "against Celery, per round: throughput x %s (SQLite), x %s (PostgreSQL 2"
+                            + " nodes); pickup p99 x %s (SQLite), x %s (PostgreSQL) of Celery's (below 1 = faster)%n",
+                    spread(ratios(figures.get("sqlite jobs/s"), figures.get("celery jobs/s"))),
+                    spread(ratios(figures.get("pg jobs/s"), figures.get("celery jobs/s"))),
+                    spread(ratios(figures.get("sqlite p99 ms"), figures.get("celery p99 ms"))),
+                    spread(ratios(figures.get("pg p99 ms"), figures.get("celery p99 ms"))));
+        }
+    }
+
+    private static void sqlite(Path dir, Map<String, String> base, int jobs, int trickle, int rate,
+                               Map<String, List<Double>> figures) throws Exception {
+        Map<String, String> sqliteEnv = new HashMap<>(base);
+        sqliteEnv.put("LECTERN_STORAGE__DATA_DIR", Files.createTempDirectory(dir, "sqlite").toString());
+        ServerConfig sqliteConfig = ConfigLoader.load(Path.of("config/lectern.yaml"), sqliteEnv);
+        Throughput t;
+        Pickup p;
+        try (SqlDatabase db = new SqlDatabase(sqliteConfig.storage(), null)) {
+            t = throughput(List.of(db), sqliteConfig.jobs(), jobs);
+            p = pickup(db, db, sqliteConfig.jobs(), trickle, rate, true);
+        }
+        report("SQLite, 1 node", t, p);
+        record(figures, "sqlite", t, p);
+    }
+
+    private static void postgres(Path dir, Map<String, String> base, int jobs, int trickle, int rate,
+                                 Map<String, List<Double>> figures) throws Exception {
         String pgName = "lectern_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         admin("CREATE DATABASE " + pgName);
-        Throughput pgT;
-        Pickup pgOne;
-        Pickup pgAcross;
+        Throughput t;
+        Pickup one;
+        Pickup across;
         try {
             Map<String, String> pgEnv = new HashMap<>(base);
             pgEnv.put("LECTERN_STORAGE__DATA_DIR", dir.toString());
@@ -94,46 +157,68 @@ public final class JobsBench {
             ServerConfig pg = ConfigLoader.load(Path.of("config/lectern.yaml"), pgEnv);
             try (SqlDatabase a = new SqlDatabase(pg.storage(), null);
                  SqlDatabase b = new SqlDatabase(pg.storage(), null)) {
-                pgT = throughput(List.of(a, b), pg.jobs(), jobs);
-                pgOne = pickup(a, a, pg.jobs(), trickle, rate, true);
-                pgAcross = pickup(a, b, pg.jobs(), trickle, rate, false);
+                t = throughput(List.of(a, b), pg.jobs(), jobs);
+                one = pickup(a, a, pg.jobs(), trickle, rate, true);
+                across = pickup(a, b, pg.jobs(), trickle, rate, false);
             }
         } finally {
             admin("DROP DATABASE IF EXISTS " + pgName + " WITH (FORCE)");
         }
-        report("PostgreSQL, 2 nodes", pgT, pgOne);
+        report("PostgreSQL, 2 nodes", t, one);
         System.out.printf(Locale.ROOT, "  pickup across nodes (queued on one, run on the other): p50 %.1f ms, p99 %.1f ms,"
-                + " max %.1f ms%n", pgAcross.p50(), pgAcross.p99(), pgAcross.max());
+                + " max %.1f ms%n", across.p50(), across.p99(), across.max());
+        record(figures, "pg", t, one);
+        figures.computeIfAbsent("pg across p99 ms", k -> new ArrayList<>()).add(across.p99());
+    }
 
-        Throughput celeryT = null;
-        Pickup celeryP = null;
-        try {
-            Object[] celery = celery(dir, jobs, trickle, rate, workers);
-            celeryT = (Throughput) celery[0];
-            celeryP = (Pickup) celery[1];
-            report("Celery 5 (Redis), 1 worker", celeryT, celeryP);
-        } catch (Exception e) {
-            System.out.println("Celery: not measured (" + e.getMessage() + ")");
+    private static long count(SimpleMeterRegistry meters, String name) {
+        return (long) meters.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private static void record(Map<String, List<Double>> figures, String system, Throughput t, Pickup p) {
+        figures.computeIfAbsent(system + " jobs/s", k -> new ArrayList<>()).add(t.perSecond());
+        figures.computeIfAbsent(system + " p50 ms", k -> new ArrayList<>()).add(p.p50());
+        figures.computeIfAbsent(system + " p99 ms", k -> new ArrayList<>()).add(p.p99());
+    }
+
+    private static List<Double> ratios(List<Double> a, List<Double> b) {
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; a != null && b != null && i < Math.min(a.size(), b.size()); i++) {
+            out.add(a.get(i) / b.get(i));
         }
+        return out;
+    }
 
-        System.out.println();
-        System.out.printf(Locale.ROOT, "targets: SQLite >= 1000 jobs/s: %s (%.0f); PostgreSQL 2 nodes >= 2000 jobs/s: %s"
-                        + " (%.0f); pickup p99 <= 50 ms one node: %s (%.1f SQLite, %.1f PostgreSQL); <= 250 ms across: %s"
-                        + " (%.1f)%n",
-                sqliteT.perSecond() >= 1000, sqliteT.perSecond(), pgT.perSecond() >= 2000, pgT.perSecond(),
-                sqliteP.p99() <= 50 && pgOne.p99() <= 50, sqliteP.p99(), pgOne.p99(), pgAcross.p99() <= 250,
-                pgAcross.p99());
-        if (celeryT != null) {
-            System.out.printf(Locale.ROOT, "against Celery: throughput x%.2f (SQLite), x%.2f (PostgreSQL 2 nodes);"
-                            + " pickup p99 x%.2f (SQLite), x%.2f (PostgreSQL) of Celery's (below 1 = faster)%n",
-                    sqliteT.perSecond() / celeryT.perSecond(), pgT.perSecond() / celeryT.perSecond(),
-                    sqliteP.p99() / celeryP.p99(), pgOne.p99() / celeryP.p99());
+    private static double median(List<Double> values) {
+        if (values == null || values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static String spread(List<Double> values) {
+        if (values.isEmpty()) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", median(values),
+                values.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+                values.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
         }
     }
 
     private static void report(String what, Throughput t, Pickup p) {
-        System.out.printf(Locale.ROOT, "%-28s %8.0f jobs/s (%d in %.2f s, %d ran twice)   pickup p50 %.1f ms, p99 %.1f ms,"
-                + " max %.1f ms%n", what, t.perSecond(), t.jobs(), t.seconds(), t.duplicates(), p.p50(), p.p99(), p.max());
+        System.out.printf(Locale.ROOT, "%-28s %8.0f jobs/s (%d in %.2f s, %d ran twice, %d leases lost, %d retried)"
+                        + "   pickup p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", what, t.perSecond(), t.jobs(), t.seconds(),
+                t.duplicates(), t.leasesLost(), t.retried(), p.p50(), p.p99(), p.max());
     }
 
     /** Queues {@code n} no-op jobs, then starts one engine per database and times the drain. */
@@ -143,8 +228,9 @@ public final class JobsBench {
         AtomicLong firstStart = new AtomicLong(Long.MAX_VALUE);
         CountDownLatch done = new CountDownLatch(n);
         List<JobEngine> engines = new ArrayList<>();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         for (SqlDatabase db : nodes) {
-            JobEngine e = new JobEngine(db, config, null, new SimpleMeterRegistry(), "bench");
+            JobEngine e = new JobEngine(db, config, null, meters, "bench");
             e.register(KIND, KindOptions.DEFAULTS, ctx -> {
                 firstStart.accumulateAndGet(System.nanoTime(), Math::min);
                 if (!ran.add(ctx.jobId())) {
@@ -173,7 +259,8 @@ public final class JobsBench {
                 throw new IllegalStateException("jobs not done: " + done.getCount() + " left");
             }
             double seconds = (System.nanoTime() - firstStart.get()) / 1e9;
-            return new Throughput(n, seconds, duplicates.get());
+            return new Throughput(n, seconds, duplicates.get(), count(meters, "lectern.jobs.lease.lost"),
+                    count(meters, "lectern.jobs.retries"));
         } finally {
             engines.forEach(JobEngine::close);
             nodes.get(0).query(c -> {
@@ -262,7 +349,7 @@ public final class JobsBench {
         try {
             JsonNode drain = Json.MAPPER.readTree(run(env, dir, python.toString(), script.toString(), "drain",
                     ids.toString()));
-            Throughput t = new Throughput(drain.get("n").asLong(), drain.get("seconds").asDouble(), 0);
+            Throughput t = new Throughput(drain.get("n").asLong(), drain.get("seconds").asDouble(), 0, 0, 0);
             JsonNode p = Json.MAPPER.readTree(run(env, dir, python.toString(), script.toString(), "trickle",
                     Integer.toString(trickle), Integer.toString(rate)));
             return new Object[] {t, new Pickup(p.get("p50").asDouble(), p.get("p99").asDouble(),
@@ -302,6 +389,15 @@ public final class JobsBench {
              Statement s = c.createStatement()) {
             s.execute(sql);
         }
+    }
+
+    private static String stringArg(String[] args, String name, String def) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return def;
     }
 
     private static int intArg(String[] args, String name, int def) {

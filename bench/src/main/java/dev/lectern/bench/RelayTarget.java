@@ -89,6 +89,9 @@ final class RelayTarget implements AutoCloseable {
             env.put("LECTERN_HTTP__PORT", Integer.toString(port));
             env.put("LECTERN_SIGNALING__PORT", Integer.toString(port));
             env.put("LECTERN_SIGNALING__DEV_MODE", "true");
+            env.put("LECTERN_SIGNALING__AD_HOC_ROOMS", "true"); // benchmark rooms are made up by the clients
+            // every simulated client connects from this one address: handshakes are not rate-limited here
+            env.put("LECTERN_ACCOUNTS__RATE_LIMIT__PER_ADDRESS_PER_MINUTE", "0");
             env.put("LECTERN_STORAGE__DATA_DIR", TempDirs.create("lectern-bench-data").toString());
             return pb;
         });

@@ -1,11 +1,15 @@
 package dev.lectern.courses;
 
+import dev.lectern.ai.retrieval.Passages;
 import dev.lectern.core.store.sql.Jdbc;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The SQL of regions, groups, courses, materials, lectures and transcripts (both dialects). Access is the services'. */
@@ -236,6 +240,26 @@ final class CourseRepository {
                 id);
     }
 
+    /** Stores a material's passages as extracted (none stored yet: a concurrent backfill's rows are kept). */
+    void insertPassages(Connection c, String materialId, List<Passages.Chunk> chunks) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO course_material_passages (material_id, seq, page, "
+                + "text) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            for (int i = 0; i < chunks.size(); i++) { // one batch: a 20 KB document is some 30 rows
+                ps.setString(1, materialId);
+                ps.setInt(2, i);
+                ps.setInt(3, chunks.get(i).page());
+                ps.setString(4, chunks.get(i).text());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    List<Passages.Chunk> passages(Connection c, String materialId) throws SQLException {
+        return Jdbc.list(c, "SELECT page, text FROM course_material_passages WHERE material_id = ? ORDER BY seq",
+                rs -> new Passages.Chunk(rs.getInt(1), rs.getString(2)), materialId);
+    }
+
     void deleteMaterial(Connection c, String id) throws SQLException {
         Jdbc.update(c, "DELETE FROM course_materials WHERE id = ?", id);
     }
@@ -318,10 +342,14 @@ final class CourseRepository {
                 rs.getLong(3), rs.getString(4), rs.getInt(5) != 0), lectureId);
     }
 
-    /** Where one segment lies in the recording, {@code [start, end]} ms (no text: the search's lookup). */
-    Optional<long[]> segmentTimes(Connection c, String lectureId, int seq) throws SQLException {
-        return Jdbc.one(c, "SELECT start_ms, end_ms FROM transcript_segments WHERE lecture_id = ? AND seq = ?",
-                rs -> new long[] {rs.getLong(1), rs.getLong(2)}, lectureId, seq);
+    /** Every segment's {@code [start, end]} ms of a lecture, by seq (no text: the search's lookup). */
+    Map<Integer, long[]> allSegmentTimes(Connection c, String lectureId) throws SQLException {
+        Map<Integer, long[]> out = new HashMap<>();
+        for (long[] t : Jdbc.list(c, "SELECT seq, start_ms, end_ms FROM transcript_segments WHERE lecture_id = ?",
+                rs -> new long[] {rs.getInt(1), rs.getLong(2), rs.getLong(3)}, lectureId)) {
+            out.put((int) t[0], new long[] {t[1], t[2]});
+        }
+        return out;
     }
 
     boolean correctSegment(Connection c, String lectureId, int seq, String text) throws SQLException {

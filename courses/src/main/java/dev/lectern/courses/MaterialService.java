@@ -65,8 +65,12 @@ public final class MaterialService {
         }
         Material m = new Material(id, courseId, lectureIdOrNull, name, kind.extension(), key, size, status, error,
                 chunks == null ? 0 : chunks.size(), caller.userId(), System.currentTimeMillis());
+        List<Passages.Chunk> extracted = chunks;
         long generation = db.transaction(c -> {
             repo.insertMaterial(c, m);
+            if (extracted != null) {
+                repo.insertPassages(c, id, extracted); // kept: the index and exams never extract it again
+            }
             return m.status().equals("indexed") ? repo.bumpGeneration(c, courseId) : 0L;
         });
         if (chunks != null) {

@@ -12,6 +12,7 @@ import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.CoursesConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.objects.LocalObjectStore;
+import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.sql.SqlDatabase;
 import dev.lectern.jobs.JobEngine;
@@ -36,7 +37,7 @@ import org.asynchttpclient.Dsl;
 final class CourseFixture implements AutoCloseable {
     final SqlDatabase db;
     final JobEngine engine;
-    final LocalObjectStore objects;
+    final ObjectStore objects;
     final CourseIndex index;
     final OrgService org;
     final CourseService courses;
@@ -51,11 +52,18 @@ final class CourseFixture implements AutoCloseable {
 
     CourseFixture(SqlDatabase db, Path dir, String transcriptionUrl, String modelUrl, int segmentSeconds)
             throws IOException {
+        this(db, dir, transcriptionUrl, modelUrl, segmentSeconds, new LocalObjectStore(
+                Files.createDirectories(dir.resolve("objects")), new UrlSigner(new byte[32]), "/api/objects/",
+                Clock.systemUTC()));
+    }
+
+    /** With the given object store (S3 buckets, say). */
+    CourseFixture(SqlDatabase db, Path dir, String transcriptionUrl, String modelUrl, int segmentSeconds,
+                  ObjectStore objects) throws IOException {
         this.db = db;
         this.engine = new JobEngine(db, TestConfigs.defaults(Map.of("LECTERN_JOBS__HEARTBEAT_MILLIS", "100",
                 "LECTERN_JOBS__LEASE_MILLIS", "2000")).jobs(), null, new SimpleMeterRegistry(), "courses");
-        this.objects = new LocalObjectStore(Files.createDirectories(dir.resolve("objects")),
-                new UrlSigner(new byte[32]), "/api/objects/", Clock.systemUTC());
+        this.objects = objects;
         CoursesConfig cc = TestConfigs.defaults(Map.of()).courses();
         AiConfig.Retrieval retrieval = TestConfigs.defaults(Map.of()).ai().retrieval();
         this.index = new CourseIndex(db, objects, retrieval, cc.minTermCoverage(), dir.resolve("index"),

@@ -163,6 +163,20 @@ abstract class CourseServiceContract {
             assertThat(fresh.search(k.id(), "ferns spores", 5)).extracting(CoursePassage::sourceId)
                     .containsExactly(m.id());
         }
+        // its passages were kept at upload; a material stored before they were (no rows) is fetched and extracted
+        // once by the next rebuild, and its passages kept from then on
+        List<dev.lectern.ai.retrieval.Passages.Chunk> kept = db.query(c -> new CourseRepository().passages(c, m.id()));
+        assertThat(kept).isNotEmpty();
+        int deleted = db.transaction(c -> dev.lectern.core.store.sql.Jdbc.update(c,
+                "DELETE FROM course_material_passages WHERE material_id = ?", m.id()));
+        assertThat(deleted).isEqualTo(kept.size());
+        try (CourseIndex fresh = new CourseIndex(db, f.objects, dev.lectern.testing.TestConfigs.defaults(Map.of())
+                .ai().retrieval(), 0.5, dir.resolve("index3"), dir.resolve("tmp"))) {
+            assertThat(fresh.search(k.id(), "ferns spores", 5)).extracting(CoursePassage::sourceId)
+                    .containsExactly(m.id());
+        }
+        List<dev.lectern.ai.retrieval.Passages.Chunk> again = db.query(c -> new CourseRepository().passages(c, m.id()));
+        assertThat(again).isEqualTo(kept);
         f.materials.delete(lecturer, k.id(), m.id());
         assertThat(f.courses.search(alice, k.id(), "How do ferns reproduce?", 5)).isEmpty();
     }

@@ -17,9 +17,16 @@ import java.util.concurrent.CompletionStage;
  */
 public final class AuthDecorator implements HttpDecorator {
     private final TokenVerifier verifier;
+    /** Guest mode (null: off): the seed's routes serve a request without a token as a guest. */
+    private final GuestAccess guests;
 
     public AuthDecorator(TokenVerifier verifier) {
+        this(verifier, null);
+    }
+
+    public AuthDecorator(TokenVerifier verifier, GuestAccess guests) {
         this.verifier = verifier;
+        this.guests = guests;
     }
 
     public static String bearerToken(ApiRequest request) {
@@ -52,6 +59,9 @@ public final class AuthDecorator implements HttpDecorator {
                             return CompletableFuture.failedFuture(e);
                         }
                     });
+        }
+        if (token == null && guests != null && guests.allows(route)) {
+            return guests.admit(request, next);
         }
         if (token == null) {
             throw ServiceException.unauthorized("missing bearer token");

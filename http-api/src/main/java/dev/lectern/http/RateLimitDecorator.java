@@ -49,21 +49,32 @@ public final class RateLimitDecorator implements HttpDecorator {
             return next.handle(request);
         }
         long now = clock.millis();
-        long window = now / WINDOW_MILLIS;
-        long retryAfterSeconds = ((window + 1) * WINDOW_MILLIS - now + 999) / 1000;
-        String key = "rl:" + scope.name().toLowerCase(java.util.Locale.ROOT) + ":" + who + ":" + window;
+        long retryAfterSeconds = ((now / WINDOW_MILLIS + 1) * WINDOW_MILLIS - now + 999) / 1000;
+        return count(who).thenCompose(within -> {
+            if (!within) {
+                throw ServiceException.tooManyRequests("rate limit of " + perMinute
+                        + " requests per minute exceeded", retryAfterSeconds);
+            }
+            try {
+                return next.handle(request);
+            } catch (Exception e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
+    }
+
+    /**
+     * Counts one request of {@code who} (a client address, or a user) in this minute's window, on the blocking
+     * executor; completes with whether it is within the limit. Signaling counts Engine.IO handshakes with it, so they
+     * share the per-address budget with REST requests.
+     */
+    public CompletionStage<Boolean> count(String who) {
+        if (perMinute == 0 || who == null) {
+            return CompletableFuture.completedFuture(true);
+        }
+        String key = "rl:" + scope.name().toLowerCase(java.util.Locale.ROOT) + ":" + who + ":"
+                + clock.millis() / WINDOW_MILLIS;
         return CompletableFuture.supplyAsync(
-                        () -> store.increment(key, 1, Duration.ofMillis(WINDOW_MILLIS + 1000)), blocking)
-                .thenCompose(count -> {
-                    if (count > perMinute) {
-                        throw ServiceException.tooManyRequests("rate limit of " + perMinute
-                                + " requests per minute exceeded", retryAfterSeconds);
-                    }
-                    try {
-                        return next.handle(request);
-                    } catch (Exception e) {
-                        return CompletableFuture.failedFuture(e);
-                    }
-                });
+                () -> store.increment(key, 1, Duration.ofMillis(WINDOW_MILLIS + 1000)) <= perMinute, blocking);
     }
 }

@@ -11,11 +11,14 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -446,7 +449,12 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
     public static FullHttpResponse fullResponse(ApiResponse resp) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(resp.status()), Unpooled.wrappedBuffer(resp.body()));
-        HttpHeaders h = r.headers();
+        setHeaders(resp, r.headers());
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, resp.body().length);
+        return r;
+    }
+
+    private static void setHeaders(ApiResponse resp, HttpHeaders h) {
         if (resp.contentType() != null) {
             h.set(HttpHeaderNames.CONTENT_TYPE, resp.contentType());
             if (resp.contentType().startsWith("application/json")) {
@@ -457,13 +465,15 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
         for (Map.Entry<String, String> e : resp.headers().entrySet()) {
             h.set(e.getKey(), e.getValue());
         }
-        h.setInt(HttpHeaderNames.CONTENT_LENGTH, resp.body().length);
-        return r;
     }
 
     /** Writes the answer; {@code close}: the connection closes after it (the keep-alive handler sees to that). */
     private void respond(ChannelHandlerContext ctx, ApiResponse resp, boolean close) {
         if (request == null || responseDone) {
+            return;
+        }
+        if (resp.file() != null) {
+            respondWithFile(ctx, resp, close);
             return;
         }
         FullHttpResponse r = fullResponse(resp);
@@ -472,6 +482,26 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
         }
         responseDone = true;
         ctx.writeAndFlush(r);
+        maybeReset(ctx);
+    }
+
+    /** The head, then the file as a region the transport sends from disk (no copy through the heap), then the end. */
+    private void respondWithFile(ChannelHandlerContext ctx, ApiResponse resp, boolean close) {
+        ApiResponse.FileBody file = resp.file();
+        DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(resp.status()));
+        setHeaders(resp, head.headers());
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, file.length());
+        if (close) {
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        responseDone = true;
+        ctx.write(head);
+        ctx.write(new DefaultFileRegion(file.path().toFile(), 0, file.length()));
+        ChannelFuture sent = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (file.afterSent() != null) {
+            sent.addListener(f -> file.afterSent().run());
+        }
         maybeReset(ctx);
     }
 
@@ -517,7 +547,7 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
     /** The client's address: the peer's, or behind a trusted proxy what its {@code X-Forwarded-For} says. */
     private String remoteAddress(ChannelHandlerContext ctx) {
         if (!app.config().trustedProxies().isEmpty()) {
-            return app.clientAddresses().resolve(ctx.channel().remoteAddress(),
+            return app.clientAddresses().resolve(dev.lectern.core.netty.ChannelAttrs.clientAddress(ctx.channel()),
                     request == null ? null : request.headers().get("X-Forwarded-For"));
         }
         if (remoteAddress == null) {

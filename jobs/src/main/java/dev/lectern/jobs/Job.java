@@ -39,6 +39,13 @@ public record Job(
                 done ? Long.valueOf(now) : null);
     }
 
+    /** The same waiting job as a claim by that node writes it (STARTED, one more attempt, the next lease token). */
+    Job claimed(String node, long leaseEnd, long now) {
+        return new Job(id, kind, JobState.STARTED, priority, runAt, attempts + 1, maxAttempts, owner, idempotencyKey,
+                payload, result, error, progressPercent, progressMessage, partialResult, node, leaseEnd, leaseToken + 1,
+                cancelRequested, createdAt, now, now, finishedAt);
+    }
+
     /** The same job with new progress. */
     Job withProgress(Double percent, String message, String partial, long now) {
         return new Job(id, kind, state, priority, runAt, attempts, maxAttempts, owner, idempotencyKey, payload, result,

@@ -3,6 +3,7 @@ package dev.lectern.jobs;
 import dev.lectern.core.config.JobsConfig;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.core.store.sql.SqlDatabase;
+import dev.lectern.core.store.sql.SqlWork;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -63,6 +64,10 @@ public final class JobEngine implements AutoCloseable {
     private final Map<String, Registration> kinds = new ConcurrentHashMap<>();
     private final Map<String, RunningJob> inflight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> inflightByKind = new ConcurrentHashMap<>();
+    /** Jobs claimed here and not yet done (the size of {@link #inflight}) plus slots reserved by hand-offs. */
+    private final AtomicInteger held = new AtomicInteger();
+    /** The last claim round found fewer ready jobs than it asked for: none of this node's kinds waits (as far as known). */
+    private volatile boolean drained;
     private final Set<String> finishing = ConcurrentHashMap.newKeySet();
     private final List<JobListener> listeners = new CopyOnWriteArrayList<>();
     private final List<JobChangeHook> hooks = new CopyOnWriteArrayList<>();
@@ -79,6 +84,8 @@ public final class JobEngine implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean abandoned;
     private volatile long lastHeartbeatMillis;
+    /** Waiting jobs when this node last refreshed the table's statistics (the scheduler's thread only). */
+    private long analyzedWaiting;
 
     private record Registration(KindOptions options, JobHandler handler) {}
 
@@ -155,6 +162,9 @@ public final class JobEngine implements AutoCloseable {
         }
         long beat = config.heartbeatMillis();
         lastHeartbeatMillis = System.currentTimeMillis();
+        long depthEvery = Math.max(beat, 5000);
+        // before the first claim: a claim planned (and its plan cached) on stale statistics stays slow until they change
+        guard(this::refreshDepth).run();
         if (config.workers() > 0) {
             AtomicInteger n = new AtomicInteger();
             workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
@@ -166,22 +176,64 @@ public final class JobEngine implements AutoCloseable {
             heartbeats.scheduleWithFixedDelay(guard(this::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
         }
         scheduler.scheduleWithFixedDelay(guard(this::reap), beat / 2, beat, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(guard(this::refreshDepth), 0, Math.max(beat, 5000), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(guard(this::refreshDepth), depthEvery, depthEvery, TimeUnit.MILLISECONDS);
         logger.atInfo().addKeyValue("node", nodeId).addKeyValue("workers", config.workers())
                 .addKeyValue("kinds", kinds.keySet()).addKeyValue("sql", db.kind()).log("job engine started");
     }
 
     // ---------------------------------------------------------------- enqueue, look up, cancel, retry
 
-    /** Enqueues a job in its own transaction and wakes the workers of every node. */
+    /**
+     * Enqueues a job in its own transaction and wakes the workers of every node. When a worker of this node is idle,
+     * nothing of its kinds waits and the job may run now, the job is inserted already claimed by this node (the same
+     * row a claim would write, in the enqueuing transaction) and handed to that worker on commit: no claim statement,
+     * no wake-up of the dispatcher or of the other nodes.
+     */
     public Enqueued enqueue(NewJob job) {
-        Job[] inserted = new Job[1];
-        Enqueued e = db.transaction(c -> enqueue(c, job, inserted));
-        if (e.created()) {
+        Job[] inserted = new Job[2];
+        long now = System.currentTimeMillis();
+        JobRepository.ClaimedBy claim = reserveHandOff(job, now) ? new JobRepository.ClaimedBy(nodeId,
+                now + config.leaseMillis()) : null;
+        Enqueued e;
+        try {
+            e = db.transaction(c -> enqueue(c, job, inserted, claim));
+        } catch (RuntimeException ex) {
+            if (claim != null) {
+                held.decrementAndGet();
+            }
+            throw ex;
+        }
+        if (claim != null && (!e.created() || inserted[0].state() != JobState.STARTED)) {
+            held.decrementAndGet(); // an idempotent replay: nothing new to run
+        }
+        if (!e.created()) {
+            return e;
+        }
+        if (claim == null) {
             signal();
             fire(inserted[0]);
+            return e;
         }
+        afterHooks();
+        fire(inserted[1]); // PENDING, then STARTED, as a claim by the dispatcher would have them
+        fire(inserted[0]);
+        dispatch(inserted[0], System.currentTimeMillis(), now);
         return e;
+    }
+
+    /** Takes a worker slot for a hand-off of this job, if one may happen (see {@link #enqueue(NewJob)}). */
+    private boolean reserveHandOff(NewJob job, long now) {
+        Registration reg = kinds.get(job.kind());
+        if (workers == null || stopping || !drained || reg == null || reg.options().concurrency() > 0
+                || job.runAtMillis() > now) {
+            return false; // a kind with a concurrency limit goes through the dispatcher, which counts per kind
+        }
+        for (int n = held.get(); n < config.workers(); n = held.get()) {
+            if (held.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Enqueues several jobs in one transaction (the same wake-up for all). */
@@ -189,7 +241,7 @@ public final class JobEngine implements AutoCloseable {
         List<Enqueued> out = db.transaction(c -> {
             List<Enqueued> r = new ArrayList<>(jobs.size());
             for (NewJob j : jobs) {
-                r.add(enqueue(c, j, new Job[1]));
+                r.add(enqueue(c, j));
             }
             return r;
         });
@@ -203,15 +255,17 @@ public final class JobEngine implements AutoCloseable {
      * wake this node's workers at once (else they look at their next poll).
      */
     public Enqueued enqueue(Connection c, NewJob job) throws SQLException {
-        return enqueue(c, job, new Job[1]);
+        return enqueue(c, job, new Job[2], null);
     }
 
-    private Enqueued enqueue(Connection c, NewJob job, Job[] out) throws SQLException {
+    /** out[0]: the job as written; out[1]: its waiting (PENDING) row, which differs when it was claimed at once. */
+    private Enqueued enqueue(Connection c, NewJob job, Job[] out, JobRepository.ClaimedBy claim) throws SQLException {
         int maxAttempts = job.maxAttempts() > 0 ? job.maxAttempts() : options(job.kind()).maxAttempts();
-        JobRepository.Inserted ins = repo.insert(c, job, maxAttempts, System.currentTimeMillis());
+        JobRepository.Inserted ins = repo.insert(c, job, maxAttempts, System.currentTimeMillis(), claim);
         out[0] = ins.job();
+        out[1] = ins.waiting();
         if (ins.created()) {
-            runHooks(c, List.of(ins.job()));
+            runHooks(c, ins.job() == ins.waiting() ? List.of(ins.job()) : List.of(ins.waiting(), ins.job()));
         }
         return new Enqueued(ins.job().id(), ins.created());
     }
@@ -324,7 +378,7 @@ public final class JobEngine implements AutoCloseable {
             wake.set(false);
             long waitMillis = config.pollMillis();
             try {
-                int free = capacity - inflight.size();
+                int free = capacity - held.get();
                 // claim at once while a worker may be idle (latency); with jobs already waiting here, claim only a
                 // worker's worth at a time (throughput: one claim statement for several jobs)
                 boolean someWaiting = inflight.values().stream().anyMatch(r -> !r.isRunning());
@@ -369,8 +423,8 @@ public final class JobEngine implements AutoCloseable {
         }
         long now = System.currentTimeMillis();
         long leaseUntil = now + config.leaseMillis();
-        List<Job> claimed = db.transaction(c -> {
-            repo.relaxedCommit(c);
+        // without hooks a claim is one statement: autocommit, one round trip (PostgreSQL: BEGIN, COMMIT saved)
+        SqlWork<List<Job>> work = c -> {
             List<Job> got = new ArrayList<>();
             if (!unlimited.isEmpty()) {
                 got.addAll(repo.claim(c, unlimited, free, nodeId, leaseUntil, now));
@@ -383,21 +437,41 @@ public final class JobEngine implements AutoCloseable {
             }
             runHooks(c, got);
             return got;
-        });
+        };
+        boolean oneStatement = hooks.isEmpty() && limited.isEmpty();
+        List<Job> claimed = oneStatement ? db.query(work) : db.transaction(work);
         if (!claimed.isEmpty()) {
             afterHooks();
         }
+        drained = claimed.size() < free;
         claimed.sort(CLAIM_ORDER); // RETURNING gives rows in no particular order
         long committed = System.currentTimeMillis();
         for (Job job : claimed) {
-            RunningJob run = new RunningJob(job, committed, this::progress);
-            inflight.put(job.id(), run);
-            inflightOf(job.kind()).incrementAndGet();
-            metrics.pickedUp(job.kind(), now - job.runAt());
-            workers.execute(() -> execute(run));
+            held.incrementAndGet();
+            dispatch(job, committed, now);
         }
         claimed.forEach(this::fire);
         return claimed.size();
+    }
+
+    /** Queues a job claimed by this node (its slot in {@link #held} taken) for the workers. */
+    private void dispatch(Job job, long committedMillis, long claimedMillis) {
+        RunningJob run = new RunningJob(job, committedMillis, this::progress);
+        inflight.put(job.id(), run);
+        inflightOf(job.kind()).incrementAndGet();
+        metrics.pickedUp(job.kind(), claimedMillis - job.runAt());
+        try {
+            workers.execute(() -> execute(run));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down: the job goes back to the queue through the finisher, its attempt not counted
+            inflight.remove(job.id());
+            inflightOf(job.kind()).decrementAndGet();
+            held.decrementAndGet();
+            finishing.add(job.id());
+            if (!outcomes.offer(new JobRepository.Outcome(job, JobState.PENDING, null, null, job.runAt()))) {
+                finishing.remove(job.id()); // the lease runs out and the reaper queues it again
+            }
+        }
     }
 
     private AtomicInteger inflightOf(String kind) {
@@ -453,6 +527,7 @@ public final class JobEngine implements AutoCloseable {
         }
         inflight.remove(job.id());
         inflightOf(job.kind()).decrementAndGet();
+        held.decrementAndGet();
         wake();
     }
 
@@ -539,9 +614,10 @@ public final class JobEngine implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             changed.clear();
             lost.clear();
+            // on PostgreSQL without hooks or releases the batch is one statement: autocommit, one round trip
+            boolean oneStatement = repo.postgres() && hooks.isEmpty() && releases.isEmpty();
             try {
-                db.transaction(c -> {
-                    repo.relaxedCommit(c);
+                SqlWork<Void> work = c -> {
                     boolean[] applied = finishes.isEmpty() ? new boolean[0] : repo.finish(c, finishes, now);
                     for (int i = 0; i < applied.length; i++) {
                         JobRepository.Outcome o = finishes.get(i);
@@ -556,7 +632,12 @@ public final class JobEngine implements AutoCloseable {
                     }
                     runHooks(c, changed);
                     return null;
-                });
+                };
+                if (oneStatement) {
+                    db.query(work);
+                } else {
+                    db.transaction(work);
+                }
                 break;
             } catch (RuntimeException e) {
                 if (attempt >= 3 || abandoned) {
@@ -685,8 +766,26 @@ public final class JobEngine implements AutoCloseable {
     }
 
     private void refreshDepth() {
-        if (!abandoned) {
-            metrics.depth(db.query(repo::depth));
+        if (abandoned) {
+            return;
+        }
+        Map<List<String>, Long> depth = db.query(repo::depth);
+        metrics.depth(depth);
+        long waiting = 0;
+        for (Map.Entry<List<String>, Long> e : depth.entrySet()) {
+            String state = e.getKey().get(1);
+            if (state.equals(JobState.PENDING.name()) || state.equals(JobState.RETRY.name())) {
+                waiting += e.getValue();
+            }
+        }
+        // the queue outgrew the statistics the claim is planned with: refresh them now, not at autovacuum's next nap
+        analyzedWaiting = Math.min(analyzedWaiting, waiting);
+        if (repo.postgres() && waiting >= 1000 && waiting > 4 * analyzedWaiting) {
+            analyzedWaiting = waiting; // tried once per fourfold growth, whether it succeeds or not
+            db.transaction(c -> {
+                repo.analyze(c);
+                return null;
+            });
         }
     }
 

@@ -5,10 +5,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The engine's meters on {@code /metrics}: {@code lectern.jobs.depth} (jobs by kind and state, refreshed on the reaper's
@@ -18,6 +19,9 @@ import java.util.Map;
 final class JobMetrics {
     private final MeterRegistry registry;
     private final MultiGauge depth;
+    // the per-job timers, found once per kind (and outcome): no builder, tags or id lookup on every job
+    private final Map<String, Timer> pickup = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Timer>> runs = new ConcurrentHashMap<>();
 
     JobMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -32,14 +36,17 @@ final class JobMetrics {
     }
 
     void pickedUp(String kind, long millis) {
-        Timer.builder("lectern.jobs.pickup").description("From when a job may run to when a worker claims it")
-                .tag("kind", kind).publishPercentiles(0.5, 0.99).register(registry)
-                .record(Duration.ofMillis(Math.max(0, millis)));
+        pickup.computeIfAbsent(kind, k -> Timer.builder("lectern.jobs.pickup")
+                        .description("From when a job may run to when a worker claims it")
+                        .tag("kind", k).publishPercentiles(0.5, 0.99).register(registry))
+                .record(Math.max(0, millis), TimeUnit.MILLISECONDS);
     }
 
     void ran(String kind, String outcome, long nanos) {
-        Timer.builder("lectern.jobs.run").description("Handler run time").tags("kind", kind, "outcome", outcome)
-                .register(registry).record(Duration.ofNanos(nanos));
+        runs.computeIfAbsent(kind, k -> new ConcurrentHashMap<>()).computeIfAbsent(outcome, o -> Timer
+                        .builder("lectern.jobs.run").description("Handler run time").tags("kind", kind, "outcome", o)
+                        .register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void retried(String kind) {

@@ -142,6 +142,48 @@ abstract class JobEngineContract {
     }
 
     @Test
+    void aJobEnqueuedOnAStartedNodeRunsOnceWithEveryStepToldInOrder() throws Exception {
+        // an idle node may hand a fresh job straight to its worker (inserted already claimed); a busy one queues it
+        JobEngine engine = engine(db(), Map.of("LECTERN_JOBS__WORKERS", "1"));
+        CountDownLatch release = new CountDownLatch(1);
+        Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        engine.register("test.fresh", KindOptions.DEFAULTS, ctx -> {
+            runs.computeIfAbsent(ctx.jobId(), k -> new AtomicInteger()).incrementAndGet();
+            if (ctx.payload().equals("1")) {
+                release.await();
+            }
+            return ctx.payload();
+        });
+        Map<String, List<JobState>> told = new ConcurrentHashMap<>();
+        engine.addListener(job -> told.computeIfAbsent(job.id(), k -> new CopyOnWriteArrayList<>()).add(job.state()));
+        engine.start();
+        awaitState(engine, engine.enqueue(NewJob.of("test.fresh", "0")).id(), JobState.SUCCESS);
+
+        Enqueued a = engine.enqueue(NewJob.of("test.fresh", "1").idempotencyKey("fresh-a"));
+        await().atMost(WAIT).until(() -> runs.containsKey(a.id()));
+        Enqueued replay = engine.enqueue(NewJob.of("test.fresh", "1").idempotencyKey("fresh-a"));
+        List<String> behind = new ArrayList<>();
+        for (int i = 2; i < 6; i++) {
+            behind.add(engine.enqueue(NewJob.of("test.fresh", Integer.toString(i))).id());
+        }
+        release.countDown();
+
+        assertThat(replay.created()).isFalse();
+        assertThat(replay.id()).isEqualTo(a.id());
+        Job done = awaitState(engine, a.id(), JobState.SUCCESS);
+        assertThat(done.attempts()).isEqualTo(1);
+        assertThat(done.leaseToken()).isEqualTo(1);
+        assertThat(done.result()).isEqualTo("1");
+        for (String id : behind) {
+            assertThat(awaitState(engine, id, JobState.SUCCESS).attempts()).isEqualTo(1);
+        }
+        assertThat(runs).hasSize(6).allSatisfy((id, n) -> assertThat(n.get()).isEqualTo(1));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(told.get(a.id()))
+                .containsExactly(JobState.PENDING, JobState.STARTED, JobState.SUCCESS));
+        await().atMost(WAIT).until(() -> engine.inflight() == 0); // every slot, the handed-off one too, given back
+    }
+
+    @Test
     void aJobEnqueuedInARolledBackTransactionNeverExists() throws Exception {
         JobEngine engine = engine();
         engine.register("test.tx", KindOptions.DEFAULTS, ctx -> "1");

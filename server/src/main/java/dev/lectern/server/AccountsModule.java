@@ -43,6 +43,9 @@ final class AccountsModule implements FeatureModule {
     private final EphemeralStore ephemeral;
     private final Executor blocking;
     private final Clock clock;
+    /** Guest mode ({@code accounts.guestAccess}), or null. */
+    private final dev.lectern.http.GuestAccess guests;
+    private final dev.lectern.core.auth.GuestCookies guestCookies;
 
     /** {@code verifierOverride}: null in production; tests may pass a fixed verifier instead of the JWT one. */
     AccountsModule(ServerConfig config, Secrets secrets, InfrastructureModule infra, TokenVerifier verifierOverride) {
@@ -51,6 +54,8 @@ final class AccountsModule implements FeatureModule {
         this.blocking = infra.blocking;
         this.clock = infra.clock;
         byte[] secret = JwtSecret.load(secrets, infra.dataDir);
+        this.guestCookies = this.config.guestAccess() ? new dev.lectern.core.auth.GuestCookies(secret) : null;
+        this.guests = guestCookies == null ? null : new dev.lectern.http.GuestAccess(guestCookies);
         this.tokens = new TokenService(secret, ephemeral, Duration.ofSeconds(this.config.tokenTtlSeconds()), clock);
         TokenVerifier own = verifierOverride != null ? verifierOverride : new JwtTokenVerifier(tokens, blocking);
         OidcConfig oidc = this.config.oidc();
@@ -70,6 +75,11 @@ final class AccountsModule implements FeatureModule {
         return oidcUsers;
     }
 
+    /** The guest cookie's signer (guest mode), or null when {@code accounts.guestAccess} is off. */
+    dev.lectern.core.auth.GuestCookies guestCookies() {
+        return guestCookies;
+    }
+
     TokenVerifier verifier() {
         return verifier;
     }
@@ -80,7 +90,7 @@ final class AccountsModule implements FeatureModule {
         return List.of(
                 new RateLimitDecorator(ephemeral, blocking, RateLimitDecorator.Scope.ADDRESS,
                         limits.perAddressPerMinute(), clock),
-                new AuthDecorator(verifier),
+                new AuthDecorator(verifier, guests),
                 new RateLimitDecorator(ephemeral, blocking, RateLimitDecorator.Scope.USER,
                         limits.perUserPerMinute(), clock),
                 new TokenRefreshDecorator(tokens, ephemeral, blocking,

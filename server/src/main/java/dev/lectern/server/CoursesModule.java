@@ -67,7 +67,7 @@ final class CoursesModule implements FeatureModule {
     private static CourseIndex index(ServerConfig config, InfrastructureModule infra, Closeables closeables) {
         return closeables.add(new CourseIndex(infra.sql, infra.objects, config.ai().retrieval(),
                 config.courses().minTermCoverage(), infra.dataDir.resolve("course-index"),
-                infra.dataDir.resolve("tmp")));
+                infra.dataDir.resolve("tmp"), infra.ephemeral, infra.blocking)); // changes announced across nodes
     }
 
     /** The courses as the exams feature reaches them. */

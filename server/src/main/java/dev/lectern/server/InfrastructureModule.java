@@ -1,5 +1,6 @@
 package dev.lectern.server;
 
+import dev.lectern.core.config.CoursesConfig;
 import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.config.Secret;
 import dev.lectern.core.config.Secrets;
@@ -10,6 +11,7 @@ import dev.lectern.core.netty.SharedHttpClient;
 import dev.lectern.core.objects.LiveObjects;
 import dev.lectern.core.objects.LocalObjectStore;
 import dev.lectern.core.objects.ObjectStore;
+import dev.lectern.core.objects.RoutedObjectStore;
 import dev.lectern.core.objects.S3ObjectStore;
 import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.EphemeralStore;
@@ -25,7 +27,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +77,7 @@ final class InfrastructureModule implements FeatureModule {
         }
         this.localObjects = new LocalObjectStore(dataDir.resolve("objects"),
                 new UrlSigner(objectSigningKey(secrets, storage.objects().signingKeyEnv())), ObjectsApi.PREFIX, clock);
-        this.objects = closeables.add(objectStore(storage.objects().s3(), secrets, localObjects));
+        this.objects = closeables.add(objectStore(storage.objects().s3(), secrets, localObjects, config.courses()));
         this.live = new LiveObjects(objects, localObjects.signer(), ObjectsApi.PREFIX, clock,
                 dataDir.resolve("tmp").resolve("live"), config.ai().tts().maxClipBytes(),
                 // in a cluster a live clip's URL may reach another node: it waits there until the clip is stored
@@ -127,8 +131,12 @@ final class InfrastructureModule implements FeatureModule {
         });
     }
 
-    /** The local directory, or an S3-compatible store when {@code storage.objects.s3.bucket} is set. */
-    private static ObjectStore objectStore(StorageConfig.S3 s3, Secrets secrets, LocalObjectStore local) {
+    /**
+     * The local directory, or an S3-compatible store when {@code storage.objects.s3.bucket} is set; with
+     * {@code storage.objects.s3.buckets}, course recordings and course content go to buckets of their own.
+     */
+    private static ObjectStore objectStore(StorageConfig.S3 s3, Secrets secrets, LocalObjectStore local,
+                                           CoursesConfig courses) {
         if (!s3.enabled()) {
             return local;
         }
@@ -136,13 +144,30 @@ final class InfrastructureModule implements FeatureModule {
                 "storage.objects.s3: environment variable " + s3.accessKeyEnv() + " is not set", null));
         String key = secrets.get(s3.secretKeyEnv()).map(Secret::reveal).orElseThrow(() -> new StartupException(
                 "storage.objects.s3: environment variable " + s3.secretKeyEnv() + " is not set", null));
-        S3ObjectStore store = new S3ObjectStore(s3.endpoint().isEmpty() ? null : URI.create(s3.endpoint()),
-                s3.region(), s3.bucket(), s3.pathStyle(), id, key, s3.maxAttempts(), Clock.systemUTC());
-        try {
-            store.ensureBucket();
-        } catch (RuntimeException e) {
-            logger.warn("object store bucket {} is not reachable yet: {}", s3.bucket(), e.getMessage());
+        Map<String, S3ObjectStore> byBucket = new HashMap<>();
+        S3ObjectStore store = s3Store(s3, s3.bucket(), id, key, byBucket);
+        Map<String, ObjectStore> routes = new HashMap<>();
+        if (!s3.buckets().audio().isEmpty()) {
+            routes.put(courses.audioBucket(), s3Store(s3, s3.buckets().audio(), id, key, byBucket));
         }
-        return store;
+        if (!s3.buckets().content().isEmpty()) {
+            routes.put(courses.contentBucket(), s3Store(s3, s3.buckets().content(), id, key, byBucket));
+        }
+        return routes.isEmpty() ? store : new RoutedObjectStore(store, routes);
+    }
+
+    /** The store of one S3 bucket (one per bucket name), created when missing. */
+    private static S3ObjectStore s3Store(StorageConfig.S3 s3, String bucket, String id, String key,
+                                         Map<String, S3ObjectStore> byBucket) {
+        return byBucket.computeIfAbsent(bucket, b -> {
+            S3ObjectStore store = new S3ObjectStore(s3.endpoint().isEmpty() ? null : URI.create(s3.endpoint()),
+                    s3.region(), b, s3.pathStyle(), id, key, s3.maxAttempts(), Clock.systemUTC());
+            try {
+                store.ensureBucket();
+            } catch (RuntimeException e) {
+                logger.warn("object store bucket {} is not reachable yet: {}", b, e.getMessage());
+            }
+            return store;
+        });
     }
 }

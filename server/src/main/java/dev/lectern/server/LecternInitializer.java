@@ -2,6 +2,8 @@ package dev.lectern.server;
 
 import dev.lectern.core.config.HttpConfig;
 import dev.lectern.core.netty.PipelineNames;
+import dev.lectern.core.netty.ChannelAttrs;
+import dev.lectern.core.netty.ProxyProtocolDetector;
 import dev.lectern.http.HttpApp;
 import dev.lectern.http.HttpEdgeInitializer;
 import dev.lectern.http.HttpTimeoutHandler;
@@ -35,6 +37,10 @@ public final class LecternInitializer extends ChannelInitializer<SocketChannel> 
     protected void initChannel(SocketChannel ch) {
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
+        if (!http.trustedProxies().isEmpty()) {
+            ch.attr(ChannelAttrs.TRUSTED_PROXIES).set(app.clientAddresses());
+            p.addLast(PipelineNames.PROXY_PROTOCOL_DETECTOR, new ProxyProtocolDetector(app.clientAddresses()));
+        }
         ServerHttpCodec.addTo(p, new HttpDecoderConfig().setMaxInitialLineLength(http.maxInitialLineBytes())
                 .setMaxHeaderSize(http.maxHeaderBytes()).setMaxChunkSize(8192));
         p.addLast(PipelineNames.HTTP_TIMEOUT, new HttpTimeoutHandler(http.idleTimeoutMillis(), http.requestTimeoutMillis()));

@@ -95,8 +95,8 @@ public final class LecternServer implements AutoCloseable {
             AvatarsModule avatars = new AvatarsModule(config, infra, closeables);
             TutoringModule tutoring = new TutoringModule(config, secrets, infra, avatars, meters, closeables,
                     this::signalingPort, this::onlineUsers);
-            this.signaling = new SignalingModule(config, conformance, accounts.verifier(), tutoring, infra,
-                    workerGroup, meters, closeables);
+            this.signaling = new SignalingModule(config, conformance, accounts.verifier(), accounts.guestCookies(),
+                    tutoring, infra, workerGroup, meters, closeables);
             this.jobs = new JobsModule(config, secrets, infra, meters, closeables, tutoring.ai());
             if (signaling.signaling().service() != null) {
                 signaling.signaling().service().addEvents(jobs.projectSubscriptions());

@@ -9,6 +9,7 @@ import dev.lectern.signaling.cluster.ClusterBus;
 import dev.lectern.signaling.conformance.ConformanceFixture;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.room.IceServers;
+import dev.lectern.signaling.room.RoomAccess;
 import dev.lectern.signaling.room.RoomEventSink;
 import dev.lectern.signaling.room.RoomService;
 import dev.lectern.signaling.socketio.SocketIoServer;
@@ -30,11 +31,16 @@ public final class Signaling {
         this.service = service;
     }
 
+    /**
+     * @param access who may join which room, unless {@code signaling.adHocRooms} lets anyone into any id
+     * @param guests guest mode's cookies, or null when {@code accounts.guestAccess} is off
+     */
     static Signaling production(ServerConfig config, TokenVerifier tokens, RoomEventSink sink, IceServers ice,
-            ClusterBus bus, MeterRegistry meters) {
+            ClusterBus bus, MeterRegistry meters, RoomAccess access, dev.lectern.core.auth.GuestCookies guests) {
         SignalingConfig sc = config.signaling();
         SignalingService service = new SignalingService(sc, tokens,
-                new RoomService(sc, sink, ice, Clock.systemUTC(), bus));
+                new RoomService(sc, sink, ice, Clock.systemUTC(), bus, sc.adHocRooms() ? RoomAccess.AD_HOC : access),
+                guests == null ? null : guests::guestOf);
         meters.gauge("lectern.signaling.sessions", service, SignalingService::connections);
         meters.gauge("lectern.signaling.rooms", service.rooms(), RoomService::roomCount);
         meters.gauge("lectern.signaling.recoverable", service, SignalingService::recoverableSockets);

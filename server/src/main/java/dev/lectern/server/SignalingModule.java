@@ -25,8 +25,10 @@ final class SignalingModule implements FeatureModule {
     private final ClusterBus bus;
     private final Signaling signaling;
 
-    SignalingModule(ServerConfig config, boolean conformance, TokenVerifier verifier, TutoringModule tutoring,
-                    InfrastructureModule infra, EventLoopGroup loops, MeterRegistry meters, Closeables closeables) {
+    /** @param guests guest mode's signed cookies (a browser's REST guest is its sockets' guest), or null: off */
+    SignalingModule(ServerConfig config, boolean conformance, TokenVerifier verifier,
+                    dev.lectern.core.auth.GuestCookies guests, TutoringModule tutoring, InfrastructureModule infra,
+                    EventLoopGroup loops, MeterRegistry meters, Closeables closeables) {
         this.bus = closeables.add(clusterBus(config, infra.ephemeral, loops));
         if (bus instanceof RedisClusterBus redisBus) {
             meters.more().counter("lectern.cluster.publish_dropped", List.of(), redisBus, RedisClusterBus::dropped);
@@ -34,8 +36,14 @@ final class SignalingModule implements FeatureModule {
             meters.gauge("lectern.cluster.publish_held", List.of(), redisBus, RedisClusterBus::held);
         }
         this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config, verifier,
-                tutoring.tutor(), IceServers.of(tutoring.ice()), bus, meters);
+                tutoring.tutor(), IceServers.of(tutoring.ice()), bus, meters, tutoring.admission(), guests);
         if (signaling.service() != null) {
+            // Engine.IO handshakes count against the REST API's per-address limit (issue #19 item 7)
+            dev.lectern.http.RateLimitDecorator perAddress = new dev.lectern.http.RateLimitDecorator(infra.ephemeral,
+                    infra.blocking, dev.lectern.http.RateLimitDecorator.Scope.ADDRESS,
+                    config.accounts().rateLimit().perAddressPerMinute(), infra.clock);
+            signaling.service().engineIo().handshakeGate(address ->
+                    perAddress.count(dev.lectern.core.net.ClientAddresses.limitKey(address)));
             tutoring.tutor().attach(signaling.service().rooms()::broadcast);
             closeables.add(new AvatarCrashNotifier(infra.ephemeral, signaling.service()));
             closeables.add(new RevocationNotifier(infra.ephemeral, signaling.service()));

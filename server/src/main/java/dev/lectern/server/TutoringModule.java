@@ -20,6 +20,7 @@ import dev.lectern.http.api.VideoRoomsApi;
 import dev.lectern.http.api.WebRtcConfigApi;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.rooms.RetentionPurger;
+import dev.lectern.rooms.RoomAdmission;
 import dev.lectern.rooms.RoomPresence;
 import dev.lectern.rooms.RoomRepository;
 import dev.lectern.rooms.RoomTutor;
@@ -104,6 +105,13 @@ final class TutoringModule implements FeatureModule {
     /** The ICE servers rooms hand out, for signaling too. */
     IceServersService ice() {
         return ice;
+    }
+
+    /** Who may join which signaling room: the REST rooms' owners, participants and invitees (and guests). */
+    RoomAdmission admission() {
+        return new RoomAdmission(rooms, infra.ephemeral, infra.blocking,
+                Duration.ofSeconds(config.history().roomLiveTtlSeconds()), config.accounts().guestAccess(),
+                infra.clock);
     }
 
     /** Where signaling sends room events: the AI tutor of a room, then the transcripts. */

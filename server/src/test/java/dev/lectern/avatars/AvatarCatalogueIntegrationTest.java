@@ -1,16 +1,21 @@
 package dev.lectern.avatars;
 
+import static dev.lectern.avatars.AvatarForms.PNG;
+import static dev.lectern.avatars.AvatarForms.Part.face;
+import static dev.lectern.avatars.AvatarForms.Part.voice;
+import static dev.lectern.avatars.AvatarForms.WAV;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lectern.avatars.AvatarForms.Part;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.media.FakeAvatars;
+import dev.lectern.server.ContractValidator;
 import dev.lectern.server.HttpJson;
 import dev.lectern.server.LecternServer;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -31,24 +35,21 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The avatar catalogue's admin endpoints on the production wiring (SQLite, in-process store, local object store, real
  * avatar processes), with real tokens of a tutor, another tutor and a student: add (multipart, type by magic bytes),
- * preview of configured and added avatars, delete, and each refusal of each.
+ * preview of configured and added avatars, delete, and each refusal of each. The seed's own calls:
+ * {@link VirtualTutorAvatarContractIntegrationTest}. Every reply, refusals included, validates against /openapi.json.
  */
 class AvatarCatalogueIntegrationTest {
     private static final String SECRET = "avatar-catalogue-test-secret-0123456789abcdef";
-    private static final String PASSWORD = "Correct-Horse-42";
-    /** A 1×1 PNG. */
-    private static final byte[] PNG = java.util.Base64.getDecoder().decode(
-            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
     private static final byte[] JPEG = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F',
             0, 1, (byte) 0xFF, (byte) 0xD9};
 
-    private static final byte[] WAV = "RIFF\0\0\0\0WAVEfmt ".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] MP3 = {'I', 'D', '3', 4, 0, 0, 0, 0, 0, 0};
 
     @TempDir
     Path dir;
     private LecternServer server;
     private HttpJson http;
+    private ContractValidator contract;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private String student;
     private String tutor;
@@ -71,7 +72,8 @@ class AvatarCatalogueIntegrationTest {
             }
         });
         server = LecternServer.start(config, Map.of("LECTERN_JWT_SECRET", SECRET));
-        http = new HttpJson(server.httpPort());
+        contract = ContractValidator.load(server.httpPort());
+        http = new HttpJson(server.httpPort()).validating(contract);
         student = signUp("stu@example.com", null);
         tutor = signUp("tut@example.com", "tutor");
         otherTutor = signUp("tut2@example.com", "tutor");
@@ -85,16 +87,7 @@ class AvatarCatalogueIntegrationTest {
     }
 
     private String signUp(String email, String role) throws Exception {
-        assertThat(http.post("/api/send_verification", Map.of("email", email, "purpose", "register"), null).status())
-                .isEqualTo(200);
-        Map<String, Object> body = new HashMap<>(Map.of("email", email, "password", PASSWORD,
-                "code", server.ephemeralStore().get("code:register:" + email).orElseThrow()));
-        if (role != null) {
-            body.put("role", role);
-        }
-        HttpJson.Reply r = http.post("/api/register", body, null);
-        assertThat(r.status()).as(r.raw().body()).isEqualTo(201);
-        return r.text("token");
+        return AvatarForms.signUp(server, http, email, role);
     }
 
     private HttpResponse<byte[]> preview(String name, String token) throws Exception {
@@ -105,7 +98,10 @@ class AvatarCatalogueIntegrationTest {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        contract.check("POST", "/api/avatar/preview", r.statusCode(),
+                r.headers().firstValue("content-type").orElse(null), new String(r.body(), StandardCharsets.UTF_8));
+        return r;
     }
 
     private static JsonNode json(HttpResponse<byte[]> r) throws Exception {
@@ -120,13 +116,6 @@ class AvatarCatalogueIntegrationTest {
         assertThat(r.text("requestId")).isNotBlank();
     }
 
-    /** One part of a multipart body: a field when {@code filename} is null, else a file. */
-    private record Part(String field, String filename, String type, byte[] bytes) {
-        static Part text(String field, String value) {
-            return new Part(field, null, null, value.getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
     private HttpJson.Reply add(String token, Part... parts) throws Exception {
         HttpResponse<String> r = multipart("/api/avatar/add", token, HttpResponse.BodyHandlers.ofString(), parts);
         return new HttpJson.Reply(r.statusCode(), Json.MAPPER.readTree(r.body()), r);
@@ -138,27 +127,11 @@ class AvatarCatalogueIntegrationTest {
 
     private <T> HttpResponse<T> multipart(String path, String token, HttpResponse.BodyHandler<T> handler,
                                           Part... parts) throws Exception {
-        String boundary = "avatar-" + System.nanoTime();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (Part p : parts) {
-            StringBuilder head = new StringBuilder("--").append(boundary)
-                    .append("\r\nContent-Disposition: form-data; name=\"").append(p.field()).append('"');
-            if (p.filename() != null) {
-                head.append("; filename=\"").append(p.filename()).append("\"\r\nContent-Type: ").append(p.type());
-            }
-            body.writeBytes(head.append("\r\n\r\n").toString().getBytes(StandardCharsets.UTF_8));
-            body.writeBytes(p.bytes());
-            body.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort()
-                        + path)).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return client.send(b.build(), handler);
+        HttpResponse<T> r = AvatarForms.post(client, server.httpPort(), path, token, handler, parts);
+        Object body = r.body();
+        contract.check("POST", path, r.statusCode(), r.headers().firstValue("content-type").orElse(null),
+                body instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : (String) body);
+        return r;
     }
 
     /** #19: added avatars' files do not pile up forever: past {@code avatars.addedMaxAgeDays} they are purged. */
@@ -183,73 +156,6 @@ class AvatarCatalogueIntegrationTest {
         }
     }
 
-    /** #20: the Virtual Tutor seed's front end, as documented: multipart forms, {@code name}, the seed's shapes. */
-    @Test
-    void theSeedsMultipartCallsGetTheDocumentedShapes() throws Exception {
-        Part[] seedAdd = {Part.text("name", "seed_face"), Part.text("avatar_blur", "false"),
-                Part.text("support_clone", "true"), Part.text("timbre", "custom_voice"),
-                Part.text("tts_model", "CosyVoice"), Part.text("avatar_model", "musetalk"),
-                Part.text("description", "My custom avatar"), face(PNG), voice(WAV)};
-        HttpResponse<byte[]> refused = multipart("/api/avatar/add", student, seedAdd);
-        assertThat(refused.statusCode()).isEqualTo(403);
-        HttpResponse<byte[]> added = multipart("/api/avatar/add", tutor, seedAdd);
-        assertThat(added.statusCode()).as(new String(added.body(), StandardCharsets.UTF_8)).isEqualTo(200);
-        assertThat(json(added).get("status").asText()).isEqualTo("success");
-        assertThat(json(added).get("message").asText()).isEqualTo("Avatar created successfully");
-        assertThat(json(added).get("avatar_name").asText()).isEqualTo("seed_face");
-
-        JsonNode list = http.get("/api/avatar/list", student).body();
-        assertThat(list.isObject()).isTrue();
-        for (String name : List.of(FakeAvatars.ANNA, "seed_face")) {
-            JsonNode a = list.get(name);
-            assertThat(a.get("clone").isBoolean()).as(name).isTrue();
-            for (String field : List.of("description", "status", "timbre", "tts_model", "avatar_model")) {
-                assertThat(a.get(field).isTextual()).as(name + "." + field).isTrue();
-            }
-        }
-        assertThat(list.get(FakeAvatars.ANNA).get("timbre").asText()).isEqualTo("en-US-AriaNeural");
-        assertThat(list.get("seed_face").get("description").asText()).isEqualTo("My custom avatar");
-
-        HttpResponse<byte[]> image = multipart("/api/avatar/preview", student, Part.text("avatar_name", "seed_face"));
-        assertThat(image.statusCode()).isEqualTo(200);
-        assertThat(image.headers().firstValue("content-type")).hasValue("image/png");
-        assertThat(image.body()).isEqualTo(PNG);
-
-        HttpResponse<byte[]> started = multipart("/api/avatar/start", student,
-                Part.text("avatar_name", FakeAvatars.ANNA));
-        assertThat(started.statusCode()).as(new String(started.body(), StandardCharsets.UTF_8)).isEqualTo(200);
-        JsonNode s = json(started);
-        String studentId = http.get("/api/token_status", student).text("user_id");
-        assertThat(s.get("status").asText()).isEqualTo("success");
-        assertThat(s.get("avatar_id").asText()).isEqualTo(FakeAvatars.ANNA + "_user_" + studentId);
-        assertThat(s.get("port").isInt()).isTrue();
-        assertThat(s.get("webrtc_url").asText()).isEqualTo("/api/webrtc/offer");
-        assertThat(s.get("gpu").isInt()).isTrue();
-        assertThat(s.get("connections").asInt()).isEqualTo(1);
-        assertThat(s.get("is_new_instance").asBoolean()).isTrue();
-        assertThat(s.get("message").asText()).isEqualTo("Avatar started successfully (port " + s.get("port").asInt()
-                + ", connections: 1)");
-
-        HttpJson.Reply left = http.post("/api/avatar/disconnect", null, student);
-        assertThat(left.status()).isEqualTo(200);
-        assertThat(left.text("status")).isEqualTo("success");
-        assertThat(left.text("message")).isEqualTo("Disconnected from avatar " + FakeAvatars.ANNA);
-
-        HttpResponse<byte[]> deleted = multipart("/api/avatar/delete", tutor, Part.text("name", "seed_face"));
-        assertThat(deleted.statusCode()).as(new String(deleted.body(), StandardCharsets.UTF_8)).isEqualTo(200);
-        assertThat(json(deleted).get("status").asText()).isEqualTo("success");
-        assertThat(json(deleted).get("message").asText()).isEqualTo("Avatar deleted successfully");
-        assertThat(listed()).doesNotContain("seed_face");
-    }
-
-    private static Part face(byte[] bytes) {
-        return new Part("prompt_face", "face.bin", "application/octet-stream", bytes);
-    }
-
-    private static Part voice(byte[] bytes) {
-        return new Part("prompt_voice", "voice.bin", "application/octet-stream", bytes);
-    }
-
     private List<String> listed() throws Exception {
         List<String> names = new ArrayList<>();
         JsonNode list = http.get("/api/avatar/list", student).body(); // keyed by name, as the seed documents it
@@ -258,6 +164,23 @@ class AvatarCatalogueIntegrationTest {
             names.add(n);
         });
         return names;
+    }
+
+    @Test
+    void aLargePreviewIsSentFromItsFileWholeAndTheConnectionServesTheNextRequest() throws Exception {
+        // 12 MiB: sent from the file as a region (never whole in the heap); the bytes and the length must be exact,
+        // and the kept-alive connection must answer the next request after the region
+        byte[] big = new byte[12 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(big);
+        System.arraycopy(PNG, 0, big, 0, PNG.length);
+        Files.write(dir.resolve("anna.png"), big);
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<byte[]> r = preview(FakeAvatars.ANNA, student);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValueAsLong("content-length")).hasValue(big.length);
+            assertThat(r.body()).isEqualTo(big);
+        }
+        assertThat(preview("nobody", student).statusCode()).isEqualTo(404);
     }
 
     @Test

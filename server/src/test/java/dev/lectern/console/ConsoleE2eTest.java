@@ -204,7 +204,9 @@ class ConsoleE2eTest {
             assertThat(result.get(side).get("connection").asText()).as(side).isEqualTo("connected");
             assertThat(result.get(side).get("ice").asText()).as(side).isIn("connected", "completed");
         }
-        assertThat(result.get("roomLink").asText()).endsWith("/#room=" + result.get("roomId").asText());
+        // the link carries the owner's invite: only the owner and people it invites may join (issue #19 item 10)
+        assertThat(result.get("roomLink").asText()).contains("/#invite=")
+                .endsWith("&room=" + result.get("roomId").asText());
         assertThat(result.get("linkOpensRoomTab").asText()).isEqualTo("true");
         assertThat(result.get("linkFillsRoomId").asText()).isEqualTo(result.get("roomId").asText());
         assertThat(Json.MAPPER.convertValue(result.get("roomChatA"), List.class)).contains("Hello from B", "Hi B, A here");

@@ -61,6 +61,7 @@ class CoursesIntegrationTest {
     private FakeTranscriptionServer whisper;
     private LecternServer server;
     private HttpJson http;
+    private ContractValidator contract;
 
     @BeforeEach
     void start() throws Exception {
@@ -72,7 +73,8 @@ class CoursesIntegrationTest {
         AiConfig ai = TestAi.withTranscription(TestAi.config(model.baseUrl()),
                 new AiConfig.Transcription(whisper.baseUrl(), "whisper-1", "", 30_000));
         server = LecternServer.start(d.withAi(ai), Map.of("FAKE_API_KEY", "sk-test"), tokens);
-        http = new HttpJson(server.httpPort());
+        contract = ContractValidator.load(server.httpPort());
+        http = new HttpJson(server.httpPort()).validating(contract);
         // real accounts, made beside the server on the same database
         try (SqlDatabase db = new SqlDatabase(d.storage(), null)) {
             UserRepository users = new UserRepository(db, Clock.systemUTC());
@@ -180,7 +182,9 @@ class CoursesIntegrationTest {
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.startsWith("data: ")) {
-                    out.add(Json.MAPPER.readTree(line.substring(6)));
+                    JsonNode event = Json.MAPPER.readTree(line.substring(6));
+                    contract.checkEvent("POST", "/api/courses/" + course + "/query", event);
+                    out.add(event);
                 }
             }
         }

@@ -62,7 +62,8 @@ class ExamsIntegrationTest {
         ServerConfig config = TestConfigs.defaults(Map.of("LECTERN_JOBS__HEARTBEAT_MILLIS", "200",
                 "LECTERN_JOBS__LEASE_MILLIS", "5000")).withAi(TestAi.config(upstream.baseUrl()));
         server = LecternServer.start(config, Map.of("FAKE_API_KEY", "sk-test"), tokens);
-        http = new HttpJson(server.httpPort(), Duration.ofSeconds(30));
+        http = new HttpJson(server.httpPort(), Duration.ofSeconds(30))
+                .validating(ContractValidator.load(server.httpPort()));
         // real accounts beside the server on its database; the course (lena's, sam and tia enrolled) over its API
         side = new SqlDatabase(config.storage(), null);
         UserRepository users = new UserRepository(side, Clock.systemUTC());

@@ -17,6 +17,7 @@ public final class HttpJson {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final int port;
     private final Duration timeout;
+    private final ContractValidator contract;
 
     public HttpJson(int port) {
         this(port, Duration.ofSeconds(10));
@@ -24,8 +25,18 @@ public final class HttpJson {
 
     /** @param timeout per request (longer for tests that share a loaded machine with a browser) */
     public HttpJson(int port, Duration timeout) {
+        this(port, timeout, null);
+    }
+
+    private HttpJson(int port, Duration timeout, ContractValidator contract) {
         this.port = port;
         this.timeout = timeout;
+        this.contract = contract;
+    }
+
+    /** The same client, checking every reply against the server's /openapi.json (fails the test when one breaks it). */
+    public HttpJson validating(ContractValidator contract) {
+        return new HttpJson(port, timeout, contract);
     }
 
     /** A response with its body parsed (null when not JSON). */
@@ -51,6 +62,14 @@ public final class HttpJson {
         return send("PUT", path, body, token);
     }
 
+    public Reply patch(String path, Object body, String token) throws Exception {
+        return send("PATCH", path, body, token);
+    }
+
+    public Reply delete(String path, String token) throws Exception {
+        return send("DELETE", path, null, token);
+    }
+
     /** A multipart/form-data upload of text fields and one file in the part "file". */
     public Reply upload(String path, String token, Map<String, String> fields, String filename, byte[] content)
             throws Exception {
@@ -68,7 +87,7 @@ public final class HttpJson {
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
-        return reply(client.send(req, HttpResponse.BodyHandlers.ofString()));
+        return checked("POST", path, reply(client.send(req, HttpResponse.BodyHandlers.ofString())));
     }
 
     public Reply send(String method, String path, Object body, String token) throws Exception {
@@ -82,7 +101,14 @@ public final class HttpJson {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        return reply(client.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+        return checked(method, path, reply(client.send(b.build(), HttpResponse.BodyHandlers.ofString())));
+    }
+
+    private Reply checked(String method, String path, Reply r) {
+        if (contract != null) {
+            contract.check(method, path, r.status(), r.header("content-type"), r.raw().body());
+        }
+        return r;
     }
 
     private static Reply reply(HttpResponse<String> r) {

@@ -34,7 +34,7 @@ class JobsIntegrationTest {
     void start() {
         server = LecternServer.start(TestConfigs.defaults(TestLessons.small(Map.of("LECTERN_JOBS__HEARTBEAT_MILLIS",
                 "200", "LECTERN_JOBS__LEASE_MILLIS", "2000"))), Map.of("WEBHOOK_SECRET", SECRET), TOKENS);
-        http = new HttpJson(server.httpPort());
+        http = new HttpJson(server.httpPort()).validating(ContractValidator.load(server.httpPort()));
     }
 
     @AfterEach

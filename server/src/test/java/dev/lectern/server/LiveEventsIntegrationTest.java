@@ -30,13 +30,15 @@ class LiveEventsIntegrationTest {
 
     private LecternServer server;
     private HttpJson http;
+    private ContractValidator contract;
     private final HttpClient raw = HttpClient.newHttpClient();
 
     @BeforeEach
     void start() {
         server = LecternServer.start(TestConfigs.defaults(TestLessons.small(Map.of(
                 "LECTERN_JOBS__HEARTBEAT_MILLIS", "200", "LECTERN_JOBS__LEASE_MILLIS", "2000"))), Map.of(), TOKENS);
-        http = new HttpJson(server.httpPort());
+        contract = ContractValidator.load(server.httpPort());
+        http = new HttpJson(server.httpPort()).validating(contract);
     }
 
     @AfterEach
@@ -143,6 +145,7 @@ class LiveEventsIntegrationTest {
         assertThat(resp.statusCode()).isEqualTo(200);
         try (Events events = new Events(resp.body())) {
             List<JsonNode> seen = events.untilFinal();
+            seen.forEach(e -> contract.checkEvent("GET", "/api/jobs/" + id + "/events", e));
             assertThat(statuses(seen)).last().isEqualTo("SUCCESS");
             assertThat(statuses(seen)).isSubsetOf("PENDING", "STARTED", "SUCCESS");
             assertThat(seen.get(seen.size() - 1).path("result").asText()).isEqualTo("Hello Ada!");
@@ -187,6 +190,7 @@ class LiveEventsIntegrationTest {
                     break;
                 }
             }
+            seen.forEach(x -> contract.checkEvent("GET", "/api/projects/" + project + "/events", x));
             List<String> sessionStates = seen.stream().filter(x -> x.path("type").asText().equals("session.updated"))
                     .map(x -> x.path("data").path("status").asText()).toList();
             assertThat(sessionStates).containsExactly("QUEUED", "GENERATING", "RENDERING", "ASSEMBLING", "READY");

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The Virtual Tutor seed's "Authentication Endpoints" (seed 003, "API Documentation"), called exactly as the seed
  * documents them against the real server: the documented method, path, content type and body, and the documented
  * status code and fields (with their JSON types) in every answer. Lectern may add fields beside them; every error
- * carries {@code msg} beside {@code error}, {@code message} and {@code requestId}.
+ * carries {@code msg} beside {@code error}, {@code message} and {@code requestId}. Every answer also validates against
+ * the server's own {@code /openapi.json} ({@link ContractValidator}), so the documented seed shapes and the schemas
+ * generated from the routes' types cannot drift apart.
  */
 class VirtualTutorAccountsContractIntegrationTest {
     private static final String EMAIL = "user@example.com";
@@ -33,6 +35,7 @@ class VirtualTutorAccountsContractIntegrationTest {
     @TempDir
     Path data;
     private LecternServer server;
+    private ContractValidator contract;
 
     @BeforeEach
     void start() {
@@ -43,6 +46,7 @@ class VirtualTutorAccountsContractIntegrationTest {
                 "LECTERN_ACCOUNTS__LOGIN_THROTTLE__SLOW_AFTER_FAILURES", "8",
                 "LECTERN_ACCOUNTS__TOKEN_TTL_SECONDS", Long.toString(TOKEN_TTL_SECONDS))),
                 Map.of("LECTERN_JWT_SECRET", "a-contract-test-secret-of-more-than-32-bytes"));
+        contract = ContractValidator.load(server.httpPort());
     }
 
     @AfterEach
@@ -50,7 +54,7 @@ class VirtualTutorAccountsContractIntegrationTest {
         server.close();
     }
 
-    /** One answer: status, content type and the parsed JSON body. */
+    /** One answer: status, content type and the parsed JSON body; it has validated against /openapi.json. */
     private record Answer(int status, String contentType, JsonNode body) {}
 
     /** A call as the seed writes it: {@code body} null sends none (and no Content-Type), as the seed's logout. */
@@ -66,6 +70,7 @@ class VirtualTutorAccountsContractIntegrationTest {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
         HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        contract.check(method, path, r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body());
         return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""),
                 Json.MAPPER.readTree(r.body()));
     }

@@ -25,7 +25,7 @@ class BinaryAttachmentLimitIntegrationTest {
     @BeforeEach
     void start() {
         server = LecternServer.start(TestConfigs.defaults(Map.of(
-                "LECTERN_SIGNALING__DEV_MODE", "true",
+                "LECTERN_SIGNALING__DEV_MODE", "true", "LECTERN_SIGNALING__AD_HOC_ROOMS", "true",
                 "LECTERN_SIGNALING__MAX_PAYLOAD_BYTES", Integer.toString(MAX))), Map.of());
     }
 

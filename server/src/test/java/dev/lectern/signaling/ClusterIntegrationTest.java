@@ -69,6 +69,7 @@ class ClusterIntegrationTest {
     Map<String, String> nodeEnv(String nodeId, String redisUrl, int roomCapacity) {
         Map<String, String> env = new HashMap<>();
         env.put("LECTERN_SIGNALING__DEV_MODE", "true");
+        env.put("LECTERN_SIGNALING__AD_HOC_ROOMS", "true");
         env.put("LECTERN_SIGNALING__ROOM_CAPACITY", Integer.toString(roomCapacity));
         env.put("LECTERN_SIGNALING__PING_INTERVAL_MILLIS", Long.toString(PING_INTERVAL_MILLIS));
         env.put("LECTERN_SIGNALING__PING_TIMEOUT_MILLIS", Long.toString(PING_TIMEOUT_MILLIS));

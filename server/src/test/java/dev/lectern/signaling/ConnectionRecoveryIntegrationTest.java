@@ -26,7 +26,7 @@ class ConnectionRecoveryIntegrationTest {
     @BeforeEach
     void start() {
         server = LecternServer.start(TestConfigs.defaults(Map.of(
-                "LECTERN_SIGNALING__DEV_MODE", "true",
+                "LECTERN_SIGNALING__DEV_MODE", "true", "LECTERN_SIGNALING__AD_HOC_ROOMS", "true",
                 "LECTERN_SIGNALING__RECOVERY_WINDOW_MILLIS", "60000")), Map.of());
     }
 
@@ -98,7 +98,7 @@ class ConnectionRecoveryIntegrationTest {
     void whatTheReplayBufferNoLongerHoldsIsNotReplayedTheClientStartsAfresh() throws Exception {
         server.close();
         server = LecternServer.start(TestConfigs.defaults(Map.of(
-                "LECTERN_SIGNALING__DEV_MODE", "true",
+                "LECTERN_SIGNALING__DEV_MODE", "true", "LECTERN_SIGNALING__AD_HOC_ROOMS", "true",
                 "LECTERN_SIGNALING__RECOVERY_WINDOW_MILLIS", "60000",
                 "LECTERN_SIGNALING__RECOVERY_BUFFER_BYTES", "65536")), Map.of());
         Room room = aliceThenBob();

@@ -37,8 +37,13 @@ final class NodePeer implements AutoCloseable {
 
     /** @param mode "reconnect" lets the client reconnect (and recover its state) after a drop */
     NodePeer(String url, String authJson, String transports, String mode) throws IOException {
+        this(url, authJson, transports, mode, "{}");
+    }
+
+    /** @param headersJson headers the client sends with its handshakes (a browser's cookie) */
+    NodePeer(String url, String authJson, String transports, String mode, String headersJson) throws IOException {
         Path dir = TestConfigs.home().resolve("tests/js");
-        process = new ProcessBuilder("node", "peer.mjs", url, authJson, transports, mode)
+        process = new ProcessBuilder("node", "peer.mjs", url, authJson, transports, mode, headersJson)
                 .directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),

@@ -44,7 +44,8 @@ class RevocationIntegrationTest {
 
     @Test
     void logoutAndPasswordChangeCloseTheLiveSocketsOfTheirTokens() throws Exception {
-        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString(),
+        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_SIGNALING__AD_HOC_ROOMS", "true",
+                "LECTERN_STORAGE__DATA_DIR", data.toString(),
                 "LECTERN_ACCOUNTS__BCRYPT_COST", "4")), Map.of());
         HttpJson http = new HttpJson(server.httpPort());
         assertThat(http.post("/api/send_verification", Map.of("email", "sam@example.com"), null).status())
@@ -86,7 +87,8 @@ class RevocationIntegrationTest {
     @Test
     void aSocketIsClosedWhenItsTokenExpires() throws Exception {
         String secret = "an-expiry-test-secret-that-is-long-enough-for-hs256-0123456789";
-        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString())),
+        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_SIGNALING__AD_HOC_ROOMS", "true",
+                "LECTERN_STORAGE__DATA_DIR", data.toString())),
                 Map.of("LECTERN_JWT_SECRET", secret));
         dev.lectern.accounts.TokenService behind = new dev.lectern.accounts.TokenService(
                 secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), server.ephemeralStore(),
@@ -107,7 +109,8 @@ class RevocationIntegrationTest {
 
     @Test
     void wsTakesItsTokenAsASubprotocolSoItStaysOutOfUrls() throws Exception {
-        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", data.toString(),
+        server = LecternServer.start(TestConfigs.defaults(Map.of("LECTERN_SIGNALING__AD_HOC_ROOMS", "true",
+                "LECTERN_STORAGE__DATA_DIR", data.toString(),
                 "LECTERN_ACCOUNTS__BCRYPT_COST", "4")), Map.of());
         HttpJson http = new HttpJson(server.httpPort());
         assertThat(http.post("/api/send_verification", Map.of("email", "pia@example.com"), null).status())

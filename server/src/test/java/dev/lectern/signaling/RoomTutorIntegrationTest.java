@@ -79,7 +79,8 @@ class RoomTutorIntegrationTest {
         WsClient bob = WsClient.connect(wsHttp, ws + "t-bob");
         ann.send("{\"event\":\"join\",\"data\":{\"room_id\":\"" + roomId + "\"}}");
         event(ann, "joined");
-        bob.send("{\"event\":\"join\",\"data\":{\"room_id\":\"" + roomId + "\"}}");
+        String invite = http.post("/api/video/rooms/" + roomId + "/invites", Map.of(), "t-ann").text("invite");
+        bob.send("{\"event\":\"join\",\"data\":{\"room_id\":\"" + roomId + "\",\"invite\":\"" + invite + "\"}}");
         event(bob, "joined");
 
         upstream.enqueue(FakeModelServer.answer("Two plus two", " is four."));
@@ -104,7 +105,12 @@ class RoomTutorIntegrationTest {
         long session = ended.body().get("session_id").asLong();
         HttpJson.Reply transcript = http.get("/api/video/sessions/ann/" + session + "/transcript", "t-ann");
         assertThat(transcript.body().get("messages")).extracting(m -> m.get("sender").asText() + ": "
-                + m.get("message").asText()).containsExactly("Ann: What is 2+2?", "ai: Two plus two is four.");
+                + m.get("message").asText()).containsExactly("ann: What is 2+2?", "ai: Two plus two is four.");
+        // the tutor's line keeps its audio (the seed's message model); people's lines have none
+        assertThat(transcript.body().at("/messages/1/audio_url").asText(null))
+                .isEqualTo(forAnn.get("audio_url").asText(null));
+        assertThat(transcript.body().at("/messages/0/audio_url").isNull()).isTrue();
+        assertThat(transcript.body().at("/messages/0/timestamp").isNumber()).isTrue();
     }
 
     @Test

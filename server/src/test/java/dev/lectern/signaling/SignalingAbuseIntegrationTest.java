@@ -31,7 +31,8 @@ class SignalingAbuseIntegrationTest {
     }
 
     private void start(Map<String, String> overrides) {
-        java.util.Map<String, String> o = new java.util.HashMap<>(Map.of("LECTERN_SIGNALING__DEV_MODE", "true"));
+        java.util.Map<String, String> o = new java.util.HashMap<>(Map.of("LECTERN_SIGNALING__DEV_MODE", "true",
+                "LECTERN_SIGNALING__AD_HOC_ROOMS", "true"));
         o.putAll(overrides);
         server = LecternServer.start(TestConfigs.defaults(o), Map.of());
     }

@@ -32,7 +32,7 @@ class SignalingRoomsIntegrationTest {
     @BeforeEach
     void start() {
         server = LecternServer.start(TestConfigs.defaults(Map.of(
-                "LECTERN_SIGNALING__DEV_MODE", "true",
+                "LECTERN_SIGNALING__DEV_MODE", "true", "LECTERN_SIGNALING__AD_HOC_ROOMS", "true",
                 "LECTERN_SIGNALING__RECOVERY_WINDOW_MILLIS", "0",
                 "LECTERN_HTTP__CORS__ALLOWED_ORIGINS", "https://app.example.com")), Map.of());
     }

@@ -89,10 +89,20 @@ class TutoringFlowIntegrationTest {
         a.send("{\"event\":\"join\",\"data\":{\"room_id\":\"" + roomId + "\",\"is_host\":true},\"id\":1}");
         JsonNode joinedA = event(a, "joined");
         assertThat(joinedA.get("ice_servers").get(0).get("urls").get(0).asText()).startsWith("stun:");
-        b.send("{\"event\":\"join\",\"data\":{\"room_id\":\"" + roomId + "\"},\"id\":1}");
+        // bob is not the owner: without an invite he is refused (issue #19 item 10), with one he is in, not as host
+        b.send("{\"event\":\"join\",\"data\":{\"room_id\":\"" + roomId + "\",\"is_host\":true},\"id\":2}");
+        assertThat(event(b, "error").get("code").asText()).isEqualTo("forbidden");
+        String invite = http.post("/api/video/rooms/" + roomId + "/invites", Map.of(), ann.token()).text("invite");
+        assertThat(http.post("/api/video/rooms/" + roomId + "/invites", Map.of(), bob.token()).status())
+                .isEqualTo(404);
+        b.send("{\"event\":\"join\",\"data\":{\"room_id\":\"" + roomId + "\",\"is_host\":true,\"invite\":\""
+                + invite + "\"},\"id\":1}");
         JsonNode joinedB = event(b, "joined");
         assertThat(joinedB.get("peers")).hasSize(1);
-        String bobPeer = event(a, "peer-joined").get("peer_id").asText();
+        assertThat(joinedB.at("/peers/0/is_host").asBoolean()).isTrue();
+        JsonNode bobJoined = event(a, "peer-joined");
+        assertThat(bobJoined.get("is_host").asBoolean()).isFalse();
+        String bobPeer = bobJoined.get("peer_id").asText();
 
         a.send("{\"event\":\"offer\",\"data\":{\"room_id\":\"" + roomId + "\",\"sdp\":\"" + SDP + "\",\"to\":\""
                 + bobPeer + "\"}}");
@@ -127,11 +137,11 @@ class TutoringFlowIntegrationTest {
             assertThat(history.body().get("total").asInt()).isEqualTo(1);
             JsonNode session = history.body().at("/sessions/0");
             assertThat(session.get("room_id").asText()).isEqualTo(roomId);
-            assertThat(session.get("transcript_preview").asText()).contains("Ann: What is 2+2?");
+            assertThat(session.get("transcript_preview").asText()).contains(ann.id() + ": What is 2+2?");
             HttpJson.Reply transcript = http.get("/api/video/sessions/" + u.id() + "/"
                     + session.get("session_id").asLong() + "/transcript", u.token());
             assertThat(transcript.body().get("messages")).extracting(m -> m.get("sender").asText() + ": "
-                    + m.get("message").asText()).containsExactly("Ann: What is 2+2?", "Bob: Four.");
+                    + m.get("message").asText()).containsExactly(ann.id() + ": What is 2+2?", bob.id() + ": Four.");
         }
         // cross-user attempts on every resource with an id
         long annSession = http.get("/api/video/sessions/" + ann.id(), ann.token()).body().at("/sessions/0/session_id")

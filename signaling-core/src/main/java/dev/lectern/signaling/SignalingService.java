@@ -44,6 +44,8 @@ public final class SignalingService implements JsonWsEndpoint {
 
     private final SignalingConfig config;
     private final TokenVerifier verifier;
+    /** Guest mode: the guest a handshake's cookie header names (or null); null itself when guest mode is off. */
+    private final java.util.function.UnaryOperator<String> guestOfCookie;
     /**
      * The kinds of token a connect takes ({@code signaling.tokenTypes}): the same check REST and SSE routes make
      * ({@link AcceptedTokens}).
@@ -76,6 +78,17 @@ public final class SignalingService implements JsonWsEndpoint {
     }
 
     public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms) {
+        this(config, verifier, rooms, null);
+    }
+
+    /**
+     * @param guestOfCookie guest mode ({@code accounts.guestAccess}; null: off): a connection without a token is the
+     *                      guest its handshake's signed cookie names (this function, from the {@code Cookie} header;
+     *                      null when none), else a guest of its own
+     */
+    public SignalingService(SignalingConfig config, TokenVerifier verifier, RoomService rooms,
+                            java.util.function.UnaryOperator<String> guestOfCookie) {
+        this.guestOfCookie = guestOfCookie;
         this.config = config;
         this.verifier = verifier;
         this.acceptedTokens = config.acceptedTokens();
@@ -138,6 +151,10 @@ public final class SignalingService implements JsonWsEndpoint {
     // ---- identity
 
     private CompletionStage<Principal> identify(String token, String devUserId) {
+        return identify(token, devUserId, null);
+    }
+
+    private CompletionStage<Principal> identify(String token, String devUserId, String cookie) {
         if (token != null && !token.isEmpty()) {
             try {
                 AcceptedTokens accepted = acceptedTokens;
@@ -148,6 +165,13 @@ public final class SignalingService implements JsonWsEndpoint {
         }
         if (config.devMode() && devUserId != null && DEV_USER_ID.matcher(devUserId).matches()) {
             return CompletableFuture.completedFuture(new Principal(devUserId, Role.STUDENT, null));
+        }
+        if (guestOfCookie != null) {
+            // the browser's guest (its REST cookie), else a guest for the life of this connection: nothing it does
+            // reaches an account's or another guest's data
+            String guest = cookie == null ? null : guestOfCookie.apply(cookie);
+            return CompletableFuture.completedFuture(dev.lectern.core.auth.Guests.principal(
+                    guest != null ? guest : dev.lectern.core.auth.Guests.newId()));
         }
         return CompletableFuture.failedFuture(new InvalidTokenException("a token is required"));
     }
@@ -162,9 +186,14 @@ public final class SignalingService implements JsonWsEndpoint {
     private final class RoomNamespace implements Namespace {
         @Override
         public CompletionStage<Object> authorize(JsonNode auth) {
+            return authorize(auth, null);
+        }
+
+        @Override
+        public CompletionStage<Object> authorize(JsonNode auth, String handshakeCookie) {
             String token = text(auth, "token");
             String userId = text(auth, "user_id");
-            return identify(token, userId).handle((p, e) -> {
+            return identify(token, userId, handshakeCookie).handle((p, e) -> {
                 if (e != null) {
                     Throwable cause = dev.lectern.core.util.Futures.unwrap(e);
                     throw new ConnectRefusedException(cause instanceof TokenTypeRefusedException refused

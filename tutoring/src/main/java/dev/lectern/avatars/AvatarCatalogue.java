@@ -58,7 +58,11 @@ public final class AvatarCatalogue {
     public record Entry(AvatarsConfig.Avatar avatar, boolean configured, String createdBy) {}
 
     /** An image to send as it is. */
-    public record Image(String contentType, byte[] bytes) {}
+    /**
+     * An avatar's face, to be sent from {@code file} ({@code length} bytes) as it is read; {@code afterSent} (or null)
+     * runs once it is sent (deletes a temporary copy fetched from a remote object store).
+     */
+    public record Image(String contentType, Path file, long length, Runnable afterSent) {}
 
     /** Configured avatars first, in file order, then added ones by name. */
     public List<Entry> list() {
@@ -101,11 +105,37 @@ public final class AvatarCatalogue {
         }
         AddedAvatar a = (NAME.matcher(name).matches() ? added.find(name) : Optional.<AddedAvatar>empty())
                 .orElseThrow(() -> ServiceException.notFound("no avatar named '" + name + "'"));
-        byte[] bytes = objects.get(a.faceKey()).orElseThrow(() -> {
-            logger.warn("avatar {}: face image {} is missing from the object store", name, a.faceKey());
-            return ServiceException.notFound("the image of avatar '" + name + "' is missing");
-        });
-        return new Image(a.faceType(), bytes);
+        return storedFace(name, a);
+    }
+
+    /** The added avatar's face: the local store's own file, or a temporary copy of a remote store's object. */
+    private Image storedFace(String name, AddedAvatar a) {
+        try {
+            if (objects instanceof dev.lectern.core.objects.LocalObjectStore local) {
+                Path file = local.path(a.faceKey());
+                if (Files.isRegularFile(file)) {
+                    return new Image(a.faceType(), file, Files.size(file), null);
+                }
+            } else {
+                Path copy = Files.createTempFile("lectern-face-", ".img");
+                if (objects.copyTo(a.faceKey(), copy)) {
+                    return new Image(a.faceType(), copy, Files.size(copy), () -> deleteQuietly(copy));
+                }
+                deleteQuietly(copy);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        logger.warn("avatar {}: face image {} is missing from the object store", name, a.faceKey());
+        throw ServiceException.notFound("the image of avatar '" + name + "' is missing");
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            logger.warn("could not delete the temporary face copy {}: {}", file, e.toString());
+        }
     }
 
     private Image configuredPreview(AvatarsConfig.Avatar a) {
@@ -113,26 +143,31 @@ public final class AvatarCatalogue {
             throw ServiceException.notFound("avatar '" + a.name() + "' has no preview image");
         }
         Path file = Path.of(config.workDir()).resolve(a.previewImage());
-        byte[] bytes;
+        byte[] head = new byte[16];
+        long size;
         try {
-            if (Files.size(file) > MAX_PREVIEW_BYTES) {
+            size = Files.size(file);
+            if (size > MAX_PREVIEW_BYTES) {
                 logger.warn("avatar {}: preview image {} is larger than {} bytes; not served", a.name(), file,
                         MAX_PREVIEW_BYTES);
                 throw ServiceException.notFound("the preview image of avatar '" + a.name() + "' is not usable");
             }
-            bytes = Files.readAllBytes(file);
+            try (InputStream in = Files.newInputStream(file)) {
+                head = Arrays.copyOf(head, Math.max(0, in.readNBytes(head, 0, head.length)));
+            }
         } catch (NoSuchFileException e) {
             logger.warn("avatar {}: preview image {} does not exist", a.name(), file);
             throw ServiceException.notFound("the preview image of avatar '" + a.name() + "' is missing");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        MagicBytes.Kind kind = MagicBytes.image(bytes);
+        MagicBytes.Kind kind = MagicBytes.image(head);
         if (kind == null) {
             logger.warn("avatar {}: preview image {} is neither PNG nor JPEG; not served", a.name(), file);
             throw ServiceException.notFound("the preview image of avatar '" + a.name() + "' is not usable");
         }
-        return new Image(kind.mediaType(), bytes);
+        // sent from the file as it is read (a changed file is sent as it is then; its first bytes were checked)
+        return new Image(kind.mediaType(), file, size, null);
     }
 
     /**

@@ -29,7 +29,14 @@ public final class RoomRepository {
         }
     }
 
-    public record Message(long id, String roomId, String userId, String sender, String message, long createdAt) {}
+    /** One line of a transcript; {@code audioUrl}: the tutor's spoken answer, null for people's lines. */
+    public record Message(long id, String roomId, String userId, String sender, String message, long createdAt,
+                          String audioUrl) {}
+
+    /** The room's live marker in the ephemeral store; its TTL is the room's live lifetime. */
+    public static String liveKey(String roomId) {
+        return "room:live:" + roomId;
+    }
 
     public record Session(long sessionId, String roomId, String userId, String companionId, long startedAt,
                           long endedAt, long durationSeconds, int messageCount, String transcriptPreview) {}
@@ -66,14 +73,19 @@ public final class RoomRepository {
     }
 
     public long appendMessage(String roomId, String userId, String sender, String message, long now) {
-        return db.query(c -> Jdbc.one(c, "INSERT INTO room_messages (room_id, user_id, sender, message, created_at)"
-                + " VALUES (?, ?, ?, ?, ?) RETURNING id", rs -> rs.getLong(1), roomId, userId, sender, message, now)
-                .orElseThrow());
+        return appendMessage(roomId, userId, sender, message, now, null);
+    }
+
+    public long appendMessage(String roomId, String userId, String sender, String message, long now, String audioUrl) {
+        return db.query(c -> Jdbc.one(c, "INSERT INTO room_messages (room_id, user_id, sender, message, created_at,"
+                + " audio_url) VALUES (?, ?, ?, ?, ?, ?) RETURNING id", rs -> rs.getLong(1), roomId, userId, sender,
+                message, now, audioUrl).orElseThrow());
     }
 
     /** Messages of a room between two instants (inclusive), oldest first, at most {@code limit}. */
     public List<Message> messages(String roomId, long fromMillis, long toMillis, int limit) {
-        return db.query(c -> Jdbc.list(c, "SELECT id, room_id, user_id, sender, message, created_at FROM room_messages"
+        return db.query(c -> Jdbc.list(c, "SELECT id, room_id, user_id, sender, message, created_at, audio_url"
+                + " FROM room_messages"
                 + " WHERE room_id = ? AND created_at >= ? AND created_at <= ? ORDER BY created_at, id LIMIT ?",
                 RoomRepository::readMessage, roomId, fromMillis, toMillis, limit));
     }
@@ -113,7 +125,8 @@ public final class RoomRepository {
 
     private static String preview(Connection c, String roomId, long from, long to) throws SQLException {
         StringBuilder sb = new StringBuilder();
-        for (Message m : Jdbc.list(c, "SELECT id, room_id, user_id, sender, message, created_at FROM room_messages"
+        for (Message m : Jdbc.list(c, "SELECT id, room_id, user_id, sender, message, created_at, audio_url"
+                + " FROM room_messages"
                 + " WHERE room_id = ? AND created_at >= ? AND created_at <= ? ORDER BY created_at, id LIMIT 10",
                 RoomRepository::readMessage, roomId, from, to)) {
             if (sb.length() > 0) {
@@ -163,7 +176,7 @@ public final class RoomRepository {
 
     private static Message readMessage(ResultSet rs) throws SQLException {
         return new Message(rs.getLong("id"), rs.getString("room_id"), rs.getString("user_id"), rs.getString("sender"),
-                rs.getString("message"), rs.getLong("created_at"));
+                rs.getString("message"), rs.getLong("created_at"), rs.getString("audio_url"));
     }
 
     private static Session readSession(ResultSet rs) throws SQLException {

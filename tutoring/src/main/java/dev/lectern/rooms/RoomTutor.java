@@ -188,9 +188,11 @@ public final class RoomTutor implements RoomEventSink {
                     .put("sender", AI_USER)
                     .put("user_id", AI_USER)
                     .put("companion_id", companionId)
-                    .put("timestamp", now);
+                    .put("timestamp", now / 1000.0); // epoch seconds, as the seed's message model has it
+            String audioUrl;
             synchronized (this) {
-                out.put("audio_url", audio.isEmpty() ? null : audio.values().iterator().next());
+                audioUrl = audio.isEmpty() ? null : audio.values().iterator().next();
+                out.put("audio_url", audioUrl);
                 ArrayNode urls = out.putArray("audio_urls");
                 audio.values().forEach(urls::add);
             }
@@ -198,7 +200,7 @@ public final class RoomTutor implements RoomEventSink {
                 out.put("notice", result.notice());
             }
             answering.remove(roomId);
-            next.messageStored(roomId, AI_USER, AI_USER, result.text(), now);
+            next.messageStored(roomId, AI_USER, AI_USER, result.text(), now, audioUrl);
             broadcaster.broadcast(roomId, "message", out);
         }
 

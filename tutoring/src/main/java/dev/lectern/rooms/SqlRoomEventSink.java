@@ -48,7 +48,13 @@ public final class SqlRoomEventSink implements RoomEventSink, AutoCloseable {
 
     @Override
     public void messageStored(String roomId, String userId, String sender, String message, long timestampMillis) {
-        submit("message", () -> rooms.appendMessage(roomId, userId, sender, message, timestampMillis));
+        messageStored(roomId, userId, sender, message, timestampMillis, null);
+    }
+
+    @Override
+    public void messageStored(String roomId, String userId, String sender, String message, long timestampMillis,
+                              String audioUrl) {
+        submit("message", () -> rooms.appendMessage(roomId, userId, sender, message, timestampMillis, audioUrl));
     }
 
     private void submit(String what, Runnable write) {

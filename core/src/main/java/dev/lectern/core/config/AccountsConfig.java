@@ -11,6 +11,8 @@ import java.util.Locale;
 /**
  * Accounts and access: token lifetimes, password rules, verification codes, login throttling, request rate limits and
  * the mail server that delivers codes. The JWT secret comes from {@code LECTERN_JWT_SECRET} (or a generated file).
+ * {@code guestAccess}: requests and signaling connections without a token are guests on the Holo Tutor Hub seed's
+ * routes (issue 20).
  */
 public record AccountsConfig(
         long tokenTtlSeconds,
@@ -27,7 +29,8 @@ public record AccountsConfig(
         int codeGuessesPerDay,
         int codesPerAddressPerHour,
         int codesPerClientPerHour,
-        OidcConfig oidc) {
+        OidcConfig oidc,
+        boolean guestAccess) {
 
     public AccountsConfig {
         checkRange(tokenTtlSeconds, 60, 30L * 24 * 3600, "accounts.tokenTtlSeconds");

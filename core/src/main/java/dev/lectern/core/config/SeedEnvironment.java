@@ -279,11 +279,18 @@ public final class SeedEnvironment {
             if (chosen == null) {
                 key(name, "LECTERN_STORAGE__OBJECTS__S3__BUCKET", bucket);
                 chosen = name;
-            } else if (!bucket.equals(get(chosen))) {
-                ignored.put(name, "Lectern keeps all objects in one bucket, taken from " + chosen);
-            } else {
+            } else if (bucket.equals(get(chosen))) {
                 note(name, "storage.objects.s3.bucket (same as " + chosen + ")");
             }
+        }
+        // the seed's separate buckets: recordings and course materials each in their own (the rest in the one above)
+        if (get("AWS_S3_AUDIO_BUCKET_NAME") != null) {
+            key("AWS_S3_AUDIO_BUCKET_NAME", "LECTERN_STORAGE__OBJECTS__S3__BUCKETS__AUDIO",
+                    get("AWS_S3_AUDIO_BUCKET_NAME"));
+        }
+        if (get("AWS_S3_CONTENT_BUCKET_NAME") != null) {
+            key("AWS_S3_CONTENT_BUCKET_NAME", "LECTERN_STORAGE__OBJECTS__S3__BUCKETS__CONTENT",
+                    get("AWS_S3_CONTENT_BUCKET_NAME"));
         }
         String region = null;
         for (String name : List.of("AWS_REGION", "AWS_REGION_NAME", "AWS_DEFAULT_REGION")) {

@@ -9,6 +9,7 @@ import static dev.lectern.core.config.Checks.checkRange;
  * The signaling port: Socket.IO / Engine.IO and the plain JSON WebSocket dialect, rooms and relay limits, and the
  * abuse limits: each connection's event and chat-message token buckets, rooms per connection, and Engine.IO sessions
  * that have not (yet) connected to a namespace, in all and per client address; the kinds of token a connect takes.
+ * {@code adHocRooms}: any room id may be joined without a REST room behind it (development and load benchmarks only).
  */
 public record SignalingConfig(
         int port,
@@ -35,7 +36,8 @@ public record SignalingConfig(
         int maxRoomsPerPeer,
         int maxSessionsWithoutConnect,
         int maxSessionsWithoutConnectPerAddress,
-        java.util.List<String> tokenTypes) {
+        java.util.List<String> tokenTypes,
+        boolean adHocRooms) {
 
     public SignalingConfig {
         checkPort(port, "signaling.port");

@@ -93,10 +93,20 @@ public record StorageConfig(String dataDir, Redis redis, Sql sql, Objects object
         }
     }
 
-    /** An S3-compatible store instead of the local directory when {@code bucket} is set. */
+    /**
+     * An S3-compatible store instead of the local directory when {@code bucket} is set; {@code buckets} optionally
+     * keeps course recordings and course content in buckets of their own.
+     */
     public record S3(String endpoint, String region, String bucket, boolean pathStyle, String accessKeyEnv,
-                     String secretKeyEnv, int maxAttempts) {
+                     String secretKeyEnv, int maxAttempts, Buckets buckets) {
+        /** Without separate buckets: everything in {@code bucket}. */
+        public S3(String endpoint, String region, String bucket, boolean pathStyle, String accessKeyEnv,
+                  String secretKeyEnv, int maxAttempts) {
+            this(endpoint, region, bucket, pathStyle, accessKeyEnv, secretKeyEnv, maxAttempts, null);
+        }
+
         public S3 {
+            buckets = buckets == null ? new Buckets("", "") : buckets;
             endpoint = endpoint == null ? "" : endpoint;
             bucket = bucket == null ? "" : bucket;
             checkNotBlank(region, "storage.objects.s3.region");
@@ -110,6 +120,28 @@ public record StorageConfig(String dataDir, Redis redis, Sql sql, Objects object
 
         public boolean enabled() {
             return !bucket.isEmpty();
+        }
+    }
+
+    /**
+     * The seed's separate buckets: lecture recordings ({@code courses.audioBucket} keys) in {@code audio}, course
+     * materials ({@code courses.contentBucket} keys) in {@code content}; "" = the one {@code bucket}.
+     */
+    public record Buckets(String audio, String content) {
+        private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile(
+                "[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
+        public Buckets {
+            audio = check(audio, "storage.objects.s3.buckets.audio");
+            content = check(content, "storage.objects.s3.buckets.content");
+        }
+
+        private static String check(String name, String key) {
+            String n = name == null ? "" : name.strip();
+            if (!n.isEmpty() && (!NAME.matcher(n).matches() || n.contains(".."))) {
+                throw new ConfigException(key + ": " + n + " (expected an S3 bucket name: 3-63 of a-z 0-9 . -)");
+            }
+            return n;
         }
     }
 }

@@ -67,6 +67,25 @@ public final class ClientAddresses {
         this.trusted = List.copyOf(list);
     }
 
+    /** True when there are trusted proxies and {@code a} is one of them. */
+    public boolean isTrusted(InetAddress a) {
+        return !trusted.isEmpty() && trusted(a);
+    }
+
+    /** True when {@code s} is an IPv4 or IPv6 literal. */
+    public static boolean isLiteral(String s) {
+        return literal(s) != null;
+    }
+
+    /** The address of an IP literal (no name look-up); throws when {@code s} is not one. */
+    public static InetAddress parseLiteral(String s) {
+        InetAddress a = literal(s);
+        if (a == null) {
+            throw new IllegalArgumentException("not an IP literal");
+        }
+        return a;
+    }
+
     private boolean trusted(InetAddress a) {
         for (Cidr c : trusted) {
             if (c.contains(a)) {

@@ -4,6 +4,13 @@ package dev.lectern.core.netty;
 public final class PipelineNames {
     /** Connection counting and the channel group used for graceful shutdown. */
     public static final String CONNECTIONS = "connections";
+    /**
+     * The PROXY protocol (v1/v2) from {@code http.trustedProxies} peers: the detector, then (only when a trusted peer
+     * sent a header) Netty's decoder and the handler that keeps the client address it names. Each removes itself.
+     */
+    public static final String PROXY_PROTOCOL_DETECTOR = "proxyProtocolDetector";
+    public static final String PROXY_PROTOCOL_DECODER = "proxyProtocolDecoder";
+    public static final String PROXY_PROTOCOL = "proxyProtocol";
     /** The HTTP/1.1 request decoder and response encoder (a WebSocket handshake replaces both). */
     public static final String HTTP_DECODER = "httpDecoder";
     public static final String HTTP_ENCODER = "httpEncoder";

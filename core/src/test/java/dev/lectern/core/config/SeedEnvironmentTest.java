@@ -145,8 +145,10 @@ class SeedEnvironmentTest {
         ServerConfig c = load(seed);
         assertThat(c.storage().objects().s3().bucket()).isEqualTo("lectures-content");
         assertThat(c.storage().objects().s3().region()).isEqualTo("eu-west-1");
-        assertThat(seed.ignored()).containsKeys("AWS_S3_AUDIO_BUCKET_NAME")
-                .doesNotContainKeys("COGNITO_USERPOOL_ID", "COGNITO_APP_CLIENT_ID");
+        assertThat(c.storage().objects().s3().buckets()).isEqualTo(new StorageConfig.Buckets("lectures-audio",
+                "lectures-content"));
+        assertThat(seed.ignored()).doesNotContainKeys("AWS_S3_AUDIO_BUCKET_NAME", "AWS_S3_CONTENT_BUCKET_NAME",
+                "COGNITO_USERPOOL_ID", "COGNITO_APP_CLIENT_ID");
         // the Cognito pool and app client are Lectern's external sign-in
         assertThat(c.accounts().oidc().issuer())
                 .isEqualTo("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc");

@@ -25,6 +25,7 @@ class StorageAndAccountsConfigTest {
         assertThat(c.accounts().bcryptCost()).isGreaterThanOrEqualTo(10);
         assertThat(c.accounts().smtp().enabled()).isFalse();
         assertThat(c.accounts().adminEmails()).isEmpty();
+        assertThat(c.storage().objects().s3().buckets()).isEqualTo(new StorageConfig.Buckets("", ""));
     }
 
     @Test
@@ -50,7 +51,9 @@ class StorageAndAccountsConfigTest {
         "LECTERN_ACCOUNTS__BCRYPT_COST|3|accounts.bcryptCost",
         "LECTERN_ACCOUNTS__MIN_PASSWORD_LENGTH|4|accounts.minPasswordLength",
         "LECTERN_ACCOUNTS__LOGIN_THROTTLE__MAX_FAILURES|1|accounts.loginThrottle.maxFailures",
-        "LECTERN_ACCOUNTS__SMTP__SECURITY|ssl|accounts.smtp.security"})
+        "LECTERN_ACCOUNTS__SMTP__SECURITY|ssl|accounts.smtp.security",
+        "LECTERN_STORAGE__OBJECTS__S3__BUCKETS__AUDIO|Lecture_Audio|storage.objects.s3.buckets.audio",
+        "LECTERN_STORAGE__OBJECTS__S3__BUCKETS__CONTENT|a..b|storage.objects.s3.buckets.content"})
     void badValuesNameTheirKey(String variable, String value, String message) {
         assertThatThrownBy(() -> load(Map.of(variable, value))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(message);

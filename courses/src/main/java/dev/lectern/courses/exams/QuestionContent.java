@@ -12,11 +12,13 @@ import java.util.List;
  * @param explanation   general feedback shown with released results
  * @param citation      the passage of the course's text the question tests, with the quoted span
  * @param rubricId      the rubric written answers are graded against, or null
+ * @param partialCredit multiple select only: true (the default, also when absent) grades with partial credit, false
+ *                      all or nothing (see {@link Responses#grade})
  */
 public record QuestionContent(QuestionType type, String name, String stem, List<Option> options, Double numericAnswer,
                               Double tolerance, String modelAnswer, String explanation, double points,
                               Difficulty difficulty, Bloom bloom, String language, Citation citation,
-                              String rubricId) {
+                              String rubricId, Boolean partialCredit) {
     public QuestionContent {
         options = options == null ? List.of() : List.copyOf(options);
         name = name == null ? "" : name.strip();
@@ -26,6 +28,15 @@ public record QuestionContent(QuestionType type, String name, String stem, List<
         difficulty = difficulty == null ? Difficulty.MEDIUM : difficulty;
         bloom = bloom == null ? Bloom.UNDERSTAND : bloom;
         language = language == null || language.isBlank() ? "en" : language.strip();
+        partialCredit = partialCredit == null || partialCredit;
+    }
+
+    /** A question with the default scoring (partial credit for multiple select). */
+    public QuestionContent(QuestionType type, String name, String stem, List<Option> options, Double numericAnswer,
+                           Double tolerance, String modelAnswer, String explanation, double points,
+                           Difficulty difficulty, Bloom bloom, String language, Citation citation, String rubricId) {
+        this(type, name, stem, options, numericAnswer, tolerance, modelAnswer, explanation, points, difficulty, bloom,
+                language, citation, rubricId, null);
     }
 
     /** One choice: its stable id, text, whether it is a key, and feedback shown when chosen. */
@@ -44,6 +55,6 @@ public record QuestionContent(QuestionType type, String name, String stem, List<
 
     public QuestionContent withRubric(String id) {
         return new QuestionContent(type, name, stem, options, numericAnswer, tolerance, modelAnswer, explanation,
-                points, difficulty, bloom, language, citation, id);
+                points, difficulty, bloom, language, citation, id, partialCredit);
     }
 }

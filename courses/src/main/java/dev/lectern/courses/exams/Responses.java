@@ -11,8 +11,11 @@ import java.util.Set;
 /**
  * A student's response to one question, as JSON: {@code {"selected":[ids]}} for choices, {@code {"value":n}} for a
  * number, {@code {"text":"…"}} for written answers; {@code {}} is no answer. Checking it, and grading the objective
- * types exactly: the full points for the key (the exact set for multiple select, within the tolerance for a number,
- * an accepted answer for a short answer without rubric), else 0.
+ * types exactly: the full points for the key (the key for single choice and true/false, within the tolerance for a
+ * number, an accepted answer for a short answer without rubric), else 0. Multiple select gets partial credit by
+ * default, Canvas's rule for multiple-answer questions: {@code points × max(0, (right chosen − wrong chosen) / keys)}
+ * (every key chosen and nothing else: full points; each wrong choice cancels one right one; never below 0), the points
+ * rounded to 4 decimals; a question with {@code partialCredit: false} gets the full points for exactly the keys, else 0.
  */
 public final class Responses {
     public static final int MAX_SHORT_ANSWER = 2_000;
@@ -77,6 +80,9 @@ public final class Responses {
 
     /** The exact points of an objective (or accepted-answer) question. */
     public static double grade(QuestionContent q, JsonNode r) {
+        if (q.type() == QuestionType.MULTIPLE_SELECT && Boolean.TRUE.equals(q.partialCredit())) {
+            return Math.round(q.points() * partialCredit(q, r) * 10_000) / 10_000.0;
+        }
         boolean right = switch (q.type()) {
             case SINGLE_CHOICE, TRUE_FALSE, MULTIPLE_SELECT -> {
                 Set<String> chosen = new HashSet<>();
@@ -95,6 +101,27 @@ public final class Responses {
             case ESSAY -> false;
         };
         return right ? q.points() : 0;
+    }
+
+    /** The share of a multiple-select question's points a selection earns: max(0, (right − wrong) / keys). */
+    static double partialCredit(QuestionContent q, JsonNode r) {
+        Set<String> keys = new HashSet<>();
+        q.keys().forEach(o -> keys.add(o.id()));
+        if (keys.isEmpty()) {
+            return 0;
+        }
+        Set<String> chosen = new HashSet<>();
+        r.path("selected").forEach(n -> chosen.add(n.asText()));
+        int right = 0;
+        int wrong = 0;
+        for (String id : chosen) {
+            if (keys.contains(id)) {
+                right++;
+            } else {
+                wrong++;
+            }
+        }
+        return Math.max(0, (double) (right - wrong) / keys.size());
     }
 
     /** The text of a written response ("" when none). */

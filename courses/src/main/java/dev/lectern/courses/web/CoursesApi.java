@@ -20,13 +20,12 @@ import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
 import dev.lectern.http.Router;
+import dev.lectern.http.Types;
 import dev.lectern.http.multipart.MultipartForm;
 import dev.lectern.http.multipart.MultipartLimits;
 import dev.lectern.http.multipart.MultipartUploadHandler;
 import dev.lectern.http.sse.EventStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -75,41 +74,49 @@ public final class CoursesApi {
                         + "transcripts: {type:sources} (file+page or lecture+start_ms), {type:chunk,text}…, "
                         + "{type:done}; {type:no_passage} when nothing in the course is relevant")
                 .example(Map.of("question", "What is a derivative?"))
+                .request(CourseViews.Question.class).returns(200, CourseViews.QueryEvent.class)
                 .sse(SSE_KEEP_ALIVE_MILLIS, this::ask);
     }
 
     private void registerOrg(Router.Builder routes) {
         routes.post("/api/org/regions").access(Access.USER).blocking().json().tag("org").errors(400, 403)
                 .summary("Create a region (admins)").example(Map.of("name", "EMEA"))
+                .request(CourseViews.NewRegion.class).returns(201, CourseViews.RegionView.class)
                 .handle(r -> created(region(org.createRegion(r.requirePrincipal(), text(r, "name")))));
         routes.get("/api/org/regions").access(Access.USER).blocking().tag("org").summary("Every region")
-                .handle(r -> ok(Map.of("regions", org.regions().stream().map(CoursesApi::region).toList())));
+                .returns(200, CourseViews.Regions.class)
+                .handle(r -> ok(new CourseViews.Regions(org.regions().stream().map(CoursesApi::region).toList())));
         routes.post("/api/org/groups").access(Access.USER).blocking().json().tag("org").errors(400, 403, 404)
                 .summary("Create a group in a region (admins)").example(Map.of("region_id", "…", "name", "CS 2026"))
+                .request(CourseViews.NewGroup.class).returns(201, CourseViews.GroupView.class)
                 .handle(r -> created(group(org.createGroup(r.requirePrincipal(), text(r, "region_id"),
                         text(r, "name")))));
         routes.get("/api/org/groups").access(Access.USER).blocking().tag("org").summary("Every group")
-                .handle(r -> ok(Map.of("groups", org.groups().stream().map(CoursesApi::group).toList())));
+                .returns(200, CourseViews.Groups.class)
+                .handle(r -> ok(new CourseViews.Groups(org.groups().stream().map(CoursesApi::group).toList())));
         routes.get("/api/org/users").access(Access.USER).blocking().tag("org")
                 .summary("The users the caller may see (admins: all; others: their group), as {id, email, name, "
                         + "role, group:{id, name, region:{id, name}}}")
                 .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
+                .errors(400).returns(200, CourseViews.OrgUsers.class)
                 .handle(r -> {
                     Paging p = Paging.of(r);
                     return ok(Map.of("users", org.users(r.requirePrincipal(), p.pageSize(), p.offset())));
                 });
         routes.get("/api/org/users/me").access(Access.USER).blocking().tag("org")
-                .summary("The caller, with their group and region")
+                .summary("The caller, with their group and region").returns(200, CourseViews.OrgUser.class)
                 .handle(r -> ok(org.user(r.requirePrincipal(), r.requirePrincipal().userId())));
         routes.get("/api/org/users/{id}").access(Access.USER).blocking().tag("org").errors(404)
-                .summary("One user the caller may see").handle(r -> ok(org.user(r.requirePrincipal(),
+                .summary("One user the caller may see").returns(200, CourseViews.OrgUser.class).handle(r -> ok(org.user(r.requirePrincipal(),
                         r.pathParam("id"))));
         routes.put("/api/org/users/{id}/group").access(Access.USER).blocking().json().tag("org").errors(400, 403, 404)
                 .summary("Put a user in a group, or take them out with null (admins)")
                 .example(Map.of("group_id", "…"))
+                .request(CourseViews.GroupAssignment.class).returns(200, CourseViews.OrgUser.class)
                 .handle(r -> ok(org.assignGroup(r.requirePrincipal(), r.pathParam("id"), text(r, "group_id"))));
         routes.put("/api/org/users/{id}/role").access(Access.USER).blocking().json().tag("org").errors(400, 403, 404)
                 .summary("Set a user's role: student, lecturer or admin (admins)").example(Map.of("role", "lecturer"))
+                .request(CourseViews.RoleChange.class).returns(200, CourseViews.OrgUser.class)
                 .handle(r -> ok(org.setRole(r.requirePrincipal(), r.pathParam("id"), text(r, "role"))));
     }
 
@@ -118,47 +125,58 @@ public final class CoursesApi {
                 .summary("Create a course (lecturers, admins); the creator is its first lecturer")
                 .example(Map.of("title", "Calculus I", "code", "MA101", "description", "limits first",
                         "term", "2026-autumn", "language", "en"))
+                .request(CourseViews.CourseFields.class).returns(201, CourseViews.CourseView.class)
                 .handle(r -> created(course(courses.create(r.requirePrincipal(), fields(r)))));
         routes.get("/api/courses").access(Access.USER).blocking().tag("courses")
                 .summary("The courses the caller teaches or takes (all for admins), newest first")
                 .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
+                .errors(400).returns(200, CourseViews.CoursePage.class)
                 .handle(r -> {
                     Principal p = r.requirePrincipal();
                     Paging paging = Paging.of(r);
-                    return ok(paging.envelope("courses", courses.list(p, paging.pageSize(), paging.offset()).stream()
-                            .map(CoursesApi::course).toList(), courses.count(p)));
+                    return ok(new CourseViews.CoursePage(courses.list(p, paging.pageSize(), paging.offset()).stream()
+                            .map(CoursesApi::course).toList(), courses.count(p), paging.page(), paging.pageSize()));
                 });
         routes.get("/api/courses/{id}").access(Access.USER).blocking().tag("courses").errors(404)
                 .summary("One course, with the caller's access (student, lecturer, admin) and its members")
+                .returns(200, CourseViews.CourseDetail.class)
                 .handle(r -> {
                     Principal p = r.requirePrincipal();
-                    Map<String, Object> m = course(courses.requireTake(p, r.pathParam("id")));
-                    m.put("access", courses.access(p, r.pathParam("id")).name().toLowerCase());
-                    m.putAll(courses.members(p, r.pathParam("id")));
-                    return ok(m);
+                    CourseViews.CourseView k = course(courses.requireTake(p, r.pathParam("id")));
+                    Map<String, List<String>> members = courses.members(p, r.pathParam("id"));
+                    return ok(new CourseViews.CourseDetail(k.id(), k.title(), k.code(), k.description(), k.term(),
+                            k.language(), k.createdBy(), k.createdAt(), k.updatedAt(),
+                            courses.access(p, r.pathParam("id")).name().toLowerCase(), members.get("lecturers"),
+                            members.get("groups"), members.get("students")));
                 });
         routes.patch("/api/courses/{id}").access(Access.USER).blocking().json().tag("courses").errors(400, 403, 404)
                 .summary("Change a course's fields (its lecturers)")
+                .request(CourseViews.CourseFields.class).returns(200, CourseViews.CourseView.class)
                 .handle(r -> ok(course(courses.update(r.requirePrincipal(), r.pathParam("id"), fields(r)))));
         routes.delete("/api/courses/{id}").access(Access.USER).blocking().tag("courses").errors(403, 404)
-                .summary("Delete a course with its lectures and materials").handle(r -> {
+                .summary("Delete a course with its lectures and materials").returns(204, Void.class).handle(r -> {
                     courses.delete(r.requirePrincipal(), r.pathParam("id"));
                     return ApiResponse.noContent().async();
                 });
-        member(routes, "lecturers", "user_id", "a co-lecturer", courses::addLecturer, courses::removeLecturer);
-        member(routes, "groups", "group_id", "a group the course is shared with", courses::share, courses::unshare);
-        member(routes, "students", "user_id", "an explicitly enrolled student", courses::enrol, courses::unenrol);
+        member(routes, "lecturers", "user_id", CourseViews.UserMember.class, "a co-lecturer", courses::addLecturer,
+                courses::removeLecturer);
+        member(routes, "groups", "group_id", CourseViews.GroupMember.class, "a group the course is shared with",
+                courses::share, courses::unshare);
+        member(routes, "students", "user_id", CourseViews.UserMember.class, "an explicitly enrolled student",
+                courses::enrol, courses::unenrol);
 
         routes.post("/api/courses/{id}/materials").access(Access.USER).tag("courses").consumes("multipart/form-data")
                 .summary("Upload a course material (pdf, docx, txt, md) as part 'file', optionally with "
                         + "'lecture_id'; 201 with its status (indexed or failed) and passages")
                 .errors(400, 403, 404, 413, 415)
+                .request(CourseViews.MaterialUpload.class).returns(201, CourseViews.MaterialView.class)
                 .tunnel(r -> new MultipartUploadHandler(r, materialLimits, blocking, this::receiveMaterial));
         routes.get("/api/courses/{id}/materials").access(Access.USER).blocking().tag("courses").errors(404)
-                .summary("The course's materials").handle(r -> ok(Map.of("materials", materials.list(
-                        r.requirePrincipal(), r.pathParam("id")).stream().map(CoursesApi::material).toList())));
+                .summary("The course's materials").returns(200, CourseViews.Materials.class)
+                .handle(r -> ok(new CourseViews.Materials(materials.list(r.requirePrincipal(), r.pathParam("id"))
+                        .stream().map(CoursesApi::material).toList())));
         routes.delete("/api/courses/{id}/materials/{mid}").access(Access.USER).blocking().tag("courses")
-                .errors(403, 404).summary("Delete a material and its passages").handle(r -> {
+                .errors(403, 404).summary("Delete a material and its passages").returns(204, Void.class).handle(r -> {
                     materials.delete(r.requirePrincipal(), r.pathParam("id"), r.pathParam("mid"));
                     return ApiResponse.noContent().async();
                 });
@@ -168,16 +186,19 @@ public final class CoursesApi {
         routes.post("/api/courses/{id}/lectures").access(Access.USER).blocking().json().tag("lectures")
                 .errors(400, 403, 404).summary("Add a lecture at the end of the course's order")
                 .example(Map.of("title", "Limits", "date", "2026-10-05", "description", "ε and δ"))
+                .request(CourseViews.LectureFields.class).returns(201, CourseViews.LectureView.class)
                 .handle(r -> created(lecture(lectures.create(r.requirePrincipal(), r.pathParam("id"),
                         lectureFields(r)))));
         routes.get("/api/courses/{id}/lectures").access(Access.USER).blocking().tag("lectures").errors(404)
-                .summary("The course's lectures in order").handle(r -> ok(Map.of("lectures", lectures.list(
-                        r.requirePrincipal(), r.pathParam("id")).stream().map(CoursesApi::lecture).toList())));
+                .summary("The course's lectures in order").returns(200, CourseViews.Lectures.class)
+                .handle(r -> ok(new CourseViews.Lectures(lectures.list(r.requirePrincipal(), r.pathParam("id"))
+                        .stream().map(CoursesApi::lecture).toList())));
         routes.get("/api/lectures/{id}").access(Access.USER).blocking().tag("lectures").errors(404)
-                .summary("One lecture with its transcript status and notes")
+                .summary("One lecture with its transcript status and notes").returns(200, CourseViews.LectureView.class)
                 .handle(r -> ok(lecture(lectures.get(r.requirePrincipal(), r.pathParam("id")))));
         routes.patch("/api/lectures/{id}").access(Access.USER).blocking().json().tag("lectures")
                 .errors(400, 403, 404).summary("Change a lecture's title, date, description, or position")
+                .request(CourseViews.LectureFields.class).returns(200, CourseViews.LectureView.class)
                 .handle(r -> {
                     Principal p = r.requirePrincipal();
                     JsonNode b = r.jsonObject();
@@ -192,7 +213,7 @@ public final class CoursesApi {
                     return ok(lecture(l));
                 });
         routes.delete("/api/lectures/{id}").access(Access.USER).blocking().tag("lectures").errors(403, 404)
-                .summary("Delete a lecture with its transcript and recording").handle(r -> {
+                .summary("Delete a lecture with its transcript and recording").returns(204, Void.class).handle(r -> {
                     lectures.delete(r.requirePrincipal(), r.pathParam("id"));
                     return ApiResponse.noContent().async();
                 });
@@ -202,15 +223,17 @@ public final class CoursesApi {
                         + "and transcribed by a job (transcript_status queued → transcribing → transcribed), or "
                         + "not_transcribed with the reason when no transcription service is configured")
                 .errors(400, 403, 404, 413, 415)
+                .request(CourseViews.RecordingUpload.class).returns(201, CourseViews.LectureView.class)
                 .tunnel(r -> new MultipartUploadHandler(r, recordingLimits, blocking, this::receiveRecording));
         routes.get("/api/lectures/{id}/recording").access(Access.USER).blocking().tag("lectures").errors(404)
-                .summary("A signed, expiring URL of the recording")
-                .handle(r -> ok(Map.of("url", lectures.recordingUrl(r.requirePrincipal(), r.pathParam("id"),
-                        urlTtl))));
+                .summary("A signed, expiring URL of the recording").returns(200, CourseViews.SignedUrl.class)
+                .handle(r -> ok(new CourseViews.SignedUrl(lectures.recordingUrl(r.requirePrincipal(),
+                        r.pathParam("id"), urlTtl))));
         routes.get("/api/lectures/{id}/transcript").access(Access.USER).blocking().tag("lectures").errors(404)
                 .summary("The transcript as {segments:[{seq,start_ms,end_ms,text,corrected}]}, or WebVTT with "
                         + "?format=vtt")
                 .query("format", "string", false, "json (default) or vtt")
+                .errors(400).returns(200, Types.either(CourseViews.Transcript.class, Types.media("text/vtt")))
                 .handle(r -> {
                     String format = r.queryParam("format").orElse("json");
                     if (format.equals("vtt")) {
@@ -220,12 +243,13 @@ public final class CoursesApi {
                     if (!format.equals("json")) {
                         throw ServiceException.badRequest("format: json or vtt");
                     }
-                    return ok(Map.of("segments", lectures.transcript(r.requirePrincipal(), r.pathParam("id"))
-                            .stream().map(CoursesApi::segment).toList()));
+                    return ok(new CourseViews.Transcript(lectures.transcript(r.requirePrincipal(),
+                            r.pathParam("id")).stream().map(CoursesApi::segment).toList()));
                 });
         routes.put("/api/lectures/{id}/transcript/{seq}").access(Access.USER).blocking().json().tag("lectures")
                 .errors(400, 403, 404).summary("Correct one transcript segment's text (the course's lecturers)")
                 .example(Map.of("text", "the corrected sentence"))
+                .request(CourseViews.Correction.class).returns(200, CourseViews.Segment.class)
                 .handle(r -> {
                     int seq;
                     try {
@@ -238,21 +262,23 @@ public final class CoursesApi {
                 });
         routes.post("/api/lectures/{id}/notes").access(Access.USER).blocking().tag("lectures")
                 .errors(403, 404, 409, 503).summary("Queue the lecture's summary and key points (the model)")
-                .handle(r -> json(202, Map.of("jobId", lectures.requestNotes(r.requirePrincipal(),
+                .returns(202, CourseViews.JobAccepted.class)
+                .handle(r -> json(202, new CourseViews.JobAccepted(lectures.requestNotes(r.requirePrincipal(),
                         r.pathParam("id")))));
     }
 
     /** POST/DELETE {@code /api/courses/{id}/<what>[/{member}]}. */
-    private void member(Router.Builder routes, String what, String field, String description,
+    private void member(Router.Builder routes, String what, String field, Class<?> body, String description,
                         Membership add, Membership remove) {
         routes.post("/api/courses/{id}/" + what).access(Access.USER).blocking().json().tag("courses")
                 .errors(400, 403, 404).summary("Add " + description).example(Map.of(field, "…"))
+                .request(body).returns(204, Void.class)
                 .handle(r -> {
                     add.apply(r.requirePrincipal(), r.pathParam("id"), text(r, field));
                     return ApiResponse.noContent().async();
                 });
         routes.delete("/api/courses/{id}/" + what + "/{member}").access(Access.USER).blocking().tag("courses")
-                .errors(403, 404, 409).summary("Remove " + description).handle(r -> {
+                .errors(403, 404, 409).summary("Remove " + description).returns(204, Void.class).handle(r -> {
                     remove.apply(r.requirePrincipal(), r.pathParam("id"), r.pathParam("member"));
                     return ApiResponse.noContent().async();
                 });
@@ -324,68 +350,28 @@ public final class CoursesApi {
         return v.textValue();
     }
 
-    static Map<String, Object> region(Region x) {
-        return Map.of("id", x.id(), "name", x.name());
+    static CourseViews.RegionView region(Region x) {
+        return CourseViews.RegionView.of(x);
     }
 
-    static Map<String, Object> group(Group g) {
-        return Map.of("id", g.id(), "name", g.name(), "region_id", g.regionId());
+    static CourseViews.GroupView group(Group g) {
+        return CourseViews.GroupView.of(g);
     }
 
-    static Map<String, Object> course(Course k) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", k.id());
-        m.put("title", k.title());
-        m.put("code", k.code());
-        m.put("description", k.description());
-        m.put("term", k.term());
-        m.put("language", k.language());
-        m.put("created_by", k.createdBy());
-        m.put("created_at", Instant.ofEpochMilli(k.createdAt()).toString());
-        m.put("updated_at", Instant.ofEpochMilli(k.updatedAt()).toString());
-        return m;
+    static CourseViews.CourseView course(Course k) {
+        return CourseViews.CourseView.of(k);
     }
 
-    static Map<String, Object> material(Material x) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", x.id());
-        m.put("course_id", x.courseId());
-        m.put("lecture_id", x.lectureId());
-        m.put("filename", x.filename());
-        m.put("file_type", x.fileType());
-        m.put("size", x.size());
-        m.put("status", x.status());
-        m.put("error", x.error());
-        m.put("passages", x.passages());
-        m.put("created_at", Instant.ofEpochMilli(x.createdAt()).toString());
-        return m;
+    static CourseViews.MaterialView material(Material x) {
+        return CourseViews.MaterialView.of(x);
     }
 
-    static Map<String, Object> lecture(Lecture l) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", l.id());
-        m.put("course_id", l.courseId());
-        m.put("position", l.position());
-        m.put("title", l.title());
-        m.put("date", l.date());
-        m.put("description", l.description());
-        m.put("has_recording", l.recordingKey() != null);
-        m.put("recording_type", l.recordingType());
-        m.put("recording_size", l.recordingSize());
-        m.put("duration_ms", l.durationMs());
-        m.put("transcript_status", l.transcriptStatus());
-        m.put("transcript_reason", l.transcriptReason());
-        m.put("transcript_job_id", l.transcriptJobId());
-        m.put("summary", l.summary());
-        m.put("key_points", l.keyPoints());
-        m.put("notes_status", l.notesStatus());
-        m.put("updated_at", Instant.ofEpochMilli(l.updatedAt()).toString());
-        return m;
+    static CourseViews.LectureView lecture(Lecture l) {
+        return CourseViews.LectureView.of(l);
     }
 
-    static Map<String, Object> segment(TranscriptSegment s) {
-        return Map.of("seq", s.seq(), "start_ms", s.startMs(), "end_ms", s.endMs(), "text", s.text(),
-                "corrected", s.corrected());
+    static CourseViews.Segment segment(TranscriptSegment s) {
+        return CourseViews.Segment.of(s);
     }
 
     private static CompletionStage<ApiResponse> ok(Object body) {

@@ -74,6 +74,19 @@ class ExamGeneratorIntegrationTest {
     }
 
     @Test
+    void passagesAreReadAsExtractedAtUploadNotFetchedAndExtractedAgain() throws Exception {
+        ExamCourses.Passage before = f.courses.passage(f.course, f.p1).orElseThrow();
+        try (var objects = java.nio.file.Files.walk(data.resolve("objects"))) {
+            for (Path p : objects.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p); // the uploaded documents are gone from the object store
+            }
+        }
+        assertThat(f.courses.passage(f.course, f.p1)).contains(before);
+        assertThat(f.courses.passages(f.course, List.of(), 100)).extracting(ExamCourses.Passage::id)
+                .contains(f.p1, f.p2, f.p3);
+    }
+
+    @Test
     void malformedOutputIsRetriedWithTheErrors() throws Exception {
         f.upstream.enqueue(streamed("Sure! Here are your questions: questions = [ ... ]"));
         f.upstream.enqueue(json(Map.of("questions", List.of(Map.of("type", "single_choice", "stem", 42)))));

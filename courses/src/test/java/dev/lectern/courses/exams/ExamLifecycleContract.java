@@ -242,6 +242,42 @@ abstract class ExamLifecycleContract {
                         + ",released,1,0,0,1,6");
     }
 
+    static QuestionContent multi(String stem, Boolean partialCredit) {
+        return new QuestionContent(QuestionType.MULTIPLE_SELECT, "", stem, List.of(new Option("a", "Neon", true, ""),
+                new Option("b", "Argon", true, ""), new Option("c", "Xenon", true, ""),
+                new Option("d", "Chlorine", false, "")), null, null, "", "", 3, null, null, "en", null, null,
+                partialCredit);
+    }
+
+    @Test
+    void multipleSelectPartialCreditReachesItemAnalysisAndCsv() throws Exception {
+        Question partial = f.exams.bank().create(f.lena, f.course, multi("Which are noble gases?", null));
+        Question strict = f.exams.bank().create(f.lena, f.course, multi("Which are noble gases, all of them?", false));
+        partial = f.exams.bank().approve(f.lena, partial.id(), 1);
+        strict = f.exams.bank().approve(f.lena, strict.id(), 1);
+        Exam exam = f.exams.exams().create(f.lena, f.course, "Quiz", List.of(partial.id(), strict.id()));
+        long opens = f.clock.millis();
+        f.exams.exams().publish(f.lena, exam.id(), 1, opens, opens + 3_600_000, 1_800_000);
+
+        AttemptService.AttemptView sam = f.exams.attempts().start(f.sam, exam.id());
+        f.exams.attempts().save(f.sam, sam.attemptId(), partial.id(), tree("{\"selected\":[\"a\",\"b\"]}"));
+        f.exams.attempts().save(f.sam, sam.attemptId(), strict.id(), tree("{\"selected\":[\"a\",\"b\",\"c\"]}"));
+        f.exams.attempts().submit(f.sam, sam.attemptId());
+        AttemptService.AttemptView tia = f.exams.attempts().start(f.tia, exam.id());
+        f.exams.attempts().save(f.tia, tia.attemptId(), partial.id(), tree("{\"selected\":[\"a\",\"d\"]}"));
+        f.exams.attempts().save(f.tia, tia.attemptId(), strict.id(), tree("{\"selected\":[\"a\",\"b\"]}"));
+        f.exams.attempts().submit(f.tia, tia.attemptId());
+
+        // partial: Sam 3 x 2/3 = 2, Tia 3 x (1 - 1)/3 = 0; all or nothing: Sam 3, Tia 0
+        List<ItemAnalysis> items = f.exams.grading().itemAnalysis(f.lena, exam.id());
+        assertThat(items).extracting(ItemAnalysis::meanPoints).containsExactly(1.0, 1.5);
+        assertThat(items).extracting(ItemAnalysis::difficulty).containsExactly(0.3333, 0.5);
+        String[] rows = f.exams.grading().csv(f.lena, exam.id()).split("\r\n");
+        assertThat(rows[0]).endsWith(",Q1 (3.0),Q2 (3.0),total,max_points");
+        assertThat(rows).anySatisfy(r -> assertThat(r).startsWith(f.sam.userId() + ",").endsWith(",submitted,2,3,5,6"));
+        assertThat(rows).anySatisfy(r -> assertThat(r).startsWith(f.tia.userId() + ",").endsWith(",submitted,0,0,0,6"));
+    }
+
     static JsonNode tree(String json) throws Exception {
         return Json.MAPPER.readTree(json);
     }

@@ -29,15 +29,41 @@ class ResponsesTest {
             new Option("b", "Argon", true, ""), new Option("c", "Chlorine", false, "")), null, null);
 
     @Test
-    void multipleSelectNeedsExactlyTheKeys() throws Exception {
+    void multipleSelectGetsPartialCreditByCanvasRule() throws Exception {
+        // 2 points, keys a and b: points x max(0, (right - wrong) / keys)
         assertThat(grade(multi, "{\"selected\":[\"b\",\"a\"]}")).isEqualTo(2);
-        assertThat(grade(multi, "{\"selected\":[\"a\"]}")).isZero();
-        assertThat(grade(multi, "{\"selected\":[\"a\",\"b\",\"c\"]}")).isZero();
+        assertThat(grade(multi, "{\"selected\":[\"a\"]}")).isEqualTo(1);
+        assertThat(grade(multi, "{\"selected\":[\"a\",\"b\",\"c\"]}")).isEqualTo(1);
+        assertThat(grade(multi, "{\"selected\":[\"a\",\"c\"]}")).isZero();
+        assertThat(grade(multi, "{\"selected\":[\"c\"]}")).as("never below 0").isZero();
         assertThat(grade(multi, "{}")).isZero();
+        QuestionContent three = q(QuestionType.MULTIPLE_SELECT, List.of(new Option("a", "H", true, ""),
+                new Option("b", "He", true, ""), new Option("c", "Li", true, ""), new Option("d", "Fe", false, "")),
+                null, null);
+        assertThat(grade(three, "{\"selected\":[\"a\",\"b\"]}")).isEqualTo(1.3333); // 2 x 2/3, 4 decimals
         assertThatThrownBy(() -> Responses.check(multi, json("{\"selected\":[\"a\",\"a\"]}")))
                 .isInstanceOf(ServiceException.class);
         assertThatThrownBy(() -> Responses.check(multi, json("{\"selected\":[\"z\"]}")))
                 .isInstanceOf(ServiceException.class);
+    }
+
+    @Test
+    void multipleSelectAllOrNothingWhenTheQuestionSaysSo() throws Exception {
+        QuestionContent strict = Json.MAPPER.treeToValue(((com.fasterxml.jackson.databind.node.ObjectNode)
+                Json.MAPPER.valueToTree(multi)).put("partialCredit", false), QuestionContent.class);
+        assertThat(strict.partialCredit()).isFalse();
+        assertThat(grade(strict, "{\"selected\":[\"b\",\"a\"]}")).isEqualTo(2);
+        assertThat(grade(strict, "{\"selected\":[\"a\"]}")).isZero();
+        assertThat(grade(strict, "{\"selected\":[\"a\",\"b\",\"c\"]}")).isZero();
+        // a stored version written before the switch existed reads as partial credit
+        com.fasterxml.jackson.databind.node.ObjectNode old = Json.MAPPER.valueToTree(multi);
+        old.remove("partialCredit");
+        assertThat(Json.MAPPER.treeToValue(old, QuestionContent.class).partialCredit()).isTrue();
+        // single choice is never partial
+        QuestionContent single = q(QuestionType.SINGLE_CHOICE, List.of(new Option("a", "Neon", true, ""),
+                new Option("b", "Argon", false, "")), null, null);
+        assertThat(grade(single, "{\"selected\":[\"b\"]}")).isZero();
+        assertThat(grade(single, "{\"selected\":[\"a\"]}")).isEqualTo(2);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.lectern.http.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.avatars.AvatarCatalogue;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.config.AvatarsConfig;
@@ -91,6 +92,7 @@ public final class AvatarApi {
                 .summary("The avatar's face: its PNG or JPEG image (multipart, form or JSON avatar_name)")
                 .example(Map.of("avatar_name", "tutor-anna"))
                 .request(NameBody.class)
+                .returns(200, Types.either(Types.media("image/png"), Types.media("image/jpeg")))
                 .errors(400, 401, 404)
                 .handle(this::preview);
         routes.post("/api/avatar/add").access(Access.TUTOR).tag("avatars").consumes("multipart/form-data")
@@ -128,7 +130,9 @@ public final class AvatarApi {
             b.access(Access.USER).tag("avatars")
                     .summary("Proxy to the caller's avatar instance (LiveTalking's API only: offer, human, humanaudio,"
                             + " interrupt_talk, is_speaking, set_audiotype, record; others 404); 502/504 when it is"
-                            + " down or slow")
+                            + " down or slow. A tunnel: LiveTalking's answer (JSON, e.g. offer's {sdp, type,"
+                            + " sessionid}) is passed through as it is, so its schema is LiveTalking's, not Lectern's")
+                    .returns(200, JsonNode.class)
                     .errors(401, 404, 409, 502, 503, 504)
                     .tunnel(proxyRoute);
         }
@@ -177,7 +181,7 @@ public final class AvatarApi {
 
     private CompletionStage<ApiResponse> preview(ApiRequest r) {
         AvatarCatalogue.Image image = catalogue.preview(avatarName(r));
-        return ApiResponse.bytes(200, image.contentType(), image.bytes())
+        return ApiResponse.file(200, image.contentType(), image.file(), image.length(), image.afterSent())
                 .withHeader("Cache-Control", "private, max-age=300").async();
     }
 

@@ -56,7 +56,7 @@ public final class ChatApi {
                         + "{status:error,code,message} or {status:interrupted,reason}")
                 .example(Map.of("message", "What is a derivative?", "session_id", "optional", "companion_id", "optional"))
                 .errors(400, 401, 404, 413, 415, 429, 503)
-                .request(Input.class)
+                .request(Input.class).returns(200, ChatEvent.class)
                 .sse(keepAliveMillis, this::chat);
         routes.get("/api/llm/models").access(Access.USER).tag("chat").blocking()
                 .summary("The configured models, the default, and the caller's active model")

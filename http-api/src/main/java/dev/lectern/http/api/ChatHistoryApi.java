@@ -117,7 +117,7 @@ public final class ChatHistoryApi {
                 .summary("Remember the caller's avatar WebRTC session id (int or string, as LiveTalking sent it);"
                         + " 200 with an empty body")
                 .example(Map.of("sessionid", 123456)).request(AvatarSessionId.class)
-                .errors(400).handle(this::rememberAvatarSession);
+                .returns(200, Void.class).errors(400).handle(this::rememberAvatarSession);
     }
 
     private CompletionStage<ApiResponse> create(ApiRequest r) {

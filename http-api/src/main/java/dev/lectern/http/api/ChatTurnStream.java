@@ -10,9 +10,7 @@ import dev.lectern.http.sse.SseEvent;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -65,11 +63,8 @@ final class ChatTurnStream implements EventStream, TurnListener {
     @Override
     public synchronized void subscribe(Subscriber s) {
         Turn t = turn;
-        Map<String, Object> hello = new LinkedHashMap<>();
-        hello.put("status", "started");
-        hello.put("session_id", idValue(t.sessionId()));
-        hello.put("model", t.model());
-        hello.put("offline", t.offline());
+        ChatEvent hello = new ChatEvent("started", idValue(t.sessionId()), t.model(), t.offline(), null, null, null,
+                null, null, null, null, null, null, null);
         s.onEvent(SseEvent.of(Json.writeBytes(hello)));
         while (!early.isEmpty()) { // an event emitted meanwhile on this thread joins the queue
             s.onEvent(early.poll());
@@ -114,70 +109,43 @@ final class ChatTurnStream implements EventStream, TurnListener {
 
     @Override
     public void onText(String text, long receivedNanos) {
-        Map<String, Object> e = new LinkedHashMap<>(4);
-        e.put("status", "streaming");
-        e.put("chunk", text);
-        if (turn.offline()) {
-            e.put("offline", true);
-        }
+        ChatEvent e = new ChatEvent("streaming", null, null, turn.offline() ? Boolean.TRUE : null, text, null, null,
+                null, null, null, null, null, null, null);
         emit(new SseEvent(Json.writeBytes(e), receivedNanos), false);
     }
 
     @Override
     public void onAudio(int sentenceIndex, String url) {
-        Map<String, Object> e = new LinkedHashMap<>(4);
-        e.put("status", "audio");
-        e.put("index", sentenceIndex);
-        e.put("audio_url", url);
+        ChatEvent e = new ChatEvent("audio", null, null, null, null, sentenceIndex, url, null, null, null, null,
+                null, null, null);
         emit(SseEvent.of(Json.writeBytes(e)), false);
     }
 
     @Override
     public void onComplete(Result r) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("status", "complete");
-        e.put("session_id", idValue(r.sessionId())); // an int, as the Virtual Tutor front end reads it
-        e.put("model", r.model());
-        e.put("text", r.text());
         Usage u = r.usage();
-        Map<String, Object> usage = new LinkedHashMap<>();
-        usage.put("prompt_tokens", u.promptTokens());
-        usage.put("completion_tokens", u.completionTokens());
-        usage.put("total_tokens", u.totalTokens());
-        usage.put("estimated", u.estimated());
-        e.put("usage", usage);
-        e.put("offline", r.offline());
-        List<Map<String, Object>> sources = new ArrayList<>(r.sources().size());
+        List<ChatEvent.Source> sources = new ArrayList<>(r.sources().size());
         for (Passage p : r.sources()) {
-            Map<String, Object> src = new LinkedHashMap<>();
-            src.put("file_id", idValue(p.fileId()));
-            src.put("filename", p.filename());
-            src.put("page", p.page() > 0 ? p.page() : null);
-            src.put("passage", p.text());
-            sources.add(src);
+            sources.add(new ChatEvent.Source(idValue(p.fileId()), p.filename(), p.page() > 0 ? p.page() : null,
+                    p.text()));
         }
-        e.put("sources", sources);
-        if (r.notice() != null) {
-            e.put("notice", r.notice());
-        }
+        // session_id an int, as the Virtual Tutor front end reads it
+        ChatEvent e = new ChatEvent("complete", idValue(r.sessionId()), r.model(), r.offline(), null, null, null,
+                r.text(), new ChatEvent.TokenUsage(u.promptTokens(), u.completionTokens(), u.totalTokens(),
+                u.estimated()), sources, r.notice(), null, null, null);
         emit(SseEvent.of(Json.writeBytes(e)), true);
     }
 
     @Override
     public void onError(String code, String message) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("status", "error");
-        e.put("code", code);
-        e.put("message", message);
-        emit(SseEvent.of(Json.writeBytes(e)), true);
+        emit(SseEvent.of(Json.writeBytes(new ChatEvent("error", null, null, null, null, null, null, null, null, null,
+                null, code, message, null))), true);
     }
 
     @Override
     public void onInterrupted(String reason) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("status", "interrupted");
-        e.put("reason", reason);
-        emit(SseEvent.of(Json.writeBytes(e)), true);
+        emit(SseEvent.of(Json.writeBytes(new ChatEvent("interrupted", null, null, null, null, null, null, null, null,
+                null, null, null, null, reason))), true);
     }
 
     /** A numeric id (the SQL stores') as a JSON number, any other id as a string. */

@@ -1,5 +1,6 @@
 package dev.lectern.http.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lectern.companions.Companion;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.auth.Principal;
@@ -10,9 +11,10 @@ import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
 import dev.lectern.http.Router;
 import dev.lectern.core.store.sql.DuplicateKeyException;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The tutor catalogue: anyone signed in lists and reads it; tutors add entries and edit or retire their own; admins
@@ -29,35 +31,45 @@ public final class CompanionsApi {
     record CompanionBody(String id, String name, String subject, String persona, String voice, String avatar,
                          String greeting) {}
 
+    /** A tutor as the API shows it. */
+    record CompanionView(String id, String name, String subject, String persona, String voice, String avatar,
+                         String greeting, boolean retired) {}
+
+    /** One page of tutors. */
+    record CompanionsPage(List<CompanionView> companions, long total, int page,
+                          @JsonProperty("page_size") int pageSize) {}
+
     public void register(Router.Builder routes) {
         routes.get("/api/companions").access(Access.USER).blocking().tag("companions")
                 .summary("List tutors, optionally of one subject")
                 .query("subject", "string", false, "only tutors of this subject")
                 .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
-                .handle(this::list);
+                .returns(200, CompanionsPage.class).handle(this::list);
         routes.get("/api/companions/{id}").access(Access.USER).blocking().tag("companions").errors(404)
-                .summary("One tutor").handle(r -> ApiResponse.json(view(found(r.pathParam("id")).companion())).async());
+                .summary("One tutor").returns(200, CompanionView.class).handle(r -> ApiResponse.json(view(found(r.pathParam("id")).companion())).async());
         routes.post("/api/companions").access(Access.TUTOR).blocking().json().tag("companions").errors(409)
                 .summary("Add a tutor (tutors and admins)")
                 .example(Map.of("id", "kim-chemistry", "name", "Kim", "subject", "chemistry",
                         "persona", "You are Kim, a chemistry tutor…", "voice", "", "avatar", "", "greeting", "Hi!"))
-                .handle(this::create);
+                .request(CompanionBody.class).returns(201, CompanionView.class).handle(this::create);
         routes.put("/api/companions/{id}").access(Access.TUTOR).blocking().json().tag("companions").errors(404)
-                .summary("Edit a tutor (its creator or an admin)").handle(this::update);
+                .summary("Edit a tutor (its creator or an admin)").request(CompanionBody.class)
+                .returns(200, CompanionView.class).handle(this::update);
         routes.delete("/api/companions/{id}").access(Access.TUTOR).blocking().tag("companions").errors(404)
                 .summary("Retire a tutor (its creator or an admin); history keeps referring to it")
-                .handle(this::retire);
+                .returns(204, Void.class).handle(this::retire);
     }
 
-    private java.util.concurrent.CompletionStage<ApiResponse> list(ApiRequest r) {
+    private CompletionStage<ApiResponse> list(ApiRequest r) {
         Paging paging = Paging.of(r);
         String subject = r.queryParam("subject").filter(s -> !s.isBlank())
                 .map(s -> s.strip().toLowerCase(Locale.ROOT)).orElse(null);
         var items = companions.list(subject, paging.offset(), paging.pageSize()).stream().map(CompanionsApi::view).toList();
-        return ApiResponse.json(paging.envelope("companions", items, companions.count(subject))).async();
+        return ApiResponse.json(new CompanionsPage(items, companions.count(subject), paging.page(), paging.pageSize()))
+                .async();
     }
 
-    private java.util.concurrent.CompletionStage<ApiResponse> create(ApiRequest r) {
+    private CompletionStage<ApiResponse> create(ApiRequest r) {
         CompanionBody b = r.json(CompanionBody.class);
         Companion c = build(b.id(), b);
         try {
@@ -68,7 +80,7 @@ public final class CompanionsApi {
         return ApiResponse.json(201, view(c)).async();
     }
 
-    private java.util.concurrent.CompletionStage<ApiResponse> update(ApiRequest r) {
+    private CompletionStage<ApiResponse> update(ApiRequest r) {
         CompanionRepository.Stored existing = editable(r);
         CompanionBody b = r.json(CompanionBody.class);
         if (b.id() != null && !b.id().equals(existing.companion().id())) {
@@ -81,7 +93,7 @@ public final class CompanionsApi {
         return ApiResponse.json(view(c)).async();
     }
 
-    private java.util.concurrent.CompletionStage<ApiResponse> retire(ApiRequest r) {
+    private CompletionStage<ApiResponse> retire(ApiRequest r) {
         CompanionRepository.Stored existing = editable(r);
         companions.retire(existing.companion().id());
         return ApiResponse.noContent().async();
@@ -112,16 +124,8 @@ public final class CompanionsApi {
         }
     }
 
-    static Map<String, Object> view(Companion c) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", c.id());
-        m.put("name", c.name());
-        m.put("subject", c.subject());
-        m.put("persona", c.persona());
-        m.put("voice", c.voice());
-        m.put("avatar", c.avatar());
-        m.put("greeting", c.greeting());
-        m.put("retired", c.retired());
-        return m;
+    static CompanionView view(Companion c) {
+        return new CompanionView(c.id(), c.name(), c.subject(), c.persona(), c.voice(), c.avatar(), c.greeting(),
+                c.retired());
     }
 }

@@ -4,6 +4,7 @@ import dev.lectern.core.config.StorageConfig;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
+import dev.lectern.http.Types;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -60,6 +61,7 @@ public final class ConsoleApi {
             routes.get(f.asset().path()).tag("system")
                     .summary(f.asset().path().equals("/") ? "The web console (sign in, tutor chat, video rooms, avatar, projects)"
                             : "A static file of the web console")
+                    .returns(200, Types.media(f.asset().contentType().split(";")[0].strip())).returns(304, Void.class)
                     .handle(r -> serve(f, r).async());
         }
     }

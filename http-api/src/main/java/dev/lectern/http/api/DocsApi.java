@@ -2,6 +2,7 @@ package dev.lectern.http.api;
 
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
+import dev.lectern.http.Types;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -49,6 +50,7 @@ public final class DocsApi {
 
     public void register(Router.Builder routes) {
         routes.get("/docs").tag("system").summary("Interactive API documentation rendered from /openapi.json")
+                .returns(200, Types.media("text/html"))
                 .handle(r -> ApiResponse.bytes(200, "text/html; charset=utf-8", page)
                         .withHeader("Content-Security-Policy", contentSecurityPolicy)
                         .withHeader("X-Content-Type-Options", "nosniff")

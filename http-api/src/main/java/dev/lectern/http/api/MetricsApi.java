@@ -2,6 +2,7 @@ package dev.lectern.http.api;
 
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Router;
+import dev.lectern.http.Types;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
@@ -26,6 +27,7 @@ public final class MetricsApi {
     public void register(Router.Builder routes) {
         routes.get("/metrics").tag("system").summary("Prometheus metrics: requests, latencies, connections, JVM"
                         + " (Authorization: Bearer <LECTERN_METRICS_TOKEN> when one is set)").errors(401)
+                .returns(200, Types.media("text/plain"))
                 .handle(r -> {
                     if (token != null) {
                         String given = r.header("Authorization");

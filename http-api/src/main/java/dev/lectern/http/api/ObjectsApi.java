@@ -7,6 +7,7 @@ import dev.lectern.core.objects.ObjectStore;
 import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.Router;
+import dev.lectern.http.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -48,6 +49,7 @@ public final class ObjectsApi {
                 .query("expires", "integer", true, "unix seconds after which the link is dead")
                 .query("sig", "string", true, "base64url HMAC-SHA256 of bucket/name and expires")
                 .errors(302, 403, 404, 410, 416)
+                .returns(200, Types.media("*/*")).returns(206, Types.media("*/*"))
                 .tunnel(this::open);
     }
 

@@ -1,24 +1,27 @@
 package dev.lectern.http.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lectern.companions.CompanionRepository;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.config.HistoryConfig;
 import dev.lectern.core.store.EphemeralStore;
 import dev.lectern.http.Access;
+import dev.lectern.http.GuestAccess;
 import dev.lectern.core.error.ServiceException;
 import dev.lectern.http.ApiRequest;
 import dev.lectern.http.ApiResponse;
 import dev.lectern.http.Paging;
 import dev.lectern.http.Router;
+import dev.lectern.rooms.RoomAdmission;
 import dev.lectern.rooms.RoomPresence;
 import dev.lectern.rooms.RoomRepository;
+import dev.lectern.signaling.ice.IceServer;
 import dev.lectern.signaling.ice.IceServersService;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -58,28 +61,83 @@ public final class VideoRoomsApi {
         this.clock = clock;
     }
 
-    record CreateRoom(String companion_id) {}
+    /** The body of {@code POST /api/video/rooms}; the seed sends {@code user_id}, which must name the caller. */
+    record CreateRoom(@JsonProperty("user_id") String userId, @JsonProperty("companion_id") String companionId) {}
+
+    /**
+     * A room: the seed's {@code room_id, user_id, companion_id, status, participants} ({@code user_id} is the owner,
+     * also as {@code owner_id}), with who is online now and Lectern's ISO-8601 times.
+     */
+    record RoomView(@JsonProperty("room_id") String roomId, @JsonProperty("user_id") String userId,
+                    @JsonProperty("owner_id") String ownerId, @JsonProperty("companion_id") String companionId,
+                    String status, List<String> participants, List<String> online,
+                    @JsonProperty("created_at") String createdAt, @JsonProperty("ended_at") String endedAt) {}
+
+    /** A new room, with where to signal and the ICE servers to use. */
+    record CreatedRoom(@JsonProperty("room_id") String roomId, @JsonProperty("user_id") String userId,
+                       @JsonProperty("owner_id") String ownerId, @JsonProperty("companion_id") String companionId,
+                       String status, List<String> participants, List<String> online,
+                       @JsonProperty("created_at") String createdAt, @JsonProperty("ended_at") String endedAt,
+                       @JsonProperty("signaling_url") String signalingUrl,
+                       @JsonProperty("signaling_path") String signalingPath, @JsonProperty("ws_url") String wsUrl,
+                       @JsonProperty("ice_servers") List<IceServer> iceServers, String greeting) {}
+
+    /** The seed's session history entry, with the user it belongs to. */
+    record SessionView(@JsonProperty("session_id") long sessionId, @JsonProperty("room_id") String roomId,
+                       @JsonProperty("user_id") String userId, @JsonProperty("companion_id") String companionId,
+                       @JsonProperty("started_at") String startedAt, @JsonProperty("ended_at") String endedAt,
+                       @JsonProperty("duration_seconds") long durationSeconds,
+                       @JsonProperty("message_count") int messageCount,
+                       @JsonProperty("transcript_preview") String transcriptPreview) {}
+
+    /** One page of a user's sessions. */
+    record SessionsPage(List<SessionView> sessions, long total, int page, @JsonProperty("page_size") int pageSize) {}
+
+    /**
+     * One line of a transcript: the seed's {@code message, sender, timestamp} (epoch seconds) and {@code audio_url}
+     * (the tutor's spoken answer; null for people), with its id, the user and the ISO time.
+     */
+    record TranscriptLine(long id, String sender, @JsonProperty("user_id") String userId, String message,
+                          double timestamp, @JsonProperty("created_at") String createdAt,
+                          @JsonProperty("audio_url") String audioUrl) {}
+
+    record Transcript(@JsonProperty("session_id") long sessionId, @JsonProperty("room_id") String roomId,
+                      List<TranscriptLine> messages) {}
+
+    /** A code that lets one more person into a live room: {@code join {room_id, invite}}. */
+    record Invite(@JsonProperty("room_id") String roomId, String invite,
+                  @JsonProperty("expires_in_seconds") long expiresInSeconds) {}
 
     public void register(Router.Builder routes) {
-        routes.post("/api/video/rooms").access(Access.USER).blocking().json().tag("video").errors(404)
-                .summary("Create a video room (owner from the token), optionally with an AI tutor")
-                .example(Map.of("companion_id", "ada-math")).handle(this::create);
+        routes.post("/api/video/rooms").access(Access.USER).blocking().json().tag("video").errors(403, 404)
+                .summary("Create a video room (owner from the token, or the guest), optionally with an AI tutor")
+                .example(Map.of("user_id", "user123", "companion_id", "ada-math"))
+                .request(CreateRoom.class).returns(201, CreatedRoom.class).handle(this::create);
         routes.get("/api/video/rooms/{id}").access(Access.USER).blocking().tag("video").errors(404)
-                .summary("A room's status, participants and times (owner, participants, admins)").handle(this::get);
+                .summary("A room's status, participants and times (owner, participants, admins)")
+                .returns(200, RoomView.class).handle(this::get);
         routes.delete("/api/video/rooms/{id}").access(Access.USER).blocking().tag("video").errors(403, 404, 409)
-                .summary("End a room (owner or admin) and write the session records").handle(this::end);
+                .summary("End a room (owner or admin) and write the session records")
+                .returns(200, SessionView.class).handle(this::end);
+        routes.post("/api/video/rooms/{id}/invites").access(Access.USER).blocking().tag("video").errors(403, 404, 409)
+                .summary("An invite code for a live room (owner or admin): join {room_id, invite} lets one more in")
+                .returns(201, Invite.class).handle(this::invite);
         routes.get("/api/video/sessions/{user_id}").access(Access.USER).blocking().tag("video").errors(404)
-                .summary("A user's video session history, newest first (the user or an admin)")
+                .summary("A user's video session history, newest first (the user or an admin; a guest: its own)")
                 .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
-                .handle(this::sessions);
+                .returns(200, SessionsPage.class).handle(this::sessions);
         routes.get("/api/video/sessions/{user_id}/{session_id}/transcript").access(Access.USER).blocking()
                 .tag("video").errors(404).summary("The chat transcript of one session (the user or an admin)")
-                .handle(this::transcript);
+                .returns(200, Transcript.class).handle(this::transcript);
     }
 
     private CompletionStage<ApiResponse> create(ApiRequest r) {
         Principal p = r.requirePrincipal();
-        String companionId = r.body().length == 0 ? null : r.json(CreateRoom.class).companion_id();
+        CreateRoom body = r.body().length == 0 ? new CreateRoom(null, null) : r.json(CreateRoom.class);
+        if (body.userId() != null && !body.userId().equals(p.userId()) && !GuestAccess.isGuest(p)) {
+            throw ServiceException.forbidden("user_id must name the caller");
+        }
+        String companionId = body.companionId();
         String greeting = null;
         if (companionId != null) {
             var companion = companions.find(companionId).filter(c -> !c.companion().retired())
@@ -90,15 +148,12 @@ public final class VideoRoomsApi {
         long now = clock.millis();
         rooms.createRoom(roomId, p.userId(), companionId, now);
         ephemeral.set(liveKey(roomId), p.userId(), Duration.ofSeconds(config.roomLiveTtlSeconds()));
-        Map<String, Object> body = roomView(rooms.findRoom(roomId).orElseThrow(), List.of(p.userId()));
+        RoomView v = roomView(rooms.findRoom(roomId).orElseThrow(), List.of(p.userId()));
         String host = host(r);
         int port = signalingPort.getAsInt();
-        body.put("signaling_url", "http://" + host + ":" + port);
-        body.put("signaling_path", "/socket.io/");
-        body.put("ws_url", "ws://" + host + ":" + port + "/ws");
-        body.put("ice_servers", ice.forUser(p.userId()));
-        body.put("greeting", greeting);
-        return ApiResponse.json(201, body).async();
+        return ApiResponse.json(201, new CreatedRoom(v.roomId(), v.userId(), v.ownerId(), v.companionId(), v.status(),
+                v.participants(), v.online(), v.createdAt(), v.endedAt(), "http://" + host + ":" + port,
+                "/socket.io/", "ws://" + host + ":" + port + "/ws", ice.forUser(p.userId()), greeting)).async();
     }
 
     private CompletionStage<ApiResponse> get(ApiRequest r) {
@@ -124,12 +179,28 @@ public final class VideoRoomsApi {
         return ApiResponse.json(sessionView(own)).async();
     }
 
+    private CompletionStage<ApiResponse> invite(ApiRequest r) {
+        Principal p = r.requirePrincipal();
+        RoomRepository.Room room = visibleRoom(r);
+        if (!p.isAdmin() && !p.userId().equals(room.ownerId())) {
+            throw ServiceException.forbidden("only the room's owner or an admin can invite");
+        }
+        Duration left = room.ended() ? null : ephemeral.ttl(liveKey(room.roomId())).orElse(null);
+        if (left == null || left.isZero() || left.isNegative()) {
+            throw ServiceException.conflict("the room has ended or expired");
+        }
+        String code = newRoomId() + newRoomId();
+        ephemeral.set(RoomAdmission.inviteKey(code), room.roomId(), left);
+        return ApiResponse.json(201, new Invite(room.roomId(), code, left.toSeconds())).async();
+    }
+
     private CompletionStage<ApiResponse> sessions(ApiRequest r) {
         String userId = ownUser(r);
         Paging paging = Paging.of(r);
         var items = rooms.sessionsOf(userId, paging.offset(), paging.pageSize()).stream()
                 .map(VideoRoomsApi::sessionView).toList();
-        return ApiResponse.json(paging.envelope("sessions", items, rooms.countSessions(userId))).async();
+        return ApiResponse.json(new SessionsPage(items, rooms.countSessions(userId), paging.page(),
+                paging.pageSize())).async();
     }
 
     private CompletionStage<ApiResponse> transcript(ApiRequest r) {
@@ -137,25 +208,22 @@ public final class VideoRoomsApi {
         long sessionId = r.pathId("session_id");
         RoomRepository.Session s = rooms.findSession(sessionId).filter(x -> x.userId().equals(userId))
                 .orElseThrow(() -> ServiceException.notFound("no such session"));
-        var messages = rooms.messages(s.roomId(), s.startedAt(), s.endedAt(), 10_000).stream().map(m -> {
-            Map<String, Object> v = new LinkedHashMap<>();
-            v.put("id", m.id());
-            v.put("sender", m.sender());
-            v.put("user_id", m.userId());
-            v.put("message", m.message());
-            v.put("timestamp", Instant.ofEpochMilli(m.createdAt()).toString());
-            return v;
-        }).toList();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("session_id", s.sessionId());
-        body.put("room_id", s.roomId());
-        body.put("messages", messages);
-        return ApiResponse.json(body).async();
+        var messages = rooms.messages(s.roomId(), s.startedAt(), s.endedAt(), 10_000).stream()
+                .map(m -> new TranscriptLine(m.id(), m.sender(), m.userId(), m.message(), m.createdAt() / 1000.0,
+                        Instant.ofEpochMilli(m.createdAt()).toString(), m.audioUrl()))
+                .toList();
+        return ApiResponse.json(new Transcript(s.sessionId(), s.roomId(), messages)).async();
     }
 
-    /** The path's user must be the caller, unless the caller is an admin; otherwise nothing is there to see. */
+    /**
+     * The path's user must be the caller, unless the caller is an admin; otherwise nothing is there to see. A guest
+     * names itself as the seed's front ends do (any {@code user_id}) and always reads its own history.
+     */
     private static String ownUser(ApiRequest r) {
         Principal p = r.requirePrincipal();
+        if (GuestAccess.isGuest(p)) {
+            return p.userId();
+        }
         String userId = r.pathParam("user_id");
         if (!p.isAdmin() && !p.userId().equals(userId)) {
             throw ServiceException.notFound("no such user history");
@@ -174,36 +242,23 @@ public final class VideoRoomsApi {
         return room;
     }
 
-    private Map<String, Object> roomView(RoomRepository.Room room, List<String> participants) {
+    private RoomView roomView(RoomRepository.Room room, List<String> participants) {
         String status = room.ended() ? "ended" : ephemeral.exists(liveKey(room.roomId())) ? "active" : "expired";
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("room_id", room.roomId());
-        m.put("owner_id", room.ownerId());
-        m.put("companion_id", room.companionId());
-        m.put("status", status);
-        m.put("participants", participants);
-        m.put("online", status.equals("active") ? presence.online(room.roomId()) : List.of());
-        m.put("created_at", Instant.ofEpochMilli(room.createdAt()).toString());
-        m.put("ended_at", room.endedAt() == null ? null : Instant.ofEpochMilli(room.endedAt()).toString());
-        return m;
+        return new RoomView(room.roomId(), room.ownerId(), room.ownerId(), room.companionId(), status, participants,
+                status.equals("active") ? presence.online(room.roomId()) : List.of(),
+                Instant.ofEpochMilli(room.createdAt()).toString(),
+                room.endedAt() == null ? null : Instant.ofEpochMilli(room.endedAt()).toString());
     }
 
-    static Map<String, Object> sessionView(RoomRepository.Session s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("session_id", s.sessionId());
-        m.put("room_id", s.roomId());
-        m.put("companion_id", s.companionId());
-        m.put("started_at", Instant.ofEpochMilli(s.startedAt()).toString());
-        m.put("ended_at", Instant.ofEpochMilli(s.endedAt()).toString());
-        m.put("duration_seconds", s.durationSeconds());
-        m.put("message_count", s.messageCount());
-        m.put("transcript_preview", s.transcriptPreview());
-        return m;
+    static SessionView sessionView(RoomRepository.Session s) {
+        return new SessionView(s.sessionId(), s.roomId(), s.userId(), s.companionId(),
+                Instant.ofEpochMilli(s.startedAt()).toString(), Instant.ofEpochMilli(s.endedAt()).toString(),
+                s.durationSeconds(), s.messageCount(), s.transcriptPreview());
     }
 
     /** The room's live marker in the ephemeral store; its TTL is the room's live lifetime. */
     public static String liveKey(String roomId) {
-        return "room:live:" + roomId;
+        return RoomRepository.liveKey(roomId);
     }
 
     static String newRoomId() {

@@ -21,7 +21,6 @@ import dev.lectern.jobs.webhook.OutboundWebhooks;
 import dev.lectern.jobs.webhook.WebhookDelivery;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,35 +75,39 @@ public final class JobsApi {
         if (helloRoutes) {
             routes.post("/test/hello").blocking().tag("jobs").errors(400, 429)
                     .summary("Queue the seed's hello task (no credentials; rate-limited per address)")
-                    .query("name", "string", false, "who to greet (default World)").handle(this::hello);
+                    .query("name", "string", false, "who to greet (default World)")
+                    .returns(200, JobViews.HelloQueued.class).handle(this::hello);
             routes.get("/test/task/{id}").blocking().tag("jobs").errors(404)
-                    .summary("A task's status and result, with Celery's state names").handle(this::task);
+                    .summary("A task's status and result, with Celery's state names")
+                    .returns(200, JobViews.TaskView.class).handle(this::task);
         }
         routes.get("/api/jobs").access(Access.USER).blocking().tag("jobs")
                 .summary("Your jobs (an admin's: all), newest first")
                 .query("status", "string", false, "PENDING, STARTED, RETRY, SUCCESS, FAILURE or REVOKED")
                 .query("kind", "string", false, "only this kind").query("owner", "string", false, "admins: one user's")
                 .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
-                .handle(this::list);
+                .errors(400).returns(200, JobViews.JobPage.class).handle(this::list);
         routes.get("/api/jobs/{id}").access(Access.USER).blocking().tag("jobs").errors(404)
-                .summary("One job: status, progress, result or error").handle(r -> ok(JobViews.view(owned(r))));
+                .summary("One job: status, progress, result or error").returns(200, JobViews.JobView.class).handle(r -> ok(JobViews.view(owned(r))));
         routes.post("/api/jobs/{id}/cancel").access(Access.USER).blocking().tag("jobs").errors(404, 409)
-                .summary("Cancel a job: a waiting one at once, a running one within a heartbeat").handle(this::cancel);
+                .summary("Cancel a job: a waiting one at once, a running one within a heartbeat")
+                .returns(200, JobViews.JobView.class).handle(this::cancel);
         routes.post("/api/jobs/{id}/retry").access(Access.USER).blocking().tag("jobs").errors(404, 409)
-                .summary("Queue a failed or revoked job again").handle(this::retry);
+                .summary("Queue a failed or revoked job again").returns(200, JobViews.JobView.class)
+                .handle(this::retry);
         routes.get("/api/jobs/{id}/events").access(Access.USER).tag("jobs").errors(404)
                 .summary("A job's progress and state changes as text/event-stream (the /api/jobs/{id} shape), "
                         + "from its current row to its terminal state")
-                .sse(SSE_KEEP_ALIVE_MILLIS, this::events);
+                .returns(200, JobViews.JobView.class).sse(SSE_KEEP_ALIVE_MILLIS, this::events);
         if (webhooks != null) {
             routes.get("/api/webhooks/deliveries").access(Access.ADMIN).blocking().tag("jobs")
                     .summary("The outbound webhook log, newest first")
                     .query("job", "string", false, "one job's messages")
                     .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
-                    .handle(this::deliveries);
+                    .returns(200, JobViews.Deliveries.class).handle(this::deliveries);
             routes.post("/api/webhooks/deliveries/{id}/redeliver").access(Access.ADMIN).blocking().tag("jobs")
                     .errors(404).summary("Send a logged message again, under the same webhook-id")
-                    .handle(this::redeliver);
+                    .returns(200, WebhookDelivery.class).handle(this::redeliver);
         }
     }
 
@@ -121,11 +124,7 @@ public final class JobsApi {
         }
         String id = engine.enqueue(NewJob.of(HELLO, Json.write(Map.of("name", name)))
                 .owner(r.principalIfAny().map(Principal::userId).orElse(null))).id();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("task_id", id);
-        body.put("status", JobState.PENDING.name());
-        body.put("message", "Hello task queued");
-        return ok(body);
+        return ok(new JobViews.HelloQueued(id, JobState.PENDING, "Hello task queued"));
     }
 
     /** The owner check reads the job on the blocking executor (a source opens on the event loop). */
@@ -150,7 +149,8 @@ public final class JobsApi {
         String kind = r.queryParam("kind").filter(s -> !s.isBlank()).orElse(null);
         String owner = p.isAdmin() ? r.queryParam("owner").filter(s -> !s.isBlank()).orElse(null) : p.userId();
         var page = engine.list(new JobQuery(owner, state, kind, paging.pageSize(), paging.offset()));
-        return ok(paging.envelope("jobs", page.jobs().stream().map(JobViews::view).toList(), page.total()));
+        return ok(new JobViews.JobPage(page.jobs().stream().map(JobViews::view).toList(), page.total(),
+                paging.page(), paging.pageSize()));
     }
 
     private CompletionStage<ApiResponse> cancel(ApiRequest r) {
@@ -159,9 +159,7 @@ public final class JobsApi {
         if (result == CancelResult.ALREADY_FINAL) {
             throw ServiceException.conflict("job already ended (" + job.state() + ")");
         }
-        Map<String, Object> body = new LinkedHashMap<>(JobViews.view(engine.find(job.id()).orElse(job)));
-        body.put("cancel", result.name());
-        return ok(body);
+        return ok(JobViews.view(engine.find(job.id()).orElse(job)).withCancel(result));
     }
 
     private CompletionStage<ApiResponse> retry(ApiRequest r) {
@@ -176,7 +174,7 @@ public final class JobsApi {
         Paging paging = Paging.of(r);
         String job = r.queryParam("job").filter(s -> !s.isBlank()).orElse(null);
         List<WebhookDelivery> log = webhooks.log(job, paging.pageSize(), paging.offset());
-        return ok(Map.of("deliveries", log));
+        return ok(new JobViews.Deliveries(log));
     }
 
     private CompletionStage<ApiResponse> redeliver(ApiRequest r) {

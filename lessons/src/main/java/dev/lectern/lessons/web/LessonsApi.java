@@ -17,9 +17,9 @@ import dev.lectern.lessons.GenerateRequest;
 import dev.lectern.lessons.LessonService;
 import dev.lectern.lessons.Project;
 import dev.lectern.lessons.ProjectEvents;
+import dev.lectern.lessons.VideoSession;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -58,57 +58,65 @@ public final class LessonsApi {
                         "prompt", "Create a video about calculus", "timestamp", 1234567890,
                         "scenes", List.of(Map.of("title", "Limits", "narration", "A limit is where a function "
                                 + "heads.", "bullets", List.of("Approaching a value")))))
+                .request(LessonViews.Generate.class).returns(200, LessonViews.Queued.class)
                 .handle(this::generate);
         routes.post("/jobs/edit").blocking().json().tag("lessons").errors(400, 401, 404)
                 .summary("Queue an edit of a session's scenes: op update (default), insert, delete or move "
                         + "(signed call or user token)")
                 .example(Map.of("projectId", "…", "sessionId", "…", "sceneId", "…", "prompt", "slower, please",
                         "timestamp", 1234567890))
+                .request(LessonViews.Edit.class).returns(200, LessonViews.Queued.class)
                 .handle(this::edit);
         routes.post("/api/projects").access(Access.USER).blocking().json().tag("lessons").errors(400)
                 .summary("Create a project (companionId: the tutor whose voice narrates its lessons)")
                 .example(Map.of("title", "Calculus", "description", "limits first", "companionId", "ada-math"))
+                .request(LessonViews.ProjectFields.class).returns(201, LessonViews.ProjectView.class)
                 .handle(r -> created(project(lessons.createProject(r.requirePrincipal(), text(r, "title"),
                         text(r, "description"), text(r, "companionId")))));
         routes.get("/api/projects").access(Access.USER).blocking().tag("lessons").summary("Your projects")
                 .query("page", "integer", false, "1-based page").query("page_size", "integer", false, "1-100")
-                .handle(this::projects);
+                .errors(400).returns(200, LessonViews.ProjectPage.class).handle(this::projects);
         routes.get("/api/projects/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
-                .summary("One project").handle(r -> ok(project(lessons.project(r.requirePrincipal(),
+                .summary("One project").returns(200, LessonViews.ProjectView.class).handle(r -> ok(project(lessons.project(r.requirePrincipal(),
                         r.pathParam("id")))));
         routes.get("/api/projects/{id}/events").access(Access.USER).tag("lessons").errors(404)
                 .summary("Every change to the project, its sessions, scenes and jobs, in order, as text/event-stream: "
                         + "{type:subscribed} first, then {type,projectId,data} per change")
+                .returns(200, LessonViews.ProjectEvent.class)
                 .sse(SSE_KEEP_ALIVE_MILLIS, this::projectEvents);
         routes.patch("/api/projects/{id}").access(Access.USER).blocking().json().tag("lessons").errors(400, 404)
                 .summary("Change a project's title, description or companion (\"\" = the default voice)")
+                .request(LessonViews.ProjectFields.class).returns(200, LessonViews.ProjectView.class)
                 .handle(r -> ok(project(lessons.updateProject(r.requirePrincipal(), r.pathParam("id"),
                         text(r, "title"), text(r, "description"), text(r, "companionId")))));
         routes.delete("/api/projects/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
-                .summary("Delete a project with its sessions and scenes").handle(r -> {
+                .summary("Delete a project with its sessions and scenes").returns(204, Void.class).handle(r -> {
                     lessons.deleteProject(r.requirePrincipal(), r.pathParam("id"));
                     return ApiResponse.noContent().async();
                 });
         routes.post("/api/projects/{id}/sessions").access(Access.USER).blocking().json().tag("lessons")
                 .errors(400, 404).summary("Start a video session (one generation run) in a project")
                 .example(Map.of("prompt", "derivatives", "sceneCount", 3))
+                .request(LessonViews.NewSession.class).returns(201, VideoSession.class)
                 .handle(r -> created(lessons.createSession(r.requirePrincipal(), r.pathParam("id"),
                         text(r, "prompt"), body(r).path("sceneCount").asInt(3))));
         routes.get("/api/projects/{id}/sessions").access(Access.USER).blocking().tag("lessons").errors(404)
-                .summary("A project's video sessions, newest first")
-                .handle(r -> ok(Map.of("sessions", lessons.sessions(r.requirePrincipal(), r.pathParam("id")))));
+                .summary("A project's video sessions, newest first").returns(200, LessonViews.Sessions.class)
+                .handle(r -> ok(new LessonViews.Sessions(lessons.sessions(r.requirePrincipal(), r.pathParam("id")))));
         routes.get("/api/sessions/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
                 .summary("A video session with its scenes in order; video_url, captions_url and poster_url are signed "
                         + "links (HTTP range requests) once the lesson is assembled, each scene's as soon as it is "
-                        + "rendered").handle(r -> ok(lessons.sessionView(r.requirePrincipal(), r.pathParam("id"))));
+                        + "rendered").returns(200, LessonViews.SessionView.class).handle(r -> ok(lessons.sessionView(r.requirePrincipal(), r.pathParam("id"))));
         routes.get("/api/sessions/{id}/versions").access(Access.USER).blocking().tag("lessons").errors(404)
                 .summary("Every kept version of the session's lesson, newest first, with signed media links")
+                .returns(200, LessonViews.Versions.class)
                 .handle(r -> ok(Map.of("versions", lessons.versions(r.requirePrincipal(), r.pathParam("id")))));
         routes.post("/api/sessions/{id}/versions/{version}/restore").access(Access.USER).blocking().tag("lessons")
                 .errors(404, 409).summary("Make an earlier version of the lesson (its video and its scenes) current")
+                .returns(200, LessonViews.VersionView.class)
                 .handle(r -> ok(lessons.restore(r.requirePrincipal(), r.pathParam("id"), version(r))));
         routes.get("/api/scenes/{id}").access(Access.USER).blocking().tag("lessons").errors(404)
-                .summary("One scene, with its signed media links once rendered")
+                .summary("One scene, with its signed media links once rendered").returns(200, LessonViews.SceneView.class)
                 .handle(r -> ok(lessons.sceneView(r.requirePrincipal(), r.pathParam("id"))));
     }
 
@@ -121,7 +129,7 @@ public final class LessonsApi {
                 b.path("sessionId").asText(null), count, b.path("prompt").asText(null),
                 scenes == null || scenes.isNull() ? null : scenes, b.path("title").asText(null), strings(b, "documentIds")),
                 key(r, caller));
-        return ok(Map.of("jobId", e.id()));
+        return ok(new LessonViews.Queued(e.id(), null));
     }
 
     private CompletionStage<ApiResponse> edit(ApiRequest r) {
@@ -133,15 +141,15 @@ public final class LessonsApi {
                 text(r, "title"), text(r, "narration"), bullets, EditRequest.Op.parse(text(r, "op")),
                 position(b)), key(r, caller));
         // an inserted scene's id is its job's id
-        return ok("insert".equalsIgnoreCase(b.path("op").asText("").strip())
-                ? Map.of("jobId", e.id(), "sceneId", e.id()) : Map.of("jobId", e.id()));
+        return ok(new LessonViews.Queued(e.id(),
+                "insert".equalsIgnoreCase(b.path("op").asText("").strip()) ? e.id() : null));
     }
 
     private CompletionStage<ApiResponse> projects(ApiRequest r) {
         Principal p = r.requirePrincipal();
         Paging paging = Paging.of(r);
-        return ok(paging.envelope("projects", lessons.projects(p, paging.pageSize(), paging.offset()).stream()
-                .map(LessonsApi::project).toList(), lessons.countProjects(p)));
+        return ok(new LessonViews.ProjectPage(lessons.projects(p, paging.pageSize(), paging.offset()).stream()
+                .map(LessonsApi::project).toList(), lessons.countProjects(p), paging.page(), paging.pageSize()));
     }
 
     /** The replay key: a signed delivery's id, or the user's Idempotency-Key (scoped to them), else none. */
@@ -233,16 +241,8 @@ public final class LessonsApi {
         }, blocking);
     }
 
-    private static Map<String, Object> project(Project p) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", p.id());
-        m.put("title", p.title());
-        m.put("description", p.description());
-        m.put("ownerId", p.ownerId());
-        m.put("companionId", p.companionId());
-        m.put("createdAt", p.createdAt());
-        m.put("updatedAt", p.updatedAt());
-        return m;
+    private static LessonViews.ProjectView project(Project p) {
+        return LessonViews.ProjectView.of(p);
     }
 
     private static CompletionStage<ApiResponse> ok(Object body) {

@@ -12,6 +12,7 @@ import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.core.json.Json;
 import dev.lectern.http.AuthDecorator;
+import dev.lectern.server.ContractValidator;
 import dev.lectern.server.LecternServer;
 import dev.lectern.testing.TestConfigs;
 import java.io.InputStream;
@@ -31,13 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * #20: each companion speaks with its own {@code voice}: two companions, two voices, and the text-to-speech service (a
  * fake OpenAI speech endpoint over a real socket) is asked for each; a companion without one uses the configured voice.
- * {@code GET /api/tts/models} describes the engines keyed by name, as the Virtual Tutor seed documents it.
+ * {@code GET /api/tts/models} describes the engines keyed by name, as the Virtual Tutor seed documents it. The models
+ * and every chat event (the spoken sentences' {@code audio} ones too) validate against the server's /openapi.json.
  */
 class CompanionVoiceIntegrationTest {
     private static final String TOKEN = "student-token";
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private LecternServer server;
+    private ContractValidator contract;
 
     @TempDir
     Path dir;
@@ -62,7 +65,11 @@ class CompanionVoiceIntegrationTest {
                         "companion_id", companionId)))).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         try (InputStream in = r.body()) {
-            return SseEvents.read(in);
+            SseEvents events = SseEvents.read(in);
+            for (SseEvents.Event e : events.events) {
+                contract.checkEvent("POST", "/api/chat/stream", e.data());
+            }
+            return events;
         }
     }
 
@@ -77,6 +84,7 @@ class CompanionVoiceIntegrationTest {
                     companions.toString()));
             server = LecternServer.start(config.withAi(ai), Map.of("FAKE_API_KEY", "sk-test"),
                     AuthDecorator.fixed(TOKEN, new Principal("u1", Role.STUDENT, "t1")));
+            contract = ContractValidator.load(server.httpPort());
             for (String id : List.of("nova-tutor", "onyx-tutor", "plain-tutor")) {
                 model.enqueue(FakeModelServer.answer("One sentence from " + id + "."));
                 SseEvents s = chat(id);
@@ -93,6 +101,8 @@ class CompanionVoiceIntegrationTest {
                     + server.httpPort() + "/api/tts/models")).header("Authorization", "Bearer " + TOKEN).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(models.statusCode()).isEqualTo(200);
+            contract.check("GET", "/api/tts/models", 200, models.headers().firstValue("content-type").orElse(null),
+                    models.body());
             JsonNode engines = Json.MAPPER.readTree(models.body());
             assertThat(engines.fieldNames()).toIterable().containsExactly("espeak", "openai", "elevenlabs");
             for (JsonNode e : engines) {

@@ -10,6 +10,7 @@ import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.config.ServerConfig;
 import dev.lectern.http.AuthDecorator;
+import dev.lectern.server.ContractValidator;
 import dev.lectern.server.HttpJson;
 import dev.lectern.server.LecternServer;
 import dev.lectern.testing.TestConfigs;
@@ -35,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * session id, LLM and health call, sent as that front end sends it (multipart where it says so) to the production
  * wiring on port 0 with a fake OpenAI-compatible model over a real socket, answered with the documented status code,
  * content type, top-level shape (bare arrays stay bare), field names and field types. Lectern's extra fields may
- * stand beside the documented ones; they are not asserted absent.
+ * stand beside the documented ones; they are not asserted absent. Every reply, and every event of the chat stream, also
+ * validates against the server's own {@code /openapi.json} ({@link ContractValidator}), so the documented seed shapes
+ * and the schemas generated from the routes' types cannot drift apart.
  */
 class VirtualTutorChatContractIntegrationTest {
     private static final String TOKEN = "vt-token";
@@ -53,6 +56,7 @@ class VirtualTutorChatContractIntegrationTest {
     private FakeModelServer model;
     private LecternServer server;
     private HttpJson http;
+    private ContractValidator contract;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -60,7 +64,8 @@ class VirtualTutorChatContractIntegrationTest {
         ServerConfig d = TestConfigs.defaults(Map.of("LECTERN_STORAGE__DATA_DIR", dir.resolve("data").toString()));
         server = LecternServer.start(d.withAi(TestAi.config(model.baseUrl())), Map.of("FAKE_API_KEY", "sk-test"),
                 AuthDecorator.fixed(TOKEN, new Principal("vt-user", Role.STUDENT, "j1")));
-        http = new HttpJson(server.httpPort(), Duration.ofSeconds(30));
+        contract = ContractValidator.load(server.httpPort());
+        http = new HttpJson(server.httpPort(), Duration.ofSeconds(30)).validating(contract);
     }
 
     @AfterEach
@@ -268,7 +273,13 @@ class VirtualTutorChatContractIntegrationTest {
         try (InputStream in = r.body()) {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("content-type")).get().asString().startsWith("text/event-stream");
-            return SseEvents.read(in);
+            contract.check("POST", "/api/chat/stream", r.statusCode(), r.headers().firstValue("content-type")
+                    .orElse(null), "");
+            SseEvents events = SseEvents.read(in);
+            for (SseEvents.Event e : events.events) {
+                contract.checkEvent("POST", "/api/chat/stream", e.data());
+            }
+            return events;
         }
     }
 

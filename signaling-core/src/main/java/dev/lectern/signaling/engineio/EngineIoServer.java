@@ -22,6 +22,7 @@ public final class EngineIoServer {
     private final int maxPayloadBytes;
     private final int outboundQueueLimit;
     private volatile long outboundQueueBytes = Long.MAX_VALUE;
+    private volatile HandshakeGate handshakeGate = HandshakeGate.OPEN;
     private final Consumer<EngineIoSession> onOpen;
     private final Map<String, EngineIoSession> sessions = new ConcurrentHashMap<>();
     /**
@@ -87,6 +88,11 @@ public final class EngineIoServer {
      * many sessions (in all, or of that address) have not connected to a namespace yet: the caller refuses it.
      */
     public Opened open(ScheduledExecutorService executor, EngineIoTransport websocket, String address) {
+        return open(executor, websocket, address, null);
+    }
+
+    /** As {@link #open(ScheduledExecutorService, EngineIoTransport, String)}, keeping the handshake's cookie header. */
+    public Opened open(ScheduledExecutorService executor, EngineIoTransport websocket, String address, String cookie) {
         String key = address == null ? "-" : dev.lectern.core.net.ClientAddresses.limitKey(address);
         if (!admit(key)) {
             return null;
@@ -94,6 +100,7 @@ public final class EngineIoServer {
         String sid = newId();
         EngineIoSession session = new EngineIoSession(sid, executor, this, websocket);
         session.unconnectedKey = key;
+        session.handshakeCookie = cookie;
         sessions.put(sid, session);
         ObjectNode handshake = Json.MAPPER.createObjectNode();
         handshake.put("sid", sid);
@@ -205,6 +212,16 @@ public final class EngineIoServer {
     public EngineIoServer outboundQueueBytes(long bytes) {
         this.outboundQueueBytes = bytes;
         return this;
+    }
+
+    /** Asked before every new session (see {@link HandshakeGate}); {@link HandshakeGate#OPEN} by default. */
+    public EngineIoServer handshakeGate(HandshakeGate gate) {
+        this.handshakeGate = gate;
+        return this;
+    }
+
+    public HandshakeGate handshakeGate() {
+        return handshakeGate;
     }
 
     public record Opened(EngineIoSession session, EngineIoPacket openPacket) {}

@@ -45,6 +45,8 @@ public final class EngineIoSession {
     private int unwritableSends;
     /** The address key this session is counted under while it has not connected to a namespace; null after. */
     String unconnectedKey;
+    /** The {@code Cookie} header of the handshake request (a guest's cookie), or null. */
+    volatile String handshakeCookie;
 
     EngineIoSession(String sid, ScheduledExecutorService executor, EngineIoServer server, EngineIoTransport websocket) {
         this.sid = sid;
@@ -56,6 +58,11 @@ public final class EngineIoSession {
 
     public String sid() {
         return sid;
+    }
+
+    /** The {@code Cookie} header the client sent with its handshake, or null (a guest's signed cookie may be in it). */
+    public String handshakeCookie() {
+        return handshakeCookie;
     }
 
     /** The largest packet the server accepts (also the most one Socket.IO packet's attachments may add up to). */

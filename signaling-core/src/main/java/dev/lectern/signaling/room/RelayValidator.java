@@ -127,7 +127,10 @@ public final class RelayValidator {
         return v.asText();
     }
 
-    /** The display name a chat message claims; defaults to the user id. */
+    /**
+     * Who a chat message is from: always the caller's user id, set by the server (issue #19 item 10). A
+     * {@code sender} the client sends is checked (a string; never {@code "ai"}, the tutor's) and otherwise ignored.
+     */
     public static String sender(JsonNode data, String userId) {
         JsonNode v = data.get("sender");
         if (v == null || v.isNull()) {
@@ -140,7 +143,7 @@ public final class RelayValidator {
             // the tutor's name: nobody may put words in its mouth
             throw new SignalingError("bad_request", "sender \"ai\" is reserved for the tutor");
         }
-        return v.asText();
+        return userId;
     }
 
     private static String truncate(String s) {

@@ -11,6 +11,12 @@ public interface RoomEventSink {
 
     void messageStored(String roomId, String userId, String sender, String message, long timestampMillis);
 
+    /** A message with the URL of its spoken audio (the tutor's lines); stores the URL where the sink keeps one. */
+    default void messageStored(String roomId, String userId, String sender, String message, long timestampMillis,
+                               String audioUrl) {
+        messageStored(roomId, userId, sender, message, timestampMillis);
+    }
+
     /** Records nothing. */
     RoomEventSink NONE = new RoomEventSink() {
         @Override

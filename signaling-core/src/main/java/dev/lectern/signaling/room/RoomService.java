@@ -38,6 +38,7 @@ public final class RoomService implements ClusterBus.Handler {
     private final IceServers iceServers;
     private final Clock clock;
     private final ClusterBus bus;
+    private final RoomAccess access;
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     /** Rooms each peer is in, to clean up on disconnect. */
     private final Map<String, Set<String>> memberships = new ConcurrentHashMap<>();
@@ -47,6 +48,13 @@ public final class RoomService implements ClusterBus.Handler {
     }
 
     public RoomService(SignalingConfig config, RoomEventSink sink, IceServers iceServers, Clock clock, ClusterBus bus) {
+        this(config, sink, iceServers, clock, bus, RoomAccess.AD_HOC);
+    }
+
+    /** @param access who may join which room ({@link RoomAccess#AD_HOC}: anyone, any id) */
+    public RoomService(SignalingConfig config, RoomEventSink sink, IceServers iceServers, Clock clock, ClusterBus bus,
+                       RoomAccess access) {
+        this.access = access;
         this.config = config;
         this.validator = new RelayValidator(config);
         this.sink = sink;
@@ -114,12 +122,27 @@ public final class RoomService implements ClusterBus.Handler {
         if (hostFlag != null && !hostFlag.isNull() && !hostFlag.isBoolean()) {
             throw new SignalingError("bad_request", "is_host must be a boolean");
         }
-        boolean host = hostFlag != null && hostFlag.asBoolean(false);
+        boolean wantsHost = hostFlag != null && hostFlag.asBoolean(false);
+        JsonNode named = data.get("user_id");
+        if (named != null && !named.isNull() && !(named.isTextual() && (named.asText().equals(peer.userId())
+                || dev.lectern.core.auth.Guests.isGuest(peer.userId())))) {
+            // the seed's join names its user: it must be the caller (a guest's name is its own to choose)
+            throw new SignalingError("forbidden", "user_id must name the caller");
+        }
         Set<String> in = memberships.get(peer.peerId());
         if (in != null && in.size() >= config.maxRoomsPerPeer() && !in.contains(roomId)) {
             throw new SignalingError("too_many_rooms", "a connection may be in at most " + config.maxRoomsPerPeer()
                     + " rooms");
         }
+        CompletionStage<Boolean> admitted = access.admit(peer, roomId, wantsHost, data);
+        if (admitted instanceof CompletableFuture<Boolean> f && f.isDone() && !f.isCompletedExceptionally()) {
+            return joinAdmitted(peer, roomId, f.join()); // ad-hoc rooms: no thread hop
+        }
+        return admitted.thenCompose(host -> joinAdmitted(peer, roomId, host));
+    }
+
+    /** The join of a peer {@link #access} let in. */
+    private CompletionStage<JsonNode> joinAdmitted(Peer peer, String roomId, boolean host) {
         if (!bus.clustered()) {
             return CompletableFuture.completedFuture(commitJoin(peer, roomId, host, null));
         }
@@ -352,7 +375,7 @@ public final class RoomService implements ClusterBus.Handler {
         out.put("sender", sender);
         out.put("user_id", peer.userId());
         out.put("from", peer.peerId());
-        out.put("timestamp", now);
+        out.put("timestamp", now / 1000.0); // epoch seconds, as the seed's message model has it
         // Stored before anyone can read it and answer: the transcript keeps the order of the conversation.
         requireMember(peer, roomId);
         sink.messageStored(roomId, peer.userId(), sender, message, now);

@@ -14,6 +14,14 @@ public interface Namespace {
      */
     CompletionStage<Object> authorize(JsonNode auth);
 
+    /**
+     * As {@link #authorize(JsonNode)}, with the {@code Cookie} header of the client's Engine.IO handshake (null when
+     * none): a namespace that names guests by their cookie overrides this one.
+     */
+    default CompletionStage<Object> authorize(JsonNode auth, String handshakeCookie) {
+        return authorize(auth);
+    }
+
     /** The socket is connected (the CONNECT reply has been sent). */
     void onConnect(SocketIoSocket socket, JsonNode auth);
 

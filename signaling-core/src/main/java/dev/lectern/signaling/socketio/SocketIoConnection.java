@@ -129,7 +129,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         }
         JsonNode auth = p.data() == null ? Json.MAPPER.createObjectNode() : p.data();
         connecting |= bit;
-        ns.authorize(auth).whenComplete((principal, error) -> session.executor().execute(() -> {
+        ns.authorize(auth, session.handshakeCookie()).whenComplete((principal, error) -> session.executor().execute(() -> {
             connecting &= ~bit;
             if (!session.isOpen()) {
                 return;

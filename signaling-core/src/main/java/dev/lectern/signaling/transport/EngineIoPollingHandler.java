@@ -73,14 +73,23 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
                 badRequest(ctx, req, 2, "Bad handshake method");
                 return;
             }
-            EngineIoServer.Opened opened = eio.open(ctx.channel().eventLoop(), null, peer(ctx));
-            if (opened == null) {
-                respond(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "{\"code\":5,\"message\":\"too many sessions waiting to connect\"}");
-                return;
+            java.util.concurrent.CompletionStage<Boolean> admitted = eio.handshakeGate().admit(peer(ctx, req));
+            if (admitted instanceof java.util.concurrent.CompletableFuture<Boolean> f && f.isDone()
+                    && !f.isCompletedExceptionally()) {
+                handshake(ctx, req, eio, f.join());
+            } else {
+                admitted.whenComplete((ok, error) -> ctx.executor().execute(() -> {
+                    if (!ctx.channel().isActive()) {
+                        return;
+                    }
+                    if (error != null) {
+                        respond(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                "{\"code\":5,\"message\":\"the server cannot take new sessions right now\"}");
+                    } else {
+                        handshake(ctx, req, eio, ok);
+                    }
+                }));
             }
-            respond(ctx, req, HttpResponseStatus.OK, EngineIoPacketCodec.encodePayload(List.of(opened.openPacket())));
-            eio.opened(opened.session());
             return;
         }
         EngineIoSession session = eio.get(polling.sid());
@@ -181,9 +190,29 @@ public final class EngineIoPollingHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    static String peer(ChannelHandlerContext ctx) {
-        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : null;
+    /** A polling handshake the gate answered: a new session, or 429 / 503 when refused. */
+    private void handshake(ChannelHandlerContext ctx, HttpRequest req, EngineIoServer eio, boolean admitted) {
+        if (!admitted) {
+            respond(ctx, req, HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "{\"code\":5,\"message\":\"too many requests from this address\"}");
+            return;
+        }
+        EngineIoServer.Opened opened = eio.open(ctx.channel().eventLoop(), null, peer(ctx, req),
+                req.headers().get(io.netty.handler.codec.http.HttpHeaderNames.COOKIE));
+        if (opened == null) {
+            respond(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "{\"code\":5,\"message\":\"too many sessions waiting to connect\"}");
+            return;
+        }
+        respond(ctx, req, HttpResponseStatus.OK, EngineIoPacketCodec.encodePayload(List.of(opened.openPacket())));
+        eio.opened(opened.session());
+    }
+
+    /** The client's address: the peer's, or what a trusted proxy said with the PROXY protocol. */
+    /** The client {@code req} is for (X-Forwarded-For believed only from a trusted proxy), as the REST limits see it. */
+    static String peer(ChannelHandlerContext ctx, HttpRequest req) {
+        return dev.lectern.core.netty.ChannelAttrs.clientHost(ctx.channel(),
+                req == null ? null : req.headers().get("X-Forwarded-For"));
     }
 
     private void respond(ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, String payload) {

@@ -33,11 +33,25 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
     private static final Logger logger = LoggerFactory.getLogger(EngineIoWebSocketHandler.class);
 
     private final EngineIoServer server;
+    /** The upgrade request's {@code Cookie} header, for a WebSocket-only session (a guest's cookie), or null. */
+    private final String cookie;
+    /** The upgrade request's {@code X-Forwarded-For} (believed only from a trusted proxy), or null. */
+    private final String forwardedFor;
     private ChannelHandlerContext ctx;
     private EngineIoSession session;
 
     EngineIoWebSocketHandler(EngineIoServer server) {
+        this(server, null, null);
+    }
+
+    EngineIoWebSocketHandler(EngineIoServer server, String cookie, String forwardedFor) {
+        this.cookie = cookie;
+        this.forwardedFor = forwardedFor;
         this.server = server;
+    }
+
+    private String peer() {
+        return dev.lectern.core.netty.ChannelAttrs.clientHost(ctx.channel(), forwardedFor);
     }
 
     @Override
@@ -57,18 +71,18 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
     /** The 101 has been written: open a WebSocket-only session, or ask the polling session {@code sid} to upgrade. */
     private void start(String sid) {
         if (sid == null) {
-            EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this,
-                    EngineIoPollingHandler.peer(ctx));
-            if (opened == null) {
-                // too many sessions waiting to connect: "try again later"
-                ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(1013,
-                        "too many sessions waiting to connect")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-                return;
+            java.util.concurrent.CompletionStage<Boolean> admitted =
+                    server.handshakeGate().admit(peer());
+            if (admitted instanceof java.util.concurrent.CompletableFuture<Boolean> f && f.isDone()
+                    && !f.isCompletedExceptionally()) {
+                open(f.join());
+            } else {
+                admitted.whenComplete((ok, error) -> ctx.executor().execute(() -> {
+                    if (ctx.channel().isActive()) {
+                        open(error == null && ok);
+                    }
+                }));
             }
-            session = opened.session();
-            ctx.channel().attr(ChannelAttrs.SESSION_ID).set(session.sid());
-            ctx.writeAndFlush(new TextWebSocketFrame(EngineIoPacketCodec.encode(opened.openPacket())));
-            server.opened(session);
             return;
         }
         EngineIoSession existing = server.get(sid);
@@ -76,6 +90,32 @@ final class EngineIoWebSocketHandler extends ChannelInboundHandlerAdapter implem
             close();
             return;
         }
+        resume(existing, sid);
+    }
+
+    /** A WebSocket-only session the gate answered: opened, or closed with 1013 (try again later) when refused. */
+    private void open(boolean admitted) {
+        if (!admitted) {
+            ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(1013,
+                    "too many requests from this address")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            return;
+        }
+        EngineIoServer.Opened opened = server.open(ctx.channel().eventLoop(), this, peer(),
+                cookie);
+        if (opened == null) {
+            // too many sessions waiting to connect: "try again later"
+            ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(1013,
+                    "too many sessions waiting to connect")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            return;
+        }
+        session = opened.session();
+        ctx.channel().attr(ChannelAttrs.SESSION_ID).set(session.sid());
+        ctx.writeAndFlush(new TextWebSocketFrame(EngineIoPacketCodec.encode(opened.openPacket())));
+        server.opened(session);
+    }
+
+    /** A polling session's upgrade to this WebSocket. */
+    private void resume(EngineIoSession existing, String sid) {
         session = existing;
         ctx.channel().attr(ChannelAttrs.SESSION_ID).set(sid);
         existing.executor().execute(() -> {

@@ -72,7 +72,9 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
         } else if (upgrade.sid() != null && eio.get(upgrade.sid()) == null) {
             badRequest(ctx, req, 1, "Session ID unknown");
         } else {
-            upgrade(ctx, req, new EngineIoWebSocketHandler(eio),
+            upgrade(ctx, req, new EngineIoWebSocketHandler(eio,
+                            req.headers().get(io.netty.handler.codec.http.HttpHeaderNames.COOKIE),
+                            req.headers().get("X-Forwarded-For")),
                     new WebSocketUpgraded(WebSocketKind.ENGINE_IO, req.uri(), upgrade.sid(), null));
         }
     }

@@ -173,9 +173,10 @@ class RoomServiceTest {
         rooms.handle(b, "join", obj("{\"room_id\":\"r\"}"));
         rooms.handle(a, "message", obj("{\"room_id\":\"r\",\"message\":\"hi\",\"sender\":\"Alice\"}"));
         assertThat(a.last("message").get("message").asText()).isEqualTo("hi");
-        assertThat(b.last("message").get("sender").asText()).isEqualTo("Alice");
+        // the sender is the account, whatever the client claims (issue #19 item 10)
+        assertThat(b.last("message").get("sender").asText()).isEqualTo("alice");
         assertThat(b.last("message").get("user_id").asText()).isEqualTo("alice");
-        assertThat(stored).contains("message r alice Alice hi 42");
+        assertThat(stored).contains("message r alice alice hi 42");
     }
 
     @Test

@@ -1,0 +1,28 @@
+package dev.lectern.http.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * One event of {@code POST /api/chat/stream} (its data, JSON), by {@code status}: {@code started} ({@code session_id,
+ * model, offline}), {@code streaming} ({@code chunk}, {@code offline} only when true), {@code audio} ({@code index,
+ * audio_url}), then one of {@code complete} ({@code session_id, model, offline, text, usage, sources}, {@code notice}
+ * when there is one), {@code error} ({@code code, message}) or {@code interrupted} ({@code reason}). Fields an event
+ * does not carry are left out. {@code session_id} is a number for the SQL store's numeric ids (the Virtual Tutor
+ * front end reads an int), a string otherwise.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ChatEvent(String status, @JsonProperty("session_id") Object sessionId, String model, Boolean offline,
+                        String chunk, Integer index, @JsonProperty("audio_url") String audioUrl, String text,
+                        TokenUsage usage, List<Source> sources, String notice, String code, String message,
+                        String reason) {
+
+    /** The tokens of a complete answer ({@code estimated} when the model did not say). */
+    public record TokenUsage(@JsonProperty("prompt_tokens") long promptTokens,
+                             @JsonProperty("completion_tokens") long completionTokens,
+                             @JsonProperty("total_tokens") long totalTokens, boolean estimated) {}
+
+    /** A passage of the caller's files the answer drew on; {@code page} null when the file has none. */
+    public record Source(@JsonProperty("file_id") Object fileId, String filename, Integer page, String passage) {}
+}
