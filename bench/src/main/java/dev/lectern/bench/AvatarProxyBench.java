@@ -298,7 +298,7 @@ public final class AvatarProxyBench {
         return ConfigLoader.bind(tree);
     }
 
-    private static int freePortBlock() {
+    static int freePortBlock() {
         for (int start = 41000; start < 60000; start += 10) {
             if (free(start)) {
                 return start;

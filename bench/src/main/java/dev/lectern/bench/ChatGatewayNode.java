@@ -1,17 +1,21 @@
 package dev.lectern.bench;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.ConfigLoader;
 import dev.lectern.core.config.ServerConfig;
+import dev.lectern.core.json.Json;
 import dev.lectern.server.LecternServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The server side of {@link ChatGatewayBench}, in its own JVM: Lectern on the embedded defaults with the fake upstream
@@ -42,7 +46,16 @@ public final class ChatGatewayNode {
 
     /** The node's configuration with {@code tts} (also {@link VoiceLatencyNode}'s). */
     static ServerConfig config(String base, AiConfig.Tts tts) throws Exception {
+        return config(base, tts, tree -> { });
+    }
+
+    /** The same, with {@code tweak} applied to the shipped configuration file's tree first (e.g. the avatars). */
+    static ServerConfig config(String base, AiConfig.Tts tts, Consumer<ObjectNode> tweak) throws Exception {
         Path data = TempDirs.create("lectern-bench");
+        ObjectNode tree = ConfigLoader.readTree(Path.of("config/lectern.yaml"));
+        tweak.accept(tree);
+        Path file = data.resolve("lectern.yaml"); // JSON is YAML
+        Files.writeString(file, Json.write(tree));
         Map<String, String> env = new HashMap<>();
         env.put("LECTERN_HTTP__PORT", "0");
         env.put("LECTERN_SIGNALING__PORT", "0");
@@ -51,7 +64,7 @@ public final class ChatGatewayNode {
         // every benchmark stream comes from one address and one user: the request rate limits would refuse them
         env.put("LECTERN_ACCOUNTS__RATE_LIMIT__PER_ADDRESS_PER_MINUTE", "0");
         env.put("LECTERN_ACCOUNTS__RATE_LIMIT__PER_USER_PER_MINUTE", "0");
-        ServerConfig d = ConfigLoader.load(Path.of("config/lectern.yaml"), env);
+        ServerConfig d = ConfigLoader.load(file, env);
         AiConfig a = d.ai();
         AiConfig ai = new AiConfig(List.of(new AiConfig.Provider("bench", base, "", List.of("bench-model"), "", "")),
                 "", a.connectTimeoutMillis(), a.firstTokenTimeoutMillis(), a.idleTimeoutMillis(), a.maxRetries(),

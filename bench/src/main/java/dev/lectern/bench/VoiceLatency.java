@@ -11,6 +11,8 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +36,15 @@ import java.util.regex.Pattern;
 
 /**
  * The voice path of a chat turn, end to end: {@code bin/bench VoiceLatency [--conversations 100] [--rounds 5]
- * [--tokenMillis 20] [--tts fake|espeak] [--ttsFirstByteMs 150] [--ttsChunkMs 40] [--ttsChunks 10]}.
+ * [--tokenMillis 20] [--tts fake|espeak] [--ttsFirstByteMs 150] [--ttsChunkMs 40] [--ttsChunks 10]
+ * [--avatar on|off]}.
+ *
+ * <p>With {@code --avatar on} (the default) each conversation's user ({@code voice-<slot>}, the same user in every
+ * round) first starts the avatar {@code bench} on each node, whose local avatar manager launches a LiveTalking
+ * stand-in ({@code BenchLiveTalking}, one process per node shared by all users through the max-users-per-instance
+ * setting), and registers a LiveTalking session id; the stand-in reports when each turn's first sentence arrived as
+ * {@code POST /human} (in its own process, {@link System#nanoTime} is CLOCK_MONOTONIC like ours, sent back over a
+ * socket), and the hop model sentence written → avatar {@code /human} in is reported with the others.
  *
  * <p>With {@code --tts fake} (the default) the speech comes from an OpenAI-compatible TTS in this JVM paced like a
  * cloud provider (first byte {@code ttsFirstByteMs} after the request, then {@code ttsChunks} chunks every
@@ -76,14 +86,17 @@ public final class VoiceLatency {
         int conversations = Integer.parseInt(opts.getOrDefault("conversations", fakeTts ? "100" : "10"));
         int rounds = Integer.parseInt(opts.getOrDefault("rounds", "5"));
         int tokenMillis = Integer.parseInt(opts.getOrDefault("tokenMillis", "20"));
+        boolean avatar = !opts.getOrDefault("avatar", "on").equals("off");
         try (PacedModel model = new PacedModel(tokenMillis);
              PacedTts tts = new PacedTts(Integer.parseInt(opts.getOrDefault("ttsFirstByteMs", "150")),
                      Integer.parseInt(opts.getOrDefault("ttsChunkMs", "40")),
-                     Integer.parseInt(opts.getOrDefault("ttsChunks", "10")))) {
+                     Integer.parseInt(opts.getOrDefault("ttsChunks", "10")));
+             AvatarReports avatars = new AvatarReports()) {
             String base = "http://127.0.0.1:" + model.port() + "/v1";
             String ttsBase = fakeTts ? "http://127.0.0.1:" + tts.port() + "/v1" : "";
-            Process streamed = start(base, true, ttsBase);
-            Process whole = start(base, false, ttsBase);
+            int ports = avatar ? AvatarProxyBench.freePortBlock() : 0; // ten free ports: five per node
+            Process streamed = start(base, true, ttsBase, avatar ? ports : 0, avatars, conversations);
+            Process whole = start(base, false, ttsBase, avatar ? ports + 5 : 0, avatars, conversations);
             try {
                 Node[] nodes = {new Node("streamed", ChatGatewayBench.awaitPort(streamed)),
                         new Node("whole-clip", ChatGatewayBench.awaitPort(whole))};
@@ -98,18 +111,26 @@ public final class VoiceLatency {
                         fakeTts ? "a paced OpenAI-compatible TTS (" + tts.describe() + ")" : "real espeak-ng",
                         Runtime.getRuntime().availableProcessors());
                 AtomicLong turnIds = new AtomicLong();
+                Reports reports = new Reports(model, tts, avatar ? avatars : null);
+                if (avatar) {
+                    for (Node n : nodes) {
+                        startAvatars(http, n.port, conversations);
+                    }
+                    System.out.printf(Locale.ROOT, "each user has a ready avatar instance (LiveTalking stand-in,"
+                            + " %d users per instance) and a LiveTalking session id%n", conversations);
+                }
                 for (Node n : nodes) { // warm-up: JIT, connection pools, espeak-ng's data in the page cache
-                    runRound(http, model, tts, n, Math.min(conversations, 4), turnIds);
+                    runRound(http, reports, n, Math.min(conversations, 4), turnIds);
                 }
                 for (int r = 0; r < rounds; r++) {
                     for (int k = 0; k < nodes.length; k++) {
                         Node n = nodes[(r + k) % nodes.length];
-                        List<TurnTimes> times = runRound(http, model, tts, n, conversations, turnIds);
+                        List<TurnTimes> times = runRound(http, reports, n, conversations, turnIds);
                         n.add(times);
                         System.out.printf(Locale.ROOT, "round %d %-10s %s%n", r + 1, n.name, TurnTimes.line(times));
                     }
                 }
-                summary(nodes, fakeTts);
+                summary(nodes, fakeTts, avatar);
                 for (Node n : nodes) {
                     System.out.printf(Locale.ROOT, "%-10s server-side request parsed -> stream head and first event"
                             + " handed to the connection (lectern.chat.start.latency, last minutes): %s%n", n.name,
@@ -128,17 +149,54 @@ public final class VoiceLatency {
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!args[i].startsWith("--")) {
                 throw new IllegalArgumentException("usage: VoiceLatency [--conversations N] [--rounds N]"
-                        + " [--tokenMillis N] [--tts fake|espeak] [--ttsFirstByteMs N] [--ttsChunkMs N] [--ttsChunks N]");
+                        + " [--tokenMillis N] [--tts fake|espeak] [--ttsFirstByteMs N] [--ttsChunkMs N] [--ttsChunks N]"
+                        + " [--avatar on|off]");
             }
             out.put(args[i].substring(2), args[i + 1]);
         }
         return out;
     }
 
-    private static Process start(String base, boolean streaming, String ttsBase) throws IOException {
-        return new ProcessBuilder(ServerJvm.command("1g", VoiceLatencyNode.class.getName(), base,
-                Boolean.toString(streaming), ttsBase)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    private static Process start(String base, boolean streaming, String ttsBase, int avatarPorts,
+                                 AvatarReports avatars, int maxUsers) throws IOException {
+        List<String> args = new ArrayList<>(List.of(base, Boolean.toString(streaming), ttsBase));
+        if (avatarPorts > 0) {
+            args.addAll(List.of(Integer.toString(avatarPorts), Integer.toString(avatarPorts + 4),
+                    Integer.toString(avatars.port()), Integer.toString(Math.max(1, maxUsers))));
+        }
+        return new ProcessBuilder(ServerJvm.command("1g", VoiceLatencyNode.class.getName(),
+                args.toArray(String[]::new))).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
+
+    /**
+     * Each conversation slot's user ({@code voice-<slot>}) starts the avatar {@code bench} (the first start launches
+     * the shared instance and waits until it is ready) and registers a LiveTalking session id, as the browser does
+     * once its WebRTC offer is answered.
+     */
+    private static void startAvatars(HttpClient http, int port, int users) throws Exception {
+        for (int slot = 0; slot < users; slot++) {
+            post(http, port, "/api/avatar/start", user(slot), Map.of("avatar_name", "bench"));
+            post(http, port, "/api/sessionid", user(slot), Map.of("sessionid", 100_000 + slot));
+        }
+    }
+
+    private static void post(HttpClient http, int port, String path, String user, Map<String, Object> body)
+            throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofMinutes(3)).header("Authorization", "Bearer " + user)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(Json.write(body)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IllegalStateException(path + " answered " + r.statusCode() + ": " + r.body());
+        }
+    }
+
+    private static String user(int slot) {
+        return "voice-" + slot;
+    }
+
+    /** Where a turn's times are read once it is over: the fakes' logs. */
+    private record Reports(PacedModel model, PacedTts tts, AvatarReports avatars) {}
 
     private static void stop(Process node) throws InterruptedException {
         try {
@@ -151,14 +209,15 @@ public final class VoiceLatency {
         }
     }
 
-    private static List<TurnTimes> runRound(HttpClient http, PacedModel model, PacedTts tts, Node node,
-                                            int conversations, AtomicLong turnIds) {
+    private static List<TurnTimes> runRound(HttpClient http, Reports reports, Node node, int conversations,
+                                            AtomicLong turnIds) {
         List<CompletableFuture<TurnTimes>> turns = new ArrayList<>();
         ExecutorService clients = Executors.newFixedThreadPool(conversations);
         try {
             for (int i = 0; i < conversations; i++) {
                 long id = turnIds.incrementAndGet();
-                turns.add(CompletableFuture.supplyAsync(() -> turn(http, model, tts, node.port, id), clients));
+                String user = user(i);
+                turns.add(CompletableFuture.supplyAsync(() -> turn(http, reports, node.port, id, user), clients));
             }
             return turns.stream().map(CompletableFuture::join).toList();
         } finally {
@@ -167,13 +226,13 @@ public final class VoiceLatency {
     }
 
     /** A new chat's first turn, then a follow-up in the same session; timed from this side. */
-    private static TurnTimes turn(HttpClient http, PacedModel model, PacedTts tts, int port, long id) {
-        TurnTimes first = turn(http, model, tts, port, id, null);
-        TurnTimes next = turn(http, model, tts, port, id + FOLLOW_UP, first.sessionId);
+    private static TurnTimes turn(HttpClient http, Reports reports, int port, long id, String user) {
+        TurnTimes first = turn(http, reports, port, id, user, null);
+        TurnTimes next = turn(http, reports, port, id + FOLLOW_UP, user, first.sessionId);
         return first.withFollowUp(next);
     }
 
-    private static TurnTimes turn(HttpClient http, PacedModel model, PacedTts tts, int port, long id,
+    private static TurnTimes turn(HttpClient http, Reports reports, int port, long id, String user,
                                   String sessionId) {
         try {
             Map<String, Object> request = new LinkedHashMap<>();
@@ -185,7 +244,7 @@ public final class VoiceLatency {
             long sent = System.nanoTime();
             HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + port + "/api/chat/stream"))
-                    .header("Authorization", "Bearer voice-" + (id % FOLLOW_UP)).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + user).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("chat stream answered " + r.statusCode());
@@ -219,18 +278,19 @@ public final class VoiceLatency {
                     }
                 }
             }
-            if (firstAudio == null) {
-                throw new IllegalStateException("no audio event for the first sentence");
-            }
-            long audio = firstAudio.join();
-            PacedModel.Times m = model.times(id);
-            PacedTts.Times t = tts.times(id);
+            // no audio event (the node's TTS call failed: text only): the audio figures are missing (-1), counted
+            long audio = firstAudio == null ? -1 : firstAudio.join();
+            PacedModel.Times m = reports.model().times(id);
+            PacedTts.Times t = audio < 0 ? null : reports.tts().times(id);
+            long human = reports.avatars() == null ? 0 : reports.avatars().arrival(id);
             long modelFirstToken = m.firstToken() - m.asked();
-            return new TurnTimes(head - sent, m.asked() - sent, firstText - sent, audio - m.firstSentence(), session,
+            return new TurnTimes(head - sent, m.asked() - sent, firstText - sent,
+                    audio < 0 ? -1 : audio - m.firstSentence(), session,
                     0, 0, (firstText - sent) - modelFirstToken,
-                    t == null ? 0 : t.arrived() - m.firstSentence(),
-                    t == null ? 0 : audioEvent - t.firstByte(),
-                    t == null ? 0 : (audio - m.firstSentence()) - (t.firstByte() - t.arrived()));
+                    t == null ? -1 : t.arrived() - m.firstSentence(),
+                    t == null ? -1 : audioEvent - t.firstByte(),
+                    t == null ? -1 : (audio - m.firstSentence()) - (t.firstByte() - t.arrived()),
+                    human == 0 ? 0 : human - m.firstSentence());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -260,7 +320,7 @@ public final class VoiceLatency {
         }
     }
 
-    private static void summary(Node[] nodes, boolean fakeTts) {
+    private static void summary(Node[] nodes, boolean fakeTts, boolean avatar) {
         System.out.println();
         System.out.println("summary: median of the rounds' p50 [spread: min-max of the rounds' p50], ms");
         for (Node n : nodes) {
@@ -285,6 +345,12 @@ public final class VoiceLatency {
                         n.all(TurnTimes::audioEventNanos));
                 System.out.printf(Locale.ROOT, "%-10s first audio byte at the client, beyond the provider's own"
                         + " first-byte time: %s%n", n.name, n.all(TurnTimes::audioAddedNanos));
+            }
+        }
+        if (avatar) {
+            for (Node n : nodes) {
+                System.out.printf(Locale.ROOT, "%-10s model sentence written -> avatar /human in: %s%n", n.name,
+                        n.all(TurnTimes::avatarNanos));
             }
         }
         double streamed = nodes[0].medianOfP50(TurnTimes::audioNanos);
@@ -320,10 +386,10 @@ public final class VoiceLatency {
      */
     record TurnTimes(long headNanos, long askedNanos, long textNanos, long audioNanos, String sessionId,
                      long followHeadNanos, long followAskedNanos, long startAddedNanos, long ttsRequestNanos,
-                     long audioEventNanos, long audioAddedNanos) {
+                     long audioEventNanos, long audioAddedNanos, long avatarNanos) {
         TurnTimes withFollowUp(TurnTimes next) {
             return new TurnTimes(headNanos, askedNanos, textNanos, audioNanos, null, next.headNanos, next.askedNanos,
-                    startAddedNanos, ttsRequestNanos, audioEventNanos, audioAddedNanos);
+                    startAddedNanos, ttsRequestNanos, audioEventNanos, audioAddedNanos, avatarNanos);
         }
 
         static String line(List<TurnTimes> times) {
@@ -334,12 +400,18 @@ public final class VoiceLatency {
         }
 
         private static String pct(List<TurnTimes> times, java.util.function.ToLongFunction<TurnTimes> f) {
-            long[] v = times.stream().mapToLong(f).sorted().toArray();
+            long[] v = times.stream().mapToLong(f).filter(x -> x >= 0).sorted().toArray();
+            if (v.length == 0) {
+                return "-";
+            }
             return ms(quantile(v, 0.5)) + "/" + ms(quantile(v, 0.99)) + "/" + ms(v[v.length - 1]);
         }
     }
 
     static double quantile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
         int i = (int) Math.ceil(q * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
@@ -360,7 +432,7 @@ public final class VoiceLatency {
         }
 
         double[] p50s(java.util.function.ToLongFunction<TurnTimes> f) {
-            return rounds.stream().mapToDouble(r -> quantile(r.stream().mapToLong(f).sorted().toArray(), 0.5))
+            return rounds.stream().mapToDouble(r -> quantile(r.stream().mapToLong(f).filter(x -> x >= 0).sorted().toArray(), 0.5))
                     .toArray();
         }
 
@@ -378,12 +450,17 @@ public final class VoiceLatency {
 
         /** p50 / p99 / max over every turn of every round. */
         String all(java.util.function.ToLongFunction<TurnTimes> f) {
-            long[] v = rounds.stream().flatMap(List::stream).mapToLong(f).sorted().toArray();
-            return ms(quantile(v, 0.5)) + " / " + ms(quantile(v, 0.99)) + " / " + ms(v[v.length - 1]);
+            long[] v = rounds.stream().flatMap(List::stream).mapToLong(f).filter(x -> x >= 0).sorted().toArray();
+            long missing = rounds.stream().mapToLong(List::size).sum() - v.length;
+            if (v.length == 0) {
+                return "none measured";
+            }
+            return ms(quantile(v, 0.5)) + " / " + ms(quantile(v, 0.99)) + " / " + ms(v[v.length - 1])
+                    + (missing > 0 ? "  (" + missing + " turns without an audio event)" : "");
         }
 
         double allQuantile(java.util.function.ToLongFunction<TurnTimes> f, double q) {
-            return quantile(rounds.stream().flatMap(List::stream).mapToLong(f).sorted().toArray(), q);
+            return quantile(rounds.stream().flatMap(List::stream).mapToLong(f).filter(x -> x >= 0).sorted().toArray(), q);
         }
 
         String ratios(Node other, java.util.function.ToLongFunction<TurnTimes> f) {
@@ -480,6 +557,76 @@ public final class VoiceLatency {
         @Override
         public void close() {
             server.stop(0);
+        }
+    }
+
+    /**
+     * Where the avatar stand-ins ({@code BenchLiveTalking}, child processes of the nodes) report each turn's first
+     * {@code /human}: one TCP connection per instance, a line {@code <turn> <nanoTime>} per turn. Their
+     * {@link System#nanoTime} is CLOCK_MONOTONIC on Linux, the clock of this JVM's readings too.
+     */
+    static final class AvatarReports implements AutoCloseable {
+        private final ServerSocket server;
+        private final Map<Long, CompletableFuture<Long>> arrivals = new ConcurrentHashMap<>();
+
+        AvatarReports() throws IOException {
+            server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread accept = new Thread(this::accept, "bench-avatar-reports");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        /** When the turn's first sentence reached the avatar (waits for the report, 30 s at most). */
+        long arrival(long turn) {
+            try {
+                return future(turn).get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("turn " + turn + " never reached the avatar", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private CompletableFuture<Long> future(long turn) {
+            return arrivals.computeIfAbsent(turn, t -> new CompletableFuture<>());
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    Thread reader = new Thread(() -> read(s), "bench-avatar-report");
+                    reader.setDaemon(true);
+                    reader.start();
+                } catch (IOException e) {
+                    return; // closed
+                }
+            }
+        }
+
+        private void read(Socket s) {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.US_ASCII))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    int space = line.indexOf(' ');
+                    future(Long.parseLong(line.substring(0, space))).complete(Long.parseLong(line.substring(space + 1)));
+                }
+            } catch (IOException e) {
+                // the instance stopped
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
         }
     }
 

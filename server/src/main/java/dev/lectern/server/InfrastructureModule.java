@@ -79,7 +79,10 @@ final class InfrastructureModule implements FeatureModule {
                 new UrlSigner(objectSigningKey(secrets, storage.objects().signingKeyEnv())), ObjectsApi.PREFIX, clock);
         this.objects = closeables.add(objectStore(storage.objects().s3(), secrets, localObjects, config.courses()));
         this.live = new LiveObjects(objects, localObjects.signer(), ObjectsApi.PREFIX, clock,
-                dataDir.resolve("tmp").resolve("live"), config.ai().tts().maxClipBytes());
+                dataDir.resolve("tmp").resolve("live"), config.ai().tts().maxClipBytes(),
+                // in a cluster a live clip's URL may reach another node: it waits there until the clip is stored
+                "redis".equals(config.cluster().mode()) ? Duration.ofMillis(config.ai().tts().timeoutMillis())
+                        : Duration.ZERO);
         live.sweepSpool();
         this.outbound = closeables.add(SharedHttpClient.create("lectern-http",
                 Math.max(2, Runtime.getRuntime().availableProcessors() / 2), Duration.ofMillis(

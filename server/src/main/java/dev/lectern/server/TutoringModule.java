@@ -83,6 +83,7 @@ final class TutoringModule implements FeatureModule {
                 infra.objects, infra.live, Duration.ofSeconds(config.storage().objects().urlTtlSeconds()), infra.dataDir,
                 userFiles, infra.outbound.client()));
         meters.gauge("lectern.tts.stream.buffered.bytes", infra.live, LiveObjects::readersBufferedBytes);
+        meters.gauge("lectern.objects.awaiting.elsewhere", infra.live, LiveObjects::awaitingElsewhereCount);
         ai.purgeObjectsEvery(Duration.ofHours(1), Duration.ofSeconds(config.storage().objects().maxAgeSeconds()));
         UploadService.sweepSpool(infra.uploadSpool);
         this.uploadLocks = closeables.add(dev.lectern.core.store.ClusterLocks.on(infra.ephemeral,

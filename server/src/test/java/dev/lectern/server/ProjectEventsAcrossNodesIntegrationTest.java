@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.core.store.sql.PostgresTestDatabase;
+import dev.lectern.testing.ClusterNodeEnv;
 import dev.lectern.testing.S3Proxy;
 import dev.lectern.testing.TestConfigs;
 import dev.lectern.testing.TestServices;
@@ -14,16 +15,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
 
 /**
  * Two nodes in cluster mode (Redis, one PostgreSQL): a client of one node's {@code /api/projects/{id}/events} sees the
@@ -56,26 +54,11 @@ class ProjectEventsAcrossNodesIntegrationTest {
         if (s3 != null) {
             s3.close();
         }
-        try (Jedis j = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
-            Set<String> keys = j.keys(prefix + "*");
-            if (!keys.isEmpty()) {
-                j.del(keys.toArray(new String[0]));
-            }
-        }
+        ClusterNodeEnv.deleteRedisKeys(prefix);
     }
 
     private LecternServer node(String id) {
-        Map<String, String> env = new HashMap<>();
-        env.put("LECTERN_STORAGE__DATA_DIR", dir.resolve(id).toString());
-        env.put("LECTERN_STORAGE__SQL__URL", pg.url());
-        env.put("LECTERN_STORAGE__SQL__USER", PostgresTestDatabase.USER);
-        env.put("LECTERN_STORAGE__REDIS__URL", TestServices.redisUrl());
-        env.put("LECTERN_STORAGE__REDIS__KEY_PREFIX", prefix);
-        env.put("LECTERN_CLUSTER__MODE", "redis");
-        env.put("LECTERN_CLUSTER__NODE_ID", id);
-        env.put("LECTERN_STORAGE__OBJECTS__S3__BUCKET", bucket);
-        env.put("LECTERN_STORAGE__OBJECTS__S3__ENDPOINT", s3.endpoint().toString());
-        env.put("LECTERN_STORAGE__OBJECTS__S3__PATH_STYLE", "true");
+        Map<String, String> env = ClusterNodeEnv.of(id, dir.resolve(id), pg, prefix, s3, bucket);
         LecternServer node = LecternServer.start(TestConfigs.defaults(TestLessons.small(env)),
                 Map.of("LECTERN_S3_ACCESS_KEY_ID", S3Proxy.IDENTITY, "LECTERN_S3_SECRET_ACCESS_KEY",
                         S3Proxy.CREDENTIAL), TestTokens.ALICE_AND_BOB);

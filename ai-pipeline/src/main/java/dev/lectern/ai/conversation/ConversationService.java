@@ -21,7 +21,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,10 +137,11 @@ public final class ConversationService {
             previous.bargeIn(); // stores its partial answer before the new message
         }
         try {
-            CompletableFuture<ChatStore.StoredMessage> question = appendQuestion(sessionId, q.text());
+            Helped<ChatStore.StoredMessage> question = new Helped<>(() -> store.append(sessionId,
+                    ChatStore.Role.USER, q.text(), ChatStore.Status.COMPLETE), blocking);
             List<Passage> sources = retrieve(userId, q.text());
             List<ChatStore.StoredMessage> history = store.lastMessages(sessionId, HISTORY_LIMIT);
-            long questionId = join(question).id();
+            long questionId = question.join().id();
             List<ChatStore.StoredMessage> before = new ArrayList<>(history.size() + 1);
             for (ChatStore.StoredMessage m : history) {
                 if (m.id() != questionId) { // the history was read while the question was being written
@@ -161,23 +164,46 @@ public final class ConversationService {
         }
     }
 
-    /** The question's write, on another thread when one is free (else here). */
-    private CompletableFuture<ChatStore.StoredMessage> appendQuestion(String sessionId, String text) {
-        try {
-            return CompletableFuture.supplyAsync(() -> store.append(sessionId, ChatStore.Role.USER, text,
-                    ChatStore.Status.COMPLETE), blocking);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(store.append(sessionId, ChatStore.Role.USER, text,
-                    ChatStore.Status.COMPLETE));
-        }
-    }
+    /**
+     * A task offered to an executor that the thread waiting for it runs itself when no other thread has taken it
+     * yet: the question's write. Waiting on the same bounded executor for a task queued behind us would deadlock
+     * once every thread of that executor waits so (100 turns starting at once on 32 threads did): here the waiter
+     * either finds the task running elsewhere (it ends without us) or runs it.
+     */
+    static final class Helped<T> {
+        private final CompletableFuture<T> result = new CompletableFuture<>();
+        private final AtomicBoolean claimed = new AtomicBoolean();
+        private final Supplier<T> task;
 
-    private static <T> T join(CompletableFuture<T> f) {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            Throwable cause = Futures.unwrap(e);
-            throw cause instanceof RuntimeException r ? r : e;
+        Helped(Supplier<T> task, Executor executor) {
+            this.task = task;
+            try {
+                executor.execute(this::run);
+            } catch (RejectedExecutionException e) {
+                // the waiter runs it
+            }
+        }
+
+        private void run() {
+            if (!claimed.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                result.complete(task.get());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        }
+
+        /** The task's result: run here if no thread has started it, else waited for. */
+        T join() {
+            run();
+            try {
+                return result.join();
+            } catch (CompletionException e) {
+                Throwable cause = Futures.unwrap(e);
+                throw cause instanceof RuntimeException r ? r : e;
+            }
         }
     }
 

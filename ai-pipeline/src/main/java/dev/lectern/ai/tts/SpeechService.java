@@ -154,7 +154,9 @@ public final class SpeechService {
     /**
      * Writes one clip's pieces into its live object (created with the first piece), one after another and in order:
      * right away when the engine hands them over on a thread that may block, else on the blocking executor (the
-     * engine's thread is an I/O thread). The first written piece publishes the URL.
+     * engine's thread is an I/O thread). The first piece to arrive creates the live object (no I/O) and publishes the
+     * URL at once, before it is on disk: the {@code audio} event does not wait for a blocking thread and a spool file,
+     * and a reader that asks before the bytes are written waits for them there.
      */
     private final class ClipWriter {
         final CompletableFuture<Outcome> first = new CompletableFuture<>();
@@ -176,6 +178,10 @@ public final class SpeechService {
             if (chain.isCompletedExceptionally()) {
                 throw new TtsException("the clip could not be written"); // the engine stops sending
             }
+            if (clip == null && bytes.length > 0) {
+                clip = live.create(key);
+                first.complete(url);
+            }
             if (!inline) {
                 chain = chain.thenRunAsync(() -> writeNow(bytes), blocking);
                 return;
@@ -189,11 +195,9 @@ public final class SpeechService {
         }
 
         private void writeNow(byte[] bytes) {
-            if (clip == null) {
-                clip = live.create(key);
+            if (bytes.length > 0) {
+                clip.write(bytes, 0, bytes.length);
             }
-            clip.write(bytes, 0, bytes.length);
-            first.complete(url);
         }
 
         synchronized void finish(Throwable synthesisError) {

@@ -157,6 +157,37 @@ class ConversationServiceTest {
     }
 
     @Test
+    void aTurnBegunWhileEveryOtherBlockingThreadIsBusyStillStoresItsQuestionAndIsAnswered() throws Exception {
+        ConversationService svc = service();
+        upstream.enqueue(FakeModelServer.answer("Eight."));
+        // one of the two blocking threads is held until the turn has ended; the other begins the turn, whose question
+        // write it would wait for behind the held one (100 turns on 32 threads did that): it must write it itself
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        blocking.execute(() -> {
+            held.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+            Collect c = new Collect();
+            Turn t = svc.open("u1", "And 4+4?", null, null, c);
+            t.request(Long.MAX_VALUE);
+            t.begin();
+            c.await();
+            assertThat(c.result.text()).isEqualTo("Eight.");
+            assertThat(store.lastMessages(t.sessionId(), 10)).extracting(m -> m.role() + ":" + m.content())
+                    .containsExactly("USER:And 4+4?", "ASSISTANT:Eight.");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void aTurnCancelledBeforeItBeganStillStoresTheQuestionAndAsksNothing() {
         ConversationService svc = service();
         Turn t = svc.open("u1", "Are you there?", null, null, new Collect());

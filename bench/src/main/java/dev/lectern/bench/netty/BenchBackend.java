@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * The avatar stand-in for the proxy benchmark, run as a child process from the avatar command template: a fast
@@ -45,6 +46,11 @@ public final class BenchBackend {
         body[0] = '"';
         body[body.length - 1] = '"';
         ByteBuf shared = Unpooled.unreleasableBuffer(Unpooled.directBuffer(body.length).writeBytes(body));
+        serve("0.0.0.0", port, shared, req -> { });
+    }
+
+    /** Answers every request on {@code host:port} with {@code body}, after handing it to {@code onRequest}; blocks. */
+    static void serve(String host, int port, ByteBuf body, Consumer<FullHttpRequest> onRequest) throws Exception {
         EventLoopGroup group = EventLoops.newGroup(1, "bench-backend");
         new ServerBootstrap().group(group).channel(EventLoops.serverChannel())
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -52,22 +58,25 @@ public final class BenchBackend {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
-                                new Responder(shared));
+                                new Responder(body, onRequest));
                     }
                 })
-                .bind("0.0.0.0", port).sync().channel().closeFuture().sync();
+                .bind(host, port).sync().channel().closeFuture().sync();
     }
 
     /** Answers every request with the shared body. */
     static final class Responder extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final ByteBuf body;
+        private final Consumer<FullHttpRequest> onRequest;
 
-        Responder(ByteBuf body) {
+        Responder(ByteBuf body, Consumer<FullHttpRequest> onRequest) {
             this.body = body;
+            this.onRequest = onRequest;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            onRequest.accept(req);
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                     body.duplicate());
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");

@@ -14,9 +14,11 @@ import java.util.List;
  * One object being written ({@link LiveObjects}): one writer appends, any number of readers read what is there by
  * offset and ask to be told when more comes. The bytes live in a spool file, never whole in memory; they are capped
  * at {@code maxBytes} (a write beyond fails the object). {@link #complete} stores the object and forgets it; the spool
- * file is deleted once the writer is done and the last reader has let go. Writes, reads and completion block (file
- * I/O): call them off event loops, except {@link #readMemory}, which serves the first {@link #MEMORY_BYTES} (the
- * first seconds of a clip, where a listener waits) from a copy in memory. State changes are serialized on this object;
+ * file is deleted once the writer is done and the last reader has let go. Creating one does no I/O (the spool file
+ * is made by the first write), so its URL can be handed out as soon as the first bytes arrive, before they are on
+ * disk: a reader that comes first waits for them. Writes, reads and completion block (file I/O): call them off event
+ * loops, except {@link #readMemory}, which serves the first {@link #MEMORY_BYTES} (the first seconds of a clip, where
+ * a listener waits) from a copy in memory. State changes are serialized on this object;
  * waiters run on the writer's thread.
  */
 public final class LiveObject {
@@ -30,7 +32,8 @@ public final class LiveObject {
     private final Path spool;
     private final long maxBytes;
     private final LiveObjects owner;
-    private final FileChannel file;
+    /** Opened by the first write (or by {@link #complete} of an empty object); set before any length is published. */
+    private FileChannel file;
     private long length;
     private State state = State.WRITING;
     private int readers;
@@ -46,12 +49,28 @@ public final class LiveObject {
         this.spool = spool;
         this.maxBytes = maxBytes;
         this.owner = owner;
+    }
+
+    /** The spool file, created on first use (by the one writer; readers only read below a published length). */
+    private FileChannel file() {
+        FileChannel f;
+        synchronized (this) {
+            f = file;
+        }
+        if (f != null) {
+            return f;
+        }
         try {
-            this.file = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            Files.createDirectories(spool.getParent());
+            f = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create spool file for " + key, e);
         }
+        synchronized (this) {
+            file = f;
+        }
+        return f;
     }
 
     public String key() {
@@ -83,11 +102,15 @@ public final class LiveObject {
             throw new IllegalStateException("object " + key + " is larger than " + maxBytes + " bytes");
         }
         try {
+            FileChannel f = file();
             ByteBuffer b = ByteBuffer.wrap(bytes, offset, count);
             long pos = at;
             while (b.hasRemaining()) {
-                pos += file.write(b, pos);
+                pos += f.write(b, pos);
             }
+        } catch (UncheckedIOException e) {
+            fail("spool file could not be created");
+            throw e;
         } catch (IOException e) {
             fail("spool write failed");
             throw new UncheckedIOException("cannot write object " + key, e);
@@ -145,6 +168,7 @@ public final class LiveObject {
         }
         wake.forEach(Runnable::run);
         try {
+            file(); // an empty object has no spool file yet
             owner.store().put(key, spool);
         } finally {
             owner.stored(this);
@@ -186,8 +210,12 @@ public final class LiveObject {
 
     /** Reads up to {@code dst.remaining()} bytes at {@code position} (below {@link #length}); -1 at the end. */
     public int read(long position, ByteBuffer dst) {
+        FileChannel f;
+        synchronized (this) {
+            f = file;
+        }
         try {
-            return file.read(dst, position);
+            return f == null ? -1 : f.read(dst, position);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read object " + key, e);
         }
@@ -225,8 +253,14 @@ public final class LiveObject {
             }
             closed = true;
         }
+        FileChannel f;
+        synchronized (this) {
+            f = file;
+        }
         try {
-            file.close();
+            if (f != null) {
+                f.close();
+            }
             Files.deleteIfExists(spool);
         } catch (IOException e) {
             // LiveObjects.sweepSpool removes it at the next start

@@ -21,7 +21,10 @@ import java.util.stream.Stream;
  *
  * <p>The URLs it hands out are this server's ({@code urlPrefix}, e.g. {@code /api/objects/}), signed with the same
  * {@link UrlSigner} as the local store's, whatever store holds the complete object: only this server can serve the
- * growing bytes. A node without the live object answers from the store once it is complete.
+ * growing bytes. They carry {@code live=1}: a node of the cluster without the live object (the browser's request
+ * went to another node) waits, for at most {@link #elsewhereWait} (the TTS timeout), until the object is in the shared
+ * store and then serves it from there. That node does not stream the growing bytes (it would have to find and call
+ * the owner): the student hears the clip once it is synthesised, never a 404.
  */
 public final class LiveObjects {
     private final ObjectStore store;
@@ -32,9 +35,21 @@ public final class LiveObjects {
     private final long maxBytes;
     private final Map<String, LiveObject> live = new ConcurrentHashMap<>();
     private final AtomicLong readersBuffered = new AtomicLong();
+    private final AtomicLong awaitingElsewhere = new AtomicLong();
+    private final Duration elsewhereWait;
 
+    /** Live objects that other nodes never wait for ({@link #elsewhereWait} zero: one node). */
     public LiveObjects(ObjectStore store, UrlSigner signer, String urlPrefix, Clock clock, Path spoolDir,
                        long maxBytes) {
+        this(store, signer, urlPrefix, clock, spoolDir, maxBytes, Duration.ZERO);
+    }
+
+    /**
+     * @param elsewhereWait how long a request for a live object's URL that this node does not have waits for the
+     *                      object to appear in the store (it may be growing on another node): the TTS timeout
+     */
+    public LiveObjects(ObjectStore store, UrlSigner signer, String urlPrefix, Clock clock, Path spoolDir,
+                       long maxBytes, Duration elsewhereWait) {
         if (maxBytes < 1) {
             throw new IllegalArgumentException("maxBytes must be positive");
         }
@@ -44,6 +59,7 @@ public final class LiveObjects {
         this.clock = clock;
         this.spoolDir = spoolDir;
         this.maxBytes = maxBytes;
+        this.elsewhereWait = elsewhereWait;
     }
 
     /** Deletes spool files a previous process left behind; call once at start-up (blocks). */
@@ -64,19 +80,14 @@ public final class LiveObjects {
         }
     }
 
-    /** Starts an object that grows under {@code key} (blocks: creates the spool file). */
+    /**
+     * Starts an object that grows under {@code key}: no I/O (its spool file is created by its first write), so a URL
+     * for it can be handed out from any thread, an event loop too.
+     */
     public LiveObject create(String key) {
         ObjectStore.checkKey(key);
-        Path spool;
-        try {
-            Files.createDirectories(spoolDir);
-            spool = spoolDir.resolve("live-" + UUID.randomUUID());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create spool directory " + spoolDir, e);
-        }
-        LiveObject object = new LiveObject(key, spool, maxBytes, this);
+        LiveObject object = new LiveObject(key, spoolDir.resolve("live-" + UUID.randomUUID()), maxBytes, this);
         if (live.putIfAbsent(key, object) != null) {
-            object.fail("duplicate key");
             throw new IllegalArgumentException("an object is already being written under " + key);
         }
         return object;
@@ -96,7 +107,25 @@ public final class LiveObjects {
     public String signedUrl(String key, Duration ttl) {
         ObjectStore.checkKey(key);
         long expires = clock.instant().plus(ttl).getEpochSecond();
-        return urlPrefix + key + "?expires=" + expires + "&sig=" + signer.sign(key, expires);
+        return urlPrefix + key + "?expires=" + expires + "&sig=" + signer.sign(key, expires) + "&" + LIVE_PARAM + "=1";
+    }
+
+    /** The query parameter that marks a live object's URL (not signed: it only makes its own request wait). */
+    public static final String LIVE_PARAM = "live";
+
+    /** How long a node without the live object waits for it to be stored (zero: it does not wait). */
+    public Duration elsewhereWait() {
+        return elsewhereWait;
+    }
+
+    /** A request for a live object stored nowhere yet starts (positive) or stops (negative) waiting for it. */
+    public void awaitingElsewhere(long delta) {
+        awaitingElsewhere.addAndGet(delta);
+    }
+
+    /** Requests waiting now for a live object that grows on another node (or failed) to be stored. */
+    public long awaitingElsewhereCount() {
+        return awaitingElsewhere.get();
     }
 
     /** A reader handed {@code delta} bytes to its connection (positive) or its connection wrote them (negative). */

@@ -50,6 +50,11 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     @Override
+    public boolean exists(String key) {
+        return Files.isRegularFile(path(key));
+    }
+
+    @Override
     public void put(String key, byte[] bytes) {
         Path target = path(key);
         try {

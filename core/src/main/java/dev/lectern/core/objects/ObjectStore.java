@@ -34,6 +34,11 @@ public interface ObjectStore extends AutoCloseable {
 
     Optional<byte[]> get(String key);
 
+    /** Whether there is an object under {@code key} (the stores answer without reading it). */
+    default boolean exists(String key) {
+        return get(key).isPresent();
+    }
+
     /** Copies the object into {@code target} (streaming); false when there is no such object. */
     boolean copyTo(String key, Path target);
 

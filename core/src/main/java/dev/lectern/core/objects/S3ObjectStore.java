@@ -122,10 +122,11 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
-    public boolean delete(String key) {
+    public boolean exists(String key) {
         ObjectStore.checkKey(key);
         try {
             s3.headObject(b -> b.bucket(bucket).key(key));
+            return true;
         } catch (NoSuchKeyException e) {
             return false;
         } catch (S3Exception e) {
@@ -133,6 +134,13 @@ public final class S3ObjectStore implements ObjectStore {
                 return false;
             }
             throw e;
+        }
+    }
+
+    @Override
+    public boolean delete(String key) {
+        if (!exists(key)) {
+            return false;
         }
         s3.deleteObject(b -> b.bucket(bucket).key(key));
         return true;

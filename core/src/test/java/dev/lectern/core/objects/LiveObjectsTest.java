@@ -98,11 +98,32 @@ class LiveObjectsTest {
     }
 
     @Test
+    void creatingTouchesNoDiskSoItsUrlCanGoOutBeforeTheFirstBytesAreWrittenAndAnEmptyObjectStillStores() {
+        LiveObject o = live.create("tts/f.wav");
+        assertThat(dir.resolve("live")).doesNotExist(); // no spool file (nor directory) until the first write
+        assertThat(o.open()).isTrue();
+        AtomicInteger woken = new AtomicInteger();
+        assertThat(o.whenLongerThan(0, woken::incrementAndGet)).isTrue(); // a reader that came first waits
+        o.write(bytes("ID3"), 0, 3);
+        assertThat(woken).hasValue(1);
+        assertThat(string(o.readMemory(0, 16))).isEqualTo("ID3");
+        o.complete();
+        o.release();
+        assertThat(store.get("tts/f.wav")).hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes("ID3")));
+
+        LiveObject empty = live.create("tts/g.wav");
+        empty.complete();
+        assertThat(store.get("tts/g.wav")).hasValueSatisfying(b -> assertThat(b).isEmpty());
+        assertThat(dir.resolve("live")).isEmptyDirectory();
+    }
+
+    @Test
     void urlsAreThisServersAndSignedLikeTheLocalStores() {
         String url = live.signedUrl("tts/d.wav", Duration.ofMinutes(5));
         assertThat(url).startsWith("/api/objects/tts/d.wav?expires=");
         String expires = url.substring(url.indexOf("expires=") + 8, url.indexOf("&sig="));
-        String sig = url.substring(url.indexOf("&sig=") + 5);
+        String sig = url.substring(url.indexOf("&sig=") + 5, url.indexOf("&live=1"));
+        assertThat(url).endsWith("&live=1");
         assertThat(store.signer().verify("tts/d.wav", expires, sig, Instant.parse("2026-12-07T00:00:00Z")
                 .getEpochSecond())).isEqualTo(UrlSigner.Verdict.VALID);
     }
@@ -111,6 +132,7 @@ class LiveObjectsTest {
     void aSecondWriterOfTheSameKeyIsRefusedAndTheSweepClearsLeftovers() throws Exception {
         live.create("tts/e.wav");
         assertThatThrownBy(() -> live.create("tts/e.wav")).isInstanceOf(IllegalArgumentException.class);
+        Files.createDirectories(dir.resolve("live")); // a live object makes it with its first write only
         Files.writeString(dir.resolve("live").resolve("live-left-over"), "x");
         new LiveObjects(store, store.signer(), "/api/objects/", Clock.systemUTC(), dir.resolve("live"), 1024)
                 .sweepSpool();

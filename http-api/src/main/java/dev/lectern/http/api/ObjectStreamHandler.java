@@ -36,6 +36,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * Sends one object (a {@link dev.lectern.http.Tunnel} of {@link ObjectsApi}): a live object as it grows, chunked,
  * ending when its writer completes (a writer that fails cuts the response short, so the client sees an incomplete
  * body); a stored local object with Content-Length, or the part a single byte {@code Range} asks for (206, or 416);
- * else a redirect to the store's own URL, or 404.
+ * else a redirect to the store's own URL, or 404. A live object's link ({@code live=1}) that finds the object neither
+ * growing here nor stored (it grows on another node of the cluster) is asked again, with a growing pause between the
+ * looks and no thread held in between, until it is stored or {@link LiveObjects#elsewhereWait} has passed (then 404).
  *
  * <p>Bounded memory: one piece of {@link #PIECE_BYTES} is read (from the live object's memory, else from disk on the
  * blocking executor) only when the previous one has been written to the socket and the channel is writable, so a slow reader holds at most a piece plus
@@ -53,6 +56,8 @@ import org.slf4j.LoggerFactory;
 final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(ObjectStreamHandler.class);
     static final int PIECE_BYTES = 16 * 1024;
+    private static final long FIRST_LOOK_MILLIS = 10;
+    private static final long MAX_LOOK_MILLIS = 250;
 
     private final ApiRequest request;
     private final String key;
@@ -60,6 +65,12 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
     private final LocalObjectStore local;
     private final String redirect;
     private final Executor blocking;
+    /** The store, asked whether a live object of another node is stored yet; null when this link does not wait. */
+    private final ObjectStore elsewhere;
+    /** {@link System#nanoTime} after which a live object of another node is given up (when {@link #elsewhere}). */
+    private final long waitUntilNanos;
+    private long lookMillis = FIRST_LOOK_MILLIS;
+    private boolean awaiting;
 
     private ChannelHandlerContext ctx;
     private boolean started;
@@ -75,12 +86,20 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
 
     ObjectStreamHandler(ApiRequest request, String key, LiveObjects live, LocalObjectStore local, String redirect,
                         Executor blocking) {
+        this(request, key, live, local, redirect, blocking, null, 0);
+    }
+
+    /** @param elsewhere the store to watch for a live object growing on another node (null: do not wait) */
+    ObjectStreamHandler(ApiRequest request, String key, LiveObjects live, LocalObjectStore local, String redirect,
+                        Executor blocking, ObjectStore elsewhere, long waitUntilNanos) {
         this.request = request;
         this.key = key;
         this.live = live;
         this.local = local;
         this.redirect = redirect;
         this.blocking = blocking;
+        this.elsewhere = elsewhere;
+        this.waitUntilNanos = waitUntilNanos;
     }
 
     @Override
@@ -150,6 +169,9 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
             long length = size;
             long modifiedMillis = modified;
             onLoop(() -> startStored(opened, length, modifiedMillis));
+        } else if (elsewhere != null && (redirect == null || !elsewhere.exists(key))) {
+            // a live object's link, the object neither growing here nor stored: it may be growing on another node
+            onLoop(this::lookAgainLater);
         } else if (redirect != null) {
             onLoop(() -> respond(new ApiResponse(302, null, null, Map.of("Location", redirect))));
         } else {
@@ -159,7 +181,38 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
 
     // --- on the event loop
 
+    /** Looks for the object again after a pause (10 ms, growing to 250 ms), or gives up once the wait is over. */
+    private void lookAgainLater() {
+        if (done) {
+            return;
+        }
+        long left = waitUntilNanos - System.nanoTime();
+        if (left <= 0) {
+            respond(ErrorMapper.error(404, "not_found", "no such object", request.requestId()));
+            return;
+        }
+        if (!awaiting) {
+            awaiting = true;
+            live.awaitingElsewhere(1);
+        }
+        long pause = Math.min(lookMillis, TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        lookMillis = Math.min(MAX_LOOK_MILLIS, lookMillis * 2);
+        ctx.executor().schedule(() -> {
+            if (!done) {
+                offload(this::find);
+            }
+        }, pause, TimeUnit.MILLISECONDS);
+    }
+
+    private void stopAwaiting() {
+        if (awaiting) {
+            awaiting = false;
+            live.awaitingElsewhere(-1);
+        }
+    }
+
     private void startLive(LiveObject o) {
+        stopAwaiting();
         if (done) {
             o.release();
             return;
@@ -183,6 +236,7 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void startStored(FileChannel f, long length, long modifiedMillis) {
+        stopAwaiting();
         file = f;
         if (done) {
             finish();
@@ -352,6 +406,7 @@ final class ObjectStreamHandler extends ChannelInboundHandlerAdapter {
     /** Lets go of the object once no read is in progress (the read's return calls again); idempotent. */
     private void finish() {
         done = true;
+        stopAwaiting();
         if (reading) {
             return;
         }

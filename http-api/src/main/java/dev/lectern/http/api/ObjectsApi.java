@@ -19,7 +19,8 @@ import java.util.concurrent.Executor;
  * {@code GET /api/objects/{bucket}/{name}?expires=…&sig=…}: serves an object to whoever holds a valid, unexpired
  * signed URL (the signature is the authorisation). An object still being written ({@link LiveObjects}: a sentence's
  * speech while it is synthesised) streams as it grows, chunked; a stored local object goes out with Content-Length and
- * answers a byte Range (206, 416, If-Range: a browser seeks in a video); an object stored elsewhere (S3) is a redirect to its presigned URL. Unsafe names are a 404, a
+ * answers a byte Range (206, 416, If-Range: a browser seeks in a video); an object stored elsewhere (S3) is a redirect to its presigned URL. A live object's link asked of another node
+ * of the cluster waits there until the object is stored (at most the TTS timeout). Unsafe names are a 404, a
  * wrong signature a 403, an expired link a 410. The bytes are read from disk on {@code blocking}, a piece at a time
  * and only while the client keeps up ({@link ObjectStreamHandler}).
  */
@@ -69,6 +70,11 @@ public final class ObjectsApi {
             throw new ServiceException(410, "gone", "this object link has expired");
         }
         String redirect = store == local ? null : store.signedUrl(key, REDIRECT_TTL);
+        if (live != null && !live.elsewhereWait().isZero() && r.queryParam(LiveObjects.LIVE_PARAM).isPresent()) {
+            // a live object's link: if it grows on another node, wait for it to be stored (bounded)
+            return new ObjectStreamHandler(r, key, live, local, redirect, blocking, store,
+                    System.nanoTime() + live.elsewhereWait().toNanos());
+        }
         return new ObjectStreamHandler(r, key, live, local, redirect, blocking);
     }
 

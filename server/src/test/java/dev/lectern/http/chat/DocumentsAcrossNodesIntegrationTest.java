@@ -12,6 +12,7 @@ import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.json.Json;
 import dev.lectern.core.store.sql.PostgresTestDatabase;
 import dev.lectern.server.LecternServer;
+import dev.lectern.testing.ClusterNodeEnv;
 import dev.lectern.testing.S3Proxy;
 import dev.lectern.testing.TestConfigs;
 import dev.lectern.testing.TestServices;
@@ -25,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -40,7 +40,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
 
 /**
  * Two Lectern nodes in cluster mode on one PostgreSQL, one Redis and one S3-compatible object store (S3Proxy), each
@@ -83,25 +82,11 @@ class DocumentsAcrossNodesIntegrationTest {
         model.close();
         s3.close();
         pg.close();
-        try (Jedis jedis = new Jedis(TestServices.REDIS_HOST, TestServices.REDIS_PORT)) {
-            for (String key : jedis.keys(prefix + "*")) {
-                jedis.del(key);
-            }
-        }
+        ClusterNodeEnv.deleteRedisKeys(prefix);
     }
 
     private LecternServer node(String id) {
-        Map<String, String> env = new HashMap<>();
-        env.put("LECTERN_STORAGE__DATA_DIR", dir.resolve(id).toString());
-        env.put("LECTERN_STORAGE__SQL__URL", pg.url());
-        env.put("LECTERN_STORAGE__SQL__USER", PostgresTestDatabase.USER);
-        env.put("LECTERN_STORAGE__REDIS__URL", TestServices.redisUrl());
-        env.put("LECTERN_STORAGE__REDIS__KEY_PREFIX", prefix);
-        env.put("LECTERN_CLUSTER__MODE", "redis");
-        env.put("LECTERN_CLUSTER__NODE_ID", id);
-        env.put("LECTERN_STORAGE__OBJECTS__S3__BUCKET", bucket);
-        env.put("LECTERN_STORAGE__OBJECTS__S3__ENDPOINT", s3.endpoint().toString());
-        env.put("LECTERN_STORAGE__OBJECTS__S3__PATH_STYLE", "true");
+        Map<String, String> env = ClusterNodeEnv.of(id, dir.resolve(id), pg, prefix, s3, bucket);
         env.put("LECTERN_UPLOADS__MAX_FILE_BYTES", "1000000");
         LecternServer node = LecternServer.start(TestConfigs.defaults(env).withAi(TestAi.config(model.baseUrl())),
                 Map.of("FAKE_API_KEY", "sk-test", "LECTERN_S3_ACCESS_KEY_ID", S3Proxy.IDENTITY,
