@@ -522,6 +522,9 @@ public final class RouteDispatchHandler extends ChannelDuplexHandler {
                 ctx.pipeline().remove(PipelineNames.HTTP_STREAM);
             }
         }
+        // content a tunnel never read (it answered before the body was handed on, e.g. a GET's empty last content)
+        // belongs to this request: left queued it would be handed to the next request's tunnel before that body
+        releasePending();
         request = null;
         mode = Mode.NONE;
     }

@@ -10,6 +10,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -174,7 +175,12 @@ public final class MultipartUploadHandler extends ChannelInboundHandlerAdapter {
             factory.setBaseDir(limits.spoolDir().toString());
             factory.setDeleteOnExit(false); // deleteOnExit would remember every path until the JVM exits
             factory.setMaxLimit(limits.maxFileBytes());
-            decoder = new HttpPostMultipartRequestDecoder(factory, r, StandardCharsets.UTF_8, limits.maxParts(),
+            // the head only: a request that arrived whole (a FullHttpRequest) has its body in the queue already, and
+            // the decoder's constructor would decode that body too; the queue's copy then came second and the parts
+            // the first had found were lost (an intermittent "no file part" for small uploads)
+            HttpRequest head = r instanceof HttpContent
+                    ? new DefaultHttpRequest(r.protocolVersion(), r.method(), r.uri(), r.headers()) : r;
+            decoder = new HttpPostMultipartRequestDecoder(factory, head, StandardCharsets.UTF_8, limits.maxParts(),
                     MAX_BUFFERED_BYTES);
         } catch (HttpPostRequestDecoder.ErrorDataDecoderException | IOException e) {
             fail(400, "bad_request", "malformed multipart request: " + message(e));
