@@ -565,14 +565,18 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     }
 
     /**
-     * Counts the live nodes (the goal of a {@link #probe}) and reaps the members of the others, except within a
-     * heartbeat TTL of Redis coming back after an outage: every node's heartbeat key may have expired while none could
-     * reach Redis, and the nodes that are alive re-assert theirs within a beat.
+     * Counts the live nodes (the goal of a {@link #probe}) and reaps the members of the others, except for a while
+     * after Redis came back from an outage: every node's heartbeat key may have expired while none could reach Redis,
+     * and the nodes that are alive re-assert theirs within a beat of their own reconnection, which may come up to one
+     * reconnection back-off after this node's. So the grace is a heartbeat TTL plus that back-off plus a beat (a full
+     * run found a node reaped for an outage when the grace was the TTL alone and the TTL short).
      */
     private void reap(Handler h) {
         Set<String> nodes = store.setMembers(NODES);
         long sinceBack = System.nanoTime() - reconnectedAtNanos;
-        boolean grace = reconnectedAtNanos != 0 && sinceBack < TimeUnit.MILLISECONDS.toNanos(heartbeatTtlMillis);
+        long graceMillis = heartbeatTtlMillis + heartbeatIntervalMillis
+                + RedisPubSub.MAX_BACKOFF_MILLIS;
+        boolean grace = reconnectedAtNanos != 0 && sinceBack < TimeUnit.MILLISECONDS.toNanos(graceMillis);
         int live = 1;
         for (String node : nodes) {
             if (node.equals(nodeId)) {

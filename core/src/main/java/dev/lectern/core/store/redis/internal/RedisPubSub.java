@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
 public final class RedisPubSub {
     private static final Logger logger = LoggerFactory.getLogger(RedisPubSub.class);
     private static final long MIN_BACKOFF_MILLIS = 50;
-    private static final long MAX_BACKOFF_MILLIS = 2000;
+    /** The longest wait between reconnection attempts (a node may see Redis again up to this much after another). */
+    public static final long MAX_BACKOFF_MILLIS = 2000;
     private static final byte[] PUBLISH = "*3\r\n$7\r\nPUBLISH\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
     private static final ByteBuf MESSAGE = ascii("message");
