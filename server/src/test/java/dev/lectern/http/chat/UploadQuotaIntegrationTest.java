@@ -147,13 +147,18 @@ class UploadQuotaIntegrationTest {
     void oneUploadAtATimePerUser() throws Exception {
         start(Map.of());
         byte[] slow = body("slow.txt", 200_000);
-        try (Socket s = holdUpload(server, slow)) {
-            HttpResponse<String> second = upload("alice", body("second.txt", 1000));
-            // the first is admitted on the blocking executor: until then a second may still get in
-            for (int i = 0; i < 20 && second.statusCode() == 200; i++) {
-                Thread.sleep(100);
-                second = upload("alice", body("second.txt", 1000));
-            }
+        // the held upload is admitted on the blocking executor: until then a second may get in first, and while that
+        // one runs the held one is refused in its turn. Then both end; hold a new one and try again.
+        Socket held = holdUpload(server, slow);
+        HttpResponse<String> second = upload("alice", body("second.txt", 1000));
+        for (int i = 0; i < 20 && second.statusCode() == 200; i++) {
+            held.close();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> upload("alice", body("free.txt", 100)).statusCode() == 200); // the lock is free
+            held = holdUpload(server, slow);
+            second = upload("alice", body("second.txt", 1000));
+        }
+        try (Socket s = held) {
             assertThat(second.statusCode()).isEqualTo(429);
             assertThat(error(second)).isEqualTo("upload_in_progress");
             assertThat(upload("bob", body("other.txt", 1000)).statusCode()).isEqualTo(200);
