@@ -23,8 +23,11 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The live streams of jobs over real sockets, on the production wiring: {@code GET /api/jobs/{id}/events}. */
+// a stream that never sends its final event fails the test instead of hanging the suite (seen once: see the note)
+@Timeout(value = 120, unit = java.util.concurrent.TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LiveEventsIntegrationTest {
     private static final TokenVerifier TOKENS = TestTokens.ALICE_AND_BOB;
 
