@@ -330,16 +330,16 @@ public final class JobEngine implements AutoCloseable {
      */
     public AutoCloseable watch(String id, JobListener listener) {
         Object lock = new Object();
-        long[] last = {Long.MIN_VALUE};
+        Job[] last = {null};
         boolean[] ended = {false};
         Runnable[] stop = new Runnable[1];
         JobListener deliver = job -> {
             boolean done;
             synchronized (lock) {
-                if (ended[0] || job.updatedAt() <= last[0]) {
+                if (ended[0] || (last[0] != null && !isLater(job, last[0]))) {
                     return;
                 }
-                last[0] = job.updatedAt();
+                last[0] = job;
                 ended[0] = job.state().isFinal();
                 done = ended[0];
                 listener.onChange(job);
@@ -361,6 +361,40 @@ public final class JobEngine implements AutoCloseable {
             poll.cancel(false);
         };
         return () -> stop[0].run();
+    }
+
+    /**
+     * Whether {@code next} is a later version of the job than {@code last}. Two changes can share a millisecond (a
+     * handler's last progress and its outcome, a claim and its PENDING row): then the attempt, the state's place in
+     * an attempt (waiting, running, then retried or final) and the progress order them. Comparing times alone lost
+     * the final event of a job whose last progress came in the same millisecond, and its stream never ended.
+     */
+    static boolean isLater(Job next, Job last) {
+        if (next.updatedAt() != last.updatedAt()) {
+            return next.updatedAt() > last.updatedAt();
+        }
+        if (next.attempts() != last.attempts()) {
+            return next.attempts() > last.attempts();
+        }
+        int a = stage(next.state());
+        int b = stage(last.state());
+        if (a != b) {
+            return a > b;
+        }
+        if (next.state() != last.state()) {
+            return next.state().isFinal() && !last.state().isFinal(); // a waiting retry revoked: the end wins
+        }
+        double p = next.progressPercent() == null ? -1 : next.progressPercent();
+        double q = last.progressPercent() == null ? -1 : last.progressPercent();
+        return p > q || (p == q && !java.util.Objects.equals(next.progressMessage(), last.progressMessage()));
+    }
+
+    private static int stage(JobState s) {
+        return switch (s) {
+            case PENDING -> 0;
+            case STARTED -> 1;
+            case RETRY, SUCCESS, FAILURE, REVOKED -> 2;
+        };
     }
 
     // ---------------------------------------------------------------- dispatcher

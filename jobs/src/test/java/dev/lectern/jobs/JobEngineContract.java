@@ -443,6 +443,52 @@ abstract class JobEngineContract {
     }
 
     @Test
+    void aWatchEndsWithTheOutcomeEvenWhenTheLastProgressCameInTheSameMillisecond() throws Exception {
+        // the outcome is written right after the last progress; both often share a millisecond, and a watch that
+        // ordered changes by time alone dropped the outcome: the watcher never heard the job end
+        JobEngine engine = engine();
+        AtomicReference<CountDownLatch> gate = new AtomicReference<>();
+        engine.register("test.gated", KindOptions.DEFAULTS, ctx -> {
+            gate.get().await(30, TimeUnit.SECONDS);
+            ctx.progress(99, "almost", null);
+            return "\"done\"";
+        });
+        engine.start();
+        for (int i = 0; i < 40; i++) {
+            CountDownLatch running = new CountDownLatch(1);
+            gate.set(running);
+            String id = engine.enqueue(NewJob.of("test.gated", "{}")).id();
+            List<Job> seen = new CopyOnWriteArrayList<>();
+            try (AutoCloseable watch = engine.watch(id, seen::add)) {
+                await().atMost(WAIT).until(() -> !seen.isEmpty());
+                running.countDown();
+                await().atMost(WAIT).until(() -> seen.stream().anyMatch(j -> j.state() == JobState.SUCCESS));
+            }
+            assertThat(seen.get(seen.size() - 1).result()).isEqualTo("\"done\"");
+        }
+    }
+
+    @Test
+    void laterVersionsOfAJobAreToldApartWithinOneMillisecond() {
+        Job started = new Job("j", "k", JobState.STARTED, 0, 0, 1, 3, "o", null, "{}", null, null, 50.0, "half", null,
+                "n", 10L, 1, false, 0, 1000, 900L, null);
+        Job progressed = started.withProgress(99.0, "almost", null, 1000);
+        Job done = progressed.finished(JobState.SUCCESS, "\"ok\"", null, 0, 1000);
+        Job retried = progressed.finished(JobState.RETRY, null, "boom", 2000, 1000);
+        Job again = retried.claimed("n", 20L, 1000);
+        assertThat(JobEngine.isLater(progressed, started)).isTrue();
+        assertThat(JobEngine.isLater(started, progressed)).isFalse();
+        assertThat(JobEngine.isLater(done, progressed)).isTrue();
+        assertThat(JobEngine.isLater(progressed, done)).isFalse();
+        assertThat(JobEngine.isLater(done, done)).isFalse();
+        assertThat(JobEngine.isLater(retried, progressed)).isTrue();
+        assertThat(JobEngine.isLater(again, retried)).isTrue();
+        assertThat(JobEngine.isLater(retried, again)).isFalse();
+        assertThat(JobEngine.isLater(retried.finished(JobState.REVOKED, null, null, 0, 1000), retried)).isTrue();
+        assertThat(JobEngine.isLater(started, started.withProgress(50.0, "half", null, 999))).isTrue();
+    }
+
+    @Test
     void aLostLeaseMakesTheOldWorkersCompletionChangeNothing() throws Exception {
         // node A's heartbeat is slow on purpose, so the fence in the database is what stops its write
         JobEngine a = engine(db(), Map.of("LECTERN_JOBS__LEASE_MILLIS", "60000",

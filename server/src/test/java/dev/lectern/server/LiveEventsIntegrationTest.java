@@ -184,15 +184,21 @@ class LiveEventsIntegrationTest {
             String jobId = http.post("/jobs/generate", Map.of("projectId", project, "sessionId", session,
                     "sceneCount", 2, "prompt", "derivatives", "timestamp", System.currentTimeMillis() / 1000,
                     "scenes", TestLessons.scenes(2)), "alice").text("jobId");
+            // until the lesson is READY and the generation job's outcome is in: the job enqueues the scenes' render
+            // jobs before it ends, so on a busy machine its SUCCESS can come after the lesson is assembled
             List<JsonNode> seen = new ArrayList<>();
+            boolean ready = false;
+            boolean generated = false;
             JsonNode e;
-            while ((e = events.next()) != null) {
+            while ((!ready || !generated) && (e = events.next()) != null) {
                 seen.add(e);
-                if (e.path("type").asText().equals("session.updated")
-                        && e.path("data").path("status").asText().equals("READY")) {
-                    break;
-                }
+                ready |= e.path("type").asText().equals("session.updated")
+                        && e.path("data").path("status").asText().equals("READY");
+                generated |= e.path("type").asText().equals("job") && e.path("data").path("id").asText().equals(jobId)
+                        && e.path("data").path("status").asText().equals("SUCCESS");
             }
+            assertThat(ready).isTrue();
+            assertThat(generated).isTrue();
             seen.forEach(x -> contract.checkEvent("GET", "/api/projects/" + project + "/events", x));
             List<String> sessionStates = seen.stream().filter(x -> x.path("type").asText().equals("session.updated"))
                     .map(x -> x.path("data").path("status").asText()).toList();
@@ -202,8 +208,9 @@ class LiveEventsIntegrationTest {
                     .toList();
             assertThat(previews).hasSize(2);
             assertThat(previews).allMatch(x -> x.path("data").path("video_url").asText().startsWith("/api/objects/"));
-            assertThat(seen.indexOf(previews.get(1))).isLessThan(seen.size() - 1);
-            assertThat(seen.get(seen.size() - 1).path("data").path("video_url").asText()).isNotEmpty();
+            JsonNode readyEvent = seen.get(indexOf(seen, "session.updated", "READY"));
+            assertThat(seen.indexOf(previews.get(1))).isLessThan(seen.indexOf(readyEvent));
+            assertThat(readyEvent.path("data").path("video_url").asText()).isNotEmpty();
             List<JsonNode> scenes = seen.stream().filter(x -> x.path("type").asText().equals("scene.created"))
                     .toList();
             assertThat(scenes).hasSize(2);
