@@ -51,6 +51,15 @@ public final class JobEngine implements AutoCloseable {
     /** Kinds the engine runs for itself (webhook deliveries): their changes go to no {@link JobChangeHook}. */
     public static final String INTERNAL_PREFIX = "lectern.";
     private static final int FINISH_BATCH = 256;
+    /**
+     * Jobs queued behind each worker: at least 2 (one claim statement serves several jobs), more while jobs are short,
+     * so that a worker holds about {@link #QUEUED_WORK_NANOS} of work: each claim is a round trip to the database,
+     * and on a loaded machine that round trip, not the no-op job, set the pace (4 jobs a claim). Jobs held here
+     * cannot run on an idle other node, hence the bound in time.
+     */
+    private static final int MIN_HELD_PER_WORKER = 2;
+    private static final int MAX_HELD_PER_WORKER = 32;
+    private static final double QUEUED_WORK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** Claims start at the head of the queue at least this often (an ETA come due is seen within it). */
     private static final long HEAD_CLAIM_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final java.util.Comparator<Job> CLAIM_ORDER = java.util.Comparator
@@ -62,7 +71,10 @@ public final class JobEngine implements AutoCloseable {
     private final String nodeId;
     private final JobMetrics metrics;
     private final KindOptions defaults;
-    private final int capacity;
+    /** The most jobs this node holds claimed at once (running and queued behind its workers). */
+    private final int maxHeld;
+    /** Handler run time, a moving average over about the last 16 runs (nanoseconds; 0 before the first). */
+    private volatile double runNanosAverage;
     private final Map<String, Registration> kinds = new ConcurrentHashMap<>();
     private final Map<String, RunningJob> inflight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> inflightByKind = new ConcurrentHashMap<>();
@@ -116,7 +128,7 @@ public final class JobEngine implements AutoCloseable {
         this.ephemeral = ephemeral;
         this.defaults = new KindOptions(config.maxAttempts(), config.timeoutMillis(), 0, config.backoffBaseMillis(),
                 config.backoffMaxMillis());
-        this.capacity = config.workers() * 2; // each worker has one claimed job waiting behind the one it runs
+        this.maxHeld = config.workers() * MAX_HELD_PER_WORKER;
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "jobs-scheduler-" + nodeId));
         scheduler.setRemoveOnCancelPolicy(true);
         // the heartbeat has a thread of its own: a reaper waiting on a busy database must not delay it past the lease
@@ -178,7 +190,7 @@ public final class JobEngine implements AutoCloseable {
         if (config.workers() > 0) {
             AtomicInteger n = new AtomicInteger();
             workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
-                    new ArrayBlockingQueue<>(capacity), r -> daemon(r, "jobs-worker-" + nodeId + "-" + n.incrementAndGet()));
+                    new ArrayBlockingQueue<>(maxHeld), r -> daemon(r, "jobs-worker-" + nodeId + "-" + n.incrementAndGet()));
             dispatcher = daemon(this::dispatchLoop, "jobs-dispatch-" + nodeId);
             finisher = daemon(this::finishLoop, "jobs-finish-" + nodeId);
             dispatcher.start();
@@ -206,7 +218,9 @@ public final class JobEngine implements AutoCloseable {
                 now + config.leaseMillis()) : null;
         Enqueued e;
         try {
-            e = db.transaction(c -> enqueue(c, job, inserted, claim));
+            // PostgreSQL without hooks: the INSERT alone, in autocommit (one round trip; COMMIT is a second one)
+            SqlWork<Enqueued> work = c -> enqueue(c, job, inserted, claim);
+            e = repo.postgres() && hooks.isEmpty() ? db.query(work) : db.transaction(work);
         } catch (RuntimeException ex) {
             if (claim != null) {
                 held.decrementAndGet();
@@ -429,11 +443,13 @@ public final class JobEngine implements AutoCloseable {
             wake.set(false);
             long waitMillis = config.pollMillis();
             try {
+                int capacity = capacity();
                 int free = capacity - held.get();
-                // claim at once while a worker may be idle (latency); with jobs already waiting here, claim only a
-                // worker's worth at a time (throughput: one claim statement for several jobs)
+                // claim at once while a worker may be idle (latency); with jobs already waiting here, claim only when
+                // half the room (and at least a worker's worth) is free (throughput: one claim for several jobs)
                 boolean someWaiting = inflight.values().stream().anyMatch(r -> !r.isRunning());
-                if (free > 0 && (!someWaiting || free >= config.workers()) && !kinds.isEmpty()) {
+                if (free > 0 && (!someWaiting || free >= Math.max(config.workers(), capacity / 2))
+                        && !kinds.isEmpty()) {
                     int claimed = claimRound(free);
                     if (claimed == free) {
                         continue; // there may be more
@@ -552,6 +568,14 @@ public final class JobEngine implements AutoCloseable {
         }
     }
 
+    /** How many jobs this node may hold claimed now (see {@link #MAX_HELD_PER_WORKER}). */
+    private int capacity() {
+        double average = runNanosAverage;
+        int perWorker = average <= 0 ? MIN_HELD_PER_WORKER : (int) Math.max(MIN_HELD_PER_WORKER,
+                Math.min(MAX_HELD_PER_WORKER, QUEUED_WORK_NANOS / average));
+        return config.workers() * perWorker;
+    }
+
     private AtomicInteger inflightOf(String kind) {
         return inflightByKind.computeIfAbsent(kind, k -> new AtomicInteger());
     }
@@ -593,7 +617,10 @@ public final class JobEngine implements AutoCloseable {
             run.destroyProcesses(this::later);
             Thread.interrupted(); // a timeout's interrupt must not leak into the next job on this thread
         }
-        metrics.ran(job.kind(), outcome == null ? "lost" : outcome.state().name(), System.nanoTime() - t0);
+        long ranNanos = System.nanoTime() - t0;
+        metrics.ran(job.kind(), outcome == null ? "lost" : outcome.state().name(), ranNanos);
+        double average = runNanosAverage; // workers race here: an average that loses an update now and then will do
+        runNanosAverage = average <= 0 ? ranNanos : average + (ranNanos - average) / 16;
         if (outcome != null) {
             finishing.add(job.id());
             try {

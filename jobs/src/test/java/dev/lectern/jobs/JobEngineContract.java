@@ -297,7 +297,7 @@ abstract class JobEngineContract {
         JobEngine engine = engine(db(), Map.of("LECTERN_JOBS__WORKERS", "1"));
         List<String> order = new CopyOnWriteArrayList<>();
         engine.register("test.drain", KindOptions.DEFAULTS, ctx -> {
-            Thread.sleep(5);
+            Thread.sleep(25); // long enough that the node holds only 2 jobs per worker
             order.add(ctx.payload());
             return null;
         });
