@@ -89,6 +89,8 @@ async function teach(page) {
   result.statusesSeen = [await panel.locator('#courses-transcript-state').getAttribute('data-status')];
   await panel.locator('#courses-transcript-state[data-status=transcribed]').waitFor({ timeout: 120_000 });
   result.transcriptState = await panel.locator('#courses-transcript-state').textContent();
+  // the state shows before the transcript's segments are fetched and drawn: wait for them, then read them
+  await panel.locator('#courses-transcript .segment-text').nth(2).waitFor();
   result.segments = await panel.locator('#courses-transcript .segment-text').allTextContents();
   result.times = await panel.locator('#courses-transcript .seek').allTextContents();
   result.firstSegment = await panel.locator('#courses-transcript > li').first().textContent();

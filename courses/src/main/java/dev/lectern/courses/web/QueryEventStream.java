@@ -7,9 +7,8 @@ import dev.lectern.ai.llm.Usage;
 import dev.lectern.core.json.Json;
 import dev.lectern.courses.CoursePassage;
 import dev.lectern.courses.CourseQuery;
-import dev.lectern.http.sse.EventStream;
+import dev.lectern.http.sse.QueuedEventStream;
 import dev.lectern.http.sse.SseEvent;
-import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,21 +20,14 @@ import java.util.Map;
  * relevant passage gets {@code {"type":"no_passage","text":…}} and the end, without asking the model. The client's
  * demand paces the model (its stream is pulled), and a client that goes away cancels it.
  */
-final class QueryEventStream implements EventStream, ChatStreamListener {
-    /** Guarded by {@code this}. */
-    private final ArrayDeque<SseEvent> waiting = new ArrayDeque<>();
-    private Subscriber subscriber;
-    private long demand;
-    private boolean ending;
-    private boolean ended;
+final class QueryEventStream extends QueuedEventStream implements ChatStreamListener {
     private volatile ChatStream model;
 
     QueryEventStream(List<CoursePassage> sources) {
         if (sources.isEmpty()) {
-            waiting.add(event(Map.of("type", "no_passage", "text", CourseQuery.NO_PASSAGE)));
-            ending = true;
+            sendLast(event(Map.of("type", "no_passage", "text", CourseQuery.NO_PASSAGE)));
         } else {
-            waiting.add(event(Map.of("type", "sources", "sources", sources.stream().map(QueryEventStream::source)
+            send(event(Map.of("type", "sources", "sources", sources.stream().map(QueryEventStream::source)
                     .toList())));
         }
     }
@@ -62,25 +54,20 @@ final class QueryEventStream implements EventStream, ChatStreamListener {
         this.model = stream;
     }
 
-    synchronized void fail(String code, String message) {
-        waiting.add(event(Map.of("type", "error", "code", code, "message", message)));
-        ending = true;
-        drain();
+    void fail(String code, String message) {
+        sendLast(event(Map.of("type", "error", "code", code, "message", message)));
     }
 
     // --- ChatStreamListener (the model's side)
 
     @Override
-    public synchronized void onText(String text, long receivedNanos) {
-        waiting.add(event(Map.of("type", "chunk", "text", text)));
-        drain();
+    public void onText(String text, long receivedNanos) {
+        send(event(Map.of("type", "chunk", "text", text)));
     }
 
     @Override
-    public synchronized void onComplete(String finishReason, Usage usage) {
-        waiting.add(event(Map.of("type", "done", "finish_reason", finishReason == null ? "stop" : finishReason)));
-        ending = true;
-        drain();
+    public void onComplete(String finishReason, Usage usage) {
+        sendLast(event(Map.of("type", "done", "finish_reason", finishReason == null ? "stop" : finishReason)));
     }
 
     @Override
@@ -88,20 +75,10 @@ final class QueryEventStream implements EventStream, ChatStreamListener {
         fail(error.code(), error.getMessage());
     }
 
-    // --- EventStream (the writer's side)
+    // --- the writer's side
 
     @Override
-    public synchronized void subscribe(Subscriber s) {
-        subscriber = s;
-        drain();
-    }
-
-    @Override
-    public void request(long n) {
-        synchronized (this) {
-            demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
-            drain();
-        }
+    protected void onRequest(long n) {
         ChatStream m = model;
         if (m != null) {
             m.request(n); // at most one text per event asked for
@@ -109,29 +86,10 @@ final class QueryEventStream implements EventStream, ChatStreamListener {
     }
 
     @Override
-    public void cancel() {
-        synchronized (this) {
-            ended = true;
-            waiting.clear();
-        }
+    protected void onCancel() {
         ChatStream m = model;
         if (m != null) {
             m.cancel();
-        }
-    }
-
-    /** Called holding the lock. */
-    private void drain() {
-        if (subscriber == null || ended) {
-            return;
-        }
-        while (demand > 0 && !waiting.isEmpty()) {
-            demand--;
-            subscriber.onEvent(waiting.poll());
-        }
-        if (ending && waiting.isEmpty()) {
-            ended = true;
-            subscriber.onEnd();
         }
     }
 
