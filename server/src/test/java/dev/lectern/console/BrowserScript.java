@@ -24,27 +24,51 @@ import java.util.function.UnaryOperator;
  * a line ({@code {"step"}} as it goes, {@code {"need_code": email}} when it needs a verification code, then
  * {@code {"result"}} or {@code {"error"}}); the result is returned, an error fails the test with every line seen.
  */
-final class BrowserScript {
+public final class BrowserScript {
     private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
     private static final long MAX_SECONDS = 420;
 
     private BrowserScript() {}
 
-    /** Skips, or fails under CI=true, when node, playwright-core or chromium is missing. */
-    static void assumeBrowser() {
-        NodeTools.assumeInstalled("browser tests",
+    /** Skips, or fails under CI=true, when node, playwright-core, chromium or one of {@code more} is missing. */
+    public static void assumeBrowser(NodeTools.Needed... more) {
+        List<NodeTools.Needed> needed = new ArrayList<>(List.of(
                 new NodeTools.Needed(TestConfigs.home().resolve("tests/js/node_modules/playwright-core"),
                         "run bin/test-deps"),
-                new NodeTools.Needed(CHROMIUM, "bin/test-deps installs Debian's chromium"));
+                new NodeTools.Needed(CHROMIUM, "bin/test-deps installs Debian's chromium")));
+        needed.addAll(List.of(more));
+        NodeTools.assumeInstalled("browser tests", needed.toArray(NodeTools.Needed[]::new));
     }
 
     /** An account made over REST (the verification code read from the server's store), so a page can sign in. */
     static void registerUser(LecternServer server, HttpJson http, String email, String password) throws Exception {
+        register(server, http, Map.of("email", email, "password", password));
+    }
+
+    /** An account with this role made over REST, so a page can sign in with it; returns its user id. */
+    public static String account(HttpJson http, LecternServer server, String email, String password, String role)
+            throws Exception {
+        String token = register(server, http, Map.of("email", email, "password", password, "role", role));
+        return http.get("/api/token_status", token).body().path("user_id").asText();
+    }
+
+    private static String register(LecternServer server, HttpJson http, Map<String, String> fields)
+            throws Exception {
+        String email = fields.get("email");
         assertThat(http.post("/api/send_verification", Map.of("email", email, "purpose", "register"), null).status())
                 .isEqualTo(200);
-        HttpJson.Reply r = http.post("/api/register", Map.of("email", email, "password", password, "code",
-                server.ephemeralStore().get("code:register:" + email).orElseThrow()), null);
+        Map<String, String> body = new java.util.HashMap<>(fields);
+        body.put("code", server.ephemeralStore().get("code:register:" + email).orElseThrow());
+        HttpJson.Reply r = http.post("/api/register", body, null);
         assertThat(r.status()).as(r.raw().body()).isEqualTo(201);
+        return r.text("token");
+    }
+
+    /** Runs {@code tests/js/e2e/<script>}, which asks for no verification code. */
+    public static JsonNode run(String script, Map<String, String> env) throws Exception {
+        return run(script, env, email -> {
+            throw new AssertionError("the script asked for a verification code for " + email);
+        });
     }
 
     /** Runs {@code tests/js/e2e/<script>} with this environment; {@code codes} answers its code requests. */

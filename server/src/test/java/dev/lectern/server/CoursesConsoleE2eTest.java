@@ -8,6 +8,7 @@ import dev.lectern.ai.testing.FakeTranscriptionServer;
 import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.ServerConfig;
+import dev.lectern.console.BrowserScript;
 import dev.lectern.core.json.Json;
 import dev.lectern.testing.TestConfigs;
 import java.nio.file.Files;
@@ -31,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CoursesConsoleE2eTest {
     private static final String PASSWORD = "Correct-horse-42";
-    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
     private static final String NOTES = "SUMMARY:\nLight and plants.\nKEY POINTS:\n- chlorophyll";
 
     @TempDir
@@ -43,10 +43,7 @@ class CoursesConsoleE2eTest {
 
     @BeforeEach
     void start() throws Exception {
-        NodeTools.assumeInstalled("browser tests",
-                new NodeTools.Needed(TestConfigs.home().resolve("tests/js/node_modules/playwright-core"),
-                        "run bin/test-deps"),
-                new NodeTools.Needed(CHROMIUM, "bin/test-deps installs Debian's chromium"),
+        BrowserScript.assumeBrowser(
                 new NodeTools.Needed(Path.of("/usr/bin/espeak-ng"), "bin/test-deps installs espeak-ng"),
                 new NodeTools.Needed(Path.of("/usr/bin/ffmpeg"), "bin/test-deps installs ffmpeg"));
         model = new FakeModelServer();
@@ -80,8 +77,8 @@ class CoursesConsoleE2eTest {
 
     @Test
     void lecturerTranscribesALectureStudentAsksTheCourseAndSeesTheirExams() throws Exception {
-        ConsoleBrowser.account(http, server, "lena@example.com", PASSWORD, "tutor");
-        String sam = ConsoleBrowser.account(http, server, "sam@example.com", PASSWORD, "student");
+        BrowserScript.account(http, server, "lena@example.com", PASSWORD, "tutor");
+        String sam = BrowserScript.account(http, server, "sam@example.com", PASSWORD, "student");
         String lena = login("lena@example.com");
         // another course of lena's with a published exam for "My exams"
         ExamsIntegrationTest.Course chemistry = ExamsIntegrationTest.course(http, lena, List.of(sam));
@@ -108,7 +105,7 @@ class CoursesConsoleE2eTest {
         Path material = dir.resolve("roots.md");
         Files.writeString(material, "Roots absorb water and minerals through root hairs.");
 
-        JsonNode result = ConsoleBrowser.run("e2e/courses.mjs", Map.of(
+        JsonNode result = BrowserScript.run("courses.mjs", Map.of(
                 "LECTERN_URL", "http://127.0.0.1:" + server.httpPort(),
                 "E2E_SHOTS", TestConfigs.home().resolve("server/target/screenshots").toString(),
                 "E2E_PASSWORD", PASSWORD,

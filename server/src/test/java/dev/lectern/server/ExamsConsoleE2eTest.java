@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.ai.testing.FakeModelServer;
 import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.config.ServerConfig;
+import dev.lectern.console.BrowserScript;
 import dev.lectern.core.json.Json;
 import dev.lectern.testing.TestConfigs;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +29,6 @@ class ExamsConsoleE2eTest {
     private static final String PASSWORD = "Correct-horse-42";
     private static final String KEY = "Carbon dioxide";
     private static final String ESSAY = "CO₂ absorbs infrared radiation and re-emits it, warming the air. <b>bold</b>";
-    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
     private static final String ESSAY_STEM = "Explain how carbon dioxide warms the lower atmosphere.";
 
     private FakeModelServer upstream;
@@ -38,10 +37,7 @@ class ExamsConsoleE2eTest {
 
     @BeforeEach
     void start() throws Exception {
-        NodeTools.assumeInstalled("browser tests",
-                new NodeTools.Needed(TestConfigs.home().resolve("tests/js/node_modules/playwright-core"),
-                        "run bin/test-deps"),
-                new NodeTools.Needed(CHROMIUM, "bin/test-deps installs Debian's chromium"));
+        BrowserScript.assumeBrowser();
         upstream = new FakeModelServer();
         ServerConfig config = TestConfigs.defaults(Map.of("LECTERN_ACCOUNTS__BCRYPT_COST", "4",
                 "LECTERN_JOBS__HEARTBEAT_MILLIS", "200", "LECTERN_JOBS__LEASE_MILLIS", "5000"))
@@ -62,8 +58,8 @@ class ExamsConsoleE2eTest {
 
     @Test
     void lecturerBuildsAndGradesStudentTakesAndSeesTheResult() throws Exception {
-        ConsoleBrowser.account(http, server, "lena@example.com", PASSWORD, "tutor");
-        String sam = ConsoleBrowser.account(http, server, "sam@example.com", PASSWORD, "student");
+        BrowserScript.account(http, server, "lena@example.com", PASSWORD, "tutor");
+        String sam = BrowserScript.account(http, server, "sam@example.com", PASSWORD, "student");
         ExamsIntegrationTest.Course course = ExamsIntegrationTest.course(http, lena(), List.of(sam));
         // the model's exam: two grounded questions and one whose citation is not in the course (dropped)
         upstream.enqueue(FakeModelServer.answer(Json.write(Map.of("questions", List.of(
@@ -79,7 +75,7 @@ class ExamsConsoleE2eTest {
                         "absorbs infrared radiation and re-emits it"))))));
         upstream.enqueue(ExamsIntegrationTest.grader(upstream));
 
-        JsonNode result = ConsoleBrowser.run("e2e/exams.mjs", Map.of(
+        JsonNode result = BrowserScript.run("exams.mjs", Map.of(
                 "LECTERN_URL", "http://127.0.0.1:" + server.httpPort(),
                 "E2E_SHOTS", TestConfigs.home().resolve("server/target/screenshots").toString(),
                 "E2E_PASSWORD", PASSWORD,
