@@ -171,8 +171,8 @@ public final class JobsBench {
         figures.computeIfAbsent("pg across p99 ms", k -> new ArrayList<>()).add(across.p99());
     }
 
-    private static long count(SimpleMeterRegistry meters, String name) {
-        return (long) meters.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+    private static long count(List<SimpleMeterRegistry> meters, String name) {
+        return (long) meters.stream().flatMap(m -> m.find(name).counters().stream()).mapToDouble(c -> c.count()).sum();
     }
 
     private static void record(Map<String, List<Double>> figures, String system, Throughput t, Pickup p) {
@@ -228,9 +228,11 @@ public final class JobsBench {
         AtomicLong firstStart = new AtomicLong(Long.MAX_VALUE);
         CountDownLatch done = new CountDownLatch(n);
         List<JobEngine> engines = new ArrayList<>();
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        List<SimpleMeterRegistry> meters = new ArrayList<>(); // one per node, as each node has its own /metrics
         for (SqlDatabase db : nodes) {
-            JobEngine e = new JobEngine(db, config, null, meters, "bench");
+            SimpleMeterRegistry nodeMeters = new SimpleMeterRegistry();
+            meters.add(nodeMeters);
+            JobEngine e = new JobEngine(db, config, null, nodeMeters, "bench");
             e.register(KIND, KindOptions.DEFAULTS, ctx -> {
                 firstStart.accumulateAndGet(System.nanoTime(), Math::min);
                 if (!ran.add(ctx.jobId())) {

@@ -62,8 +62,9 @@ import java.util.regex.Pattern;
  * first. Each conversation is a new chat's turn, then a follow-up in the same session. Per turn, client-side: request
  * → first SSE byte (the response head and {@code started} event); request → the
  * model asked (what Lectern does before the model); request → first text event; first sentence written by the model →
- * first byte of its audio readable at the {@code audio} event's URL. Printed per round (p50/p99/max) and summarised
- * over rounds (median of the rounds' p50s, and their spread), with the old/new ratio of the time to first audio byte.
+ * first byte of its audio playable: in the {@code audio} event when it carries the clip's first bytes, else read at
+ * its URL (read in both cases, as a browser does). Printed per round (p50/p99/max) and summarised over rounds
+ * (median of the rounds' p50s, and their spread), with the old/new ratio of the time to first audio byte.
  */
 public final class VoiceLatency {
     /** The answer; its first sentence names the turn, so that the fake TTS knows whose sentence it speaks. */
@@ -252,6 +253,7 @@ public final class VoiceLatency {
             long head = System.nanoTime();
             long firstText = 0;
             long audioEvent = 0;
+            boolean inline = false;
             String session = null;
             CompletableFuture<Long> firstAudio = null;
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
@@ -266,6 +268,8 @@ public final class VoiceLatency {
                         firstText = System.nanoTime();
                     } else if (status.equals("audio") && e.get("index").asInt() == 0) {
                         audioEvent = System.nanoTime();
+                        // the clip's first bytes in the event: playable now (the URL is still read, as a browser does)
+                        inline = e.hasNonNull("audio_data") && !e.get("audio_data").asText().isEmpty();
                         String url = e.get("audio_url").asText();
                         // its own thread: the clip's transfer lasts as long as synthesis when it streams
                         firstAudio = CompletableFuture.supplyAsync(() -> firstByte(http, port, url), AUDIO_READERS);
@@ -279,7 +283,8 @@ public final class VoiceLatency {
                 }
             }
             // no audio event (the node's TTS call failed: text only): the audio figures are missing (-1), counted
-            long audio = firstAudio == null ? -1 : firstAudio.join();
+            long fetched = firstAudio == null ? -1 : firstAudio.join();
+            long audio = fetched < 0 ? -1 : inline ? Math.min(audioEvent, fetched) : fetched;
             PacedModel.Times m = reports.model().times(id);
             PacedTts.Times t = audio < 0 ? null : reports.tts().times(id);
             long human = reports.avatars() == null ? 0 : reports.avatars().arrival(id);

@@ -51,6 +51,17 @@ public final class JobEngine implements AutoCloseable {
     /** Kinds the engine runs for itself (webhook deliveries): their changes go to no {@link JobChangeHook}. */
     public static final String INTERNAL_PREFIX = "lectern.";
     private static final int FINISH_BATCH = 256;
+    /**
+     * Jobs queued behind each worker: at least 2 (one claim statement serves several jobs), more while jobs are short,
+     * so that a worker holds about {@link #QUEUED_WORK_NANOS} of work: each claim is a round trip to the database,
+     * and on a loaded machine that round trip, not the no-op job, set the pace (4 jobs a claim). Jobs held here
+     * cannot run on an idle other node, hence the bound in time.
+     */
+    private static final int MIN_HELD_PER_WORKER = 2;
+    private static final int MAX_HELD_PER_WORKER = 32;
+    private static final double QUEUED_WORK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Claims start at the head of the queue at least this often (an ETA come due is seen within it). */
+    private static final long HEAD_CLAIM_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final java.util.Comparator<Job> CLAIM_ORDER = java.util.Comparator
             .comparingInt(Job::priority).reversed().thenComparingLong(Job::runAt).thenComparing(Job::id);
 
@@ -60,7 +71,10 @@ public final class JobEngine implements AutoCloseable {
     private final String nodeId;
     private final JobMetrics metrics;
     private final KindOptions defaults;
-    private final int capacity;
+    /** The most jobs this node holds claimed at once (running and queued behind its workers). */
+    private final int maxHeld;
+    /** Handler run time, a moving average over about the last 16 runs (nanoseconds; 0 before the first). */
+    private volatile double runNanosAverage;
     private final Map<String, Registration> kinds = new ConcurrentHashMap<>();
     private final Map<String, RunningJob> inflight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> inflightByKind = new ConcurrentHashMap<>();
@@ -75,6 +89,14 @@ public final class JobEngine implements AutoCloseable {
     private final EphemeralStore ephemeral;
     private final BlockingQueue<JobRepository.Outcome> outcomes = new LinkedBlockingQueue<>(100_000);
     private final AtomicBoolean wake = new AtomicBoolean();
+    /**
+     * Work may have appeared ahead of {@link #claimBound} (an enqueue, a retry, a job returned to the queue, a wake-up
+     * from another node): the next claim starts at the head of the queue.
+     */
+    private final AtomicBoolean claimFromHead = new AtomicBoolean(true);
+    /** The dispatcher's: where its last claim in claim order stopped (PostgreSQL), null when it reached the end. */
+    private JobRepository.ClaimBound claimBound;
+    private long headClaimNanos;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ScheduledThreadPoolExecutor heartbeats;
     private ThreadPoolExecutor workers;
@@ -106,7 +128,7 @@ public final class JobEngine implements AutoCloseable {
         this.ephemeral = ephemeral;
         this.defaults = new KindOptions(config.maxAttempts(), config.timeoutMillis(), 0, config.backoffBaseMillis(),
                 config.backoffMaxMillis());
-        this.capacity = config.workers() * 2; // each worker has one claimed job waiting behind the one it runs
+        this.maxHeld = config.workers() * MAX_HELD_PER_WORKER;
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "jobs-scheduler-" + nodeId));
         scheduler.setRemoveOnCancelPolicy(true);
         // the heartbeat has a thread of its own: a reaper waiting on a busy database must not delay it past the lease
@@ -130,7 +152,7 @@ public final class JobEngine implements AutoCloseable {
         if (kinds.putIfAbsent(kind, new Registration(effective, Objects.requireNonNull(handler))) != null) {
             throw new IllegalStateException("job kind " + kind + " registered twice");
         }
-        wake();
+        workArrived();
     }
 
     /** The options a kind runs with (the configured defaults for a kind not registered on this node). */
@@ -153,7 +175,7 @@ public final class JobEngine implements AutoCloseable {
             return;
         }
         started = true;
-        Runnable onWake = this::wake;
+        Runnable onWake = this::workArrived;
         if (repo.postgres()) {
             wakeups.add(new PostgresWakeups(db, onWake, nodeId));
         }
@@ -168,7 +190,7 @@ public final class JobEngine implements AutoCloseable {
         if (config.workers() > 0) {
             AtomicInteger n = new AtomicInteger();
             workers = new ThreadPoolExecutor(config.workers(), config.workers(), 0, TimeUnit.MILLISECONDS,
-                    new ArrayBlockingQueue<>(capacity), r -> daemon(r, "jobs-worker-" + nodeId + "-" + n.incrementAndGet()));
+                    new ArrayBlockingQueue<>(maxHeld), r -> daemon(r, "jobs-worker-" + nodeId + "-" + n.incrementAndGet()));
             dispatcher = daemon(this::dispatchLoop, "jobs-dispatch-" + nodeId);
             finisher = daemon(this::finishLoop, "jobs-finish-" + nodeId);
             dispatcher.start();
@@ -196,7 +218,9 @@ public final class JobEngine implements AutoCloseable {
                 now + config.leaseMillis()) : null;
         Enqueued e;
         try {
-            e = db.transaction(c -> enqueue(c, job, inserted, claim));
+            // PostgreSQL without hooks: the INSERT alone, in autocommit (one round trip; COMMIT is a second one)
+            SqlWork<Enqueued> work = c -> enqueue(c, job, inserted, claim);
+            e = repo.postgres() && hooks.isEmpty() ? db.query(work) : db.transaction(work);
         } catch (RuntimeException ex) {
             if (claim != null) {
                 held.decrementAndGet();
@@ -272,7 +296,7 @@ public final class JobEngine implements AutoCloseable {
 
     /** Wakes this node's dispatcher and (over Redis) the other nodes'. */
     public void signal() {
-        wake();
+        workArrived();
         for (Wakeups w : wakeups) {
             w.announce();
         }
@@ -399,6 +423,13 @@ public final class JobEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- dispatcher
 
+    /** A job may have become ready: wake the dispatcher, and its next claim looks at the whole queue. */
+    private void workArrived() {
+        claimFromHead.set(true);
+        wake();
+    }
+
+    /** Wakes the dispatcher (a worker came free, or new work: see {@link #workArrived()}). */
     private void wake() {
         wake.set(true);
         Thread d = dispatcher;
@@ -412,11 +443,13 @@ public final class JobEngine implements AutoCloseable {
             wake.set(false);
             long waitMillis = config.pollMillis();
             try {
+                int capacity = capacity();
                 int free = capacity - held.get();
-                // claim at once while a worker may be idle (latency); with jobs already waiting here, claim only a
-                // worker's worth at a time (throughput: one claim statement for several jobs)
+                // claim at once while a worker may be idle (latency); with jobs already waiting here, claim only when
+                // half the room (and at least a worker's worth) is free (throughput: one claim for several jobs)
                 boolean someWaiting = inflight.values().stream().anyMatch(r -> !r.isRunning());
-                if (free > 0 && (!someWaiting || free >= config.workers()) && !kinds.isEmpty()) {
+                if (free > 0 && (!someWaiting || free >= Math.max(config.workers(), capacity / 2))
+                        && !kinds.isEmpty()) {
                     int claimed = claimRound(free);
                     if (claimed == free) {
                         continue; // there may be more
@@ -438,7 +471,25 @@ public final class JobEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Claims up to {@code free} jobs. On PostgreSQL a claim goes on from where the last one stopped (same priority,
+     * from its run_at) unless work may have appeared ahead of that point or {@link #HEAD_CLAIM_EVERY_NANOS} passed:
+     * the head of the queue holds the index entries of every job claimed since the oldest open transaction of the
+     * cluster began, and a claim from the head reads them all (a drain of 20,000 jobs went from 7 s to 18-46 s while
+     * another database held a transaction open). When that priority has no more jobs past the point, the rest of the
+     * round claims from the head.
+     */
     private int claimRound(int free) {
+        boolean head = claimFromHead.getAndSet(false) || System.nanoTime() - headClaimNanos >= HEAD_CLAIM_EVERY_NANOS;
+        JobRepository.ClaimBound from = repo.postgres() && !head ? claimBound : null;
+        int claimed = claimRound(free, from);
+        if (from != null && claimed < free) {
+            claimed += claimRound(free - claimed, null);
+        }
+        return claimed;
+    }
+
+    private int claimRound(int free, JobRepository.ClaimBound from) {
         List<String> unlimited = new ArrayList<>();
         Map<String, Integer> limited = new HashMap<>();
         kinds.forEach((kind, reg) -> {
@@ -457,11 +508,17 @@ public final class JobEngine implements AutoCloseable {
         }
         long now = System.currentTimeMillis();
         long leaseUntil = now + config.leaseMillis();
+        if (from == null) {
+            headClaimNanos = System.nanoTime();
+        }
+        List<Job> inOrder = new ArrayList<>();
         // without hooks a claim is one statement: autocommit, one round trip (PostgreSQL: BEGIN, COMMIT saved)
         SqlWork<List<Job>> work = c -> {
             List<Job> got = new ArrayList<>();
+            inOrder.clear();
             if (!unlimited.isEmpty()) {
-                got.addAll(repo.claim(c, unlimited, free, nodeId, leaseUntil, now));
+                inOrder.addAll(repo.claim(c, unlimited, free, nodeId, leaseUntil, now, from));
+                got.addAll(inOrder);
             }
             for (Map.Entry<String, Integer> e : limited.entrySet()) {
                 int n = Math.min(free - got.size(), e.getValue());
@@ -479,6 +536,9 @@ public final class JobEngine implements AutoCloseable {
         }
         drained = claimed.size() < free;
         claimed.sort(CLAIM_ORDER); // RETURNING gives rows in no particular order
+        // all it asked for: there may be more past the last one taken; the next claim may go on from there
+        claimBound = inOrder.size() == free ? inOrder.stream().max(CLAIM_ORDER)
+                .map(last -> new JobRepository.ClaimBound(last.priority(), last.runAt())).orElseThrow() : null;
         long committed = System.currentTimeMillis();
         for (Job job : claimed) {
             held.incrementAndGet();
@@ -506,6 +566,14 @@ public final class JobEngine implements AutoCloseable {
                 finishing.remove(job.id()); // the lease runs out and the reaper queues it again
             }
         }
+    }
+
+    /** How many jobs this node may hold claimed now (see {@link #MAX_HELD_PER_WORKER}). */
+    private int capacity() {
+        double average = runNanosAverage;
+        int perWorker = average <= 0 ? MIN_HELD_PER_WORKER : (int) Math.max(MIN_HELD_PER_WORKER,
+                Math.min(MAX_HELD_PER_WORKER, QUEUED_WORK_NANOS / average));
+        return config.workers() * perWorker;
     }
 
     private AtomicInteger inflightOf(String kind) {
@@ -549,7 +617,10 @@ public final class JobEngine implements AutoCloseable {
             run.destroyProcesses(this::later);
             Thread.interrupted(); // a timeout's interrupt must not leak into the next job on this thread
         }
-        metrics.ran(job.kind(), outcome == null ? "lost" : outcome.state().name(), System.nanoTime() - t0);
+        long ranNanos = System.nanoTime() - t0;
+        metrics.ran(job.kind(), outcome == null ? "lost" : outcome.state().name(), ranNanos);
+        double average = runNanosAverage; // workers race here: an average that loses an update now and then will do
+        runNanosAverage = average <= 0 ? ranNanos : average + (ranNanos - average) / 16;
         if (outcome != null) {
             finishing.add(job.id());
             try {
@@ -645,6 +716,7 @@ public final class JobEngine implements AutoCloseable {
         }
         List<Job> changed = new ArrayList<>();
         List<JobRepository.Outcome> lost = new ArrayList<>();
+        long firstFailure = 0;
         for (int attempt = 1; ; attempt++) {
             changed.clear();
             lost.clear();
@@ -674,14 +746,27 @@ public final class JobEngine implements AutoCloseable {
                 }
                 break;
             } catch (RuntimeException e) {
-                if (attempt >= 3 || abandoned) {
+                long failedAt = System.currentTimeMillis();
+                if (firstFailure == 0) {
+                    firstFailure = failedAt;
+                }
+                // while these outcomes wait here the heartbeat renews their leases (they are in finishing), so they
+                // can still be written: giving up after a few tries let a short outage (a failover, a restart, a lock
+                // held a second) run every job of the batch a second time once its lease ran out. Given up when the
+                // leases are gone (no heartbeat for a lease) or, a batch the database keeps refusing, after five
+                if (abandoned || failedAt - lastHeartbeatMillis > config.leaseMillis()
+                        || failedAt - firstFailure >= 5 * config.leaseMillis()) {
                     // the leases run out and the reaper queues these jobs again: at least once, never lost
                     logger.atWarn().addKeyValue("node", nodeId).addKeyValue("jobs", batch.size())
                             .addKeyValue("error", e.toString()).log("job outcomes not written; leases will expire");
                     batch.forEach(o -> finishing.remove(o.job().id()));
                     return;
                 }
-                sleep(200L * attempt);
+                if (attempt == 1) {
+                    logger.atWarn().addKeyValue("node", nodeId).addKeyValue("jobs", batch.size())
+                            .addKeyValue("error", e.toString()).log("job outcomes not written yet; trying again");
+                }
+                sleep(Math.min(1000L, 100L * attempt));
             }
         }
         batch.forEach(o -> finishing.remove(o.job().id()));
@@ -698,11 +783,11 @@ public final class JobEngine implements AutoCloseable {
         }
         for (JobRepository.Outcome o : lost) {
             metrics.leaseLost(o.job().kind());
-            logger.atInfo().addKeyValue("job", o.job().id()).addKeyValue("token", o.job().leaseToken())
+            logger.atWarn().addKeyValue("job", o.job().id()).addKeyValue("token", o.job().leaseToken())
                     .log("job outcome discarded: this worker no longer held its lease");
         }
         if (retries || !releases.isEmpty()) {
-            wake();
+            workArrived();
         }
     }
 
@@ -737,8 +822,8 @@ public final class JobEngine implements AutoCloseable {
             return;
         }
         for (RunningJob run : inflight.values()) {
-            if (!ids.contains(run.jobId()) || run.claimedAtMillis() > start) {
-                continue; // claimed after this heartbeat began
+            if (!ids.contains(run.jobId()) || run.claimedAtMillis() > start || finishing.contains(run.jobId())) {
+                continue; // claimed after this heartbeat began, or its outcome is written already or being written
             }
             JobRepository.Lease lease = held.get(run.jobId());
             if (lease == null || lease.token() != run.job().leaseToken()) {
@@ -772,7 +857,8 @@ public final class JobEngine implements AutoCloseable {
                 boolean last = job.attempts() >= job.maxAttempts();
                 JobState state = last ? JobState.FAILURE : JobState.RETRY;
                 long runAt = last ? job.runAt() : now + backoffMillis(options, job.attempts());
-                String error = "lease expired: worker " + job.leaseOwner() + " stopped answering";
+                String error = "lease expired: worker " + job.leaseOwner() + " stopped answering (lease until "
+                        + job.leaseUntil() + ", reaped at " + now + " by " + nodeId + ")";
                 if (repo.reap(c, job, state, runAt, error, now)) {
                     out.add(job.finished(state, null, error, runAt, now));
                 }
@@ -785,8 +871,8 @@ public final class JobEngine implements AutoCloseable {
         });
         afterHooks();
         for (Job job : changed) {
-            logger.atInfo().addKeyValue("job", job.id()).addKeyValue("state", job.state())
-                    .log("job of a lost worker returned to the queue");
+            logger.atWarn().addKeyValue("job", job.id()).addKeyValue("state", job.state())
+                    .addKeyValue("error", job.error()).log("job of a lost worker returned to the queue");
             if (job.state() == JobState.RETRY) {
                 metrics.retried(job.kind());
             } else {
@@ -840,7 +926,7 @@ public final class JobEngine implements AutoCloseable {
     /** Hooks may have queued jobs (webhook deliveries) in the transaction just committed: look for them now. */
     private void afterHooks() {
         if (!hooks.isEmpty()) {
-            wake();
+            workArrived();
         }
     }
 

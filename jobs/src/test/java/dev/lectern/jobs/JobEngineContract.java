@@ -291,6 +291,78 @@ abstract class JobEngineContract {
     }
 
     @Test
+    void aHigherPriorityJobQueuedDuringADrainRunsBeforeTheRestOfTheQueue() {
+        // a drain claims on from where its last claim stopped (PostgreSQL): a job queued ahead of that point is
+        // still claimed next
+        JobEngine engine = engine(db(), Map.of("LECTERN_JOBS__WORKERS", "1"));
+        List<String> order = new CopyOnWriteArrayList<>();
+        engine.register("test.drain", KindOptions.DEFAULTS, ctx -> {
+            Thread.sleep(25); // long enough that the node holds only 2 jobs per worker
+            order.add(ctx.payload());
+            return null;
+        });
+        List<NewJob> low = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            low.add(NewJob.of("test.drain", "\"low\""));
+        }
+        engine.enqueueAll(low);
+        engine.start();
+        await().atMost(WAIT).until(() -> order.size() >= 5);
+        engine.enqueue(NewJob.of("test.drain", "\"high\"").priority(5));
+        int ranBefore = order.size();
+        await().atMost(WAIT).until(() -> order.size() == 61);
+        // ahead of it at most: the claim under way when it was queued and the jobs this node held (2 per worker)
+        assertThat(order.indexOf("\"high\"")).isLessThanOrEqualTo(ranBefore + 4);
+    }
+
+    @Test
+    void outcomesTheDatabaseRefusesForLongerThanALeaseTermAreWrittenOnceItTakesThemAgain() throws Exception {
+        // completions fail (a failover, a lock held a while) for longer than the lease the job was claimed with; the
+        // heartbeat keeps renewing it, so the finisher must keep its outcome and not let the job run a second time
+        // (it gave up after three tries, 0.6 s: the lease ran out, the reaper queued the job again, it ran twice)
+        failCompletions(true);
+        JobEngine engine = engine(db(), Map.of("LECTERN_JOBS__LEASE_MILLIS", "3000"));
+        AtomicInteger runs = new AtomicInteger();
+        engine.register("test.refused", KindOptions.DEFAULTS, ctx -> {
+            runs.incrementAndGet();
+            return "\"done\"";
+        });
+        engine.start();
+        String id = engine.enqueue(NewJob.of("test.refused", "{}")).id();
+        await().atMost(WAIT).until(() -> runs.get() == 1);
+        long claimedUntil = engine.find(id).orElseThrow().leaseUntil();
+        await().atMost(WAIT).until(() -> System.currentTimeMillis() > claimedUntil + 2000);
+        failCompletions(false);
+        Job done = awaitState(engine, id, JobState.SUCCESS);
+        assertThat(runs.get()).isEqualTo(1);
+        assertThat(done.attempts()).isEqualTo(1);
+        assertThat(done.result()).isEqualTo("\"done\"");
+    }
+
+    /** While on, every write of a SUCCESS to the job table fails (a trigger), as in an outage of the database. */
+    private void failCompletions(boolean fail) {
+        boolean postgres = "postgresql".equals(db().kind());
+        db().query(c -> {
+            if (!fail) {
+                return Jdbc.update(c, "DELETE FROM test_refuse_success");
+            }
+            Jdbc.update(c, "CREATE TABLE IF NOT EXISTS test_refuse_success (refuse INTEGER)");
+            if (postgres) {
+                Jdbc.update(c, "CREATE OR REPLACE FUNCTION test_refuse_success() RETURNS trigger LANGUAGE plpgsql AS "
+                        + "$$ BEGIN IF NEW.state = 'SUCCESS' AND EXISTS (SELECT 1 FROM test_refuse_success) THEN "
+                        + "RAISE EXCEPTION 'completions refused'; END IF; RETURN NEW; END $$");
+                Jdbc.update(c, "CREATE OR REPLACE TRIGGER test_refuse_success BEFORE UPDATE ON job FOR EACH ROW "
+                        + "EXECUTE FUNCTION test_refuse_success()");
+            } else {
+                Jdbc.update(c, "CREATE TRIGGER IF NOT EXISTS test_refuse_success BEFORE UPDATE ON job "
+                        + "WHEN NEW.state = 'SUCCESS' AND EXISTS (SELECT 1 FROM test_refuse_success) "
+                        + "BEGIN SELECT RAISE(ABORT, 'completions refused'); END");
+            }
+            return Jdbc.update(c, "INSERT INTO test_refuse_success VALUES (1)");
+        });
+    }
+
+    @Test
     void aKindsConcurrencyLimitHolds() {
         JobEngine engine = engine(db(), Map.of("LECTERN_JOBS__WORKERS", "6"));
         AtomicInteger running = new AtomicInteger();

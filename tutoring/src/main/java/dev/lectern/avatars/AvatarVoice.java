@@ -10,10 +10,13 @@ import dev.lectern.media.livetalking.LiveTalkingClient;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * goes first and sentences of the old answer still queued are dropped. A user without a ready avatar, or whose
  * LiveTalking session id is not known yet ({@code POST /api/sessionid}), simply gets no voice; nothing blocks the
  * answer stream.
+ *
+ * <p>The session id is read once per answer, before the model is asked ({@link #starting}, on a blocking thread);
+ * sentences then go out without blocking and without a thread hand-off: the first send starts on the thread that
+ * released the sentence, each later one when the previous send completes (on the HTTP client's I/O thread). An answer
+ * that was not prepared so (none of this node's chat turns) reads the session id on the blocking executor first.
  */
 public final class AvatarVoice implements SentenceSink {
     private static final Logger logger = LoggerFactory.getLogger(AvatarVoice.class);
@@ -36,6 +44,11 @@ public final class AvatarVoice implements SentenceSink {
     private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
     /** Per user: bumped on barge-in; a queued send of an older generation is dropped. */
     private final Map<String, AtomicLong> generations = new ConcurrentHashMap<>();
+    /** Per user: the LiveTalking session id read for their current answer (empty: none registered). */
+    private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
+
+    /** The session id read for one answer. */
+    private record Prepared(long turnId, Optional<JsonNode> session) {}
 
     public AvatarVoice(AvatarService avatars, LiveTalkingClient client, EphemeralStore store,
                        Function<String, String> sessionKey, Executor blocking) {
@@ -46,6 +59,22 @@ public final class AvatarVoice implements SentenceSink {
         this.blocking = blocking;
     }
 
+    /** Reads the user's LiveTalking session id for this answer (blocks: the store may be Redis). */
+    @Override
+    public void starting(TurnInfo turn) {
+        String user = turn.userId();
+        if (!(avatars.target(user) instanceof ProxyTarget.Ready)) {
+            prepared.remove(user);
+            return;
+        }
+        prepared.put(user, new Prepared(turn.turnId(), readSession(user)));
+    }
+
+    @Override
+    public void ended(TurnInfo turn) {
+        prepared.computeIfPresent(turn.userId(), (u, p) -> p.turnId() == turn.turnId() ? null : p);
+    }
+
     @Override
     public void accept(TurnInfo turn, int index, String sentence) {
         String user = turn.userId();
@@ -54,11 +83,13 @@ public final class AvatarVoice implements SentenceSink {
         }
         avatars.touch(user); // speaking on the avatar keeps its lease
         long generation = generation(user).get();
-        enqueue(user, () -> {
+        Prepared p = prepared.get(user);
+        Optional<JsonNode> known = p != null && p.turnId() == turn.turnId() ? p.session() : null;
+        enqueue(user, known != null, () -> {
             if (generation(user).get() != generation) {
                 return CompletableFuture.completedFuture(null); // barged in: the old answer is not spoken
             }
-            return withSession(user, (port, session) -> client.human(port, session, sentence, false));
+            return withSession(user, known, (port, session) -> client.human(port, session, sentence, false));
         });
     }
 
@@ -67,7 +98,9 @@ public final class AvatarVoice implements SentenceSink {
         String user = turn.userId();
         generation(user).incrementAndGet();
         if (avatars.target(user) instanceof ProxyTarget.Ready) {
-            enqueue(user, () -> withSession(user, client::interruptTalk));
+            Prepared p = prepared.get(user);
+            Optional<JsonNode> known = p != null && p.turnId() == turn.turnId() ? p.session() : null;
+            enqueue(user, known != null, () -> withSession(user, known, client::interruptTalk));
         }
     }
 
@@ -75,28 +108,45 @@ public final class AvatarVoice implements SentenceSink {
         return generations.computeIfAbsent(user, u -> new AtomicLong());
     }
 
-    /** Chains a send after the user's previous one; failures are logged and do not stop later sentences. */
-    private void enqueue(String user, java.util.function.Supplier<CompletableFuture<Void>> send) {
-        CompletableFuture<Void> next = tails.compute(user, (u, tail) -> (tail == null
-                ? CompletableFuture.<Void>completedFuture(null) : tail)
-                .thenComposeAsync(x -> send.get(), blocking)
-                .exceptionally(e -> {
-                    logger.debug("avatar voice for a user failed: {}", e.toString());
-                    return null;
-                }));
-        next.whenComplete((x, e) -> tails.remove(user, next));
+    /**
+     * Chains a send after the user's previous one; failures are logged and do not stop later sentences. A send that
+     * does not block starts on the thread that completes the previous one (this thread when there is none); one that
+     * must read the store first runs on the blocking executor.
+     */
+    private void enqueue(String user, boolean nonBlocking, Supplier<CompletableFuture<Void>> send) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Void>[] previous = new CompletableFuture[1];
+        tails.compute(user, (u, tail) -> {
+            previous[0] = tail;
+            return mine; // only linked here: the send starts outside the map's lock
+        });
+        CompletableFuture<Void> after = previous[0] == null ? CompletableFuture.completedFuture(null) : previous[0];
+        (nonBlocking ? after.thenCompose(x -> send.get()) : after.thenComposeAsync(x -> send.get(), blocking))
+                .whenComplete((x, e) -> {
+                    if (e != null) {
+                        logger.debug("avatar voice for a user failed: {}", e.toString());
+                    }
+                    tails.remove(user, mine);
+                    mine.complete(null);
+                });
     }
 
-    private CompletableFuture<Void> withSession(String user,
-            java.util.function.BiFunction<Integer, JsonNode, java.util.concurrent.CompletionStage<Void>> call) {
+    /** Calls the avatar with the session id: {@code known} (read for the answer), or read now when null (blocks). */
+    private CompletableFuture<Void> withSession(String user, Optional<JsonNode> known,
+                                                BiFunction<Integer, JsonNode, CompletionStage<Void>> call) {
         if (!(avatars.target(user) instanceof ProxyTarget.Ready ready)) {
             return CompletableFuture.completedFuture(null);
         }
-        Optional<JsonNode> session = store.get(sessionKey.apply(user)).flatMap(AvatarVoice::parse);
+        Optional<JsonNode> session = known != null ? known : readSession(user);
         if (session.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         return call.apply(ready.port(), session.get()).toCompletableFuture();
+    }
+
+    private Optional<JsonNode> readSession(String user) {
+        return store.get(sessionKey.apply(user)).flatMap(AvatarVoice::parse);
     }
 
     private static Optional<JsonNode> parse(String raw) {

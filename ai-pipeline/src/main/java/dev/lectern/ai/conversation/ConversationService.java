@@ -29,10 +29,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Orchestrates a chat turn in two steps, so that a stream can start before the question is written: {@link #open}
- * checks the message, session, companion and budget (reads; a new chat's session is created); {@link #begin} interrupts the user's answer still
- * streaming (barge-in), stores the user's message before the model is asked, builds the context (persona prompt + the
- * most recent turns that fit the token budget) and opens the model stream. Both block (store): call them from the
- * blocking executor.
+ * checks the message, session, companion and budget (reads; a new chat's session is created); {@link #begin}
+ * interrupts the user's answer still streaming (barge-in), stores the user's message before the model is asked, reads
+ * what the voice needs later (the speech allowance, the sink's {@link SentenceSink#starting}), builds the context
+ * (persona prompt + the most recent turns that fit the token budget) and opens the model stream. Both block (store):
+ * call them from the blocking executor, one after the other on the same thread when they can
+ * ({@link Turn#beginAfter}). From then on the voice path (sentences, speech reservations, the sink) does not block.
  */
 public final class ConversationService {
     private static final Logger logger = LoggerFactory.getLogger(ConversationService.class);
@@ -139,6 +141,7 @@ public final class ConversationService {
         try {
             Helped<ChatStore.StoredMessage> question = new Helped<>(() -> store.append(sessionId,
                     ChatStore.Role.USER, q.text(), ChatStore.Status.COMPLETE), blocking);
+            prepareVoice(turn);
             List<Passage> sources = retrieve(userId, q.text());
             List<ChatStore.StoredMessage> history = store.lastMessages(sessionId, HISTORY_LIMIT);
             long questionId = question.join().id();
@@ -152,6 +155,7 @@ public final class ConversationService {
                     ChatStore.Status.COMPLETE, 0));
             if (turn.finished()) {
                 active.remove(userId, turn);
+                sink.ended(turn.info());
                 return; // the client left, or a newer message took over, while this one was stored: nothing to ask
             }
             List<ChatMessage> context = context(q.persona(), before, sources);
@@ -160,7 +164,28 @@ public final class ConversationService {
             turn.attach(models.provider(turn.model()).stream(request, sources, turn), request.promptChars(), sources);
         } catch (RuntimeException e) {
             active.remove(userId, turn); // nothing was asked: the turn never started
+            sink.ended(turn.info());
             throw e;
+        }
+    }
+
+    /**
+     * What the answer's sentences need later without blocking, read here: the user's speech allowance (each sentence
+     * then reserves its speech in memory) and what the sink wants to know ({@link SentenceSink#starting}). A failure
+     * leaves the answer text only, or without the sink's part; it does not stop the turn.
+     */
+    private void prepareVoice(Turn turn) {
+        if (turn.spoken()) {
+            try {
+                turn.speechAllowance(usage.speechAllowance(turn.info().userId(), blocking));
+            } catch (RuntimeException e) {
+                logger.warn("the speech budget could not be read; this answer stays text only: {}", e.toString());
+            }
+        }
+        try {
+            sink.starting(turn.info());
+        } catch (RuntimeException e) {
+            logger.warn("preparing the sentence sink for an answer failed: {}", e.toString());
         }
     }
 
@@ -287,12 +312,14 @@ public final class ConversationService {
     /** The turn ended without an answer to store. */
     void forget(Turn turn) {
         active.remove(turn.info().userId(), turn);
+        sink.ended(turn.info());
     }
 
     /** Stores an answer once, counts its tokens, and forgets the turn; returns a notice for the user or null. */
     String storeAnswer(Turn turn, String text, ChatStore.Status status, Usage u) {
         SentenceSink.TurnInfo info = turn.info();
         active.remove(info.userId(), turn);
+        sink.ended(info);
         store.append(info.sessionId(), ChatStore.Role.ASSISTANT, text, status);
         if (u != null && !turn.offline()) {
             usage.addModelTokens(info.userId(), u.totalTokens());

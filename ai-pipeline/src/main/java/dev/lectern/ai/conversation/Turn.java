@@ -10,6 +10,7 @@ import dev.lectern.ai.tts.InOrder;
 import dev.lectern.ai.tts.QuietFlush;
 import dev.lectern.ai.tts.SentenceChunker;
 import dev.lectern.ai.tts.SpeechService;
+import dev.lectern.ai.usage.SpeechAllowance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +41,8 @@ public final class Turn implements ChatStreamListener {
     private final List<CompletableFuture<Void>> speaking = new ArrayList<>();
     private final InOrder<SpeechService.Outcome> audioInOrder = new InOrder<>();
     private volatile boolean speechOverBudget;
-    private CompletableFuture<?> lastReservation = CompletableFuture.completedFuture(null);
+    /** What this answer may speak, read before the model is asked; null when it is not spoken. */
+    private volatile SpeechAllowance speechAllowance;
     private final StringBuilder answer = new StringBuilder();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean begun = new AtomicBoolean();
@@ -97,6 +99,24 @@ public final class Turn implements ChatStreamListener {
         }
     }
 
+    /**
+     * As {@link #begin}, on this thread (one that may block), after {@code first} has run: a caller that opened the
+     * turn on a blocking thread hands its stream on with {@code first}, and the question is stored and the model asked
+     * right here instead of after another trip through the executor's queue. Later {@link #begin} calls do nothing.
+     */
+    public void beginAfter(Runnable first) {
+        boolean mine = begun.compareAndSet(false, true);
+        first.run();
+        if (!mine) {
+            return;
+        }
+        try {
+            service.begin(this);
+        } catch (RuntimeException e) {
+            failBeforeAsking(e);
+        }
+    }
+
     /** As {@link #begin}, on this thread; failures are thrown (nothing was asked). */
     void beginHere() {
         if (begun.compareAndSet(false, true)) {
@@ -135,6 +155,16 @@ public final class Turn implements ChatStreamListener {
 
     public boolean offline() {
         return offline;
+    }
+
+    /** Whether this answer's sentences are spoken (a provider, and a model that is not the offline one). */
+    boolean spoken() {
+        return speech != null && speech.enabled() && !offline;
+    }
+
+    /** Set before the model is asked: each sentence then reserves its speech in memory. */
+    void speechAllowance(SpeechAllowance allowance) {
+        this.speechAllowance = allowance;
     }
 
     void attach(ChatStream s, long promptChars, List<Passage> sources) {
@@ -267,15 +297,16 @@ public final class Turn implements ChatStreamListener {
     private void release(String sentence) {
         int index = sentences++;
         sink.accept(info, index, sentence);
-        if (speech == null || !speech.enabled() || offline) {
+        SpeechAllowance allowance = speechAllowance;
+        if (allowance == null || !spoken()) {
             return;
         }
-        SpeechService.Speech s = speech.speak(info.userId(), sentence, lastReservation, question.persona().voice());
-        lastReservation = s.reserved();
-        // synthesis runs concurrently; audio events go out in sentence order
+        // the budget is reserved here, in sentence order, in memory; synthesis runs concurrently; audio events go out
+        // in sentence order
+        SpeechService.Speech s = speech.speak(allowance, sentence, question.persona().voice());
         speaking.add(audioInOrder.add(s.outcome(), o -> {
             speechOverBudget |= o.overBudget();
-            o.url().ifPresent(url -> listener.onAudio(index, url));
+            o.url().ifPresent(url -> listener.onAudio(index, url, o.mediaType(), o.start()));
         }));
     }
 

@@ -25,6 +25,14 @@ public interface TurnListener {
     /** A sentence's audio is stored and can be fetched at {@code url}; may come from any thread, before completion. */
     default void onAudio(int sentenceIndex, String url) {}
 
+    /**
+     * As {@link #onAudio(int, String)}, with the clip's first bytes when it streams ({@code start}, of {@code mediaType};
+     * empty otherwise): a client can play them at once, then the rest from the URL (the URL serves the whole clip).
+     */
+    default void onAudio(int sentenceIndex, String url, String mediaType, byte[] start) {
+        onAudio(sentenceIndex, url);
+    }
+
     /** The answer is complete and stored. */
     void onComplete(Result result);
 

@@ -1,5 +1,6 @@
 package dev.lectern.ai.tts;
 
+import dev.lectern.ai.usage.SpeechAllowance;
 import dev.lectern.ai.usage.UsageMeter;
 import dev.lectern.core.objects.LiveObject;
 import dev.lectern.core.objects.LiveObjects;
@@ -32,8 +33,26 @@ public final class SpeechService {
     /** The provider per companion voice. */
     private final java.util.Map<String, TtsProvider> voices = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** The URL of a sentence's audio, or why there is none. */
-    public record Outcome(Optional<String> url, boolean overBudget) {}
+    /**
+     * The URL of a sentence's audio, or why there is none. A streamed clip's outcome also carries its first bytes
+     * ({@code start}, at most {@link #INLINE_BYTES}) and their media type, so that a client can start playing them at
+     * once and fetch the rest at the URL; empty otherwise.
+     */
+    public record Outcome(Optional<String> url, boolean overBudget, String mediaType, byte[] start) {
+        static final Outcome NONE = new Outcome(Optional.empty(), false);
+        static final Outcome OVER_BUDGET = new Outcome(Optional.empty(), true);
+
+        public Outcome(Optional<String> url, boolean overBudget) {
+            this(url, overBudget, "", new byte[0]);
+        }
+
+        Outcome withStart(String type, byte[] bytes) {
+            return new Outcome(url, overBudget, type, bytes);
+        }
+    }
+
+    /** At most this much of a clip's start travels with its outcome (and the {@code audio} event). */
+    public static final int INLINE_BYTES = 64 * 1024;
 
     public SpeechService(TtsProvider provider, ObjectStore objects, UsageMeter usage, Executor blocking,
                          Duration urlTtl, int maxChars) {
@@ -74,63 +93,71 @@ public final class SpeechService {
         return Optional.ofNullable(provider);
     }
 
+    /** Speaks one sentence, its budget reserved first (on the blocking executor: the store may be Redis). */
     public CompletableFuture<Outcome> speak(String userId, String sentence) {
-        return speak(userId, sentence, CompletableFuture.completedFuture(null)).outcome();
-    }
-
-    /**
-     * A sentence being spoken: its budget reservation (in sentence order), its outcome (a URL as soon as its first
-     * bytes can be fetched there) and the moment the whole clip is stored ({@code true}; {@code false} when there is no
-     * clip).
-     */
-    public record Speech(CompletableFuture<Boolean> reserved, CompletableFuture<Outcome> outcome,
-                         CompletableFuture<Boolean> stored) {}
-
-    /**
-     * Speaks a sentence whose budget is reserved only after {@code after} (the previous sentence's reservation) is
-     * done, so that an answer's sentences use the budget in order; synthesis runs in parallel.
-     */
-    public Speech speak(String userId, String sentence, CompletableFuture<?> after) {
-        return speak(userId, sentence, after, "");
-    }
-
-    /**
-     * As {@link #speak(String, String, CompletableFuture)} with a voice of the provider (a companion's {@code voice});
-     * blank = the configured one.
-     */
-    public Speech speak(String userId, String sentence, CompletableFuture<?> after, String voice) {
         if (provider == null) {
-            return new Speech(CompletableFuture.completedFuture(false),
-                    CompletableFuture.completedFuture(new Outcome(Optional.empty(), false)),
+            return CompletableFuture.completedFuture(Outcome.NONE);
+        }
+        String text = clip(sentence);
+        return CompletableFuture.supplyAsync(() -> usage.tryReserveSpeech(userId, text.length()), blocking)
+                .thenCompose(allowed -> {
+                    CompletableFuture<Boolean> stored = new CompletableFuture<>();
+                    return allowed ? synthesise(text, "", stored) : CompletableFuture.completedFuture(Outcome.OVER_BUDGET);
+                });
+    }
+
+    /**
+     * A sentence being spoken: whether its budget was reserved, its outcome (a URL as soon as its first bytes can be
+     * fetched there) and the moment the whole clip is stored ({@code true}; {@code false} when there is no clip).
+     */
+    public record Speech(boolean reserved, CompletableFuture<Outcome> outcome, CompletableFuture<Boolean> stored) {}
+
+    /**
+     * Speaks one of an answer's sentences, in a voice of the provider (a companion's {@code voice}; blank = the
+     * configured one). Its budget is reserved from {@code allowance} on this thread, in memory (call in sentence
+     * order); synthesis runs in parallel with the other sentences'. Never blocks.
+     */
+    public Speech speak(SpeechAllowance allowance, String sentence, String voice) {
+        if (provider == null) {
+            return new Speech(false, CompletableFuture.completedFuture(Outcome.NONE),
                     CompletableFuture.completedFuture(false));
         }
-        String text = sentence.length() > maxChars ? sentence.substring(0, maxChars) : sentence;
-        CompletableFuture<Boolean> reserved = after.handle((v, e) -> null)
-                .thenApplyAsync(v -> usage.tryReserveSpeech(userId, text.length()), blocking);
+        String text = clip(sentence);
         CompletableFuture<Boolean> stored = new CompletableFuture<>();
-        CompletableFuture<Outcome> outcome = reserved
-                .thenCompose(allowed -> {
-                    if (!allowed) {
-                        stored.complete(false);
-                        return CompletableFuture.completedFuture(new Outcome(Optional.empty(), true));
-                    }
-                    TtsProvider speaker = voiced(voice);
-                    String key = "tts/" + UUID.randomUUID() + "." + speaker.extension();
-                    if (live != null) {
-                        return streamed(speaker, key, text, stored);
-                    }
-                    return speaker.synthesize(text).thenApplyAsync(audio -> {
-                        objects.put(key, audio);
-                        stored.complete(true);
-                        return new Outcome(Optional.of(objects.signedUrl(key, urlTtl)), false);
-                    }, blocking);
-                })
-                .exceptionally(t -> {
-                    logger.warn("text-to-speech failed; the sentence stays text only: {}", t.getMessage());
-                    stored.complete(false);
-                    return new Outcome(Optional.empty(), false);
-                });
-        return new Speech(reserved, outcome, stored);
+        if (!allowance.tryReserve(text.length())) {
+            stored.complete(false);
+            return new Speech(false, CompletableFuture.completedFuture(Outcome.OVER_BUDGET), stored);
+        }
+        return new Speech(true, synthesise(text, voice, stored), stored);
+    }
+
+    private String clip(String sentence) {
+        return sentence.length() > maxChars ? sentence.substring(0, maxChars) : sentence;
+    }
+
+    /** Synthesises a reserved sentence: its outcome, empty (logged) when synthesis or storing fails. */
+    private CompletableFuture<Outcome> synthesise(String text, String voice, CompletableFuture<Boolean> stored) {
+        CompletableFuture<Outcome> outcome;
+        try {
+            TtsProvider speaker = voiced(voice);
+            String key = "tts/" + UUID.randomUUID() + "." + speaker.extension();
+            if (live != null) {
+                outcome = streamed(speaker, key, text, stored);
+            } else {
+                outcome = speaker.synthesize(text).thenApplyAsync(audio -> {
+                    objects.put(key, audio);
+                    stored.complete(true);
+                    return new Outcome(Optional.of(objects.signedUrl(key, urlTtl)), false);
+                }, blocking);
+            }
+        } catch (RuntimeException e) {
+            outcome = CompletableFuture.failedFuture(e);
+        }
+        return outcome.exceptionally(t -> {
+            logger.warn("text-to-speech failed; the sentence stays text only: {}", t.getMessage());
+            stored.complete(false);
+            return Outcome.NONE;
+        });
     }
 
     /**
@@ -140,7 +167,7 @@ public final class SpeechService {
     private CompletableFuture<Outcome> streamed(TtsProvider speaker, String key, String text,
                                                 CompletableFuture<Boolean> stored) {
         ClipWriter writer = new ClipWriter(key, speaker.streamsOnBlockingThread(),
-                new Outcome(Optional.of(live.signedUrl(key, urlTtl)), false), stored);
+                new Outcome(Optional.of(live.signedUrl(key, urlTtl)), false), mediaType(speaker.extension()), stored);
         CompletableFuture<Void> synthesis;
         try {
             synthesis = speaker.stream(text, writer::write);
@@ -149,6 +176,18 @@ public final class SpeechService {
         }
         synthesis.whenComplete((v, e) -> writer.finish(e));
         return writer.first;
+    }
+
+    /** The media type of an audio file extension ({@code mp3}, {@code wav}, …). */
+    static String mediaType(String extension) {
+        return switch (extension) {
+            case "mp3" -> "audio/mpeg";
+            case "wav" -> "audio/wav";
+            case "ogg", "opus" -> "audio/ogg";
+            case "aac" -> "audio/aac";
+            case "flac" -> "audio/flac";
+            default -> "application/octet-stream";
+        };
     }
 
     /**
@@ -163,14 +202,16 @@ public final class SpeechService {
         private final String key;
         private final boolean inline;
         private final Outcome url;
+        private final String mediaType;
         private final CompletableFuture<Boolean> stored;
         private LiveObject clip; // written by one piece at a time, in order
         private CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
 
-        ClipWriter(String key, boolean inline, Outcome url, CompletableFuture<Boolean> stored) {
+        ClipWriter(String key, boolean inline, Outcome url, String mediaType, CompletableFuture<Boolean> stored) {
             this.key = key;
             this.inline = inline;
             this.url = url;
+            this.mediaType = mediaType;
             this.stored = stored;
         }
 
@@ -180,7 +221,9 @@ public final class SpeechService {
             }
             if (clip == null && bytes.length > 0) {
                 clip = live.create(key);
-                first.complete(url);
+                // the first piece travels with the URL: a client plays it while it fetches the rest
+                first.complete(url.withStart(mediaType, bytes.length <= INLINE_BYTES ? bytes
+                        : java.util.Arrays.copyOf(bytes, INLINE_BYTES)));
             }
             if (!inline) {
                 chain = chain.thenRunAsync(() -> writeNow(bytes), blocking);

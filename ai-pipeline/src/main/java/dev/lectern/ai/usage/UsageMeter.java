@@ -4,6 +4,8 @@ import dev.lectern.ai.llm.ChatException;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.store.EphemeralStore;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * Per-user usage counters (model tokens, text-to-speech characters) in the ephemeral store, each over a fixed window
@@ -17,6 +19,8 @@ public final class UsageMeter {
     private final EphemeralStore store;
     private final AiConfig.Usage budgets;
     private final Duration window;
+    /** Per user: speech reserved by a {@link SpeechAllowance} and not counted in the store yet. */
+    private final ConcurrentHashMap<String, Long> unrecordedSpeech = new ConcurrentHashMap<>();
 
     public UsageMeter(EphemeralStore store, AiConfig.Usage budgets) {
         this.store = store;
@@ -57,5 +61,29 @@ public final class UsageMeter {
             return false;
         }
         return true;
+    }
+
+    /**
+     * What the user may still speak in one answer: their count is read here (blocks: one store read), and each
+     * sentence is then reserved in memory ({@link SpeechAllowance#tryReserve}) and counted in the store afterwards on
+     * {@code writeBehind}.
+     */
+    public SpeechAllowance speechAllowance(String userId, Executor writeBehind) {
+        // not yet counted, read before the store: a count landing in between is seen twice (refuses early), never missed
+        long unrecorded = unrecordedSpeech.getOrDefault(userId, 0L);
+        long stored = store.get(TTS + userId).map(Long::parseLong).orElse(0L);
+        return new SpeechAllowance(this, userId, budgets.ttsChars(), stored + unrecorded, writeBehind);
+    }
+
+    /** Counts speech reserved by an allowance; returns the user's new count. Blocks (store). */
+    long recordSpeech(String userId, long chars) {
+        return store.increment(TTS + userId, chars, window);
+    }
+
+    void unrecordedSpeech(String userId, long delta) {
+        unrecordedSpeech.compute(userId, (u, v) -> {
+            long n = (v == null ? 0 : v) + delta;
+            return n == 0 ? null : n;
+        });
     }
 }

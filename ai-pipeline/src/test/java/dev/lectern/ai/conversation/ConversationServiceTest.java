@@ -8,12 +8,14 @@ import dev.lectern.ai.AiPipeline;
 import dev.lectern.ai.llm.ChatException;
 import dev.lectern.ai.llm.Usage;
 import dev.lectern.ai.testing.FakeModelServer;
+import dev.lectern.ai.testing.FakeTtsServer;
 import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.config.AiConfig;
 import dev.lectern.core.config.Secrets;
 import dev.lectern.core.objects.LocalObjectStore;
 import dev.lectern.core.objects.UrlSigner;
 import dev.lectern.core.store.InMemoryEphemeralStore;
+import dev.lectern.testing.HeldThreads;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -162,18 +164,7 @@ class ConversationServiceTest {
         upstream.enqueue(FakeModelServer.answer("Eight."));
         // one of the two blocking threads is held until the turn has ended; the other begins the turn, whose question
         // write it would wait for behind the held one (100 turns on 32 threads did that): it must write it itself
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        blocking.execute(() -> {
-            held.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        try {
-            assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        try (HeldThreads held = HeldThreads.hold(blocking, 1)) {
             Collect c = new Collect();
             Turn t = svc.open("u1", "And 4+4?", null, null, c);
             t.request(Long.MAX_VALUE);
@@ -182,8 +173,38 @@ class ConversationServiceTest {
             assertThat(c.result.text()).isEqualTo("Eight.");
             assertThat(store.lastMessages(t.sessionId(), 10)).extracting(m -> m.role() + ":" + m.content())
                     .containsExactly("USER:And 4+4?", "ASSISTANT:Eight.");
-        } finally {
-            release.countDown();
+        }
+    }
+
+    @Test
+    void aSentenceGoesToSpeechWhileEveryBlockingThreadIsBusy() throws Exception {
+        try (FakeTtsServer tts = new FakeTtsServer()) {
+            ConversationService svc = service(TestAi.withTts(TestAi.config(upstream.baseUrl()),
+                    new AiConfig.Tts("openai", tts.baseUrl() + "/v1", "", "tts-1", "alloy", 15_000, 1000)));
+            CountDownLatch busy = new CountDownLatch(1);
+            upstream.enqueue(ex -> {
+                try {
+                    busy.await(); // the sentence comes once both blocking threads are held
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                ex.text("The derivative measures change. ").text("It is");
+                ex.holdUntilClientGone();
+            });
+            Collect c = new Collect();
+            Turn t = svc.start("u1", "What is a derivative?", null, null, c);
+            t.request(Long.MAX_VALUE);
+            // the speech budget is read before the model is asked; from then on a sentence's speech does not need a
+            // blocking thread: its reservation is decided in memory and the TTS request goes out at once
+            try (HeldThreads held = HeldThreads.hold(blocking, 2)) {
+                busy.countDown();
+                await().atMost(Duration.ofSeconds(30)).until(() -> !tts.calls.isEmpty());
+                assertThat(tts.calls.get(0).body().get("input").asText()).isEqualTo("The derivative measures change.");
+            } finally {
+                t.cancel();
+            }
+            // the reservation is counted in the store afterwards
+            await().untilAsserted(() -> assertThat(ephemeral.get("usage:tts:u1")).hasValue("31"));
         }
     }
 

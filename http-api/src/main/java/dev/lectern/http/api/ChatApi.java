@@ -3,6 +3,7 @@ package dev.lectern.http.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lectern.ai.AiPipeline;
+import dev.lectern.ai.conversation.Turn;
 import dev.lectern.ai.llm.ChatException;
 import dev.lectern.ai.llm.ModelCatalog;
 import dev.lectern.core.error.ServiceException;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /** The AI tutor's routes: the chat stream (SSE), the model list and the per-user model choice. */
 public final class ChatApi {
@@ -77,26 +79,42 @@ public final class ChatApi {
     }
 
     /**
-     * Parses the question (JSON or form; the dispatcher has read and limited the body), then opens the turn on the
-     * blocking executor with reads only; refusals before the stream (400, 404, 429, 503) become JSON errors. The
-     * question is stored once the stream has started ({@link ChatTurnStream#subscribe}).
+     * Parses the question (JSON or form; the dispatcher has read and limited the body), then, in one task on the
+     * blocking executor, opens the turn with reads only (refusals before the stream, 400, 404, 429, become JSON errors;
+     * a full executor a 503) and hands the stream to the connection, then begins the turn on the same thread: the
+     * question is stored and the model asked while the stream's head goes out, without a second trip through the
+     * executor's queue.
      */
     private CompletionStage<EventStream> chat(ApiRequest r, Executor eventLoop) {
         long parsed = System.nanoTime();
         Input input = parse(r);
         String userId = r.requirePrincipal().userId();
         ChatTurnStream stream = new ChatTurnStream(eventLoop, gatewayLatency, startLatency, parsed);
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                // reads only: what could refuse the question; the stream starts, then the turn begins
-                stream.attach(ai.conversations().open(userId, input.message(), input.sessionId(),
-                        input.companionId(), stream));
-                return (EventStream) stream;
-            } catch (ChatException e) {
-                throw new ServiceException(e.status(), e.code(), e.getMessage(), e.retryAfterSeconds() > 0
-                        ? Map.of("Retry-After", Long.toString(e.retryAfterSeconds())) : Map.of());
-            }
-        }, blocking);
+        CompletableFuture<EventStream> opened = new CompletableFuture<>();
+        try {
+            blocking.execute(() -> {
+                Turn turn;
+                try {
+                    // reads only: what could refuse the question
+                    turn = ai.conversations().open(userId, input.message(), input.sessionId(), input.companionId(),
+                            stream);
+                } catch (ChatException e) {
+                    opened.completeExceptionally(new ServiceException(e.status(), e.code(), e.getMessage(),
+                            e.retryAfterSeconds() > 0
+                                    ? Map.of("Retry-After", Long.toString(e.retryAfterSeconds())) : Map.of()));
+                    return;
+                } catch (RuntimeException e) {
+                    opened.completeExceptionally(e);
+                    return;
+                }
+                stream.attach(turn);
+                turn.beginAfter(() -> opened.complete(stream));
+            });
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new ServiceException(503, "server_busy",
+                    "the server is busy; try again", Map.of("Retry-After", "1")));
+        }
+        return opened;
     }
 
     /**

@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * One chat turn as an event stream, in plain Java: {@code {"status":"started",…}} when the stream starts, then
  * {@code {"status":"streaming","chunk":…}} per piece of answer text, {@code {"status":"audio",…}} per spoken
- * sentence, and one of {@code complete}, {@code error} or {@code interrupted}, after which the stream ends. The
- * writer's demand goes to {@link Turn#request}, so the model is read only as fast as the client takes the text.
- * What the turn says before the writer subscribes waits here, in order. The turn comes opened, not begun: once the
- * head and the {@code started} event are handed to the connection, {@link Turn#begin} stores the question and asks
- * the model.
+ * sentence (with a streamed clip's first bytes), and one of {@code complete}, {@code error} or {@code interrupted},
+ * after which the stream ends. The writer's demand goes to {@link Turn#request}, so the model is read only as fast as
+ * the client takes the text. What the turn says before the writer subscribes waits here, in order. The turn is begun
+ * (question stored, model asked) by the thread that opened it while the head goes out ({@link Turn#beginAfter});
+ * {@link #subscribe} and {@link #cancel} begin it when nobody has.
  */
 final class ChatTurnStream implements EventStream, TurnListener {
     private final Executor executor;
@@ -77,7 +77,7 @@ final class ChatTurnStream implements EventStream, TurnListener {
             startLatency.record(System.nanoTime() - parsedNanos, TimeUnit.NANOSECONDS);
         }
         if (!ended) {
-            t.begin(); // the question is stored and the model asked after the first bytes are on their way
+            t.begin(); // when the opener has not begun it already (it usually has)
         }
     }
 
@@ -116,8 +116,16 @@ final class ChatTurnStream implements EventStream, TurnListener {
 
     @Override
     public void onAudio(int sentenceIndex, String url) {
+        onAudio(sentenceIndex, url, "", new byte[0]);
+    }
+
+    /** The clip's first bytes, when it streams, travel in the event: the browser plays them without a round trip. */
+    @Override
+    public void onAudio(int sentenceIndex, String url, String mediaType, byte[] start) {
+        boolean inline = start != null && start.length > 0;
         ChatEvent e = new ChatEvent("audio", null, null, null, null, sentenceIndex, url, null, null, null, null,
-                null, null, null);
+                null, null, null, inline ? mediaType : null,
+                inline ? java.util.Base64.getEncoder().encodeToString(start) : null);
         emit(SseEvent.of(Json.writeBytes(e)), false);
     }
 

@@ -35,6 +35,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -109,6 +110,12 @@ class SpeechStreamingIntegrationTest {
             assertThat(audio).extracting(e -> e.get("index").asInt()).containsExactly(0, 1, 2);
             assertThat(Files.exists(started)).isTrue();
             assertThat(Files.exists(gate)).isFalse();
+            // each event carries the clip's first bytes: the browser can play them before it fetches the URL
+            for (JsonNode a : audio) {
+                assertThat(a.get("audio_type").asText()).isEqualTo("audio/wav");
+                byte[] start = Base64.getDecoder().decode(a.get("audio_data").asText());
+                assertThat(new String(start, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("RIFF");
+            }
 
             String url = audio.get(0).get("audio_url").asText();
             try (RawGet live = RawGet.open(server.httpPort(), url)) {
@@ -158,6 +165,11 @@ class SpeechStreamingIntegrationTest {
                 // every TTS answer is still held after its first piece
                 assertThat(tts.finished.get()).isZero();
                 assertThat(tts.calls).hasSize(3);
+                // that piece is in the event: playable without a round trip to the URL
+                for (JsonNode a : audio) {
+                    assertThat(a.get("audio_type").asText()).isEqualTo("audio/mpeg");
+                    assertThat(Base64.getDecoder().decode(a.get("audio_data").asText())).isEqualTo(head);
+                }
 
                 String url = audio.get(1).get("audio_url").asText();
                 try (RawGet live = RawGet.open(server.httpPort(), url)) {
