@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.json.Json;
+import dev.lectern.core.netty.HandOff;
 import dev.lectern.core.util.Futures;
 import dev.lectern.signaling.engineio.EngineIoPacket;
 import dev.lectern.signaling.engineio.EngineIoServer;
@@ -239,7 +240,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         }
         if (!parked) {
             SocketIoSocket taken = socket;
-            previous.executor().execute(() -> previous.release(taken));
+            HandOff.execute(previous.executor(), () -> previous.release(taken));
         }
         sockets[server.slot(nsp)] = socket;
         send(connectReply(socket));
@@ -296,7 +297,7 @@ final class SocketIoConnection implements EngineIoSession.Listener {
         if (Thread.currentThread() == owner) {
             sendEncoded(text, attachments);
         } else {
-            session.executor().execute(() -> sendEncoded(text, attachments));
+            HandOff.execute(session.executor(), () -> sendEncoded(text, attachments));
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lectern.core.json.Json;
+import dev.lectern.core.netty.HandOff;
 import dev.lectern.signaling.cluster.ClusterBus;
 import dev.lectern.signaling.engineio.EngineIoServer;
 import dev.lectern.signaling.engineio.EngineIoSession;
@@ -169,7 +170,7 @@ public final class SocketIoServer {
         }
         CompletableFuture<String> answer = new CompletableFuture<>();
         SocketIoConnection previous = socket.connection();
-        previous.executor().execute(() -> {
+        HandOff.execute(previous.executor(), () -> {
             Namespace ns = namespaces.get(socket.nsp());
             String key = ns.resumeKey(socket.principal());
             List<ReplayLog.Entry> missed = key != null && key.equals(q.path("key").asText(null))

@@ -1,11 +1,17 @@
 package dev.lectern.signaling.socketio;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.lectern.core.json.Json;
+import dev.lectern.core.netty.HandOff;
 import dev.lectern.signaling.socketio.internal.ReplayLog;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.function.LongFunction;
 
 /**
  * One client connected to one namespace. {@link #emit} may be called from any thread.
@@ -81,30 +87,67 @@ public final class SocketIoSocket {
         return connection().executor();
     }
 
-    /** Emits an event with JSON arguments. */
+    /**
+     * Emits an event with JSON arguments. The packet's text is written from its parts, as {@link #emitRaw} would
+     * encode it, without an array node: an argument that is raw JSON already (a room event from another node, as it
+     * came) is copied as it is, without a serialiser.
+     */
     public void emit(String event, JsonNode... args) {
-        ArrayNode data = Json.MAPPER.createArrayNode().add(event);
-        for (JsonNode a : args) {
-            data.add(a);
+        StringBuilder head = eventHead(nsp, event, args);
+        deliver(offset -> offset < 0 ? head.append(']').toString()
+                : head.append(",\"").append(Long.toString(offset, 36)).append("\"]").toString(), List.of());
+    }
+
+    /**
+     * An EVENT packet's text up to the end of its arguments: {@code 2[nsp,]["event",arg…} (no closing bracket, so
+     * that a recovery offset can follow), as {@link SocketIoPacketCodec#encode} writes it.
+     */
+    static StringBuilder eventHead(String nsp, String event, JsonNode... args) {
+        StringBuilder head = new StringBuilder(64);
+        head.append((char) ('0' + SocketIoPacket.Type.EVENT.ordinal()));
+        if (!SocketIoPacket.ROOT.equals(nsp)) {
+            head.append(nsp).append(',');
         }
-        emitRaw(data, List.of());
+        head.append("[\"");
+        JsonStringEncoder.getInstance().quoteAsString(event, head);
+        head.append('"');
+        for (JsonNode a : args) {
+            head.append(',');
+            if (a instanceof POJONode p && p.getPojo() instanceof RawValue raw && raw.rawValue() instanceof String s) {
+                head.append(s);
+            } else {
+                head.append(Json.write(a == null ? NullNode.getInstance() : a));
+            }
+        }
+        return head;
     }
 
     /** Emits an event whose array (name first) may hold placeholders for {@code attachments}. */
     public void emitRaw(ArrayNode data, List<byte[]> attachments) {
+        deliver(offset -> {
+            if (offset >= 0) {
+                data.add(Long.toString(offset, 36));
+            }
+            return SocketIoPacketCodec.encode(new SocketIoPacket(SocketIoPacket.Type.EVENT, nsp, -1, data,
+                    attachments));
+        }, attachments);
+    }
+
+    /**
+     * Sends an EVENT packet whose text {@code encode} makes, given the recovery offset it gets (-1 without recovery),
+     * and keeps it for recovery; nothing when disconnected.
+     */
+    private void deliver(LongFunction<String> encode, List<byte[]> attachments) {
         SocketIoConnection target;
         String text;
         synchronized (this) {
             if (!connected) {
                 return;
             }
-            if (pid != null) {
-                long offset = nextOffset++;
-                data.add(Long.toString(offset, 36));
-            }
-            text = SocketIoPacketCodec.encode(new SocketIoPacket(SocketIoPacket.Type.EVENT, nsp, -1, data, attachments));
-            if (pid != null) {
-                remember(nextOffset - 1, text, attachments);
+            long offset = pid != null ? nextOffset++ : -1;
+            text = encode.apply(offset);
+            if (offset >= 0) {
+                remember(offset, text, attachments);
             }
             if (detached) {
                 return;
@@ -191,13 +234,13 @@ public final class SocketIoSocket {
     /** Disconnects this namespace (server side): the client gets a DISCONNECT packet. */
     public void disconnect() {
         SocketIoConnection c = connection();
-        c.executor().execute(() -> c.disconnectFromServer(this));
+        HandOff.execute(c.executor(), () -> c.disconnectFromServer(this));
     }
 
     /** Disconnects this namespace and closes the underlying connection when no other namespace is left on it. */
     public void disconnectAndClose() {
         SocketIoConnection c = connection();
-        c.executor().execute(() -> {
+        HandOff.execute(c.executor(), () -> {
             c.disconnectFromServer(this);
             c.closeIfUnused();
         });

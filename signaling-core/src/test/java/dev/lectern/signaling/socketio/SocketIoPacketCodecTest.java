@@ -3,6 +3,9 @@ package dev.lectern.signaling.socketio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.lectern.core.json.Json;
 import dev.lectern.signaling.socketio.SocketIoPacket.Type;
 import java.util.List;
@@ -53,5 +56,25 @@ class SocketIoPacketCodecTest {
         assertThat(SocketIoPacketCodec.encode(binary)).isEqualTo("61-789[{\"_placeholder\":true,\"num\":0}]");
         assertThat(SocketIoPacketCodec.encode(new SocketIoPacket(Type.DISCONNECT, "/custom", -1, null)))
                 .isEqualTo("1/custom,");
+    }
+
+    @Test
+    void anEmittedEventIsWrittenAsTheCodecWouldEncodeIt() {
+        JsonNode offer = Json.MAPPER.createObjectNode().put("room_id", "r1")
+                .put("sdp", "v=0\r\no=- \"q\" \\ é \u2028").put("n", 3);
+        JsonNode raw = Json.MAPPER.getNodeFactory().rawValueNode(
+                new RawValue(Json.write(offer)));
+        for (String nsp : List.of("/", "/admin")) {
+            for (String event : List.of("offer", "we\"ird\n")) {
+                ArrayNode data = Json.MAPPER.createArrayNode().add(event)
+                        .add(offer).add(Json.MAPPER.nullNode()).add("2s");
+                String expected = SocketIoPacketCodec.encode(new SocketIoPacket(Type.EVENT, nsp, -1, data));
+                // a tree argument, a raw one (a remote room event as it came) and the recovery offset that follows
+                assertThat(SocketIoSocket.eventHead(nsp, event, offer, null).append(",\"2s\"]").toString())
+                        .isEqualTo(expected);
+                assertThat(SocketIoSocket.eventHead(nsp, event, raw, null).append(",\"2s\"]").toString())
+                        .isEqualTo(expected);
+            }
+        }
     }
 }

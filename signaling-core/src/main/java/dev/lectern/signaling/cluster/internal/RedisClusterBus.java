@@ -638,9 +638,9 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     public void publish(String roomId, RoomEvent event) {
         byte[] body = encode(event); // on the caller's thread; numbered on the loop, in write order
         String channel = store.key(channel(roomId));
-        if (!pubSub.run(() -> enqueue(new Outgoing(channel, ++sequence, body, roomId, event)))) {
-            undeliverable(roomId, event); // the loop is gone: the server is stopping
-        }
+        // from another event loop, with the rest of that loop's turn (one hand-over, not one per event)
+        pubSub.runBatched(() -> enqueue(new Outgoing(channel, ++sequence, body, roomId, event)),
+                () -> undeliverable(roomId, event)); // the loop is gone: the server is stopping
     }
 
     /**

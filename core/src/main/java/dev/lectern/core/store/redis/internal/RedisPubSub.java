@@ -2,6 +2,7 @@ package dev.lectern.core.store.redis.internal;
 
 import dev.lectern.core.netty.EventLoops;
 import dev.lectern.core.netty.ExpectedExceptions;
+import dev.lectern.core.netty.HandOff;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -197,6 +198,19 @@ public final class RedisPubSub {
             return true;
         } catch (RejectedExecutionException e) {
             return false;
+        }
+    }
+
+    /**
+     * Runs a task on the loop as {@link #run}, but called on another event loop it goes over with the other tasks that
+     * loop hands to this one in the same turn ({@link HandOff}): one hand-over, and at most one wake-up of this loop,
+     * for the room events of a whole turn. {@code onRefused} runs instead once the loop is gone.
+     */
+    public void runBatched(Runnable task, Runnable onRefused) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            HandOff.execute(loop, task, onRefused);
         }
     }
 
