@@ -3,11 +3,8 @@ package dev.lectern.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lectern.core.store.sql.PostgresTestDatabase;
-import dev.lectern.testing.ClusterNodeEnv;
-import dev.lectern.testing.S3Proxy;
+import dev.lectern.testing.TestCluster;
 import dev.lectern.testing.TestConfigs;
-import dev.lectern.testing.TestServices;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,40 +24,30 @@ import org.junit.jupiter.api.io.TempDir;
  * changes made through the other node, and the job the other node runs.
  */
 class ProjectEventsAcrossNodesIntegrationTest {
-    private final String prefix = "lectern-test-" + UUID.randomUUID() + ":";
     private final List<LecternServer> nodes = new ArrayList<>();
     private final HttpClient client = HttpClient.newHttpClient();
-    private PostgresTestDatabase pg;
-    private S3Proxy s3; // the nodes share their lesson media through it: a scene rendered on one is assembled anywhere
-    private final String bucket = "lectern-lessons-" + UUID.randomUUID().toString().substring(0, 8);
+    // the nodes share their lesson media through its bucket: a scene rendered on one is assembled anywhere
+    private TestCluster cluster;
     @TempDir
     Path dir;
 
     @BeforeEach
     void stores() throws Exception {
-        TestServices.requireRedis();
-        TestServices.requirePostgres();
-        pg = PostgresTestDatabase.create();
-        s3 = S3Proxy.start();
+        cluster = TestCluster.start("lessons");
     }
 
     @AfterEach
     void stop() {
         nodes.forEach(LecternServer::close);
-        if (pg != null) {
-            pg.close();
+        if (cluster != null) {
+            cluster.close();
         }
-        if (s3 != null) {
-            s3.close();
-        }
-        ClusterNodeEnv.deleteRedisKeys(prefix);
     }
 
     private LecternServer node(String id) {
-        Map<String, String> env = ClusterNodeEnv.of(id, dir.resolve(id), pg, prefix, s3, bucket);
-        LecternServer node = LecternServer.start(TestConfigs.defaults(TestLessons.small(env)),
-                Map.of("LECTERN_S3_ACCESS_KEY_ID", S3Proxy.IDENTITY, "LECTERN_S3_SECRET_ACCESS_KEY",
-                        S3Proxy.CREDENTIAL), TestTokens.ALICE_AND_BOB);
+        Map<String, String> env = cluster.env(id, dir.resolve(id));
+        LecternServer node = LecternServer.start(TestConfigs.defaults(TestLessons.small(env)), cluster.secrets(),
+                TestTokens.ALICE_AND_BOB);
         nodes.add(node);
         return node;
     }

@@ -10,12 +10,9 @@ import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.auth.TokenVerifier;
 import dev.lectern.core.json.Json;
-import dev.lectern.core.store.sql.PostgresTestDatabase;
 import dev.lectern.server.LecternServer;
-import dev.lectern.testing.ClusterNodeEnv;
-import dev.lectern.testing.S3Proxy;
+import dev.lectern.testing.TestCluster;
 import dev.lectern.testing.TestConfigs;
-import dev.lectern.testing.TestServices;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.Term;
@@ -61,18 +57,13 @@ class DocumentsAcrossNodesIntegrationTest {
     Path dir;
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final String prefix = "lectern-test-docs-" + UUID.randomUUID().toString().substring(0, 8) + ":";
-    private final String bucket = "lectern-docs-" + UUID.randomUUID().toString().substring(0, 8);
     private final List<LecternServer> nodes = new ArrayList<>();
-    private PostgresTestDatabase pg;
-    private S3Proxy s3;
+    private TestCluster cluster;
     private FakeModelServer model;
 
     @BeforeEach
     void setUp() throws Exception {
-        TestServices.requireRedis();
-        pg = PostgresTestDatabase.create();
-        s3 = S3Proxy.start();
+        cluster = TestCluster.start("docs");
         model = new FakeModelServer();
     }
 
@@ -80,17 +71,16 @@ class DocumentsAcrossNodesIntegrationTest {
     void tearDown() {
         nodes.forEach(LecternServer::close);
         model.close();
-        s3.close();
-        pg.close();
-        ClusterNodeEnv.deleteRedisKeys(prefix);
+        cluster.close();
     }
 
     private LecternServer node(String id) {
-        Map<String, String> env = ClusterNodeEnv.of(id, dir.resolve(id), pg, prefix, s3, bucket);
+        Map<String, String> env = cluster.env(id, dir.resolve(id));
         env.put("LECTERN_UPLOADS__MAX_FILE_BYTES", "1000000");
+        Map<String, String> secrets = cluster.secrets();
+        secrets.put("FAKE_API_KEY", "sk-test");
         LecternServer node = LecternServer.start(TestConfigs.defaults(env).withAi(TestAi.config(model.baseUrl())),
-                Map.of("FAKE_API_KEY", "sk-test", "LECTERN_S3_ACCESS_KEY_ID", S3Proxy.IDENTITY,
-                        "LECTERN_S3_SECRET_ACCESS_KEY", S3Proxy.CREDENTIAL), TOKENS);
+                secrets, TOKENS);
         nodes.add(node);
         return node;
     }

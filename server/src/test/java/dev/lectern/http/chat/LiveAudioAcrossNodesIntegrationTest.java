@@ -9,13 +9,10 @@ import dev.lectern.ai.testing.TestAi;
 import dev.lectern.core.auth.Principal;
 import dev.lectern.core.auth.Role;
 import dev.lectern.core.config.AiConfig;
-import dev.lectern.core.store.sql.PostgresTestDatabase;
 import dev.lectern.http.AuthDecorator;
 import dev.lectern.server.LecternServer;
-import dev.lectern.testing.ClusterNodeEnv;
-import dev.lectern.testing.S3Proxy;
+import dev.lectern.testing.TestCluster;
 import dev.lectern.testing.TestConfigs;
-import dev.lectern.testing.TestServices;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,19 +42,14 @@ class LiveAudioAcrossNodesIntegrationTest {
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NORMAL).build();
-    private final String prefix = "lectern-test-live-" + UUID.randomUUID().toString().substring(0, 8) + ":";
-    private final String bucket = "lectern-live-" + UUID.randomUUID().toString().substring(0, 8);
     private final List<LecternServer> nodes = new ArrayList<>();
-    private PostgresTestDatabase pg;
-    private S3Proxy s3;
+    private TestCluster cluster;
     private FakeModelServer model;
     private FakeTtsServer tts;
 
     @BeforeEach
     void setUp() throws Exception {
-        TestServices.requireRedis();
-        pg = PostgresTestDatabase.create();
-        s3 = S3Proxy.start();
+        cluster = TestCluster.start("live");
         model = new FakeModelServer();
         tts = new FakeTtsServer();
     }
@@ -68,20 +59,18 @@ class LiveAudioAcrossNodesIntegrationTest {
         nodes.forEach(LecternServer::close);
         tts.close();
         model.close();
-        s3.close();
-        pg.close();
-        ClusterNodeEnv.deleteRedisKeys(prefix);
+        cluster.close();
     }
 
     private LecternServer node(String id) {
-        Map<String, String> env = ClusterNodeEnv.of(id, dir.resolve(id), pg, prefix, s3, bucket);
+        Map<String, String> env = cluster.env(id, dir.resolve(id));
         AiConfig ai = TestAi.withTts(TestAi.config(model.baseUrl()),
                 new AiConfig.Tts("openai", tts.baseUrl() + "/v1", "", "tts-1", "alloy", 60_000, 1000));
-        LecternServer node = LecternServer.start(TestConfigs.defaults(env).withAi(ai),
-                Map.of("FAKE_API_KEY", "sk-test", "LECTERN_S3_ACCESS_KEY_ID", S3Proxy.IDENTITY,
-                        "LECTERN_S3_SECRET_ACCESS_KEY", S3Proxy.CREDENTIAL,
-                        // every node signs and checks object links with the same key
-                        "LECTERN_OBJECTS_SIGNING_KEY", "a-signing-key-shared-by-the-cluster-nodes"),
+        Map<String, String> secrets = cluster.secrets();
+        secrets.put("FAKE_API_KEY", "sk-test");
+        // every node signs and checks object links with the same key
+        secrets.put("LECTERN_OBJECTS_SIGNING_KEY", "a-signing-key-shared-by-the-cluster-nodes");
+        LecternServer node = LecternServer.start(TestConfigs.defaults(env).withAi(ai), secrets,
                 AuthDecorator.fixed(TOKEN, new Principal("u1", Role.STUDENT, "t1")));
         nodes.add(node);
         return node;
