@@ -118,7 +118,10 @@ class LessonsConsoleE2eTest {
         upstream = new FakeModelServer();
         upstream.enqueue(FakeModelServer.answer(plan()));
         upstream.enqueue(FakeModelServer.answer(rewrite())); // where the server asks the model to rewrite a scene
-        start(Map.of(), TestAi.withTts(TestAi.config(upstream.baseUrl()), TestConfigs.defaults().ai().tts()));
+        // two workers for three scenes: the third renders after one of the first two is done, so the page sees a scene
+        // finished while the lesson still renders (with four, all three could end in one batch of outcomes)
+        start(Map.of("LECTERN_JOBS__WORKERS", "2"),
+                TestAi.withTts(TestAi.config(upstream.baseUrl()), TestConfigs.defaults().ai().tts()));
         Map<String, String> env = env("generate");
         env.put("E2E_DONE_STATUSES", "PLANNED,READY,FAILED");
         env.put("E2E_EDIT_PROMPT", "Slower, please, with an example");
