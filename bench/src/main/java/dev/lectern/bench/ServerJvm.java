@@ -18,8 +18,15 @@ final class ServerJvm {
      * adds options (GC logging, another collector: G1 is then left out).
      */
     static List<String> command(String heap, String mainClass, String... args) {
-        return command(heap, System.getProperty("java.class.path"),
-                List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath()), mainClass, args);
+        return command(heap, List.of(), mainClass, args);
+    }
+
+    /** The same, with {@code options} (system properties such as {@code -Dlectern.transport=io_uring}) after ours. */
+    static List<String> command(String heap, List<String> options, String mainClass, String... args) {
+        List<String> all = new ArrayList<>(
+                List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath()));
+        all.addAll(options);
+        return command(heap, System.getProperty("java.class.path"), all, mainClass, args);
     }
 
     /** The same JVM (heap, collector, {@code BENCH_SERVER_OPTS}) on another classpath, with options of its own. */
