@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transport of every Netty event loop group and channel Lectern makes (server, Redis, LLM and media clients), chosen
- * once per JVM by the system property {@code lectern.transport}:
+ * The transport of every Netty event loop group and channel Lectern makes (server, Redis, LLM and media clients),
+ * chosen once per JVM by the system property {@code lectern.transport}:
  * <ul>
  * <li>{@code auto} (the default): native epoll when it is available (Linux), NIO otherwise;</li>
  * <li>{@code epoll}, {@code io_uring}: that native transport, falling back to the {@code auto} choice (with a warning)
