@@ -129,7 +129,9 @@ public final class VoiceLatency {
                 }
                 for (Node n : nodes) { // warm-up: JIT, connection pools, espeak-ng's data in the page cache
                     runRound(http, reports, n, Math.min(conversations, 4), 0, turnIds);
-                    for (int w = 0; w < warmupRounds; w++) { // the whole load, not measured: a server runs warm
+                }
+                for (int w = 0; w < warmupRounds; w++) { // the whole load, not measured: a server runs warm
+                    for (Node n : nodes) {
                         runRound(http, reports, n, conversations, spreadMillis, turnIds);
                     }
                 }

@@ -91,8 +91,8 @@ public final class LocalObjectStore implements ObjectStore {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir);
         }
-        return dir.resolve(".tmp-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + "-"
-                + Long.toUnsignedString(System.nanoTime(), 36));
+        return dir.resolve(".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-"
+                + Long.toHexString(System.nanoTime()));
     }
 
     @Override
