@@ -196,10 +196,18 @@ public final class ChatGatewayBench {
         String line;
         while ((line = out.readLine()) != null) {
             if (line.startsWith("PORT ")) {
+                int port = Integer.parseInt(line.substring(5).trim());
+                // BENCH_NODE_LOG=<prefix>: the node's warnings and errors go to <prefix>-<port>.log (else dropped)
+                String prefix = System.getenv("BENCH_NODE_LOG");
                 Thread drain = new Thread(() -> {
-                    try {
-                        while (out.readLine() != null) {
-                            // keep the pipe from filling up
+                    try (java.io.PrintWriter log = prefix == null || prefix.isBlank() ? null
+                            : new java.io.PrintWriter(java.nio.file.Files.newBufferedWriter(
+                                    java.nio.file.Path.of(prefix + "-" + port + ".log")), true)) {
+                        String l;
+                        while ((l = out.readLine()) != null) { // keep the pipe from filling up
+                            if (log != null && (l.contains("WARN") || l.contains("ERROR"))) {
+                                log.println(l);
+                            }
                         }
                     } catch (java.io.IOException ignored) {
                         // the node exited
@@ -207,7 +215,7 @@ public final class ChatGatewayBench {
                 }, "bench-node-output");
                 drain.setDaemon(true);
                 drain.start();
-                return Integer.parseInt(line.substring(5).trim());
+                return port;
             }
         }
         throw new IllegalStateException("the server node exited before listening (exit " + node.waitFor() + ")");

@@ -36,8 +36,11 @@ import java.util.regex.Pattern;
 
 /**
  * The voice path of a chat turn, end to end: {@code bin/bench VoiceLatency [--conversations 100] [--rounds 5]
- * [--tokenMillis 20] [--tts fake|espeak] [--ttsFirstByteMs 150] [--ttsChunkMs 40] [--ttsChunks 10]
- * [--avatar on|off]}.
+ * [--spreadMillis 0] [--warmupRounds 1] [--tokenMillis 20] [--tts fake|espeak] [--ttsFirstByteMs 150]
+ * [--ttsChunkMs 40] [--ttsChunks 10] [--avatar on|off]}.
+ *
+ * <p>{@code --spreadMillis} spreads a round's conversation starts evenly over that many milliseconds (0: all at once,
+ * a burst); {@code --warmupRounds} full rounds per node run unmeasured before the measured ones.
  *
  * <p>With {@code --avatar on} (the default) each conversation's user ({@code voice-<slot>}, the same user in every
  * round) first starts the avatar {@code bench} on each node, whose local avatar manager launches a LiveTalking
@@ -88,6 +91,8 @@ public final class VoiceLatency {
         int rounds = Integer.parseInt(opts.getOrDefault("rounds", "5"));
         int tokenMillis = Integer.parseInt(opts.getOrDefault("tokenMillis", "20"));
         boolean avatar = !opts.getOrDefault("avatar", "on").equals("off");
+        int spreadMillis = Integer.parseInt(opts.getOrDefault("spreadMillis", "0"));
+        int warmupRounds = Integer.parseInt(opts.getOrDefault("warmupRounds", "1"));
         try (PacedModel model = new PacedModel(tokenMillis);
              PacedTts tts = new PacedTts(Integer.parseInt(opts.getOrDefault("ttsFirstByteMs", "150")),
                      Integer.parseInt(opts.getOrDefault("ttsChunkMs", "40")),
@@ -99,18 +104,20 @@ public final class VoiceLatency {
             Process streamed = start(base, true, ttsBase, avatar ? ports : 0, avatars, conversations);
             Process whole = start(base, false, ttsBase, avatar ? ports + 5 : 0, avatars, conversations);
             try {
-                Node[] nodes = {new Node("streamed", ChatGatewayBench.awaitPort(streamed)),
-                        new Node("whole-clip", ChatGatewayBench.awaitPort(whole))};
+                Node[] nodes = {new Node("streamed", ChatGatewayBench.awaitPort(streamed), streamed),
+                        new Node("whole-clip", ChatGatewayBench.awaitPort(whole), whole)};
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .executor(Executors.newCachedThreadPool(r -> {
                             Thread t = new Thread(r, "bench-client");
                             t.setDaemon(true);
                             return t;
                         })).connectTimeout(Duration.ofSeconds(10)).build();
-                System.out.printf(Locale.ROOT, "voice latency: %d concurrent turns per round, %d rounds, a word every"
-                        + " %d ms; %s; servers in their own JVMs; %d cores%n", conversations, rounds, tokenMillis,
-                        fakeTts ? "a paced OpenAI-compatible TTS (" + tts.describe() + ")" : "real espeak-ng",
-                        Runtime.getRuntime().availableProcessors());
+                System.out.printf(Locale.ROOT, "voice latency: %d concurrent conversations per round (%s), %d rounds"
+                        + " after %d warm-up round(s), a word every %d ms; %s; servers in their own JVMs; %d cores%n",
+                        conversations, spreadMillis == 0 ? "all starting at once"
+                                : "starts spread evenly over " + spreadMillis + " ms", rounds, warmupRounds,
+                        tokenMillis, fakeTts ? "a paced OpenAI-compatible TTS (" + tts.describe() + ")"
+                                : "real espeak-ng", Runtime.getRuntime().availableProcessors());
                 AtomicLong turnIds = new AtomicLong();
                 Reports reports = new Reports(model, tts, avatar ? avatars : null);
                 if (avatar) {
@@ -121,13 +128,20 @@ public final class VoiceLatency {
                             + " %d users per instance) and a LiveTalking session id%n", conversations);
                 }
                 for (Node n : nodes) { // warm-up: JIT, connection pools, espeak-ng's data in the page cache
-                    runRound(http, reports, n, Math.min(conversations, 4), turnIds);
+                    runRound(http, reports, n, Math.min(conversations, 4), 0, turnIds);
+                }
+                for (int w = 0; w < warmupRounds; w++) { // the whole load, not measured: a server runs warm
+                    for (Node n : nodes) {
+                        runRound(http, reports, n, conversations, spreadMillis, turnIds);
+                    }
                 }
                 for (int r = 0; r < rounds; r++) {
                     for (int k = 0; k < nodes.length; k++) {
                         Node n = nodes[(r + k) % nodes.length];
-                        List<TurnTimes> times = runRound(http, reports, n, conversations, turnIds);
+                        long cpuBefore = n.cpuNanos();
+                        List<TurnTimes> times = runRound(http, reports, n, conversations, spreadMillis, turnIds);
                         n.add(times);
+                        n.cpu(n.cpuNanos() - cpuBefore, 2L * times.size()); // a new chat and its follow-up each
                         System.out.printf(Locale.ROOT, "round %d %-10s %s%n", r + 1, n.name, TurnTimes.line(times));
                     }
                 }
@@ -150,8 +164,8 @@ public final class VoiceLatency {
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!args[i].startsWith("--")) {
                 throw new IllegalArgumentException("usage: VoiceLatency [--conversations N] [--rounds N]"
-                        + " [--tokenMillis N] [--tts fake|espeak] [--ttsFirstByteMs N] [--ttsChunkMs N] [--ttsChunks N]"
-                        + " [--avatar on|off]");
+                        + " [--spreadMillis N] [--warmupRounds N] [--tokenMillis N] [--tts fake|espeak]"
+                        + " [--ttsFirstByteMs N] [--ttsChunkMs N] [--ttsChunks N] [--avatar on|off]");
             }
             out.put(args[i].substring(2), args[i + 1]);
         }
@@ -210,15 +224,30 @@ public final class VoiceLatency {
         }
     }
 
+    /**
+     * One round: {@code conversations} conversations, each a new chat's turn then a follow-up. With
+     * {@code spreadMillis} 0 they all start in the same instant (a burst: every first sentence, TTS request and avatar
+     * call of the round lands in the same few milliseconds); else conversation {@code i} starts
+     * {@code i * spreadMillis / conversations} ms into the round, so that as many conversations are in flight at once
+     * but their events arrive as a steady stream, as from users who did not all press enter together.
+     */
     private static List<TurnTimes> runRound(HttpClient http, Reports reports, Node node, int conversations,
-                                            AtomicLong turnIds) {
+                                            int spreadMillis, AtomicLong turnIds) {
         List<CompletableFuture<TurnTimes>> turns = new ArrayList<>();
         ExecutorService clients = Executors.newFixedThreadPool(conversations);
+        long start = System.nanoTime();
         try {
             for (int i = 0; i < conversations; i++) {
                 long id = turnIds.incrementAndGet();
                 String user = user(i);
-                turns.add(CompletableFuture.supplyAsync(() -> turn(http, reports, node.port, id, user), clients));
+                long at = start + TimeUnit.MILLISECONDS.toNanos((long) i * spreadMillis / conversations);
+                turns.add(CompletableFuture.supplyAsync(() -> {
+                    long wait = at - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                    return turn(http, reports, node.port, id, user);
+                }, clients));
             }
             return turns.stream().map(CompletableFuture::join).toList();
         } finally {
@@ -358,6 +387,10 @@ public final class VoiceLatency {
                         n.all(TurnTimes::avatarNanos));
             }
         }
+        for (Node n : nodes) {
+            System.out.printf(Locale.ROOT, "%-10s node CPU per chat turn (its whole JVM, median [spread] of the"
+                    + " rounds): %s ms%n", n.name, n.cpuSummary());
+        }
         double streamed = nodes[0].medianOfP50(TurnTimes::audioNanos);
         double whole = nodes[1].medianOfP50(TurnTimes::audioNanos);
         System.out.printf(Locale.ROOT, "first sentence written -> first audio byte: whole-clip / streamed = %.2f"
@@ -425,11 +458,35 @@ public final class VoiceLatency {
     private static final class Node {
         final String name;
         final int port;
+        final Process process;
         final List<List<TurnTimes>> rounds = new ArrayList<>();
+        final List<Double> cpuPerTurn = new ArrayList<>();
 
-        Node(String name, int port) {
+        Node(String name, int port, Process process) {
             this.name = name;
             this.port = port;
+            this.process = process;
+        }
+
+        /** The node JVM's CPU time so far (user + system, all threads), as the OS counts it. */
+        long cpuNanos() {
+            return process.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
+        }
+
+        /** One round's CPU of the node (its whole JVM: loops, blocking threads, JIT, GC) per chat turn. */
+        void cpu(long nanos, long turns) {
+            if (nanos >= 0 && turns > 0) {
+                cpuPerTurn.add(nanos / 1e6 / turns);
+            }
+        }
+
+        String cpuSummary() {
+            if (cpuPerTurn.isEmpty()) {
+                return "not measured";
+            }
+            double[] v = cpuPerTurn.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double median = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+            return String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", median, v[0], v[v.length - 1]);
         }
 
         void add(List<TurnTimes> round) {

@@ -82,7 +82,19 @@ public final class HttpTts implements TtsProvider {
 
     @Override
     public CompletableFuture<byte[]> synthesize(String text) {
-        return request(text).execute().toCompletableFuture().thenApply(r -> {
+        return synthesize(text, true);
+    }
+
+    private CompletableFuture<byte[]> synthesize(String text, boolean mayRetry) {
+        return request(text).execute().toCompletableFuture().handle((r, t) -> {
+            if (t != null) {
+                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                        ? t.getCause() : t;
+                if (mayRetry && isStaleConnection(cause)) {
+                    return synthesize(text, false); // before any answer: the request never reached the provider
+                }
+                return CompletableFuture.<byte[]>failedFuture(cause);
+            }
             if (r.getStatusCode() != 200) {
                 throw new TtsException(name + " text-to-speech answered HTTP " + r.getStatusCode());
             }
@@ -90,20 +102,40 @@ public final class HttpTts implements TtsProvider {
             if (audio.length == 0) {
                 throw new TtsException(name + " text-to-speech sent no audio");
             }
-            return audio;
-        });
+            return CompletableFuture.completedFuture(audio);
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * A pooled keep-alive connection that the provider closed while it sat idle (servers close idle connections
+     * after a few seconds, or beyond a count of idle ones): the request written on it is answered by the close, before
+     * any status line. The provider never read it, so it is sent again once, on a new connection; a close after the
+     * status line, or a second one, fails the sentence.
+     */
+    static boolean isStaleConnection(Throwable t) {
+        return t instanceof org.asynchttpclient.exception.RemotelyClosedException
+                || t instanceof java.nio.channels.ClosedChannelException
+                || t instanceof java.io.IOException && t.getMessage() != null
+                        && t.getMessage().contains("Connection reset");
     }
 
     /** Both APIs answer a chunked body as the audio is synthesised: each part goes on as it arrives. */
     @Override
     public CompletableFuture<Void> stream(String text, AudioOut out) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        stream(text, out, done, true);
+        return done;
+    }
+
+    private void stream(String text, AudioOut out, CompletableFuture<Void> done, boolean mayRetry) {
         // nothing is accumulated: the parts are handed on, not kept (the overrides skip the base class's builder)
         request(text).execute(new AsyncCompletionHandler<Void>() {
             private long received;
+            private boolean answered;
 
             @Override
             public State onStatusReceived(HttpResponseStatus status) {
+                answered = true;
                 if (status.getStatusCode() != 200) {
                     done.completeExceptionally(new TtsException(name + " text-to-speech answered HTTP "
                             + status.getStatusCode()));
@@ -132,6 +164,10 @@ public final class HttpTts implements TtsProvider {
 
             @Override
             public void onThrowable(Throwable t) {
+                if (mayRetry && !answered && received == 0 && !done.isDone() && isStaleConnection(t)) {
+                    stream(text, out, done, false);
+                    return;
+                }
                 done.completeExceptionally(t instanceof TtsException ? t
                         : new TtsException(name + " text-to-speech failed: " + t.getMessage()));
             }
@@ -146,7 +182,6 @@ public final class HttpTts implements TtsProvider {
                 return null;
             }
         });
-        return done;
     }
 
     private BoundRequestBuilder request(String text) {

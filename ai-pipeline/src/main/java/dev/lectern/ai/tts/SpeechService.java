@@ -226,6 +226,16 @@ public final class SpeechService {
                         : java.util.Arrays.copyOf(bytes, INLINE_BYTES)));
             }
             if (!inline) {
+                // a clip in memory takes the piece here, without I/O; past that (or behind a queued write) the
+                // piece waits its turn on the blocking executor
+                try {
+                    if (bytes.length == 0 || chain.isDone() && clip.tryWriteInMemory(bytes, 0, bytes.length)) {
+                        return;
+                    }
+                } catch (RuntimeException e) {
+                    chain = CompletableFuture.failedFuture(e);
+                    throw e;
+                }
                 chain = chain.thenRunAsync(() -> writeNow(bytes), blocking);
                 return;
             }

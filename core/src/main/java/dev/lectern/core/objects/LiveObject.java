@@ -12,14 +12,15 @@ import java.util.List;
 
 /**
  * One object being written ({@link LiveObjects}): one writer appends, any number of readers read what is there by
- * offset and ask to be told when more comes. The bytes live in a spool file, never whole in memory; they are capped
- * at {@code maxBytes} (a write beyond fails the object). {@link #complete} stores the object and forgets it; the spool
- * file is deleted once the writer is done and the last reader has let go. Creating one does no I/O (the spool file
- * is made by the first write), so its URL can be handed out as soon as the first bytes arrive, before they are on
- * disk: a reader that comes first waits for them. Writes, reads and completion block (file I/O): call them off event
- * loops, except {@link #readMemory}, which serves the first {@link #MEMORY_BYTES} (the first seconds of a clip, where
- * a listener waits) from a copy in memory. State changes are serialized on this object;
- * waiters run on the writer's thread.
+ * offset and ask to be told when more comes. An object lives in memory while it is at most {@link #MEMORY_BYTES}
+ * (a sentence's clip: writing it costs no I/O, and it is stored with one write); one that grows past that moves to a
+ * spool file, never whole in memory, keeping its first {@link #MEMORY_BYTES} in memory too. Objects are capped at
+ * {@code maxBytes} (a write beyond fails the object). {@link #complete} stores the object and forgets it; a spool file
+ * is deleted once the writer is done and the last reader has let go. Creating one does no I/O, so its URL can be
+ * handed out as soon as the first bytes arrive: a reader that comes first waits for them. {@link #tryWriteInMemory}
+ * and {@link #readMemory} never block; {@link #write}, {@link #read} (past the memory part) and {@link #complete} may
+ * (file I/O): call them off event loops. State changes are serialized on this object; waiters run on the writer's
+ * thread.
  */
 public final class LiveObject {
     /** How much of the start of an object readers can take from memory (without a disk read): the first seconds. */
@@ -32,7 +33,10 @@ public final class LiveObject {
     private final Path spool;
     private final long maxBytes;
     private final LiveObjects owner;
-    /** Opened by the first write (or by {@link #complete} of an empty object); set before any length is published. */
+    /**
+     * Opened by the first write past {@link #MEMORY_BYTES} (the memory part is copied in first); null while the object
+     * is in memory only. Set before any length beyond the memory part is published.
+     */
     private FileChannel file;
     private long length;
     private State state = State.WRITING;
@@ -51,20 +55,41 @@ public final class LiveObject {
         this.owner = owner;
     }
 
-    /** The spool file, created on first use (by the one writer; readers only read below a published length). */
+    /**
+     * The spool file, created when the object outgrows memory, with what memory held copied in (by the one writer,
+     * whose writes are all that changes the memory part; readers read below a published length, from memory first).
+     */
     private FileChannel file() {
         FileChannel f;
+        byte[] held;
+        int heldLength;
         synchronized (this) {
             f = file;
+            held = memory;
+            heldLength = memoryLength;
         }
         if (f != null) {
             return f;
         }
         try {
-            Files.createDirectories(spool.getParent());
+            if (!Files.isDirectory(spool.getParent())) {
+                Files.createDirectories(spool.getParent());
+            }
             f = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
+            ByteBuffer b = ByteBuffer.wrap(held, 0, heldLength);
+            long pos = 0;
+            while (b.hasRemaining()) {
+                pos += f.write(b, pos);
+            }
         } catch (IOException e) {
+            if (f != null) {
+                try {
+                    f.close();
+                } catch (IOException ignored) {
+                    // the spool sweep removes it
+                }
+            }
             throw new UncheckedIOException("cannot create spool file for " + key, e);
         }
         synchronized (this) {
@@ -85,9 +110,31 @@ public final class LiveObject {
         return state;
     }
 
-    /** Appends bytes; fails the object (and throws) when it would pass its cap or the disk refuses. */
+    /**
+     * Appends bytes without blocking when the object stays in memory ({@link #MEMORY_BYTES} at most, no spool file
+     * yet): true when they were appended, false when they need the disk (nothing appended: {@link #write} them, off
+     * the event loop). Throws as {@link #write} for an object no longer being written.
+     */
+    public boolean tryWriteInMemory(byte[] bytes, int offset, int count) {
+        List<Runnable> wake;
+        synchronized (this) {
+            if (state != State.WRITING) {
+                throw new IllegalStateException("object " + key + " is no longer being written");
+            }
+            if (file != null || length + count > Math.min(MEMORY_BYTES, maxBytes)) {
+                return false;
+            }
+            keepInMemory(bytes, offset, count);
+            length += count;
+            wake = takeWaiters();
+        }
+        wake.forEach(Runnable::run);
+        return true;
+    }
+
+    /** Appends bytes; fails the object (and throws) when it would pass its cap or the disk refuses. May block. */
     public void write(byte[] bytes, int offset, int count) {
-        if (count == 0) {
+        if (count == 0 || tryWriteInMemory(bytes, offset, count)) {
             return;
         }
         long at;
@@ -155,21 +202,28 @@ public final class LiveObject {
 
     /**
      * The writer is done: the length is final, waiting readers are told, and the object is stored in the
-     * {@link ObjectStore} (a copy of the spool file) and forgotten by {@link LiveObjects}.
+     * {@link ObjectStore} (from memory, or a copy of the spool file) and forgotten by {@link LiveObjects}. Blocks.
      */
     public void complete() {
         List<Runnable> wake;
+        byte[] whole = null;
         synchronized (this) {
             if (state != State.WRITING) {
                 throw new IllegalStateException("object " + key + " is no longer being written");
             }
             state = State.COMPLETE;
             wake = takeWaiters();
+            if (file == null) { // never outgrew memory: the memory part is the whole object
+                whole = java.util.Arrays.copyOf(memory, memoryLength);
+            }
         }
         wake.forEach(Runnable::run);
         try {
-            file(); // an empty object has no spool file yet
-            owner.store().put(key, spool);
+            if (whole != null) {
+                owner.store().put(key, whole);
+            } else {
+                owner.store().put(key, spool);
+            }
         } finally {
             owner.stored(this);
             writerDone();
@@ -213,6 +267,11 @@ public final class LiveObject {
         FileChannel f;
         synchronized (this) {
             f = file;
+            if (position < memoryLength) {
+                int n = (int) Math.min(dst.remaining(), memoryLength - position);
+                dst.put(memory, (int) position, n);
+                return n;
+            }
         }
         try {
             return f == null ? -1 : f.read(dst, position);
@@ -260,8 +319,8 @@ public final class LiveObject {
         try {
             if (f != null) {
                 f.close();
+                Files.deleteIfExists(spool);
             }
-            Files.deleteIfExists(spool);
         } catch (IOException e) {
             // LiveObjects.sweepSpool removes it at the next start
         }

@@ -11,7 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Objects as files under a root directory ({@code <dataDir>/objects/<bucket>/<name>}), served at
@@ -58,8 +58,7 @@ public final class LocalObjectStore implements ObjectStore {
     public void put(String key, byte[] bytes) {
         Path target = path(key);
         try {
-            Files.createDirectories(target.getParent());
-            Path tmp = target.resolveSibling(".tmp-" + UUID.randomUUID());
+            Path tmp = temporarySibling(target);
             Files.write(tmp, bytes);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -71,8 +70,7 @@ public final class LocalObjectStore implements ObjectStore {
     public void put(String key, Path file) {
         Path target = path(key);
         try {
-            Files.createDirectories(target.getParent());
-            Path tmp = target.resolveSibling(".tmp-" + UUID.randomUUID());
+            Path tmp = temporarySibling(target);
             try {
                 Files.copy(file, tmp);
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -82,6 +80,19 @@ public final class LocalObjectStore implements ObjectStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store object " + key, e);
         }
+    }
+
+    /**
+     * A fresh name beside {@code target} to write before the atomic move, its directory made if missing (checked
+     * first: making an existing directory throws, and a stored clip is one of many in the same bucket).
+     */
+    private static Path temporarySibling(Path target) throws IOException {
+        Path dir = target.getParent();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+        }
+        return dir.resolve(".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-"
+                + Long.toHexString(System.nanoTime()));
     }
 
     @Override

@@ -13,23 +13,31 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class UrlSigner {
     private final SecretKeySpec key;
+    /** A MAC per thread, keyed once: looking up the provider and keying it cost more than the hash of a short URL. */
+    private final ThreadLocal<Mac> macs;
 
     public UrlSigner(byte[] secret) {
         if (secret.length < 16) {
             throw new IllegalArgumentException("the URL-signing key must be at least 16 bytes");
         }
         this.key = new SecretKeySpec(secret, "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(this::newMac);
     }
 
-    public String sign(String objectKey, long expiresEpochSeconds) {
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            byte[] sig = mac.doFinal((objectKey + "\n" + expiresEpochSeconds).getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
+    }
+
+    public String sign(String objectKey, long expiresEpochSeconds) {
+        // doFinal leaves the MAC reset and keyed for the next one
+        byte[] sig = macs.get().doFinal((objectKey + "\n" + expiresEpochSeconds).getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
     }
 
     /** What a presented URL amounts to. */

@@ -65,11 +65,11 @@ class LiveObjectsTest {
         assertThat(store.get("tts/a.wav")).hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes("RIFF")));
         assertThat(live.find("tts/a.wav")).isEmpty();
 
-        // the spool stays readable for the reader that still has it, and goes when it lets go
+        // it stays readable for the reader that still has it; a small object never had a spool file
         assertThat(string(o.readMemory(0, 4))).isEqualTo("RIFF");
         o.release();
         assertThat(o.open()).isFalse();
-        assertThat(dir.resolve("live")).isEmptyDirectory();
+        assertNoSpoolFile("live");
     }
 
     @Test
@@ -82,7 +82,7 @@ class LiveObjectsTest {
         assertThat(o.state()).isEqualTo(LiveObject.State.FAILED);
         assertThat(small.find("tts/b.mp3")).isEmpty();
         assertThat(store.get("tts/b.mp3")).isEmpty();
-        assertThat(dir.resolve("small")).isEmptyDirectory();
+        assertNoSpoolFile("small");
     }
 
     @Test
@@ -114,7 +114,50 @@ class LiveObjectsTest {
         LiveObject empty = live.create("tts/g.wav");
         empty.complete();
         assertThat(store.get("tts/g.wav")).hasValueSatisfying(b -> assertThat(b).isEmpty());
-        assertThat(dir.resolve("live")).isEmptyDirectory();
+        assertNoSpoolFile("live");
+    }
+
+    @Test
+    void aSmallObjectIsWrittenWithoutIoAndOneThatOutgrowsMemoryMovesToASpoolFileWithItsStartCopiedIn() {
+        LiveObject small = live.create("tts/h.mp3");
+        assertThat(small.tryWriteInMemory(bytes("ID3-small"), 0, 9)).isTrue();
+        assertNoSpoolFile("live");
+        small.complete();
+        assertThat(store.get("tts/h.mp3")).hasValueSatisfying(b -> assertThat(b).isEqualTo(bytes("ID3-small")));
+
+        LiveObject large = live.create("tts/i.wav");
+        assertThat(large.open()).isTrue();
+        byte[] piece = new byte[100 * 1024];
+        byte[] whole = new byte[3 * piece.length];
+        for (int i = 0; i < whole.length; i++) {
+            whole[i] = (byte) (i * 31 + i / 7);
+        }
+        assertThat(large.tryWriteInMemory(whole, 0, piece.length)).isTrue();
+        assertThat(large.tryWriteInMemory(whole, piece.length, piece.length)).isTrue();
+        // the third piece would pass MEMORY_BYTES: refused without blocking, then written (to a new spool file)
+        assertThat(large.tryWriteInMemory(whole, 2 * piece.length, piece.length)).isFalse();
+        assertThat(large.length()).isEqualTo(2L * piece.length);
+        large.write(whole, 2 * piece.length, piece.length);
+        assertThat(dir.resolve("live")).isNotEmptyDirectory();
+        assertThat(large.tryWriteInMemory(whole, 0, 1)).isFalse(); // once on disk, every write goes there
+        // read across the memory part's end: from memory, then from the spool file
+        ByteBuffer all = ByteBuffer.allocate(whole.length);
+        while (all.hasRemaining()) {
+            int n = large.read(all.position(), all);
+            assertThat(n).isPositive();
+        }
+        assertThat(all.array()).isEqualTo(whole);
+        large.complete();
+        assertThat(store.get("tts/i.wav")).hasValueSatisfying(b -> assertThat(b).isEqualTo(whole));
+        large.release();
+        assertNoSpoolFile("live");
+    }
+
+    private void assertNoSpoolFile(String spool) {
+        Path d = dir.resolve(spool);
+        if (Files.exists(d)) {
+            assertThat(d).isEmptyDirectory();
+        }
     }
 
     @Test
