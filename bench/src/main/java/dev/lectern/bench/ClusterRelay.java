@@ -21,14 +21,17 @@ import redis.clients.jedis.Jedis;
  * whatever else uses it).
  *
  * <pre>bin/bench ClusterRelay [--clients 1000] [--rates 5000,10000] [--seconds 20] [--warmup-seconds 15]
- *     [--redis redis://127.0.0.1:6379] [--local-rooms] [--peer node] [--rounds 5]</pre>
+ *     [--redis redis://127.0.0.1:6379] [--local-rooms] [--peer node] [--rounds 5]
+ *     [--variant NAME=JVM_OPTIONS]...</pre>
  *
  * <p>{@code --local-rooms} puts both members of each room on the same node (rooms alternate between the nodes): the
  * same two JVMs and load, with nothing crossing Redis, to tell the cost of the cross-node hop from the rest.
  *
  * <p>{@code --peer node} (or {@code --rounds N} alone) runs the same load, in the same run, against two Node.js
  * socket.io nodes over {@code @socket.io/redis-adapter} on the same Redis (channels under the run's prefix too), in
- * {@code --rounds} alternating windows of {@code --seconds} per rate: see {@link PeerComparison}.
+ * {@code --rounds} alternating windows of {@code --seconds} per rate: see {@link PeerComparison}. {@code --variant}
+ * adds two more Lectern nodes with those JVM options (space-separated), target {@code lectern-NAME}, to the rounds,
+ * e.g. {@code --variant noleak=-Dio.netty.leakDetection.level=disabled}: see {@link Variant}.
  */
 public final class ClusterRelay {
     private ClusterRelay() {}
@@ -42,6 +45,7 @@ public final class ClusterRelay {
         String redis = "redis://127.0.0.1:6379";
         String peer = null;
         int rounds = 0;
+        List<Variant> variants = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--clients" -> clients = Integer.parseInt(args[++i]);
@@ -57,6 +61,7 @@ public final class ClusterRelay {
                 case "--local-rooms" -> localRooms = true;
                 case "--peer" -> peer = args[++i];
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--variant" -> variants.add(Variant.parse(args[++i]));
                 default -> usage();
             }
         }
@@ -66,13 +71,13 @@ public final class ClusterRelay {
         if (clients % 2 != 0 || clients < 2) {
             throw new IllegalArgumentException("--clients must be even and >= 2");
         }
-        run(clients, localRooms, rates, seconds, warmup, redis, peer, rounds);
+        run(clients, localRooms, rates, seconds, warmup, redis, peer, variants, rounds);
         System.exit(0);
     }
 
     private static void usage() {
         System.err.println("usage: ClusterRelay [--clients N] [--rates R1,R2] [--seconds S] [--warmup-seconds W]"
-                + " [--redis URL] [--local-rooms] [--peer node] [--rounds N]");
+                + " [--redis URL] [--local-rooms] [--peer node] [--rounds N] [--variant NAME=JVM_OPTIONS]...");
         System.exit(64);
     }
 
@@ -81,13 +86,16 @@ public final class ClusterRelay {
      * not given.
      */
     private static void run(int clients, boolean localRooms, List<Integer> rates, int seconds, int warmup,
-            String redis, String peer, int rounds) throws Exception {
+            String redis, String peer, List<Variant> variants, int rounds) throws Exception {
         String prefix = "lectern-bench-" + UUID.randomUUID().toString().substring(0, 8) + ":";
         URI u = URI.create(redis);
         List<RelayTarget> targets = new ArrayList<>();
         EventLoopGroup group = EventLoops.newGroup(1, "bench-client");
         try (Jedis jedis = new Jedis(u.getHost(), u.getPort() > 0 ? u.getPort() : 6379)) {
             LongSupplier redisCpu = () -> redisCpuMicros(jedis);
+            for (Variant v : variants) { // each on a key prefix of its own: its nodes must not hear the others'
+                targets.add(RelayTarget.lectern(v, 2, "512m", redis, prefix + v.name() + ":"));
+            }
             targets.add(RelayTarget.lectern(2, "512m", redis, prefix));
             if (peer != null) {
                 targets.add(RelayTarget.node(2, redis, prefix));
@@ -110,7 +118,7 @@ public final class ClusterRelay {
                                 : "each split across two nodes (every relay crosses Redis)");
                 sides.add(new PeerComparison.Side(t, load));
             }
-            if (rounds > 0 || peer != null) {
+            if (rounds > 0 || peer != null || !variants.isEmpty()) {
                 int n = rounds > 0 ? rounds : 5;
                 System.out.printf(Locale.ROOT, "%d round(s) of %d s per target and rate after %d s of warm-up;"
                         + " load average %s%n", n, seconds, warmup, AvatarProxyBench.loadAverage());

@@ -15,7 +15,8 @@ import java.util.function.LongSupplier;
  * in a rotating order each round, so that drift in a shared machine's load hits them alike. Every target's clients
  * stay connected throughout (the idle ones only answer heartbeats); each window starts its target's senders afresh,
  * lets them settle, measures and stops them. Printed per window, per round as the ratios Lectern/peer, and per rate
- * as the median and the spread (lowest to highest) of every figure and ratio over the rounds.
+ * as the median and the spread (lowest to highest) of every figure and ratio over the rounds. With more than two
+ * targets (Lectern variants, see {@link Variant}) the ratios are those of every pair, the earlier target first.
  */
 final class PeerComparison {
     static final int SETTLE_SECONDS = 2;
@@ -66,9 +67,11 @@ final class PeerComparison {
                     System.out.println(windowLine(s.name(), w, jitNote(jit, w, seconds)));
                 }
                 byRound.add(round);
-                for (Side peer : sides.subList(1, sides.size())) {
-                    System.out.println(ratioLine(sides.get(0).name() + "/" + peer.name(), round.get(sides.get(0).name()),
-                            round.get(peer.name())));
+                for (int a = 0; a < sides.size(); a++) {
+                    for (Side b : sides.subList(a + 1, sides.size())) {
+                        String first = sides.get(a).name();
+                        System.out.println(ratioLine(first + "/" + b.name(), round.get(first), round.get(b.name())));
+                    }
                 }
             }
             summary(rate, byRound);
@@ -155,17 +158,24 @@ final class PeerComparison {
                     f.apply(RelayLoad.Window::cpuMicrosPerMessage),
                     redis ? ", Redis " + f.apply(RelayLoad.Window::redisMicrosPerMessage) + " us/msg" : "");
         }
-        String lectern = sides.get(0).name();
-        for (Side peer : sides.subList(1, sides.size())) {
-            Function<Function<RelayLoad.Window, Double>, String> ratio = get -> spread(rounds,
-                    r -> get.apply(r.get(lectern)) / get.apply(r.get(peer.name())), PeerComparison::fmt);
-            Function<Function<RelayLoad.Window, Double>, String> latency = get -> spread(rounds,
-                    r -> latencyRatio(get.apply(r.get(lectern)), get.apply(r.get(peer.name()))), PeerComparison::fmt);
-            System.out.printf(Locale.ROOT, "  %-15s p50 %s, p99 %s, CPU/msg %s%s  (below 1: Lectern lower)%n",
-                    lectern + "/" + peer.name(), latency.apply(RelayLoad.Window::p50),
-                    latency.apply(RelayLoad.Window::p99), ratio.apply(RelayLoad.Window::cpuMicrosPerMessage),
-                    redis ? ", CPU/msg with Redis's " + ratio.apply(PeerComparison::withRedis) : "");
+        for (int a = 0; a < sides.size(); a++) {
+            for (Side peer : sides.subList(a + 1, sides.size())) {
+                ratioSummary(sides.get(a).name(), peer, rounds, redis);
+            }
         }
+    }
+
+    /** The ratios {@code lectern/peer} (any two targets, the first in the list first): median and spread. */
+    private static void ratioSummary(String lectern, Side peer, List<Map<String, RelayLoad.Window>> rounds,
+            boolean redis) {
+        Function<Function<RelayLoad.Window, Double>, String> ratio = get -> spread(rounds,
+                r -> get.apply(r.get(lectern)) / get.apply(r.get(peer.name())), PeerComparison::fmt);
+        Function<Function<RelayLoad.Window, Double>, String> latency = get -> spread(rounds,
+                r -> latencyRatio(get.apply(r.get(lectern)), get.apply(r.get(peer.name()))), PeerComparison::fmt);
+        System.out.printf(Locale.ROOT, "  %-15s p50 %s, p99 %s, CPU/msg %s%s  (below 1: %s lower)%n",
+                lectern + "/" + peer.name(), latency.apply(RelayLoad.Window::p50),
+                latency.apply(RelayLoad.Window::p99), ratio.apply(RelayLoad.Window::cpuMicrosPerMessage),
+                redis ? ", CPU/msg with Redis's " + ratio.apply(PeerComparison::withRedis) : "", lectern);
     }
 
     /**

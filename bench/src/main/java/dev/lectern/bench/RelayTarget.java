@@ -69,8 +69,15 @@ final class RelayTarget implements AutoCloseable {
      * clean environment plus {@code BENCH_NODE_LECTERN_X=v} as {@code LECTERN_X=v}.
      */
     static RelayTarget lectern(int nodes, String heap, String redis, String keyPrefix) throws Exception {
-        return start("lectern", nodes, (n, port) -> {
-            ProcessBuilder pb = new ProcessBuilder(ServerJvm.command(heap, "dev.lectern.server.Main",
+        return lectern(Variant.DEFAULT, nodes, heap, redis, keyPrefix);
+    }
+
+    /** The same, with a variant's name and JVM options (an A/B of Lectern against itself, see {@link Variant}). */
+    static RelayTarget lectern(Variant variant, int nodes, String heap, String redis, String keyPrefix)
+            throws Exception {
+        return start(variant.name(), nodes, (n, port) -> {
+            ProcessBuilder pb = new ProcessBuilder(ServerJvm.command(heap, variant.jvmOptions(),
+                    "dev.lectern.server.Main",
                     "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString()));
             Map<String, String> env = pb.environment();
             if (nodes > 1) {

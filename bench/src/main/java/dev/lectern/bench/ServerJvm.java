@@ -14,12 +14,25 @@ final class ServerJvm {
     private ServerJvm() {}
 
     /**
-     * {@code java -Xms -Xmx -XX:+AlwaysPreTouch [G1] [BENCH_SERVER_OPTS] -Dlogback… -cp <ours> mainClass args…}. {@code BENCH_SERVER_OPTS}
+     * {@code java -Xms -Xmx -XX:+AlwaysPreTouch [G1] -Dlogback… -Dio.netty.leakDetection.level=disabled
+     * [BENCH_SERVER_OPTS] -cp <ours> mainClass args…}, as {@code bin/lectern} runs Lectern. {@code BENCH_SERVER_OPTS}
      * adds options (GC logging, another collector: G1 is then left out).
      */
     static List<String> command(String heap, String mainClass, String... args) {
-        return command(heap, System.getProperty("java.class.path"),
-                List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath()), mainClass, args);
+        return command(heap, List.of(), mainClass, args);
+    }
+
+    /**
+     * The same, with {@code options} (system properties such as {@code -Dlectern.transport=io_uring}) after ours. Ours
+     * are those of {@code bin/lectern} in production, Netty's leak detector off included (docs/OPERATIONS.md);
+     * {@code -Dio.netty.leakDetection.level=simple} in {@code options} or {@code BENCH_SERVER_OPTS} turns it back on.
+     */
+    static List<String> command(String heap, List<String> options, String mainClass, String... args) {
+        List<String> all = new ArrayList<>(
+                List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
+                        "-Dio.netty.leakDetection.level=disabled"));
+        all.addAll(options);
+        return command(heap, System.getProperty("java.class.path"), all, mainClass, args);
     }
 
     /** The same JVM (heap, collector, {@code BENCH_SERVER_OPTS}) on another classpath, with options of its own. */
@@ -31,10 +44,10 @@ final class ServerJvm {
         if (extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
             command.add("-XX:+UseG1GC");
         }
-        if (extra != null && !extra.isBlank()) {
+        command.addAll(options);
+        if (extra != null && !extra.isBlank()) { // last: a -D in it wins over ours
             command.addAll(List.of(extra.trim().split("\\s+")));
         }
-        command.addAll(options);
         command.addAll(List.of("-cp", classpath, mainClass));
         command.addAll(List.of(args));
         return command;

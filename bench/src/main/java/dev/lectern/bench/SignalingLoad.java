@@ -24,7 +24,10 @@ import java.util.concurrent.TimeUnit;
  * as Lectern's), in {@code --rounds} alternating windows of {@code --seconds} each: see {@link PeerComparison}.
  *
  * <pre>bin/bench SignalingLoad [--clients 10000] [--seconds 20] [--server-heap 1g] [--settle-seconds 46]
- *     [--warmup-seconds 15] [--client-rate 1] [--peer node|netty-socketio] [--rounds 5]</pre>
+ *     [--warmup-seconds 15] [--client-rate 1] [--peer node|netty-socketio] [--rounds 5]
+ *     [--variant NAME=JVM_OPTIONS]...</pre>
+ * {@code --variant} adds a Lectern target {@code lectern-NAME} with those JVM options (space-separated) to the
+ * alternating rounds, e.g. {@code --variant uring=-Dlectern.transport=io_uring}: see {@link Variant}.
  * Extra JVM options for the server come from {@code BENCH_SERVER_OPTS} (e.g. {@code -Xlog:gc:file=/tmp/gc.log}).
  */
 public final class SignalingLoad {
@@ -55,6 +58,7 @@ public final class SignalingLoad {
         double clientRate = 1;
         String peer = null;
         int rounds = 0;
+        List<Variant> variants = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--clients" -> clients = Integer.parseInt(args[++i]);
@@ -65,6 +69,7 @@ public final class SignalingLoad {
                 case "--client-rate" -> clientRate = Double.parseDouble(args[++i]);
                 case "--peer" -> peer = args[++i];
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--variant" -> variants.add(Variant.parse(args[++i]));
                 default -> usage();
             }
         }
@@ -75,8 +80,8 @@ public final class SignalingLoad {
             usage();
         }
         SignalingLoad load = new SignalingLoad(clients, seconds, heap, settle, warmup, clientRate);
-        if (peer != null || rounds > 0) {
-            load.compare(peer, rounds > 0 ? rounds : 5);
+        if (peer != null || rounds > 0 || !variants.isEmpty()) {
+            load.compare(peer, variants, rounds > 0 ? rounds : 5);
         } else {
             load.run();
         }
@@ -86,7 +91,7 @@ public final class SignalingLoad {
     private static void usage() {
         System.err.println("usage: SignalingLoad [--clients N] [--seconds S] [--server-heap SIZE]"
                 + " [--settle-seconds S] [--warmup-seconds S] [--client-rate R] [--peer node|netty-socketio]"
-                + " [--rounds N]");
+                + " [--rounds N] [--variant NAME=JVM_OPTIONS]...");
         System.exit(64);
     }
 
@@ -153,8 +158,11 @@ public final class SignalingLoad {
         }
     }
 
-    /** Lectern and a peer (or Lectern alone), the same load in alternating rounds. */
-    private void compare(String peer, int rounds) throws Exception {
+    /**
+     * Lectern and a peer (or Lectern alone), the same load in alternating rounds; each variant is one more Lectern
+     * target with JVM options of its own, listed before the plain one (so its ratios to it and to the peer are shown).
+     */
+    private void compare(String peer, List<Variant> variants, int rounds) throws Exception {
         long period = periodNanos(clientRate);
         int rate = (int) Math.round(clients * 1e9 / period);
         System.out.printf(Locale.ROOT, "%d clients x %s offers/s in rooms of two (%d msg/s), one node each,"
@@ -164,6 +172,9 @@ public final class SignalingLoad {
         List<RelayTarget> targets = new ArrayList<>();
         EventLoopGroup group = EventLoops.newGroup(1, "bench-client");
         try {
+            for (Variant v : variants) {
+                targets.add(RelayTarget.lectern(v, 1, serverHeap, null, null));
+            }
             targets.add(RelayTarget.lectern(1, serverHeap, null, null));
             if (peer != null) {
                 targets.add(peer.equals("node") ? RelayTarget.node(1, null, null)
