@@ -86,7 +86,7 @@ public final class HttpTts implements TtsProvider {
     }
 
     private CompletableFuture<byte[]> synthesize(String text, boolean mayRetry) {
-        return request(text).execute().toCompletableFuture().handle((r, t) -> {
+        return request(text, !mayRetry).execute().toCompletableFuture().handle((r, t) -> {
             if (t != null) {
                 Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
                         ? t.getCause() : t;
@@ -129,7 +129,7 @@ public final class HttpTts implements TtsProvider {
 
     private void stream(String text, AudioOut out, CompletableFuture<Void> done, boolean mayRetry) {
         // nothing is accumulated: the parts are handed on, not kept (the overrides skip the base class's builder)
-        request(text).execute(new AsyncCompletionHandler<Void>() {
+        request(text, !mayRetry).execute(new AsyncCompletionHandler<Void>() {
             private long received;
             private boolean answered;
 
@@ -184,11 +184,19 @@ public final class HttpTts implements TtsProvider {
         });
     }
 
-    private BoundRequestBuilder request(String text) {
+    /**
+     * The request for {@code text}; {@code fresh}: on a connection of its own, not taken from the pool (a partition
+     * key no pooled connection has) and not kept after it ({@code Connection: close}).
+     */
+    private BoundRequestBuilder request(String text, boolean fresh) {
         java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(bodyTemplate);
         body.put(textField, text);
         BoundRequestBuilder b = http.preparePost(url).setHeader("Content-Type", "application/json")
                 .setBody(Json.writeBytes(body)).setRequestTimeout(timeout);
+        if (fresh) {
+            Object unpooled = new Object();
+            b.setChannelPoolPartitioning((uri, virtualHost, proxy) -> unpooled).setHeader("Connection", "close");
+        }
         key.ifPresent(k -> b.setHeader(keyHeader, keyHeader.equals("Authorization") ? "Bearer " + k.reveal() : k.reveal()));
         return b;
     }

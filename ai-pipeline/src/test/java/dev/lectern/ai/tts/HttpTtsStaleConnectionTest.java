@@ -34,6 +34,8 @@ class HttpTtsStaleConnectionTest {
     private Thread acceptor;
     private final AtomicInteger requests = new AtomicInteger();
     private volatile int closeFirst;
+    private volatile boolean poisonReuse;
+    private volatile java.util.concurrent.CountDownLatch firstRequests = new java.util.concurrent.CountDownLatch(0);
     private AsyncHttpClient http;
 
     @BeforeEach
@@ -52,26 +54,51 @@ class HttpTtsStaleConnectionTest {
         acceptor.join(TimeUnit.SECONDS.toMillis(5));
     }
 
-    /** Each connection: one request read whole; the first {@code closeFirst} get a close, the rest audio. */
+    /**
+     * Each connection on a thread of its own, its requests read whole one after the other: the first
+     * {@code closeFirst} requests of all get a close; with {@code poisonReuse}, so does any request after the first on
+     * its connection (a connection the server dropped while the client's pool kept it); the rest get the audio, kept
+     * alive. The first requests wait until {@code firstRequests} of them have arrived (so that the client opens as
+     * many connections).
+     */
     private void serve() {
         while (!server.isClosed()) {
-            try (Socket s = server.accept()) {
-                readRequest(s.getInputStream());
-                if (requests.incrementAndGet() <= closeFirst) {
-                    continue; // closed without a status line
-                }
-                OutputStream out = s.getOutputStream();
-                out.write(("HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: " + AUDIO.length
-                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(AUDIO);
-                out.flush();
+            try {
+                Socket s = server.accept();
+                Thread t = new Thread(() -> connection(s), "stale-tts-connection");
+                t.setDaemon(true);
+                t.start();
             } catch (IOException e) {
-                // closed by the test
+                return; // closed by the test
             }
         }
     }
 
-    private static void readRequest(InputStream in) throws IOException {
+    private void connection(Socket s) {
+        try (s) {
+            for (int onThisConnection = 0; readRequest(s.getInputStream()); onThisConnection++) {
+                if (requests.incrementAndGet() <= closeFirst || poisonReuse && onThisConnection > 0) {
+                    return; // closed without a status line
+                }
+                if (onThisConnection == 0) {
+                    firstRequests.countDown();
+                    firstRequests.await(10, TimeUnit.SECONDS);
+                }
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: " + AUDIO.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(AUDIO);
+                out.flush();
+            }
+        } catch (IOException e) {
+            // closed by the client or the test
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reads one request whole; false at the end of the connection. */
+    private static boolean readRequest(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int b;
         while ((b = in.read()) >= 0) {
@@ -81,9 +108,10 @@ class HttpTtsStaleConnectionTest {
                 int at = h.toLowerCase(java.util.Locale.ROOT).indexOf("content-length:");
                 int length = at < 0 ? 0 : Integer.parseInt(h.substring(at + 15, h.indexOf("\r\n", at)).trim());
                 in.readNBytes(length);
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     private HttpTts tts() {
@@ -105,6 +133,22 @@ class HttpTtsStaleConnectionTest {
         closeFirst = 1;
         assertThat(tts().synthesize("Hello there.").get(10, TimeUnit.SECONDS)).isEqualTo(AUDIO);
         assertThat(requests).hasValue(2);
+    }
+
+    @Test
+    void theSecondTryTakesNoneOfThePooledConnectionsTheProviderHasClosed() throws Exception {
+        poisonReuse = true;
+        firstRequests = new java.util.concurrent.CountDownLatch(2);
+        HttpTts tts = tts();
+        // two sentences at once: two connections, both answered and pooled, both dropped by the provider since
+        var first = tts.stream("One.", b -> { });
+        var second = tts.stream("Two.", b -> { });
+        first.get(10, TimeUnit.SECONDS);
+        second.get(10, TimeUnit.SECONDS);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        tts.stream("Three.", got::writeBytes).get(10, TimeUnit.SECONDS);
+        assertThat(got.toByteArray()).isEqualTo(AUDIO);
+        assertThat(requests).hasValue(4); // two answered, one on a dropped connection, one on a new connection
     }
 
     @Test
