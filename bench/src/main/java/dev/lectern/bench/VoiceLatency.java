@@ -518,7 +518,8 @@ public final class VoiceLatency {
                 return "none measured";
             }
             return ms(quantile(v, 0.5)) + " / " + ms(quantile(v, 0.99)) + " / " + ms(v[v.length - 1])
-                    + (missing > 0 ? "  (" + missing + " turns without an audio event)" : "");
+                    + (missing > 0 ? "  (" + missing + " turns without this figure: no audio event, or none reached"
+                    + " the avatar)" : "");
         }
 
         double allQuantile(java.util.function.ToLongFunction<TurnTimes> f, double q) {
@@ -584,13 +585,17 @@ public final class VoiceLatency {
                 String[] words = String.format(Locale.ROOT, ANSWER, turn).split("(?<= )");
                 boolean firstDone = false;
                 for (String w : words) {
-                    out.write(("data: " + chunk(w, null) + "\n\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                    firstToken.putIfAbsent(turn, System.nanoTime());
+                    byte[] event = ("data: " + chunk(w, null) + "\n\n").getBytes(StandardCharsets.UTF_8);
+                    // stamped before the write: stamped after it, a thread that lost the CPU between the two could
+                    // stamp after Lectern had already passed the text on (a hop shorter than it was, even negative)
+                    long now = System.nanoTime();
+                    firstToken.putIfAbsent(turn, now);
                     if (!firstDone && w.strip().endsWith(".")) {
                         firstDone = true;
-                        firstSentence.put(turn, System.nanoTime());
+                        firstSentence.put(turn, now);
                     }
+                    out.write(event);
+                    out.flush();
                     Thread.sleep(tokenMillis);
                 }
                 out.write(("data: " + chunk(null, "stop") + "\n\ndata: [DONE]\n\n").getBytes(StandardCharsets.UTF_8));
@@ -748,11 +753,11 @@ public final class VoiceLatency {
                 chunk[1] = 'D';
                 chunk[2] = '3';
                 chunk[3] = 4;
-                out.write(chunk);
-                out.flush();
-                if (turn >= 0) {
+                if (turn >= 0) { // before the write, as the model's stamps
                     times.put(turn, new Times(in, System.nanoTime()));
                 }
+                out.write(chunk);
+                out.flush();
                 java.util.Arrays.fill(chunk, (byte) 0);
                 for (int i = 1; i < chunks; i++) {
                     Thread.sleep(chunkMillis);
