@@ -80,37 +80,19 @@ public final class HttpTts implements TtsProvider {
         return voice == null || voice.isBlank() ? this : revoice.apply(voice.strip());
     }
 
+    /** The whole clip: the streamed answer gathered (so a stale connection is retried the same way). */
     @Override
     public CompletableFuture<byte[]> synthesize(String text) {
-        return synthesize(text, true);
-    }
-
-    private CompletableFuture<byte[]> synthesize(String text, boolean mayRetry) {
-        return request(text, !mayRetry).execute().toCompletableFuture().handle((r, t) -> {
-            if (t != null) {
-                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
-                        ? t.getCause() : t;
-                if (mayRetry && isStaleConnection(cause)) {
-                    return synthesize(text, false); // before any answer: the request never reached the provider
-                }
-                return CompletableFuture.<byte[]>failedFuture(cause);
-            }
-            if (r.getStatusCode() != 200) {
-                throw new TtsException(name + " text-to-speech answered HTTP " + r.getStatusCode());
-            }
-            byte[] audio = r.getResponseBodyAsBytes();
-            if (audio.length == 0) {
-                throw new TtsException(name + " text-to-speech sent no audio");
-            }
-            return CompletableFuture.completedFuture(audio);
-        }).thenCompose(f -> f);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        return stream(text, all::writeBytes).thenApply(v -> all.toByteArray());
     }
 
     /**
      * A pooled keep-alive connection that the provider closed while it sat idle (servers close idle connections
      * after a few seconds, or beyond a count of idle ones): the request written on it is answered by the close, before
-     * any status line. The provider never read it, so it is sent again once, on a new connection; a close after the
-     * status line, or a second one, fails the sentence.
+     * any status line. The provider never read it, so it is sent again once, on a connection of its own (the pool may
+     * hold more connections the provider has closed: the retry takes none of them); a close after the status line, or
+     * a second one, fails the sentence.
      */
     static boolean isStaleConnection(Throwable t) {
         return t instanceof org.asynchttpclient.exception.RemotelyClosedException
