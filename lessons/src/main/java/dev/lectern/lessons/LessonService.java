@@ -311,13 +311,16 @@ public final class LessonService implements AutoCloseable {
                     .idempotencyKey(idempotencyKey));
             if (queued.created()) {
                 repo.sessionQueued(c, s.id(), prompt, req.sceneCount(), queued.id(), System.currentTimeMillis());
+                // told before the commit: once it commits a worker can start the job at once, and a QUEUED sent
+                // after the job's own GENERATING and RENDERING reached the project's subscribers after them, so
+                // the console showed a rendering lesson as queued. Publishing only queues the message (one
+                // publisher thread, in call order); should the commit fail, the caller gets the error and the
+                // session's real state is one GET away.
+                emit(req.projectId(), "session.updated", Map.of("id", req.sessionId(), "status", "QUEUED",
+                        "jobId", queued.id()));
             }
             return queued;
         });
-        if (e.created()) {
-            emit(req.projectId(), "session.updated", Map.of("id", req.sessionId(), "status", "QUEUED",
-                    "jobId", e.id()));
-        }
         engine.signal();
         return e;
     }
