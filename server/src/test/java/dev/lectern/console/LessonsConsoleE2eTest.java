@@ -118,8 +118,9 @@ class LessonsConsoleE2eTest {
         upstream = new FakeModelServer();
         upstream.enqueue(FakeModelServer.answer(plan()));
         upstream.enqueue(FakeModelServer.answer(rewrite())); // where the server asks the model to rewrite a scene
-        // two workers for three scenes: the third renders after one of the first two is done, so the page sees a scene
-        // finished while the lesson still renders (with four, all three could end in one batch of outcomes)
+        // two workers for three scenes: the third renders after one of the first two is done, so there is a stretch
+        // with a scene finished while the lesson still renders for the page to see (the failures once put down to
+        // batched outcomes were a stale QUEUED status event, fixed in LessonService.generate)
         start(Map.of("LECTERN_JOBS__WORKERS", "2"),
                 TestAi.withTts(TestAi.config(upstream.baseUrl()), TestConfigs.defaults().ai().tts()));
         Map<String, String> env = env("generate");
