@@ -66,6 +66,7 @@ public final class CourseQuery {
     private CourseQuery() {}
 
     public static void main(String[] args) throws Exception {
+        FakeProviders.answerWithoutNagle();
         int docs = IndexingBench.intArg(args, "--docs", 500);
         int kb = IndexingBench.intArg(args, "--kb", 20);
         int hours = IndexingBench.intArg(args, "--hours", 50);

@@ -69,6 +69,7 @@ public final class ExamsBench {
     private ExamsBench() {}
 
     public static void main(String[] args) throws Exception {
+        FakeProviders.answerWithoutNagle();
         int runs = intArg(args, "--runs", 10);
         int delay = intArg(args, "--model-delay-ms", 300);
         pdf(runs);

@@ -85,6 +85,7 @@ public final class VoiceLatency {
     private VoiceLatency() {}
 
     public static void main(String[] args) throws Exception {
+        FakeProviders.answerWithoutNagle();
         Map<String, String> opts = options(args);
         boolean fakeTts = !opts.getOrDefault("tts", "fake").equals("espeak");
         int conversations = Integer.parseInt(opts.getOrDefault("conversations", fakeTts ? "100" : "10"));
