@@ -76,7 +76,7 @@ final class RelayTarget implements AutoCloseable {
     static RelayTarget lectern(Variant variant, int nodes, String heap, String redis, String keyPrefix)
             throws Exception {
         return start(variant.name(), nodes, (n, port) -> {
-            ProcessBuilder pb = new ProcessBuilder(ServerJvm.command(heap, variant.jvmOptions(),
+            ProcessBuilder pb = new ProcessBuilder(ServerJvm.command(heap, variant.javaOptions(),
                     "dev.lectern.server.Main",
                     "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString()));
             Map<String, String> env = pb.environment();
@@ -100,6 +100,7 @@ final class RelayTarget implements AutoCloseable {
             // every simulated client connects from this one address: handshakes are not rate-limited here
             env.put("LECTERN_ACCOUNTS__RATE_LIMIT__PER_ADDRESS_PER_MINUTE", "0");
             env.put("LECTERN_STORAGE__DATA_DIR", TempDirs.create("lectern-bench-data").toString());
+            env.putAll(variant.environment()); // last: a variant's settings win
             return pb;
         });
     }

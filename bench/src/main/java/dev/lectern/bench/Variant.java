@@ -1,14 +1,41 @@
 package dev.lectern.bench;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Lectern under a name of its own with extra JVM options, for an A/B of Lectern against itself in the same run (the
  * relay benchmarks' {@code --variant NAME=OPTIONS}): e.g. {@code --variant uring=-Dlectern.transport=io_uring} runs a
- * target {@code lectern-uring} next to the plain {@code lectern}, in the same alternating rounds.
+ * target {@code lectern-uring} next to the plain {@code lectern}, in the same alternating rounds. An option
+ * {@code LECTERN_X=v} is a config setting of the variant's nodes instead (an environment variable), e.g.
+ * {@code --variant io1=LECTERN_HTTP__IO_THREADS=1}.
  */
 record Variant(String name, List<String> jvmOptions) {
     static final Variant DEFAULT = new Variant("lectern", List.of());
+    private static final Pattern ENV = Pattern.compile("(LECTERN_\\w+)=(.*)");
+
+    /** The JVM's options: those that are not {@code LECTERN_X=v} settings. */
+    List<String> javaOptions() {
+        return jvmOptions.stream().filter(o -> !ENV.matcher(o).matches()).toList();
+    }
+
+    /**
+     * The {@code LECTERN_X=v} settings among the options, as environment variables of the variant's nodes (a config
+     * key, e.g. {@code LECTERN_HTTP__IO_THREADS=1}, in the form config/lectern.yaml documents).
+     */
+    Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String o : jvmOptions) {
+            Matcher m = ENV.matcher(o);
+            if (m.matches()) {
+                env.put(m.group(1), m.group(2));
+            }
+        }
+        return env;
+    }
 
     /** {@code NAME=OPTION OPTION…} (options separated by spaces) as target {@code lectern-NAME}. */
     static Variant parse(String spec) {
