@@ -18,7 +18,6 @@ import dev.lectern.core.config.Secret;
 import dev.lectern.core.json.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.Channel;
 import io.netty.channel.ConnectTimeoutException;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
@@ -291,10 +290,10 @@ public final class OpenAiCompatibleProvider implements ModelProvider {
         }
 
         @Override
-        public void onConnected(Channel channel) {
-            gate.attach(channel);
+        public void onConnected(StreamingHttpClient.Cancellable call) {
+            gate.attach(call);
             if (stopped) {
-                channel.close();
+                call.cancel();
             }
         }
 

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,7 @@ class StreamingHttpClientTest {
         final List<String> offLoop = new CopyOnWriteArrayList<>();
         final CompletableFuture<Integer> status = new CompletableFuture<>();
         final CompletableFuture<String> done = new CompletableFuture<>();
+        StreamingHttpClient.Cancellable call;
 
         Recorder(EventLoop loop) {
             this.loop = loop;
@@ -113,7 +115,7 @@ class StreamingHttpClientTest {
         }
 
         @Override
-        public void onConnected(Channel channel) {
+        public void onConnected(StreamingHttpClient.Cancellable call) {
             check("connected");
         }
 
@@ -144,8 +146,8 @@ class StreamingHttpClientTest {
 
     private Recorder post(String url, EventLoop loop) {
         Recorder r = new Recorder(loop);
-        client.post(URI.create(url), Map.of("X-Test", "yes"), "hello streaming world".getBytes(StandardCharsets.UTF_8),
-                loop, r);
+        r.call = client.post(URI.create(url), Map.of("X-Test", "yes"),
+                "hello streaming world".getBytes(StandardCharsets.UTF_8), loop, r);
         return r;
     }
 
@@ -208,5 +210,119 @@ class StreamingHttpClientTest {
             assertThat(untrusted.done).failsWithin(5, TimeUnit.SECONDS).withThrowableOfType(Exception.class)
                     .withCauseInstanceOf(SSLException.class);
         }
+    }
+
+    /**
+     * A kept-alive server: answers each POST with its body and {@code #<n>}, the request's number on its connection,
+     * and counts the connections it accepted. {@code dropSecond}: the second request on the first connection is not
+     * answered, the connection is closed instead (as a server closes a connection it let idle). {@code close}: every answer says
+     * {@code Connection: close}. {@code hold}: the answer's end waits until that future completes.
+     */
+    private int keepAliveServer(AtomicInteger accepted, boolean dropSecond, boolean close,
+                                CompletableFuture<Void> hold) throws Exception {
+        Channel ch = new ServerBootstrap().group(serverGroup).channel(EventLoops.serverChannel())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        int number = accepted.incrementAndGet();
+                        c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
+                                new SimpleChannelInboundHandler<FullHttpRequest>() {
+                                    private int requests;
+
+                                    @Override
+                                    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+                                        requests++;
+                                        if (dropSecond && requests == 2 && number == 1) {
+                                            ctx.close();
+                                            return;
+                                        }
+                                        DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+                                                HttpResponseStatus.OK);
+                                        HttpUtil.setTransferEncodingChunked(head, true);
+                                        if (close) {
+                                            head.headers().set("Connection", "close");
+                                        }
+                                        ctx.write(head);
+                                        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(
+                                                req.content().toString(StandardCharsets.UTF_8) + "#" + requests,
+                                                StandardCharsets.UTF_8)));
+                                        hold.thenRun(() -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                                                .addListener(close ? ChannelFutureListener.CLOSE
+                                                        : ChannelFutureListener.CLOSE_ON_FAILURE));
+                                    }
+                                });
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+        return ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    @Test
+    void aSecondCallOnTheSameLoopReusesTheConnection() throws Exception {
+        client = new StreamingHttpClient(2000, 1);
+        AtomicInteger accepted = new AtomicInteger();
+        int port = keepAliveServer(accepted, false, false, CompletableFuture.completedFuture(null));
+        EventLoop loop = callerGroup.next();
+        for (int i = 1; i <= 3; i++) {
+            Recorder r = post("http://127.0.0.1:" + port + "/v1/chat/completions", loop);
+            assertThat(r.done.get(5, TimeUnit.SECONDS)).isEqualTo("hello streaming world#" + i);
+            assertThat(r.offLoop).isEmpty();
+        }
+        assertThat(accepted.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aPooledConnectionTheServerDroppedIsReplacedAndTheRequestSentAgain() throws Exception {
+        client = new StreamingHttpClient(2000, 1);
+        AtomicInteger accepted = new AtomicInteger();
+        int port = keepAliveServer(accepted, true, false, CompletableFuture.completedFuture(null));
+        EventLoop loop = callerGroup.next();
+        Recorder first = post("http://127.0.0.1:" + port + "/", loop);
+        assertThat(first.done.get(5, TimeUnit.SECONDS)).isEqualTo("hello streaming world#1");
+        Recorder second = post("http://127.0.0.1:" + port + "/", loop); // written on the kept connection, dropped
+        assertThat(second.done.get(5, TimeUnit.SECONDS)).isEqualTo("hello streaming world#1");
+        assertThat(second.offLoop).isEmpty();
+        Recorder third = post("http://127.0.0.1:" + port + "/", loop); // the new connection is kept in turn
+        assertThat(third.done.get(5, TimeUnit.SECONDS)).isEqualTo("hello streaming world#2");
+        assertThat(accepted.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aConnectionIsNotReusedAfterACancelOrWhenTheServerSaysClose() throws Exception {
+        client = new StreamingHttpClient(2000, 1);
+        AtomicInteger accepted = new AtomicInteger();
+        CompletableFuture<Void> hold = new CompletableFuture<>();
+        int port = keepAliveServer(accepted, false, false, hold);
+        EventLoop loop = callerGroup.next();
+        Recorder cancelled = post("http://127.0.0.1:" + port + "/", loop);
+        cancelled.status.get(5, TimeUnit.SECONDS);
+        cancelled.call.cancel();
+        assertThat(cancelled.done).failsWithin(5, TimeUnit.SECONDS);
+        hold.complete(null);
+        Recorder next = post("http://127.0.0.1:" + port + "/", loop);
+        assertThat(next.done.get(5, TimeUnit.SECONDS)).isEqualTo("hello streaming world#1");
+        assertThat(accepted.get()).isEqualTo(2);
+
+        AtomicInteger closing = new AtomicInteger();
+        int closePort = keepAliveServer(closing, false, true, CompletableFuture.completedFuture(null));
+        for (int i = 0; i < 2; i++) {
+            Recorder r = post("http://127.0.0.1:" + closePort + "/", loop);
+            assertThat(r.done.get(5, TimeUnit.SECONDS)).isEqualTo("hello streaming world#1");
+        }
+        assertThat(closing.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anEndedCallsReadingSwitchAndCancelDoNotTouchTheNextCallOnItsConnection() throws Exception {
+        client = new StreamingHttpClient(2000, 1);
+        AtomicInteger accepted = new AtomicInteger();
+        int port = keepAliveServer(accepted, false, false, CompletableFuture.completedFuture(null));
+        EventLoop loop = callerGroup.next();
+        Recorder first = post("http://127.0.0.1:" + port + "/", loop);
+        assertThat(first.done.get(5, TimeUnit.SECONDS)).isEqualTo("hello streaming world#1");
+        Recorder second = post("http://127.0.0.1:" + port + "/", loop);
+        first.call.readUnless(() -> true); // a late pause and cancel of the first call ...
+        first.call.cancel();
+        assertThat(second.done.get(5, TimeUnit.SECONDS)).isEqualTo("hello streaming world#2"); // ... change nothing
+        assertThat(accepted.get()).isEqualTo(1);
     }
 }
