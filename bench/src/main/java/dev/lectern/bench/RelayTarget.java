@@ -1,5 +1,6 @@
 package dev.lectern.bench;
 
+import dev.lectern.core.config.HttpConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -125,8 +126,9 @@ final class RelayTarget implements AutoCloseable {
     }
 
     /**
-     * The netty-socketio relay in a JVM of its own with the same fixed, pre-touched {@code heap} as Lectern's and the
-     * classpath {@code bin/bench} built for it.
+     * The netty-socketio relay in a JVM of its own with the same fixed, pre-touched {@code heap} as Lectern's, as many
+     * I/O threads as Lectern runs by default ({@code http.ioThreads: 0}) and the classpath {@code bin/bench} built for
+     * it.
      */
     static RelayTarget nettySocketIo(String heap) throws Exception {
         Path dir = NETTY_SOCKETIO_PEER.resolve("target").toAbsolutePath();
@@ -137,7 +139,8 @@ final class RelayTarget implements AutoCloseable {
         String classpath = dir.resolve("classes") + java.io.File.pathSeparator + dir.resolve("lib") + "/*";
         return start("netty-socketio", 1, (n, port) -> new ProcessBuilder(ServerJvm.command(heap, classpath,
                 List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
-                "dev.lectern.bench.peers.NettySocketIoRelay", "--port", Integer.toString(port))));
+                "dev.lectern.bench.peers.NettySocketIoRelay", "--port", Integer.toString(port), "--worker-threads",
+                Integer.toString(HttpConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors())))));
     }
 
     String name() {

@@ -84,10 +84,9 @@ public final class LecternServer implements AutoCloseable {
         meters.gauge("lectern.connections.open", channels, ChannelGroup::size);
 
         this.bossGroup = EventLoops.newGroup(1, "lectern-accept");
-        // Nothing blocks an event loop, so loops beyond one per core only add context switches (Netty's own default
-        // is two per core).
-        int ioThreads = http.ioThreads() > 0 ? http.ioThreads() : Runtime.getRuntime().availableProcessors();
-        this.workerGroup = EventLoops.newGroup(ioThreads, "lectern-io");
+        // Nothing blocks an event loop, so more loops only add context switches and hand-offs between threads
+        // (Netty's own default is two per core): half the cores unless configured (HttpConfig.defaultIoThreads).
+        this.workerGroup = EventLoops.newGroup(http.eventLoopThreads(), "lectern-io");
         try {
             // each module is handed what it uses; the stores are built once, by the infrastructure
             this.infra = new InfrastructureModule(config, secrets, closeables);

@@ -52,6 +52,20 @@ public record HttpConfig(
         trustedProxies = trustedProxies == null ? List.of() : Checks.copyOf(trustedProxies, "http.trustedProxies");
     }
 
+    /** The event-loop threads to run: {@code ioThreads}, or when 0 {@link #defaultIoThreads} of this machine. */
+    public int eventLoopThreads() {
+        return ioThreads > 0 ? ioThreads : defaultIoThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Half the cores, at least one. The rest is left to what a relay also needs: the kernel's share of every send
+     * and receive (more than half of a relayed message's CPU), the JIT and the collector, the blocking executor. On
+     * two cores one loop spent 0.71x the CPU per relayed message of two, with 0.68x the p99 (docs/perf).
+     */
+    public static int defaultIoThreads(int cores) {
+        return Math.max(1, cores / 2);
+    }
+
     /** Cross-origin access for browsers. An empty list allows same-origin only; "*" allows any origin without credentials. */
     public record Cors(List<String> allowedOrigins, boolean allowCredentials, long maxAgeSeconds) {
         public Cors {

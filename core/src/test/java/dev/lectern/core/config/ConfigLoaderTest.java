@@ -118,4 +118,15 @@ class ConfigLoaderTest {
         assertThat(secrets.describe().toString()).doesNotContain("direct").doesNotContain("from-file")
                 .contains("A_SECRET").contains("C_SECRET=unset");
     }
+
+    @Test
+    void ioThreadsZeroMeansHalfTheCoresAndAPositiveValueIsTakenAsItIs() {
+        assertThat(HttpConfig.defaultIoThreads(1)).isEqualTo(1);
+        assertThat(HttpConfig.defaultIoThreads(2)).isEqualTo(1);
+        assertThat(HttpConfig.defaultIoThreads(3)).isEqualTo(1);
+        assertThat(HttpConfig.defaultIoThreads(8)).isEqualTo(4);
+        assertThat(load(Map.of()).http().eventLoopThreads())
+                .isEqualTo(HttpConfig.defaultIoThreads(Runtime.getRuntime().availableProcessors()));
+        assertThat(load(Map.of("LECTERN_HTTP__IO_THREADS", "3")).http().eventLoopThreads()).isEqualTo(3);
+    }
 }

@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
  * The netty-socketio peer of the signaling benchmarks: netty-socketio 2.0.13 doing Lectern's join/offer relay for the
  * load generator (rooms of two; the same event names and payload shapes), with the checks Lectern's RelayValidator
  * makes on these events (room id shape and length, SDP shape and size, membership, room capacity). Lectern's
- * heartbeat settings; as many I/O threads as Lectern ({@code http.ioThreads: 0}, one per core) and, as Lectern, native
- * epoll. It has no connection state recovery and no recovery log, which Lectern keeps.
+ * heartbeat settings; as many I/O threads as Lectern ({@code --worker-threads}: the bench passes the number Lectern
+ * runs with {@code http.ioThreads: 0}, half the cores; one per core when not given) and, as Lectern, native epoll. It
+ * has no connection state recovery and no recovery log, which Lectern keeps.
  *
  * <pre>java -cp target/classes:target/lib/* dev.lectern.bench.peers.NettySocketIoRelay --port 3000
  *     [--host 127.0.0.1] [--worker-threads N]</pre>
