@@ -36,11 +36,14 @@ import java.util.regex.Pattern;
 
 /**
  * The voice path of a chat turn, end to end: {@code bin/bench VoiceLatency [--conversations 100] [--rounds 5]
- * [--spreadMillis 0] [--warmupRounds 1] [--tokenMillis 20] [--tts fake|espeak] [--ttsFirstByteMs 150]
+ * [--spreadMillis 1000] [--warmupRounds 30] [--tokenMillis 20] [--tts fake|espeak] [--ttsFirstByteMs 150]
  * [--ttsChunkMs 40] [--ttsChunks 10] [--avatar on|off]}.
  *
- * <p>{@code --spreadMillis} spreads a round's conversation starts evenly over that many milliseconds (0: all at once,
- * a burst); {@code --warmupRounds} full rounds per node run unmeasured before the measured ones.
+ * <p>{@code --spreadMillis} spreads a round's conversation starts evenly over that many milliseconds: 100
+ * conversations in flight at once, whose turns arrive as a stream (0: all in the same instant, the stress case);
+ * {@code --warmupRounds} full rounds per node run unmeasured before the measured ones. The default 30 (about three
+ * minutes) is what it takes on two busy cores for the JIT to settle: with 10, a third of the node's CPU in the measured
+ * rounds was still the compiler, and the p99s measured its queue.
  *
  * <p>With {@code --avatar on} (the default) each conversation's user ({@code voice-<slot>}, the same user in every
  * round) first starts the avatar {@code bench} on each node, whose local avatar manager launches a LiveTalking
@@ -92,8 +95,8 @@ public final class VoiceLatency {
         int rounds = Integer.parseInt(opts.getOrDefault("rounds", "5"));
         int tokenMillis = Integer.parseInt(opts.getOrDefault("tokenMillis", "20"));
         boolean avatar = !opts.getOrDefault("avatar", "on").equals("off");
-        int spreadMillis = Integer.parseInt(opts.getOrDefault("spreadMillis", "0"));
-        int warmupRounds = Integer.parseInt(opts.getOrDefault("warmupRounds", "1"));
+        int spreadMillis = Integer.parseInt(opts.getOrDefault("spreadMillis", "1000"));
+        int warmupRounds = Integer.parseInt(opts.getOrDefault("warmupRounds", "30"));
         try (PacedModel model = new PacedModel(tokenMillis);
              PacedTts tts = new PacedTts(Integer.parseInt(opts.getOrDefault("ttsFirstByteMs", "150")),
                      Integer.parseInt(opts.getOrDefault("ttsChunkMs", "40")),
@@ -150,7 +153,14 @@ public final class VoiceLatency {
                 for (Node n : nodes) {
                     System.out.printf(Locale.ROOT, "%-10s server-side request parsed -> stream head and first event"
                             + " handed to the connection (lectern.chat.start.latency, last minutes): %s%n", n.name,
-                            startLatency(http, n.port));
+                            nodeTimer(http, n.port, "lectern_chat_start_latency_seconds"));
+                    // Lectern's own part of "request -> first streaming event, minus the model's first token", as
+                    // the node measures it: without the client's and the fake model's own HTTP stacks
+                    System.out.printf(Locale.ROOT, "%-10s server-side request parsed -> the model's request handed to"
+                            + " its connection (lectern.chat.ask.latency): %s; a model chunk in -> its event on the"
+                            + " client's socket (lectern.chat.gateway.latency): %s%n", n.name,
+                            nodeTimer(http, n.port, "lectern_chat_ask_latency_seconds"),
+                            nodeTimer(http, n.port, "lectern_chat_gateway_latency_seconds"));
                 }
             } finally {
                 stop(streamed);
@@ -398,13 +408,13 @@ public final class VoiceLatency {
                 + " (per round: %s)%n", whole / streamed, nodes[0].ratios(nodes[1], TurnTimes::audioNanos));
     }
 
-    /** p50 and p99 of the node's {@code lectern.chat.start.latency}, from its Prometheus scrape. */
-    private static String startLatency(HttpClient http, int port) throws Exception {
+    /** The quantiles a node's Prometheus scrape gives for the timer {@code metric} (e.g. p50 and p99). */
+    private static String nodeTimer(HttpClient http, int port, String metric) throws Exception {
         String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         StringBuilder out = new StringBuilder();
         for (String line : body.split("\n")) {
-            if (line.startsWith("lectern_chat_start_latency_seconds{")) {
+            if (line.startsWith(metric + "{") && line.contains("quantile=\"")) {
                 int at = line.indexOf("quantile=\"") + 10;
                 String q = line.substring(at, line.indexOf('"', at));
                 double seconds = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));

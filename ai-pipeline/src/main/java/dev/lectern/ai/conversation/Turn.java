@@ -117,6 +117,11 @@ public final class Turn implements ChatStreamListener {
         }
     }
 
+    /** Whether the model has been asked (its stream attached): after {@link #beginAfter}, on the same thread. */
+    public boolean asked() {
+        return stream != null;
+    }
+
     /** As {@link #begin}, on this thread; failures are thrown (nothing was asked). */
     void beginHere() {
         if (begun.compareAndSet(false, true)) {

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /** The AI tutor's routes: the chat stream (SSE), the model list and the per-user model choice. */
 public final class ChatApi {
@@ -29,6 +30,7 @@ public final class ChatApi {
     private final long keepAliveMillis;
     private final Timer gatewayLatency;
     private final Timer startLatency;
+    private final Timer askLatency;
 
     public ChatApi(AiPipeline ai, Executor blocking, long keepAliveMillis, MeterRegistry meters) {
         this.ai = ai;
@@ -46,6 +48,12 @@ public final class ChatApi {
         this.startLatency = Timer.builder("lectern.chat.start.latency")
                 .description("time from a chat request parsed to its stream's head and first event handed to the"
                         + " connection (before the question is stored and the model asked)")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters);
+        this.askLatency = Timer.builder("lectern.chat.ask.latency")
+                .description("time from a chat request parsed to the model's request handed to its connection (the"
+                        + " question stored, history, persona and retrieval read): with lectern.chat.gateway.latency,"
+                        + " what Lectern adds before the first word beyond the model's own time")
                 .publishPercentiles(0.5, 0.99)
                 .register(meters);
     }
@@ -109,6 +117,9 @@ public final class ChatApi {
                 }
                 stream.attach(turn);
                 turn.beginAfter(() -> opened.complete(stream));
+                if (turn.asked()) {
+                    askLatency.record(System.nanoTime() - parsed, TimeUnit.NANOSECONDS);
+                }
             });
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new ServiceException(503, "server_busy",
