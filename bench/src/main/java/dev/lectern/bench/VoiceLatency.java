@@ -160,7 +160,7 @@ public final class VoiceLatency {
                             + " its connection (lectern.chat.ask.latency): %s; a model chunk in -> its event on the"
                             + " client's socket (lectern.chat.gateway.latency): %s%n", n.name,
                             nodeTimer(http, n.port, "lectern_chat_ask_latency_seconds"),
-                            nodeTimer(http, n.port, "lectern_chat_gateway_latency_seconds"));
+                            nodeHistogram(http, n.port, "lectern_chat_gateway_latency_seconds"));
                 }
             } finally {
                 stop(streamed);
@@ -423,6 +423,39 @@ public final class VoiceLatency {
             }
         }
         return out.toString().strip();
+    }
+
+    /**
+     * p50 and p99 of a node's timer that Prometheus gets as a histogram ({@code metric_bucket{le=…}}), as the upper
+     * bounds of the buckets they fall in.
+     */
+    private static String nodeHistogram(HttpClient http, int port, String metric) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        List<double[]> buckets = new ArrayList<>(); // {upper bound in seconds, cumulative count}
+        for (String line : body.split("\n")) {
+            if (line.startsWith(metric + "_bucket{")) {
+                int at = line.indexOf("le=\"") + 4;
+                String le = line.substring(at, line.indexOf('"', at));
+                buckets.add(new double[] {le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le),
+                        Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))});
+            }
+        }
+        if (buckets.isEmpty()) {
+            return "not found";
+        }
+        buckets.sort((a, b) -> Double.compare(a[0], b[0]));
+        double total = buckets.get(buckets.size() - 1)[1];
+        StringBuilder out = new StringBuilder();
+        for (double q : new double[] {0.5, 0.99}) {
+            for (double[] b : buckets) {
+                if (b[1] >= q * total) {
+                    out.append("p").append(Math.round(q * 100)).append(" <= ").append(ms(b[0] * 1e9)).append(" ms  ");
+                    break;
+                }
+            }
+        }
+        return out.append("(since start)").toString();
     }
 
     static String ms(double nanos) {
