@@ -161,6 +161,9 @@ public final class VoiceLatency {
                             + " client's socket (lectern.chat.gateway.latency): %s%n", n.name,
                             nodeTimer(http, n.port, "lectern_chat_ask_latency_seconds"),
                             nodeHistogram(http, n.port, "lectern_chat_gateway_latency_seconds"));
+                    System.out.printf(Locale.ROOT, "%-10s server-side request in -> first streaming event out, minus"
+                            + " the model's first-token time (lectern.chat.first.text.added, last minutes): %s%n",
+                            n.name, nodeTimer(http, n.port, "lectern_chat_first_text_added_seconds"));
                 }
             } finally {
                 stop(streamed);

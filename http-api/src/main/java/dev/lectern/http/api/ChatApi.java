@@ -31,6 +31,7 @@ public final class ChatApi {
     private final Timer gatewayLatency;
     private final Timer startLatency;
     private final Timer askLatency;
+    private final Timer firstTextAdded;
 
     public ChatApi(AiPipeline ai, Executor blocking, long keepAliveMillis, MeterRegistry meters) {
         this.ai = ai;
@@ -54,6 +55,11 @@ public final class ChatApi {
                 .description("time from a chat request parsed to the model's request handed to its connection (the"
                         + " question stored, history, persona and retrieval read): with lectern.chat.gateway.latency,"
                         + " what Lectern adds before the first word beyond the model's own time")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters);
+        this.firstTextAdded = Timer.builder("lectern.chat.first.text.added")
+                .description("what Lectern adds to the model's own time before the first word: request parsed ->"
+                        + " the first text event on the client's socket, minus model asked -> its first chunk in")
                 .publishPercentiles(0.5, 0.99)
                 .register(meters);
     }
@@ -97,7 +103,7 @@ public final class ChatApi {
         long parsed = System.nanoTime();
         Input input = parse(r);
         String userId = r.requirePrincipal().userId();
-        ChatTurnStream stream = new ChatTurnStream(eventLoop, gatewayLatency, startLatency, parsed);
+        ChatTurnStream stream = new ChatTurnStream(eventLoop, gatewayLatency, startLatency, parsed, firstTextAdded);
         CompletableFuture<EventStream> opened = new CompletableFuture<>();
         try {
             blocking.execute(() -> {
@@ -118,7 +124,9 @@ public final class ChatApi {
                 stream.attach(turn);
                 turn.beginAfter(() -> opened.complete(stream));
                 if (turn.asked()) {
-                    askLatency.record(System.nanoTime() - parsed, TimeUnit.NANOSECONDS);
+                    long asked = System.nanoTime();
+                    stream.asked(asked);
+                    askLatency.record(asked - parsed, TimeUnit.NANOSECONDS);
                 }
             });
         } catch (RejectedExecutionException e) {

@@ -28,6 +28,11 @@ final class ChatTurnStream implements EventStream, TurnListener {
     private final Timer gatewayLatency;
     private final Timer startLatency;
     private final long parsedNanos;
+    private final Timer firstTextAdded;
+    /** When the model's request was handed to its connection ({@link #asked}), 0 before. */
+    private volatile long askedNanos;
+    /** On the connection's loop: the first text event has been timed. */
+    private boolean firstTextTimed;
     private volatile Turn turn;
     /** Guarded by {@code this}: events heard before the subscriber came (in order). */
     private final ArrayDeque<SseEvent> early = new ArrayDeque<>();
@@ -39,18 +44,27 @@ final class ChatTurnStream implements EventStream, TurnListener {
      * @param gatewayLatency time from a chunk arriving from the model to its event being on the client's socket
      */
     ChatTurnStream(Executor executor, Timer gatewayLatency) {
-        this(executor, gatewayLatency, null, 0);
+        this(executor, gatewayLatency, null, 0, null);
     }
 
     /**
      * @param startLatency time from the request parsed ({@code parsedNanos}) to the stream's head and first event
      *                     handed to the connection
+     * @param firstTextAdded what Lectern adds to the model's own time before the first word: request parsed → first
+     *                       text event on the client's socket, minus model asked → its first chunk in
      */
-    ChatTurnStream(Executor executor, Timer gatewayLatency, Timer startLatency, long parsedNanos) {
+    ChatTurnStream(Executor executor, Timer gatewayLatency, Timer startLatency, long parsedNanos,
+                   Timer firstTextAdded) {
         this.executor = executor;
         this.gatewayLatency = gatewayLatency;
         this.startLatency = startLatency;
         this.parsedNanos = parsedNanos;
+        this.firstTextAdded = firstTextAdded;
+    }
+
+    /** The model's request was handed to its connection at {@code nanos}. */
+    void asked(long nanos) {
+        askedNanos = nanos;
     }
 
     /** The turn this stream listens to; set once it has started, before the stream is subscribed. */
@@ -97,7 +111,14 @@ final class ChatTurnStream implements EventStream, TurnListener {
 
     @Override
     public void written(SseEvent event) {
-        gatewayLatency.record(System.nanoTime() - event.receivedNanos(), TimeUnit.NANOSECONDS);
+        long now = System.nanoTime();
+        gatewayLatency.record(now - event.receivedNanos(), TimeUnit.NANOSECONDS);
+        long asked = askedNanos;
+        if (!firstTextTimed && firstTextAdded != null && asked != 0) { // only text events are timed
+            firstTextTimed = true;
+            firstTextAdded.record(Math.max(0, (now - parsedNanos) - (event.receivedNanos() - asked)),
+                    TimeUnit.NANOSECONDS);
+        }
     }
 
     // --- TurnListener
