@@ -34,6 +34,7 @@ final class SignalingModule implements FeatureModule {
             meters.more().counter("lectern.cluster.publish_dropped", List.of(), redisBus, RedisClusterBus::dropped);
             meters.more().counter("lectern.cluster.out_of_order", List.of(), redisBus, RedisClusterBus::outOfOrder);
             meters.gauge("lectern.cluster.publish_held", List.of(), redisBus, RedisClusterBus::held);
+            meters.gauge("lectern.cluster.publish_unanswered", List.of(), redisBus, RedisClusterBus::unanswered);
         }
         this.signaling = conformance ? Signaling.conformance(config) : Signaling.production(config, verifier,
                 tutoring.tutor(), IceServers.of(tutoring.ice()), bus, meters, tutoring.admission(), guests);

@@ -113,11 +113,13 @@ final class ChatTurnStream implements EventStream, TurnListener {
     public void written(SseEvent event) {
         long now = System.nanoTime();
         gatewayLatency.record(now - event.receivedNanos(), TimeUnit.NANOSECONDS);
-        long asked = askedNanos;
-        if (!firstTextTimed && firstTextAdded != null && asked != 0) { // only text events are timed
+        if (!firstTextTimed && firstTextAdded != null) { // only text events are timed, and the first comes first
             firstTextTimed = true;
-            firstTextAdded.record(Math.max(0, (now - parsedNanos) - (event.receivedNanos() - asked)),
-                    TimeUnit.NANOSECONDS);
+            long asked = askedNanos; // 0 when the answer came before the asking thread noted the time: not timed
+            if (asked != 0) {
+                firstTextAdded.record(Math.max(0, (now - parsedNanos) - (event.receivedNanos() - asked)),
+                        TimeUnit.NANOSECONDS);
+            }
         }
     }
 

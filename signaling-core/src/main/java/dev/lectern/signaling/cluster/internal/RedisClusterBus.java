@@ -160,6 +160,8 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private volatile long reconnectedAtNanos;
     private final AtomicLong undelivered = new AtomicLong();
     private final AtomicLong heldNow = new AtomicLong();
+    /** Messages written to Redis and not answered yet (room events, requests, probes). */
+    private final AtomicLong unansweredNow = new AtomicLong();
     private final AtomicLong outOfOrder = new AtomicLong();
     /** Whether what this node's earlier life left in Redis has been reaped (worker thread only). */
     private boolean earlierLifeReaped;
@@ -723,6 +725,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private void write(Outgoing o) {
         if (pubSub.publish(o.channel, o.seq < 0 ? NO_HEAD : echoHead, o.seq, o.body)) {
             sent.add(o);
+            unansweredNow.set(sent.size());
         } else if (o.event != null) {
             hold(o);
         }
@@ -746,6 +749,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     /** On the loop: Redis answered the oldest message in flight. */
     private void onAnswered(long receivers) {
         Outgoing o = sent.poll();
+        unansweredNow.set(sent.size());
         if (o == null) {
             return;
         }
@@ -767,6 +771,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             }
         }
         sent.clear();
+        unansweredNow.set(0);
         probing = false;
         long now = System.nanoTime();
         for (int i = again.size() - 1; i >= 0; i--) { // ahead of what was held meanwhile, in their order
@@ -991,6 +996,15 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     /** Room events held for other nodes right now (Redis away or behind). */
     public long held() {
         return heldNow.get();
+    }
+
+    /**
+     * Messages written to Redis that it has not answered yet. A room event among them when the connection breaks is
+     * held again and sent once more after the outage (receivers drop a copy they already have), or given up with
+     * the others beyond the outage buffer.
+     */
+    public long unanswered() {
+        return unansweredNow.get();
     }
 
     /** Remote events dropped as duplicates or out of order. */
