@@ -365,10 +365,12 @@ public final class StreamingHttpClient implements AutoCloseable {
                 }
                 if (msg instanceof LastHttpContent && !finished) {
                     finished = true;
+                    // decided before the handler hears the end: a cancel from then on is one of an ended call
+                    boolean reuse = keepAlive && !cancelled;
                     Connection c = connection;
                     c.current = null;
                     handler.onEnd();
-                    if (keepAlive && !cancelled) {
+                    if (reuse) {
                         release(c);
                     } else {
                         ctx.close();
