@@ -42,8 +42,8 @@ import java.util.regex.Pattern;
  * <p>{@code --spreadMillis} spreads a round's conversation starts evenly over that many milliseconds: 100
  * conversations in flight at once, whose turns arrive as a stream (0: all in the same instant, the stress case);
  * {@code --warmupRounds} full rounds per node run unmeasured before the measured ones. The default 30 (about three
- * minutes) is what it takes on two busy cores for the JIT to settle: with 10, a third of the node's CPU in the measured
- * rounds was still the compiler, and the p99s measured its queue.
+ * minutes) is what it takes on two busy cores for the JIT to settle: with 10, the compiler still took a quarter of the
+ * node's CPU in the measured rounds (8% after 30), and the p99s measured its queue.
  *
  * <p>With {@code --avatar on} (the default) each conversation's user ({@code voice-<slot>}, the same user in every
  * round) first starts the avatar {@code bench} on each node, whose local avatar manager launches a LiveTalking
