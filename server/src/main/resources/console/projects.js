@@ -491,8 +491,12 @@ export function createProjects(kit) {
       if (session.ownScenes) body.scenes = session.ownScenes;
       const key = again ? `generate:${session.id}:${Date.now()}` : `generate:${session.id}`;
       const { jobId } = await api('POST', '/jobs/generate', body, { 'Idempotency-Key': key });
+      // The live stream may have brought the run's own states (GENERATING, RENDERING, …) before this answer: QUEUED
+      // only if nothing moved the session since the click, or it would overwrite them with a stale state.
+      const now = state.sessions.get(session.id) || session;
+      const untouched = now.status === session.status;
       merge(state.sessions, session.id, { jobId, error: null,
-        status: session.status === 'DRAFT' || again ? 'QUEUED' : session.status });
+        status: untouched && (session.status === 'DRAFT' || again) ? 'QUEUED' : now.status });
       if (!state.jobs.has(jobId)) state.jobs.set(jobId, { id: jobId, status: 'PENDING', progress: 0 });
       say($('generate-status'), 'Generation queued; progress shows below as it happens.');
     } catch (err) {
