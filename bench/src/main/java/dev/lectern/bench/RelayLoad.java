@@ -24,6 +24,8 @@ final class RelayLoad {
     private final String name;
     private final int clients;
     private final LatencyHistogram histogram = new LatencyHistogram();
+    /** With {@code BENCH_TAIL_LOG=DIR}: each window's slow messages go to a file there (see {@link TailLog}). */
+    private final TailLog tail = TailLog.fromEnvironment();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final CountDownLatch ready;
@@ -102,6 +104,7 @@ final class RelayLoad {
      */
     Window measure(int seconds, LongSupplier cpuTicks, LongSupplier redisCpuMicros) throws InterruptedException {
         histogram.reset();
+        tail.reset();
         long r0 = received.get();
         long c0 = cpuTicks.getAsLong();
         long redis0 = redisCpuMicros == null ? 0 : redisCpuMicros.getAsLong();
@@ -113,6 +116,7 @@ final class RelayLoad {
         double redis = redisCpuMicros == null ? Double.NaN
                 : (redisCpuMicros.getAsLong() - redis0) / (double) Math.max(1, messages);
         LatencyHistogram.Snapshot snap = histogram.snapshot();
+        tail.write(name + "-" + Math.round(targetRate()));
         return new Window(targetRate(), messages / elapsed, millis(snap, 0.50), millis(snap, 0.99),
                 millis(snap, 0.999), snap.maxMillis(), cpu, redis);
     }
@@ -152,6 +156,7 @@ final class RelayLoad {
                 if (nanos >= 0) {
                     received.incrementAndGet();
                     histogram.record(nanos);
+                    tail.record(nanos, index);
                 }
             } else if (s.startsWith("42[\"joined\"")) {
                 if (!joined) {

@@ -16,7 +16,7 @@ final class ServerJvm {
     /**
      * {@code java -Xms -Xmx -XX:+AlwaysPreTouch [G1] -Dlogback… -Dio.netty.leakDetection.level=disabled
      * [BENCH_SERVER_OPTS] -cp <ours> mainClass args…}, as {@code bin/lectern} runs Lectern. {@code BENCH_SERVER_OPTS}
-     * adds options (GC logging, another collector: G1 is then left out).
+     * adds options (GC logging, another collector: G1 is then left out, as it is when a variant's options choose one).
      */
     static List<String> command(String heap, String mainClass, String... args) {
         return command(heap, List.of(), mainClass, args);
@@ -41,7 +41,9 @@ final class ServerJvm {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms" + heap, "-Xmx" + heap,
                 "-XX:+AlwaysPreTouch"));
         String extra = System.getenv("BENCH_SERVER_OPTS"); // e.g. -Xlog:gc:file=/tmp/gc.log or -XX:+UseZGC
-        if (extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
+        boolean collectorChosen = (extra != null && extra.matches(".*-XX:\\+Use\\w+GC.*"))
+                || options.stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC"));
+        if (!collectorChosen) { // a variant or BENCH_SERVER_OPTS may choose another
             command.add("-XX:+UseG1GC");
         }
         command.addAll(options);
