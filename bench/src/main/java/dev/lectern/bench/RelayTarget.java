@@ -77,8 +77,8 @@ final class RelayTarget implements AutoCloseable {
     static RelayTarget lectern(Variant variant, int nodes, String heap, String redis, String keyPrefix)
             throws Exception {
         return start(variant.name(), nodes, (n, port) -> {
-            ProcessBuilder pb = new ProcessBuilder(ServerJvm.command(heap, variant.javaOptions(),
-                    "dev.lectern.server.Main",
+            ProcessBuilder pb = new ProcessBuilder(ServerJvm.command(heap, variant.classpath(),
+                    ServerJvm.withOurOptions(variant.javaOptions()), "dev.lectern.server.Main",
                     "--config", Path.of("config/lectern.yaml").toAbsolutePath().toString()));
             Map<String, String> env = pb.environment();
             if (nodes > 1) {

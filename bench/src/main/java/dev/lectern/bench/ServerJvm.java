@@ -28,11 +28,16 @@ final class ServerJvm {
      * {@code -Dio.netty.leakDetection.level=simple} in {@code options} or {@code BENCH_SERVER_OPTS} turns it back on.
      */
     static List<String> command(String heap, List<String> options, String mainClass, String... args) {
+        return command(heap, System.getProperty("java.class.path"), withOurOptions(options), mainClass, args);
+    }
+
+    /** Those of {@code bin/lectern} (logging, the leak detector off), then {@code options}. */
+    static List<String> withOurOptions(List<String> options) {
         List<String> all = new ArrayList<>(
                 List.of("-Dlogback.configurationFile=" + Path.of("config/logback.xml").toAbsolutePath(),
                         "-Dio.netty.leakDetection.level=disabled"));
         all.addAll(options);
-        return command(heap, System.getProperty("java.class.path"), all, mainClass, args);
+        return all;
     }
 
     /** The same JVM (heap, collector, {@code BENCH_SERVER_OPTS}) on another classpath, with options of its own. */
