@@ -160,7 +160,10 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private volatile long reconnectedAtNanos;
     private final AtomicLong undelivered = new AtomicLong();
     private final AtomicLong heldNow = new AtomicLong();
-    /** Messages written to Redis and not answered yet (room events, requests, probes). */
+    /**
+     * Messages written to Redis and not answered yet (room events, requests, probes): {@link #sent}'s size for the
+     * gauge, set with {@code lazySet} on every publish and answer (no fence on that path; a reader sees it shortly).
+     */
     private final AtomicLong unansweredNow = new AtomicLong();
     private final AtomicLong outOfOrder = new AtomicLong();
     /** Whether what this node's earlier life left in Redis has been reaped (worker thread only). */
@@ -725,7 +728,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     private void write(Outgoing o) {
         if (pubSub.publish(o.channel, o.seq < 0 ? NO_HEAD : echoHead, o.seq, o.body)) {
             sent.add(o);
-            unansweredNow.set(sent.size());
+            unansweredNow.lazySet(sent.size());
         } else if (o.event != null) {
             hold(o);
         }
@@ -749,7 +752,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
     /** On the loop: Redis answered the oldest message in flight. */
     private void onAnswered(long receivers) {
         Outgoing o = sent.poll();
-        unansweredNow.set(sent.size());
+        unansweredNow.lazySet(sent.size());
         if (o == null) {
             return;
         }
@@ -771,7 +774,7 @@ public final class RedisClusterBus implements ClusterBus, HealthCheck {
             }
         }
         sent.clear();
-        unansweredNow.set(0);
+        unansweredNow.lazySet(0);
         probing = false;
         long now = System.nanoTime();
         for (int i = again.size() - 1; i >= 0; i--) { // ahead of what was held meanwhile, in their order
